@@ -1,0 +1,114 @@
+"""Where things live: the package's own data, the case repository and the files in it.
+
+No other module builds these paths by hand. Tests point a repository anywhere with
+``--root``/``PPKS_ROOT``; the package data is found next to this file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+CONFIG_FILE = "ppks.toml"
+CASES_DIR = "cases"
+CASE_FILE = "case.toml"
+RECORDS_DIR = "records"
+TEMPLATES_DIR = "templates"
+ROOT_ENV = "PPKS_ROOT"
+
+_PACKAGE = files("ppks_cli")
+
+
+def package_file(*parts: str) -> Traversable:
+    """A file shipped inside the ppks_cli package (catalogs, category list)."""
+    node = _PACKAGE
+    for part in parts:
+        node = node / part
+    return node
+
+
+def default_templates_dir() -> Path:
+    """The built-in letter templates.
+
+    A wheel carries them in ``ppks_cli/templates``; an editable install from a source
+    checkout reads them from the repository's top-level ``templates/`` folder.
+    """
+    here = Path(__file__).resolve().parent
+    packaged = here / TEMPLATES_DIR
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / TEMPLATES_DIR
+
+
+def find_root(
+    explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None
+) -> Path | None:
+    """The case repository to use: ``explicit``, else ``$PPKS_ROOT``, else the nearest
+    ancestor of ``cwd`` holding ``ppks.toml``. ``None`` when there is none.
+
+    An explicit or environment root is returned as given (resolved) even when it holds
+    no ``ppks.toml``, so the caller can say exactly which folder is wrong.
+    """
+    chosen = explicit or os.environ.get(ROOT_ENV)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return None
+
+
+class RepoPaths:
+    """The layout of one case repository::
+
+        ROOT/ppks.toml
+        ROOT/templates/                 office overrides of the letter templates
+        ROOT/cases/<CASE-ID>/case.toml  client identity and intake
+        ROOT/cases/<CASE-ID>/records/<date>-<kind>-<record-id>.toml
+
+    One file per record, named by a random ID, so that two offline clones adding
+    records to the same case never touch the same file.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def cases(self) -> Path:
+        return self.root / CASES_DIR
+
+    @property
+    def templates(self) -> Path:
+        return self.root / TEMPLATES_DIR
+
+    def case_dir(self, case_id: str) -> Path:
+        return self.cases / case_id
+
+    def case_file(self, case_id: str) -> Path:
+        return self.case_dir(case_id) / CASE_FILE
+
+    def records_dir(self, case_id: str) -> Path:
+        return self.case_dir(case_id) / RECORDS_DIR
+
+    def record_file(self, case_id: str, date: str, kind: str, record_id: str) -> Path:
+        return self.records_dir(case_id) / f"{date}-{kind}-{record_id}.toml"
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the root, with forward slashes, for messages."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+RECORD_FILE_RE = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<kind>[a-z][a-z-]*[a-z])-(?P<id>[0-9A-Z]+)\.toml$"
+)

@@ -1,0 +1,208 @@
+"""Reading and writing TOML files safely and deterministically.
+
+Writes are atomic (temporary file in the same folder, flush, fsync, rename) and skipped
+when the bytes would not change, so an unchanged case never shows a diff. Reads turn a
+damaged file into a :class:`DamagedFile` that names the file and the line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ppks_cli.errors import DamagedFile
+from ppks_cli.i18n import Msg
+
+CONFLICT_MARKER_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
+_TOML_ERROR_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Serialise ``data`` in its own key order; long text becomes multi-line strings."""
+    import tomli_w
+
+    return tomli_w.dumps(data, multiline_strings=True)
+
+
+def atomic_write_text(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically. Returns False when the file already held
+    exactly this text (nothing is touched then)."""
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible on every platform; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_toml(path: Path, data: dict[str, Any]) -> bool:
+    return atomic_write_text(path, dumps(data))
+
+
+def conflict_marker_line(text: str) -> int | None:
+    """The first line (1-based) holding a git conflict marker, if any."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if CONFLICT_MARKER_RE.match(line):
+            return number
+    return None
+
+
+def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], str]:
+    """Parse ``path`` and return ``(data, text)``.
+
+    Raises :class:`DamagedFile` (with ``file`` and ``line`` parameters) when the file
+    cannot be read as UTF-8, holds a git conflict marker or is not valid TOML.
+    """
+    shown = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DamagedFile("error.damaged", file=shown, line=1, detail=Msg("toml.missing")) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DamagedFile(
+            "error.damaged", file=shown, line=line, detail=Msg("toml.not_utf8")
+        ) from None
+    marker = conflict_marker_line(text)
+    if marker is not None:
+        raise DamagedFile(
+            "error.damaged", file=shown, line=marker, detail=Msg("toml.conflict_marker")
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_ERROR_LINE_RE.search(str(exc))
+        line = int(match.group(1)) if match else 1
+        detail = _TOML_ERROR_LINE_RE.sub("", str(exc)).strip()
+        raise DamagedFile(
+            "error.damaged", file=shown, line=line, detail=Msg("toml.syntax", detail=detail)
+        ) from None
+    return data, text
+
+
+# --- locating keys -------------------------------------------------------------------
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_RE = re.compile(r'^\s*([A-Za-z0-9_.\-"\' ]+?)\s*=')
+
+
+def _split_key(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip('"').strip("'") for part in raw.split("."))
+
+
+class KeyLocator:
+    """Maps a key path such as ``("client", "nik")`` or ``("family", 1, "name")`` to
+    the line that holds it, for ``path:line: message`` reports.
+
+    It understands what ppks and a human editor write: tables, arrays of tables,
+    dotted keys, multi-line strings and multi-line arrays. It is not a full parser;
+    when a path cannot be found, :meth:`line` falls back to its nearest ancestor.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[Any, ...], int] = {}
+        counters: dict[tuple[Any, ...], int] = {}
+        table: tuple[Any, ...] = ()
+        in_string: str | None = None
+        array_key: tuple[Any, ...] | None = None
+        array_index = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if in_string:
+                if stripped.count(in_string) % 2 == 1 or stripped.endswith(in_string):
+                    in_string = None
+                continue
+            if array_key is not None:
+                if stripped.startswith("]"):
+                    array_key = None
+                elif stripped and not stripped.startswith("#"):
+                    self.lines.setdefault(array_key + (array_index,), number)
+                    array_index += 1
+                continue
+            if not stripped or stripped.startswith("#"):
+                continue
+            header = _HEADER_RE.match(line)
+            if header and not _KEY_RE.match(line):
+                name = _split_key(header.group(2))
+                if header.group(1) == "[[":
+                    index = counters.get(name, 0)
+                    counters[name] = index + 1
+                    table = name + (index,)
+                    self.lines.setdefault(name, number)
+                else:
+                    table = name
+                self.lines.setdefault(table, number)
+                continue
+            key = _KEY_RE.match(line)
+            if not key:
+                continue
+            path = table + _split_key(key.group(1))
+            self.lines.setdefault(path, number)
+            value = line[key.end() :].strip()
+            for quote in ('"""', "'''"):
+                if value.startswith(quote) and value.count(quote) == 1:
+                    in_string = quote
+            if value.startswith("[") and not _balanced(value):
+                array_key, array_index = path, 0
+
+    def line(self, path: Iterable[Any]) -> int:
+        parts = tuple(path)
+        while parts:
+            if parts in self.lines:
+                return self.lines[parts]
+            parts = parts[:-1]
+        return 1
+
+
+def _balanced(value: str) -> bool:
+    depth = 0
+    quote: str | None = None
+    for char in value:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            break
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+    return depth <= 0

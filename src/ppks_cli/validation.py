@@ -1,0 +1,121 @@
+"""Validation problems as data: ``file:line: message`` reports for ``ppks check`` and
+for the errors raised when a damaged file is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ppks_cli.errors import DamagedFile
+from ppks_cli.i18n import Msg, t
+from ppks_cli.tomlio import KeyLocator
+
+M = TypeVar("M", bound=BaseModel)
+
+Severity = Literal["error", "warning"]
+
+# pydantic error types that mean "this value has the wrong type", and the name of the
+# type that was expected (a key of the ``type`` section of the catalog)
+_TYPE_ERRORS = {
+    "int_type": "int", "int_parsing": "int", "int_from_float": "int",
+    "float_type": "float", "string_type": "str", "bool_type": "bool",
+    "date_type": "date", "date_parsing": "date", "date_from_datetime_inexact": "date",
+    "date_from_datetime_parsing": "date", "datetime_type": "datetime",
+    "datetime_parsing": "datetime", "list_type": "list", "dict_type": "table",
+    "model_type": "table", "model_attributes_type": "table",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a look) in one file of the repository."""
+
+    file: str  # relative to the repository root, forward slashes
+    line: int
+    message: Msg
+    severity: Severity = "error"
+
+    def render(self) -> str:
+        prefix = t("check.warning_prefix") if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "severity": self.severity,
+            "code": self.message.key,
+            "message": str(self.message),
+        }
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part + 1}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "-"
+
+
+def describe(exc: ValidationError) -> list[tuple[tuple[Any, ...], Msg]]:
+    """Each error of ``exc`` as ``(location, message)``, translated through the catalog."""
+    found: list[tuple[tuple[Any, ...], Msg]] = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        kind = error["type"]
+        ctx = dict(error.get("ctx") or {})
+        name = _field_name(loc)
+        if kind == "missing":
+            msg = Msg("validation.missing", {"field": name})
+        elif kind == "extra_forbidden":
+            msg = Msg("validation.unknown_key", {"field": name})
+        elif kind == "literal_error":
+            msg = Msg(
+                "validation.choice",
+                {"field": name, "value": error.get("input"), "expected": ctx.get("expected", "")},
+            )
+        elif kind in _TYPE_ERRORS:
+            msg = Msg(
+                "validation.wrong_type",
+                {"field": name, "expected": Msg(f"type.{_TYPE_ERRORS[kind]}")},
+            )
+        elif kind == "string_too_short":
+            msg = Msg("validation.empty", {"field": name})
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            msg = Msg("validation.range", {"field": name, "detail": error["msg"]})
+        elif kind.startswith("validation."):
+            msg = Msg("validation.field", {"field": name, "detail": Msg(kind, ctx)})
+        else:
+            msg = Msg("validation.other", {"field": name, "detail": error["msg"]})
+        found.append((loc, msg))
+    return found
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic puts the chosen member of a tagged union into the location; users
+    # never see that level in their files
+    return isinstance(part, str) and part.startswith("tagged-union[")
+
+
+def validate(
+    model: type[M], data: dict[str, Any], text: str, file: str
+) -> tuple[M | None, list[Problem]]:
+    """Validate ``data`` (parsed from ``text``) as ``model``; problems point at lines."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        locator = KeyLocator(text)
+        return None, [Problem(file, locator.line(loc), msg) for loc, msg in describe(exc)]
+
+
+def validate_or_raise(model: type[M], data: dict[str, Any], text: str, file: str) -> M:
+    """Like :func:`validate`, but the first problem becomes a :class:`DamagedFile`."""
+    result, problems = validate(model, data, text, file)
+    if result is None:
+        first = problems[0]
+        raise DamagedFile("error.damaged", file=first.file, line=first.line, detail=first.message)
+    return result
