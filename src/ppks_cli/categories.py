@@ -1,0 +1,73 @@
+"""The 26 official PPKS categories and the extra tags (such as ``odgj``), shipped with
+the package in ``data/ppks-categories.toml``."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from ppks_cli import paths
+from ppks_cli.errors import InvalidInput
+
+TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    name: str  # the official Indonesian name
+    en: str
+    handled_by_city: bool = False
+
+    def display(self, lang: str) -> str:
+        return self.en if lang == "en" else self.name
+
+
+@cache
+def _load() -> tuple[dict[str, Category], dict[str, Category]]:
+    with paths.package_file("data", "ppks-categories.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+
+    def build(entries: list[dict]) -> dict[str, Category]:
+        return {
+            e["slug"]: Category(e["slug"], e["id"], e["en"], bool(e.get("handled_by_city")))
+            for e in entries
+        }
+
+    return build(data["category"]), build(data.get("tag", []))
+
+
+def categories() -> dict[str, Category]:
+    """The official categories by slug, in the regulation's order."""
+    return _load()[0]
+
+
+def known_tags() -> dict[str, Category]:
+    return _load()[1]
+
+
+def resolve_category(value: str) -> str:
+    """The slug for ``value``: a slug or an official name, in any letter case."""
+    wanted = value.strip().lower()
+    table = categories()
+    if wanted in table:
+        return wanted
+    for slug, cat in table.items():
+        if wanted in (cat.name.lower(), cat.en.lower()):
+            return slug
+    close = difflib.get_close_matches(wanted, list(table), n=3, cutoff=0.5)
+    raise InvalidInput(
+        "error.unknown_category",
+        value=value,
+        suggestion=", ".join(close) if close else "ppks categories",
+    )
+
+
+def normalize_tag(value: str) -> str:
+    tag = value.strip().lower()
+    if not TAG_RE.match(tag):
+        raise InvalidInput("error.bad_tag", value=value)
+    return tag

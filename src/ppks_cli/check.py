@@ -1,0 +1,185 @@
+"""``ppks check``: validate every file of a case repository and report each problem as
+``file:line: message``, the way ``hledger check`` and ``bean-check`` do."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ppks_cli import ids, paths
+from ppks_cli.config import load_config
+from ppks_cli.errors import DamagedFile
+from ppks_cli.i18n import Msg
+from ppks_cli.models import CaseFile
+from ppks_cli.records import RecordBase
+from ppks_cli.store import Case, Repository
+from ppks_cli.tomlio import KeyLocator, read_toml
+from ppks_cli.validation import Problem, validate
+
+
+@dataclass
+class CheckReport:
+    problems: list[Problem] = field(default_factory=list)
+    cases: int = 0
+    records: int = 0
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _damaged(exc: DamagedFile) -> Problem:
+    return Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
+
+
+def check_repository(repo: Repository) -> CheckReport:
+    report = CheckReport()
+    report.problems.extend(_check_config(repo))
+    report.files += 1
+    if not repo.paths.cases.is_dir():
+        return report
+
+    nik_owners: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    id_owners: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for entry in sorted(repo.paths.cases.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        shown = repo.rel(entry)
+        if not entry.is_dir() or not ids.CASE_ID_RE.match(entry.name):
+            report.problems.append(Problem(shown, 1, Msg("check.stray_entry"), "warning"))
+            continue
+        report.cases += 1
+        file, text, problems = _check_case_file(repo, entry.name)
+        report.files += 1
+        report.problems.extend(problems)
+        if file is not None:
+            case_file = repo.rel(repo.paths.case_file(entry.name))
+            locator = KeyLocator(text)
+            id_owners[file.id].append((case_file, locator.line(("id",))))
+            if file.client.nik:
+                nik_owners[file.client.nik].append(
+                    (file.id, case_file, locator.line(("client", "nik")))
+                )
+        record_problems, count = _check_records(repo, entry.name, file)
+        report.problems.extend(record_problems)
+        report.records += count
+        report.files += count
+
+    for case_id, owners in id_owners.items():
+        if len(owners) > 1:
+            others = ", ".join(f for f, _ in owners)
+            for file_name, line in owners:
+                report.problems.append(
+                    Problem(
+                        file_name,
+                        line,
+                        Msg("check.duplicate_case_id", {"id": case_id, "files": others}),
+                    )
+                )
+    for owners in nik_owners.values():
+        if len(owners) > 1:
+            for case_id, file_name, line in owners:
+                others = ", ".join(c for c, _, _ in owners if c != case_id)
+                report.problems.append(
+                    Problem(
+                        file_name, line, Msg("check.duplicate_nik", {"cases": others}), "warning"
+                    )
+                )
+    report.problems.sort(key=lambda p: (p.file, p.line))
+    return report
+
+
+def _check_config(repo: Repository) -> list[Problem]:
+    try:
+        load_config(repo.paths.config, paths.CONFIG_FILE)
+    except DamagedFile as exc:
+        return [_damaged(exc)]
+    return []
+
+
+def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, str, list[Problem]]:
+    path = repo.paths.case_file(case_id)
+    shown = repo.rel(path)
+    try:
+        data, text = read_toml(path, shown)
+    except DamagedFile as exc:
+        return None, "", [_damaged(exc)]
+    file, problems = validate(CaseFile, data, text, shown)
+    if file is None:
+        return None, text, problems
+    locator = KeyLocator(text)
+    if file.id != case_id:
+        problems.append(
+            Problem(
+                shown,
+                locator.line(("id",)),
+                Msg("check.id_folder_mismatch", {"id": file.id, "folder": case_id}),
+            )
+        )
+    for loc, key, params in file.client.warnings():
+        problems.append(Problem(shown, locator.line(("client", *loc)), Msg(key, params), "warning"))
+    return file, text, problems
+
+
+def _check_records(
+    repo: Repository, case_id: str, file: CaseFile | None
+) -> tuple[list[Problem], int]:
+    problems: list[Problem] = []
+    records: list[RecordBase] = []
+    seen: dict[str, str] = {}
+    folder = repo.paths.records_dir(case_id)
+    if folder.is_dir():
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith(".") or entry.is_dir():
+                continue
+            shown = repo.rel(entry)
+            match = paths.RECORD_FILE_RE.match(entry.name)
+            if not match:
+                problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        Msg("check.bad_record_name"),
+                        "warning" if entry.suffix != ".toml" else "error",
+                    )
+                )
+                continue
+            record, found = repo.read_record(entry)
+            problems.extend(found)
+            if record is None:
+                continue
+            records.append(record)
+            if record.id != match["id"] or record.kind != match["kind"]:
+                problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        Msg("check.record_name_mismatch", {"id": record.id, "kind": record.kind}),
+                    )
+                )
+            if record.id in seen:
+                problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        Msg(
+                            "check.duplicate_record_id", {"id": record.id, "other": seen[record.id]}
+                        ),
+                    )
+                )
+            seen.setdefault(record.id, shown)
+    if file is not None:
+        from ppks_cli.workflow import check_case
+
+        case = Case(file, repo.paths.case_dir(case_id), sorted(records, key=lambda r: r.sort_key()))
+        problems.extend(check_case(repo, case))
+    return problems, len(records)

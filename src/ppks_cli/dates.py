@@ -1,0 +1,59 @@
+"""Dates typed by users, and dates in Indonesian as letters print them."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from ppks_cli.errors import InvalidInput
+
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def parse_date(text: str, *, option: str, allow_future: bool = False) -> dt.date:
+    """A date typed as ``2024-02-16`` (ISO) or ``16-02-2024`` / ``16/02/2024`` (the
+    Indonesian order). Raises :class:`InvalidInput` naming ``option``."""
+    value = text.strip()
+    match = _ISO_RE.match(value)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = _DMY_RE.match(value)
+        if not match:
+            raise InvalidInput("error.bad_date_format", option=option, value=text)
+        day, month, year = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        raise InvalidInput("error.bad_month", option=option, value=text)
+    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= last:
+        raise InvalidInput(
+            "error.bad_day",
+            option=option,
+            value=text,
+            month=MONTHS_ID[month - 1],
+            year=year,
+            last=last,
+        )
+    date = dt.date(year, month, day)
+    if not allow_future and date > dt.date.today():
+        raise InvalidInput("error.future_date", option=option, value=text)
+    if year < 1900:
+        raise InvalidInput("error.date_too_old", option=option, value=text)
+    return date
+
+
+def long_date(date: dt.date) -> str:
+    """``30 Juni 2024``: the long Indonesian form, independent of system locales."""
+    return f"{date.day} {MONTHS_ID[date.month - 1]} {date.year}"
+
+
+def day_name(date: dt.date) -> str:
+    return DAYS_ID[date.weekday()]

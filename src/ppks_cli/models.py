@@ -1,0 +1,236 @@
+"""The case model: client identity, intake and the records kept in a case folder.
+
+Every model forbids unknown keys and validates strictly, so a hand-edited file with a
+typo or a wrong type is caught by ``ppks check``. Validation messages are catalog keys
+(``validation.*``) so they can be shown in the user's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ppks_cli import categories, ids, nik
+
+SCHEMA_VERSION = 1
+
+SEXES = ("L", "P")
+SOURCES = ("street-raid", "outreach", "agency-referral", "community-report", "walk-in")
+RELIGIONS = ("islam", "kristen", "katolik", "hindu", "buddha", "konghucu", "lainnya")
+MARITAL_STATUSES = ("belum-kawin", "kawin", "cerai-hidup", "cerai-mati")
+EDUCATION_LEVELS = (
+    "tidak-sekolah", "belum-tamat-sd", "sd", "smp", "sma", "diploma", "s1", "s2", "s3",
+)  # fmt: skip
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Sex = Literal[SEXES]
+Source = Literal[SOURCES]
+Religion = Literal[RELIGIONS]
+MaritalStatus = Literal[MARITAL_STATUSES]
+Education = Literal[EDUCATION_LEVELS]
+
+
+def custom_error(key: str, **ctx: Any) -> PydanticCustomError:
+    """A validation error whose type is a catalog key (``validation.*``)."""
+    return PydanticCustomError(key, key, ctx or None)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The model as the data of a TOML file: field order kept, empty values left out."""
+        return _prune(self.model_dump(mode="python", by_alias=True))
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v is not None and v != [] and v != {}}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+class VersionedFile(Model):
+    """Fields every file of a case repository starts with."""
+
+    schema_version: int = Field(SCHEMA_VERSION, alias="schema")
+    model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_schema(cls, value: int) -> int:
+        if value > SCHEMA_VERSION:
+            raise custom_error("validation.schema_newer", found=value, supported=SCHEMA_VERSION)
+        if value < 1:
+            raise custom_error("validation.schema_invalid", found=value)
+        return value
+
+
+# --- the client ------------------------------------------------------------------------
+
+
+class Person(Model):
+    """A family member or another contact of the client."""
+
+    name: Text
+    relation: Text | None = None
+    phone: Text | None = None
+    address: Text | None = None
+    note: Text | None = None
+
+
+class Client(Model):
+    """The client's identity, as the office's assessment form asks it. Street clients
+    often have no documents: only ``name`` (which may be an alias or initials) and
+    ``sex`` are required."""
+
+    name: Text
+    alias: Text | None = None
+    sex: Sex
+    nik: Text | None = None
+    kk_number: Text | None = None
+    birth_place: Text | None = None
+    birth_date: dt.date | None = None
+    birth_year: int | None = None  # estimated, when the birth date is unknown
+    religion: Religion | None = None
+    marital_status: MaritalStatus | None = None
+    education: Education | None = None
+    occupation: Text | None = None
+    phone: Text | None = None
+    address: Text | None = None
+    last_known_address: Text | None = None
+    family: list[Person] = []
+    contacts: list[Person] = []
+
+    @field_validator("nik")
+    @classmethod
+    def _valid_nik(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            nik.parse_nik(value)
+        except nik.NikError as exc:
+            raise custom_error(exc.key, **exc.params) from None
+        return nik.clean_number(value)
+
+    @field_validator("kk_number")
+    @classmethod
+    def _valid_kk(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return nik.parse_kk(value)
+        except nik.NikError as exc:
+            raise custom_error(exc.key, **exc.params) from None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_past(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > dt.date.today():
+            raise custom_error("validation.birth_date_future", date=value.isoformat())
+        return value
+
+    @field_validator("birth_year")
+    @classmethod
+    def _plausible_year(cls, value: int | None) -> int | None:
+        if value is not None and not 1900 <= value <= dt.date.today().year:
+            raise custom_error("validation.birth_year_range", year=value, last=dt.date.today().year)
+        return value
+
+    @model_validator(mode="after")
+    def _year_matches_date(self) -> Client:
+        if self.birth_date and self.birth_year and self.birth_date.year != self.birth_year:
+            raise custom_error(
+                "birth_year_mismatch", year=self.birth_year, date=self.birth_date.isoformat()
+            )
+        return self
+
+    @property
+    def year_of_birth(self) -> int | None:
+        return self.birth_date.year if self.birth_date else self.birth_year
+
+    def warnings(self) -> list[tuple[tuple[str, ...], str, dict[str, Any]]]:
+        """Things a worker should look at that are not errors: ``(field path, key, params)``."""
+        if not self.nik:
+            return []
+        return [
+            (("nik",), key, params)
+            for key, params in nik.nik_mismatches(
+                self.nik, self.sex, self.birth_date, self.birth_year
+            )
+        ]
+
+
+class Intake(Model):
+    """How and when the client came to the office."""
+
+    date: dt.date
+    source: Source
+    found_at: Text | None = None
+    referred_by: Text | None = None  # the agency, for source = "agency-referral"
+    worker: Text
+    note: Text | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _not_future(cls, value: dt.date) -> dt.date:
+        if value > dt.date.today():
+            raise custom_error("validation.date_future", date=value.isoformat())
+        return value
+
+
+class CaseFile(VersionedFile):
+    """``case.toml``: who the client is and how the case was opened. Everything that
+    happens afterwards is a record file of its own."""
+
+    id: str
+    created_at: dt.datetime
+    category: str
+    tags: list[str] = []
+    client: Client
+    intake: Intake
+
+    @field_validator("id")
+    @classmethod
+    def _case_id(cls, value: str) -> str:
+        if not ids.CASE_ID_RE.match(value):
+            raise custom_error("validation.case_id", value=value)
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _official_category(cls, value: str) -> str:
+        if value not in categories.categories():
+            raise custom_error("validation.category", value=value)
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not categories.TAG_RE.match(tag):
+                raise custom_error("validation.tag", value=tag)
+        return sorted(set(value))
+
+
+_SEX_WORDS = {
+    "l": "L", "p": "P", "m": "L", "f": "P", "male": "L", "female": "P",
+    "laki-laki": "L", "laki": "L", "lelaki": "L", "pria": "L", "perempuan": "P", "wanita": "P",
+}  # fmt: skip
+
+
+def parse_sex(value: str) -> str | None:
+    """``L``/``P`` for what a user typed (``L``, ``male``, ``perempuan`` …), else None."""
+    return _SEX_WORDS.get(value.strip().lower())

@@ -1,0 +1,237 @@
+"""The case repository on disk: finding it, reading cases, writing cases and records.
+
+This is the one place where case files are written. Every write goes through
+:func:`ppks_cli.tomlio.write_toml` (atomic, skipped when unchanged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ppks_cli import ids, paths
+from ppks_cli.config import RepoConfig, load_config, render_new_config
+from ppks_cli.errors import DamagedFile, InvalidInput, NoRepository, Refused
+from ppks_cli.models import CaseFile, Client, Intake
+from ppks_cli.records import Record, parse_record
+from ppks_cli.tomlio import atomic_write_text, read_toml, write_toml
+from ppks_cli.validation import Problem, validate_or_raise
+
+WORKER_ENV = "PPKS_WORKER"
+
+
+def now() -> dt.datetime:
+    """The current local time with its UTC offset, to the second."""
+    return dt.datetime.now().astimezone().replace(microsecond=0)
+
+
+@dataclass
+class Case:
+    """A case as read from its folder: ``case.toml`` plus its records, oldest first."""
+
+    file: CaseFile
+    folder: Path
+    records: list[Record] = field(default_factory=list)
+    # records that could not be read; the case is shown, but not written to
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.file.id
+
+    @property
+    def client(self) -> Client:
+        return self.file.client
+
+    @property
+    def state(self):  # -> workflow.CaseState
+        from ppks_cli.workflow import derive
+
+        return derive(self)
+
+
+class Repository:
+    """One case repository: a folder with ``ppks.toml`` and a ``cases/`` folder."""
+
+    def __init__(self, root: Path, config: RepoConfig) -> None:
+        self.root = root
+        self.paths = paths.RepoPaths(root)
+        self.config = config
+
+    # --- opening and creating ---------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, root: str | os.PathLike[str] | None = None, cwd: Path | None = None
+    ) -> Repository:
+        """The repository named by ``root``, ``$PPKS_ROOT`` or the working directory."""
+        found = paths.find_root(root, cwd)
+        if found is None:
+            raise NoRepository("error.no_repository", cwd=str(cwd or Path.cwd()))
+        config_file = found / paths.CONFIG_FILE
+        if not config_file.is_file():
+            raise NoRepository("error.not_a_repository", path=str(found))
+        return cls(found, load_config(config_file, paths.CONFIG_FILE))
+
+    @classmethod
+    def create(
+        cls, path: Path, office: str, worker: str | None = None, language: str = "id"
+    ) -> Repository:
+        """Make ``path`` a new case repository. Refuses to touch an existing one."""
+        root = path.expanduser().resolve()
+        if (root / paths.CONFIG_FILE).exists():
+            raise Refused("error.repository_exists", path=str(root))
+        if root.exists() and not root.is_dir():
+            raise InvalidInput("error.not_a_folder", path=str(root))
+        if not office.strip():
+            raise InvalidInput("error.empty_value", option="--office")
+        root.mkdir(parents=True, exist_ok=True)
+        repo_paths = paths.RepoPaths(root)
+        text = render_new_config(office.strip(), worker, language)
+        # validate before writing, so a bad value never lands in a file
+        import tomllib
+
+        config = validate_or_raise(RepoConfig, tomllib.loads(text), text, paths.CONFIG_FILE)
+        repo_paths.cases.mkdir(exist_ok=True)
+        atomic_write_text(repo_paths.cases / ".gitkeep", "")
+        atomic_write_text(repo_paths.config, text)
+        return cls(root, config)
+
+    # --- finding cases ----------------------------------------------------------------
+
+    def case_ids(self) -> list[str]:
+        """The IDs of all case folders, sorted."""
+        if not self.paths.cases.is_dir():
+            return []
+        return sorted(
+            entry.name
+            for entry in self.paths.cases.iterdir()
+            if entry.is_dir() and ids.CASE_ID_RE.match(entry.name)
+        )
+
+    def resolve(self, ref: str) -> str:
+        """The full ID of the case ``ref`` names (a unique prefix is enough)."""
+        return ids.resolve_prefix(ref, self.case_ids())
+
+    # --- reading ----------------------------------------------------------------------
+
+    def rel(self, path: Path) -> str:
+        return self.paths.relative(path)
+
+    def read_case_file(self, case_id: str) -> CaseFile:
+        path = self.paths.case_file(case_id)
+        data, text = read_toml(path, self.rel(path))
+        return validate_or_raise(CaseFile, data, text, self.rel(path))
+
+    def load_case(self, case_id: str) -> Case:
+        """Read a case and all its records. A damaged ``case.toml`` raises
+        :class:`DamagedFile`; damaged records are skipped and listed in ``problems``."""
+        case = Case(self.read_case_file(case_id), self.paths.case_dir(case_id))
+        for path in self.record_files(case_id):
+            record, problems = self.read_record(path)
+            if record is None:
+                case.problems.extend(problems)
+            else:
+                case.records.append(record)
+        case.records.sort(key=lambda r: r.sort_key())
+        return case
+
+    def record_files(self, case_id: str) -> list[Path]:
+        folder = self.paths.records_dir(case_id)
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.suffix == ".toml" and p.is_file())
+
+    def read_record(self, path: Path) -> tuple[Record | None, list[Problem]]:
+        shown = self.rel(path)
+        try:
+            data, text = read_toml(path, shown)
+        except DamagedFile as exc:
+            return None, [Problem(shown, exc.params["line"], exc.params["detail"])]
+        return parse_record(data, text, shown)
+
+    def load_cases(self) -> tuple[list[Case], list[Problem]]:
+        """Every case that can be read, and a problem for each one that cannot."""
+        cases: list[Case] = []
+        problems: list[Problem] = []
+        for case_id in self.case_ids():
+            try:
+                cases.append(self.load_case(case_id))
+            except DamagedFile as exc:
+                problems.append(
+                    Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
+                )
+        return cases, problems
+
+    def load_case_files(self) -> list[CaseFile]:
+        """Every readable ``case.toml`` (without records): enough to search clients."""
+        files = []
+        for case_id in self.case_ids():
+            try:
+                files.append(self.read_case_file(case_id))
+            except DamagedFile:
+                continue
+        return files
+
+    def open_case(self, ref: str) -> Case:
+        return self.load_case(self.resolve(ref))
+
+    # --- writing ----------------------------------------------------------------------
+
+    def default_worker(self, explicit: str | None = None) -> str | None:
+        """The worker recording something: given, ``$PPKS_WORKER``, else ``ppks.toml``."""
+        for candidate in (explicit, os.environ.get(WORKER_ENV), self.config.defaults.worker):
+            if candidate and candidate.strip():
+                return candidate.strip()
+        return None
+
+    def create_case(
+        self,
+        client: Client,
+        intake: Intake,
+        category: str,
+        tags: Iterable[str] = (),
+        created_at: dt.datetime | None = None,
+    ) -> Case:
+        """Open a new case: pick a fresh ID and write ``case.toml``."""
+        case_id = ids.new_case_id(intake.date.year, self.case_ids(), self.config.ids.suffix_length)
+        file = CaseFile(
+            id=case_id,
+            created_at=created_at or now(),
+            category=category,
+            tags=sorted(set(tags)),
+            client=client,
+            intake=intake,
+        )
+        folder = self.paths.case_dir(case_id)
+        folder.mkdir(parents=True, exist_ok=False)
+        try:
+            write_toml(self.paths.case_file(case_id), file.to_toml_dict())
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return Case(file, folder)
+
+    def save_case_file(self, case: Case) -> bool:
+        """Rewrite ``case.toml`` (after a change to the client). False when unchanged."""
+        return write_toml(self.paths.case_file(case.id), case.file.to_toml_dict())
+
+    def add_record(self, case: Case, record: Record) -> Path:
+        """Write a new record file into the case folder and add it to ``case``."""
+        if case.problems:
+            first = case.problems[0]
+            raise Refused("error.case_has_damaged_records", case=case.id, file=first.file)
+        path = self.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
+        if path.exists():  # practically impossible with random IDs; never overwrite
+            raise Refused("error.record_exists", file=self.rel(path))
+        write_toml(path, record.to_toml_dict())
+        case.records.append(record)
+        case.records.sort(key=lambda r: r.sort_key())
+        return path
+
+    def new_record_id(self, case: Case) -> str:
+        return ids.new_record_id(r.id for r in case.records)
