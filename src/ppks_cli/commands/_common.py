@@ -1,0 +1,196 @@
+"""What every command shares: global options, the error boundary, output and prompts.
+
+The error boundary (:func:`command`) is the one place where a :class:`PpksError` becomes
+a message on stderr and an exit code. Anything else is a bug and is left to surface.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from ppks_cli import i18n
+from ppks_cli.errors import InvalidInput, PpksError
+from ppks_cli.i18n import t
+
+T = TypeVar("T")
+
+
+@dataclass
+class State:
+    root: str | None = None
+    no_input: bool = False
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, State) else State()
+
+
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def interactive(ctx: typer.Context) -> bool:
+    """Prompt for missing values only when a person is at a terminal."""
+    return not state(ctx).no_input and stdin_is_terminal()
+
+
+def open_repo(ctx: typer.Context):
+    from ppks_cli.store import Repository
+
+    return Repository.open(state(ctx).root)
+
+
+# --- the error boundary -----------------------------------------------------------------
+
+
+def command(
+    app: typer.Typer, name: str, **kwargs: Any
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Register a command whose :class:`PpksError` becomes one line on stderr and its
+    exit code, with no traceback."""
+
+    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(func)
+        def run(*args: Any, **kw: Any) -> T:
+            try:
+                return func(*args, **kw)
+            except PpksError as exc:
+                fail(exc)
+
+        app.command(name, **kwargs)(run)
+        return run
+
+    return decorate
+
+
+def fail(exc: PpksError) -> None:
+    error_line(exc.message())
+    raise typer.Exit(int(exc.exit_code))
+
+
+def error_line(message: str) -> None:
+    err_console().print(
+        t("cli.error_prefix") + message, markup=False, highlight=False, soft_wrap=True
+    )
+
+
+def warn_line(message: str) -> None:
+    err_console().print(
+        t("cli.warning_prefix") + message, markup=False, highlight=False, soft_wrap=True
+    )
+
+
+def info_line(message: str) -> None:
+    """A line on stderr that is neither the command's result nor an error."""
+    err_console().print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+@functools.cache
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+@functools.cache
+def err_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def reset_consoles() -> None:
+    """Forget the consoles (tests swap sys.stdout between runs)."""
+    console.cache_clear()
+    err_console.cache_clear()
+
+
+def say(message: str) -> None:
+    console().print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, never coloured or wrapped, so scripts can read it."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --- prompts ----------------------------------------------------------------------------
+
+
+def ask(
+    label: str,
+    parse: Callable[[str], T],
+    *,
+    choices: Sequence[tuple[str, str]] = (),
+    default: str | None = None,
+    optional: bool = False,
+) -> T | None:
+    """Ask until the answer parses. ``choices`` are ``(value, description)`` pairs, shown
+    numbered; the number or the value may be typed. An optional question accepts an
+    empty answer or "unknown"/"tidak tahu" as no value."""
+    from ppks_cli.intake import is_unknown
+
+    if choices:
+        width = len(str(len(choices)))
+        for number, (value, description) in enumerate(choices, start=1):
+            shown = f"{value} — {description}" if description and description != value else value
+            err_console().print(f"  {number:>{width}}) {shown}", markup=False, highlight=False)
+    hint = t("prompt.optional_hint") if optional else ""
+    while True:
+        raw = typer.prompt(
+            f"{label}{hint}",
+            default=default if default is not None else ("" if optional else None),
+            show_default=bool(default),
+            err=True,
+        )
+        if optional and is_unknown(raw):
+            return None
+        text = raw.strip()
+        if choices and text.isdigit() and 1 <= int(text) <= len(choices):
+            text = choices[int(text) - 1][0]
+        if not text and not optional:
+            continue
+        try:
+            return parse(text)
+        except InvalidInput as exc:
+            error_line(exc.message())
+
+
+def confirm(question: str, default: bool = False) -> bool:
+    return typer.confirm(question, default=default, err=True)
+
+
+# --- shared options ---------------------------------------------------------------------
+
+
+def json_option_help() -> str:
+    return t("help.option.json")
+
+
+def language_from_env() -> str | None:
+    return i18n.normalize_language(os.environ.get("PPKS_LANG"))

@@ -1,0 +1,48 @@
+"""``ppks check``: validate every file; one ``file:line: message`` line per problem."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._common import command, info_line, open_repo, print_json, say
+from ppks_cli.errors import ExitCode
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "check", help=t("help.check.command"), epilog=t("help.check.example"))
+    def check(
+        ctx: typer.Context,
+        json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
+    ) -> None:
+        from ppks_cli.check import check_repository
+
+        repo = open_repo(ctx)
+        report = check_repository(repo)
+        if json_output:
+            print_json(
+                {
+                    "ok": report.ok,
+                    "cases": report.cases,
+                    "records": report.records,
+                    "problems": [p.as_dict() for p in report.problems],
+                }
+            )
+        else:
+            for problem in report.problems:
+                say(problem.render())
+            summary = t(
+                "check.summary",
+                cases=report.cases,
+                records=report.records,
+                errors=len(report.errors),
+                warnings=len(report.warnings),
+            )
+            if report.ok:
+                say(summary)
+            else:
+                info_line(summary)
+        if not report.ok:
+            raise typer.Exit(int(ExitCode.PROBLEMS_FOUND))

@@ -1,0 +1,45 @@
+"""``ppks init``: create a case repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ppks_cli import i18n
+from ppks_cli.commands._common import command, interactive, print_json, say
+from ppks_cli.i18n import t
+
+DEFAULT_OFFICE = "Dinas Sosial Kota Medan"
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "init", help=t("help.init.command"), epilog=t("help.init.example"))
+    def init(
+        ctx: typer.Context,
+        path: Annotated[Path, typer.Argument(help=t("help.init.path"), show_default=False)] = Path(
+            "."
+        ),
+        office: Annotated[
+            str | None, typer.Option("--office", metavar="NAME", help=t("help.init.office"))
+        ] = None,
+        worker: Annotated[
+            str | None, typer.Option("--worker", metavar="NAME", help=t("help.init.worker"))
+        ] = None,
+        json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
+    ) -> None:
+        from ppks_cli.store import Repository
+
+        if office is None:
+            office = (
+                typer.prompt(t("prompt.office"), default=DEFAULT_OFFICE, err=True)
+                if interactive(ctx)
+                else DEFAULT_OFFICE
+            )
+        repo = Repository.create(path, office, worker, i18n.get_language())
+        if json_output:
+            print_json({"root": str(repo.root), "office": repo.config.office.name})
+        else:
+            say(t("init.done", path=str(repo.root)))
+            say(t("init.next", path=str(path)))

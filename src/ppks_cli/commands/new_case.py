@@ -1,0 +1,192 @@
+"""``ppks new-case``: open a case for a new client (intake)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._common import (
+    ask,
+    command,
+    confirm,
+    interactive,
+    open_repo,
+    print_json,
+    say,
+    warn_line,
+)
+from ppks_cli.i18n import get_language, label, t
+
+
+def _opt(*names: str, key: str, metavar: str = "TEXT"):
+    return typer.Option(*names, metavar=metavar, help=t(f"help.new_case.{key}"))
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "new-case", help=t("help.new_case.command"), epilog=t("help.new_case.example"))
+    def new_case(
+        ctx: typer.Context,
+        name: Annotated[str | None, _opt("--name", key="name", metavar="NAME")] = None,
+        sex: Annotated[str | None, _opt("--sex", key="sex", metavar="L|P")] = None,
+        category: Annotated[str | None, _opt("--category", key="category", metavar="SLUG")] = None,
+        tag: Annotated[list[str] | None, _opt("--tag", key="tag", metavar="TAG")] = None,
+        intake_date: Annotated[
+            str | None, _opt("--intake-date", key="intake_date", metavar="YYYY-MM-DD")
+        ] = None,
+        source: Annotated[str | None, _opt("--source", key="source", metavar="SOURCE")] = None,
+        found_at: Annotated[str | None, _opt("--found-at", key="found_at", metavar="PLACE")] = None,
+        referred_by: Annotated[
+            str | None, _opt("--referred-by", key="referred_by", metavar="AGENCY")
+        ] = None,
+        worker: Annotated[str | None, _opt("--worker", key="worker", metavar="NAME")] = None,
+        alias: Annotated[str | None, _opt("--alias", key="alias", metavar="NAME")] = None,
+        nik: Annotated[str | None, _opt("--nik", key="nik", metavar="16-DIGITS")] = None,
+        kk: Annotated[str | None, _opt("--kk", key="kk", metavar="16-DIGITS")] = None,
+        birth_place: Annotated[
+            str | None, _opt("--birth-place", key="birth_place", metavar="PLACE")
+        ] = None,
+        birth_date: Annotated[
+            str | None, _opt("--birth-date", key="birth_date", metavar="YYYY-MM-DD")
+        ] = None,
+        birth_year: Annotated[
+            str | None, _opt("--birth-year", key="birth_year", metavar="YYYY")
+        ] = None,
+        age: Annotated[str | None, _opt("--age", key="age", metavar="YEARS")] = None,
+        religion: Annotated[
+            str | None, _opt("--religion", key="religion", metavar="RELIGION")
+        ] = None,
+        marital_status: Annotated[
+            str | None, _opt("--marital-status", key="marital_status", metavar="STATUS")
+        ] = None,
+        education: Annotated[
+            str | None, _opt("--education", key="education", metavar="LEVEL")
+        ] = None,
+        occupation: Annotated[str | None, _opt("--occupation", key="occupation")] = None,
+        phone: Annotated[str | None, _opt("--phone", key="phone", metavar="NUMBER")] = None,
+        address: Annotated[str | None, _opt("--address", key="address", metavar="ADDRESS")] = None,
+        last_known_address: Annotated[
+            str | None, _opt("--last-known-address", key="last_known_address", metavar="ADDRESS")
+        ] = None,
+        family: Annotated[
+            list[str] | None, _opt("--family", key="family", metavar="PERSON")
+        ] = None,
+        contact: Annotated[
+            list[str] | None, _opt("--contact", key="contact", metavar="PERSON")
+        ] = None,
+        note: Annotated[str | None, _opt("--note", key="note")] = None,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help=t("help.new_case.yes"))] = False,
+        json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
+    ) -> None:
+        from ppks_cli import intake
+
+        repo = open_repo(ctx)
+        form = intake.NewCase(
+            name=name, sex=sex, category=category, source=source, intake_date=intake_date,
+            worker=repo.default_worker(worker), alias=alias, nik=nik, kk=kk,
+            birth_place=birth_place, birth_date=birth_date, birth_year=birth_year, age=age,
+            religion=religion, marital_status=marital_status, education=education,
+            occupation=occupation, phone=phone, address=address,
+            last_known_address=last_known_address, family=list(family or []),
+            contacts=list(contact or []), tags=list(tag or []), found_at=found_at,
+            referred_by=referred_by, note=note,
+        )  # fmt: skip
+        if interactive(ctx):
+            _ask_missing(form, given=ctx.params)
+        prepared = intake.prepare(form)
+        for warning in prepared.warnings:
+            warn_line(str(warning))
+        try:
+            case = intake.open_case(repo, prepared, allow_duplicates=yes)
+        except intake.PossibleDuplicates as exc:
+            if not interactive(ctx):
+                raise
+            warn_line(exc.message())
+            if not confirm(t("new_case.confirm_duplicate")):
+                from ppks_cli.errors import Cancelled
+
+                raise Cancelled("error.cancelled") from None
+            case = intake.open_case(repo, prepared, allow_duplicates=True)
+        if json_output:
+            print_json({"id": case.id, "stage": "intake", "path": repo.rel(case.folder)})
+        else:
+            say(t("new_case.done", id=case.id, name=case.client.name))
+
+
+def _ask_missing(form, given: dict) -> None:
+    """Prompt, in the order of the assessment form, for what the flags left out.
+
+    Each answer is checked as it is typed (and asked again if wrong); the form keeps the
+    text, which :func:`ppks_cli.intake.prepare` parses again with everything else."""
+    from ppks_cli import categories, intake
+    from ppks_cli.dates import parse_date
+    from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SOURCES
+
+    def text_if_valid(parse):
+        def check(value: str) -> str:
+            parse(value)
+            return value
+
+        return check
+
+    def fill(field: str, parse=str, **kwargs) -> None:
+        if getattr(form, field) is None:
+            setattr(form, field, ask(t(f"prompt.{field}"), text_if_valid(parse), **kwargs))
+
+    def choice_of(values: tuple[str, ...], option: str):
+        return lambda v: intake.parse_choice(v, values, option)
+
+    def options(group: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
+        return [(v, label(group, v)) for v in values]
+
+    lang = get_language()
+    fill("name")
+    fill("sex", intake.parse_sex_option, choices=options("sex", ("L", "P")))
+    fill(
+        "category",
+        categories.resolve_category,
+        choices=[(c.slug, c.display(lang)) for c in categories.categories().values()],
+    )
+    fill("source", choice_of(SOURCES, "--source"), choices=options("source", SOURCES))
+    if form.source and form.source.strip().lower() == "agency-referral":
+        fill("referred_by", optional=True)
+    fill(
+        "intake_date",
+        lambda v: parse_date(v, option="--intake-date"),
+        default=dt.date.today().isoformat(),
+    )
+    fill("found_at", optional=True)
+    fill("worker")
+    fill("nik", intake.parse_nik_option, optional=True)
+    fill("kk", intake.parse_kk_option, optional=True)
+    fill("birth_date", lambda v: parse_date(v, option="--birth-date"), optional=True)
+    if form.birth_date is None and form.birth_year is None and form.age is None:
+        fill("birth_year", intake.parse_year, optional=True)
+    fill("birth_place", optional=True)
+    fill(
+        "religion",
+        choice_of(RELIGIONS, "--religion"),
+        choices=options("religion", RELIGIONS),
+        optional=True,
+    )
+    fill(
+        "marital_status",
+        choice_of(MARITAL_STATUSES, "--marital-status"),
+        choices=options("marital", MARITAL_STATUSES),
+        optional=True,
+    )
+    fill(
+        "education",
+        choice_of(EDUCATION_LEVELS, "--education"),
+        choices=options("education", EDUCATION_LEVELS),
+        optional=True,
+    )
+    fill("occupation", optional=True)
+    fill("phone", optional=True)
+    fill("address", optional=True)
+    if not given.get("family"):
+        while confirm(t("prompt.add_family"), default=False):
+            form.family.append(
+                ask(t("prompt.family"), text_if_valid(lambda v: intake.parse_person(v, "--family")))
+            )
