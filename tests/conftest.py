@@ -1,0 +1,131 @@
+"""Shared fixtures: repositories in temporary folders, built through the library, and
+helpers to run the command line in-process (CliRunner) or as a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ppks_cli import i18n
+from ppks_cli.commands import _common
+from ppks_cli.commands.app import build_app
+from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.store import Repository
+
+PROJECT = Path(__file__).resolve().parent.parent
+SAMPLE = PROJECT / "cases"
+
+MR = NewCase(
+    name="MR",
+    sex="L",
+    birth_year="1975",
+    category="pengemis",
+    intake_date="2024-02-16",
+    source="street-raid",
+    found_at="Simpang Pos, Medan",
+    worker="Saskia",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """Every test starts in Indonesian with no ppks or git settings from the machine."""
+    for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Worker")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.invalid")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Worker")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.invalid")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    i18n.set_language("id")
+    _common.reset_consoles()
+    yield
+    i18n.set_language("id")
+    _common.reset_consoles()
+
+
+@pytest.fixture
+def repo(tmp_path) -> Repository:
+    return Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan")
+
+
+@pytest.fixture
+def mr_case(repo):
+    return open_case(repo, prepare(MR))
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` and its bytes, to prove that nothing was written."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+class Cli:
+    """Runs ``ppks`` in-process against one repository."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, lang: str | None = None):
+        prefix = ["--root", str(self.root)] if self.root else []
+        if lang:
+            prefix += ["--lang", lang]
+        _common.reset_consoles()
+        return self.runner.invoke(build_app(), [*prefix, *args], input=input)
+
+
+@pytest.fixture
+def cli(repo) -> Cli:
+    return Cli(repo.root)
+
+
+def ppks_command() -> list[str]:
+    """The installed ``ppks`` script (next to the interpreter running the tests)."""
+    script = Path(sys.executable).with_name("ppks")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ppks")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "ppks_cli"]
+
+
+def run_ppks(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict | None = None,
+    input: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PPKS_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [*ppks_command(), *args],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def git(*args: str, cwd: Path) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+TODAY = dt.date.today()
