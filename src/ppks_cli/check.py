@@ -181,5 +181,5 @@ def _check_records(
         from ppks_cli.workflow import check_case
 
         case = Case(file, repo.paths.case_dir(case_id), sorted(records, key=lambda r: r.sort_key()))
-        problems.extend(check_case(repo, case))
+        problems.extend(check_case(case, seen))
     return problems, len(records)

@@ -37,10 +37,42 @@ class IdSettings(Model):
     suffix_length: int = Field(5, ge=4, le=8)
 
 
+ApprovalStage = Literal["assessment", "plan", "termination"]
+
+
+class Supervision(Model):
+    """Which casework steps an intern's supervisor must approve before the next one."""
+
+    require_approval: list[ApprovalStage] = []
+
+    def requires(self, stage: str | None) -> str | None:
+        return stage if stage in self.require_approval else None
+
+
+class Deadlines(Model):
+    """Days allowed before a step is overdue (0 turns a deadline off)."""
+
+    assessment_days: int = Field(7, ge=0)  # after intake (or reopening)
+    evaluation_days: int = Field(30, ge=0)  # after the current plan
+    follow_up_days: int = Field(30, ge=0)  # after termination
+
+
+class Resource(Model):
+    """An institution in the referral directory (``[[resources]]``)."""
+
+    name: Text
+    kind: Text | None = None
+    address: Text | None = None
+    contact: Text | None = None
+
+
 class RepoConfig(VersionedFile):
     office: Office
     defaults: Defaults = Defaults()
     ids: IdSettings = IdSettings()
+    supervision: Supervision = Supervision()
+    deadlines: Deadlines = Deadlines()
+    resources: list[Resource] = []
 
 
 def render_new_config(office: str, worker: str | None, language: str) -> str:
@@ -78,6 +110,26 @@ language = "{language}"
 [ids]
 # Panjang akhiran acak ID kasus (2024-K7Q3M). / Length of the random case-ID suffix.
 suffix_length = 5
+
+[supervision]
+# Tahap yang harus disetujui supervisor sebelum tahap berikutnya (untuk mahasiswa magang):
+# "assessment", "plan", "termination". Kosong = tidak perlu persetujuan.
+# Steps a supervisor must approve before the next one. Empty: no approval needed.
+require_approval = []
+
+[deadlines]
+# Batas hari: asesmen setelah penerimaan, evaluasi setelah rencana, bimbingan lanjut
+# setelah terminasi (0 = tidak dipantau). / Days until a step is overdue (0 = off).
+assessment_days = 7
+evaluation_days = 30
+follow_up_days = 30
+
+# Direktori lembaga rujukan. / Referral directory.
+# [[resources]]
+# name = "UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai"
+# kind = "UPT provinsi"
+# address = "Jl. Panti Karya, Kel. Cengkeh Turi, Kec. Binjai Utara, Kota Binjai"
+# contact = ""
 """
 
 

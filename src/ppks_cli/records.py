@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ppks_cli import ids
 from ppks_cli.i18n import Msg
-from ppks_cli.models import Text, VersionedFile, custom_error
+from ppks_cli.models import Model, Text, VersionedFile, custom_error
 from ppks_cli.validation import Problem, validate
 
 
@@ -44,6 +44,167 @@ class RecordBase(VersionedFile):
         return (self.date, self.recorded_at, self.id)
 
 
+Items = list[Text]
+
+RISK_LEVELS = ("low", "medium", "high")
+ACTIVITIES = (
+    "individual-counseling", "family-counseling", "family-mediation", "home-visit",
+    "accompaniment", "emotional-support", "material-help", "id-documents", "family-tracing",
+    "reunification", "return-home", "skills-training", "health-service", "other",
+)  # fmt: skip
+REFERRAL_STATUSES = ("sent", "accepted", "rejected", "completed", "revoked")
+GOAL_STATUSES = ("achieved", "partly", "not-yet")
+DECISIONS = ("continue", "revise", "terminate")
+TERMINATION_REASONS = (
+    "goals-achieved", "referred", "reunified", "returned-home", "refused-or-left", "died",
+    "contact-lost", "other",
+)  # fmt: skip
+APPROVAL_STAGES = ("assessment", "plan", "termination")
+
+
+def _non_empty(value: list[str], field: str) -> list[str]:
+    if not value:
+        raise custom_error("validation.need_one", field=field)
+    return value
+
+
+class Assessment(RecordBase):
+    """Asesmen: what the worker learned about the client's situation."""
+
+    kind: Literal["assessment"] = "assessment"
+    problems: Items
+    needs: Items = []
+    strengths: Items = []
+    resources: Items = []
+    information_sources: Items = []
+    summary: Text | None = None  # the social and psychological context, as a narrative
+    priorities: Items = []
+    risk: Literal[RISK_LEVELS] | None = None
+    recommendation: Text | None = None
+
+    @field_validator("problems")
+    @classmethod
+    def _some_problem(cls, value: list[str]) -> list[str]:
+        return _non_empty(value, "problems")
+
+
+class Goal(Model):
+    """A SMART goal: what, how it is measured, by when."""
+
+    what: Text
+    measure: Text | None = None
+    target_date: dt.date | None = None
+
+
+class Task(Model):
+    what: Text
+    who: Text | None = None
+    when: dt.date | None = None
+
+
+class Plan(RecordBase):
+    """Rencana intervensi. A revision is a new plan record; the latest one counts."""
+
+    kind: Literal["plan"] = "plan"
+    goals: list[Goal]
+    strategies: Items = []
+    techniques: Items = []
+    tasks: list[Task] = []
+    resources: Items = []
+
+    @field_validator("goals")
+    @classmethod
+    def _some_goal(cls, value: list[Goal]) -> list[Goal]:
+        return _non_empty(value, "goals")
+
+
+class Intervention(RecordBase):
+    """One intervention activity, serving goals of the current plan (numbered from 1)."""
+
+    kind: Literal["intervention"] = "intervention"
+    activity: Literal[ACTIVITIES]
+    goals: list[int] = []
+    description: Text
+    outcome: Text | None = None
+
+
+class Referral(RecordBase):
+    """Rujukan to another institution. Its status changes with referral-update records."""
+
+    kind: Literal["referral"] = "referral"
+    destination: Text
+    destination_kind: Text | None = None
+    destination_address: Text | None = None
+    destination_contact: Text | None = None
+    reason: Text
+    request: Text | None = None  # what the office asks the destination to do
+    consent: bool
+    no_consent_reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _consent_or_reason(self) -> Referral:
+        if not self.consent and not self.no_consent_reason:
+            raise custom_error("validation.no_consent_reason")
+        return self
+
+
+class ReferralUpdate(RecordBase):
+    """A change of a referral's status: accepted, rejected, completed or revoked."""
+
+    kind: Literal["referral-update"] = "referral-update"
+    referral: str  # the referral's record ID
+    status: Literal[REFERRAL_STATUSES[1:]]
+    note: Text | None = None
+
+
+class GoalProgress(Model):
+    goal: int = Field(ge=1)
+    status: Literal[GOAL_STATUSES]
+    note: Text | None = None
+
+
+class Evaluation(RecordBase):
+    """Evaluasi: progress on each goal, a narrative, and what happens next."""
+
+    kind: Literal["evaluation"] = "evaluation"
+    progress: list[GoalProgress] = []
+    summary: Text
+    decision: Literal[DECISIONS]
+
+
+class Termination(RecordBase):
+    """Terminasi: the end of the working relationship for this episode."""
+
+    kind: Literal["termination"] = "termination"
+    reason: Literal[TERMINATION_REASONS]
+    reason_note: Text | None = None
+    summary: Text
+    placement: Text | None = None
+    aftercare: Text | None = None
+
+    @model_validator(mode="after")
+    def _other_needs_a_note(self) -> Termination:
+        if self.reason == "other" and not self.reason_note:
+            raise custom_error("validation.other_reason_note")
+        return self
+
+
+class FollowUp(RecordBase):
+    """Bimbingan lanjut: an aftercare visit or call after termination."""
+
+    kind: Literal["follow-up"] = "follow-up"
+    summary: Text
+    place: Text | None = None
+    next_date: dt.date | None = None
+
+
+class Reopen(RecordBase):
+    """A closed case opened again: a new episode starts at assessment."""
+
+    kind: Literal["reopen"] = "reopen"
+    reason: Text
+
+
 class Note(RecordBase):
     """A free-text case note, at any stage."""
 
@@ -51,9 +212,23 @@ class Note(RecordBase):
     text: Text
 
 
+class Approval(RecordBase):
+    """A supervisor's approval of the latest assessment, plan or termination."""
+
+    kind: Literal["approval"] = "approval"
+    stage: Literal[APPROVAL_STAGES]
+    record: str  # the approved record's ID
+    by: Text
+    comment: Text | None = None
+
+
 RECORD_TYPES: dict[str, type[RecordBase]] = {
-    "note": Note,
-}
+    model.model_fields["kind"].default: model
+    for model in (
+        Assessment, Plan, Intervention, Referral, ReferralUpdate, Evaluation, Termination,
+        FollowUp, Reopen, Note, Approval,
+    )
+}  # fmt: skip
 
 Record = RecordBase
 

@@ -3,6 +3,7 @@ and, later, letters and reports."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,23 +28,82 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case) -> dict[str, Any]:
+def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[str, Any]:
     """Everything ``ppks show --json`` gives."""
+    from ppks_cli import workflow
+
     state = case.state
     category = categories.categories()[case.file.category]
     data = case.file.model_dump(mode="json", by_alias=True, exclude_none=True)
     data.pop("schema", None)
+    plan = state.current_plan
+    goal_status = state.goal_status()
+    overdue = workflow.overdue(config, state, case, today or dt.date.today()) if config else []
     return {
         "id": case.id,
         "stage": state.stage,
         "closed": state.closed,
         "episode": state.episode,
+        "next": list(state.next_commands()),
         "category": case.file.category,
         "category_name": category.name,
         **{k: v for k, v in data.items() if k not in ("id", "category")},
+        "latest_assessment": record_view(state.latest_assessment)
+        if state.latest_assessment
+        else None,
+        "current_plan": (
+            {
+                **record_view(plan),
+                "approved": state.is_approved(plan),
+                "goal_status": {str(n): goal_status.get(n) for n in range(1, len(plan.goals) + 1)},
+            }
+            if plan
+            else None
+        ),
+        "referrals": [{**record_view(r), "status": status} for r, status in state.referrals()],
+        "overdue": [{"code": m.key, "message": str(m)} for m in overdue],
+        "warnings": [{"record": r.id, "code": m.key, "message": str(m)} for r, m in state.warnings],
+        "episodes": [
+            {
+                "number": e.number,
+                "opened": e.opened.isoformat(),
+                "records": [r.id for r in e.records],
+            }
+            for e in state.episodes
+        ],
         "records": [record_view(r) for r in case.records],
         "damaged_records": [p.as_dict() for p in case.problems],
     }
+
+
+def headline(record) -> str:
+    """One line that says what a record is about, for timelines."""
+    from ppks_cli.i18n import label
+
+    kind = record.kind
+    if kind == "assessment":
+        return "; ".join(record.problems)
+    if kind == "plan":
+        return "; ".join(g.what for g in record.goals)
+    if kind == "intervention":
+        return f"{label('activity', record.activity)}: {record.description}"
+    if kind == "referral":
+        return f"{record.destination}: {record.reason}"
+    if kind == "referral-update":
+        return f"{record.referral} → {label('referral_status', record.status)}"
+    if kind == "evaluation":
+        return f"{label('decision', record.decision)}: {record.summary}"
+    if kind == "termination":
+        return f"{label('termination_reason', record.reason)}: {record.summary}"
+    if kind in ("follow-up",):
+        return record.summary
+    if kind == "reopen":
+        return record.reason
+    if kind == "note":
+        return record.text
+    if kind == "approval":
+        return f"{label('approval_stage', record.stage)} ({record.record}): {record.by}"
+    return getattr(record, "summary", "") or ""
 
 
 def record_view(record) -> dict[str, Any]:

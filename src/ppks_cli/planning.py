@@ -1,0 +1,68 @@
+"""Turning what a worker typed into plan goals and tasks (``--goal``, ``--measure``,
+``--target-date``, ``--task "what;who;when"``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ppks_cli.dates import parse_date
+from ppks_cli.errors import InvalidInput
+from ppks_cli.i18n import Msg
+from ppks_cli.records import Goal, GoalProgress, Task
+
+
+def _spread(values: Sequence[str], count: int, option: str) -> list[str | None]:
+    """One value per goal: none, one for all, or exactly one each."""
+    if not values:
+        return [None] * count
+    if len(values) == 1:
+        return list(values) * count
+    if len(values) != count:
+        raise InvalidInput(
+            "error.invalid_option", option=option,
+            detail=Msg("validation.per_goal", given=len(values), goals=count),
+        )  # fmt: skip
+    return list(values)
+
+
+def build_goals(goals: Sequence[str], measures: Sequence[str], dates: Sequence[str]) -> list[Goal]:
+    """``--goal`` texts with their ``--measure`` and ``--target-date`` (matched in order;
+    a single measure or date applies to every goal)."""
+    count = len(goals)
+    built = []
+    for what, measure, day in zip(
+        goals, _spread(measures, count, "--measure"), _spread(dates, count, "--target-date"),
+        strict=True,
+    ):  # fmt: skip
+        target = parse_date(day, option="--target-date", allow_future=True) if day else None
+        built.append(
+            Goal(what=what.strip(), measure=(measure or "").strip() or None, target_date=target)
+        )
+    return built
+
+
+def parse_task(value: str) -> Task:
+    """``"Hubungi keluarga;Saskia;2024-03-01"``: what, who, when."""
+    parts = [p.strip() or None for p in value.split(";")]
+    if not parts[0] or len(parts) > 3:
+        raise InvalidInput(
+            "error.invalid_option", option="--task", detail=Msg("validation.task", value=value)
+        )
+    parts += [None] * (3 - len(parts))
+    when = parse_date(parts[2], option="--task", allow_future=True) if parts[2] else None
+    return Task(what=parts[0], who=parts[1], when=when)
+
+
+def parse_goal_status(value: str) -> GoalProgress:
+    """``"1=achieved"`` or ``"2=partly:masih perlu pendampingan"``."""
+    from ppks_cli.records import GOAL_STATUSES
+
+    number, sep, rest = value.partition("=")
+    status, _, note = rest.partition(":")
+    status = status.strip().lower().replace("_", "-").replace(" ", "-")
+    if not sep or not number.strip().isdigit() or status not in GOAL_STATUSES:
+        raise InvalidInput(
+            "error.invalid_option", option="--goal-status",
+            detail=Msg("validation.goal_status", value=value, expected=", ".join(GOAL_STATUSES)),
+        )  # fmt: skip
+    return GoalProgress(goal=int(number), status=status, note=note.strip() or None)
