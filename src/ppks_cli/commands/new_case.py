@@ -93,7 +93,11 @@ def register(app: typer.Typer) -> None:
             referred_by=referred_by, note=note,
         )  # fmt: skip
         if interactive(ctx):
-            _ask_missing(form, given=ctx.params)
+            # a bare `ppks new-case` walks through the whole form; with some flags given,
+            # only what is required and missing is asked
+            extras = ("yes", "json_output", "worker")
+            whole_form = not any(v for k, v in ctx.params.items() if k not in extras)
+            _ask_missing(form, whole_form)
         prepared = intake.prepare(form)
         for warning in prepared.warnings:
             warn_line(str(warning))
@@ -114,7 +118,7 @@ def register(app: typer.Typer) -> None:
             say(t("new_case.done", id=case.id, name=case.client.name))
 
 
-def _ask_missing(form, given: dict) -> None:
+def _ask_missing(form, whole_form: bool) -> None:
     """Prompt, in the order of the assessment form, for what the flags left out.
 
     Each answer is checked as it is typed (and asked again if wrong); the form keeps the
@@ -131,7 +135,7 @@ def _ask_missing(form, given: dict) -> None:
         return check
 
     def fill(field: str, parse=str, **kwargs) -> None:
-        if getattr(form, field) is None:
+        if getattr(form, field) is None and (whole_form or not kwargs.get("optional")):
             setattr(form, field, ask(t(f"prompt.{field}"), text_if_valid(parse), **kwargs))
 
     def choice_of(values: tuple[str, ...], option: str):
@@ -151,11 +155,12 @@ def _ask_missing(form, given: dict) -> None:
     fill("source", choice_of(SOURCES, "--source"), choices=options("source", SOURCES))
     if form.source and form.source.strip().lower() == "agency-referral":
         fill("referred_by", optional=True)
-    fill(
-        "intake_date",
-        lambda v: parse_date(v, option="--intake-date"),
-        default=dt.date.today().isoformat(),
-    )
+    if whole_form:  # otherwise the intake date defaults to today, as without a terminal
+        fill(
+            "intake_date",
+            lambda v: parse_date(v, option="--intake-date"),
+            default=dt.date.today().isoformat(),
+        )
     fill("found_at", optional=True)
     fill("worker")
     fill("nik", intake.parse_nik_option, optional=True)
@@ -185,7 +190,7 @@ def _ask_missing(form, given: dict) -> None:
     fill("occupation", optional=True)
     fill("phone", optional=True)
     fill("address", optional=True)
-    if not given.get("family"):
+    if whole_form:
         while confirm(t("prompt.add_family"), default=False):
             form.family.append(
                 ask(t("prompt.family"), text_if_valid(lambda v: intake.parse_person(v, "--family")))

@@ -24,9 +24,9 @@ def register(app: typer.Typer) -> None:
         for problem in case.problems:
             warn_line(t("show.damaged_record", problem=problem.render()))
         if json_output:
-            print_json(case_detail(case))
+            print_json(case_detail(case, repo.config))
         else:
-            render_case(case)
+            render_case(case, repo.config)
 
 
 def _grid(rows: list[tuple[str, object]]):
@@ -51,7 +51,7 @@ def _person(p) -> str:
     return ", ".join(parts)
 
 
-def render_case(case) -> None:
+def render_case(case, config) -> None:
     from rich.text import Text
 
     from ppks_cli import categories
@@ -125,3 +125,164 @@ def render_case(case) -> None:
             ]
         )
     )
+
+    _render_casework(case, config)
+
+
+def _section(title: str) -> None:
+    from rich.text import Text
+
+    out = console()
+    out.print()
+    out.print(Text(title, style="bold underline"))
+
+
+def _lines(items: list[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def _render_casework(case, config) -> None:
+    import datetime as dt
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from ppks_cli import workflow
+    from ppks_cli.dates import long_date
+    from ppks_cli.views import headline
+
+    out = console()
+    state = case.state
+    problems = [str(m) for _, m in state.warnings]
+    overdue = [str(m) for m in workflow.overdue(config, state, case, dt.date.today())]
+    if problems or overdue:
+        _section(t("show.attention"))
+        for line in overdue:
+            out.print(Text(f"⚠ {line}", style="bold red"))
+        for line in problems:
+            out.print(Text(f"⚠ {line}", style="yellow"))
+    if not state.closed:
+        out.print()
+        out.print(Text(t("show.next", commands=workflow.suggest(case, state.next_commands()))))
+
+    def approval_note(record) -> str | None:
+        if state.is_approved(record):
+            approval = state.approvals[record.id]
+            return t("show.approved", by=approval.by, date=long_date(approval.date))
+        stage = {"assessment": "assessment", "plan": "plan", "termination": "termination"}[
+            record.kind
+        ]
+        if config.supervision.requires(stage):
+            return t("show.awaiting_approval")
+        return None
+
+    assessment = state.latest_assessment
+    if assessment:
+        _section(
+            t("show.latest_assessment", date=long_date(assessment.date), worker=assessment.worker)
+        )
+        out.print(
+            _grid(
+                [
+                    (t("field.problems"), _lines(assessment.problems)),
+                    (t("field.needs"), _lines(assessment.needs)),
+                    (t("field.strengths"), _lines(assessment.strengths)),
+                    (t("field.resources"), _lines(assessment.resources)),
+                    (t("field.information_sources"), _lines(assessment.information_sources)),
+                    (t("field.context"), assessment.summary),
+                    (t("field.priorities"), _lines(assessment.priorities)),
+                    (t("field.risk"), assessment.risk and label("risk", assessment.risk)),
+                    (t("field.recommendation"), assessment.recommendation),
+                    (t("field.approval"), approval_note(assessment)),
+                ]
+            )
+        )
+    plan = state.current_plan
+    if plan:
+        _section(t("show.current_plan", date=long_date(plan.date), worker=plan.worker))
+        status = state.goal_status()
+        goals = Table(box=None, pad_edge=False, header_style="bold")
+        for key in ("number", "goal", "measure", "target", "status"):
+            goals.add_column(t(f"column.{key}"))
+        for number, goal in enumerate(plan.goals, start=1):
+            goals.add_row(
+                Text(str(number)),
+                Text(goal.what),
+                Text(goal.measure or "—"),
+                Text(long_date(goal.target_date) if goal.target_date else "—"),
+                Text(
+                    label("goal_status", status[number])
+                    if number in status
+                    else t("show.not_evaluated")
+                ),
+            )
+        out.print(goals)
+        tasks = [
+            ", ".join(x for x in (task.what, task.who, task.when and long_date(task.when)) if x)
+            for task in plan.tasks
+        ]
+        out.print(
+            _grid(
+                [
+                    (t("field.strategies"), _lines(plan.strategies)),
+                    (t("field.techniques"), _lines(plan.techniques)),
+                    (t("field.tasks"), _lines(tasks)),
+                    (t("field.resources"), _lines(plan.resources)),
+                    (t("field.approval"), approval_note(plan)),
+                ]
+            )
+        )
+    referrals = state.referrals(open_only=True)
+    if referrals:
+        _section(t("show.open_referrals"))
+        for referral, status in referrals:
+            consent = (
+                t("show.consent_yes")
+                if referral.consent
+                else t("show.consent_no", reason=referral.no_consent_reason)
+            )
+            out.print(
+                Text(
+                    f"{referral.id}  {long_date(referral.date)}  {referral.destination}  "
+                    f"[{label('referral_status', status)}]  {consent}"
+                )
+            )
+    termination = state.termination
+    if termination:
+        _section(t("show.termination", date=long_date(termination.date)))
+        out.print(
+            _grid(
+                [
+                    (t("field.reason"), label("termination_reason", termination.reason)
+                     + (f" ({termination.reason_note})" if termination.reason_note else "")),
+                    (t("field.achieved"), termination.summary),
+                    (t("field.placement"), termination.placement),
+                    (t("field.aftercare"), termination.aftercare),
+                    (t("field.approval"), approval_note(termination)),
+                ]
+            )
+        )  # fmt: skip
+    if case.records:
+        _section(t("show.timeline"))
+        for episode in state.episodes:
+            if len(state.episodes) > 1:
+                out.print(
+                    Text(
+                        t("show.episode", number=episode.number, date=long_date(episode.opened)),
+                        style="bold",
+                    )
+                )
+            timeline = Table(box=None, pad_edge=False, show_header=False)
+            timeline.add_column(no_wrap=True)
+            timeline.add_column(no_wrap=True, style="bold")
+            timeline.add_column()
+            timeline.add_column(no_wrap=True, style="dim")
+            flagged = {r.id for r, _ in state.warnings}
+            for record in episode.records:
+                timeline.add_row(
+                    Text(record.date.isoformat()),
+                    Text(label("kind", record.kind) + (" ⚠" if record.id in flagged else "")),
+                    Text(headline(record)),
+                    Text(f"{record.worker} · {record.id}"),
+                )
+            out.print(timeline)

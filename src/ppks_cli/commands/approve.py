@@ -1,0 +1,40 @@
+"""``ppks approve``: a supervisor approves the latest assessment, plan or termination."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import CaseArg, DateOpt, JsonOpt, need, option, record_date, report
+from ppks_cli.commands._common import command, open_repo
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "approve", help=t("help.approve.command"), epilog=t("help.approve.example"))
+    def approve(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        stage: Annotated[
+            str,
+            typer.Argument(
+                metavar="assessment|plan|termination",
+                help=t("help.approve.stage"),
+                show_default=False,
+            ),
+        ],
+        by: Annotated[str | None, option("--by", key="approve.by", metavar="NAME")] = None,
+        comment: Annotated[str | None, option("--comment", key="approve.comment")] = None,
+        date: DateOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        record = casework.approve(
+            repo, case, stage=stage.strip().lower(), date=record_date(date),
+            by=need(ctx, by, "--by", "approved_by"), comment=comment,
+        )  # fmt: skip
+        report(case, record, json_output)

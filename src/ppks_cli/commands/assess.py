@@ -1,0 +1,75 @@
+"""``ppks assess``: record an assessment (asesmen)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    choices_of,
+    items,
+    maybe,
+    option,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import command, interactive, open_repo
+from ppks_cli.i18n import t
+
+Items = Annotated[list[str] | None, typer.Option]
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "assess", help=t("help.assess.command"), epilog=t("help.assess.example"))
+    def assess(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        problem: Annotated[list[str] | None, option("--problem", key="assess.problem")] = None,
+        need: Annotated[list[str] | None, option("--need", key="assess.need")] = None,
+        strength: Annotated[list[str] | None, option("--strength", key="assess.strength")] = None,
+        resource: Annotated[list[str] | None, option("--resource", key="assess.resource")] = None,
+        source: Annotated[list[str] | None, option("--source", key="assess.source")] = None,
+        summary: Annotated[str | None, option("--summary", key="assess.summary")] = None,
+        priority: Annotated[list[str] | None, option("--priority", key="assess.priority")] = None,
+        risk: Annotated[
+            str | None, option("--risk", key="assess.risk", metavar="low|medium|high")
+        ] = None,
+        recommendation: Annotated[
+            str | None, option("--recommendation", key="assess.recommendation")
+        ] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+        from ppks_cli.intake import parse_choice
+        from ppks_cli.records import RISK_LEVELS
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        # a bare `ppks assess ID` at a terminal walks through the whole form
+        form = interactive(ctx) and not any((problem, need, strength, resource, source, summary))
+        record = casework.assess(
+            repo, case, date=when, worker=who,
+            problems=items(ctx, problem, "--problem", "problem", required=True),
+            needs=items(ctx, need, "--need", "need", ask_it=form),
+            strengths=items(ctx, strength, "--strength", "strength", ask_it=form),
+            resources=items(ctx, resource, "--resource", "resource", ask_it=form),
+            information_sources=items(ctx, source, "--source", "information_source", ask_it=form),
+            summary=maybe(ctx, summary, "summary", ask_it=form),
+            priorities=items(ctx, priority, "--priority", "priority", ask_it=form),
+            risk=maybe(
+                ctx, risk, "risk", lambda v: parse_choice(v, RISK_LEVELS, "--risk"),
+                ask_it=form, choices=choices_of("risk", RISK_LEVELS),
+            ),
+            recommendation=maybe(ctx, recommendation, "recommendation", ask_it=form),
+        )  # fmt: skip
+        report(case, record, json_output)

@@ -1,0 +1,72 @@
+"""``ppks evaluate``: record an evaluation (evaluasi) and its decision."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    choices_of,
+    need,
+    option,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import ask, command, interactive, open_repo
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "evaluate", help=t("help.evaluate.command"), epilog=t("help.evaluate.example"))
+    def evaluate(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        progress: Annotated[str | None, option("--progress", key="evaluate.progress")] = None,
+        goal_status: Annotated[
+            list[str] | None,
+            option("--goal-status", key="evaluate.goal_status", metavar="N=STATUS[:NOTE]"),
+        ] = None,
+        decision: Annotated[
+            str | None,
+            option("--decision", key="evaluate.decision", metavar="continue|revise|terminate"),
+        ] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+        from ppks_cli.intake import parse_choice
+        from ppks_cli.planning import parse_goal_status
+        from ppks_cli.records import DECISIONS, GOAL_STATUSES, GoalProgress
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        statuses = [parse_goal_status(v) for v in goal_status or []]
+        plan = case.state.current_plan
+        if not statuses and interactive(ctx) and plan is not None and progress is None:
+            for number, goal in enumerate(plan.goals, start=1):
+                status = ask(
+                    t("prompt.goal_status", goal=number, what=goal.what),
+                    lambda v: parse_choice(v, GOAL_STATUSES, "--goal-status"),
+                    choices=choices_of("goal_status", GOAL_STATUSES), optional=True,
+                )  # fmt: skip
+                if status:
+                    statuses.append(GoalProgress(goal=number, status=status))
+        record = casework.evaluate(
+            repo, case, date=when, worker=who, progress=statuses,
+            summary=need(ctx, progress, "--progress", "evaluation_summary"),
+            decision=need(
+                ctx, decision, "--decision", "decision",
+                lambda v: parse_choice(v, DECISIONS, "--decision"),
+                choices=choices_of("decision", DECISIONS),
+            ),
+        )  # fmt: skip
+        report(case, record, json_output)

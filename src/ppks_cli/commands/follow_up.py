@@ -1,0 +1,56 @@
+"""``ppks follow-up``: record an aftercare visit (bimbingan lanjut) after termination."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    maybe,
+    need,
+    option,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import command, interactive, open_repo
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "follow-up", help=t("help.follow_up.command"), epilog=t("help.follow_up.example"))
+    def follow_up(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        summary: Annotated[str | None, option("--summary", key="follow_up.summary")] = None,
+        place: Annotated[str | None, option("--place", key="follow_up.place")] = None,
+        next_date: Annotated[
+            str | None, option("--next-date", key="follow_up.next_date", metavar="YYYY-MM-DD")
+        ] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+        from ppks_cli.dates import parse_date
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        form = interactive(ctx) and summary is None
+        record = casework.follow_up(
+            repo, case, date=when, worker=who,
+            summary=need(ctx, summary, "--summary", "follow_up_summary"),
+            place=maybe(ctx, place, "place", ask_it=form),
+            next_date=maybe(
+                ctx, next_date, "next_date",
+                lambda v: parse_date(v, option="--next-date", allow_future=True), ask_it=form,
+            ),
+        )  # fmt: skip
+        report(case, record, json_output)

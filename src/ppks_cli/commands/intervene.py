@@ -1,0 +1,60 @@
+"""``ppks intervene``: record an intervention activity (intervensi)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    choices_of,
+    maybe,
+    need,
+    option,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import command, interactive, open_repo
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "intervene", help=t("help.intervene.command"), epilog=t("help.intervene.example"))
+    def intervene(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        kind: Annotated[str | None, option("--kind", key="intervene.kind", metavar="KIND")] = None,
+        note: Annotated[str | None, option("--note", key="intervene.note")] = None,
+        goal: Annotated[
+            list[int] | None, option("--goal", key="intervene.goal", metavar="N")
+        ] = None,
+        outcome: Annotated[str | None, option("--outcome", key="intervene.outcome")] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+        from ppks_cli.intake import parse_choice
+        from ppks_cli.records import ACTIVITIES
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        form = interactive(ctx) and kind is None and note is None
+        record = casework.intervene(
+            repo, case, date=when, worker=who,
+            activity=need(
+                ctx, kind, "--kind", "activity", lambda v: parse_choice(v, ACTIVITIES, "--kind"),
+                choices=choices_of("activity", ACTIVITIES),
+            ),
+            description=need(ctx, note, "--note", "description"),
+            goals=goal or [],
+            outcome=maybe(ctx, outcome, "outcome", ask_it=form),
+        )  # fmt: skip
+        report(case, record, json_output)

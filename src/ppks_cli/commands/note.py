@@ -1,0 +1,44 @@
+"""``ppks note``: add a free-text case note, at any stage."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    need,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import command, open_repo
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "note", help=t("help.note.command"), epilog=t("help.note.example"))
+    def note(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        text: Annotated[
+            str | None, typer.Argument(metavar="TEXT", help=t("help.note.text"), show_default=False)
+        ] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        record = casework.note(
+            repo, case, date=when, worker=who, text=need(ctx, text, "TEXT", "note_text")
+        )
+        report(case, record, json_output)

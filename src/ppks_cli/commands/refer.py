@@ -1,0 +1,99 @@
+"""``ppks refer``: refer the client to another institution, or update a referral."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    choices_of,
+    maybe,
+    need,
+    option,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import command, interactive, open_repo
+from ppks_cli.i18n import t
+
+YES = {"yes", "y", "ya", "true", "1", "setuju"}
+NO = {"no", "n", "tidak", "false", "0", "tidak-setuju"}
+
+
+def parse_consent(value: str) -> bool:
+    from ppks_cli.errors import InvalidInput
+    from ppks_cli.i18n import Msg
+
+    word = value.strip().lower()
+    if word in YES | NO:
+        return word in YES
+    raise InvalidInput(
+        "error.invalid_option", option="--consent", detail=Msg("validation.yes_no", value=value)
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "refer", help=t("help.refer.command"), epilog=t("help.refer.example"))
+    def refer(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        to: Annotated[str | None, option("--to", key="refer.to", metavar="INSTITUTION")] = None,
+        reason: Annotated[str | None, option("--reason", key="refer.reason")] = None,
+        request: Annotated[str | None, option("--request", key="refer.request")] = None,
+        consent: Annotated[
+            str | None, option("--consent", key="refer.consent", metavar="yes|no")
+        ] = None,
+        no_consent_reason: Annotated[
+            str | None, option("--no-consent-reason", key="refer.no_consent_reason")
+        ] = None,
+        status: Annotated[
+            str | None, option("--status", key="refer.status", metavar="STATUS")
+        ] = None,
+        referral: Annotated[
+            str | None, option("--referral", key="refer.referral", metavar="REF")
+        ] = None,
+        note: Annotated[str | None, option("--note", key="refer.note")] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+        from ppks_cli.intake import parse_choice
+        from ppks_cli.records import REFERRAL_STATUSES
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        if status is not None or referral is not None:
+            updates = REFERRAL_STATUSES[1:]
+            record = casework.update_referral(
+                repo, case, date=when, worker=who, referral=referral,
+                status=need(
+                    ctx, status, "--status", "referral_status",
+                    lambda v: parse_choice(v, updates, "--status"),
+                    choices=choices_of("referral_status", updates),
+                ),
+                note=note,
+            )  # fmt: skip
+            report(case, record, json_output)
+            return
+        directory = [(r.name, r.kind or "") for r in repo.config.resources]
+        destination = need(ctx, to, "--to", "destination", choices=directory)
+        given = need(ctx, consent, "--consent", "consent", parse_consent)
+        record = casework.refer(
+            repo, case, date=when, worker=who, destination=destination,
+            reason=need(ctx, reason, "--reason", "referral_reason"),
+            request=maybe(ctx, request, "referral_request", ask_it=interactive(ctx) and to is None),
+            consent=given,
+            no_consent_reason=no_consent_reason if given else need(
+                ctx, no_consent_reason, "--no-consent-reason", "no_consent_reason"
+            ),
+        )  # fmt: skip
+        report(case, record, json_output)

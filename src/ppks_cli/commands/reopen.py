@@ -1,0 +1,44 @@
+"""``ppks reopen``: open a closed case again; a new episode starts at assessment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    need,
+    option,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import command, open_repo
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "reopen", help=t("help.reopen.command"), epilog=t("help.reopen.example"))
+    def reopen(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        reason: Annotated[str | None, option("--reason", key="reopen.reason")] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        record = casework.reopen(
+            repo, case, date=when, worker=who,
+            reason=need(ctx, reason, "--reason", "reopen_reason"),
+        )  # fmt: skip
+        report(case, record, json_output)

@@ -1,0 +1,67 @@
+"""``ppks terminate``: close the case (terminasi)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    choices_of,
+    maybe,
+    need,
+    option,
+    record_date,
+    record_worker,
+    report,
+)  # fmt: skip
+from ppks_cli.commands._common import command, interactive, open_repo
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "terminate", help=t("help.terminate.command"), epilog=t("help.terminate.example"))
+    def terminate(
+        ctx: typer.Context,
+        case_ref: CaseArg,
+        reason: Annotated[
+            str | None, option("--reason", key="terminate.reason", metavar="REASON")
+        ] = None,
+        reason_note: Annotated[
+            str | None, option("--reason-note", key="terminate.reason_note")
+        ] = None,
+        summary: Annotated[str | None, option("--summary", key="terminate.summary")] = None,
+        placement: Annotated[str | None, option("--placement", key="terminate.placement")] = None,
+        aftercare: Annotated[str | None, option("--aftercare", key="terminate.aftercare")] = None,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import casework
+        from ppks_cli.intake import parse_choice
+        from ppks_cli.records import TERMINATION_REASONS
+
+        repo = open_repo(ctx)
+        case = repo.open_case(case_ref)
+        when = record_date(date)
+        who = record_worker(ctx, repo, worker)
+        form = interactive(ctx) and reason is None and summary is None
+        why = need(
+            ctx, reason, "--reason", "termination_reason",
+            lambda v: parse_choice(v, TERMINATION_REASONS, "--reason"),
+            choices=choices_of("termination_reason", TERMINATION_REASONS),
+        )  # fmt: skip
+        record = casework.terminate(
+            repo, case, date=when, worker=who, reason=why,
+            reason_note=reason_note if why != "other" else need(
+                ctx, reason_note, "--reason-note", "reason_note"
+            ),
+            summary=need(ctx, summary, "--summary", "termination_summary"),
+            placement=maybe(ctx, placement, "placement", ask_it=form),
+            aftercare=maybe(ctx, aftercare, "aftercare", ask_it=form),
+        )  # fmt: skip
+        report(case, record, json_output)
