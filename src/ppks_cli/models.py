@@ -46,7 +46,9 @@ def custom_error(key: str, **ctx: Any) -> PydanticCustomError:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, validate_assignment=True, defer_build=True
+    )
 
     def to_toml_dict(self) -> dict[str, Any]:
         """The model as the data of a TOML file: field order kept, empty values left out."""
