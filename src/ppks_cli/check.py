@@ -94,8 +94,39 @@ def check_repository(repo: Repository) -> CheckReport:
                         file_name, line, Msg("check.duplicate_nik", {"cases": others}), "warning"
                     )
                 )
+    report.problems.extend(_duplicate_letter_numbers(repo))
     report.problems.sort(key=lambda p: (p.file, p.line))
     return report
+
+
+def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
+    """Two letters with one number: possible when clones issued letters offline."""
+    from ppks_cli.letters import issued_numbers
+
+    by_number: dict[str, list[str]] = defaultdict(list)
+    for issued in issued_numbers(repo):
+        by_number[issued.number].append(issued.file)
+    problems = []
+    for number, files in by_number.items():
+        if len(files) > 1:
+            for file in files:
+                others = ", ".join(f for f in files if f != file)
+                line = _line_of(repo.root / file, ("number",))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        Msg("check.duplicate_letter_number", {"number": number, "others": others}),
+                    )
+                )
+    return problems
+
+
+def _line_of(path, key: tuple[str, ...]) -> int:
+    try:
+        return KeyLocator(path.read_text(encoding="utf-8")).line(key)
+    except OSError:
+        return 1
 
 
 def _check_config(repo: Repository) -> list[Problem]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from ppks_cli.models import Model, Text, VersionedFile
+from ppks_cli.models import Model, Text, VersionedFile, custom_error
 
 
 class Office(Model):
@@ -66,6 +66,54 @@ class Resource(Model):
     contact: Text | None = None
 
 
+NUMBER_FIELDS = ("code", "seq", "year", "month", "month_roman")
+
+
+class LetterCodes(Model):
+    """The classification code of each kind of letter (Kemendagri: 460 Sosial, 462 Tuna
+    Sosial …; which scheme Medan uses today is not verified, so it is a setting)."""
+
+    assessment: Text = "460"
+    referral: Text = "462"
+    termination: Text = "460"
+
+
+class Letters(Model):
+    number_pattern: Text = "{code}/{seq}/Dinsos/{year}"
+    codes: LetterCodes = LetterCodes()
+    sifat: Text = "Biasa"
+
+    @field_validator("number_pattern")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        import string
+
+        names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
+        unknown = names - set(NUMBER_FIELDS)
+        if unknown or "seq" not in names:
+            raise custom_error(
+                "validation.number_pattern",
+                value=value,
+                fields=", ".join(f"{{{n}}}" for n in NUMBER_FIELDS),
+            )
+        return value
+
+
+class Official(Model):
+    """A signatory: jabatan, name, pangkat/golongan and NIP."""
+
+    title: Text
+    name: Text
+    rank: Text | None = None
+    nip: Text | None = None
+
+
+class Signatories(Model):
+    head: Official | None = None  # the head of the office (Kepala Dinas)
+    delegate: Official | None = None  # signs "a.n." the head when set
+    division_head: Official | None = None  # "Mengetahui" on reports and records
+
+
 class RepoConfig(VersionedFile):
     office: Office
     defaults: Defaults = Defaults()
@@ -73,6 +121,8 @@ class RepoConfig(VersionedFile):
     supervision: Supervision = Supervision()
     deadlines: Deadlines = Deadlines()
     resources: list[Resource] = []
+    letters: Letters = Letters()
+    signatories: Signatories = Signatories()
 
 
 def render_new_config(office: str, worker: str | None, language: str) -> str:
@@ -123,6 +173,35 @@ require_approval = []
 assessment_days = 7
 evaluation_days = 30
 follow_up_days = 30
+
+[letters]
+# Pola nomor surat: {{code}} kode klasifikasi, {{seq}} nomor urut, {{year}} tahun,
+# {{month}} bulan, {{month_roman}} bulan romawi. / Letter number pattern.
+number_pattern = "{{code}}/{{seq}}/Dinsos/{{year}}"
+sifat = "Biasa"
+
+[letters.codes]
+# Kode klasifikasi per jenis surat (belum diverifikasi; sesuaikan dengan kantor).
+assessment = "460"
+referral = "462"
+termination = "460"
+
+# Penandatangan. / Signatories.
+# [signatories.head]
+# title = "Kepala Dinas Sosial Kota Medan"
+# name = "Nama Kepala Dinas"
+# rank = "Pembina Utama Muda (IV/c)"
+# nip = "000000000000000000"
+# [signatories.delegate]       # menandatangani a.n. Kepala Dinas
+# title = "Kepala Bidang Rehabilitasi Sosial"
+# name = "Nama Kepala Bidang"
+# rank = "Pembina (IV/a)"
+# nip = "000000000000000000"
+# [signatories.division_head]  # "Mengetahui" pada laporan asesmen dan berita acara
+# title = "Kepala Bidang Rehabilitasi Sosial"
+# name = "Nama Kepala Bidang"
+# rank = "Pembina (IV/a)"
+# nip = "000000000000000000"
 
 # Direktori lembaga rujukan. / Referral directory.
 # [[resources]]

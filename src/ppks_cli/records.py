@@ -222,11 +222,30 @@ class Approval(RecordBase):
     comment: Text | None = None
 
 
+LETTER_KINDS = ("assessment", "referral", "termination")
+
+
+class Letter(RecordBase):
+    """An issued official letter: its number, and everything needed to render the same
+    letter again (the data it was made from, the template checksum, and the Typst source
+    when it was edited by hand before printing)."""
+
+    kind: Literal["letter"] = "letter"
+    letter: Literal[LETTER_KINDS]
+    number: Text
+    year: int
+    seq: int | None = None  # the office sequence, when the number follows the pattern
+    about: str | None = None  # the record the letter is about (referral, termination …)
+    template_sha256: str
+    edited_source: str | None = None
+    context: dict[str, Any]
+
+
 RECORD_TYPES: dict[str, type[RecordBase]] = {
     model.model_fields["kind"].default: model
     for model in (
         Assessment, Plan, Intervention, Referral, ReferralUpdate, Evaluation, Termination,
-        FollowUp, Reopen, Note, Approval,
+        FollowUp, Reopen, Note, Approval, Letter,
     )
 }  # fmt: skip
 

@@ -32,7 +32,12 @@ def dumps(data: dict[str, Any]) -> str:
 def atomic_write_text(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` atomically. Returns False when the file already held
     exactly this text (nothing is touched then)."""
-    data = text.encode("utf-8")
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically (temporary file, flush, fsync, rename);
+    False when the file already held exactly these bytes."""
     try:
         if path.read_bytes() == data:
             return False

@@ -1,0 +1,474 @@
+"""Official letters: the assessment report (*laporan hasil asesmen*), the referral letter
+(*surat rujukan*) and the termination record (*berita acara terminasi*).
+
+A letter is made in three steps: :func:`draft` gathers the data from the case and
+``ppks.toml``, gives it a number and renders it (Markdown and Typst); :func:`issue` records
+it in the case; :func:`to_pdf` compiles the Typst source in-process. :func:`reissue`
+renders an issued letter again from what its record kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ppks_cli import categories, paths
+from ppks_cli.errors import DamagedFile, ExternalToolError, InvalidInput, NotFound, Refused
+from ppks_cli.i18n import Msg, t
+from ppks_cli.models import Client
+from ppks_cli.records import LETTER_KINDS, Letter, Referral
+from ppks_cli.store import Case, Repository
+from ppks_cli.templating import FORMATS, MissingField, build_environment, wrap
+
+TITLES = {
+    "assessment": "LAPORAN HASIL ASESMEN",
+    "referral": "SURAT RUJUKAN",
+    "termination": "BERITA ACARA TERMINASI",
+}
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+DRAFT_NUMBER = "DRAF"
+
+
+@dataclass
+class Draft:
+    """A rendered letter that is not recorded yet."""
+
+    kind: str
+    number: str
+    seq: int | None
+    date: dt.date
+    data: dict[str, Any]
+    texts: dict[str, str]  # format → rendered source
+    checksum: str
+    about: str | None = None
+    edited_source: str | None = None
+    warnings: list[Msg] = field(default_factory=list)
+
+    @property
+    def markdown(self) -> str:
+        return self.texts["md"]
+
+    @property
+    def typst_source(self) -> str:
+        return self.edited_source or self.texts["typ"]
+
+
+# --- templates ---------------------------------------------------------------------------
+
+
+def template_roots(repo: Repository) -> list[Path]:
+    """Where templates are looked up: the repository's own first, then the built-ins."""
+    return [repo.paths.templates, paths.default_templates_dir()]
+
+
+def template_name(kind: str, fmt: str) -> str:
+    return f"{kind}.{fmt}.j2"
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    kind: str
+    fmt: str
+    path: Path
+    overridden: bool
+
+
+def list_templates(repo: Repository) -> list[TemplateSource]:
+    """Each kind and format, with the file it comes from."""
+    found = []
+    for kind in LETTER_KINDS:
+        for fmt in FORMATS:
+            name = template_name(kind, fmt)
+            override = repo.paths.templates / name
+            if override.is_file():
+                found.append(TemplateSource(kind, fmt, override, True))
+            else:
+                found.append(TemplateSource(kind, fmt, paths.default_templates_dir() / name, False))
+    return found
+
+
+def export_templates(repo: Repository, force: bool = False) -> tuple[list[Path], list[Path]]:
+    """Copy the built-in templates into the repository's ``templates/`` folder for the
+    office to customise. Returns (written, skipped because they exist)."""
+    target = repo.paths.templates
+    target.mkdir(exist_ok=True)
+    written, skipped = [], []
+    for source in sorted(paths.default_templates_dir().glob("*.j2")):
+        destination = target / source.name
+        if destination.exists() and not force:
+            skipped.append(destination)
+            continue
+        shutil.copyfile(source, destination)
+        written.append(destination)
+    return written, skipped
+
+
+def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """Render ``kind`` in every format. Returns the texts and one checksum over all the
+    templates used."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2.exceptions import SecurityError
+
+    texts: dict[str, str] = {}
+    checksums = []
+    for fmt in FORMATS:
+        env = build_environment(template_roots(repo), fmt)
+        name = template_name(kind, fmt)
+        try:
+            texts[fmt] = env.get_template(name).render(**wrap("", data)).rstrip() + "\n"
+        except MissingField as exc:
+            where, line = _template_frame(exc, name)
+            raise InvalidInput(
+                "error.letter_missing_value", field=str(exc), template=where, line=line
+            ) from None
+        except TemplateSyntaxError as exc:
+            raise DamagedFile(
+                "error.damaged", file=exc.filename or name, line=exc.lineno,
+                detail=Msg("letters.template_syntax", detail=exc.message or ""),
+            ) from None  # fmt: skip
+        except SecurityError as exc:
+            raise Refused("error.template_unsafe", template=name, detail=str(exc)) from None
+        except TemplateError as exc:
+            raise InvalidInput("error.template_failed", template=name, detail=str(exc)) from None
+        checksums.append(env.loader.checksum())
+    import hashlib
+
+    return texts, hashlib.sha256("".join(checksums).encode()).hexdigest()
+
+
+def _template_frame(exc: BaseException, default: str) -> tuple[str, int]:
+    """The template file and line where rendering failed (Jinja rewrites tracebacks so
+    that template frames carry the template's file name)."""
+    tb = exc.__traceback__
+    found = (default, 0)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (Path(filename).name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+# --- the data a letter is made from -------------------------------------------------------
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v is not None and v != [] and v != {}}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def _labelled(group: str, value: str | None) -> str | None:
+    return t(f"{group}.{value}") if value else None
+
+
+def _age(client: Client, on: dt.date) -> int | None:
+    if client.birth_date:
+        born = client.birth_date
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if client.birth_year:
+        return on.year - client.birth_year
+    return None
+
+
+def _client_data(case: Case, on: dt.date) -> dict[str, Any]:
+    client = case.client
+    data = client.model_dump(mode="python", exclude_none=True)
+    data.update(
+        sex_label=_labelled("sex", client.sex),
+        religion_label=_labelled("religion", client.religion),
+        marital_status_label=_labelled("marital", client.marital_status),
+        education_label=_labelled("education", client.education),
+        age=_age(client, on),
+        age_estimated=client.birth_date is None and client.birth_year is not None,
+    )
+    return data
+
+
+def _record_data(record) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    data = record.model_dump(mode="python", exclude_none=True, by_alias=False)
+    for key in ("schema_version", "recorded_at", "kind"):
+        data.pop(key, None)
+    return data
+
+
+def letter_data(
+    repo: Repository, case: Case, kind: str, *, number: str, date: dt.date,
+    referral: Referral | None = None,
+) -> tuple[dict[str, Any], str | None]:  # fmt: skip
+    """The data a letter of ``kind`` is rendered from, and the ID of the record it is
+    about. Raises :class:`Refused` when the case lacks the record the letter needs."""
+    from ppks_cli import i18n
+
+    lang = i18n.get_language()
+    i18n.set_language("id")  # letters are in Indonesian, whatever the interface speaks
+    try:
+        state = case.state
+        assessment, termination = state.latest_assessment, state.termination
+        if kind == "assessment" and assessment is None:
+            raise Refused("error.letter_needs_assessment", case=case.id)
+        if kind == "termination" and termination is None:
+            raise Refused("error.letter_needs_termination", case=case.id)
+        if kind == "referral" and referral is None:
+            raise Refused("error.letter_needs_referral", case=case.id)
+        about = {"assessment": assessment, "referral": referral, "termination": termination}[kind]
+        config = repo.config
+        office = config.office.model_dump(mode="python", exclude_none=True)
+        if config.office.logo:
+            logo = (repo.root / config.office.logo).resolve()
+            if not logo.is_file() or not logo.is_relative_to(repo.root.resolve()):
+                raise InvalidInput("error.logo_missing", path=config.office.logo)
+        category = categories.categories()[case.file.category]
+        intake = case.file.intake
+        data = {
+            "office": office,
+            "signatories": config.signatories.model_dump(mode="python", exclude_none=True),
+            "letter": {
+                "kind": kind,
+                "title": TITLES[kind],
+                "number": number,
+                "date": date,
+                "place": config.office.city,
+                "sifat": config.letters.sifat,
+                "lampiran": "-",
+            },
+            "case": {
+                "id": case.id,
+                "category": category.slug,
+                "category_name": category.name,
+                "tags": list(case.file.tags),
+            },  # fmt: skip
+            "client": _client_data(case, date),
+            "intake": {
+                **intake.model_dump(mode="python", exclude_none=True),
+                "source_label": t(f"source.{intake.source}"),
+            },
+            "worker": {"name": about.worker},
+            "assessment": _record_data(assessment),
+            "plan": _record_data(state.current_plan),
+            "referral": _record_data(referral),
+            "termination": (
+                {
+                    **_record_data(termination),
+                    "reason_label": t(f"termination_reason.{termination.reason}"),
+                }
+                if termination
+                else None
+            ),
+        }
+        if assessment is not None and assessment.risk:
+            data["assessment"]["risk_label"] = t(f"risk.{assessment.risk}")
+        # sections stay even when empty, so a template asking for a missing value gets
+        # its full name ("signatories.head.nip"); records the case lacks are left out
+        return {key: _prune(value) for key, value in data.items() if value is not None}, about.id
+    finally:
+        i18n.set_language(lang)
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedNumber:
+    number: str
+    year: int
+    seq: int | None
+    file: str
+    case: str
+
+
+def issued_numbers(repo: Repository) -> list[IssuedNumber]:
+    """Every letter number recorded in the repository (read straight from the letter
+    files, which is fast even with thousands of cases)."""
+    found = []
+    for path in sorted(repo.paths.cases.glob("*/records/*-letter-*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue  # `ppks check` reports it
+        number, year, seq = data.get("number"), data.get("year"), data.get("seq")
+        if isinstance(number, str) and isinstance(year, int):
+            found.append(
+                IssuedNumber(
+                    number, year, seq if isinstance(seq, int) else None,
+                    repo.rel(path), path.parent.parent.name,
+                )
+            )  # fmt: skip
+    return found
+
+
+def format_number(repo: Repository, kind: str, seq: int, date: dt.date) -> str:
+    return repo.config.letters.number_pattern.format(
+        code=getattr(repo.config.letters.codes, kind), seq=seq, year=date.year,
+        month=date.month, month_roman=ROMAN[date.month - 1],
+    )  # fmt: skip
+
+
+def _number_regex(pattern: str) -> re.Pattern[str]:
+    parts = {
+        "code": r".+?", "seq": r"(?P<seq>\d+)", "year": r"(?P<year>\d{4})",
+        "month": r"\d{1,2}", "month_roman": r"[IVX]+",
+    }  # fmt: skip
+    regex, seen = "", set()
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        regex += re.escape(literal)
+        if name:  # a field used twice can only be captured once
+            regex += parts[name] if name not in seen else r".+?"
+            seen.add(name)
+    return re.compile(f"^{regex}$")
+
+
+def next_number(repo: Repository, kind: str, date: dt.date) -> tuple[str, int]:
+    """The next free number of the office's sequence for the year of ``date``."""
+    issued = issued_numbers(repo)
+    used = {i.number for i in issued}
+    seq = max((i.seq for i in issued if i.year == date.year and i.seq), default=0) + 1
+    number = format_number(repo, kind, seq, date)
+    while number in used:  # a hand-given number may have taken it
+        seq += 1
+        number = format_number(repo, kind, seq, date)
+    return number, seq
+
+
+def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int | None]:
+    """A number from the office's agenda book: accepted unless already used."""
+    number = number.strip()
+    if not number:
+        raise InvalidInput("error.empty_value", option="--number")
+    for issued in issued_numbers(repo):
+        if issued.number == number:
+            raise Refused("error.letter_number_used", number=number, case=issued.case)
+    match = _number_regex(repo.config.letters.number_pattern).match(number)
+    if match is None:
+        return number, None
+    year = match.groupdict().get("year")
+    # only a number of this year's sequence moves the sequence on
+    return number, int(match["seq"]) if int(year or date.year) == date.year else None
+
+
+# --- making letters ------------------------------------------------------------------------
+
+
+def _default_date(kind: str, about) -> dt.date:
+    # an office issues the letter the day the step is done; backdated entries keep that day
+    return about.date if about is not None else dt.date.today()
+
+
+def draft(
+    repo: Repository, case: Case, kind: str, *, date: dt.date | None = None,
+    number: str | None = None, referral: str | None = None, preview: bool = False,
+) -> Draft:  # fmt: skip
+    """Gather, number and render a letter, without recording it."""
+    if kind not in LETTER_KINDS:
+        raise InvalidInput(
+            "error.invalid_option", option="KIND",
+            detail=Msg("validation.not_a_choice", value=kind, expected=", ".join(LETTER_KINDS)),
+        )  # fmt: skip
+    chosen = None
+    if kind == "referral":
+        from ppks_cli.casework import find_referral
+
+        try:
+            chosen = find_referral(case, referral)
+        except NotFound as exc:
+            if exc.key == "error.no_referral" and not referral:
+                raise Refused("error.letter_needs_referral", case=case.id) from None
+            raise
+    state = case.state
+    about = {"assessment": state.latest_assessment, "referral": chosen,
+             "termination": state.termination}[kind]  # fmt: skip
+    when = date or _default_date(kind, about)
+    if when > dt.date.today():
+        raise InvalidInput(
+            "error.invalid_option", option="--date",
+            detail=Msg("validation.date_future", date=when.isoformat()),
+        )  # fmt: skip
+    if preview:
+        number_text, seq = DRAFT_NUMBER, None
+    elif number:
+        number_text, seq = given_number(repo, number, when)
+    else:
+        number_text, seq = next_number(repo, kind, when)
+    data, about_id = letter_data(repo, case, kind, number=number_text, date=when, referral=chosen)
+    texts, checksum = _render(repo, kind, data)
+    return Draft(kind, number_text, seq, when, data, texts, checksum, about_id)
+
+
+def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter:
+    """Record ``letter`` as issued, in its own record file."""
+    from ppks_cli import casework
+
+    if letter.number == DRAFT_NUMBER:
+        raise Refused("error.draft_not_issued")
+    return casework._write(
+        repo, case, Letter, date=letter.date, worker=worker, letter=letter.kind,
+        number=letter.number, year=letter.date.year, seq=letter.seq, about=letter.about,
+        template_sha256=letter.checksum, edited_source=letter.edited_source,
+        context=letter.data,
+    )  # fmt: skip
+
+
+def find_issued(case: Case, number: str) -> Letter:
+    for record in case.records:
+        if isinstance(record, Letter) and record.number == number.strip():
+            return record
+    raise NotFound("error.letter_not_found", case=case.id, number=number)
+
+
+def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -> Draft:
+    """Render an issued letter again from its record. Refuses (unless ``force``) when the
+    templates changed since, because the letter would not be identical."""
+    record = find_issued(case, number)
+    texts, checksum = _render(repo, record.letter, record.context)
+    if checksum != record.template_sha256 and not record.edited_source and not force:
+        raise Refused("error.template_changed", number=record.number)
+    return Draft(
+        record.letter, record.number, record.seq, record.date, record.context, texts,
+        record.template_sha256, record.about, record.edited_source,
+    )  # fmt: skip
+
+
+def to_pdf(repo: Repository, letter: Draft) -> bytes:
+    """Compile the letter's Typst source to PDF, in-process, with the fonts the typst
+    package ships (the system's fonts are ignored, so every machine prints the same)."""
+    import typst
+
+    moment = dt.datetime.combine(letter.date, dt.time(12, 0), tzinfo=dt.UTC)
+    try:
+        return typst.compile(
+            letter.typst_source.encode("utf-8"), root=str(repo.root), format="pdf",
+            ignore_system_fonts=True, timestamp=moment,
+        )  # fmt: skip
+    except typst.TypstError as exc:
+        detail = getattr(exc, "message", "") or str(exc)
+        raise ExternalToolError("error.typst_failed", detail=detail.splitlines()[0]) from None
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a rendered letter atomically (never half a PDF)."""
+    from ppks_cli.tomlio import atomic_write_bytes
+
+    if path.is_dir():
+        raise InvalidInput("error.not_a_file", path=str(path))
+    atomic_write_bytes(path, data)
+
+
+def default_output_name(case: Case, letter: Draft, fmt: str) -> str:
+    """A file name with no personal data: the case ID, the kind and the sequence."""
+    tail = (
+        f"{letter.seq:04d}"
+        if letter.seq
+        else re.sub(r"[^0-9A-Za-z]+", "-", letter.number).strip("-")
+    )
+    return f"{case.id}-{letter.kind}-{tail}.{fmt}"
