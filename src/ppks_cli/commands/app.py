@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "reopen",
     "note",
     "approve",
+    "letter",
+    "templates",
     "check",
     "categories",
 )

@@ -1,0 +1,175 @@
+"""``ppks letter``: render and issue an official letter; list the kinds and templates."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import (
+    DateOpt,
+    JsonOpt,
+    WorkerOpt,
+    option,
+    record_date,
+    record_worker,
+)
+from ppks_cli.commands._common import (
+    command,
+    console,
+    info_line,
+    interactive,
+    open_repo,
+    print_json,
+)
+from ppks_cli.errors import InvalidInput
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "letter", help=t("help.letter.command"), epilog=t("help.letter.example"))
+    def letter(
+        ctx: typer.Context,
+        case_ref: Annotated[
+            str | None,
+            typer.Argument(metavar="CASE", help=t("help.option.case"), show_default=False),
+        ] = None,
+        kind: Annotated[
+            str | None,
+            typer.Argument(
+                metavar="assessment|referral|termination",
+                help=t("help.letter.kind"),
+                show_default=False,
+            ),
+        ] = None,
+        fmt: Annotated[str, option("--format", "-f", key="letter.format", metavar="md|pdf")] = "md",
+        output: Annotated[
+            Path | None, option("--output", "-o", key="letter.output", metavar="PATH")
+        ] = None,
+        number: Annotated[
+            str | None, option("--number", key="letter.number", metavar="NUMBER")
+        ] = None,
+        referral: Annotated[
+            str | None, option("--referral", key="letter.referral", metavar="REF")
+        ] = None,
+        edit: Annotated[bool, typer.Option("--edit", help=t("help.letter.edit"))] = False,
+        draft: Annotated[bool, typer.Option("--draft", help=t("help.letter.draft"))] = False,
+        reissue: Annotated[
+            str | None, option("--reissue", key="letter.reissue", metavar="NUMBER")
+        ] = None,
+        force: Annotated[bool, typer.Option("--force", help=t("help.letter.force"))] = False,
+        list_kinds: Annotated[bool, typer.Option("--list", help=t("help.letter.list"))] = False,
+        date: DateOpt = None,
+        worker: WorkerOpt = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import letters
+
+        repo = open_repo(ctx)
+        if list_kinds:
+            _list(repo, json_output)
+            return
+        if fmt not in ("md", "pdf"):
+            raise InvalidInput(
+                "error.invalid_option", option="--format", detail=t("letters.formats")
+            )
+        if case_ref is None:
+            raise InvalidInput("error.missing_option", option="CASE")
+        case = repo.open_case(case_ref)
+        if reissue:
+            made = letters.reissue(repo, case, reissue, force=force)
+            record = None
+        else:
+            if kind is None:
+                raise InvalidInput("error.missing_option", option="KIND")
+            made = letters.draft(
+                repo, case, kind.strip().lower(), date=record_date(date) if date else None,
+                number=number, referral=referral, preview=draft,
+            )  # fmt: skip
+            if edit:
+                made.edited_source = _edit(ctx, made, fmt)
+        data = letters.to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
+        if not reissue and not draft:
+            record = letters.issue(repo, case, made, worker=record_worker(ctx, repo, worker))
+        target = output
+        if target is None and fmt == "pdf":
+            target = Path(letters.default_output_name(case, made, "pdf"))
+        if target is not None and str(target) != "-":
+            letters.write_output(target, data)
+        elif not json_output:
+            sys.stdout.write(made.markdown)
+        if json_output:
+            print_json(
+                {
+                    "case": case.id,
+                    "kind": made.kind,
+                    "number": made.number,
+                    "date": made.date.isoformat(),
+                    "record": record.id if record else None,
+                    "file": str(target) if target else None,
+                    **({"text": made.markdown} if target is None else {}),
+                }
+            )
+        key = "letters.reissued" if reissue else "letters.draft" if draft else "letters.issued"
+        info_line(t(key, number=made.number, case=case.id))
+        if target is not None:
+            info_line(t("letters.written", path=str(target)))
+
+
+def _edit(ctx: typer.Context, made, fmt: str) -> str:
+    """Open the Typst source in $EDITOR; return what the user saved."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    if fmt != "pdf":
+        raise InvalidInput("error.edit_needs_pdf")
+    if not interactive(ctx):
+        raise InvalidInput("error.edit_needs_terminal")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
+    with tempfile.TemporaryDirectory(prefix="ppks-") as folder:
+        path = Path(folder) / "surat.typ"
+        path.write_text(made.texts["typ"], encoding="utf-8")
+        try:
+            result = subprocess.run([*shlex.split(editor), str(path)])
+        except FileNotFoundError:
+            raise InvalidInput("error.editor_missing", editor=editor) from None
+        if result.returncode != 0:
+            from ppks_cli.errors import Cancelled
+
+            raise Cancelled("error.cancelled")
+        return path.read_text(encoding="utf-8")
+
+
+def _list(repo, json_output: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ppks_cli import letters
+
+    sources = letters.list_templates(repo)
+    if json_output:
+        print_json(
+            [
+                {
+                    "kind": s.kind,
+                    "format": s.fmt,
+                    "title": letters.TITLES[s.kind],
+                    "template": str(s.path),
+                    "overridden": s.overridden,
+                }  # fmt: skip
+                for s in sources
+            ]
+        )
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for key in ("kind", "title", "format", "template"):
+        table.add_column(t(f"column.{key}"), no_wrap=key != "title")
+    for s in sources:
+        where = repo.rel(s.path) if s.overridden else s.path.name
+        origin = t("letters.override" if s.overridden else "letters.builtin", path=where)
+        table.add_row(Text(s.kind), Text(letters.TITLES[s.kind]), Text(s.fmt), Text(origin))
+    console().print(table)
