@@ -114,6 +114,15 @@ class Signatories(Model):
     division_head: Official | None = None  # "Mengetahui" on reports and records
 
 
+class GitSettings(Model):
+    """How ppks uses git in this repository."""
+
+    auto_commit: bool = True  # every command that changes a case commits what it wrote
+    remote: Text | None = (
+        None  # the remote `ppks sync` uses (default: the upstream, or the only one)
+    )
+
+
 class RepoConfig(VersionedFile):
     office: Office
     defaults: Defaults = Defaults()
@@ -123,6 +132,7 @@ class RepoConfig(VersionedFile):
     resources: list[Resource] = []
     letters: Letters = Letters()
     signatories: Signatories = Signatories()
+    git: GitSettings = GitSettings()
 
 
 def render_new_config(office: str, worker: str | None, language: str) -> str:
@@ -160,6 +170,12 @@ language = "{language}"
 [ids]
 # Panjang akhiran acak ID kasus (2024-K7Q3M). / Length of the random case-ID suffix.
 suffix_length = 5
+
+[git]
+# Setiap perintah yang mengubah kasus membuat commit berisi berkas yang ditulisnya.
+# Every command that changes a case commits exactly the files it wrote.
+auto_commit = true
+# remote = "origin"
 
 [supervision]
 # Tahap yang harus disetujui supervisor sebelum tahap berikutnya (untuk mahasiswa magang):

@@ -61,6 +61,8 @@ class Repository:
         self.root = root
         self.paths = paths.RepoPaths(root)
         self.config = config
+        # the files this Repository object wrote, so a command can commit exactly them
+        self.written: list[Path] = []
 
     # --- opening and creating ---------------------------------------------------------
 
@@ -214,11 +216,15 @@ class Repository:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        self.written.append(self.paths.case_file(case_id))
         return Case(file, folder)
 
     def save_case_file(self, case: Case) -> bool:
         """Rewrite ``case.toml`` (after a change to the client). False when unchanged."""
-        return write_toml(self.paths.case_file(case.id), case.file.to_toml_dict())
+        changed = write_toml(self.paths.case_file(case.id), case.file.to_toml_dict())
+        if changed:
+            self.written.append(self.paths.case_file(case.id))
+        return changed
 
     def add_record(self, case: Case, record: Record) -> Path:
         """Write a new record file into the case folder and add it to ``case``."""
@@ -229,6 +235,7 @@ class Repository:
         if path.exists():  # practically impossible with random IDs; never overwrite
             raise Refused("error.record_exists", file=self.rel(path))
         write_toml(path, record.to_toml_dict())
+        self.written.append(path)
         case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())
         return path

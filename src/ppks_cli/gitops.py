@@ -1,0 +1,607 @@
+"""git, through its command line: committing what ppks wrote, reading history, and
+moving work between clones (sync, bundles).
+
+No git library: the ``git`` program is run with subprocess, and a missing ``git`` is a
+clear error for the commands that need it. Commit messages never carry personal data:
+they name the case ID and what happened, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ppks_cli import paths
+from ppks_cli.errors import ExternalToolError, InvalidInput, NotFound, Refused
+from ppks_cli.i18n import Msg
+
+GITIGNORE = """\
+# ppks: rendered letters, scratch output and caches stay out of git
+*.pdf
+*.png
+/out/
+__pycache__/
+.ppks-cache/
+"""
+GITATTRIBUTES = """\
+# ppks: case files are text with LF line ends on every machine
+*.toml text eol=lf
+*.j2 text eol=lf
+*.md text eol=lf
+"""
+
+# what each record kind says in a commit message (no personal data)
+COMMIT_WORDS = {
+    "assessment": "assessment recorded", "plan": "plan recorded",
+    "intervention": "intervention recorded", "referral": "referral recorded",
+    "referral-update": "referral status updated", "evaluation": "evaluation recorded",
+    "termination": "case terminated", "follow-up": "follow-up recorded",
+    "reopen": "case reopened", "note": "note added", "approval": "approval recorded",
+    "letter": "letter issued",
+}  # fmt: skip
+
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's tree with nothing in it
+
+
+class GitMissing(ExternalToolError):
+    pass
+
+
+def git_available() -> bool:
+    return shutil.which("git") is not None
+
+
+def run(root: Path, *args: str, check: bool = True, env: dict[str, str] | None = None,
+        input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:  # fmt: skip
+    """Run ``git args`` in ``root``. A failure raises :class:`ExternalToolError` with
+    git's own first line, unless ``check`` is false."""
+    if not git_available():
+        raise GitMissing("error.git_missing")
+    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
+    result = subprocess.run(
+        ["git", *args], cwd=root, env=full_env, input=input, capture_output=True
+    )
+    if check and result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ExternalToolError("error.git_failed", command=f"git {args[0]}",
+                                detail=detail[-1] if detail else "")  # fmt: skip
+    return result
+
+
+def out(root: Path, *args: str, check: bool = True) -> str:
+    return run(root, *args, check=check).stdout.decode("utf-8", "replace").strip()
+
+
+def is_repository(root: Path) -> bool:
+    """Whether ``root`` is inside a git work tree (False when git is missing)."""
+    if not git_available():
+        return False
+    result = run(root, "rev-parse", "--is-inside-work-tree", check=False)
+    return result.returncode == 0 and result.stdout.strip() == b"true"
+
+
+def require_repository(root: Path) -> None:
+    """For commands that need git: a clear error when git or the repository is missing."""
+    if not git_available():
+        raise GitMissing("error.git_missing")
+    if not is_repository(root):
+        raise Refused("error.not_git")
+
+
+def has_commits(root: Path) -> bool:
+    return run(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
+
+
+def prefix(root: Path) -> str:
+    """The path of ``root`` inside its git work tree ("" at the top, else "a/b/")."""
+    return out(root, "rev-parse", "--show-prefix")
+
+
+# --- identity ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+
+def _git_config(root: Path, key: str) -> str | None:
+    value = out(root, "config", "--get", key, check=False)
+    return value or None
+
+
+def author_for(root: Path, worker: str | None) -> Identity | None:
+    """The commit author: the worker (email from ``$PPKS_EMAIL``, else git's own, else a
+    placeholder), or git's own identity when no worker is known."""
+    email = os.environ.get("PPKS_EMAIL") or _git_config(root, "user.email")
+    if worker:
+        slug = re.sub(r"[^a-z0-9]+", ".", worker.lower()).strip(".") or "pekerja"
+        return Identity(worker, email or f"{slug}@ppks.invalid")
+    name = _git_config(root, "user.name")
+    if name and email:
+        return Identity(name, email)
+    return None
+
+
+def _identity_env(root: Path, author: Identity | None) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if author is None:
+        return env
+    env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email)
+    # the committer is git's own identity; on a machine without one, the worker
+    if not (_git_config(root, "user.name") and _git_config(root, "user.email")):
+        if "GIT_COMMITTER_NAME" not in os.environ:
+            env.update(GIT_COMMITTER_NAME=author.name, GIT_COMMITTER_EMAIL=author.email)
+    return env
+
+
+# --- committing -----------------------------------------------------------------------------
+
+
+@dataclass
+class CommitResult:
+    committed: bool
+    sha: str | None = None
+    problem: Msg | None = None  # why it did not commit, for the user
+    paths: list[str] = field(default_factory=list)
+
+
+def commit_paths(
+    root: Path, files: Sequence[Path], message: str, worker: str | None = None
+) -> CommitResult:
+    """Commit exactly ``files`` (and nothing else that is staged or edited) with
+    ``message``. A failure leaves the files written and says how to finish by hand."""
+    rel = sorted({os.path.relpath(f, root) for f in files})
+    if not rel:
+        return CommitResult(False)
+    manual = f'git add -- {" ".join(rel)} && git commit -m "{message}" -- {" ".join(rel)}'
+    try:
+        run(root, "add", "--", *rel)
+        result = run(
+            root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel,
+            check=False, env=_identity_env(root, author_for(root, worker)),
+        )  # fmt: skip
+    except ExternalToolError as exc:
+        return CommitResult(
+            False, problem=Msg("git.commit_failed", detail=exc.message(), manual=manual), paths=rel
+        )
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
+        detail = next((ln for ln in lines if ln.strip()), "")
+        if "nothing to commit" in result.stdout.decode("utf-8", "replace"):
+            return CommitResult(False, paths=rel)
+        return CommitResult(
+            False, problem=Msg("git.commit_failed", detail=detail, manual=manual), paths=rel
+        )
+    return CommitResult(True, out(root, "rev-parse", "--short", "HEAD"), paths=rel)
+
+
+def init_repository(root: Path, worker: str | None) -> CommitResult:
+    """Make ``root`` (a new case repository) a git repository, or add it to the one it is
+    inside, with a .gitignore, a .gitattributes and a first commit."""
+    from ppks_cli.tomlio import atomic_write_text
+
+    if not git_available():
+        raise GitMissing("error.git_missing_init")
+    if not is_repository(root):
+        run(root, "init", "--quiet")
+        run(root, "symbolic-ref", "HEAD", "refs/heads/main")
+    written = []
+    for name, text in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
+        path = root / name
+        if not path.exists():
+            atomic_write_text(path, text)
+            written.append(path)
+    written += [root / paths.CONFIG_FILE, root / paths.CASES_DIR / ".gitkeep"]
+    return commit_paths(root, written, "ppks: case repository created", worker)
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    status: str  # A added, M modified, D deleted, R renamed
+    path: str
+    kind: str | None  # the record kind, "case" for case.toml
+    record: str | None  # the record ID
+
+
+@dataclass
+class HistoryEntry:
+    sha: str
+    author: str
+    email: str
+    when: dt.datetime
+    subject: str
+    changes: list[Change]
+
+
+def _describe_path(path: str) -> tuple[str | None, str | None]:
+    name = path.rsplit("/", 1)[-1]
+    if name == paths.CASE_FILE:
+        return "case", None
+    match = paths.RECORD_FILE_RE.match(name)
+    if match:
+        return match["kind"], match["id"]
+    return None, None
+
+
+def history(root: Path, case_id: str) -> list[HistoryEntry]:
+    """Every commit that touched the case's folder, newest first."""
+    folder = f"{paths.CASES_DIR}/{case_id}"
+    if not has_commits(root):
+        return []
+    raw = out(root, "log", "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "--name-status",
+              "--no-renames", "--", folder)  # fmt: skip
+    entries = []
+    for block in raw.split("\x1e"):
+        if not block.strip():
+            continue
+        head, _, rest = block.partition("\n")
+        sha, author, email, when, subject = head.split("\x1f")
+        changes = []
+        for line in rest.splitlines():
+            if not line.strip():
+                continue
+            status, _, path = line.partition("\t")
+            kind, record = _describe_path(path)
+            changes.append(Change(status[0], path, kind, record))
+        entries.append(
+            HistoryEntry(sha, author, email, dt.datetime.fromisoformat(when), subject, changes)
+        )
+    return entries
+
+
+def resolve_revision(root: Path, when: str) -> str:
+    """A commit from a date (``2024-03-01``: the last commit of that day) or any git
+    revision (``HEAD~3``, a hash, a tag)."""
+    if not has_commits(root):
+        raise NotFound("error.no_history")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", when.strip()):
+        from ppks_cli.dates import parse_date
+
+        day = parse_date(when, option="--as-of")
+        sha = out(root, "rev-list", "-1", f"--before={day.isoformat()} 23:59:59", "HEAD")
+        if not sha:
+            raise NotFound("error.nothing_before", date=day.isoformat())
+        return sha
+    result = run(root, "rev-parse", "--verify", "-q", f"{when}^{{commit}}", check=False)
+    if result.returncode != 0:
+        raise InvalidInput("error.bad_revision", value=when)
+    return result.stdout.decode().strip()
+
+
+def commit_time(root: Path, revision: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(out(root, "show", "-s", "--format=%cI", revision))
+
+
+def checkout_snapshot(root: Path, revision: str, case_id: str, into: Path) -> Path:
+    """Write the repository's ``ppks.toml`` and the case folder as they were at
+    ``revision`` into the folder ``into``; returns the snapshot's root."""
+    tree = f"{revision}:{prefix(root)}"
+    listed = out(
+        root, "ls-tree", "--name-only", tree, "--", f"{paths.CASES_DIR}/{case_id}", check=False
+    )
+    if not listed:
+        raise NotFound("error.case_not_yet", case=case_id, revision=revision[:10])
+    data = run(
+        root, "archive", "--format=tar", tree, paths.CONFIG_FILE, f"{paths.CASES_DIR}/{case_id}"
+    ).stdout
+    with tempfile.TemporaryFile() as handle:
+        handle.write(data)
+        handle.seek(0)
+        with tarfile.open(fileobj=handle) as archive:
+            archive.extractall(into, filter="data")
+    return into
+
+
+# --- status ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Status:
+    uncommitted: list[tuple[str, str]]  # (git status code, path relative to root)
+    unsynced: list[tuple[str, str]]  # (A/M/D, path) in commits not yet pushed
+    upstream: str | None
+    ahead: int
+    behind: int
+
+
+def upstream_of(root: Path) -> str | None:
+    result = run(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
+    return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
+
+def status(root: Path) -> Status:
+    porcelain = run(
+        root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."
+    ).stdout
+    here = prefix(root)
+    uncommitted = []
+    entries = porcelain.decode("utf-8", "replace").split("\0")
+    skip = False
+    for entry in entries:
+        if skip or not entry:
+            skip = False
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] == "R":
+            skip = True  # the next entry is the old name
+        uncommitted.append((code.strip(), path[len(here) :] if path.startswith(here) else path))
+    upstream = upstream_of(root)
+    unsynced: list[tuple[str, str]] = []
+    ahead = behind = 0
+    if upstream and has_commits(root):
+        counts = out(root, "rev-list", "--left-right", "--count", f"{upstream}...HEAD").split()
+        behind, ahead = int(counts[0]), int(counts[1])
+        diff = out(root, "diff", "--name-status", "--no-renames", f"{upstream}...HEAD", "--", ".")
+        for line in diff.splitlines():
+            code, _, path = line.partition("\t")
+            unsynced.append((code, path[len(here) :] if path.startswith(here) else path))
+    return Status(uncommitted, unsynced, upstream, ahead, behind)
+
+
+# --- sync ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    remote: str
+    branch: str
+    cases_received: list[str] = field(default_factory=list)
+    records_received: list[str] = field(default_factory=list)
+    records_sent: list[str] = field(default_factory=list)
+    pushed: bool = False
+    up_to_date: bool = False
+
+
+@dataclass
+class ConflictVersion:
+    label: str  # who wrote it: the commit's author and date
+    text: str
+
+
+@dataclass
+class Conflict:
+    path: str
+    case: str | None
+    record: str | None
+    kind: str | None
+    versions: list[ConflictVersion]
+
+
+class SyncConflict(Refused):
+    """A genuine conflict: two people edited the same file by hand. The repository is
+    left exactly as it was before the sync."""
+
+    def __init__(self, conflicts: list[Conflict], upstream: str) -> None:
+        self.conflicts = conflicts
+        self.upstream = upstream
+        names = ", ".join(c.path for c in conflicts)
+        super().__init__("error.sync_conflict", files=names, upstream=upstream)
+
+
+def _records_in(root: Path, spec: str) -> tuple[list[str], list[str]]:
+    """New case folders, and the case files (records, case.toml) added or changed, in
+    the commits of ``spec``."""
+    diff = out(root, "diff", "--name-status", "--no-renames", "--diff-filter=AM", spec, "--", ".")
+    here = prefix(root)
+    cases, records = [], []
+    for line in diff.splitlines():
+        status, _, path = line.partition("\t")
+        path = path[len(here) :] if path.startswith(here) else path
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == paths.CASES_DIR and parts[2] == paths.CASE_FILE:
+            if status == "A":
+                cases.append(parts[1])
+            else:  # a changed identity or intake counts as a record
+                records.append(path)
+        elif len(parts) == 4 and parts[0] == paths.CASES_DIR and parts[2] == paths.RECORDS_DIR:
+            records.append(path)
+    return cases, records
+
+
+def _ensure_clean(root: Path) -> None:
+    dirty = [p for code, p in status(root).uncommitted]
+    if dirty:
+        raise Refused(
+            "error.sync_dirty", files=", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
+        )
+
+
+def _branch(root: Path) -> str:
+    branch = out(root, "symbolic-ref", "--short", "-q", "HEAD", check=False)
+    if not branch:
+        raise Refused("error.detached_head")
+    return branch
+
+
+def _in_progress(root: Path) -> bool:
+    git_dir = Path(out(root, "rev-parse", "--absolute-git-dir"))
+    return any((git_dir / name).exists() for name in ("rebase-merge", "rebase-apply", "MERGE_HEAD"))
+
+
+def integrate(
+    root: Path, upstream: str, worker: str | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """Rebase the local commits onto ``upstream``. Returns (cases received, records
+    received, records sent). On a conflict, the rebase is aborted — the repository is
+    exactly as before — and :class:`SyncConflict` names the files and both versions.
+
+    Rebase rather than merge: every record is its own file, so replaying local commits
+    on top of the others' never conflicts unless the same file was edited twice, and the
+    history stays one straight line a supervisor can read.
+    """
+    base = out(root, "merge-base", "HEAD", upstream, check=False)
+    received = _records_in(root, f"{base}..{upstream}") if base else _records_in(root, upstream)
+    _, sent = _records_in(root, f"{upstream}..HEAD") if base else ([], [])
+    # replaying commits makes new ones: their committer is git's identity, else the worker
+    identity = _identity_env(root, author_for(root, worker))
+    committer = {k: v for k, v in identity.items() if k.startswith("GIT_COMMITTER")}
+    result = run(root, "rebase", "--quiet", upstream, check=False, env=committer)
+    if result.returncode != 0:
+        conflicts = _conflicts(root, upstream)
+        run(root, "rebase", "--abort", check=False)
+        if not conflicts:
+            detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise ExternalToolError(
+                "error.git_failed", command="git rebase", detail=detail[-1] if detail else ""
+            )
+        raise SyncConflict(conflicts, upstream)
+    return received[0], received[1], sent
+
+
+def _conflicts(root: Path, upstream: str) -> list[Conflict]:
+    files = out(root, "diff", "--name-only", "--diff-filter=U").splitlines()
+    top = Path(out(root, "rev-parse", "--show-toplevel"))
+    here = prefix(root)
+    found = []
+    for path in files:
+        rel = path[len(here) :] if path.startswith(here) else path
+        parts = rel.split("/")
+        case = parts[1] if len(parts) > 1 and parts[0] == paths.CASES_DIR else None
+        kind, record = _describe_path(rel)
+        versions = []
+        # during a rebase, stage 2 is the shared side (upstream), stage 3 the local commit
+        for stage, commit in ((2, upstream), (3, "REBASE_HEAD")):
+            shown = run(top, "show", f":{stage}:{path}", check=False)
+            text = shown.stdout.decode("utf-8", "replace") if shown.returncode == 0 else ""
+            who = out(
+                top,
+                "log",
+                "-1",
+                "--format=%an, %ad",
+                "--date=short",
+                commit,
+                "--",
+                path,
+                check=False,
+            )
+            versions.append(ConflictVersion(who or commit, text))
+        found.append(Conflict(rel, case, record, kind, versions))
+    return found
+
+
+def sync(root: Path, remote: str | None = None, worker: str | None = None) -> SyncReport:
+    """Fetch, integrate (rebase) and push to the configured remote."""
+    require_repository(root)
+    if _in_progress(root):
+        raise Refused("error.sync_in_progress")
+    _ensure_clean(root)
+    branch = _branch(root)
+    upstream = upstream_of(root)
+    if remote is None:
+        remote = (
+            upstream.split("/", 1)[0]
+            if upstream
+            else (out(root, "remote").splitlines() or [None])[0]
+        )
+    if not remote:
+        raise Refused("error.no_remote")
+    report = SyncReport(remote, branch)
+    for attempt in range(3):
+        run(root, "fetch", "--quiet", remote)
+        remote_ref = f"{remote}/{branch}"
+        exists = run(root, "rev-parse", "--verify", "-q", remote_ref, check=False).returncode == 0
+        if exists:
+            cases, records, sent = integrate(root, remote_ref, worker)
+            report.cases_received += cases
+            report.records_received += records
+            report.records_sent = sent
+            ahead = int(out(root, "rev-list", "--count", f"{remote_ref}..HEAD"))
+        else:  # the first push of this branch
+            report.records_sent = _records_in(root, f"{EMPTY_TREE}..HEAD")[1]
+            ahead = 1
+        if ahead == 0:
+            report.up_to_date = not report.records_received and not report.cases_received
+            break
+        pushed = run(
+            root, "push", "--quiet", "-u", remote, f"HEAD:refs/heads/{branch}", check=False
+        )
+        if pushed.returncode == 0:
+            report.pushed = True
+            break
+        if attempt == 2:
+            detail = pushed.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise ExternalToolError(
+                "error.git_failed", command="git push", detail=detail[-1] if detail else ""
+            )
+    return report
+
+
+# --- bundles ----------------------------------------------------------------------------------
+
+
+def bundle_export(root: Path, target: Path) -> Path:
+    require_repository(root)
+    if not has_commits(root):
+        raise Refused("error.not_git")
+    branch = _branch(root)
+    # HEAD too, so that `git clone` of the bundle knows which branch to check out
+    run(root, "bundle", "create", "--quiet", str(target.resolve()), "HEAD", branch)
+    return target
+
+
+def bundle_import(
+    root: Path, source: Path, worker: str | None = None
+) -> tuple[list[str], list[str]]:
+    """Bring the commits of a bundle into this repository (rebasing local work on top).
+    Returns (cases received, records received)."""
+    if not source.is_file():
+        raise NotFound("error.file_not_found", path=str(source))
+    require_repository(root)
+    if _in_progress(root):
+        raise Refused("error.sync_in_progress")
+    _ensure_clean(root)
+    branch = _branch(root)
+    verified = run(root, "bundle", "verify", "--quiet", str(source.resolve()), check=False)
+    if verified.returncode != 0:
+        raise InvalidInput("error.bad_bundle", path=str(source))
+    heads = out(root, "bundle", "list-heads", str(source.resolve())).splitlines()
+    if not heads:
+        raise InvalidInput("error.bad_bundle", path=str(source))
+    refs = [line.split()[1] for line in heads if len(line.split()) == 2]
+    branches = [r for r in refs if r.startswith("refs/heads/")]
+    ref = f"refs/heads/{branch}" if f"refs/heads/{branch}" in refs else (branches or refs)[0]
+    run(root, "fetch", "--quiet", str(source.resolve()), f"+{ref}:refs/ppks/bundle")
+    unrelated = run(root, "merge-base", "HEAD", "refs/ppks/bundle", check=False).returncode != 0
+    if not has_commits(root) or (unrelated and _only_just_created(root)):
+        # a repository made by `ppks init` and never used: take the bundle's history
+        run(root, "reset", "--hard", "--quiet", "refs/ppks/bundle")
+        return _records_in(root, f"{EMPTY_TREE}..HEAD")
+    if unrelated:
+        raise Refused("error.bundle_unrelated", path=str(source))
+    cases, records, _ = integrate(root, "refs/ppks/bundle", worker)
+    return cases, records
+
+
+def _only_just_created(root: Path) -> bool:
+    """One commit, no case in it: a fresh `ppks init`."""
+    if not has_commits(root) or out(root, "rev-list", "--count", "HEAD") != "1":
+        return False
+    return not any((root / paths.CASES_DIR).glob("*/" + paths.CASE_FILE))
+
+
+def clone_bundle(source: Path, target: Path) -> None:
+    """A fresh repository from a bundle (for a machine that has none yet)."""
+    if not source.is_file():
+        raise NotFound("error.file_not_found", path=str(source))
+    if target.exists() and any(target.iterdir()):
+        raise Refused("error.target_not_empty", path=str(target))
+    if not git_available():
+        raise GitMissing("error.git_missing")
+    result = subprocess.run(["git", "clone", "--quiet", str(source.resolve()), str(target)],
+                            capture_output=True)  # fmt: skip
+    if result.returncode != 0:
+        raise InvalidInput("error.bad_bundle", path=str(source))
