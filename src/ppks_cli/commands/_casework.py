@@ -11,6 +11,7 @@ import typer
 
 from ppks_cli.commands._common import (
     ask,
+    commit,
     err_console,
     interactive,
     print_json,
@@ -107,9 +108,12 @@ def choices_of(group: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(v, label(group, v)) for v in values]
 
 
-def report(case, record, json_output: bool) -> None:
-    """Tell the user what was recorded and where the case stands now."""
+def report(ctx: typer.Context, repo, case, record, json_output: bool) -> None:
+    """Commit the record, then tell the user what was recorded and where the case stands."""
+    from ppks_cli.gitops import COMMIT_WORDS
     from ppks_cli.views import record_view
+
+    commit(ctx, repo, f"{case.id}: {COMMIT_WORDS[record.kind]}", record.worker)
 
     state = case.state
     if json_output:

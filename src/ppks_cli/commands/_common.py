@@ -28,6 +28,7 @@ T = TypeVar("T")
 class State:
     root: str | None = None
     no_input: bool = False
+    no_commit: bool = False
 
 
 def state(ctx: typer.Context) -> State:
@@ -51,6 +52,25 @@ def open_repo(ctx: typer.Context):
     from ppks_cli.store import Repository
 
     return Repository.open(state(ctx).root)
+
+
+def commit(ctx: typer.Context, repo, message: str, worker: str | None) -> None:
+    """Commit exactly the files this command wrote, when the repository is a git
+    repository and committing is on. A failed commit leaves the files written and says
+    how to finish by hand."""
+    if state(ctx).no_commit or not repo.config.git.auto_commit or not repo.written:
+        return
+    from ppks_cli import gitops
+
+    if not gitops.git_available():
+        warn_line(t("git.not_committed_no_git"))
+        return
+    if not gitops.is_repository(repo.root):
+        return
+    result = gitops.commit_paths(repo.root, repo.written, message, worker)
+    if result.problem is not None:
+        warn_line(str(result.problem))
+    repo.written.clear()
 
 
 # --- the error boundary -----------------------------------------------------------------

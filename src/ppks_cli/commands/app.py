@@ -29,6 +29,10 @@ COMMAND_MODULES = (
     "approve",
     "letter",
     "templates",
+    "history",
+    "status",
+    "sync",
+    "bundle",
     "check",
     "categories",
 )
@@ -62,6 +66,9 @@ def build_app() -> typer.Typer:
         no_input: Annotated[
             bool, typer.Option("--no-input", help=t("help.option.no_input"))
         ] = False,
+        no_commit: Annotated[
+            bool, typer.Option("--no-commit", help=t("help.option.no_commit"))
+        ] = False,
         version: Annotated[
             bool, typer.Option("--version", help=t("help.option.version"), is_eager=True)
         ] = False,
@@ -74,7 +81,7 @@ def build_app() -> typer.Typer:
             raise typer.Exit(2)
         i18n.set_language(i18n.choose_language(lang, root))
         _common.reset_consoles()
-        ctx.obj = _common.State(root=root, no_input=no_input)
+        ctx.obj = _common.State(root=root, no_input=no_input, no_commit=no_commit)
 
     for name in COMMAND_MODULES:
         importlib.import_module(f"ppks_cli.commands.{name}").register(app)

@@ -37,4 +37,4 @@ def register(app: typer.Typer) -> None:
             repo, case, stage=stage.strip().lower(), date=record_date(date),
             by=need(ctx, by, "--by", "approved_by"), comment=comment,
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

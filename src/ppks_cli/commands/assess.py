@@ -72,4 +72,4 @@ def register(app: typer.Typer) -> None:
             ),
             recommendation=maybe(ctx, recommendation, "recommendation", ask_it=form),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

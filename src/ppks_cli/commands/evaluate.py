@@ -69,4 +69,4 @@ def register(app: typer.Typer) -> None:
                 choices=choices_of("decision", DECISIONS),
             ),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

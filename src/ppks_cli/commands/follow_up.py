@@ -53,4 +53,4 @@ def register(app: typer.Typer) -> None:
                 lambda v: parse_date(v, option="--next-date", allow_future=True), ask_it=form,
             ),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ppks_cli import i18n
-from ppks_cli.commands._common import command, interactive, print_json, say
+from ppks_cli.commands._common import command, interactive, print_json, say, warn_line
 from ppks_cli.i18n import t
 
 DEFAULT_OFFICE = "Dinas Sosial Kota Medan"
@@ -27,8 +27,10 @@ def register(app: typer.Typer) -> None:
         worker: Annotated[
             str | None, typer.Option("--worker", metavar="NAME", help=t("help.init.worker"))
         ] = None,
+        no_git: Annotated[bool, typer.Option("--no-git", help=t("help.init.no_git"))] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
+        from ppks_cli import gitops
         from ppks_cli.store import Repository
 
         if office is None:
@@ -38,8 +40,21 @@ def register(app: typer.Typer) -> None:
                 else DEFAULT_OFFICE
             )
         repo = Repository.create(path, office, worker, i18n.get_language())
+        committed = None
+        if not no_git:
+            if gitops.git_available():
+                result = gitops.init_repository(repo.root, worker)
+                committed = result.sha
+                if result.problem is not None:
+                    warn_line(str(result.problem))
+            else:
+                warn_line(t("git.init_without_git"))
         if json_output:
-            print_json({"root": str(repo.root), "office": repo.config.office.name})
+            print_json(
+                {"root": str(repo.root), "office": repo.config.office.name, "commit": committed}
+            )
         else:
             say(t("init.done", path=str(repo.root)))
+            if committed:
+                say(t("init.git", commit=committed))
             say(t("init.next", path=str(path)))

@@ -57,4 +57,4 @@ def register(app: typer.Typer) -> None:
             goals=goal or [],
             outcome=maybe(ctx, outcome, "outcome", ask_it=form),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

@@ -18,6 +18,7 @@ from ppks_cli.commands._casework import (
 )
 from ppks_cli.commands._common import (
     command,
+    commit,
     console,
     info_line,
     interactive,
@@ -93,6 +94,7 @@ def register(app: typer.Typer) -> None:
         data = letters.to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
         if not reissue and not draft:
             record = letters.issue(repo, case, made, worker=record_worker(ctx, repo, worker))
+            commit(ctx, repo, f"{case.id}: letter {made.number} issued", record.worker)
         target = output
         if target is None and fmt == "pdf":
             target = Path(letters.default_output_name(case, made, "pdf"))

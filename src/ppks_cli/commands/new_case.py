@@ -10,6 +10,7 @@ import typer
 from ppks_cli.commands._common import (
     ask,
     command,
+    commit,
     confirm,
     interactive,
     open_repo,
@@ -112,6 +113,7 @@ def register(app: typer.Typer) -> None:
 
                 raise Cancelled("error.cancelled") from None
             case = intake.open_case(repo, prepared, allow_duplicates=True)
+        commit(ctx, repo, f"{case.id}: case opened", prepared.intake.worker)
         if json_output:
             print_json({"id": case.id, "stage": "intake", "path": repo.rel(case.folder)})
         else:

@@ -41,4 +41,4 @@ def register(app: typer.Typer) -> None:
         record = casework.note(
             repo, case, date=when, worker=who, text=need(ctx, text, "TEXT", "note_text")
         )
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
             tasks=[parse_task(v) for v in items(ctx, task, "--task", "task", ask_it=form)],
             resources=items(ctx, resource, "--resource", "plan_resource", ask_it=form),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)
 
 
 def _ask_smart(goals: list[str]) -> tuple[list[str], list[str]]:

@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
                 ),
                 note=note,
             )  # fmt: skip
-            report(case, record, json_output)
+            report(ctx, repo, case, record, json_output)
             return
         directory = [(r.name, r.kind or "") for r in repo.config.resources]
         destination = need(ctx, to, "--to", "destination", choices=directory)
@@ -96,4 +96,4 @@ def register(app: typer.Typer) -> None:
                 ctx, no_consent_reason, "--no-consent-reason", "no_consent_reason"
             ),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

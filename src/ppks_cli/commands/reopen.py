@@ -41,4 +41,4 @@ def register(app: typer.Typer) -> None:
             repo, case, date=when, worker=who,
             reason=need(ctx, reason, "--reason", "reopen_reason"),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

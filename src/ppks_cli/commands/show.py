@@ -15,18 +15,55 @@ def register(app: typer.Typer) -> None:
     def show(
         ctx: typer.Context,
         case_ref: Annotated[str, typer.Argument(metavar="CASE", help=t("help.option.case"))],
+        as_of: Annotated[
+            str | None,
+            typer.Option("--as-of", metavar="DATE|REV", help=t("help.show.as_of")),
+        ] = None,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
+        import datetime as dt
+
         from ppks_cli.views import case_detail
 
         repo = open_repo(ctx)
+        if as_of:
+            _show_as_of(repo, case_ref, as_of, json_output)
+            return
         case = repo.open_case(case_ref)
         for problem in case.problems:
             warn_line(t("show.damaged_record", problem=problem.render()))
         if json_output:
             print_json(case_detail(case, repo.config))
         else:
-            render_case(case, repo.config)
+            render_case(case, repo.config, dt.date.today())
+
+
+def _show_as_of(repo, case_ref: str, when: str, json_output: bool) -> None:
+    """The case as it stood at a date or git revision, rebuilt from git."""
+    import tempfile
+    from pathlib import Path
+
+    from ppks_cli import gitops
+    from ppks_cli.store import Repository
+    from ppks_cli.views import case_detail
+
+    gitops.require_repository(repo.root)
+    case_id = repo.resolve(case_ref)
+    revision = gitops.resolve_revision(repo.root, when)
+    moment = gitops.commit_time(repo.root, revision)
+    with tempfile.TemporaryDirectory(prefix="ppks-as-of-") as folder:
+        snapshot = Repository.open(
+            gitops.checkout_snapshot(repo.root, revision, case_id, Path(folder))
+        )
+        case = snapshot.load_case(case_id)
+        if json_output:
+            detail = case_detail(case, snapshot.config, moment.date())
+            print_json({**detail, "as_of": {"revision": revision, "date": moment.isoformat()}})
+            return
+        console().print(
+            t("show.as_of", revision=revision[:10], date=moment.strftime("%Y-%m-%d %H:%M"))
+        )
+        render_case(case, snapshot.config, moment.date())
 
 
 def _grid(rows: list[tuple[str, object]]):
@@ -51,7 +88,7 @@ def _person(p) -> str:
     return ", ".join(parts)
 
 
-def render_case(case, config) -> None:
+def render_case(case, config, today) -> None:
     from rich.text import Text
 
     from ppks_cli import categories
@@ -126,7 +163,7 @@ def render_case(case, config) -> None:
         )
     )
 
-    _render_casework(case, config)
+    _render_casework(case, config, today)
 
 
 def _section(title: str) -> None:
@@ -141,9 +178,7 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"• {item}" for item in items)
 
 
-def _render_casework(case, config) -> None:
-    import datetime as dt
-
+def _render_casework(case, config, today) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -154,7 +189,7 @@ def _render_casework(case, config) -> None:
     out = console()
     state = case.state
     problems = [str(m) for _, m in state.warnings]
-    overdue = [str(m) for m in workflow.overdue(config, state, case, dt.date.today())]
+    overdue = [str(m) for m in workflow.overdue(config, state, case, today)]
     if problems or overdue:
         _section(t("show.attention"))
         for line in overdue:

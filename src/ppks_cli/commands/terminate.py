@@ -64,4 +64,4 @@ def register(app: typer.Typer) -> None:
             placement=maybe(ctx, placement, "placement", ask_it=form),
             aftercare=maybe(ctx, aftercare, "aftercare", ask_it=form),
         )  # fmt: skip
-        report(case, record, json_output)
+        report(ctx, repo, case, record, json_output)

@@ -1,0 +1,71 @@
+"""``ppks sync``: fetch, integrate and push, reported in human terms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._casework import JsonOpt, option
+from ppks_cli.commands._common import command, err_console, open_repo, print_json, say
+from ppks_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "sync", help=t("help.sync.command"), epilog=t("help.sync.example"))
+    def sync(
+        ctx: typer.Context,
+        remote: Annotated[str | None, option("--remote", key="sync.remote", metavar="NAME")] = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import gitops
+
+        repo = open_repo(ctx)
+        try:
+            report = gitops.sync(repo.root, remote or repo.config.git.remote, repo.default_worker())
+        except gitops.SyncConflict as conflict:
+            explain_conflict(conflict)
+            raise
+        if json_output:
+            print_json(
+                {
+                    "remote": report.remote, "branch": report.branch, "pushed": report.pushed,
+                    "cases_received": report.cases_received,
+                    "records_received": report.records_received,
+                    "records_sent": report.records_sent,
+                }
+            )  # fmt: skip
+            return
+        if report.up_to_date and not report.records_sent:
+            say(t("sync.up_to_date", remote=report.remote))
+            return
+        say(
+            t(
+                "sync.done", remote=report.remote, cases=len(report.cases_received),
+                received=len(report.records_received), sent=len(report.records_sent),
+            )
+        )  # fmt: skip
+
+
+def explain_conflict(conflict) -> None:
+    """Both versions of every conflicting file, and how to resolve it by hand."""
+    from rich.text import Text
+
+    from ppks_cli.i18n import label
+
+    out = err_console()
+    for item in conflict.conflicts:
+        what = (
+            label("kind", item.kind) if item.kind not in (None, "case") else t("history.case_file")
+        )
+        record = f" {item.record}" if item.record else ""
+        heading = t("sync.conflict_file", case=item.case or "-", what=what + record, path=item.path)
+        out.print(Text(heading, style="bold"))
+        texts = [version.text.splitlines() for version in item.versions]
+        for index, version in enumerate(item.versions):
+            other = set(texts[1 - index]) if len(texts) == 2 else set()
+            out.print(Text(t("sync.version", who=version.label), style="bold"))
+            for number, line in enumerate(texts[index], start=1):
+                if line not in other:  # only the lines to choose between
+                    out.print(Text(f"    {number:>3}: {line}"))
+    out.print(Text(t("sync.resolve", upstream=conflict.upstream)))
