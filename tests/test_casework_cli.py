@@ -235,9 +235,6 @@ def clone_pair(tmp_path):
     case_id = json.loads(run_ppks(*NEW_MR, cwd=first).stdout)["id"]
     for step, _ in CONTRACT[:3]:
         assert run_ppks(*fill(step, case_id), "--worker", "Saskia", cwd=first).returncode == 0
-    git("init", "-b", "main", cwd=first)
-    git("add", "-A", cwd=first)
-    git("commit", "-m", "start", cwd=first)
     git("remote", "add", "origin", str(origin), cwd=first)
     git("push", "-u", "origin", "main", cwd=first)
     second = tmp_path / "office"
@@ -270,9 +267,6 @@ def test_two_clones_add_records_to_one_case_and_merge(tmp_path):
     )
     assert run_ppks("intervene", case_id, "--kind", "home-visit", "--note", "Kunjungan", "--date", "2024-03-06",
                     cwd=second, env={"PPKS_WORKER": "Dewi"}).returncode == 0  # fmt: skip
-    for clone in (first, second):
-        git("add", "-A", cwd=clone)
-        git("commit", "-m", "work", cwd=clone)
     git("push", cwd=first)
     pull(second)
     shown = json.loads(run_ppks("show", case_id, "--json", cwd=second).stdout)
@@ -288,9 +282,6 @@ def test_two_clones_record_conflicting_stage_changes(tmp_path):
                     "--date", "2024-03-10", cwd=first, env=env).returncode == 0  # fmt: skip
     assert run_ppks("intervene", case_id, "--kind", "home-visit", "--note", "Kunjungan", "--date", "2024-03-12",
                     cwd=second, env=env).returncode == 0  # fmt: skip
-    for clone in (first, second):
-        git("add", "-A", cwd=clone)
-        git("commit", "-m", "work", cwd=clone)
     git("push", cwd=first)
     pull(second)
     shown = json.loads(run_ppks("show", case_id, "--json", cwd=second).stdout)

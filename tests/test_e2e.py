@@ -121,9 +121,6 @@ def test_two_offline_clones_merge_new_cases_without_conflict(tmp_path):
     git("init", "--bare", "-b", "main", str(origin), cwd=tmp_path)
     first = tmp_path / "shelter"
     run_ppks("init", str(first), "--office", "Dinas Sosial Kota Medan")
-    git("init", "-b", "main", cwd=first)
-    git("add", "-A", cwd=first)
-    git("commit", "-m", "repository", cwd=first)
     git("remote", "add", "origin", str(origin), cwd=first)
     git("push", "-u", "origin", "main", cwd=first)
     second = tmp_path / "office"
@@ -135,8 +132,6 @@ def test_two_offline_clones_merge_new_cases_without_conflict(tmp_path):
             args = [*NEW_MR, "--json", "--yes"]
             args[args.index("MR")] = name
             made.append(json.loads(run_ppks(*args, cwd=clone).stdout)["id"])
-        git("add", "-A", cwd=clone)
-        git("commit", "-m", "cases opened", cwd=clone)
     git("push", cwd=first)
     pulled = subprocess.run(
         ["git", "pull", "--no-rebase", "--no-edit"], cwd=second, capture_output=True, text=True

@@ -267,8 +267,6 @@ def test_merged_letters_with_one_number_are_flagged(office, tmp_path):
             "letter", case.id, "referral", "--json", cwd=root, env={"PPKS_WORKER": "S"}
         )
         assert json.loads(result.stdout)["number"] == "462/1/Dinsos/2024"
-        git("add", "-A", cwd=root)
-        git("commit", "-m", "letter", cwd=root)
     pulled = subprocess.run(["git", "pull", "--no-rebase", "--no-edit", str(other), "main"], cwd=office.root,
                             capture_output=True, text=True)  # fmt: skip
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
