@@ -34,6 +34,14 @@ MR = NewCase(
 )
 
 
+# the foundation contract's intake of MR, as typed on the command line
+NEW_MR_ARGS = [
+    "new-case", "--name", "MR", "--sex", "L", "--birth-year", "1975", "--category", "pengemis",
+    "--intake-date", "2024-02-16", "--source", "street-raid", "--found-at", "Simpang Pos, Medan",
+    "--worker", "Saskia",
+]  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     """Every test starts in Indonesian with no ppks or git settings from the machine."""

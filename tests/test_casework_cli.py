@@ -8,7 +8,7 @@ import pytest
 
 from ppks_cli.commands import _common
 
-from conftest import git, run_ppks, snapshot
+from conftest import NEW_MR_ARGS, git, run_ppks, snapshot
 
 CONTRACT = [
     (["assess", "{ID}", "--problem", "Konflik dengan keluarga", "--problem", "Tidak memiliki tempat tinggal",
@@ -29,11 +29,7 @@ CONTRACT = [
      "termination"),
 ]  # fmt: skip
 
-NEW_MR = [
-    "new-case", "--name", "MR", "--sex", "L", "--birth-year", "1975", "--category", "pengemis",
-    "--intake-date", "2024-02-16", "--source", "street-raid", "--found-at", "Simpang Pos, Medan",
-    "--worker", "Saskia", "--json",
-]  # fmt: skip
+NEW_MR = [*NEW_MR_ARGS, "--json"]
 
 
 def fill(args, case_id):

@@ -8,13 +8,9 @@ import pytest
 from ppks_cli.commands import _common
 from ppks_cli.intake import NewCase, open_case, prepare
 
-from conftest import MR, Cli, snapshot
+from conftest import MR, NEW_MR_ARGS, Cli, snapshot
 
-CONTRACT = [
-    "new-case", "--name", "MR", "--sex", "L", "--birth-year", "1975", "--category", "pengemis",
-    "--intake-date", "2024-02-16", "--source", "street-raid", "--found-at", "Simpang Pos, Medan",
-    "--worker", "Saskia", "--json",
-]  # fmt: skip
+CONTRACT = [*NEW_MR_ARGS, "--json"]
 
 
 def test_foundation_contract(cli, repo):

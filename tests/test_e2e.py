@@ -6,13 +6,9 @@ import sys
 
 import pytest
 
-from conftest import SAMPLE, git, ppks_command, run_ppks, snapshot
+from conftest import NEW_MR_ARGS, SAMPLE, git, ppks_command, run_ppks, snapshot
 
-NEW_MR = [
-    "new-case", "--name", "MR", "--sex", "L", "--birth-year", "1975", "--category", "pengemis",
-    "--intake-date", "2024-02-16", "--source", "street-raid", "--found-at", "Simpang Pos, Medan",
-    "--worker", "Saskia",
-]  # fmt: skip
+NEW_MR = NEW_MR_ARGS
 
 
 def test_foundation_contract_as_a_user_types_it(tmp_path):

@@ -21,7 +21,7 @@ from typing import Any
 from ppks_cli import categories, paths
 from ppks_cli.errors import DamagedFile, ExternalToolError, InvalidInput, NotFound, Refused
 from ppks_cli.i18n import Msg, t
-from ppks_cli.models import Client
+from ppks_cli.models import Client, prune
 from ppks_cli.records import LETTER_KINDS, Letter, Referral
 from ppks_cli.store import Case, Repository
 from ppks_cli.templating import FORMATS, MissingField, build_environment, wrap
@@ -158,15 +158,6 @@ def _template_frame(exc: BaseException, default: str) -> tuple[str, int]:
 # --- the data a letter is made from -------------------------------------------------------
 
 
-def _prune(value: Any) -> Any:
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v is not None and v != [] and v != {}}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
-    return value
-
-
 def _labelled(group: str, value: str | None) -> str | None:
     return t(f"{group}.{value}") if value else None
 
@@ -271,7 +262,7 @@ def letter_data(
             data["assessment"]["risk_label"] = t(f"risk.{assessment.risk}")
         # sections stay even when empty, so a template asking for a missing value gets
         # its full name ("signatories.head.nip"); records the case lacks are left out
-        return {key: _prune(value) for key, value in data.items() if value is not None}, about.id
+        return {key: prune(value) for key, value in data.items() if value is not None}, about.id
     finally:
         i18n.set_language(lang)
 

@@ -52,15 +52,17 @@ class Model(BaseModel):
 
     def to_toml_dict(self) -> dict[str, Any]:
         """The model as the data of a TOML file: field order kept, empty values left out."""
-        return _prune(self.model_dump(mode="python", by_alias=True))
+        return prune(self.model_dump(mode="python", by_alias=True))
 
 
-def _prune(value: Any) -> Any:
+def prune(value: Any) -> Any:
+    """``value`` without empty values (None, [], {}) at any depth: TOML has no null, and
+    an empty field in a file or a letter's data only gets in the way."""
     if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
+        pruned = {k: prune(v) for k, v in value.items()}
         return {k: v for k, v in pruned.items() if v is not None and v != [] and v != {}}
     if isinstance(value, list):
-        return [_prune(v) for v in value]
+        return [prune(v) for v in value]
     return value
 
 

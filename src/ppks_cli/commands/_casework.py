@@ -41,6 +41,16 @@ def record_date(value: str | None, option_name: str = "--date") -> dt.date:
     return parse_date(value, option=option_name) if value else dt.date.today()
 
 
+def begin(ctx: typer.Context, case_ref: str, date: str | None, worker: str | None):
+    """What every casework command starts with: the repository, the case, the date and
+    the worker of the step (asked, defaulted or refused)."""
+    from ppks_cli.commands._common import open_repo
+
+    repo = open_repo(ctx)
+    case = repo.open_case(case_ref)
+    return repo, case, record_date(date), record_worker(ctx, repo, worker)
+
+
 def record_worker(ctx: typer.Context, repo, given: str | None) -> str:
     """The worker recording the step: given, default, asked, or an error."""
     worker = repo.default_worker(given)

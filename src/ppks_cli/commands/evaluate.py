@@ -11,14 +11,13 @@ from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
     WorkerOpt,
+    begin,
     choices_of,
     need,
     option,
-    record_date,
-    record_worker,
     report,
-)  # fmt: skip
-from ppks_cli.commands._common import ask, command, interactive, open_repo
+)
+from ppks_cli.commands._common import ask, command, interactive
 from ppks_cli.i18n import t
 
 
@@ -45,10 +44,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.planning import parse_goal_status
         from ppks_cli.records import DECISIONS, GOAL_STATUSES, GoalProgress
 
-        repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         statuses = [parse_goal_status(v) for v in goal_status or []]
         plan = case.state.current_plan
         if not statuses and interactive(ctx) and plan is not None and progress is None:

@@ -11,14 +11,13 @@ from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
     WorkerOpt,
+    begin,
     maybe,
     need,
     option,
-    record_date,
-    record_worker,
     report,
-)  # fmt: skip
-from ppks_cli.commands._common import command, interactive, open_repo
+)
+from ppks_cli.commands._common import command, interactive
 from ppks_cli.i18n import t
 
 
@@ -39,10 +38,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
         from ppks_cli.dates import parse_date
 
-        repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx) and summary is None
         record = casework.follow_up(
             repo, case, date=when, worker=who,

@@ -11,15 +11,14 @@ from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
     WorkerOpt,
+    begin,
     choices_of,
     maybe,
     need,
     option,
-    record_date,
-    record_worker,
     report,
-)  # fmt: skip
-from ppks_cli.commands._common import command, interactive, open_repo
+)
+from ppks_cli.commands._common import command, interactive
 from ppks_cli.i18n import t
 
 
@@ -42,10 +41,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.intake import parse_choice
         from ppks_cli.records import ACTIVITIES
 
-        repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx) and kind is None and note is None
         record = casework.intervene(
             repo, case, date=when, worker=who,

@@ -11,12 +11,11 @@ from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
     WorkerOpt,
+    begin,
     need,
-    record_date,
-    record_worker,
     report,
-)  # fmt: skip
-from ppks_cli.commands._common import command, open_repo
+)
+from ppks_cli.commands._common import command
 from ppks_cli.i18n import t
 
 
@@ -34,10 +33,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import casework
 
-        repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         record = casework.note(
             repo, case, date=when, worker=who, text=need(ctx, text, "TEXT", "note_text")
         )

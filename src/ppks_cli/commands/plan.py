@@ -11,13 +11,12 @@ from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
     WorkerOpt,
+    begin,
     items,
     option,
-    record_date,
-    record_worker,
     report,
-)  # fmt: skip
-from ppks_cli.commands._common import command, interactive, open_repo
+)
+from ppks_cli.commands._common import command, interactive
 from ppks_cli.i18n import t
 
 
@@ -44,10 +43,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
         from ppks_cli.planning import build_goals, parse_task
 
-        repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx) and not any((goal, strategy, task))
         goals = items(ctx, goal, "--goal", "goal", required=True)
         if form and not measure and not target_date:

@@ -11,15 +11,14 @@ from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
     WorkerOpt,
+    begin,
     choices_of,
     maybe,
     need,
     option,
-    record_date,
-    record_worker,
     report,
-)  # fmt: skip
-from ppks_cli.commands._common import command, interactive, open_repo
+)
+from ppks_cli.commands._common import command, interactive
 from ppks_cli.i18n import t
 
 YES = {"yes", "y", "ya", "true", "1", "setuju"}
@@ -67,10 +66,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.intake import parse_choice
         from ppks_cli.records import REFERRAL_STATUSES
 
-        repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         if status is not None or referral is not None:
             updates = REFERRAL_STATUSES[1:]
             record = casework.update_referral(

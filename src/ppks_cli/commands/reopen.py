@@ -11,13 +11,12 @@ from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
     WorkerOpt,
+    begin,
     need,
     option,
-    record_date,
-    record_worker,
     report,
-)  # fmt: skip
-from ppks_cli.commands._common import command, open_repo
+)
+from ppks_cli.commands._common import command
 from ppks_cli.i18n import t
 
 
@@ -33,10 +32,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import casework
 
-        repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         record = casework.reopen(
             repo, case, date=when, worker=who,
             reason=need(ctx, reason, "--reason", "reopen_reason"),
