@@ -85,6 +85,8 @@ def register(app: typer.Typer) -> None:
         else:
             if kind is None:
                 raise InvalidInput("error.missing_option", option="KIND")
+            # who issues it is settled first: no work is done for a letter nobody may sign
+            issuer = None if draft else record_worker(ctx, repo, worker)
             made = letters.draft(
                 repo, case, kind.strip().lower(), date=record_date(date) if date else None,
                 number=number, referral=referral, preview=draft,
@@ -93,7 +95,7 @@ def register(app: typer.Typer) -> None:
                 made.edited_source = _edit(ctx, made, fmt)
         data = letters.to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
         if not reissue and not draft:
-            record = letters.issue(repo, case, made, worker=record_worker(ctx, repo, worker))
+            record = letters.issue(repo, case, made, worker=issuer)
             commit(ctx, repo, f"{case.id}: letter {made.number} issued", record.worker)
         target = output
         if target is None and fmt == "pdf":

@@ -55,23 +55,34 @@ def register(app: typer.Typer) -> None:
             warn_line(t("list.run_check", count=len(problems)))
 
 
+def _widths(cells: dict[str, list[str]], room: int) -> dict[str, int]:
+    """Column widths that fit ``room``: the ID, stage and date whole, the rest shared."""
+    natural = {key: max(len(value) for value in values) for key, values in cells.items()}
+    fixed = {key: natural[key] for key in ("id", "stage", "intake_date")}
+    flexible = {"name": 0.45, "category": 0.35, "worker": 0.20}
+    left = room - 2 * (len(natural) - 1) - sum(fixed.values())
+    if sum(natural[key] for key in flexible) <= left:
+        return natural
+    shared = {key: max(6, min(natural[key], int(left * share))) for key, share in flexible.items()}
+    return {**natural, **fixed, **shared}
+
+
 def _table(rows: list[dict]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for key in ("id", "name", "category", "stage", "worker", "intake_date"):
-        table.add_column(t(f"column.{key}"), no_wrap=key in ("id", "intake_date"))
+    keys = ("id", "name", "category", "stage", "worker", "intake_date")
+    cells = {key: [t(f"column.{key}")] for key in keys}
     for row in rows:
-        stage = label("stage", row["stage"])
-        if row["damaged_records"]:
-            stage += " (!)"
-        table.add_row(
-            Text(row["id"]),
-            Text(row["name"]),
-            Text(row["category"]),
-            Text(stage),
-            Text(row["worker"]),
-            Text(row["intake_date"]),
-        )
+        stage = label("stage", row["stage"]) + (" (!)" if row["damaged_records"] else "")
+        for key in keys:
+            cells[key].append(stage if key == "stage" else row[key])
+    # one line per case: long names, categories and workers are cut with an ellipsis
+    # when the terminal is narrow (--json has everything whole)
+    widths = _widths(cells, console().width)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for key in keys:
+        table.add_column(cells[key][0], no_wrap=True, overflow="ellipsis", width=widths[key])
+    for index in range(1, len(rows) + 1):
+        table.add_row(*(Text(cells[key][index]) for key in keys))
     console().print(table)
