@@ -302,7 +302,10 @@ def checkout_snapshot(root: Path, revision: str, case_id: str, into: Path) -> Pa
         handle.write(data)
         handle.seek(0)
         with tarfile.open(fileobj=handle) as archive:
-            archive.extractall(into, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+                archive.extractall(into, filter="data")
+            else:  # git wrote this archive from our own tree; names stay inside `into`
+                archive.extractall(into)
     return into
 
 
