@@ -36,7 +36,7 @@ from ppks_cli.records import (
 )
 from ppks_cli.store import Case, Repository, now
 from ppks_cli.validation import describe
-from ppks_cli.workflow import derive, ensure_fits
+from ppks_cli.workflow import ensure_fits
 
 # The command-line option behind each record field, so that a validation error names
 # what the user typed.
@@ -134,7 +134,7 @@ def plan(
 
 
 def _check_goal_numbers(case: Case, numbers: Iterable[int], option: str) -> None:
-    plan = derive(case).current_plan
+    plan = case.state.current_plan
     count = len(plan.goals) if plan else 0
     for number in numbers:
         if not 1 <= number <= count:
@@ -188,7 +188,7 @@ def refer(
 def find_referral(case: Case, ref: str | None, open_only: bool = False) -> Referral:
     """The referral ``ref`` names (a prefix of its record ID, or a part of its
     destination); without ``ref``, the only (open) referral of the case."""
-    state = derive(case)
+    state = case.state
     candidates = [r for r, _ in state.referrals(open_only=open_only and not ref)]
     if ref:
         wanted = ref.strip()
@@ -209,7 +209,7 @@ def update_referral(
 ) -> ReferralUpdate:  # fmt: skip
     """Record that a referral was accepted, rejected, completed or revoked."""
     target = find_referral(case, referral, open_only=True)
-    current = derive(case).referral_status.get(target.id, "sent")
+    current = case.state.referral_status.get(target.id, "sent")
     if current in ("completed", "revoked", "rejected"):
         raise Refused(
             "error.referral_finished", referral=target.id, status=Msg(f"referral_status.{current}")
@@ -273,17 +273,13 @@ def approve(
     date: dt.date | None = None, worker: str | None = None,
 ) -> Approval:  # fmt: skip
     """Record a supervisor's approval of the latest assessment, plan or termination."""
-    state = derive(case)
-    target = {
-        "assessment": state.latest_assessment,
-        "plan": state.current_plan,
-        "termination": state.current.latest(Termination),
-    }.get(stage)
     if stage not in APPROVAL_STAGES:
         raise InvalidInput(
             "error.invalid_option", option="STAGE",
             detail=Msg("validation.not_a_choice", value=stage, expected=", ".join(APPROVAL_STAGES)),
         )  # fmt: skip
+    state = case.state
+    target = state.approvable(stage)
     if target is None:
         raise Refused(
             "error.nothing_to_approve", case=case.id, stage=Msg(f"approval_stage.{stage}")

@@ -115,33 +115,33 @@ class Identity:
     email: str
 
 
-def _git_config(root: Path, key: str) -> str | None:
-    value = out(root, "config", "--get", key, check=False)
-    return value or None
+def _configured_identity(root: Path) -> tuple[str | None, str | None]:
+    """git's own user.name and user.email (one git call for both)."""
+    found = dict.fromkeys(("user.name", "user.email"))
+    listing = out(root, "config", "--get-regexp", r"^user\.(name|email)$", check=False)
+    for line in listing.splitlines():
+        key, _, value = line.partition(" ")
+        found[key] = value or None
+    return found["user.name"], found["user.email"]
 
 
-def author_for(root: Path, worker: str | None) -> Identity | None:
-    """The commit author: the worker (email from ``$PPKS_EMAIL``, else git's own, else a
-    placeholder), or git's own identity when no worker is known."""
-    email = os.environ.get("PPKS_EMAIL") or _git_config(root, "user.email")
+def identity_env(root: Path, worker: str | None) -> dict[str, str]:
+    """The environment for a git command that makes commits.
+
+    The author is the worker (e-mail from ``$PPKS_EMAIL``, else git's own, else a
+    placeholder), or git's own identity when no worker is known. The committer is git's
+    own identity; on a machine that has none, the worker."""
+    name, email = _configured_identity(root)
     if worker:
         slug = re.sub(r"[^a-z0-9]+", ".", worker.lower()).strip(".") or "pekerja"
-        return Identity(worker, email or f"{slug}@ppks.invalid")
-    name = _git_config(root, "user.name")
-    if name and email:
-        return Identity(name, email)
-    return None
-
-
-def _identity_env(root: Path, author: Identity | None) -> dict[str, str]:
-    env: dict[str, str] = {}
-    if author is None:
-        return env
-    env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email)
-    # the committer is git's own identity; on a machine without one, the worker
-    if not (_git_config(root, "user.name") and _git_config(root, "user.email")):
-        if "GIT_COMMITTER_NAME" not in os.environ:
-            env.update(GIT_COMMITTER_NAME=author.name, GIT_COMMITTER_EMAIL=author.email)
+        author = Identity(worker, os.environ.get("PPKS_EMAIL") or email or f"{slug}@ppks.invalid")
+    elif name and email:
+        author = Identity(name, email)
+    else:
+        return {}
+    env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email}
+    if not (name and email) and "GIT_COMMITTER_NAME" not in os.environ:
+        env.update(GIT_COMMITTER_NAME=author.name, GIT_COMMITTER_EMAIL=author.email)
     return env
 
 
@@ -169,7 +169,7 @@ def commit_paths(
         run(root, "add", "--", *rel)
         result = run(
             root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel,
-            check=False, env=_identity_env(root, author_for(root, worker)),
+            check=False, env=identity_env(root, worker),
         )  # fmt: skip
     except ExternalToolError as exc:
         return CommitResult(
@@ -323,7 +323,9 @@ class Status:
 
 def upstream_of(root: Path) -> str | None:
     result = run(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
-    return result.stdout.decode().strip() or None if result.returncode == 0 else None
+    if result.returncode != 0:
+        return None
+    return result.stdout.decode().strip() or None
 
 
 def status(root: Path) -> Status:
@@ -450,7 +452,7 @@ def integrate(
     received = _records_in(root, f"{base}..{upstream}") if base else _records_in(root, upstream)
     _, sent = _records_in(root, f"{upstream}..HEAD") if base else ([], [])
     # replaying commits makes new ones: their committer is git's identity, else the worker
-    identity = _identity_env(root, author_for(root, worker))
+    identity = identity_env(root, worker)
     committer = {k: v for k, v in identity.items() if k.startswith("GIT_COMMITTER")}
     result = run(root, "rebase", "--quiet", upstream, check=False, env=committer)
     if result.returncode != 0:
@@ -496,13 +498,19 @@ def _conflicts(root: Path, upstream: str) -> list[Conflict]:
     return found
 
 
-def sync(root: Path, remote: str | None = None, worker: str | None = None) -> SyncReport:
-    """Fetch, integrate (rebase) and push to the configured remote."""
+def _ready_to_integrate(root: Path) -> str:
+    """Refuse to bring in others' work while anything is half done or uncommitted;
+    returns the current branch."""
     require_repository(root)
     if _in_progress(root):
         raise Refused("error.sync_in_progress")
     _ensure_clean(root)
-    branch = _branch(root)
+    return _branch(root)
+
+
+def sync(root: Path, remote: str | None = None, worker: str | None = None) -> SyncReport:
+    """Fetch, integrate (rebase) and push to the configured remote."""
+    branch = _ready_to_integrate(root)
     upstream = upstream_of(root)
     if remote is None:
         remote = (
@@ -563,11 +571,7 @@ def bundle_import(
     Returns (cases received, records received)."""
     if not source.is_file():
         raise NotFound("error.file_not_found", path=str(source))
-    require_repository(root)
-    if _in_progress(root):
-        raise Refused("error.sync_in_progress")
-    _ensure_clean(root)
-    branch = _branch(root)
+    branch = _ready_to_integrate(root)
     verified = run(root, "bundle", "verify", "--quiet", str(source.resolve()), check=False)
     if verified.returncode != 0:
         raise InvalidInput("error.bad_bundle", path=str(source))

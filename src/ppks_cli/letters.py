@@ -194,12 +194,35 @@ def _record_data(record) -> dict[str, Any] | None:
     return data
 
 
+def subject(case: Case, kind: str, referral: str | None = None):
+    """The record a letter of ``kind`` is about: the latest assessment, the referral
+    ``referral`` names (or the only one), or the termination. Raises :class:`Refused`
+    when the case does not have it yet."""
+    if kind not in LETTER_KINDS:
+        raise InvalidInput(
+            "error.invalid_option", option="KIND",
+            detail=Msg("validation.not_a_choice", value=kind, expected=", ".join(LETTER_KINDS)),
+        )  # fmt: skip
+    if kind == "referral":
+        from ppks_cli.casework import find_referral
+
+        try:
+            return find_referral(case, referral)
+        except NotFound as exc:
+            if exc.key == "error.no_referral" and not referral:
+                raise Refused("error.letter_needs_referral", case=case.id) from None
+            raise
+    state = case.state
+    found = state.latest_assessment if kind == "assessment" else state.termination
+    if found is None:
+        raise Refused(f"error.letter_needs_{kind}", case=case.id)
+    return found
+
+
 def letter_data(
-    repo: Repository, case: Case, kind: str, *, number: str, date: dt.date,
-    referral: Referral | None = None,
-) -> tuple[dict[str, Any], str | None]:  # fmt: skip
-    """The data a letter of ``kind`` is rendered from, and the ID of the record it is
-    about. Raises :class:`Refused` when the case lacks the record the letter needs."""
+    repo: Repository, case: Case, kind: str, about, *, number: str, date: dt.date
+) -> dict[str, Any]:
+    """The data a letter of ``kind`` about the record ``about`` is rendered from."""
     from ppks_cli import i18n
 
     lang = i18n.get_language()
@@ -207,13 +230,7 @@ def letter_data(
     try:
         state = case.state
         assessment, termination = state.latest_assessment, state.termination
-        if kind == "assessment" and assessment is None:
-            raise Refused("error.letter_needs_assessment", case=case.id)
-        if kind == "termination" and termination is None:
-            raise Refused("error.letter_needs_termination", case=case.id)
-        if kind == "referral" and referral is None:
-            raise Refused("error.letter_needs_referral", case=case.id)
-        about = {"assessment": assessment, "referral": referral, "termination": termination}[kind]
+        referral = about if isinstance(about, Referral) else None
         config = repo.config
         office = config.office.model_dump(mode="python", exclude_none=True)
         if config.office.logo:
@@ -262,7 +279,7 @@ def letter_data(
             data["assessment"]["risk_label"] = t(f"risk.{assessment.risk}")
         # sections stay even when empty, so a template asking for a missing value gets
         # its full name ("signatories.head.nip"); records the case lacks are left out
-        return {key: prune(value) for key, value in data.items() if value is not None}, about.id
+        return {key: prune(value) for key, value in data.items() if value is not None}
     finally:
         i18n.set_language(lang)
 
@@ -351,35 +368,14 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
 # --- making letters ------------------------------------------------------------------------
 
 
-def _default_date(kind: str, about) -> dt.date:
-    # an office issues the letter the day the step is done; backdated entries keep that day
-    return about.date if about is not None else dt.date.today()
-
-
 def draft(
     repo: Repository, case: Case, kind: str, *, date: dt.date | None = None,
     number: str | None = None, referral: str | None = None, preview: bool = False,
 ) -> Draft:  # fmt: skip
     """Gather, number and render a letter, without recording it."""
-    if kind not in LETTER_KINDS:
-        raise InvalidInput(
-            "error.invalid_option", option="KIND",
-            detail=Msg("validation.not_a_choice", value=kind, expected=", ".join(LETTER_KINDS)),
-        )  # fmt: skip
-    chosen = None
-    if kind == "referral":
-        from ppks_cli.casework import find_referral
-
-        try:
-            chosen = find_referral(case, referral)
-        except NotFound as exc:
-            if exc.key == "error.no_referral" and not referral:
-                raise Refused("error.letter_needs_referral", case=case.id) from None
-            raise
-    state = case.state
-    about = {"assessment": state.latest_assessment, "referral": chosen,
-             "termination": state.termination}[kind]  # fmt: skip
-    when = date or _default_date(kind, about)
+    about = subject(case, kind, referral)
+    # an office issues the letter the day the step is done; backdated entries keep that day
+    when = date or about.date
     if when > dt.date.today():
         raise InvalidInput(
             "error.invalid_option", option="--date",
@@ -391,9 +387,9 @@ def draft(
         number_text, seq = given_number(repo, number, when)
     else:
         number_text, seq = next_number(repo, kind, when)
-    data, about_id = letter_data(repo, case, kind, number=number_text, date=when, referral=chosen)
+    data = letter_data(repo, case, kind, about, number=number_text, date=when)
     texts, checksum = _render(repo, kind, data)
-    return Draft(kind, number_text, seq, when, data, texts, checksum, about_id)
+    return Draft(kind, number_text, seq, when, data, texts, checksum, about.id)
 
 
 def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter:

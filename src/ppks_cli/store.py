@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ppks_cli import ids, paths
 from ppks_cli.config import RepoConfig, load_config, render_new_config
@@ -38,6 +39,7 @@ class Case:
     records: list[Record] = field(default_factory=list)
     # records that could not be read; the case is shown, but not written to
     problems: list[Problem] = field(default_factory=list)
+    _state: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -49,9 +51,13 @@ class Case:
 
     @property
     def state(self):  # -> workflow.CaseState
-        from ppks_cli.workflow import derive
+        """The stage and everything else derived from the records, derived once and
+        again only after :meth:`Repository.add_record` changed them."""
+        if self._state is None:
+            from ppks_cli.workflow import derive
 
-        return derive(self)
+            self._state = derive(self)
+        return self._state
 
 
 class Repository:
@@ -238,6 +244,7 @@ class Repository:
         self.written.append(path)
         case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())
+        case._state = None
         return path
 
     def new_record_id(self, case: Case) -> str:

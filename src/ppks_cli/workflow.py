@@ -84,13 +84,6 @@ NEXT_COMMANDS = {
     CLOSED: ("follow-up", "reopen"),
 }
 
-COMMAND_OF_KIND = {
-    "assessment": "assess", "plan": "plan", "intervention": "intervene", "referral": "refer",
-    "evaluation": "evaluate", "termination": "terminate", "follow-up": "follow-up",
-    "reopen": "reopen", "note": "note", "approval": "approve", "referral-update": "refer",
-    "letter": "letter",
-}  # fmt: skip
-
 # The approvals a state needs before its next step, by the record kind that waits.
 APPROVAL_FOR_NEXT = {"plan": "assessment", "intervention": "plan", "follow-up": "termination"}
 
@@ -170,6 +163,12 @@ class CaseState:
             found = [(r, s) for r, s in found if s in ("sent", "accepted")]
         return found
 
+    def approvable(self, stage: str) -> RecordBase | None:
+        """The record an approval of ``stage`` (assessment, plan, termination) is about:
+        the latest one of that kind in the current episode."""
+        return self.current.latest({"assessment": Assessment, "plan": Plan,
+                                    "termination": Termination}[stage])  # fmt: skip
+
     def is_approved(self, record: RecordBase | None) -> bool:
         return record is not None and record.id in self.approvals
 
@@ -235,7 +234,7 @@ def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState
                 result.referral_status[record.referral] = record.status
         if isinstance(record, Approval):
             target = by_id.get(record.record)
-            if target is None or target.kind != _APPROVED_KIND[record.stage]:
+            if target is None or target.kind != record.stage:
                 result.warnings.append(
                     (record, Msg("workflow.unknown_approved", record=record.record))
                 )
@@ -243,9 +242,6 @@ def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState
                 result.approvals[record.record] = record
         result.state = _after(result.state, record)
     return result
-
-
-_APPROVED_KIND = {"assessment": "assessment", "plan": "plan", "termination": "termination"}
 
 
 def ensure_fits(config: RepoConfig, case: Case, record: RecordBase) -> None:
@@ -257,7 +253,7 @@ def ensure_fits(config: RepoConfig, case: Case, record: RecordBase) -> None:
             "error.before_intake", date=record.date.isoformat(),
             intake=case.file.intake.date.isoformat(),
         )  # fmt: skip
-    now = derive(case)
+    now = case.state
     before = [r for r in case.records if r.sort_key() <= record.sort_key()]
     at = derive(case, before)
     later = len(case.records) - len(before)
@@ -265,11 +261,7 @@ def ensure_fits(config: RepoConfig, case: Case, record: RecordBase) -> None:
         _refuse(case, at, record, later)
     needed = config.supervision.requires(APPROVAL_FOR_NEXT.get(record.kind))
     if needed:
-        waiting = {
-            "assessment": at.latest_assessment,
-            "plan": at.current_plan,
-            "termination": at.current.latest(Termination),
-        }[needed]
+        waiting = at.approvable(needed)
         if waiting is not None and not at.is_approved(waiting):
             raise Refused(
                 "error.needs_approval", case=case.id, stage=Msg(f"approval_stage.{needed}"),
@@ -354,5 +346,5 @@ def check_case(case: Case, file_of: dict[str, str]) -> list:
 
     return [
         Problem(file_of.get(record.id, case.id), 1, message, "warning")
-        for record, message in derive(case).warnings
+        for record, message in case.state.warnings
     ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from typing import Any, TypeVar
 
 import typer
 
-from ppks_cli import i18n
 from ppks_cli.errors import InvalidInput, PpksError
 from ppks_cli.i18n import t
 
@@ -203,14 +201,3 @@ def ask(
 
 def confirm(question: str, default: bool = False) -> bool:
     return typer.confirm(question, default=default, err=True)
-
-
-# --- shared options ---------------------------------------------------------------------
-
-
-def json_option_help() -> str:
-    return t("help.option.json")
-
-
-def language_from_env() -> str | None:
-    return i18n.normalize_language(os.environ.get("PPKS_LANG"))

@@ -12,9 +12,9 @@ from ppks_cli.commands._casework import (
     JsonOpt,
     WorkerOpt,
     begin,
-    choices_of,
     items,
     maybe,
+    one_of,
     option,
     report,
 )
@@ -47,7 +47,6 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import casework
-        from ppks_cli.intake import parse_choice
         from ppks_cli.records import RISK_LEVELS
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
@@ -63,8 +62,7 @@ def register(app: typer.Typer) -> None:
             summary=maybe(ctx, summary, "summary", ask_it=form),
             priorities=items(ctx, priority, "--priority", "priority", ask_it=form),
             risk=maybe(
-                ctx, risk, "risk", lambda v: parse_choice(v, RISK_LEVELS, "--risk"),
-                ask_it=form, choices=choices_of("risk", RISK_LEVELS),
+                ctx, risk, "risk", ask_it=form, **one_of("risk", RISK_LEVELS, "--risk"),
             ),
             recommendation=maybe(ctx, recommendation, "recommendation", ask_it=form),
         )  # fmt: skip

@@ -12,8 +12,8 @@ from ppks_cli.commands._casework import (
     JsonOpt,
     WorkerOpt,
     begin,
-    choices_of,
     need,
+    one_of,
     option,
     report,
 )
@@ -40,7 +40,6 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import casework
-        from ppks_cli.intake import parse_choice
         from ppks_cli.planning import parse_goal_status
         from ppks_cli.records import DECISIONS, GOAL_STATUSES, GoalProgress
 
@@ -51,8 +50,7 @@ def register(app: typer.Typer) -> None:
             for number, goal in enumerate(plan.goals, start=1):
                 status = ask(
                     t("prompt.goal_status", goal=number, what=goal.what),
-                    lambda v: parse_choice(v, GOAL_STATUSES, "--goal-status"),
-                    choices=choices_of("goal_status", GOAL_STATUSES), optional=True,
+                    **one_of("goal_status", GOAL_STATUSES, "--goal-status"), optional=True,
                 )  # fmt: skip
                 if status:
                     statuses.append(GoalProgress(goal=number, status=status))
@@ -61,8 +59,7 @@ def register(app: typer.Typer) -> None:
             summary=need(ctx, progress, "--progress", "evaluation_summary"),
             decision=need(
                 ctx, decision, "--decision", "decision",
-                lambda v: parse_choice(v, DECISIONS, "--decision"),
-                choices=choices_of("decision", DECISIONS),
+                **one_of("decision", DECISIONS, "--decision"),
             ),
         )  # fmt: skip
         report(ctx, repo, case, record, json_output)

@@ -12,9 +12,9 @@ from ppks_cli.commands._casework import (
     JsonOpt,
     WorkerOpt,
     begin,
-    choices_of,
     maybe,
     need,
+    one_of,
     option,
     report,
 )
@@ -38,7 +38,6 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import casework
-        from ppks_cli.intake import parse_choice
         from ppks_cli.records import ACTIVITIES
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
@@ -46,8 +45,7 @@ def register(app: typer.Typer) -> None:
         record = casework.intervene(
             repo, case, date=when, worker=who,
             activity=need(
-                ctx, kind, "--kind", "activity", lambda v: parse_choice(v, ACTIVITIES, "--kind"),
-                choices=choices_of("activity", ACTIVITIES),
+                ctx, kind, "--kind", "activity", **one_of("activity", ACTIVITIES, "--kind"),
             ),
             description=need(ctx, note, "--note", "description"),
             goals=goal or [],

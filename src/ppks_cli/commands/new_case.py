@@ -18,7 +18,7 @@ from ppks_cli.commands._common import (
     say,
     warn_line,
 )
-from ppks_cli.i18n import get_language, label, t
+from ppks_cli.i18n import get_language, t
 
 
 def _opt(*names: str, key: str, metavar: str = "TEXT"):
@@ -126,6 +126,7 @@ def _ask_missing(form, whole_form: bool) -> None:
     Each answer is checked as it is typed (and asked again if wrong); the form keeps the
     text, which :func:`ppks_cli.intake.prepare` parses again with everything else."""
     from ppks_cli import categories, intake
+    from ppks_cli.commands._casework import one_of
     from ppks_cli.dates import parse_date
     from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SOURCES
 
@@ -140,21 +141,15 @@ def _ask_missing(form, whole_form: bool) -> None:
         if getattr(form, field) is None and (whole_form or not kwargs.get("optional")):
             setattr(form, field, ask(t(f"prompt.{field}"), text_if_valid(parse), **kwargs))
 
-    def choice_of(values: tuple[str, ...], option: str):
-        return lambda v: intake.parse_choice(v, values, option)
-
-    def options(group: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
-        return [(v, label(group, v)) for v in values]
-
     lang = get_language()
     fill("name")
-    fill("sex", intake.parse_sex_option, choices=options("sex", ("L", "P")))
+    fill("sex", intake.parse_sex_option, choices=one_of("sex", ("L", "P"), "--sex")["choices"])
     fill(
         "category",
         categories.resolve_category,
         choices=[(c.slug, c.display(lang)) for c in categories.categories().values()],
     )
-    fill("source", choice_of(SOURCES, "--source"), choices=options("source", SOURCES))
+    fill("source", **one_of("source", SOURCES, "--source"))
     if form.source and form.source.strip().lower() == "agency-referral":
         fill("referred_by", optional=True)
     if whole_form:  # otherwise the intake date defaults to today, as without a terminal
@@ -171,24 +166,9 @@ def _ask_missing(form, whole_form: bool) -> None:
     if form.birth_date is None and form.birth_year is None and form.age is None:
         fill("birth_year", intake.parse_year, optional=True)
     fill("birth_place", optional=True)
-    fill(
-        "religion",
-        choice_of(RELIGIONS, "--religion"),
-        choices=options("religion", RELIGIONS),
-        optional=True,
-    )
-    fill(
-        "marital_status",
-        choice_of(MARITAL_STATUSES, "--marital-status"),
-        choices=options("marital", MARITAL_STATUSES),
-        optional=True,
-    )
-    fill(
-        "education",
-        choice_of(EDUCATION_LEVELS, "--education"),
-        choices=options("education", EDUCATION_LEVELS),
-        optional=True,
-    )
+    fill("religion", **one_of("religion", RELIGIONS, "--religion"), optional=True)
+    fill("marital_status", **one_of("marital", MARITAL_STATUSES, "--marital-status"), optional=True)
+    fill("education", **one_of("education", EDUCATION_LEVELS, "--education"), optional=True)
     fill("occupation", optional=True)
     fill("phone", optional=True)
     fill("address", optional=True)

@@ -12,9 +12,9 @@ from ppks_cli.commands._casework import (
     JsonOpt,
     WorkerOpt,
     begin,
-    choices_of,
     maybe,
     need,
+    one_of,
     option,
     report,
 )
@@ -63,7 +63,6 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import casework
-        from ppks_cli.intake import parse_choice
         from ppks_cli.records import REFERRAL_STATUSES
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
@@ -73,8 +72,7 @@ def register(app: typer.Typer) -> None:
                 repo, case, date=when, worker=who, referral=referral,
                 status=need(
                     ctx, status, "--status", "referral_status",
-                    lambda v: parse_choice(v, updates, "--status"),
-                    choices=choices_of("referral_status", updates),
+                    **one_of("referral_status", updates, "--status"),
                 ),
                 note=note,
             )  # fmt: skip

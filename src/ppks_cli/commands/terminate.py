@@ -12,9 +12,9 @@ from ppks_cli.commands._casework import (
     JsonOpt,
     WorkerOpt,
     begin,
-    choices_of,
     maybe,
     need,
+    one_of,
     option,
     report,
 )
@@ -41,15 +41,13 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import casework
-        from ppks_cli.intake import parse_choice
         from ppks_cli.records import TERMINATION_REASONS
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx) and reason is None and summary is None
         why = need(
             ctx, reason, "--reason", "termination_reason",
-            lambda v: parse_choice(v, TERMINATION_REASONS, "--reason"),
-            choices=choices_of("termination_reason", TERMINATION_REASONS),
+            **one_of("termination_reason", TERMINATION_REASONS, "--reason"),
         )  # fmt: skip
         record = casework.terminate(
             repo, case, date=when, worker=who, reason=why,
