@@ -1,7 +1,7 @@
 import pytest
 
 from ppks_cli import tomlio
-from ppks_cli.errors import DamagedFile
+from ppks_cli.errors import DamagedFile, Refused, WriteFailed
 
 
 def test_write_is_deterministic_and_skipped_when_unchanged(tmp_path):
@@ -22,13 +22,44 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch
     path.write_text("old = 1\n")
 
     def broken_replace(src, dst):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(tomlio.os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(WriteFailed) as caught:
         tomlio.atomic_write_text(path, "new = 2\n")
+    assert caught.value.exit_code == 10
+    assert "No space left on device" in caught.value.message()
     assert path.read_text() == "old = 1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.toml"]
+
+
+@pytest.mark.parametrize("layout", ["link-file", "link-folder", "dangling-folder"])
+def test_writes_never_follow_a_symbolic_link(tmp_path, layout):
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "target.toml").write_text("precious = 1\n")
+    if layout == "link-file":
+        (root / "a.toml").symlink_to(outside / "target.toml")
+        path = root / "a.toml"
+    elif layout == "link-folder":
+        (root / "templates").symlink_to(outside)
+        path = root / "templates" / "target.toml"
+    else:
+        (root / "cases").symlink_to(tmp_path / "nowhere")
+        path = root / "cases" / "X" / "case.toml"
+    with pytest.raises(Refused) as caught:
+        tomlio.atomic_write_text(path, "evil = 1\n", root=root)
+    assert caught.value.key == "error.symlink_refused"
+    assert (outside / "target.toml").read_text() == "precious = 1\n"
+    assert sorted(p.name for p in outside.iterdir()) == ["target.toml"]
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_write_outside_the_repository_is_refused(tmp_path):
+    with pytest.raises(Refused):
+        tomlio.atomic_write_text(tmp_path / "elsewhere.toml", "a = 1\n", root=tmp_path / "repo")
+    assert not (tmp_path / "elsewhere.toml").exists()
 
 
 def test_multiline_text_is_written_readably(tmp_path):

@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     DAMAGED = 7  # a file on disk cannot be read
     CANCELLED = 8  # the user declined a confirmation
     EXTERNAL = 9  # an external tool (git, typst) failed
+    CANNOT_WRITE = 10  # the file system refused a write (permissions, disk full)
 
 
 class PpksError(Exception):
@@ -69,3 +70,9 @@ class Cancelled(PpksError):
 
 class ExternalToolError(PpksError):
     exit_code = ExitCode.EXTERNAL
+
+
+class WriteFailed(PpksError):
+    """The file system refused a write: no permission, a full disk, a read-only folder."""
+
+    exit_code = ExitCode.CANNOT_WRITE

@@ -200,7 +200,7 @@ def init_repository(root: Path, worker: str | None) -> CommitResult:
     for name, text in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
         path = root / name
         if not path.exists():
-            atomic_write_text(path, text)
+            atomic_write_text(path, text, root=root)
             written.append(path)
     written += [root / paths.CONFIG_FILE, root / paths.CASES_DIR / ".gitkeep"]
     return commit_paths(root, written, "ppks: case repository created", worker)

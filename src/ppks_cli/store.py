@@ -105,8 +105,8 @@ class Repository:
 
         config = validate_or_raise(RepoConfig, tomllib.loads(text), text, paths.CONFIG_FILE)
         repo_paths.cases.mkdir(exist_ok=True)
-        atomic_write_text(repo_paths.cases / ".gitkeep", "")
-        atomic_write_text(repo_paths.config, text)
+        atomic_write_text(repo_paths.cases / ".gitkeep", "", root=root)
+        atomic_write_text(repo_paths.config, text, root=root)
         return cls(root, config)
 
     # --- finding cases ----------------------------------------------------------------
@@ -218,7 +218,7 @@ class Repository:
         folder = self.paths.case_dir(case_id)
         folder.mkdir(parents=True, exist_ok=False)
         try:
-            write_toml(self.paths.case_file(case_id), file.to_toml_dict())
+            write_toml(self.paths.case_file(case_id), file.to_toml_dict(), root=self.root)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -227,7 +227,9 @@ class Repository:
 
     def save_case_file(self, case: Case) -> bool:
         """Rewrite ``case.toml`` (after a change to the client). False when unchanged."""
-        changed = write_toml(self.paths.case_file(case.id), case.file.to_toml_dict())
+        changed = write_toml(
+            self.paths.case_file(case.id), case.file.to_toml_dict(), root=self.root
+        )
         if changed:
             self.written.append(self.paths.case_file(case.id))
         return changed
@@ -240,7 +242,7 @@ class Repository:
         path = self.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
         if path.exists():  # practically impossible with random IDs; never overwrite
             raise Refused("error.record_exists", file=self.rel(path))
-        write_toml(path, record.to_toml_dict())
+        write_toml(path, record.to_toml_dict(), root=self.root)
         self.written.append(path)
         case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ppks_cli.errors import DamagedFile
+from ppks_cli.errors import DamagedFile, Refused, WriteFailed
 from ppks_cli.i18n import Msg
 
 CONFLICT_MARKER_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
@@ -29,36 +29,89 @@ def dumps(data: dict[str, Any]) -> str:
     return tomli_w.dumps(data, multiline_strings=True)
 
 
-def atomic_write_text(path: Path, text: str) -> bool:
+def atomic_write_text(path: Path, text: str, *, root: Path | None = None) -> bool:
     """Write ``text`` to ``path`` atomically. Returns False when the file already held
-    exactly this text (nothing is touched then)."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    exactly this text (nothing is touched then). See :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"), root=root)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically (temporary file, flush, fsync, rename);
-    False when the file already held exactly these bytes."""
+def check_no_symlinks(path: Path, root: Path | None = None) -> None:
+    """Refuse a write target reached through a symbolic link.
+
+    With ``root`` (the case repository), ``path`` must lie inside it and no folder
+    between ``root`` and ``path``, nor ``path`` itself, may be a symbolic link: a
+    repository from a USB stick could otherwise carry ``templates -> /home/you`` and make
+    ppks write outside it. Without ``root`` only ``path`` itself is checked.
+    Raises :class:`Refused` (``error.symlink_refused``)."""
+    shown = str(path)
+    if root is not None:
+        try:
+            rel = Path(os.path.normpath(path)).relative_to(os.path.normpath(root))
+        except ValueError:
+            raise Refused("error.outside_repository", path=shown) from None
+        shown = rel.as_posix()
+        node = Path(os.path.normpath(root))
+        for part in rel.parts:
+            node = node / part
+            if node.is_symlink():
+                raise Refused("error.symlink_refused", path=shown, link=str(node))
+    elif path.is_symlink():
+        raise Refused("error.symlink_refused", path=shown, link=shown)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> bool:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, flush,
+    fsync, rename); False when the file already held exactly these bytes.
+
+    Never follows a symbolic link (see :func:`check_no_symlinks`; ``root`` is the
+    repository the file belongs to, if any). A failure of the file system (no
+    permission, disk full, read-only) raises :class:`WriteFailed` naming the file, and
+    leaves no temporary file behind."""
+    check_no_symlinks(path, root)
     try:
-        if path.read_bytes() == data:
+        if path.is_file() and path.read_bytes() == data:
             return False
-    except FileNotFoundError:
+    except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp_name = None
     try:
+        _make_folders(path.parent, root)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+        tmp_name = None
+    except OSError as exc:
+        raise WriteFailed(
+            "error.write_failed", path=str(path), reason=exc.strerror or str(exc)
+        ) from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
     _fsync_dir(path.parent)
     return True
+
+
+def _make_folders(folder: Path, root: Path | None) -> None:
+    """``mkdir -p`` that never creates a folder through a symbolic link."""
+    if folder.is_dir():
+        return
+    missing = []
+    node = folder
+    while not node.exists() and node != node.parent:
+        if node.is_symlink():  # a dangling link
+            raise Refused("error.symlink_refused", path=str(folder), link=str(node))
+        missing.append(node)
+        node = node.parent
+    for part in reversed(missing):
+        part.mkdir()
+    if root is not None:
+        check_no_symlinks(folder, root)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -74,8 +127,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_toml(path: Path, data: dict[str, Any]) -> bool:
-    return atomic_write_text(path, dumps(data))
+def write_toml(path: Path, data: dict[str, Any], *, root: Path | None = None) -> bool:
+    """Write ``data`` as TOML, atomically and never through a symbolic link."""
+    return atomic_write_text(path, dumps(data), root=root)
 
 
 def conflict_marker_line(text: str) -> int | None:
