@@ -129,7 +129,7 @@ def test_a_refused_commit_keeps_the_files_and_says_how_to_finish(kasus):
     hook.write_text("#!/bin/sh\necho 'ditolak oleh hook' >&2\nexit 1\n")
     hook.chmod(0o755)
     result = ppks(kasus, "note", case_id, "catatan")
-    assert result.returncode == 0
+    assert result.returncode == 9  # ExitCode.EXTERNAL: a failed commit is never exit 0
     assert "git commit" in result.stderr and "ditolak oleh hook" in result.stderr
     (record,) = (kasus / "cases" / case_id / "records").glob("*-note-*.toml")
     assert 'text = "catatan"' in record.read_text()

@@ -30,6 +30,7 @@ GITIGNORE = """\
 /out/
 __pycache__/
 .ppks-cache/
+.ppks.lock
 """
 GITATTRIBUTES = """\
 # ppks: case files are text with LF line ends on every machine
@@ -156,34 +157,346 @@ class CommitResult:
     paths: list[str] = field(default_factory=list)
 
 
+COMMIT_ATTEMPTS = 4  # a commit that meets a busy index.lock is tried again
+INDEX_LOCK_STALE_SECONDS = 5.0  # an index.lock older than this, with no git running, is stale
+
+
 def commit_paths(
     root: Path, files: Sequence[Path], message: str, worker: str | None = None
 ) -> CommitResult:
     """Commit exactly ``files`` (and nothing else that is staged or edited) with
-    ``message``. A failure leaves the files written and says how to finish by hand."""
+    ``message``. A commit that meets git's ``index.lock`` is retried (a stale lock left by
+    a killed git is removed first). A failure leaves the files written and says how to
+    finish by hand, with a command that works as printed from any folder."""
     rel = sorted({os.path.relpath(f, root) for f in files})
     if not rel:
         return CommitResult(False)
-    manual = f'git add -- {" ".join(rel)} && git commit -m "{message}" -- {" ".join(rel)}'
-    try:
-        run(root, "add", "--", *rel)
-        result = run(
-            root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel,
-            check=False, env=identity_env(root, worker),
-        )  # fmt: skip
-    except ExternalToolError as exc:
-        return CommitResult(
-            False, problem=Msg("git.commit_failed", detail=exc.message(), manual=manual), paths=rel
-        )
-    if result.returncode != 0:
+    manual = manual_commit_command(root, rel, message)
+    detail = ""
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            added = run(root, "add", "--", *rel, check=False)
+            result = added
+            if added.returncode == 0:
+                result = run(
+                    root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel,
+                    check=False, env=identity_env(root, worker),
+                )  # fmt: skip
+        except ExternalToolError as exc:
+            return CommitResult(
+                False, problem=Msg("git.commit_failed", detail=exc.message(), manual=manual),
+                paths=rel,
+            )  # fmt: skip
+        if result.returncode == 0:
+            return CommitResult(True, out(root, "rev-parse", "--short", "HEAD"), paths=rel)
+        stdout = result.stdout.decode("utf-8", "replace")
+        if "nothing to commit" in stdout or "nothing added to commit" in stdout:
+            return CommitResult(False, paths=rel)
         lines = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
         detail = next((ln for ln in lines if ln.strip()), "")
-        if "nothing to commit" in result.stdout.decode("utf-8", "replace"):
-            return CommitResult(False, paths=rel)
-        return CommitResult(
-            False, problem=Msg("git.commit_failed", detail=detail, manual=manual), paths=rel
+        if "index.lock" not in detail and not any("index.lock" in ln for ln in lines):
+            break
+        lock = index_lock(root)
+        if lock is not None and remove_stale_index_lock(root) is None:
+            detail = Msg("git.index_locked", file=str(lock))
+        import time
+
+        time.sleep(0.2 * (attempt + 1))
+    return CommitResult(
+        False, problem=Msg("git.commit_failed", detail=detail, manual=manual), paths=rel
+    )
+
+
+def git_command(root: Path, *args: str) -> str:
+    """A git command line to print for the user: it works as printed from any folder
+    (``git -C ROOT ...`` unless the working directory is ``root`` itself)."""
+    import shlex
+
+    try:
+        here = Path.cwd().resolve() == Path(root).resolve()
+    except OSError:
+        here = False
+    where = [] if here else ["-C", str(root)]
+    return shlex.join(["git", *where, *args])
+
+
+def manual_commit_command(root: Path, rel: Sequence[str], message: str) -> str:
+    """``git add`` and ``git commit`` of exactly ``rel`` (paths relative to ``root``)."""
+    return (
+        git_command(root, "add", "--", *rel)
+        + " && "
+        + git_command(root, "commit", "-m", message, "--", *rel)
+    )
+
+
+# --- the state git is in, and recovering from a killed command ---------------------------
+
+SYNC_MARKER = "ppks-sync.json"  # in .git/: a sync is rebasing; removed when it is done
+PENDING_COMMIT = "ppks-commit.json"  # in .git/: files written, their commit not yet made
+
+
+@dataclass(frozen=True)
+class GitState:
+    """Where git is: its folder, the branch (None on a detached HEAD) and an operation
+    left unfinished (``rebase``, ``am``, ``merge``, ``cherry-pick``, ``revert``,
+    ``bisect``) or None."""
+
+    git_dir: Path
+    top: Path
+    branch: str | None
+    operation: str | None
+
+
+def git_state(root: Path) -> GitState | None:
+    """The state of the git repository ``root`` is in; None when it is not in one (or
+    git is missing)."""
+    if not git_available():
+        return None
+    found = run(root, "rev-parse", "--absolute-git-dir", "--show-toplevel", check=False)
+    lines = found.stdout.decode("utf-8", "replace").splitlines()
+    if found.returncode != 0 or len(lines) < 2:
+        return None
+    git_dir, top = Path(lines[0]), Path(lines[1])
+    branch = out(root, "symbolic-ref", "--short", "-q", "HEAD", check=False) or None
+    return GitState(git_dir, top, branch, _operation(git_dir))
+
+
+def _operation(git_dir: Path) -> str | None:
+    if (git_dir / "rebase-merge").exists():
+        return "rebase"
+    if (git_dir / "rebase-apply").exists():
+        return "am" if (git_dir / "rebase-apply" / "applying").exists() else "rebase"
+    for name, operation in (
+        ("MERGE_HEAD", "merge"), ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"), ("BISECT_LOG", "bisect"),
+    ):  # fmt: skip
+        if (git_dir / name).exists():
+            return operation
+    return None
+
+
+def refuse_unsafe_state(root: Path, state: GitState) -> None:
+    """Refuse to write while git is in a state where a new commit would be dropped
+    later: an unfinished rebase, am, merge, cherry-pick or revert, a bisect, or a
+    detached HEAD. Raises :class:`Refused` naming the commands that finish or abort it
+    (each works as printed) and ``--no-commit``."""
+    if state.operation in ("rebase", "am", "cherry-pick", "revert"):
+        raise Refused(
+            f"error.git_{state.operation.replace('-', '_')}_in_progress",
+            add=git_command(root, "add", "--", "FILE"),
+            go_on=git_command(root, state.operation, "--continue"),
+            abort=git_command(root, state.operation, "--abort"),
         )
-    return CommitResult(True, out(root, "rev-parse", "--short", "HEAD"), paths=rel)
+    if state.operation == "merge":
+        raise Refused(
+            "error.git_merge_in_progress",
+            add=git_command(root, "add", "--", "FILE"),
+            go_on=git_command(root, "commit", "--no-edit"),
+            abort=git_command(root, "merge", "--abort"),
+        )
+    if state.operation == "bisect":
+        raise Refused("error.git_bisect_in_progress", abort=git_command(root, "bisect", "reset"))
+    if state.branch is None:
+        branches = out(root, "for-each-ref", "--format=%(refname:short)", "refs/heads/",
+                       check=False).splitlines()  # fmt: skip
+        target = next((b for b in ("main", "master") if b in branches), None)
+        target = target or (branches[0] if branches else "main")
+        raise Refused(
+            "error.git_detached",
+            switch=git_command(root, "switch", target),
+            keep=git_command(root, "switch", "-c", "ppks-saved-work"),
+        )
+
+
+def index_lock(root: Path) -> Path | None:
+    """git's ``index.lock`` of the repository of ``root``, when it exists."""
+    state = git_state(root)
+    if state is None:
+        return None
+    path = state.git_dir / "index.lock"
+    return path if path.exists() else None
+
+
+def _git_running_in(top: Path) -> bool:
+    """Whether a git process works in ``top`` (Linux: read from /proc). Without /proc,
+    assume one might, unless the lock is old (see :func:`remove_stale_index_lock`)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    me = os.getpid()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            if (entry / "comm").read_text().strip() not in ("git", "git-remote-http"):
+                continue
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue
+        if cwd == top or top in cwd.parents:
+            return True
+    return False
+
+
+def remove_stale_index_lock(root: Path) -> Path | None:
+    """Remove git's ``index.lock`` when a killed git left it: older than
+    :data:`INDEX_LOCK_STALE_SECONDS` and no git process working in the repository (with
+    no way to see processes, older than a minute). Only call this while holding the
+    repository's ppks lock. Returns the file removed, or None."""
+    state = git_state(root)
+    if state is None:
+        return None
+    path = state.git_dir / "index.lock"
+    try:
+        age = time_now() - path.stat().st_mtime
+    except OSError:
+        return None
+    if age < INDEX_LOCK_STALE_SECONDS:
+        return None
+    if _git_running_in(state.top) and (Path("/proc").is_dir() or age < 60):
+        return None
+    try:
+        path.unlink()
+    except OSError:
+        return None
+    return path
+
+
+def time_now() -> float:
+    import time
+
+    return time.time()
+
+
+def _write_marker(git_dir: Path, name: str, data: dict) -> None:
+    import json
+
+    from ppks_cli.tomlio import atomic_write_text
+
+    atomic_write_text(git_dir / name, json.dumps(data))
+
+
+def _read_marker(git_dir: Path, name: str) -> dict | None:
+    import json
+
+    try:
+        data = json.loads((git_dir / name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _drop_marker(git_dir: Path, name: str) -> None:
+    try:
+        (git_dir / name).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def note_pending_commit(root: Path, files: Sequence[Path], message: str,
+                        worker: str | None) -> None:  # fmt: skip
+    """Remember, before committing, what is about to be committed: a command killed
+    before its commit is then finished by the next one (:func:`recover`)."""
+    state = git_state(root)
+    if state is None:
+        return
+    rel = sorted({os.path.relpath(f, root) for f in files})
+    _write_marker(state.git_dir, PENDING_COMMIT,
+                  {"root": str(root), "files": rel, "message": message, "worker": worker})  # fmt: skip
+
+
+def done_pending_commit(root: Path) -> None:
+    state = git_state(root)
+    if state is not None:
+        _drop_marker(state.git_dir, PENDING_COMMIT)
+
+
+@dataclass
+class Recovery:
+    """What :func:`recover` repaired, for the user."""
+
+    index_lock: Path | None = None
+    sync_rolled_back: bool = False
+    committed: list[str] = field(default_factory=list)
+    problem: Msg | None = None
+
+
+def recover(root: Path, *, commit: bool = True) -> Recovery:
+    """Repair what a killed ppks (or git) left behind, before a command writes: a stale
+    ``index.lock``, a sync stopped in the middle of its rebase (rolled back to where the
+    branch was before it: the local commits are kept, the sync can simply run again),
+    and files written whose commit never ran (committed now, unless ``commit`` is
+    false). Only call this while holding the repository's ppks lock."""
+    found = Recovery()
+    state = git_state(root)
+    if state is None:
+        return found
+    found.index_lock = remove_stale_index_lock(root)
+    marker = _read_marker(state.git_dir, SYNC_MARKER)
+    if marker is not None:
+        _roll_back_sync(root, state, marker)
+        found.sync_rolled_back = True
+    pending = _read_marker(state.git_dir, PENDING_COMMIT)
+    if pending is not None and commit and not _operation(state.git_dir):
+        files = [root / f for f in pending.get("files", []) if isinstance(f, str)]
+        files = [f for f in files if f.is_file() and _inside(f, root)]
+        if files:
+            result = commit_paths(
+                root, files, str(pending.get("message") or "ppks: finish an interrupted commit"),
+                pending.get("worker") if isinstance(pending.get("worker"), str) else None,
+            )  # fmt: skip
+            if result.committed:
+                found.committed = result.paths
+            elif result.problem is not None:  # said once; never blocks the next command
+                found.problem = result.problem
+        _drop_marker(state.git_dir, PENDING_COMMIT)
+    return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _rebase_is_ours(state: GitState, marker: dict) -> bool:
+    """Whether the unfinished rebase is the one the interrupted sync started (it began
+    from the commit the sync noted), not one the user started since."""
+    for name in ("rebase-merge", "rebase-apply"):
+        try:
+            orig = (state.git_dir / name / "orig-head").read_text().strip()
+        except OSError:
+            continue
+        return not marker.get("head") or orig == marker.get("head")
+    return True  # git's state is too incomplete to say: it cannot be the user's
+
+
+def _roll_back_sync(root: Path, state: GitState, marker: dict) -> None:
+    """Undo a sync killed while it was rebasing: git's own ``rebase --abort`` puts the
+    branch back where it was (local commits included); when git's rebase state is itself
+    half written, the branch is checked out again (it still points to the local work)."""
+    branch = marker.get("branch") if isinstance(marker.get("branch"), str) else state.branch
+    if _operation(state.git_dir) in ("rebase", "am") and not _rebase_is_ours(state, marker):
+        _drop_marker(state.git_dir, SYNC_MARKER)  # a rebase the user started since: theirs
+        return
+    if _operation(state.git_dir) in ("rebase", "am"):
+        run(root, "rebase", "--abort", check=False)
+        if _operation(state.git_dir) in ("rebase", "am"):
+            for name in ("rebase-merge", "rebase-apply"):
+                shutil.rmtree(state.git_dir / name, ignore_errors=True)
+    current = out(root, "symbolic-ref", "--short", "-q", "HEAD", check=False)
+    if branch and current != branch:
+        known = run(root, "rev-parse", "--verify", "-q", f"refs/heads/{branch}", check=False)
+        if known.returncode != 0 and isinstance(marker.get("head"), str):
+            run(root, "update-ref", f"refs/heads/{branch}", marker["head"], check=False)
+        run(root, "checkout", "--force", "--quiet", branch, "--", check=False)
+    elif marker.get("step") == "reset":
+        run(root, "reset", "--hard", "--quiet", check=False)
+    _drop_marker(state.git_dir, SYNC_MARKER)
 
 
 def init_repository(root: Path, worker: str | None) -> CommitResult:
@@ -454,16 +767,25 @@ def integrate(
     # replaying commits makes new ones: their committer is git's identity, else the worker
     identity = identity_env(root, worker)
     committer = {k: v for k, v in identity.items() if k.startswith("GIT_COMMITTER")}
+    # a sync killed from here on is rolled back by the next command (see `recover`)
+    state = git_state(root)
+    if state is not None:
+        head = out(root, "rev-parse", "--verify", "-q", "HEAD", check=False)
+        _write_marker(state.git_dir, SYNC_MARKER, {"branch": state.branch, "head": head})
     result = run(root, "rebase", "--quiet", upstream, check=False, env=committer)
     if result.returncode != 0:
         conflicts = _conflicts(root, upstream)
         run(root, "rebase", "--abort", check=False)
+        if state is not None:
+            _drop_marker(state.git_dir, SYNC_MARKER)
         if not conflicts:
             detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ExternalToolError(
                 "error.git_failed", command="git rebase", detail=detail[-1] if detail else ""
             )
         raise SyncConflict(conflicts, upstream)
+    if state is not None:
+        _drop_marker(state.git_dir, SYNC_MARKER)
     return received[0], received[1], sent
 
 
@@ -585,7 +907,12 @@ def bundle_import(
     unrelated = run(root, "merge-base", "HEAD", "refs/ppks/bundle", check=False).returncode != 0
     if not has_commits(root) or (unrelated and _only_just_created(root)):
         # a repository made by `ppks init` and never used: take the bundle's history
+        state = git_state(root)
+        if state is not None:
+            _write_marker(state.git_dir, SYNC_MARKER, {"branch": state.branch, "step": "reset"})
         run(root, "reset", "--hard", "--quiet", "refs/ppks/bundle")
+        if state is not None:
+            _drop_marker(state.git_dir, SYNC_MARKER)
         return _records_in(root, f"{EMPTY_TREE}..HEAD")
     if unrelated:
         raise Refused("error.bundle_unrelated", path=str(source))

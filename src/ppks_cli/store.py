@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -251,3 +252,55 @@ class Repository:
 
     def new_record_id(self, case: Case) -> str:
         return ids.new_record_id(r.id for r in case.records)
+
+
+# --- cleaning up after a killed command ------------------------------------------------------
+
+# the temporary files of tomlio's atomic writes: ".<name>.<8 random characters>.tmp"
+_TEMP_RE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+
+
+def clean_after_crash(repo: Repository) -> list[Path]:
+    """Remove what a killed ppks leaves behind: the temporary files of its atomic writes
+    (they may hold client data; the real file is either fully written or untouched), and
+    a new case folder that holds nothing else (the case was never written). Returns the
+    paths removed, relative to the root. Only call this while holding the repository's
+    lock (no other ppks is writing then); never follows a symbolic link."""
+    removed: list[Path] = []
+    folders = [repo.root, repo.paths.cases, repo.root / "templates"]
+    if repo.paths.cases.is_dir() and not repo.paths.cases.is_symlink():
+        for case_dir in repo.paths.cases.iterdir():
+            if case_dir.is_dir() and not case_dir.is_symlink():
+                folders += [case_dir, case_dir / paths.RECORDS_DIR]
+    templates = repo.root / "templates"
+    if templates.is_dir() and not templates.is_symlink():
+        folders += [p for p in templates.rglob("*") if p.is_dir() and not p.is_symlink()]
+    for folder in folders:
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for entry in folder.iterdir():
+            if _TEMP_RE.match(entry.name) and entry.is_file() and not entry.is_symlink():
+                try:
+                    entry.unlink()
+                    removed.append(entry)
+                except OSError:
+                    pass
+    if repo.paths.cases.is_dir() and not repo.paths.cases.is_symlink():
+        for case_dir in repo.paths.cases.iterdir():
+            if (
+                case_dir.is_dir()
+                and not case_dir.is_symlink()
+                and ids.CASE_ID_RE.match(case_dir.name)
+                and _holds_nothing(case_dir)
+            ):
+                shutil.rmtree(case_dir, ignore_errors=True)
+                removed.append(case_dir)
+    return [Path(repo.rel(p)) for p in removed]
+
+
+def _holds_nothing(folder: Path) -> bool:
+    """A folder with no file anywhere under it (empty folders only)."""
+    for entry in folder.iterdir():
+        if entry.is_symlink() or not entry.is_dir() or not _holds_nothing(entry):
+            return False
+    return True

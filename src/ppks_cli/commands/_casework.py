@@ -46,7 +46,7 @@ def begin(ctx: typer.Context, case_ref: str, date: str | None, worker: str | Non
     the worker of the step (asked, defaulted or refused)."""
     from ppks_cli.commands._common import open_repo
 
-    repo = open_repo(ctx)
+    repo = open_repo(ctx, writing="records")
     case = repo.open_case(case_ref)
     return repo, case, record_date(date), record_worker(ctx, repo, worker)
 

@@ -46,17 +46,78 @@ def interactive(ctx: typer.Context) -> bool:
     return not state(ctx).no_input and stdin_is_terminal()
 
 
-def open_repo(ctx: typer.Context):
+def open_repo(ctx: typer.Context, writing: str | None = None):
+    """The repository the command works on. A command that writes passes ``writing``
+    (see :func:`begin_writing`): ``"records"`` for files it commits, ``"git"`` for
+    commands that move git itself (sync, bundle import), ``"files"`` for files it
+    does not commit (templates export)."""
     from ppks_cli.store import Repository
 
-    return Repository.open(state(ctx).root)
+    repo = Repository.open(state(ctx).root)
+    if writing:
+        begin_writing(ctx, repo, writing)
+    return repo
+
+
+def begin_writing(ctx: typer.Context, repo, writing: str = "records") -> None:
+    """Everything a writing command does before it writes, in this order:
+
+    1. take the repository's lock for the rest of the command (waiting a few seconds
+       while another ppks writes; released when the command ends, however it ends);
+    2. repair what a killed command left behind (temporary files, an empty new case
+       folder, a stale git ``index.lock``, a sync stopped mid-rebase, an unmade commit);
+    3. refuse (exit 6, nothing written) while git is in a state where a commit would be
+       dropped later (unfinished rebase, merge, cherry-pick, revert; detached HEAD),
+       unless nothing is committed (``--no-commit``, which then says so)."""
+    from ppks_cli import gitops, locking
+    from ppks_cli.store import clean_after_crash
+
+    git = gitops.git_state(repo.root)
+    path = locking.lock_path(repo.root, git.git_dir if git else None)
+
+    def waiting(holder) -> None:
+        info_line(t("lock.waiting", pid=holder.pid if holder else "?",
+                    command=holder.command if holder and holder.command else "ppks",
+                    since=holder.since if holder else "?"))  # fmt: skip
+
+    lock = locking.acquire(path, ctx.command_path, on_wait=waiting)
+    ctx.call_on_close(lock.release)
+    if lock.previous_died:
+        removed = clean_after_crash(repo)
+        if removed:
+            info_line(t("lock.cleaned", files=", ".join(p.as_posix() for p in removed)))
+    if git is None:
+        return
+    committing = writing == "git" or (
+        writing == "records" and not state(ctx).no_commit and repo.config.git.auto_commit
+    )
+    found = gitops.recover(repo.root, commit=committing)
+    if found.index_lock is not None:
+        info_line(t("git.stale_index_lock_removed", file=str(found.index_lock)))
+    if found.sync_rolled_back:
+        info_line(t("git.sync_rolled_back"))
+    if found.committed:
+        info_line(t("git.pending_committed", files=", ".join(found.committed)))
+    if found.problem is not None:
+        warn_line(str(found.problem))
+    git = gitops.git_state(repo.root) or git
+    if committing:
+        gitops.refuse_unsafe_state(repo.root, git)
+    elif writing == "records" and (git.operation or git.branch is None):
+        info_line(t("git.writing_without_commit"))
 
 
 def commit(ctx: typer.Context, repo, message: str, worker: str | None) -> None:
     """Commit exactly the files this command wrote, when the repository is a git
-    repository and committing is on. A failed commit leaves the files written and says
-    how to finish by hand."""
-    if state(ctx).no_commit or not repo.config.git.auto_commit or not repo.written:
+    repository and committing is on. A failed commit leaves the files written and ends
+    the command with exit 9 (``git.commit_failed``: git's reason, the files, and the
+    commands that finish it by hand)."""
+    if not repo.written:
+        return
+    if state(ctx).no_commit or not repo.config.git.auto_commit:
+        if state(ctx).no_commit:
+            info_line(t("git.not_committed_option",
+                        files=", ".join(repo.rel(p) for p in repo.written)))  # fmt: skip
         return
     from ppks_cli import gitops
 
@@ -65,10 +126,14 @@ def commit(ctx: typer.Context, repo, message: str, worker: str | None) -> None:
         return
     if not gitops.is_repository(repo.root):
         return
+    gitops.note_pending_commit(repo.root, repo.written, message, worker)
     result = gitops.commit_paths(repo.root, repo.written, message, worker)
-    if result.problem is not None:
-        warn_line(str(result.problem))
+    gitops.done_pending_commit(repo.root)
     repo.written.clear()
+    if result.problem is not None:
+        from ppks_cli.errors import ExternalToolError
+
+        raise ExternalToolError(result.problem.key, **result.problem.params)
 
 
 # --- the error boundary -----------------------------------------------------------------

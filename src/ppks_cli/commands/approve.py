@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import casework
 
-        repo = open_repo(ctx)
+        repo = open_repo(ctx, writing="records")
         case = repo.open_case(case_ref)
         record = casework.approve(
             repo, case, stage=stage.strip().lower(), date=record_date(date),

@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
             gitops.clone_bundle(file, into)
             root, cases, records = into.resolve(), None, None
         else:
-            repo = open_repo(ctx)
+            repo = open_repo(ctx, writing="git")
             cases, records = gitops.bundle_import(repo.root, file, repo.default_worker())
             root = repo.root
         if json_output:

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         no_git: Annotated[bool, typer.Option("--no-git", help=t("help.init.no_git"))] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        from ppks_cli import gitops
+        from ppks_cli import gitops, locking
         from ppks_cli.store import Repository
 
         if office is None:
@@ -41,6 +41,8 @@ def register(app: typer.Typer) -> None:
             )
         repo = Repository.create(path, office, worker, i18n.get_language())
         committed = None
+        lock = locking.acquire(locking.lock_path(repo.root, None), ctx.command_path)
+        ctx.call_on_close(lock.release)
         if not no_git:
             if gitops.git_available():
                 result = gitops.init_repository(repo.root, worker)

@@ -68,7 +68,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import letters
 
-        repo = open_repo(ctx)
+        # an issued letter: its number and its record under one lock
+        writes = not (list_kinds or draft or reissue)
+        repo = open_repo(ctx, writing="records" if writes else None)
         if list_kinds:
             _list(repo, json_output)
             return

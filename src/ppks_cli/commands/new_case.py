@@ -9,6 +9,7 @@ import typer
 
 from ppks_cli.commands._common import (
     ask,
+    begin_writing,
     command,
     commit,
     confirm,
@@ -100,6 +101,7 @@ def register(app: typer.Typer) -> None:
             whole_form = not any(v for k, v in ctx.params.items() if k not in extras)
             _ask_missing(form, whole_form)
         prepared = intake.prepare(form)
+        begin_writing(ctx, repo)  # after the questions: the lock is held only to write
         for warning in prepared.warnings:
             warn_line(str(warning))
         try:

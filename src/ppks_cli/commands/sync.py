@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import gitops
 
-        repo = open_repo(ctx)
+        repo = open_repo(ctx, writing="git")
         try:
             report = gitops.sync(repo.root, remote or repo.config.git.remote, repo.default_worker())
         except gitops.SyncConflict as conflict:

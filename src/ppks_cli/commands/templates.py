@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import letters
 
-        repo = open_repo(ctx)
+        repo = open_repo(ctx, writing="files")
         written, skipped = letters.export_templates(repo, force=force)
         if json_output:
             print_json(
