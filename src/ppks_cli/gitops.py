@@ -395,22 +395,29 @@ def _drop_marker(git_dir: Path, name: str) -> None:
         pass
 
 
-def note_pending_commit(root: Path, files: Sequence[Path], message: str,
-                        worker: str | None) -> None:  # fmt: skip
-    """Remember, before committing, what is about to be committed: a command killed
-    before its commit is then finished by the next one (:func:`recover`)."""
-    state = git_state(root)
-    if state is None:
-        return
+def note_pending_commit(root: Path, files: Sequence[Path], message: str | None,
+                        worker: str | None, git_dir: Path | None = None) -> None:  # fmt: skip
+    """Remember what is about to be written and committed (before writing it): a
+    command killed before its commit ran is then finished by the next one
+    (:func:`recover`). ``git_dir`` saves looking it up."""
+    if git_dir is None:
+        state = git_state(root)
+        if state is None:
+            return
+        git_dir = state.git_dir
     rel = sorted({os.path.relpath(f, root) for f in files})
-    _write_marker(state.git_dir, PENDING_COMMIT,
+    _write_marker(git_dir, PENDING_COMMIT,
                   {"root": str(root), "files": rel, "message": message, "worker": worker})  # fmt: skip
 
 
-def done_pending_commit(root: Path) -> None:
-    state = git_state(root)
-    if state is not None:
-        _drop_marker(state.git_dir, PENDING_COMMIT)
+def done_pending_commit(root: Path, git_dir: Path | None = None) -> None:
+    """Forget what :func:`note_pending_commit` noted (the commit ran, or failed and
+    the user was told how to finish it)."""
+    if git_dir is None:
+        state = git_state(root)
+        git_dir = state.git_dir if state is not None else None
+    if git_dir is not None:
+        _drop_marker(git_dir, PENDING_COMMIT)
 
 
 @dataclass

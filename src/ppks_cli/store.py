@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,14 @@ class Repository:
         self.config = config
         # the files this Repository object wrote, so a command can commit exactly them
         self.written: list[Path] = []
+        # called with each file's path just before it is written (a writing command
+        # notes it, so that a commit killed before it ran is made by the next command)
+        self.before_write: Callable[[Path], None] | None = None
+        self.git_dir: Path | None = None  # set by a writing command in a git repository
+
+    def _will_write(self, path: Path) -> None:
+        if self.before_write is not None:
+            self.before_write(path)
 
     # --- opening and creating ---------------------------------------------------------
 
@@ -217,6 +225,7 @@ class Repository:
             intake=intake,
         )
         folder = self.paths.case_dir(case_id)
+        self._will_write(self.paths.case_file(case_id))
         folder.mkdir(parents=True, exist_ok=False)
         try:
             write_toml(self.paths.case_file(case_id), file.to_toml_dict(), root=self.root)
@@ -228,6 +237,7 @@ class Repository:
 
     def save_case_file(self, case: Case) -> bool:
         """Rewrite ``case.toml`` (after a change to the client). False when unchanged."""
+        self._will_write(self.paths.case_file(case.id))
         changed = write_toml(
             self.paths.case_file(case.id), case.file.to_toml_dict(), root=self.root
         )
@@ -243,6 +253,7 @@ class Repository:
         path = self.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
         if path.exists():  # practically impossible with random IDs; never overwrite
             raise Refused("error.record_exists", file=self.rel(path))
+        self._will_write(path)
         write_toml(path, record.to_toml_dict(), root=self.root)
         self.written.append(path)
         case.records.append(record)

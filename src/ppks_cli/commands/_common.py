@@ -103,6 +103,14 @@ def begin_writing(ctx: typer.Context, repo, writing: str = "records") -> None:
     git = gitops.git_state(repo.root) or git
     if committing:
         gitops.refuse_unsafe_state(repo.root, git)
+        noted: list = []
+
+        def note(path) -> None:  # before each write: a kill from here on is finished later
+            noted.append(path)
+            gitops.note_pending_commit(repo.root, noted, None, None, git.git_dir)
+
+        repo.before_write = note
+        repo.git_dir = git.git_dir
     elif writing == "records" and (git.operation or git.branch is None):
         info_line(t("git.writing_without_commit"))
 
@@ -126,9 +134,10 @@ def commit(ctx: typer.Context, repo, message: str, worker: str | None) -> None:
         return
     if not gitops.is_repository(repo.root):
         return
-    gitops.note_pending_commit(repo.root, repo.written, message, worker)
+    git_dir = repo.git_dir
+    gitops.note_pending_commit(repo.root, repo.written, message, worker, git_dir)
     result = gitops.commit_paths(repo.root, repo.written, message, worker)
-    gitops.done_pending_commit(repo.root)
+    gitops.done_pending_commit(repo.root, git_dir)
     repo.written.clear()
     if result.problem is not None:
         from ppks_cli.errors import ExternalToolError
