@@ -199,9 +199,10 @@ def commit_paths(
         lock = index_lock(root)
         if lock is not None and remove_stale_index_lock(root) is None:
             detail = Msg("git.index_locked", file=str(lock))
-        import time
+        if attempt + 1 < COMMIT_ATTEMPTS:
+            import time
 
-        time.sleep(0.2 * (attempt + 1))
+            time.sleep(0.2 * (attempt + 1))
     return CommitResult(
         False, problem=Msg("git.commit_failed", detail=detail, manual=manual), paths=rel
     )
@@ -338,12 +339,13 @@ def _git_running_in(top: Path) -> bool:
     return False
 
 
-def remove_stale_index_lock(root: Path) -> Path | None:
+def remove_stale_index_lock(root: Path, state: GitState | None = None) -> Path | None:
     """Remove git's ``index.lock`` when a killed git left it: older than
     :data:`INDEX_LOCK_STALE_SECONDS` and no git process working in the repository (with
     no way to see processes, older than a minute). Only call this while holding the
-    repository's ppks lock. Returns the file removed, or None."""
-    state = git_state(root)
+    repository's ppks lock. ``state`` saves looking it up. Returns the file removed,
+    or None."""
+    state = state or git_state(root)
     if state is None:
         return None
     path = state.git_dir / "index.lock"
@@ -430,17 +432,18 @@ class Recovery:
     problem: Msg | None = None
 
 
-def recover(root: Path, *, commit: bool = True) -> Recovery:
+def recover(root: Path, *, commit: bool = True, state: GitState | None = None) -> Recovery:
     """Repair what a killed ppks (or git) left behind, before a command writes: a stale
     ``index.lock``, a sync stopped in the middle of its rebase (rolled back to where the
     branch was before it: the local commits are kept, the sync can simply run again),
     and files written whose commit never ran (committed now, unless ``commit`` is
-    false). Only call this while holding the repository's ppks lock."""
+    false). Only call this while holding the repository's ppks lock; ``state`` saves
+    looking it up."""
     found = Recovery()
-    state = git_state(root)
+    state = state or git_state(root)
     if state is None:
         return found
-    found.index_lock = remove_stale_index_lock(root)
+    found.index_lock = remove_stale_index_lock(root, state)
     marker = _read_marker(state.git_dir, SYNC_MARKER)
     if marker is not None:
         _roll_back_sync(root, state, marker)

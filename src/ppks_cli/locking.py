@@ -157,9 +157,10 @@ def acquire(
             except OSError:
                 same = False
             if same:
-                previous = Holder.read(path)
+                previous = Holder.read(path)  # a file left with a holder: it was killed
                 _write_holder(fd, command)
-                lock = RepoLock(path, fd, previous if previous and previous.pid else None)
+                died = previous is not None and not previous.alive()
+                lock = RepoLock(path, fd, previous if died else None)
                 _held[str(path)] = lock
                 return lock
             # the file was removed by the holder that just released it: start again

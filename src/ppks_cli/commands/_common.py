@@ -91,7 +91,7 @@ def begin_writing(ctx: typer.Context, repo, writing: str = "records") -> None:
     committing = writing == "git" or (
         writing == "records" and not state(ctx).no_commit and repo.config.git.auto_commit
     )
-    found = gitops.recover(repo.root, commit=committing)
+    found = gitops.recover(repo.root, commit=committing, state=git)
     if found.index_lock is not None:
         info_line(t("git.stale_index_lock_removed", file=str(found.index_lock)))
     if found.sync_rolled_back:
@@ -100,7 +100,8 @@ def begin_writing(ctx: typer.Context, repo, writing: str = "records") -> None:
         info_line(t("git.pending_committed", files=", ".join(found.committed)))
     if found.problem is not None:
         warn_line(str(found.problem))
-    git = gitops.git_state(repo.root) or git
+    if found.sync_rolled_back or found.committed:  # git moved: look again
+        git = gitops.git_state(repo.root) or git
     if committing:
         gitops.refuse_unsafe_state(repo.root, git)
         noted: list = []
