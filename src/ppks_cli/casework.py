@@ -70,7 +70,9 @@ def _write(repo: Repository, case: Case, model: type[RecordBase], **fields: Any)
     if not fields.get("worker"):
         raise InvalidInput("error.missing_option", option="--worker")
     try:
-        record = model(id=repo.new_record_id(case), recorded_at=_entry_time(case), **fields)
+        record = model(
+            id=repo.new_record_id(case), case=case.id, recorded_at=_entry_time(case), **fields
+        )
     except ValidationError as exc:
         loc, msg = describe(exc)[0]
         option = (

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ppks_cli.models import Model, Text, VersionedFile, custom_error
+from ppks_cli.models import SCHEMA_VERSION, Model, Text, VersionedFile, custom_error
 
 
 class Office(Model):
@@ -146,7 +146,7 @@ def render_new_config(office: str, worker: str | None, language: str) -> str:
     worker_line = f"worker = {value(worker)}" if worker else '# worker = "Nama Pekerja Sosial"'
     return f"""\
 # Pengaturan repositori kasus ppks. / Settings of this ppks case repository.
-schema = 1
+schema = {SCHEMA_VERSION}
 
 [office]
 # Kop surat / letterhead

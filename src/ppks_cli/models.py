@@ -22,7 +22,15 @@ from pydantic_core import PydanticCustomError
 
 from ppks_cli import categories, ids, nik
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The file format this release writes. Files of older schemas are read as they are;
+``ppks migrate`` rewrites them (see :mod:`ppks_cli.migrate`). History:
+
+- 1: ppks 0.1.
+- 2: every record names its case (``case = "2024-9EHTW"``), so a record copied into
+  another case's folder is caught by ``ppks check`` instead of changing that client's stage.
+"""
+OLDEST_SCHEMA = 1
 
 SEXES = ("L", "P")
 SOURCES = ("street-raid", "outreach", "agency-referral", "community-report", "walk-in")
@@ -77,7 +85,7 @@ class VersionedFile(Model):
     def _known_schema(cls, value: int) -> int:
         if value > SCHEMA_VERSION:
             raise custom_error("validation.schema_newer", found=value, supported=SCHEMA_VERSION)
-        if value < 1:
+        if value < OLDEST_SCHEMA:
             raise custom_error("validation.schema_invalid", found=value)
         return value
 

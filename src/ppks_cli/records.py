@@ -20,7 +20,11 @@ from ppks_cli.validation import Problem, validate
 
 
 class RecordBase(VersionedFile):
+    """What every record file holds: its ID, the case it belongs to (from schema 2 on),
+    its kind, the date the work was done, the worker and the moment it was entered."""
+
     id: str
+    case: str | None = None  # the case ID; required from schema 2 on
     kind: str
     date: dt.date
     worker: Text
@@ -32,6 +36,19 @@ class RecordBase(VersionedFile):
         if not ids.RECORD_ID_RE.match(value):
             raise custom_error("validation.record_id", value=value)
         return value
+
+    @field_validator("case")
+    @classmethod
+    def _case_id(cls, value: str | None) -> str | None:
+        if value is not None and not ids.CASE_ID_RE.match(value):
+            raise custom_error("validation.case_id", value=value)
+        return value
+
+    @model_validator(mode="after")
+    def _names_its_case(self):
+        if self.case is None and self.schema_version >= 2:
+            raise custom_error("validation.record_case_missing")
+        return self
 
     @field_validator("recorded_at")
     @classmethod

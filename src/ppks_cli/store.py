@@ -43,7 +43,16 @@ class Case:
 
     @property
     def id(self) -> str:
-        return self.file.id
+        """The case ID: the name of its folder. Writes always go by folder, so a
+        ``case.toml`` whose ``id`` was edited to another case's can never make ppks write
+        into that other client's folder (see :attr:`id_mismatch`)."""
+        return self.folder.name
+
+    @property
+    def id_mismatch(self) -> bool:
+        """``case.toml`` names another ID than its folder: ``ppks check`` reports it,
+        and nothing is written to the case until it is fixed."""
+        return self.file.id != self.folder.name
 
     @property
     def client(self) -> Client:
@@ -113,12 +122,14 @@ class Repository:
 
     def case_ids(self) -> list[str]:
         """The IDs of all case folders, sorted."""
-        if not self.paths.cases.is_dir():
+        try:
+            entries = list(self.paths.cases.iterdir())
+        except OSError:  # missing or unreadable; `ppks check` names the problem
             return []
         return sorted(
             entry.name
-            for entry in self.paths.cases.iterdir()
-            if entry.is_dir() and ids.CASE_ID_RE.match(entry.name)
+            for entry in entries
+            if ids.CASE_ID_RE.match(entry.name) and entry.is_dir() and not entry.is_symlink()
         )
 
     def resolve(self, ref: str) -> str:
@@ -137,12 +148,25 @@ class Repository:
 
     def load_case(self, case_id: str) -> Case:
         """Read a case and all its records. A damaged ``case.toml`` raises
-        :class:`DamagedFile`; damaged records are skipped and listed in ``problems``."""
+        :class:`DamagedFile`; damaged records, and records that name another case (copied
+        or moved here by hand), are left out of the casework and listed in ``problems``."""
+        from ppks_cli.i18n import Msg
+
         case = Case(self.read_case_file(case_id), self.paths.case_dir(case_id))
-        for path in self.record_files(case_id):
+        try:
+            files = self.record_files(case_id)
+        except OSError as exc:
+            folder = self.rel(self.paths.records_dir(case_id))
+            reason = exc.strerror or type(exc).__name__
+            case.problems.append(Problem(folder, 1, Msg("toml.unreadable", reason=reason)))
+            files = []
+        for path in files:
             record, problems = self.read_record(path)
             if record is None:
                 case.problems.extend(problems)
+            elif record.case is not None and record.case != case_id:
+                message = Msg("check.record_case_mismatch", case=record.case, folder=case_id)
+                case.problems.append(Problem(self.rel(path), 1, message))
             else:
                 case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())
@@ -152,7 +176,11 @@ class Repository:
         folder = self.paths.records_dir(case_id)
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir() if p.suffix == ".toml" and p.is_file())
+        return sorted(
+            p for p in folder.iterdir()
+            # a linked file is listed so that reading it reports it (links are never followed)
+            if p.suffix == ".toml" and not p.name.startswith(".") and (p.is_symlink() or p.is_file())
+        )  # fmt: skip
 
     def read_record(self, path: Path) -> tuple[Record | None, list[Problem]]:
         shown = self.rel(path)
@@ -227,6 +255,8 @@ class Repository:
 
     def save_case_file(self, case: Case) -> bool:
         """Rewrite ``case.toml`` (after a change to the client). False when unchanged."""
+        if case.id_mismatch:
+            raise Refused("error.case_id_mismatch", folder=case.id, file_id=case.file.id)
         changed = write_toml(
             self.paths.case_file(case.id), case.file.to_toml_dict(), root=self.root
         )
@@ -235,7 +265,10 @@ class Repository:
         return changed
 
     def add_record(self, case: Case, record: Record) -> Path:
-        """Write a new record file into the case folder and add it to ``case``."""
+        """Write a new record file into the case folder and add it to ``case``. Refused
+        while the case has a damaged file or a ``case.toml`` naming another case."""
+        if case.id_mismatch:
+            raise Refused("error.case_id_mismatch", folder=case.id, file_id=case.file.id)
         if case.problems:
             first = case.problems[0]
             raise Refused("error.case_has_damaged_records", case=case.id, file=first.file)

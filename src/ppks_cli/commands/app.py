@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "sync",
     "bundle",
     "check",
+    "migrate",
     "categories",
 )
 
