@@ -225,7 +225,9 @@ def _check_records(
                 problems.append(old)
             if record.case is not None and record.case != case_id:
                 line = KeyLocator(text).line(("case",))
-                message = Msg("check.record_case_mismatch", {"case": record.case, "folder": case_id})
+                message = Msg(
+                    "check.record_case_mismatch", {"case": record.case, "folder": case_id}
+                )
                 problems.append(Problem(shown, line, message))
                 continue
             records.append(record)

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from ppks_cli.models import SCHEMA_VERSION, Model, Text, VersionedFile, custom_error
+from ppks_cli.records import APPROVAL_STAGES
 
 
 class Office(Model):
@@ -37,13 +38,12 @@ class IdSettings(Model):
     suffix_length: int = Field(5, ge=4, le=8)
 
 
-ApprovalStage = Literal["assessment", "plan", "termination"]
 
 
 class Supervision(Model):
     """Which casework steps an intern's supervisor must approve before the next one."""
 
-    require_approval: list[ApprovalStage] = []
+    require_approval: list[Literal[APPROVAL_STAGES]] = []
 
     def requires(self, stage: str | None) -> str | None:
         return stage if stage in self.require_approval else None

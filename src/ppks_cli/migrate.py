@@ -119,7 +119,8 @@ class MigrationBlocked(DamagedFile):
         self.problems = problems
         listing = "; ".join(p.render() for p in problems[:5])
         more = len(problems) - 5
-        super().__init__("error.migrate_blocked", problems=listing + (f" (+{more})" if more > 0 else ""))
+        listing += f" (+{more})" if more > 0 else ""
+        super().__init__("error.migrate_blocked", problems=listing)
 
 
 def _targets(repo: Repository) -> list[Target]:

@@ -9,6 +9,7 @@ new record, so the history stays and two clones never edit the same file.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -76,7 +77,16 @@ TERMINATION_REASONS = (
     "goals-achieved", "referred", "reunified", "returned-home", "refused-or-left", "died",
     "contact-lost", "other",
 )  # fmt: skip
-APPROVAL_STAGES = ("assessment", "plan", "termination")
+class ApprovalStage(StrEnum):
+    """The steps a supervisor can be asked to approve (``[supervision]``); each value is
+    also the kind of the record that is approved."""
+
+    ASSESSMENT = "assessment"
+    PLAN = "plan"
+    TERMINATION = "termination"
+
+
+APPROVAL_STAGES = tuple(stage.value for stage in ApprovalStage)
 
 
 def _non_empty(value: list[str], field: str) -> list[str]:

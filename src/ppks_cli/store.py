@@ -179,7 +179,9 @@ class Repository:
         return sorted(
             p for p in folder.iterdir()
             # a linked file is listed so that reading it reports it (links are never followed)
-            if p.suffix == ".toml" and not p.name.startswith(".") and (p.is_symlink() or p.is_file())
+            if p.suffix == ".toml"
+            and not p.name.startswith(".")
+            and (p.is_symlink() or p.is_file())
         )  # fmt: skip
 
     def read_record(self, path: Path) -> tuple[Record | None, list[Problem]]:

@@ -30,7 +30,7 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[str, Any]:
     """Everything ``ppks show --json`` gives."""
-    from ppks_cli import workflow
+    from ppks_cli import deadlines
 
     state = case.state
     category = categories.categories()[case.file.category]
@@ -38,7 +38,7 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
     data.pop("schema", None)
     plan = state.current_plan
     goal_status = state.goal_status()
-    overdue = workflow.overdue(config, state, case, today or dt.date.today()) if config else []
+    overdue = deadlines.overdue(config, state, case, today or dt.date.today()) if config else []
     return {
         "id": case.id,
         "stage": state.stage,
