@@ -22,7 +22,6 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     cases: int = 0
     records: int = 0
-    files: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -44,7 +43,6 @@ def _damaged(exc: DamagedFile) -> Problem:
 def check_repository(repo: Repository) -> CheckReport:
     report = CheckReport()
     report.problems.extend(_check_config(repo))
-    report.files += 1
     if not repo.paths.cases.is_dir():
         return report
 
@@ -68,7 +66,6 @@ def check_repository(repo: Repository) -> CheckReport:
             continue
         report.cases += 1
         file, text, problems = _check_case_file(repo, entry.name)
-        report.files += 1
         report.problems.extend(problems)
         if file is not None:
             case_file = repo.rel(repo.paths.case_file(entry.name))
@@ -81,7 +78,6 @@ def check_repository(repo: Repository) -> CheckReport:
         record_problems, count = _check_records(repo, entry.name, file)
         report.problems.extend(record_problems)
         report.records += count
-        report.files += count
 
     for case_id, owners in id_owners.items():
         if len(owners) > 1:

@@ -165,7 +165,9 @@ class Client(Model):
     def _year_matches_date(self) -> Client:
         if self.birth_date and self.birth_year and self.birth_date.year != self.birth_year:
             raise custom_error(
-                "birth_year_mismatch", year=self.birth_year, date=self.birth_date.isoformat()
+                "validation.birth_year_mismatch",
+                year=self.birth_year,
+                date=self.birth_date.isoformat(),
             )
         return self
 

@@ -83,10 +83,17 @@ def command(
     def decorate(func: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(func)
         def run(*args: Any, **kw: Any) -> T:
+            from typer.exceptions import Abort
+
             try:
                 return func(*args, **kw)
             except PpksError as exc:
                 fail(exc)
+            except (Abort, KeyboardInterrupt, EOFError):
+                # Ctrl-C or closed input at a prompt: the refused step wrote nothing
+                from ppks_cli.errors import Cancelled
+
+                fail(Cancelled("error.cancelled"))
 
         app.command(name, **kwargs)(run)
         return run

@@ -21,8 +21,6 @@ from ppks_cli.commands._casework import (
 from ppks_cli.commands._common import command, interactive
 from ppks_cli.i18n import t
 
-Items = Annotated[list[str] | None, typer.Option]
-
 
 def register(app: typer.Typer) -> None:
     @command(app, "assess", help=t("help.assess.command"), epilog=t("help.assess.example"))
