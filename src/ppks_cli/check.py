@@ -154,8 +154,9 @@ def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, s
     except DamagedFile as exc:
         return None, "", [_damaged(exc)]
     from ppks_cli.migrate import old_schema_warning
+    from ppks_cli.schema import CASE, upgrade_data
 
-    file, problems = validate(CaseFile, data, text, shown)
+    file, problems = validate(CaseFile, upgrade_data(CASE, data), text, shown)
     if file is None:
         return None, text, problems
     old = old_schema_warning(shown, data, text)
@@ -212,7 +213,7 @@ def _check_records(
             except DamagedFile as exc:
                 problems.append(_damaged(exc))
                 continue
-            record, found = parse_record(data, text, shown)
+            record, found = parse_record(data, text, shown, case_id)
             problems.extend(found)
             if record is None:
                 continue

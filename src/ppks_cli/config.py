@@ -230,8 +230,9 @@ termination = "460"
 
 def load_config(path: Path, display: str | None = None) -> RepoConfig:
     """Read and validate ``ppks.toml``. Raises DamagedFile naming the file and line."""
+    from ppks_cli.schema import CONFIG, upgrade_data
     from ppks_cli.tomlio import read_toml
     from ppks_cli.validation import validate_or_raise
 
     data, text = read_toml(path, display)
-    return validate_or_raise(RepoConfig, data, text, display or str(path))
+    return validate_or_raise(RepoConfig, upgrade_data(CONFIG, data), text, display or str(path))

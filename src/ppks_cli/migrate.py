@@ -20,8 +20,6 @@ A migration is:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,55 +28,10 @@ from ppks_cli import paths
 from ppks_cli.errors import DamagedFile
 from ppks_cli.i18n import Msg
 from ppks_cli.models import SCHEMA_VERSION
+from ppks_cli.schema import CONFIG, RECORD, RENAMED_IN_2, STEPS, Target
 from ppks_cli.store import Repository
 from ppks_cli.tomlio import dumps, parse_toml_text, read_toml
 from ppks_cli.validation import Problem
-
-CONFIG, CASE, RECORD = "config", "case", "record"
-
-_SCHEMA_LINE = re.compile(r"^schema\s*=\s*\d+[ \t]*(#.*)?$", re.MULTILINE)
-_ID_LINE = re.compile(r"^id\s*=\s*\"[^\"\n]*\"[ \t]*(#.*)?$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One file to migrate: what it is, and the case folder it lies in (if any)."""
-
-    path: Path
-    role: str  # CONFIG, CASE or RECORD
-    case: str | None = None
-
-
-Step = Callable[[Target, dict[str, Any], str], tuple[dict[str, Any], str]]
-
-
-def _set_schema(data: dict[str, Any], text: str, version: int) -> tuple[dict[str, Any], str]:
-    new = {"schema": version, **{k: v for k, v in data.items() if k != "schema"}}
-    if _SCHEMA_LINE.search(text):
-        text = _SCHEMA_LINE.sub(f"schema = {version}", text, count=1)
-    else:
-        text = f"schema = {version}\n" + text
-    return new, text
-
-
-def _one_to_two(target: Target, data: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
-    """Schema 2: every record names its case."""
-    data, text = _set_schema(data, text, 2)
-    if target.role == RECORD and "case" not in data:
-        items = list(data.items())
-        at = next((i + 1 for i, (k, _) in enumerate(items) if k == "id"), len(items))
-        items.insert(at, ("case", target.case))
-        data = dict(items)
-        line = _ID_LINE.search(text)
-        if line:
-            text = text[: line.end()] + f'\ncase = "{target.case}"' + text[line.end() :]
-        else:
-            text = dumps(data)
-    return data, text
-
-
-STEPS: dict[int, Step] = {1: _one_to_two}
-"""From schema N to N+1, for every N older than :data:`SCHEMA_VERSION`."""
 
 
 @dataclass
@@ -126,7 +79,7 @@ class MigrationBlocked(DamagedFile):
 def _targets(repo: Repository) -> list[Target]:
     found = [Target(repo.paths.config, CONFIG)]
     for case_id in repo.case_ids():
-        found.append(Target(repo.paths.case_file(case_id), CASE, case_id))
+        found.append(Target(repo.paths.case_file(case_id), "case", case_id))
         for path in repo.record_files(case_id):
             if paths.RECORD_FILE_RE.match(path.name):
                 found.append(Target(path, RECORD, case_id))
@@ -144,9 +97,13 @@ def _migrate_text(target: Target, data: dict[str, Any], text: str) -> tuple[dict
     return data, text, start
 
 
-def _kept(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Every value of the old file is in the new one."""
-    return all(key == "schema" or (key in new and new[key] == value) for key, value in old.items())
+def _kept(old: dict[str, Any], new: dict[str, Any], renames=()) -> bool:
+    """Every value of the old file is in the new one (under its new name, if renamed)."""
+    name = dict(renames)
+    return all(
+        key == "schema" or new.get(name.get(key, key), object()) == value
+        for key, value in old.items()
+    )
 
 
 def migrate(repo: Repository, *, dry_run: bool = False) -> MigrationResult:
@@ -171,6 +128,10 @@ def migrate(repo: Repository, *, dry_run: bool = False) -> MigrationResult:
             result.unchanged += 1
             continue
         problem = _verify(target, shown, data, new_data, new_text)
+        if problem is not None and problem.message.key == "migrate.would_lose":
+            # the text could not be edited in place (a hand-made layout): write it afresh
+            new_text = dumps(new_data)
+            problem = _verify(target, shown, data, new_data, new_text)
         if problem is not None:
             problems.append(problem)
             continue
@@ -203,10 +164,10 @@ def _verify(
         reparsed = parse_toml_text(text, shown)
     except DamagedFile as exc:
         return Problem(shown, exc.params["line"], exc.params["detail"])
-    if reparsed != new or not _kept(old, reparsed):
+    if reparsed != new or not _kept(old, reparsed, RENAMED_IN_2.get(old.get("kind"), ())):
         return Problem(shown, 1, Msg("migrate.would_lose"))
     if target.role == RECORD:
-        _, found = parse_record(reparsed, text, shown)
+        _, found = parse_record(reparsed, text, shown, target.case)
     else:
         model = RepoConfig if target.role == CONFIG else CaseFile
         _, found = validate(model, reparsed, text, shown)

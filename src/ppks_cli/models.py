@@ -28,7 +28,10 @@ SCHEMA_VERSION = 2
 
 - 1: ppks 0.1.
 - 2: every record names its case (``case = "2024-9EHTW"``), so a record copied into
-  another case's folder is caught by ``ppks check`` instead of changing that client's stage.
+  another case's folder is caught by ``ppks check`` instead of changing that client's
+  stage; fields called ``summary`` are named for what they hold (assessment ``context``,
+  evaluation ``progress`` with ``goal_status`` for the goals, termination ``outcome``,
+  follow-up ``findings``).
 """
 OLDEST_SCHEMA = 1
 

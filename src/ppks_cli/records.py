@@ -104,7 +104,7 @@ class Assessment(RecordBase):
     strengths: Items = []
     resources: Items = []
     information_sources: Items = []
-    summary: Text | None = None  # the social and psychological context, as a narrative
+    context: Text | None = None  # the social and psychological context, as a narrative
     priorities: Items = []
     risk: Literal[RISK_LEVELS] | None = None
     recommendation: Text | None = None
@@ -191,11 +191,11 @@ class GoalProgress(Model):
 
 
 class Evaluation(RecordBase):
-    """Evaluasi: progress on each goal, a narrative, and what happens next."""
+    """Evaluasi: the status of each goal, the progress in words, and what happens next."""
 
     kind: Literal["evaluation"] = "evaluation"
-    progress: list[GoalProgress] = []
-    summary: Text
+    goal_status: list[GoalProgress] = []
+    progress: Text
     decision: Literal[DECISIONS]
 
 
@@ -205,7 +205,7 @@ class Termination(RecordBase):
     kind: Literal["termination"] = "termination"
     reason: Literal[TERMINATION_REASONS]
     reason_note: Text | None = None
-    summary: Text
+    outcome: Text  # what was achieved in this episode
     placement: Text | None = None
     aftercare: Text | None = None
 
@@ -220,7 +220,7 @@ class FollowUp(RecordBase):
     """Bimbingan lanjut: an aftercare visit or call after termination."""
 
     kind: Literal["follow-up"] = "follow-up"
-    summary: Text
+    findings: Text  # what the visit or call found
     place: Text | None = None
     next_date: dt.date | None = None
 
@@ -280,11 +280,14 @@ Record = RecordBase
 
 
 def parse_record(
-    data: dict[str, Any], text: str, file: str
+    data: dict[str, Any], text: str, file: str, case: str | None = None
 ) -> tuple[RecordBase | None, list[Problem]]:
-    """Validate the data of one record file as the model its ``kind`` names."""
+    """Validate the data of one record file (lying in the folder of ``case``) as the
+    model its ``kind`` names; a file of an older schema is upgraded in memory first."""
+    from ppks_cli.schema import RECORD, upgrade_data
     from ppks_cli.tomlio import KeyLocator
 
+    data = upgrade_data(RECORD, data, case)
     kind = data.get("kind")
     model = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
     if model is None:

@@ -143,8 +143,10 @@ class Repository:
 
     def read_case_file(self, case_id: str) -> CaseFile:
         path = self.paths.case_file(case_id)
+        from ppks_cli.schema import CASE, upgrade_data
+
         data, text = read_toml(path, self.rel(path))
-        return validate_or_raise(CaseFile, data, text, self.rel(path))
+        return validate_or_raise(CaseFile, upgrade_data(CASE, data), text, self.rel(path))
 
     def load_case(self, case_id: str) -> Case:
         """Read a case and all its records. A damaged ``case.toml`` raises
@@ -190,7 +192,7 @@ class Repository:
             data, text = read_toml(path, shown)
         except DamagedFile as exc:
             return None, [Problem(shown, exc.params["line"], exc.params["detail"])]
-        return parse_record(data, text, shown)
+        return parse_record(data, text, shown, path.parent.parent.name)
 
     def load_cases(self) -> tuple[list[Case], list[Problem]]:
         """Every case that can be read, and a problem for each one that cannot."""

@@ -92,18 +92,18 @@ def headline(record) -> str:
     if kind == "referral-update":
         return f"{record.referral} → {label('referral_status', record.status)}"
     if kind == "evaluation":
-        return f"{label('decision', record.decision)}: {record.summary}"
+        return f"{label('decision', record.decision)}: {record.progress}"
     if kind == "termination":
-        return f"{label('termination_reason', record.reason)}: {record.summary}"
-    if kind in ("follow-up",):
-        return record.summary
+        return f"{label('termination_reason', record.reason)}: {record.outcome}"
+    if kind == "follow-up":
+        return record.findings
     if kind == "reopen":
         return record.reason
     if kind == "note":
         return record.text
     if kind == "approval":
         return f"{label('approval_stage', record.stage)} ({record.record}): {record.by}"
-    return getattr(record, "summary", "") or ""
+    return ""
 
 
 def record_view(record) -> dict[str, Any]:

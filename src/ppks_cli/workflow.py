@@ -226,7 +226,7 @@ class CaseState:
     def goal_status(self) -> dict[int, str]:
         """Goal number → achieved/partly/not-yet, from the latest evaluation of the plan."""
         evaluation = self.latest_evaluation
-        return {p.goal: p.status for p in evaluation.progress} if evaluation else {}
+        return {p.goal: p.status for p in evaluation.goal_status} if evaluation else {}
 
     def referrals(self, open_only: bool = False) -> list[tuple[Referral, str]]:
         found = [

@@ -221,7 +221,7 @@ def _render_casework(case, config, today) -> None:
                     (t("field.strengths"), _lines(assessment.strengths)),
                     (t("field.resources"), _lines(assessment.resources)),
                     (t("field.information_sources"), _lines(assessment.information_sources)),
-                    (t("field.context"), assessment.summary),
+                    (t("field.context"), assessment.context),
                     (t("field.priorities"), _lines(assessment.priorities)),
                     (t("field.risk"), assessment.risk and label("risk", assessment.risk)),
                     (t("field.recommendation"), assessment.recommendation),
@@ -287,7 +287,7 @@ def _render_casework(case, config, today) -> None:
                 [
                     (t("field.reason"), label("termination_reason", termination.reason)
                      + (f" ({termination.reason_note})" if termination.reason_note else "")),
-                    (t("field.achieved"), termination.summary),
+                    (t("field.achieved"), termination.outcome),
                     (t("field.placement"), termination.placement),
                     (t("field.aftercare"), termination.aftercare),
                     (t("field.approval"), approval_note(termination)),
