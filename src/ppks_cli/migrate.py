@@ -10,8 +10,8 @@ A migration is:
 - **minimal**: a file's text is edited in place (the ``schema`` line, a new key after
   ``id``), so comments and hand formatting survive; only when that is not possible is the
   file written afresh from its data;
-- **checked**: every value of the old file is in the new one (compared as data) and the
-  new file validates, before anything is written;
+- **checked**: the new text parses back to exactly the upgraded data, and the new file
+  validates, before anything is written;
 - **atomic per file and idempotent**: an interrupted run is finished by running it again,
   and a second run changes nothing;
 - **all or nothing at the start**: a repository with a file that cannot be read is not
@@ -28,7 +28,7 @@ from ppks_cli import paths
 from ppks_cli.errors import DamagedFile
 from ppks_cli.i18n import Msg
 from ppks_cli.models import SCHEMA_VERSION
-from ppks_cli.schema import CONFIG, RECORD, RENAMED_IN_2, STEPS, Target
+from ppks_cli.schema import CONFIG, RECORD, STEPS, Target
 from ppks_cli.store import Repository
 from ppks_cli.tomlio import dumps, parse_toml_text, read_toml
 from ppks_cli.validation import Problem
@@ -97,15 +97,6 @@ def _migrate_text(target: Target, data: dict[str, Any], text: str) -> tuple[dict
     return data, text, start
 
 
-def _kept(old: dict[str, Any], new: dict[str, Any], renames=()) -> bool:
-    """Every value of the old file is in the new one (under its new name, if renamed)."""
-    name = dict(renames)
-    return all(
-        key == "schema" or new.get(name.get(key, key), object()) == value
-        for key, value in old.items()
-    )
-
-
 def migrate(repo: Repository, *, dry_run: bool = False) -> MigrationResult:
     """Rewrite every file of ``repo`` older than :data:`SCHEMA_VERSION` to it.
 
@@ -153,8 +144,8 @@ def migrate(repo: Repository, *, dry_run: bool = False) -> MigrationResult:
 def _verify(
     target: Target, shown: str, old: dict[str, Any], new: dict[str, Any], text: str
 ) -> Problem | None:
-    """A problem when the migrated text does not parse back to ``new``, loses a value of
-    ``old``, or does not validate as the current schema."""
+    """A problem when the migrated text does not parse back to ``new`` (the upgraded data
+    of ``old``), or does not validate as the current schema."""
     from ppks_cli.config import RepoConfig
     from ppks_cli.models import CaseFile
     from ppks_cli.records import parse_record
@@ -164,7 +155,7 @@ def _verify(
         reparsed = parse_toml_text(text, shown)
     except DamagedFile as exc:
         return Problem(shown, exc.params["line"], exc.params["detail"])
-    if reparsed != new or not _kept(old, reparsed, RENAMED_IN_2.get(old.get("kind"), ())):
+    if reparsed != new:
         return Problem(shown, 1, Msg("migrate.would_lose"))
     if target.role == RECORD:
         _, found = parse_record(reparsed, text, shown, target.case)

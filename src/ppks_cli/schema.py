@@ -54,16 +54,52 @@ RENAMED_IN_2 = {
 
 
 def _rename_keys(
-    data: dict[str, Any], text: str, renames: tuple[tuple[str, str], ...]
+    data: dict[str, Any],
+    text: str,
+    renames: tuple[tuple[str, str], ...],
+    section: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], str]:
-    """Rename top-level keys in ``data`` (keeping their place) and on their lines in
-    ``text``; the caller verifies the text against the data."""
+    """Rename keys of the table at ``section`` (the top level by default) in ``data``
+    (keeping their place) and on their lines in ``text``; the caller verifies the text
+    against the data."""
+    table = data
+    for part in section:
+        table = table.get(part) if isinstance(table, dict) else None
+    if not isinstance(table, dict):
+        return data, text
     for old, new in renames:
-        if old not in data or new in data:
+        if old not in table or new in table:
             continue
-        data = {(new if key == old else key): value for key, value in data.items()}
-        text = re.sub(rf"^{re.escape(old)}(?=\s*=)", new, text, count=1, flags=re.MULTILINE)
+        renamed = {(new if key == old else key): value for key, value in table.items()}
+        data = _replace_table(data, section, renamed)
+        table = renamed
+        text = _rename_line(text, section, old, new)
     return data, text
+
+
+def _replace_table(data: dict[str, Any], section: tuple[str, ...], table: dict) -> dict:
+    if not section:
+        return table
+    head, *rest = section
+    return {**data, head: _replace_table(data[head], tuple(rest), table)}
+
+
+def _rename_line(text: str, section: tuple[str, ...], old: str, new: str) -> str:
+    """``old = …`` → ``new = …`` on the first such line of ``[section]`` in ``text``."""
+    lines = text.split("\n")
+    header = "[" + ".".join(section) + "]" if section else None
+    inside = header is None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if header is None:
+                break  # past the top-level keys
+            inside = stripped == header
+            continue
+        if inside and re.match(rf"{re.escape(old)}\s*=", stripped):
+            lines[index] = line.replace(old, new, 1)
+            break
+    return "\n".join(lines)
 
 
 def _one_to_two(target: Target, data: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
@@ -72,6 +108,9 @@ def _one_to_two(target: Target, data: dict[str, Any], text: str) -> tuple[dict[s
     data, text = _set_schema(data, text, 2)
     if target.role == RECORD:
         data, text = _rename_keys(data, text, RENAMED_IN_2.get(data.get("kind"), ()))
+        if data.get("kind") == "letter":  # the data a letter was made from, for reissue
+            for kind in ("assessment", "termination"):
+                data, text = _rename_keys(data, text, RENAMED_IN_2[kind], ("context", kind))
     if target.role == RECORD and "case" not in data and target.case:
         items = list(data.items())
         at = next((i + 1 for i, (k, _) in enumerate(items) if k == "id"), len(items))
