@@ -8,7 +8,7 @@ import pytest
 
 from ppks_cli.commands import _common
 
-from conftest import NEW_MR_ARGS, git, run_ppks, snapshot
+from conftest import NEW_MR_ARGS, git, run_installed, run_ppks, snapshot
 
 CONTRACT = [
     (["assess", "{ID}", "--problem", "Konflik dengan keluarga", "--problem", "Tidak memiliki tempat tinggal",
@@ -67,12 +67,12 @@ def test_the_papers_case_through_every_stage(cli):
 
 def test_contract_as_installed_program(tmp_path):
     kasus = tmp_path / "kasus"
-    run_ppks("init", str(kasus))
-    case_id = json.loads(run_ppks(*NEW_MR, cwd=kasus).stdout)["id"]
+    run_installed("init", str(kasus))
+    case_id = json.loads(run_installed(*NEW_MR, cwd=kasus).stdout)["id"]
     for args, expected in CONTRACT:
-        result = run_ppks(*fill(args, case_id), cwd=kasus, env={"PPKS_WORKER": "Saskia"})
+        result = run_installed(*fill(args, case_id), cwd=kasus, env={"PPKS_WORKER": "Saskia"})
         assert result.returncode == 0, result.stderr
-        shown = json.loads(run_ppks("show", case_id, "--json", cwd=kasus).stdout)
+        shown = json.loads(run_installed("show", case_id, "--json", cwd=kasus).stdout)
         assert shown["stage"] == expected
     assert shown["closed"] is True
 
