@@ -325,8 +325,10 @@ def format_number(repo: Repository, kind: str, seq: int, date: dt.date) -> str:
 
 def _number_regex(pattern: str) -> re.Pattern[str]:
     parts = {
-        "code": r".+?", "seq": r"(?P<seq>\d+)", "year": r"(?P<year>\d{4})",
-        "month": r"\d{1,2}", "month_roman": r"[IVX]+",
+        # ASCII digits only, and a sequence that fits the record's bounds (a longer
+        # serial is kept as a number from the agenda book, outside the sequence)
+        "code": r".+?", "seq": r"(?P<seq>[0-9]{1,9})", "year": r"(?P<year>[0-9]{4})",
+        "month": r"[0-9]{1,2}", "month_roman": r"[IVX]+",
     }  # fmt: skip
     regex, seen = "", set()
     for literal, name, _, _ in string.Formatter().parse(pattern):
@@ -349,11 +351,28 @@ def next_number(repo: Repository, kind: str, date: dt.date) -> tuple[str, int]:
     return number, seq
 
 
+def _check_line(value: str, option: str) -> None:
+    from ppks_cli.models import MAX_NAME, char_name, forbidden_character
+
+    bad = forbidden_character(value)
+    if bad is not None:
+        raise InvalidInput(
+            "error.invalid_option", option=option,
+            detail=Msg("validation.control_character", {"char": char_name(bad)}),
+        )  # fmt: skip
+    if len(value) > MAX_NAME:
+        raise InvalidInput(
+            "error.invalid_option", option=option,
+            detail=Msg("validation.too_long", {"length": len(value), "max": MAX_NAME}),
+        )  # fmt: skip
+
+
 def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int | None]:
     """A number from the office's agenda book: accepted unless already used."""
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
+    _check_line(number, "--number")
     for issued in issued_numbers(repo):
         if issued.number == number:
             raise Refused("error.letter_number_used", number=number, case=issued.case)

@@ -8,9 +8,11 @@ typo or a wrong type is caught by ``ppks check``. Validation messages are catalo
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,7 +34,79 @@ EDUCATION_LEVELS = (
     "tidak-sekolah", "belum-tamat-sd", "sd", "smp", "sma", "diploma", "s1", "s2", "s3",
 )  # fmt: skip
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Length caps: a value longer than these is a mistake (or an attack) and would break a
+# letter, a terminal or a git command line later.
+MAX_NAME = 200  # a person's, office's or institution's name, a worker name
+MAX_LINE = 1_000  # any other single-line value: an address, a place, a path, a code
+MAX_TEXT = 20_000  # free text that may span lines: notes, summaries, descriptions
+
+# Characters no text value may hold: they reorder (bidirectional overrides and isolates)
+# or hide text on a screen or in a letter, and separate fields in git's output.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\u2028\u2029\x85")
+
+
+def forbidden_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character of ``value`` that no stored text may hold, else None.
+
+    Refused everywhere: control characters (C0 such as NUL, ESC, BEL, ``\\x1f``, DEL, C1),
+    bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) and Unicode line
+    separators. ``multiline`` text may keep ``\\n`` and ``\\t``."""
+    for ch in value:
+        if multiline and ch in "\n\t":
+            continue
+        if ch in BIDI_CONTROLS or ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc":
+            return ch
+    return None
+
+
+def char_name(ch: str) -> str:
+    """``U+001B``: a character named so that printing the name is always safe."""
+    return f"U+{ord(ch):04X}"
+
+
+def _text_check(max_length: int, multiline: bool):
+    def check(value: str) -> str:
+        bad = forbidden_character(value, multiline=multiline)
+        if bad is not None:
+            raise custom_error("validation.control_character", char=char_name(bad))
+        if len(value) > max_length:
+            raise custom_error("validation.too_long", length=len(value), max=max_length)
+        return value
+
+    return check
+
+
+# A one-line value (address, place, code, path); ``Name`` is a shorter one-line value for
+# names of people and institutions; ``Text`` is free text that may span lines.
+Line = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_text_check(MAX_LINE, False))
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_text_check(MAX_NAME, False))
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_text_check(MAX_TEXT, True))
+]
+
+
+def _phone_check(value: str) -> str:
+    from ppks_cli.nik import normalize_digits
+
+    # each character on its own, so that spaces between groups stay (as plain spaces)
+    kept = " ".join(
+        "".join(normalize_digits(ch) or (" " if ch.isspace() else "") for ch in value).split()
+    )
+    if not set(kept) <= _PHONE_CHARS or not any(ch.isdigit() for ch in kept):
+        raise custom_error("validation.phone", value=value)
+    return kept
+
+
+_PHONE_CHARS = frozenset("0123456789+-()./ ")
+
+# A phone number: ASCII digits (after NFKC, so full-width digits are accepted) with the
+# usual punctuation; stored as typed, with any digits made ASCII.
+Phone = Annotated[Line, AfterValidator(_phone_check)]
 Sex = Literal[SEXES]
 Source = Literal[SOURCES]
 Religion = Literal[RELIGIONS]
@@ -88,10 +162,10 @@ class VersionedFile(Model):
 class Person(Model):
     """A family member or another contact of the client."""
 
-    name: Text
-    relation: Text | None = None
-    phone: Text | None = None
-    address: Text | None = None
+    name: Name
+    relation: Line | None = None
+    phone: Phone | None = None
+    address: Line | None = None
     note: Text | None = None
 
 
@@ -100,21 +174,21 @@ class Client(Model):
     often have no documents: only ``name`` (which may be an alias or initials) and
     ``sex`` are required."""
 
-    name: Text
-    alias: Text | None = None
+    name: Name
+    alias: Name | None = None
     sex: Sex
-    nik: Text | None = None
-    kk_number: Text | None = None
-    birth_place: Text | None = None
+    nik: Line | None = None
+    kk_number: Line | None = None
+    birth_place: Line | None = None
     birth_date: dt.date | None = None
     birth_year: int | None = None  # estimated, when the birth date is unknown
     religion: Religion | None = None
     marital_status: MaritalStatus | None = None
     education: Education | None = None
-    occupation: Text | None = None
-    phone: Text | None = None
-    address: Text | None = None
-    last_known_address: Text | None = None
+    occupation: Line | None = None
+    phone: Phone | None = None
+    address: Line | None = None
+    last_known_address: Line | None = None
     family: list[Person] = []
     contacts: list[Person] = []
 
@@ -182,9 +256,9 @@ class Intake(Model):
 
     date: dt.date
     source: Source
-    found_at: Text | None = None
-    referred_by: Text | None = None  # the agency, for source = "agency-referral"
-    worker: Text
+    found_at: Line | None = None
+    referred_by: Name | None = None  # the agency, for source = "agency-referral"
+    worker: Name
     note: Text | None = None
 
     @field_validator("date")

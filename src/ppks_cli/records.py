@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ppks_cli import ids
 from ppks_cli.i18n import Msg
-from ppks_cli.models import Model, Text, VersionedFile, custom_error
+from ppks_cli.models import Line, Model, Name, Text, VersionedFile, custom_error
 from ppks_cli.validation import Problem, validate
 
 
@@ -23,7 +23,7 @@ class RecordBase(VersionedFile):
     id: str
     kind: str
     date: dt.date
-    worker: Text
+    worker: Name
     recorded_at: dt.datetime
 
     @field_validator("id")
@@ -132,10 +132,10 @@ class Referral(RecordBase):
     """Rujukan to another institution. Its status changes with referral-update records."""
 
     kind: Literal["referral"] = "referral"
-    destination: Text
-    destination_kind: Text | None = None
-    destination_address: Text | None = None
-    destination_contact: Text | None = None
+    destination: Name
+    destination_kind: Line | None = None
+    destination_address: Line | None = None
+    destination_contact: Line | None = None
     reason: Text
     request: Text | None = None  # what the office asks the destination to do
     consent: bool
@@ -218,7 +218,7 @@ class Approval(RecordBase):
     kind: Literal["approval"] = "approval"
     stage: Literal[APPROVAL_STAGES]
     record: str  # the approved record's ID
-    by: Text
+    by: Name
     comment: Text | None = None
 
 
@@ -232,9 +232,10 @@ class Letter(RecordBase):
 
     kind: Literal["letter"] = "letter"
     letter: Literal[LETTER_KINDS]
-    number: Text
-    year: int
-    seq: int | None = None  # the office sequence, when the number follows the pattern
+    number: Line
+    year: int = Field(ge=1900, le=9999)
+    # the office sequence, when the number follows the pattern
+    seq: int | None = Field(None, ge=1, le=999_999_999)
     about: str | None = None  # the record the letter is about (referral, termination …)
     template_sha256: str
     edited_source: str | None = None
