@@ -21,7 +21,7 @@ from typing import Any
 from ppks_cli import categories, paths
 from ppks_cli.errors import DamagedFile, ExternalToolError, InvalidInput, NotFound, Refused
 from ppks_cli.i18n import Msg, t
-from ppks_cli.models import Client, prune
+from ppks_cli.models import Client, parse_name, prune
 from ppks_cli.records import LETTER_KINDS, Letter, Referral
 from ppks_cli.store import Case, Repository
 from ppks_cli.templating import FORMATS, MissingField, build_environment, wrap
@@ -351,28 +351,12 @@ def next_number(repo: Repository, kind: str, date: dt.date) -> tuple[str, int]:
     return number, seq
 
 
-def _check_line(value: str, option: str) -> None:
-    from ppks_cli.models import MAX_NAME, char_name, forbidden_character
-
-    bad = forbidden_character(value)
-    if bad is not None:
-        raise InvalidInput(
-            "error.invalid_option", option=option,
-            detail=Msg("validation.control_character", {"char": char_name(bad)}),
-        )  # fmt: skip
-    if len(value) > MAX_NAME:
-        raise InvalidInput(
-            "error.invalid_option", option=option,
-            detail=Msg("validation.too_long", {"length": len(value), "max": MAX_NAME}),
-        )  # fmt: skip
-
-
 def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int | None]:
     """A number from the office's agenda book: accepted unless already used."""
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
-    _check_line(number, "--number")
+    number = parse_name(number, "--number")
     for issued in issued_numbers(repo):
         if issued.number == number:
             raise Refused("error.letter_number_used", number=number, case=issued.case)

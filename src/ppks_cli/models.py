@@ -312,3 +312,25 @@ _SEX_WORDS = {
 def parse_sex(value: str) -> str | None:
     """``L``/``P`` for what a user typed (``L``, ``male``, ``perempuan`` …), else None."""
     return _SEX_WORDS.get(value.strip().lower())
+
+
+def parse_name(value: str, option: str, *, max_length: int = MAX_NAME) -> str:
+    """A one-line name given on the command line, in the environment or at a prompt
+    (``--worker``, ``PPKS_WORKER``, ``--office``), checked like a :data:`Name` in a file:
+    stripped, not empty, no control or bidirectional character, at most ``max_length``
+    characters. Raises :class:`~ppks_cli.errors.InvalidInput` naming ``option``, so a bad
+    name is refused before anything is written (or handed to git as an author)."""
+    from ppks_cli.errors import InvalidInput
+    from ppks_cli.i18n import Msg
+
+    text = value.strip()
+    if not text:
+        raise InvalidInput("error.empty_value", option=option)
+    bad = forbidden_character(text)
+    if bad is not None:
+        detail = Msg("validation.control_character", {"char": char_name(bad)})
+        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+    if len(text) > max_length:
+        detail = Msg("validation.too_long", {"length": len(text), "max": max_length})
+        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+    return text
