@@ -227,6 +227,13 @@ def prepare(form: NewCase) -> Prepared:
     )
     if birth_date is not None and birth_date > intake_date:
         raise InvalidInput("error.birth_after_intake")
+    if birth_year is not None and birth_year > intake_date.year:
+        raise _invalid(
+            "--birth-year",
+            "validation.born_after_intake",
+            born=str(birth_year),
+            date=intake_date.isoformat(),
+        )
     category = categories.resolve_category(form.category)
     tags = sorted({categories.normalize_tag(t) for t in form.tags})
     warnings = [Msg(key, params) for _, key, params in client.warnings()]

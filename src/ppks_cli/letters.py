@@ -384,6 +384,11 @@ def draft(
             "error.invalid_option", option="--date",
             detail=Msg("validation.date_future", date=when.isoformat()),
         )  # fmt: skip
+    if when < about.date:  # a letter cannot report a step before it happened
+        raise InvalidInput(
+            "error.letter_before_event", date=when.isoformat(), kind=Msg(f"kind.{about.kind}"),
+            event=about.date.isoformat(),
+        )  # fmt: skip
     if preview:
         number_text, seq = DRAFT_NUMBER, None
     elif number:

@@ -90,6 +90,23 @@ Text = Annotated[
 ]
 
 
+# Dates any file may hold: a wider range is a typo, and a year near 1 or 9999 makes date
+# arithmetic (deadlines, ages, time zones) overflow later.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _date_range(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise custom_error(
+            "validation.date_range", date=value.isoformat(), first=FIRST_YEAR, last=LAST_YEAR
+        )
+    return value
+
+
+Date = Annotated[dt.date, AfterValidator(_date_range)]
+DateTime = Annotated[dt.datetime, AfterValidator(_date_range)]
+
+
 def _phone_check(value: str) -> str:
     from ppks_cli.nik import normalize_digits
 
@@ -169,6 +186,9 @@ class Person(Model):
     note: Text | None = None
 
 
+UNUSUAL_AGE = 100  # years; an older client is possible, so only a warning
+
+
 class Client(Model):
     """The client's identity, as the office's assessment form asks it. Street clients
     often have no documents: only ``name`` (which may be an alias or initials) and
@@ -180,7 +200,7 @@ class Client(Model):
     nik: Line | None = None
     kk_number: Line | None = None
     birth_place: Line | None = None
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     birth_year: int | None = None  # estimated, when the birth date is unknown
     religion: Religion | None = None
     marital_status: MaritalStatus | None = None
@@ -240,10 +260,16 @@ class Client(Model):
         return self.birth_date.year if self.birth_date else self.birth_year
 
     def warnings(self) -> list[tuple[tuple[str, ...], str, dict[str, Any]]]:
-        """Things a worker should look at that are not errors: ``(field path, key, params)``."""
+        """Things a worker should look at that are not errors: ``(field path, key, params)``.
+        An age over :data:`UNUSUAL_AGE` is possible but more likely a typo."""
+        found: list[tuple[tuple[str, ...], str, dict[str, Any]]] = []
+        born = self.year_of_birth
+        if born is not None and dt.date.today().year - born > UNUSUAL_AGE:
+            field = "birth_date" if self.birth_date else "birth_year"
+            found.append(((field,), "warning.age_unusual", {"age": dt.date.today().year - born}))
         if not self.nik:
-            return []
-        return [
+            return found
+        return found + [
             (("nik",), key, params)
             for key, params in nik.nik_mismatches(
                 self.nik, self.sex, self.birth_date, self.birth_year
@@ -254,7 +280,7 @@ class Client(Model):
 class Intake(Model):
     """How and when the client came to the office."""
 
-    date: dt.date
+    date: Date
     source: Source
     found_at: Line | None = None
     referred_by: Name | None = None  # the agency, for source = "agency-referral"
@@ -274,11 +300,22 @@ class CaseFile(VersionedFile):
     happens afterwards is a record file of its own."""
 
     id: str
-    created_at: dt.datetime
+    created_at: DateTime
     category: str
     tags: list[str] = []
     client: Client
     intake: Intake
+
+    @model_validator(mode="after")
+    def _born_before_intake(self) -> CaseFile:
+        client, intake = self.client, self.intake
+        if client.birth_date is not None and client.birth_date > intake.date:
+            born = client.birth_date.isoformat()
+        elif client.birth_year is not None and client.birth_year > intake.date.year:
+            born = str(client.birth_year)
+        else:
+            return self
+        raise custom_error("validation.born_after_intake", born=born, date=intake.date.isoformat())
 
     @field_validator("id")
     @classmethod

@@ -15,16 +15,16 @@ from pydantic import Field, field_validator, model_validator
 
 from ppks_cli import ids
 from ppks_cli.i18n import Msg
-from ppks_cli.models import Line, Model, Name, Text, VersionedFile, custom_error
+from ppks_cli.models import Date, DateTime, Line, Model, Name, Text, VersionedFile, custom_error
 from ppks_cli.validation import Problem, validate
 
 
 class RecordBase(VersionedFile):
     id: str
     kind: str
-    date: dt.date
+    date: Date
     worker: Name
-    recorded_at: dt.datetime
+    recorded_at: DateTime
 
     @field_validator("id")
     @classmethod
@@ -93,13 +93,13 @@ class Goal(Model):
 
     what: Text
     measure: Text | None = None
-    target_date: dt.date | None = None
+    target_date: Date | None = None
 
 
 class Task(Model):
     what: Text
     who: Text | None = None
-    when: dt.date | None = None
+    when: Date | None = None
 
 
 class Plan(RecordBase):
@@ -195,7 +195,7 @@ class FollowUp(RecordBase):
     kind: Literal["follow-up"] = "follow-up"
     summary: Text
     place: Text | None = None
-    next_date: dt.date | None = None
+    next_date: Date | None = None
 
 
 class Reopen(RecordBase):
