@@ -18,9 +18,17 @@ from ppks_cli.commands import _common
 from ppks_cli.intake import NewCase, open_case, prepare
 from ppks_cli.neutral import has_control, neutralise
 
-from conftest import MR, Cli
+from conftest import MR
 
-ESC_PAYLOADS = ["\x1b[2J", "\x1b]0;pwned\x07", "\x9b31m", "\u202eevil", "\u2066x\u2069", "a\x08b", "\x00"]
+ESC_PAYLOADS = [
+    "\x1b[2J",
+    "\x1b]0;pwned\x07",
+    "\x9b31m",
+    "\u202eevil",
+    "\u2066x\u2069",
+    "a\x08b",
+    "\x00",
+]
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
@@ -93,7 +101,9 @@ def test_letters_printed_to_the_screen_are_neutralised(capsys):
 
 
 def test_check_keeps_line_numbers_and_prints_names_literally(repo, cli):
-    case = open_case(repo, prepare(NewCase(**{**MR.__dict__, "name": ":pile_of_poo: [bold]X[/bold]"})))
+    case = open_case(
+        repo, prepare(NewCase(**{**MR.__dict__, "name": ":pile_of_poo: [bold]X[/bold]"}))
+    )
     file = case.folder / "case.toml"
     lines = file.read_text(encoding="utf-8").splitlines()
     lines += ["# padding"] * (99 - len(lines)) + ["unknown_key = 1"]

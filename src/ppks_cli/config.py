@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from ppks_cli.models import Line, Model, Name, Phone, Text, VersionedFile, custom_error
+from ppks_cli.models import Line, Model, Name, Phone, Text, VersionedFile, Worker, custom_error
 
 
 class Office(Model):
@@ -31,7 +31,7 @@ class Office(Model):
 
 
 class Defaults(Model):
-    worker: Name | None = None
+    worker: Worker | None = None
     language: Literal["id", "en"] = "id"
 
 

@@ -80,14 +80,32 @@ def _text_check(max_length: int, multiline: bool):
 # A one-line value (address, place, code, path); ``Name`` is a shorter one-line value for
 # names of people and institutions; ``Text`` is free text that may span lines.
 Line = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_text_check(MAX_LINE, False))
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_text_check(MAX_LINE, False)),
 ]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_text_check(MAX_NAME, False))
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_text_check(MAX_NAME, False)),
 ]
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_text_check(MAX_TEXT, True))
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_text_check(MAX_TEXT, True)),
 ]
+
+
+def _worker_check(value: str) -> str:
+    # git refuses an author name made only of punctuation ("." or "<>"), after the record
+    # is written; a worker's name has at least one letter or digit
+    if not any(ch.isalnum() for ch in value):
+        raise custom_error("validation.worker_name", value=value)
+    return value
+
+
+# A worker's (or supervisor's) name: a Name that git accepts as a commit author.
+Worker = Annotated[Name, AfterValidator(_worker_check)]
 
 
 # Dates any file may hold: a wider range is a typo, and a year near 1 or 9999 makes date
@@ -284,7 +302,7 @@ class Intake(Model):
     source: Source
     found_at: Line | None = None
     referred_by: Name | None = None  # the agency, for source = "agency-referral"
-    worker: Name
+    worker: Worker
     note: Text | None = None
 
     @field_validator("date")
@@ -349,6 +367,20 @@ _SEX_WORDS = {
 def parse_sex(value: str) -> str | None:
     """``L``/``P`` for what a user typed (``L``, ``male``, ``perempuan`` …), else None."""
     return _SEX_WORDS.get(value.strip().lower())
+
+
+def parse_worker(value: str, option: str) -> str:
+    """A worker's name from ``option`` (``--worker``, ``PPKS_WORKER`` …): a valid
+    :func:`parse_name` with at least one letter or digit (git refuses other author
+    names). Raises :class:`~ppks_cli.errors.InvalidInput`."""
+    from ppks_cli.errors import InvalidInput
+    from ppks_cli.i18n import Msg
+
+    text = parse_name(value, option)
+    if not any(ch.isalnum() for ch in text):
+        detail = Msg("validation.worker_name", {"value": text})
+        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+    return text
 
 
 def parse_name(value: str, option: str, *, max_length: int = MAX_NAME) -> str:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 # bidirectional embeddings, overrides and isolates, and Unicode line/paragraph separators
-_FORMAT_CONTROLS = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
-)
+_FORMAT_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
 
 
 def _escape(ch: str) -> str:

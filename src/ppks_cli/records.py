@@ -15,7 +15,17 @@ from pydantic import Field, field_validator, model_validator
 
 from ppks_cli import ids
 from ppks_cli.i18n import Msg
-from ppks_cli.models import Date, DateTime, Line, Model, Name, Text, VersionedFile, custom_error
+from ppks_cli.models import (
+    Date,
+    DateTime,
+    Line,
+    Model,
+    Name,
+    Text,
+    VersionedFile,
+    Worker,
+    custom_error,
+)
 from ppks_cli.validation import Problem, validate
 
 
@@ -23,7 +33,7 @@ class RecordBase(VersionedFile):
     id: str
     kind: str
     date: Date
-    worker: Name
+    worker: Worker
     recorded_at: DateTime
 
     @field_validator("id")
@@ -218,7 +228,7 @@ class Approval(RecordBase):
     kind: Literal["approval"] = "approval"
     stage: Literal[APPROVAL_STAGES]
     record: str  # the approved record's ID
-    by: Name
+    by: Worker
     comment: Text | None = None
 
 

@@ -126,12 +126,12 @@ class Repository:
         (exit 3); an existing repository raises :class:`Refused`. A failure while
         creating (permissions, disk full) removes the folders this call made and raises
         :class:`InvalidInput` or :class:`WriteFailed`, so nothing is left behind."""
-        from ppks_cli.models import parse_name
+        from ppks_cli.models import parse_name, parse_worker
 
         _require_text_path(path)
         office = parse_name(office, "--office")
         if worker is not None:
-            worker = parse_name(worker, "--worker")
+            worker = parse_worker(worker, "--worker")
         try:
             root = path.expanduser().resolve()
         except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable folder
@@ -144,7 +144,9 @@ class Repository:
         for folder in (root, *root.parents):
             if folder.exists():
                 if not folder.is_dir():
-                    raise InvalidInput("error.parent_not_a_folder", path=str(root), parent=str(folder))
+                    raise InvalidInput(
+                        "error.parent_not_a_folder", path=str(root), parent=str(folder)
+                    )
                 break
             first_missing = folder
         repo_paths = paths.RepoPaths(root)
@@ -251,7 +253,7 @@ class Repository:
         """The worker recording something: given, ``$PPKS_WORKER``, else ``ppks.toml``.
         Raises :class:`InvalidInput` naming where the name came from when it is not a
         valid name (control characters, too long), before anything is written."""
-        from ppks_cli.models import parse_name
+        from ppks_cli.models import parse_worker
 
         for candidate, source in (
             (explicit, "--worker"),
@@ -259,7 +261,7 @@ class Repository:
             (self.config.defaults.worker, "ppks.toml [defaults] worker"),
         ):
             if candidate and candidate.strip():
-                return parse_name(candidate, source)
+                return parse_worker(candidate, source)
         return None
 
     def create_case(

@@ -108,7 +108,11 @@ def error_line(message: str) -> None:
 
 def warn_line(message: str) -> None:
     err_console().print(
-        t("cli.warning_prefix") + message, markup=False, highlight=False, emoji=False, soft_wrap=True
+        t("cli.warning_prefix") + message,
+        markup=False,
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
     )
 
 
