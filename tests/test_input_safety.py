@@ -438,3 +438,12 @@ def test_a_worker_name_git_would_refuse_is_refused_first(repo, mr_case, name):
     assert snapshot(repo.root) == before
     with pytest.raises(ValidationError):
         Intake(date=D(2024, 2, 16), source="walk-in", worker=name)
+
+
+@pytest.mark.parametrize("typed", ["x=achieved", "٣x=achieved", "9" * 5000 + "=achieved", "=achieved"])
+def test_goal_status_numbers_in_any_digits_never_crash(typed):
+    from ppks_cli.planning import parse_goal_status
+
+    with pytest.raises(InvalidInput):
+        parse_goal_status(typed)
+    assert parse_goal_status("٢=achieved").goal == 2

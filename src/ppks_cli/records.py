@@ -9,9 +9,9 @@ new record, so the history stays and two clones never edit the same file.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ppks_cli import ids
 from ppks_cli.i18n import Msg
@@ -55,6 +55,17 @@ class RecordBase(VersionedFile):
 
 
 Items = list[Text]
+GoalNumber = Annotated[int, Field(ge=1, le=999)]  # goals of the current plan, from 1
+
+
+def _record_ref(value: str) -> str:
+    if not ids.RECORD_ID_RE.match(value):
+        raise custom_error("validation.record_id", value=value)
+    return value
+
+
+# the ID of another record of the case (a referral, an approved record)
+RecordRef = Annotated[str, AfterValidator(_record_ref)]
 
 RISK_LEVELS = ("low", "medium", "high")
 ACTIVITIES = (
@@ -133,7 +144,7 @@ class Intervention(RecordBase):
 
     kind: Literal["intervention"] = "intervention"
     activity: Literal[ACTIVITIES]
-    goals: list[int] = []
+    goals: list[GoalNumber] = []
     description: Text
     outcome: Text | None = None
 
@@ -162,13 +173,13 @@ class ReferralUpdate(RecordBase):
     """A change of a referral's status: accepted, rejected, completed or revoked."""
 
     kind: Literal["referral-update"] = "referral-update"
-    referral: str  # the referral's record ID
+    referral: RecordRef  # the referral's record ID
     status: Literal[REFERRAL_STATUSES[1:]]
     note: Text | None = None
 
 
 class GoalProgress(Model):
-    goal: int = Field(ge=1)
+    goal: GoalNumber
     status: Literal[GOAL_STATUSES]
     note: Text | None = None
 
@@ -227,7 +238,7 @@ class Approval(RecordBase):
 
     kind: Literal["approval"] = "approval"
     stage: Literal[APPROVAL_STAGES]
-    record: str  # the approved record's ID
+    record: RecordRef  # the approved record's ID
     by: Worker
     comment: Text | None = None
 

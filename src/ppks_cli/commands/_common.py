@@ -232,7 +232,7 @@ def ask(
         if optional and is_unknown(raw):
             return None
         text = raw.strip()
-        if choices and text.isdigit() and 1 <= int(text) <= len(choices):
+        if choices and text.isascii() and text.isdigit() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1][0]
         if not text and not optional:
             continue
