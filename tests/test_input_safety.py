@@ -440,7 +440,9 @@ def test_a_worker_name_git_would_refuse_is_refused_first(repo, mr_case, name):
         Intake(date=D(2024, 2, 16), source="walk-in", worker=name)
 
 
-@pytest.mark.parametrize("typed", ["x=achieved", "٣x=achieved", "9" * 5000 + "=achieved", "=achieved"])
+@pytest.mark.parametrize(
+    "typed", ["x=achieved", "٣x=achieved", "9" * 5000 + "=achieved", "=achieved"]
+)
 def test_goal_status_numbers_in_any_digits_never_crash(typed):
     from ppks_cli.planning import parse_goal_status
 

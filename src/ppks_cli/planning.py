@@ -55,9 +55,8 @@ def parse_task(value: str) -> Task:
 
 def parse_goal_status(value: str) -> GoalProgress:
     """``"1=achieved"`` or ``"2=partly:masih perlu pendampingan"``."""
-    from ppks_cli.records import GOAL_STATUSES
-
     from ppks_cli.nik import is_ascii_digits, normalize_digits
+    from ppks_cli.records import GOAL_STATUSES
 
     number, sep, rest = value.partition("=")
     number = normalize_digits(number)  # "２" and "٢" are 2; "²" alone is no number
