@@ -137,7 +137,8 @@ FIELDS = st.sampled_from(
      ("ppks.toml", ("office", "name")), ("ppks.toml", ("letters", "number_pattern")),
      ("ppks.toml", ("letters", "codes", "referral")), ("ppks.toml", ("deadlines", "assessment_days")),
      ("case", ("client", "name")), ("case", ("client", "nik")), ("case", ("client", "phone")),
-     ("case", ("client", "birth_year")), ("case", ("intake", "worker")), ("case", ("intake", "date"))]
+     ("case", ("client", "birth_year")), ("case", ("intake", "worker")), ("case", ("intake", "date")),
+     ("note", ("text",)), ("note", ("worker",)), ("note", ("date",))]
 )  # fmt: skip
 
 
@@ -155,7 +156,14 @@ def test_what_check_accepts_every_command_reads(repo, mr_case, field, text, as_i
     """Property: if `ppks check` exits 0, show, list and a letter preview work too (no
     traceback); if it does not, they refuse with a message, never a traceback."""
     where, path = field
-    file = repo.paths.config if where == "ppks.toml" else mr_case.folder / "case.toml"
+    notes = sorted(mr_case.folder.glob("records/*-note-*.toml"))
+    if where == "note" and not notes:
+        casework.note(
+            repo, repo.load_case(mr_case.id), text="Catatan", date=D(2024, 3, 1), worker="S"
+        )
+        notes = sorted(mr_case.folder.glob("records/*-note-*.toml"))
+    file = {"ppks.toml": repo.paths.config, "case": mr_case.folder / "case.toml"}.get(where)
+    file = file or notes[0]
     original = file.read_bytes()
     try:
         data = tomllib.loads(original.decode("utf-8"))
@@ -168,7 +176,7 @@ def test_what_check_accepts_every_command_reads(repo, mr_case, field, text, as_i
                 value = 0
             if not -(2**63) <= value < 2**63:
                 value = 2**63 - 1
-        if path == ("intake", "date") and not as_int:
+        if path in (("intake", "date"), ("date",)) and not as_int:
             value = dt.date(1, 1, 1) if text else dt.date(9999, 12, 31)
         _set(data, path, value)
         file.write_bytes(tomli_w.dumps(data).encode("utf-8"))
