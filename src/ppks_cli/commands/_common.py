@@ -124,6 +124,7 @@ def info_line(message: str) -> None:
 # --- output -----------------------------------------------------------------------------
 
 
+@functools.cache
 def _safe_console_class():
     """A rich Console whose every printed piece of text goes through
     :func:`ppks_cli.neutral.neutralise` (rich's own colour codes are added after it), with
