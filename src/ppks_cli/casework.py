@@ -217,6 +217,12 @@ def update_referral(
         raise Refused(
             "error.referral_finished", referral=target.id, status=Msg(f"referral_status.{current}")
         )
+    when = date or dt.date.today()
+    if when < target.date:  # a status cannot change before the referral was made
+        raise InvalidInput(
+            "error.before_referral", date=when.isoformat(), referral=target.id,
+            referral_date=target.date.isoformat(),
+        )  # fmt: skip
     return _write(
         repo, case, ReferralUpdate, date=date, worker=worker, referral=target.id,
         status=status, note=note,

@@ -21,7 +21,7 @@ from typing import Any
 from ppks_cli import categories, paths
 from ppks_cli.errors import DamagedFile, ExternalToolError, InvalidInput, NotFound, Refused
 from ppks_cli.i18n import Msg, t
-from ppks_cli.models import Client, prune
+from ppks_cli.models import Client, parse_name, prune
 from ppks_cli.records import LETTER_KINDS, Letter, Referral
 from ppks_cli.store import Case, Repository
 from ppks_cli.templating import FORMATS, MissingField, build_environment, wrap
@@ -325,8 +325,10 @@ def format_number(repo: Repository, kind: str, seq: int, date: dt.date) -> str:
 
 def _number_regex(pattern: str) -> re.Pattern[str]:
     parts = {
-        "code": r".+?", "seq": r"(?P<seq>\d+)", "year": r"(?P<year>\d{4})",
-        "month": r"\d{1,2}", "month_roman": r"[IVX]+",
+        # ASCII digits only, and a sequence that fits the record's bounds (a longer
+        # serial is kept as a number from the agenda book, outside the sequence)
+        "code": r".+?", "seq": r"(?P<seq>[0-9]{1,9})", "year": r"(?P<year>[0-9]{4})",
+        "month": r"[0-9]{1,2}", "month_roman": r"[IVX]+",
     }  # fmt: skip
     regex, seen = "", set()
     for literal, name, _, _ in string.Formatter().parse(pattern):
@@ -354,6 +356,7 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
+    number = parse_name(number, "--number")
     for issued in issued_numbers(repo):
         if issued.number == number:
             raise Refused("error.letter_number_used", number=number, case=issued.case)
@@ -380,6 +383,11 @@ def draft(
         raise InvalidInput(
             "error.invalid_option", option="--date",
             detail=Msg("validation.date_future", date=when.isoformat()),
+        )  # fmt: skip
+    if when < about.date:  # a letter cannot report a step before it happened
+        raise InvalidInput(
+            "error.letter_before_event", date=when.isoformat(), kind=Msg(f"kind.{about.kind}"),
+            event=about.date.isoformat(),
         )  # fmt: skip
     if preview:
         number_text, seq = DRAFT_NUMBER, None

@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ppks_cli import ids
 from ppks_cli.i18n import Msg
-from ppks_cli.models import Model, Text, VersionedFile, custom_error
+from ppks_cli.models import (
+    Date,
+    DateTime,
+    Line,
+    Model,
+    Name,
+    Text,
+    VersionedFile,
+    Worker,
+    custom_error,
+)
 from ppks_cli.validation import Problem, validate
 
 
@@ -27,9 +37,9 @@ class RecordBase(VersionedFile):
     id: str
     case: str | None = None  # the case ID; required from schema 2 on
     kind: str
-    date: dt.date
-    worker: Text
-    recorded_at: dt.datetime
+    date: Date
+    worker: Worker
+    recorded_at: DateTime
 
     @field_validator("id")
     @classmethod
@@ -63,6 +73,17 @@ class RecordBase(VersionedFile):
 
 
 Items = list[Text]
+GoalNumber = Annotated[int, Field(ge=1, le=999)]  # goals of the current plan, from 1
+
+
+def _record_ref(value: str) -> str:
+    if not ids.RECORD_ID_RE.match(value):
+        raise custom_error("validation.record_id", value=value)
+    return value
+
+
+# the ID of another record of the case (a referral, an approved record)
+RecordRef = Annotated[str, AfterValidator(_record_ref)]
 
 RISK_LEVELS = ("low", "medium", "high")
 ACTIVITIES = (
@@ -120,13 +141,13 @@ class Goal(Model):
 
     what: Text
     measure: Text | None = None
-    target_date: dt.date | None = None
+    target_date: Date | None = None
 
 
 class Task(Model):
     what: Text
     who: Text | None = None
-    when: dt.date | None = None
+    when: Date | None = None
 
 
 class Plan(RecordBase):
@@ -150,7 +171,7 @@ class Intervention(RecordBase):
 
     kind: Literal["intervention"] = "intervention"
     activity: Literal[ACTIVITIES]
-    goals: list[int] = []
+    goals: list[GoalNumber] = []
     description: Text
     outcome: Text | None = None
 
@@ -159,10 +180,10 @@ class Referral(RecordBase):
     """Rujukan to another institution. Its status changes with referral-update records."""
 
     kind: Literal["referral"] = "referral"
-    destination: Text
-    destination_kind: Text | None = None
-    destination_address: Text | None = None
-    destination_contact: Text | None = None
+    destination: Name
+    destination_kind: Line | None = None
+    destination_address: Line | None = None
+    destination_contact: Line | None = None
     reason: Text
     request: Text | None = None  # what the office asks the destination to do
     consent: bool
@@ -179,13 +200,13 @@ class ReferralUpdate(RecordBase):
     """A change of a referral's status: accepted, rejected, completed or revoked."""
 
     kind: Literal["referral-update"] = "referral-update"
-    referral: str  # the referral's record ID
+    referral: RecordRef  # the referral's record ID
     status: Literal[REFERRAL_STATUSES[1:]]
     note: Text | None = None
 
 
 class GoalProgress(Model):
-    goal: int = Field(ge=1)
+    goal: GoalNumber
     status: Literal[GOAL_STATUSES]
     note: Text | None = None
 
@@ -222,7 +243,7 @@ class FollowUp(RecordBase):
     kind: Literal["follow-up"] = "follow-up"
     findings: Text  # what the visit or call found
     place: Text | None = None
-    next_date: dt.date | None = None
+    next_date: Date | None = None
 
 
 class Reopen(RecordBase):
@@ -244,8 +265,8 @@ class Approval(RecordBase):
 
     kind: Literal["approval"] = "approval"
     stage: Literal[APPROVAL_STAGES]
-    record: str  # the approved record's ID
-    by: Text
+    record: RecordRef  # the approved record's ID
+    by: Worker
     comment: Text | None = None
 
 
@@ -259,9 +280,10 @@ class Letter(RecordBase):
 
     kind: Literal["letter"] = "letter"
     letter: Literal[LETTER_KINDS]
-    number: Text
-    year: int
-    seq: int | None = None  # the office sequence, when the number follows the pattern
+    number: Line
+    year: int = Field(ge=1900, le=9999)
+    # the office sequence, when the number follows the pattern
+    seq: int | None = Field(None, ge=1, le=999_999_999)
     about: str | None = None  # the record the letter is about (referral, termination …)
     template_sha256: str
     edited_source: str | None = None

@@ -69,6 +69,35 @@ class Case:
         return self._state
 
 
+def _require_text_path(path: Path) -> None:
+    """Refuse a path that cannot be written as UTF-8 text (bytes from argv that are not
+    UTF-8 arrive as surrogate escapes) with :class:`InvalidInput`."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InvalidInput("error.path_not_text", path=shown) from None
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+def _remove_created(first_missing: Path | None, repo_paths: paths.RepoPaths) -> None:
+    """Undo a failed :meth:`Repository.create`: the folders it made (``first_missing``
+    and below) or, in a folder that existed, the files and ``cases/`` it added."""
+    try:
+        if first_missing is not None:
+            shutil.rmtree(first_missing, ignore_errors=True)
+            return
+        for leftover in (repo_paths.config, repo_paths.cases / ".gitkeep"):
+            leftover.unlink(missing_ok=True)
+        repo_paths.cases.rmdir()
+    except OSError:
+        pass
+
+
 class Repository:
     """One case repository: a folder with ``ppks.toml`` and a ``cases/`` folder."""
 
@@ -98,24 +127,54 @@ class Repository:
     def create(
         cls, path: Path, office: str, worker: str | None = None, language: str = "id"
     ) -> Repository:
-        """Make ``path`` a new case repository. Refuses to touch an existing one."""
-        root = path.expanduser().resolve()
+        """Make ``path`` a new case repository. Refuses to touch an existing one.
+
+        Everything is validated before anything is created: a path that is not text
+        (argv bytes that are not UTF-8), a path under a file, an office or worker name
+        that is empty, too long or holds control characters raise :class:`InvalidInput`
+        (exit 3); an existing repository raises :class:`Refused`. A failure while
+        creating (permissions, disk full) removes the folders this call made and raises
+        :class:`InvalidInput` or :class:`WriteFailed`, so nothing is left behind."""
+        from ppks_cli.models import parse_name, parse_worker
+
+        _require_text_path(path)
+        office = parse_name(office, "--office")
+        if worker is not None:
+            worker = parse_worker(worker, "--worker")
+        try:
+            root = path.expanduser().resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable folder
+            raise InvalidInput("error.cannot_create", path=str(path), reason=_reason(exc)) from None
         if (root / paths.CONFIG_FILE).exists():
             raise Refused("error.repository_exists", path=str(root))
         if root.exists() and not root.is_dir():
             raise InvalidInput("error.not_a_folder", path=str(root))
-        if not office.strip():
-            raise InvalidInput("error.empty_value", option="--office")
-        root.mkdir(parents=True, exist_ok=True)
+        first_missing = None
+        for folder in (root, *root.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise InvalidInput(
+                        "error.parent_not_a_folder", path=str(root), parent=str(folder)
+                    )
+                break
+            first_missing = folder
         repo_paths = paths.RepoPaths(root)
-        text = render_new_config(office.strip(), worker, language)
+        text = render_new_config(office, worker, language)
         # validate before writing, so a bad value never lands in a file
         import tomllib
 
         config = validate_or_raise(RepoConfig, tomllib.loads(text), text, paths.CONFIG_FILE)
-        repo_paths.cases.mkdir(exist_ok=True)
-        atomic_write_text(repo_paths.cases / ".gitkeep", "", root=root)
-        atomic_write_text(repo_paths.config, text, root=root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            repo_paths.cases.mkdir(exist_ok=True)
+            atomic_write_text(repo_paths.cases / ".gitkeep", "", root=root)
+            atomic_write_text(repo_paths.config, text, root=root)
+        except OSError as exc:
+            _remove_created(first_missing, repo_paths)
+            raise InvalidInput("error.cannot_create", path=str(root), reason=_reason(exc)) from None
+        except BaseException:
+            _remove_created(first_missing, repo_paths)
+            raise
         return cls(root, config)
 
     # --- finding cases ----------------------------------------------------------------
@@ -223,10 +282,18 @@ class Repository:
     # --- writing ----------------------------------------------------------------------
 
     def default_worker(self, explicit: str | None = None) -> str | None:
-        """The worker recording something: given, ``$PPKS_WORKER``, else ``ppks.toml``."""
-        for candidate in (explicit, os.environ.get(WORKER_ENV), self.config.defaults.worker):
+        """The worker recording something: given, ``$PPKS_WORKER``, else ``ppks.toml``.
+        Raises :class:`InvalidInput` naming where the name came from when it is not a
+        valid name (control characters, too long), before anything is written."""
+        from ppks_cli.models import parse_worker
+
+        for candidate, source in (
+            (explicit, "--worker"),
+            (os.environ.get(WORKER_ENV), WORKER_ENV),
+            (self.config.defaults.worker, "ppks.toml [defaults] worker"),
+        ):
             if candidate and candidate.strip():
-                return candidate.strip()
+                return parse_worker(candidate, source)
         return None
 
     def create_case(
