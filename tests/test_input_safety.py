@@ -371,7 +371,7 @@ def test_referral_update_before_the_referral_is_refused(repo):
 def test_termination_letter_before_the_termination_is_refused(repo):
     repo, case = _referred(repo)
     casework.terminate(
-        repo, case, reason="referred", summary="Ditempatkan", date=D(2024, 6, 30), worker="S"
+        repo, case, reason="referred", outcome="Ditempatkan", date=D(2024, 6, 30), worker="S"
     )
     with pytest.raises(InvalidInput) as err:
         letters.draft(repo, case, "termination", date=D(2024, 6, 29), preview=True)
