@@ -357,6 +357,21 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
                 raise TemplateLimit("letters.limit_time")
             yield number
 
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """The sandbox's ``str.format``, refusing huge widths and huge results."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        _check_format(value.__self__)
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            _check_size(value.__self__, *args, *kwargs.values())
+            result = wrapped(*args, **kwargs)
+            _check_size(result)
+            return result
+
+        return bounded
+
     def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
