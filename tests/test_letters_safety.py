@@ -23,13 +23,13 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from test_letters import office, papers_case  # noqa: F401  (a fixture and a helper)
 
 from ppks_cli import letters, templating
 from ppks_cli.errors import ExternalToolError, InvalidInput, NotFound, Refused
 from ppks_cli.store import Repository
 
 from conftest import Cli, snapshot
-from test_letters import office, papers_case  # noqa: F401  (a fixture and a helper)
 
 SECRET = "RAHASIA-KLIEN-LAIN"
 
@@ -38,10 +38,17 @@ def png_1x1() -> bytes:
     """A valid one-pixel PNG (for the logo)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\0")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0\0"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
@@ -78,20 +85,20 @@ def issued(office, tmp_path):  # noqa: F811
     ],
 )
 def test_typst_reads_nothing_of_the_repository_or_the_machine(issued, body):
-    office, case, made = issued
+    repo, case, made = issued
     source = made.texts["typ"] + "\n" + body.replace("{case}", case.id) + "\n"
     with pytest.raises(ExternalToolError) as err:
-        letters.to_pdf(office, dataclasses.replace(made, edited_source=source))
+        letters.to_pdf(repo, dataclasses.replace(made, edited_source=source))
     assert SECRET not in str(err.value) and "ppks-typst" not in str(err.value)
 
 
 def test_a_crafted_edited_source_is_not_read_by_reissue(issued, tmp_path):
-    office, case, made = issued
-    issue = letters.draft(office, case, "referral")
+    repo, case, made = issued
+    issue = letters.draft(repo, case, "referral")
     issue.edited_source = made.texts["typ"] + '\n#read("link-keluar")\n'
-    letters.issue(office, case, issue, worker="Saskia")
+    letters.issue(repo, case, issue, worker="Saskia")
     out = tmp_path / "lagi.pdf"
-    result = Cli(office.root)(
+    result = Cli(repo.root)(
         "letter", case.id, "--reissue", issue.number, "--format", "pdf", "-o", str(out)
     )
     assert result.exit_code == 9, result.output
@@ -99,13 +106,17 @@ def test_a_crafted_edited_source_is_not_read_by_reissue(issued, tmp_path):
 
 
 def test_an_office_template_cannot_read_another_case(issued, tmp_path):
-    office, case, _ = issued
-    office.paths.templates.mkdir()
-    (office.paths.templates / "referral.typ.j2").write_text(
-        '{% extends "base.typ.j2" %}{% block body %}#read("cases/' + case.id + '/case.toml"){% endblock %}\n'
+    repo, case, _ = issued
+    repo.paths.templates.mkdir()
+    (repo.paths.templates / "referral.typ.j2").write_text(
+        '{% extends "base.typ.j2" %}{% block body %}#read("cases/'
+        + case.id
+        + '/case.toml"){% endblock %}\n'
     )
     out = tmp_path / "r.pdf"
-    result = Cli(office.root)("letter", case.id, "referral", "--draft", "--format", "pdf", "-o", str(out))
+    result = Cli(repo.root)(
+        "letter", case.id, "referral", "--draft", "--format", "pdf", "-o", str(out)
+    )
     assert result.exit_code == 9 and not out.exists()
     assert "Traceback" not in result.output
 
@@ -121,12 +132,12 @@ def test_an_office_template_cannot_read_another_case(issued, tmp_path):
     ],
 )
 def test_typst_packages_fail_fast_without_network(issued, line, monkeypatch):
-    office, _, made = issued
+    repo, _, made = issued
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.kantor.invalid:3128")
     before = dict(os.environ)
     started = time.monotonic()
     with pytest.raises(Refused) as err:
-        letters.to_pdf(office, dataclasses.replace(made, edited_source=line + "\nHalo\n"))
+        letters.to_pdf(repo, dataclasses.replace(made, edited_source=line + "\nHalo\n"))
     assert err.value.key == "error.typst_package"
     assert time.monotonic() - started < 5
     assert dict(os.environ) == before  # the proxy settings are given back
@@ -135,7 +146,7 @@ def test_typst_packages_fail_fast_without_network(issued, line, monkeypatch):
 def test_a_package_built_at_run_time_only_reaches_the_dead_end_proxy(issued, monkeypatch):
     """Typst's download goes to the proxy ppks sets, not to the internet: a listening
     socket in its place receives the CONNECT, and the compile still fails."""
-    office, _, made = issued
+    repo, _, made = issued
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -156,7 +167,12 @@ def test_a_package_built_at_run_time_only_reaches_the_dead_end_proxy(issued, mon
     monkeypatch.setattr(letters, "_NOWHERE", f"http://127.0.0.1:{listener.getsockname()[1]}")
     try:
         with pytest.raises(Refused):
-            letters.to_pdf(office, dataclasses.replace(made, edited_source='#let p = "@pre" + "view/cetz:0.2.2"\n#import p: *\n'))
+            letters.to_pdf(
+                repo,
+                dataclasses.replace(
+                    made, edited_source='#let p = "@pre" + "view/cetz:0.2.2"\n#import p: *\n'
+                ),
+            )
     finally:
         thread.join(15)
         listener.close()
@@ -168,7 +184,9 @@ def test_the_logo_is_copied_and_the_letter_compiles(office, tmp_path):  # noqa: 
     (office.root / "gambar").mkdir()
     (office.root / "gambar" / "logo.png").write_bytes(png_1x1())
     config = office.paths.config
-    config.write_text(config.read_text().replace('[office]\n', '[office]\nlogo = "gambar/logo.png"\n', 1))
+    config.write_text(
+        config.read_text().replace("[office]\n", '[office]\nlogo = "gambar/logo.png"\n', 1)
+    )
     office = Repository.open(office.root)
     made = letters.draft(office, case, "referral", preview=True)
     assert 'image("gambar/logo.png"' in made.texts["typ"]
@@ -198,8 +216,10 @@ def test_the_logo_is_a_regular_file_inside_the_repository(office, tmp_path, setu
     elif setup == "fifo":
         os.mkfifo(office.root / "logo.png")
     config = office.paths.config
-    config.write_text(config.read_text().replace('[office]\n', f'[office]\nlogo = "{logo}"\n', 1))
-    result = Cli(office.root)("letter", case.id, "referral", "--draft", "--format", "pdf", "-o", str(tmp_path / "x.pdf"))
+    config.write_text(config.read_text().replace("[office]\n", f'[office]\nlogo = "{logo}"\n', 1))
+    result = Cli(office.root)(
+        "letter", case.id, "referral", "--draft", "--format", "pdf", "-o", str(tmp_path / "x.pdf")
+    )
     assert result.exit_code == (6 if key == "error.logo_refused" else 3), result.output
     assert logo in result.stderr and "Traceback" not in result.output
     with pytest.raises((Refused, InvalidInput)) as err:
@@ -212,7 +232,14 @@ def test_the_logo_is_a_regular_file_inside_the_repository(office, tmp_path, setu
 
 @pytest.mark.parametrize(
     "kind",
-    ["file-link-outside", "file-link-inside", "folder-link", "include-link", "extends-link", "import-link"],
+    [
+        "file-link-outside",
+        "file-link-inside",
+        "folder-link",
+        "include-link",
+        "extends-link",
+        "import-link",
+    ],
 )
 def test_a_symlink_anywhere_on_a_template_path_is_refused(office, tmp_path, kind):  # noqa: F811
     case = papers_case(office)
@@ -308,7 +335,9 @@ def test_letter_output_never_goes_through_a_symlink(office, tmp_path):  # noqa: 
     assert result.exit_code == 6, result.output
     assert target.read_text() == "jangan ditimpa"
     (office.root / "keluar").symlink_to(tmp_path)
-    result = Cli(office.root)("letter", case.id, "referral", "--draft", "-o", str(office.root / "keluar" / "s.md"))
+    result = Cli(office.root)(
+        "letter", case.id, "referral", "--draft", "-o", str(office.root / "keluar" / "s.md")
+    )
     assert result.exit_code == 6, result.output
     assert not (tmp_path / "s.md").exists()
 
@@ -344,7 +373,11 @@ def render(repo: Repository, body: str | bytes, **extra: str):
         ("{{ client.name.__class__.__mro__[1].__subclasses__() }}", "error.template_unsafe", 1),
         ("{{ [].append(1) }}", "error.template_unsafe", 1),
         ('{{ "{0.__class__}"|attr("format")(client) }}', "error.template_unsafe", 1),
-        ('{% set f = "{0.__init__.__globals__[os].environ}"|attr("format") %}{{ f(cycler.next) }}', "error.template_unsafe", 1),
+        (
+            '{% set f = "{0.__init__.__globals__[os].environ}"|attr("format") %}{{ f(cycler.next) }}',
+            "error.template_unsafe",
+            1,
+        ),
         ("{{ client.name|attr('__class__') }}", "error.template_unsafe", 1),
     ],
 )
@@ -406,7 +439,11 @@ def test_rendering_is_bounded_in_size_and_steps(repo, body):
         render(repo, body)
     assert time.monotonic() - started < 3
     # lipsum() is not offered at all: it is a missing value
-    assert err.value.key in ("error.template_limit", "error.template_failed", "error.letter_missing_value")
+    assert err.value.key in (
+        "error.template_limit",
+        "error.template_failed",
+        "error.letter_missing_value",
+    )
     assert "Traceback" not in str(err.value)
 
 
@@ -431,8 +468,16 @@ def test_ordinary_arithmetic_and_formatting_still_work(repo):
     ).replace("_", "\\_")
 
 
-@pytest.mark.parametrize("body", ["{{ 1/0 }}", "{{ client.name|terbilang }}", "{{ 'a' * 10**9 }}",
-                                  "{{ client.__class__ }}", "{% include 'referral.md.j2' %}"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 1/0 }}",
+        "{{ client.name|terbilang }}",
+        "{{ 'a' * 10**9 }}",
+        "{{ client.__class__ }}",
+        "{% include 'referral.md.j2' %}",
+    ],
+)
 def test_template_errors_on_the_command_line(office, body):  # noqa: F811
     case = papers_case(office, name="Siti Rahmawati")
     office.paths.templates.mkdir()
@@ -448,7 +493,9 @@ def test_template_errors_on_the_command_line(office, body):  # noqa: F811
 # --- 5. glyphs and bidi ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "char"), [("Tan 王小明", "王"), ("Budi 😀", "😀"), ("Ani \u0f00", "\u0f00")])
+@pytest.mark.parametrize(
+    ("name", "char"), [("Tan 王小明", "王"), ("Budi 😀", "😀"), ("Ani \u0f00", "\u0f00")]
+)
 def test_a_pdf_letter_refuses_a_character_its_fonts_lack(office, tmp_path, name, char):  # noqa: F811
     case = papers_case(office, name=name)
     before = snapshot(office.root)
@@ -462,10 +509,10 @@ def test_a_pdf_letter_refuses_a_character_its_fonts_lack(office, tmp_path, name,
 
 
 def test_latin_letters_with_marks_and_typst_escapes(issued):
-    office, case, made = issued
+    repo, case, made = issued
     letters.check_printable("Ñoño Ärzte Ğ ± · — “kutip” é")
     with pytest.raises(InvalidInput) as err:
-        letters.check_printable("Nama #\"\\u{738B}\"")
+        letters.check_printable('Nama #"\\u{738B}"')
     assert err.value.params["code"] == "U+738B"
 
 
@@ -486,9 +533,20 @@ def test_the_glyph_table_matches_the_fonts_of_the_installed_typst():
         at = blob.find(signature)
         while at != -1:
             count = struct.unpack(">H", blob[at + 4 : at + 6])[0]
-            tags = [blob[at + 12 + 16 * k : at + 16 + 16 * k] for k in range(count)] if 4 <= count <= 40 else []
-            if b"cmap" in tags and b"head" in tags and all(t.isascii() and t.isalnum() or b" " in t or b"/" in t for t in tags):
-                end = max(sum(struct.unpack(">II", blob[at + 20 + 16 * k : at + 28 + 16 * k])) for k in range(count))
+            tags = (
+                [blob[at + 12 + 16 * k : at + 16 + 16 * k] for k in range(count)]
+                if 4 <= count <= 40
+                else []
+            )
+            if (
+                b"cmap" in tags
+                and b"head" in tags
+                and all(t.isascii() and t.isalnum() or b" " in t or b"/" in t for t in tags)
+            ):
+                end = max(
+                    sum(struct.unpack(">II", blob[at + 20 + 16 * k : at + 28 + 16 * k]))
+                    for k in range(count)
+                )
                 try:
                     points |= set(fontTools.TTFont(io.BytesIO(blob[at : at + end])).getBestCmap())
                 except Exception:
@@ -513,7 +571,9 @@ def test_bidi_controls_never_reach_a_letter():
 def test_bidi_controls_in_case_data_are_removed_from_both_formats(office, tmp_path):  # noqa: F811
     case = papers_case(office)
     config = office.paths.config
-    config.write_text(config.read_text().replace('address = "Jl. Pinang', 'address = "\u202eJl. Pinang', 1))
+    config.write_text(
+        config.read_text().replace('address = "Jl. Pinang', 'address = "\u202eJl. Pinang', 1)
+    )
     office = Repository.open(office.root)
     made = letters.draft(office, case, "referral", preview=True)
     assert "Pinang" in made.markdown and "\u202e" not in made.markdown

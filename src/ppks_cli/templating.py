@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, UndefinedError
-from jinja2.loaders import split_template_path
 from jinja2.compiler import CodeGenerator
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
@@ -129,9 +131,6 @@ class ConfinedLoader(BaseLoader):
         self.loaded: dict[str, str] = {}  # name → source, for the checksum
 
     def find(self, template: str) -> Path | None:
-        import os
-        import stat
-
         pieces = split_template_path(template)  # refuses "..", absolute names
         for folder, base in self.roots:
             candidate = folder.joinpath(*pieces)
@@ -163,7 +162,12 @@ class ConfinedLoader(BaseLoader):
         path = self.find(template)
         if path is None:
             raise TemplateNotFound(template)
-        raw = path.read_bytes()
+        try:  # the last component was checked; O_NOFOLLOW keeps it so until the read
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            raise Refused("error.template_refused", template=template) from None
         try:
             source = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
