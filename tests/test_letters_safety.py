@@ -422,6 +422,15 @@ def test_a_non_utf8_template_names_its_line(repo):
         "{{ '%999999999d' % 1 }}",
         "{{ '%.999999999f'|format(1) }}",
         "{{ '{:>999999999}'.format(1) }}",
+        "{{ '{0:{1}}'.format(1, 10**9) }}",
+        "{{ '{a:>{w}}'.format_map({'a': 1, 'w': 10**9}) }}",
+        "{{ '%*d' % (10**9, 1) }}",
+        "{{ '%(a)999999999s' % {'a': 1} }}",
+        "{{ '%(a)s'|format(a='x' * 90000)|replace('x', 'yy') }}",
+        "{{ 'x'|wordwrap(10**9) }}",
+        "{{ 'x'|truncate(10**9) }}",
+        "{{ range(10)|batch(10**9)|list }}",
+        "{% set l = (range(1000)|list) * 100 %}{% for i in l %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
         "{{ ('a' * 90000)|replace('', 'xxxxxxxxxx') }}",
         "{{ ('a' * 90000).replace('a', 'xxxxxxxxxx') }}",
         "{% set s = 'a' * 90000 %}{{ s ~ s }}",
@@ -460,11 +469,13 @@ def test_ordinary_arithmetic_and_formatting_still_work(repo):
     body = (
         "{{ '{:,}'.format(1500000) }} {{ 1500000|terbilang }} {{ '%05d' % 42 }} "
         "{{ 'ab' * 3 }} {{ 2 ** 10 }} {% for i in range(3) %}{{ i }}{% endfor %} "
-        "{{ client.name|upper|center(20)|trim }} {{ (['x'] * 3)|join('-') }}"
+        "{{ client.name|upper|center(20)|trim }} {{ (['x'] * 3)|join('-') }} "
+        "{{ 'Kode pos: 20122, No. 114'|replace(',', ';') }} {{ '{}: {:>5}'.format('a', 7) }}"
     )
     texts, _ = render(repo, body)
     assert texts["md"].strip() == (
-        "1,500,000 satu juta lima ratus ribu 00042 ababab 1024 012 SITI RAHMAWATI x-x-x"
+        "1,500,000 satu juta lima ratus ribu 00042 ababab 1024 012 SITI RAHMAWATI x-x-x "
+        "Kode pos: 20122; No. 114 a:     7"
     ).replace("_", "\\_")
 
 

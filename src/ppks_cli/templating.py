@@ -292,18 +292,22 @@ def _check_arguments(args: Iterable[Any]) -> None:
             raise TemplateLimit("letters.limit_number")
 
 
-_PERCENT_WIDTH = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d*))?")
-_FORMAT_WIDTH = re.compile(r"[:.](\d{5,})")
+_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d*|\*)(?:\.(\d*|\*))?")
+_FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}\d]*\d{5,}[^{}]*\}")  # {:>99999}
+_NESTED_SPEC = re.compile(r"\{[^{}]*:[^{}]*\{")  # a width given as an argument: {:{w}}
 
 
 def _check_format(text: Any) -> None:
-    """Refuse ``%`` or ``{}`` format specifications with a width beyond the bound."""
+    """Refuse ``%`` or ``{}`` format specifications with a width beyond the bound, or a
+    width taken from an argument (``%*d``, ``{:{w}}``)."""
     if not isinstance(text, str):
         return
     for width, precision in _PERCENT_WIDTH.findall(text):
+        if "*" in (width, precision):
+            raise TemplateLimit("letters.limit_size")
         if int(width or 0) > MAX_ARGUMENT or int(precision or 0) > MAX_ARGUMENT:
             raise TemplateLimit("letters.limit_size")
-    if _FORMAT_WIDTH.search(text):
+    if _FORMAT_WIDTH.search(text) or _NESTED_SPEC.search(text):
         raise TemplateLimit("letters.limit_size")
 
 
@@ -401,7 +405,6 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             _check_arguments([*args, *kwargs.values()])
         if name in _JOINING:
             owner = getattr(__obj, "__self__", None)
-            _check_format(owner)
             _check_size(owner, *args, *kwargs.values())
             _check_growth(name, owner, [*args, *kwargs.values()])
         result = super().call(__context, __obj, *args, **kwargs)
@@ -425,8 +428,9 @@ def _bounded_filter(function: Callable) -> Callable:
         given = [*values[1:], *kwargs.values()]
         if name in _SIZED:
             _check_arguments(given)
-        if name in _JOINING:
+        if name == "do_format":
             _check_format(values[0] if values else None)
+        if name in _JOINING:
             _check_size(*values, *kwargs.values())
             _check_growth(name, values[0] if values else None, given)
         result = function(*args, **kwargs)
