@@ -23,6 +23,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_letters import office, papers_case  # noqa: F401  (a fixture and a helper)
 
 from ppks_cli import letters, templating
@@ -595,3 +597,19 @@ def test_bidi_controls_in_case_data_are_removed_from_both_formats(office, tmp_pa
 def test_dates_still_print(repo):
     env = templating.build_environment([letters.paths.default_templates_dir()], "md")
     assert env.from_string("{{ d }}").render(d=dt.date(2024, 6, 30)) == "30 Juni 2024"
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_in_data_prints_exactly_or_is_refused_by_name(text):
+    """Whatever a value holds, the Typst letter either compiles (bidi controls removed) or
+    is refused naming a character its fonts lack; never a Typst error."""
+    env = templating.build_environment([letters.paths.default_templates_dir()], "typ")
+    source = env.from_string("Nama: {{ v }}\n#text({{ v|typst_str }})\n").render(v=text)
+    assert not set(source) & set(BIDI)
+    made = letters.Draft("referral", "DRAF", None, dt.date(2024, 6, 20), {}, {"typ": source}, "")
+    try:
+        assert letters.to_pdf(None, made).startswith(b"%PDF")
+    except InvalidInput as err:
+        assert err.key == "error.letter_glyph_missing"
+        assert err.params["code"].startswith("U+")

@@ -174,7 +174,7 @@ class ConfinedLoader(BaseLoader):
             line = raw[: exc.start].count(b"\n") + 1
             raise InvalidInput("error.template_not_utf8", template=template, line=line) from None
         self.loaded[template] = source
-        return source, str(path), lambda: False
+        return source, str(path), lambda: True  # one environment per render
 
     def list_templates(self) -> list[str]:
         names: set[str] = set()
