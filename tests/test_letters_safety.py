@@ -181,6 +181,21 @@ def test_a_package_built_at_run_time_only_reaches_the_dead_end_proxy(issued, mon
     assert seen and seen[0].startswith(b"CONNECT packages.typst.org:443")
 
 
+def test_a_typst_compile_is_bounded_in_time(issued, monkeypatch):
+    repo, _, made = issued
+    monkeypatch.setattr(letters, "MAX_TYPST_SECONDS", 0.05)
+    for name in (*letters._PROXY_VARIABLES, "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)  # given back after the test
+    started = time.monotonic()
+    with pytest.raises(ExternalToolError) as err:
+        letters.to_pdf(
+            repo, dataclasses.replace(made, edited_source="#for i in range(2000000) { }\n")
+        )
+    assert time.monotonic() - started < 3
+    assert "lama" in str(err.value)
+    assert os.environ["HTTPS_PROXY"] == letters._NOWHERE  # the runaway compile stays offline
+
+
 def test_the_logo_is_copied_and_the_letter_compiles(office, tmp_path):  # noqa: F811
     case = papers_case(office)
     (office.root / "gambar").mkdir()

@@ -530,6 +530,33 @@ class _Offline:
                 os.environ[name] = value
 
 
+MAX_TYPST_SECONDS = 30.0  # one PDF compile (a letter takes about half a second)
+
+
+def _compile_bounded(compile_, *args: Any, **kwargs: Any) -> bytes:
+    """``compile_(*args, **kwargs)`` in a daemon thread (Typst releases the GIL), waiting at
+    most :data:`MAX_TYPST_SECONDS`; raises ``TimeoutError`` after that (the command then
+    ends, and the thread with the process), or what the compile raised."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = compile_(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="ppks-typst", daemon=True)
+    worker.start()
+    worker.join(MAX_TYPST_SECONDS)
+    if worker.is_alive():
+        raise TimeoutError
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def check_printable(source: str) -> None:
     """Refuse (:class:`InvalidInput`, ``error.letter_glyph_missing``) a Typst source with a
     character no font of the PDF can print, naming the first such character."""
@@ -576,12 +603,24 @@ def to_pdf(repo: Repository, letter: Draft) -> bytes:
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_bytes(data)
         try:
-            with _Offline():
-                return typst.compile(
-                    source.encode("utf-8"), root=str(root), format="pdf",
+            offline = _Offline()
+            offline.__enter__()
+            try:
+                done = _compile_bounded(
+                    typst.compile, source.encode("utf-8"), root=str(root), format="pdf",
                     ignore_system_fonts=True, timestamp=moment,
                     package_path=str(packages), package_cache_path=str(packages),
                 )  # fmt: skip
+            except TimeoutError:
+                # the compile still runs: the dead-end proxy stays for the rest of the process
+                raise ExternalToolError(
+                    "error.typst_failed", detail=Msg("letters.limit_time")
+                ) from None
+            except BaseException:
+                offline.__exit__()
+                raise
+            offline.__exit__()
+            return done
         except typst.TypstError as exc:
             detail = getattr(exc, "message", "") or str(exc)
             if "package" in detail:
