@@ -402,8 +402,9 @@ def test_a_symlink_out_of_the_templates_folder_is_refused(office, tmp_path):
     secret = tmp_path / "secret.j2"
     secret.write_text("RAHASIA")
     (office.paths.templates / "referral.md.j2").symlink_to(secret)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Refused) as err:
         letters.draft(office, case, "referral", preview=True)
+    assert err.value.key == "error.template_refused"
 
 
 def test_broken_template_is_reported_with_file_and_line(office):

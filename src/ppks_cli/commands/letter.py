@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         if target is None and fmt == "pdf":
             target = Path(letters.default_output_name(case, made, "pdf"))
         if target is not None and str(target) != "-":
-            letters.write_output(target, data)
+            letters.write_output(target, data, repo)
         elif not json_output:
             write_out(made.markdown)
         if json_output:
