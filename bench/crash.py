@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,12 +158,19 @@ def compare(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
     return [path for path, data in before.items() if after.get(path) != data]
 
 
-def check_after(root: Path, case: str, before: dict[str, bytes], figures: Figures, what: str) -> None:
-    """The next command works and the repository is whole and clean."""
-    nxt = run(root, "note", case, "sesudah")
-    if nxt.returncode != 0:
+def next_note(root: Path, case: str) -> tuple[int, str]:
+    """The next command after a trial: `ppks note` (exit code, stderr)."""
+    result = run(root, "note", case, "sesudah")
+    return result.returncode, result.stderr
+
+
+def check_after(root: Path, case: str, before: dict[str, bytes], figures: Figures, what: str,
+                after: Callable[[Path, str], tuple[int, str]] = next_note) -> None:  # fmt: skip
+    """The next command (``after``) works and the repository is whole and clean."""
+    code, err = after(root, case)
+    if code != 0:
         figures.stuck += 1
-        figures.notes.append(f"{what}: next command failed: {nxt.stderr.strip()[:200]}")
+        figures.notes.append(f"{what}: next command failed: {err.strip()[:200]}")
     lost = compare(before, records(root))
     figures.lost += len(lost)
     if lost:
@@ -183,7 +191,7 @@ WRITERS = {
 
 
 def kill_trial(root: Path, case: str, rng: random.Random, index: int, kind: str,
-               max_delay: float = 1.2) -> Figures:  # fmt: skip
+               max_delay: float = 1.2, after=next_note) -> Figures:  # fmt: skip
     """One command killed after a random delay, then the check."""
     figures = Figures(trials=1)
     before = records(root)
@@ -192,7 +200,7 @@ def kill_trial(root: Path, case: str, rng: random.Random, index: int, kind: str,
     process.send_signal(signal.SIGKILL)
     process.communicate()
     figures.leftover += bool(leftovers(root))
-    check_after(root, case, before, figures, f"kill {kind} #{index}")
+    check_after(root, case, before, figures, f"kill {kind} #{index}", after)
     return figures
 
 
@@ -220,6 +228,18 @@ def sync_kill_trial(work: Path, index: int, rng: random.Random, max_delay: float
     lost = compare(before, records(root))
     figures.lost += len(lost)
     return figures
+
+
+def time_sync(work: Path) -> float:
+    """Seconds one whole `ppks sync` takes (with a record each way)."""
+    root, colleague = work / "kasus", work / "rekan"
+    case = sorted(p.name for p in (root / "cases").iterdir() if p.is_dir())[0]
+    assert run(colleague, "note", case, "dari rekan").returncode == 0
+    assert run(colleague, "sync").returncode == 0
+    assert run(root, "note", case, "milik saya").returncode == 0
+    began = time.monotonic()
+    assert run(root, "sync").returncode == 0
+    return time.monotonic() - began
 
 
 def make_sync_pair(work: Path) -> None:
@@ -259,6 +279,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=300, help="kill trials (a quarter are syncs)")
     parser.add_argument("--pairs", type=int, default=60, help="concurrent pairs")
+    parser.add_argument("--syncs", type=int, default=None,
+                        help="sync kill trials (default: a quarter of --kills)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -268,8 +290,8 @@ def main() -> None:
         work = Path(tmp)
         root = work / "kasus"
         case = make_repo(root)
-        syncs = args.kills // 4
-        for index in range(args.kills - syncs):
+        syncs = args.kills // 4 if args.syncs is None else args.syncs
+        for index in range(max(0, args.kills - syncs) if args.syncs is None else args.kills):
             kind = ("note", "new-case", "letter")[index % 3]
             by_kind.setdefault(f"kill {kind}", Figures()).add(kill_trial(root, case, rng, index, kind))
         for index in range(args.pairs):
@@ -278,8 +300,12 @@ def main() -> None:
         sync_work = work / "sync"
         sync_work.mkdir()
         make_sync_pair(sync_work)
+        # kill anywhere within how long one sync takes here (measured once)
+        took = time_sync(sync_work)
         for index in range(syncs):
-            by_kind.setdefault("kill sync", Figures()).add(sync_kill_trial(sync_work, index, rng))
+            by_kind.setdefault("kill sync", Figures()).add(
+                sync_kill_trial(sync_work, index, rng, max_delay=took)
+            )
         shutil.rmtree(sync_work, ignore_errors=True)
     total = Figures()
     print(f"{'trials':<14}{'n':>6}{'failures':>10}{'refused':>9}{'lost':>6}{'dup.nos':>9}"
