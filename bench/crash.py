@@ -266,7 +266,9 @@ def pair_trial(root: Path, case: str, kind: str, index: int) -> Figures:
             figures.refused += 1
         else:
             figures.failures += 1
-            figures.notes.append(f"pair {kind} #{index}: exit {process.returncode}: {err.strip()[:200]}")
+            figures.notes.append(
+                f"pair {kind} #{index}: exit {process.returncode}: {err.strip()[:200]}"
+            )
     commits = int(git(root, "rev-list", "--count", "HEAD").strip()) - int(head)
     if commits != ok:
         figures.failures += 1
@@ -293,7 +295,8 @@ def main() -> None:
         syncs = args.kills // 4 if args.syncs is None else args.syncs
         for index in range(max(0, args.kills - syncs) if args.syncs is None else args.kills):
             kind = ("note", "new-case", "letter")[index % 3]
-            by_kind.setdefault(f"kill {kind}", Figures()).add(kill_trial(root, case, rng, index, kind))
+            trial = kill_trial(root, case, rng, index, kind)
+            by_kind.setdefault(f"kill {kind}", Figures()).add(trial)
         for index in range(args.pairs):
             kind = ("note", "new-case", "letter")[index % 3]
             by_kind.setdefault(f"pair {kind}", Figures()).add(pair_trial(root, case, kind, index))
@@ -313,7 +316,8 @@ def main() -> None:
     for name, fig in sorted(by_kind.items()):
         total.add(fig)
         print(f"{name:<14}{fig.trials:>6}{fig.failures:>10}{fig.refused:>9}{fig.lost:>6}"
-              f"{fig.duplicates:>9}{fig.stuck:>7}{fig.leftover:>10}{fig.mid_rebase:>12}")  # fmt: skip
+              f"{fig.duplicates:>9}{fig.stuck:>7}{fig.leftover:>10}"
+              f"{fig.mid_rebase:>12}")  # fmt: skip
     print(f"{'total':<14}{total.trials:>6}{total.failures:>10}{total.refused:>9}{total.lost:>6}"
           f"{total.duplicates:>9}{total.stuck:>7}{total.leftover:>10}{total.mid_rebase:>12}"
           f"   ({time.monotonic() - started:.0f} s)")  # fmt: skip

@@ -408,8 +408,8 @@ def note_pending_commit(root: Path, files: Sequence[Path], message: str | None,
             return
         git_dir = state.git_dir
     rel = sorted({os.path.relpath(f, root) for f in files})
-    _write_marker(git_dir, PENDING_COMMIT,
-                  {"root": str(root), "files": rel, "message": message, "worker": worker})  # fmt: skip
+    noted = {"root": str(root), "files": rel, "message": message, "worker": worker}
+    _write_marker(git_dir, PENDING_COMMIT, noted)
 
 
 def done_pending_commit(root: Path, git_dir: Path | None = None) -> None:
