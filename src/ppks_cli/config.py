@@ -134,7 +134,8 @@ def is_remote_name(value: str) -> bool:
 def escaped(value: str, limit: int = 100) -> str:
     """``value`` shortened and with control and non-ASCII characters as escapes, to name
     a hostile value in a message without letting it steer the terminal."""
-    return value[:limit].encode("unicode_escape").decode("ascii") + ("…" if len(value) > limit else "")
+    shown = value[:limit].encode("unicode_escape").decode("ascii")
+    return shown + ("…" if len(value) > limit else "")
 
 
 class GitSettings(Model):
@@ -209,7 +210,11 @@ suffix_length = 5
 # Setiap perintah yang mengubah kasus membuat commit berisi berkas yang ditulisnya.
 # Every command that changes a case commits exactly the files it wrote.
 auto_commit = true
+# Nama remote git (bukan alamat URL) untuk 'ppks sync'. / The git remote *name* for sync.
 # remote = "origin"
+# Hentikan sync dan bundle import sebelum menerapkan penghapusan dari rekan, sampai
+# --accept-deletions. / Stop before applying deletions received, until --accept-deletions.
+# confirm_deletions = false
 
 [supervision]
 # Tahap yang harus disetujui supervisor sebelum tahap berikutnya (untuk mahasiswa magang):
