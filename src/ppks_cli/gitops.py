@@ -728,8 +728,8 @@ def bundle_export(root: Path, target: Path) -> Path:
         raise Refused("error.not_git")
     branch = _branch(root)
     # HEAD too, so that `git clone` of the bundle knows which branch to check out; the
-    # absolute path never starts with "-"
-    run(root, "bundle", "create", "--quiet", str(target.resolve()), "HEAD", branch)
+    # absolute path and the full ref name never start with "-"
+    run(root, "bundle", "create", "--quiet", str(target.resolve()), "HEAD", f"refs/heads/{branch}")
     return target
 
 
