@@ -109,13 +109,15 @@ def ppks_command() -> list[str]:
     return [sys.executable, "-m", "ppks_cli"]
 
 
-def run_ppks(
+def run_installed(
     *args: str,
     cwd: Path | None = None,
     env: dict | None = None,
     input: str | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess:
+    """The installed ``ppks`` in a subprocess, exactly as a user runs it. Slow (a new
+    interpreter each time): kept for the few true end-to-end tests."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PPKS_")}
     full_env.update(env or {})
     return subprocess.run(
@@ -128,6 +130,49 @@ def run_ppks(
         text=True,
         timeout=timeout,
     )
+
+
+def run_ppks(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict | None = None,
+    input: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess:
+    """``ppks args`` run in-process, as the entry point would run it (language chosen from
+    the arguments, working directory ``cwd``, extra environment ``env``, no terminal), with
+    the result shaped like a finished subprocess. An unexpected exception is printed to
+    stderr as a traceback, as the real program would."""
+    import traceback
+
+    from ppks_cli.commands.app import _argv_value
+
+    old_cwd = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        clean = {k: None for k in os.environ if k.startswith("PPKS_")}
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in {**clean, **(env or {})}.items():
+                if value is None:
+                    patch.delenv(key, raising=False)
+                else:
+                    patch.setenv(key, value)
+            i18n.set_language(
+                i18n.choose_language(
+                    _argv_value(list(args), "--lang"), _argv_value(list(args), "--root", "-C")
+                )
+            )
+            _common.reset_consoles()
+            result = CliRunner().invoke(build_app(), list(args), input=input, prog_name="ppks")
+    finally:
+        os.chdir(old_cwd)
+        i18n.set_language("id")
+        _common.reset_consoles()
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, stderr)
 
 
 def git(*args: str, cwd: Path) -> str:

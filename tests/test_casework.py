@@ -55,11 +55,11 @@ def test_main_path_in_order(repo):
     assert stage(case) == ("intervention", False)
     casework.refer(repo, case, destination="RS", reason="r", consent=True, date=D(2024, 6, 20), **W)
     assert stage(case) == ("intervention", False)
-    casework.evaluate(repo, case, summary="s", decision="terminate", date=D(2024, 6, 25), **W)
+    casework.evaluate(repo, case, progress="s", decision="terminate", date=D(2024, 6, 25), **W)
     assert stage(case) == ("evaluation", False)
-    casework.terminate(repo, case, reason="referred", summary="s", date=D(2024, 6, 30), **W)
+    casework.terminate(repo, case, reason="referred", outcome="s", date=D(2024, 6, 30), **W)
     assert stage(case) == ("termination", True)
-    casework.follow_up(repo, case, summary="baik", date=D(2024, 7, 30), **W)
+    casework.follow_up(repo, case, findings="baik", date=D(2024, 7, 30), **W)
     assert stage(case) == ("termination", True)
     # what is on disk derives the same state
     assert stage(repo.open_case(case.id)) == ("termination", True)
@@ -68,17 +68,17 @@ def test_main_path_in_order(repo):
 def test_evaluation_continue_goes_back_to_intervention(repo):
     case = fresh(repo)
     to_intervention(repo, case)
-    casework.evaluate(repo, case, summary="s", decision="continue", date=D(2024, 4, 1), **W)
+    casework.evaluate(repo, case, progress="s", decision="continue", date=D(2024, 4, 1), **W)
     assert stage(case) == ("intervention", False)
     casework.intervene(repo, case, activity="home-visit", description="d", date=D(2024, 4, 2), **W)
-    casework.evaluate(repo, case, summary="s", decision="terminate", date=D(2024, 5, 1), **W)
+    casework.evaluate(repo, case, progress="s", decision="terminate", date=D(2024, 5, 1), **W)
     assert stage(case) == ("evaluation", False)
 
 
 def test_evaluation_revise_needs_a_new_plan_before_intervening(repo):
     case = fresh(repo)
     to_intervention(repo, case)
-    casework.evaluate(repo, case, summary="s", decision="revise", date=D(2024, 4, 1), **W)
+    casework.evaluate(repo, case, progress="s", decision="revise", date=D(2024, 4, 1), **W)
     assert stage(case) == ("planning", False)
     with pytest.raises(Refused) as err:
         casework.intervene(
@@ -111,7 +111,7 @@ def test_termination_from_any_open_stage(repo, steps):
             repo, case, activity="home-visit", description="d", date=D(2024, 3, 1), **W
         )
     casework.terminate(
-        repo, case, reason="refused-or-left", summary="Klien pergi", date=D(2024, 3, 5), **W
+        repo, case, reason="refused-or-left", outcome="Klien pergi", date=D(2024, 3, 5), **W
     )
     assert stage(case) == ("termination", True)
 
@@ -119,9 +119,9 @@ def test_termination_from_any_open_stage(repo, steps):
 REFUSALS = [
     # (steps before, command, stage named, command suggested)
     ("new", lambda r, c: casework.plan(r, c, goals=[Goal(what="g")], date=D(2024, 3, 1), **W), "Penerimaan", "ppks assess"),
-    ("planning", lambda r, c: casework.evaluate(r, c, summary="s", decision="continue", date=D(2024, 3, 1), **W), "Perencanaan", "ppks intervene"),
+    ("planning", lambda r, c: casework.evaluate(r, c, progress="s", decision="continue", date=D(2024, 3, 1), **W), "Perencanaan", "ppks intervene"),
     ("closed", lambda r, c: casework.intervene(r, c, activity="home-visit", description="d", date=D(2024, 3, 9), **W), "ditutup", "ppks reopen"),
-    ("new", lambda r, c: casework.follow_up(r, c, summary="s", date=D(2024, 3, 1), **W), "Penerimaan", "ppks assess"),
+    ("new", lambda r, c: casework.follow_up(r, c, findings="s", date=D(2024, 3, 1), **W), "Penerimaan", "ppks assess"),
     ("planning", lambda r, c: casework.reopen(r, c, reason="x", date=D(2024, 3, 1), **W), "Perencanaan", "ppks intervene"),
     ("closed", lambda r, c: casework.refer(r, c, destination="RS", reason="r", consent=True, date=D(2024, 3, 9), **W), "ditutup", "ppks reopen"),
 ]  # fmt: skip
@@ -136,7 +136,7 @@ def test_steps_out_of_order_are_refused_and_write_nothing(
         to_planning(repo, case)
     if before == "closed":
         casework.terminate(
-            repo, case, reason="other", reason_note="x", summary="s", date=D(2024, 3, 8), **W
+            repo, case, reason="other", reason_note="x", outcome="s", date=D(2024, 3, 8), **W
         )
     files = snapshot(repo.root)
     with pytest.raises(Refused) as err:
@@ -150,7 +150,7 @@ def test_steps_out_of_order_are_refused_and_write_nothing(
 def test_reopen_starts_a_second_episode_at_assessment(repo):
     case = fresh(repo)
     to_intervention(repo, case)
-    casework.terminate(repo, case, reason="reunified", summary="Pulang", date=D(2024, 3, 10), **W)
+    casework.terminate(repo, case, reason="reunified", outcome="Pulang", date=D(2024, 3, 10), **W)
     casework.reopen(repo, case, reason="Kembali terjaring razia", date=D(2024, 5, 1), **W)
     state = case.state
     assert (state.stage, state.closed, state.episode) == ("assessment", False, 2)
@@ -160,9 +160,9 @@ def test_reopen_starts_a_second_episode_at_assessment(repo):
     casework.assess(repo, case, problems=["Kembali ke jalan"], date=D(2024, 5, 2), **W)
     casework.plan(repo, case, goals=[Goal(what="g2")], date=D(2024, 5, 3), **W)
     casework.intervene(repo, case, activity="home-visit", description="d", date=D(2024, 5, 4), **W)
-    casework.evaluate(repo, case, summary="s", decision="terminate", date=D(2024, 5, 20), **W)
+    casework.evaluate(repo, case, progress="s", decision="terminate", date=D(2024, 5, 20), **W)
     casework.terminate(
-        repo, case, reason="goals-achieved", summary="Selesai", date=D(2024, 5, 30), **W
+        repo, case, reason="goals-achieved", outcome="Selesai", date=D(2024, 5, 30), **W
     )
     state = repo.open_case(case.id).state
     assert state.closed and state.episode == 2
@@ -246,8 +246,8 @@ def test_goal_numbers_must_exist(repo):
     assert "--goal" in str(err.value)
     casework.intervene(repo, case, activity="home-visit", description="d", goals=[1], **W)
     with pytest.raises(InvalidInput):
-        casework.evaluate(repo, case, summary="s", decision="continue",
-                          progress=[GoalProgress(goal=3, status="achieved")], **W)  # fmt: skip
+        casework.evaluate(repo, case, progress="s", decision="continue",
+                          goal_status=[GoalProgress(goal=3, status="achieved")], **W)  # fmt: skip
 
 
 def test_dates_before_intake_or_in_the_future(repo):
@@ -265,7 +265,7 @@ def test_a_backdated_step_that_would_reorder_later_records_is_refused(repo):
     case = fresh(repo)
     to_intervention(repo, case)  # assessment 02-20, plan 02-23, intervention 03-01
     with pytest.raises(Refused) as err:
-        casework.terminate(repo, case, reason="died", summary="s", date=D(2024, 2, 21), **W)
+        casework.terminate(repo, case, reason="died", outcome="s", date=D(2024, 2, 21), **W)
     assert "--date" in str(err.value)
     # an intervention entered late, dated between earlier ones, is fine
     casework.note(repo, case, text="catatan lama", date=D(2024, 2, 17), **W)
@@ -319,11 +319,11 @@ def do(repo, case, step, day):
         casework.intervene(repo, case, activity="home-visit", description="d", **args)
     elif step in ("continue", "revise", "finish"):
         decision = {"finish": "terminate"}.get(step, step)
-        casework.evaluate(repo, case, summary="s", decision=decision, **args)
+        casework.evaluate(repo, case, progress="s", decision=decision, **args)
     elif step == "terminate":
-        casework.terminate(repo, case, reason="other", reason_note="n", summary="s", **args)
+        casework.terminate(repo, case, reason="other", reason_note="n", outcome="s", **args)
     elif step == "follow-up":
-        casework.follow_up(repo, case, summary="s", **args)
+        casework.follow_up(repo, case, findings="s", **args)
     elif step == "reopen":
         casework.reopen(repo, case, reason="r", **args)
     elif step == "note":

@@ -8,12 +8,12 @@ import pytest
 
 from ppks_cli.commands import _common
 
-from conftest import NEW_MR_ARGS, git, run_ppks, snapshot
+from conftest import NEW_MR_ARGS, git, run_installed, run_ppks, snapshot
 
 CONTRACT = [
     (["assess", "{ID}", "--problem", "Konflik dengan keluarga", "--problem", "Tidak memiliki tempat tinggal",
       "--need", "Tempat tinggal sementara", "--strength", "Sehat jasmani", "--source", "Wawancara klien",
-      "--summary", "MR terpaksa hidup di jalan karena konflik dengan keluarganya.", "--date", "2024-02-20"],
+      "--context", "MR terpaksa hidup di jalan karena konflik dengan keluarganya.", "--date", "2024-02-20"],
      "assessment"),
     (["plan", "{ID}", "--goal", "MR kembali tinggal bersama keluarganya", "--strategy", "Mediasi keluarga",
       "--target-date", "2024-04-30", "--date", "2024-02-23"], "planning"),
@@ -23,7 +23,7 @@ CONTRACT = [
       "--reason", "Keluarga tidak dapat dihubungi", "--consent", "yes", "--date", "2024-06-20"], "intervention"),
     (["evaluate", "{ID}", "--progress", "Klien lebih menerima proses penanganan", "--decision", "terminate",
       "--date", "2024-06-25"], "evaluation"),
-    (["terminate", "{ID}", "--reason", "referred", "--summary",
+    (["terminate", "{ID}", "--reason", "referred", "--outcome",
       "Keluarga tidak dapat dihubungi; klien ditempatkan di UPT.",
       "--placement", "UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai", "--date", "2024-06-30"],
      "termination"),
@@ -67,12 +67,12 @@ def test_the_papers_case_through_every_stage(cli):
 
 def test_contract_as_installed_program(tmp_path):
     kasus = tmp_path / "kasus"
-    run_ppks("init", str(kasus))
-    case_id = json.loads(run_ppks(*NEW_MR, cwd=kasus).stdout)["id"]
+    run_installed("init", str(kasus))
+    case_id = json.loads(run_installed(*NEW_MR, cwd=kasus).stdout)["id"]
     for args, expected in CONTRACT:
-        result = run_ppks(*fill(args, case_id), cwd=kasus, env={"PPKS_WORKER": "Saskia"})
+        result = run_installed(*fill(args, case_id), cwd=kasus, env={"PPKS_WORKER": "Saskia"})
         assert result.returncode == 0, result.stderr
-        shown = json.loads(run_ppks("show", case_id, "--json", cwd=kasus).stdout)
+        shown = json.loads(run_installed("show", case_id, "--json", cwd=kasus).stdout)
         assert shown["stage"] == expected
     assert shown["closed"] is True
 
@@ -199,7 +199,7 @@ def test_interactive_assessment_asks_for_the_form(cli, monkeypatch):
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout[result.stdout.index("{") :])["record"]
     assert record["problems"] == ["Konflik dengan keluarga", "Tidak punya rumah"]
-    assert record["risk"] == "high" and record["summary"] == "MR hidup di jalan."
+    assert record["risk"] == "high" and record["context"] == "MR hidup di jalan."
 
 
 def test_hand_edited_record_is_reported_with_file_and_line(cli, repo):

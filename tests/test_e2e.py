@@ -1,4 +1,5 @@
-"""End-to-end: the installed ``ppks`` command in a subprocess, the way a user runs it."""
+"""End-to-end: the installed ``ppks`` command in a subprocess, the way a user runs it
+(``run_installed``), and whole scenarios run in-process the same way (``run_ppks``)."""
 
 import json
 import subprocess
@@ -6,28 +7,28 @@ import sys
 
 import pytest
 
-from conftest import NEW_MR_ARGS, SAMPLE, git, ppks_command, run_ppks, snapshot
+from conftest import NEW_MR_ARGS, SAMPLE, git, ppks_command, run_installed, run_ppks, snapshot
 
 NEW_MR = NEW_MR_ARGS
 
 
 def test_foundation_contract_as_a_user_types_it(tmp_path):
     kasus = tmp_path / "kasus"
-    init = run_ppks("init", str(kasus), "--office", "Dinas Sosial Kota Medan")
+    init = run_installed("init", str(kasus), "--office", "Dinas Sosial Kota Medan")
     assert init.returncode == 0, init.stderr
-    created = run_ppks(*NEW_MR, "--json", cwd=kasus)
+    created = run_installed(*NEW_MR, "--json", cwd=kasus)
     assert created.returncode == 0, created.stderr
     case_id = json.loads(created.stdout)["id"]
-    listed = json.loads(run_ppks("list", "--json", cwd=kasus).stdout)
+    listed = json.loads(run_installed("list", "--json", cwd=kasus).stdout)
     assert [(r["id"], r["name"], r["category"], r["stage"], r["worker"]) for r in listed] == [
         (case_id, "MR", "pengemis", "intake", "Saskia")
     ]
-    shown = run_ppks("show", case_id[:7], "--json", cwd=kasus / "cases")  # from a subfolder
+    shown = run_installed("show", case_id[:7], "--json", cwd=kasus / "cases")  # from a subfolder
     detail = json.loads(shown.stdout)
     assert (detail["id"], detail["stage"], detail["category"], detail["client"]["name"]) == (
         case_id, "intake", "pengemis", "MR",
     )  # fmt: skip
-    checked = run_ppks("check", cwd=kasus)
+    checked = run_installed("check", cwd=kasus)
     assert checked.returncode == 0 and "0 kesalahan" in checked.stdout
 
 
@@ -105,11 +106,11 @@ def test_help_does_not_import_jinja2_or_pydantic():
 
 
 def test_sample_repository_lists_and_checks():
-    listed = run_ppks("--root", str(SAMPLE), "list", "--json")
+    listed = run_installed("--root", str(SAMPLE), "list", "--json")
     rows = json.loads(listed.stdout)
     assert "MR" in [r["name"] for r in rows]
     assert len({r["category"] for r in rows}) >= 3
-    assert run_ppks("--root", str(SAMPLE), "check").returncode == 0
+    assert run_installed("--root", str(SAMPLE), "check").returncode == 0
 
 
 def test_two_offline_clones_merge_new_cases_without_conflict(tmp_path):

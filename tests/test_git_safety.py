@@ -153,7 +153,8 @@ def test_a_hostile_committed_remote_setting_is_a_damaged_ppks_toml(team, tmp_pat
         files = snapshot(shelter)
         synced = cli("sync", lang="en")
         assert synced.exit_code == 7, synced.output
-        assert "ppks.toml" in synced.output and "not a git remote name" in synced.output
+        assert "ppks.toml" in synced.output and "'git.remote'" in synced.output
+        assert "not a git remote name" in synced.output or "U+0007" in synced.output
         assert "\x07" not in synced.output
         checked = cli("check", lang="en")
         assert checked.exit_code != 0 and "git.remote" in checked.output

@@ -69,7 +69,7 @@ def papers_case(repo, name="MR"):
         repo, case, problems=["Konflik dengan keluarga", "Tidak memiliki tempat tinggal"],
         needs=["Tempat tinggal sementara"], strengths=["Sehat jasmani"],
         information_sources=["Wawancara klien"],
-        summary="MR terpaksa hidup di jalan karena konflik dengan keluarganya.", date=D(2024, 2, 20), **W,
+        context="MR terpaksa hidup di jalan karena konflik dengan keluarganya.", date=D(2024, 2, 20), **W,
     )  # fmt: skip
     casework.plan(repo, case, goals=[Goal(what="MR kembali tinggal bersama keluarganya",
                   target_date=D(2024, 4, 30))], strategies=["Mediasi keluarga"], date=D(2024, 2, 23), **W)  # fmt: skip
@@ -77,9 +77,9 @@ def papers_case(repo, name="MR"):
                        description="Konseling individu tentang hubungan dengan keluarga", date=D(2024, 3, 1), **W)  # fmt: skip
     casework.refer(repo, case, destination="UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai",
                    reason="Keluarga tidak dapat dihubungi", consent=True, date=D(2024, 6, 20), **W)  # fmt: skip
-    casework.evaluate(repo, case, summary="Klien lebih menerima proses penanganan", decision="terminate",
+    casework.evaluate(repo, case, progress="Klien lebih menerima proses penanganan", decision="terminate",
                       date=D(2024, 6, 25), **W)  # fmt: skip
-    casework.terminate(repo, case, reason="referred", summary="Keluarga tidak dapat dihubungi; klien ditempatkan di UPT.",
+    casework.terminate(repo, case, reason="referred", outcome="Keluarga tidak dapat dihubungi; klien ditempatkan di UPT.",
                        placement="UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai", date=D(2024, 6, 30), **W)  # fmt: skip
     return case
 
@@ -402,8 +402,9 @@ def test_a_symlink_out_of_the_templates_folder_is_refused(office, tmp_path):
     secret = tmp_path / "secret.j2"
     secret.write_text("RAHASIA")
     (office.paths.templates / "referral.md.j2").symlink_to(secret)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Refused) as err:
         letters.draft(office, case, "referral", preview=True)
+    assert err.value.key == "error.template_refused"
 
 
 def test_broken_template_is_reported_with_file_and_line(office):

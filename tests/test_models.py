@@ -68,7 +68,7 @@ def test_unknown_category_and_newer_schema_are_errors():
         "intake": {"date": dt.date(2024, 2, 16), "source": "street-raid", "worker": "S"},
     }  # fmt: skip
     with pytest.raises(ValidationError) as err:
-        CaseFile.model_validate({**base, "schema": 2, "category": "penyanyi"})
+        CaseFile.model_validate({**base, "schema": 3, "category": "penyanyi"})
     keys = {loc: str(msg) for loc, msg in describe(err.value)}
     assert "ppks" in keys[("schema",)]
     assert "penyanyi" in keys[("category",)]

@@ -14,7 +14,7 @@ def test_create_writes_config_and_cases_folder(tmp_path):
     assert (repo.root / "cases").is_dir()
     assert repo.config.office.name == "Dinas Sosial Kota Medan"
     assert repo.config.defaults.worker == "Saskia"
-    assert "schema = 1" in (repo.root / "ppks.toml").read_text()
+    assert "schema = 2" in (repo.root / "ppks.toml").read_text()
 
 
 def test_create_refuses_an_existing_repository(repo):

@@ -42,13 +42,14 @@ from ppks_cli.workflow import ensure_fits
 # what the user typed.
 OPTIONS = {
     "problems": "--problem", "needs": "--need", "strengths": "--strength",
-    "resources": "--resource", "information_sources": "--source", "summary": "--summary",
+    "resources": "--resource", "information_sources": "--source", "context": "--context",
     "priorities": "--priority", "risk": "--risk", "recommendation": "--recommendation",
     "goals": "--goal", "strategies": "--strategy", "techniques": "--technique",
     "tasks": "--task", "activity": "--kind", "description": "--note", "outcome": "--outcome",
     "destination": "--to", "reason": "--reason", "request": "--request", "consent": "--consent",
     "no_consent_reason": "--no-consent-reason", "status": "--status", "note": "--note",
-    "progress": "--goal-status", "decision": "--decision", "reason_note": "--reason-note",
+    "goal_status": "--goal-status", "progress": "--progress", "findings": "--findings",
+    "decision": "--decision", "reason_note": "--reason-note",
     "placement": "--placement", "aftercare": "--aftercare", "place": "--place",
     "next_date": "--next-date", "text": "TEXT", "stage": "STAGE", "by": "--by",
     "comment": "--comment", "worker": "--worker", "date": "--date",
@@ -70,7 +71,9 @@ def _write(repo: Repository, case: Case, model: type[RecordBase], **fields: Any)
     if not fields.get("worker"):
         raise InvalidInput("error.missing_option", option="--worker")
     try:
-        record = model(id=repo.new_record_id(case), recorded_at=_entry_time(case), **fields)
+        record = model(
+            id=repo.new_record_id(case), case=case.id, recorded_at=_entry_time(case), **fields
+        )
     except ValidationError as exc:
         loc, msg = describe(exc)[0]
         option = (
@@ -108,14 +111,14 @@ def assess(
     repo: Repository, case: Case, *, worker: str, problems: Sequence[str],
     date: dt.date | None = None, needs: Sequence[str] = (), strengths: Sequence[str] = (),
     resources: Sequence[str] = (), information_sources: Sequence[str] = (),
-    summary: str | None = None, priorities: Sequence[str] = (), risk: str | None = None,
+    context: str | None = None, priorities: Sequence[str] = (), risk: str | None = None,
     recommendation: str | None = None,
 ) -> Assessment:  # fmt: skip
     """Record an assessment (or a reassessment: the latest one counts)."""
     return _write(
         repo, case, Assessment, date=date, worker=worker, problems=_items(problems),
         needs=_items(needs), strengths=_items(strengths), resources=_items(resources),
-        information_sources=_items(information_sources), summary=summary,
+        information_sources=_items(information_sources), context=context,
         priorities=_items(priorities), risk=risk, recommendation=recommendation,
     )  # fmt: skip
 
@@ -214,6 +217,12 @@ def update_referral(
         raise Refused(
             "error.referral_finished", referral=target.id, status=Msg(f"referral_status.{current}")
         )
+    when = date or dt.date.today()
+    if when < target.date:  # a status cannot change before the referral was made
+        raise InvalidInput(
+            "error.before_referral", date=when.isoformat(), referral=target.id,
+            referral_date=target.date.isoformat(),
+        )  # fmt: skip
     return _write(
         repo, case, ReferralUpdate, date=date, worker=worker, referral=target.id,
         status=status, note=note,
@@ -221,36 +230,36 @@ def update_referral(
 
 
 def evaluate(
-    repo: Repository, case: Case, *, worker: str, summary: str, decision: str,
-    date: dt.date | None = None, progress: Sequence[GoalProgress] = (),
+    repo: Repository, case: Case, *, worker: str, progress: str, decision: str,
+    date: dt.date | None = None, goal_status: Sequence[GoalProgress] = (),
 ) -> Evaluation:  # fmt: skip
     """Record an evaluation: goal progress, a narrative, and continue/revise/terminate."""
-    _check_goal_numbers(case, [p.goal for p in progress], "--goal-status")
+    _check_goal_numbers(case, [p.goal for p in goal_status], "--goal-status")
     return _write(
-        repo, case, Evaluation, date=date, worker=worker, summary=summary, decision=decision,
-        progress=sorted(progress, key=lambda p: p.goal),
+        repo, case, Evaluation, date=date, worker=worker, progress=progress, decision=decision,
+        goal_status=sorted(goal_status, key=lambda p: p.goal),
     )  # fmt: skip
 
 
 def terminate(
-    repo: Repository, case: Case, *, worker: str, reason: str, summary: str,
+    repo: Repository, case: Case, *, worker: str, reason: str, outcome: str,
     date: dt.date | None = None, placement: str | None = None, aftercare: str | None = None,
     reason_note: str | None = None,
 ) -> Termination:  # fmt: skip
     """Close the case (this episode), from any open stage, with a reason."""
     return _write(
-        repo, case, Termination, date=date, worker=worker, reason=reason, summary=summary,
+        repo, case, Termination, date=date, worker=worker, reason=reason, outcome=outcome,
         placement=placement, aftercare=aftercare, reason_note=reason_note,
     )  # fmt: skip
 
 
 def follow_up(
-    repo: Repository, case: Case, *, worker: str, summary: str, date: dt.date | None = None,
+    repo: Repository, case: Case, *, worker: str, findings: str, date: dt.date | None = None,
     place: str | None = None, next_date: dt.date | None = None,
 ) -> FollowUp:  # fmt: skip
     """Record an aftercare visit (bimbingan lanjut) after termination."""
     return _write(
-        repo, case, FollowUp, date=date, worker=worker, summary=summary, place=place,
+        repo, case, FollowUp, date=date, worker=worker, findings=findings, place=place,
         next_date=next_date,
     )  # fmt: skip
 

@@ -22,7 +22,6 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     cases: int = 0
     records: int = 0
-    files: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -44,22 +43,29 @@ def _damaged(exc: DamagedFile) -> Problem:
 def check_repository(repo: Repository) -> CheckReport:
     report = CheckReport()
     report.problems.extend(_check_config(repo))
-    report.files += 1
     if not repo.paths.cases.is_dir():
         return report
 
     nik_owners: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     id_owners: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for entry in sorted(repo.paths.cases.iterdir()):
+    try:
+        entries = sorted(repo.paths.cases.iterdir())
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        report.problems.append(Problem(paths.CASES_DIR, 1, Msg("toml.unreadable", reason=reason)))
+        entries = []
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         shown = repo.rel(entry)
+        if entry.is_symlink():
+            report.problems.append(Problem(shown, 1, Msg("toml.symlink")))
+            continue
         if not entry.is_dir() or not ids.CASE_ID_RE.match(entry.name):
             report.problems.append(Problem(shown, 1, Msg("check.stray_entry"), "warning"))
             continue
         report.cases += 1
         file, text, problems = _check_case_file(repo, entry.name)
-        report.files += 1
         report.problems.extend(problems)
         if file is not None:
             case_file = repo.rel(repo.paths.case_file(entry.name))
@@ -72,7 +78,6 @@ def check_repository(repo: Repository) -> CheckReport:
         record_problems, count = _check_records(repo, entry.name, file)
         report.problems.extend(record_problems)
         report.records += count
-        report.files += count
 
     for case_id, owners in id_owners.items():
         if len(owners) > 1:
@@ -125,16 +130,20 @@ def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
 def _line_of(path, key: tuple[str, ...]) -> int:
     try:
         return KeyLocator(path.read_text(encoding="utf-8")).line(key)
-    except OSError:
+    except (OSError, ValueError):
         return 1
 
 
 def _check_config(repo: Repository) -> list[Problem]:
+    from ppks_cli.migrate import old_schema_warning
+
     try:
+        data, text = read_toml(repo.paths.config, paths.CONFIG_FILE)
         load_config(repo.paths.config, paths.CONFIG_FILE)
     except DamagedFile as exc:
         return [_damaged(exc)]
-    return []
+    old = old_schema_warning(paths.CONFIG_FILE, data, text)
+    return [old] if old else []
 
 
 def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, str, list[Problem]]:
@@ -144,9 +153,15 @@ def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, s
         data, text = read_toml(path, shown)
     except DamagedFile as exc:
         return None, "", [_damaged(exc)]
-    file, problems = validate(CaseFile, data, text, shown)
+    from ppks_cli.migrate import old_schema_warning
+    from ppks_cli.schema import CASE, upgrade_data
+
+    file, problems = validate(CaseFile, upgrade_data(CASE, data), text, shown)
     if file is None:
         return None, text, problems
+    old = old_schema_warning(shown, data, text)
+    if old:
+        problems.append(old)
     locator = KeyLocator(text)
     if file.id != case_id:
         problems.append(
@@ -164,12 +179,21 @@ def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, s
 def _check_records(
     repo: Repository, case_id: str, file: CaseFile | None
 ) -> tuple[list[Problem], int]:
+    from ppks_cli.migrate import old_schema_warning
+    from ppks_cli.records import parse_record
+
     problems: list[Problem] = []
     records: list[RecordBase] = []
     seen: dict[str, str] = {}
     folder = repo.paths.records_dir(case_id)
     if folder.is_dir():
-        for entry in sorted(folder.iterdir()):
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            entries = []
+            problems.append(Problem(repo.rel(folder), 1, Msg("toml.unreadable", reason=reason)))
+        for entry in entries:
             if entry.name.startswith(".") or entry.is_dir():
                 continue
             shown = repo.rel(entry)
@@ -184,9 +208,24 @@ def _check_records(
                     )
                 )
                 continue
-            record, found = repo.read_record(entry)
+            try:
+                data, text = read_toml(entry, shown)
+            except DamagedFile as exc:
+                problems.append(_damaged(exc))
+                continue
+            record, found = parse_record(data, text, shown, case_id)
             problems.extend(found)
             if record is None:
+                continue
+            old = old_schema_warning(shown, data, text)
+            if old:
+                problems.append(old)
+            if record.case is not None and record.case != case_id:
+                line = KeyLocator(text).line(("case",))
+                message = Msg(
+                    "check.record_case_mismatch", {"case": record.case, "folder": case_id}
+                )
+                problems.append(Problem(shown, line, message))
                 continue
             records.append(record)
             if record.id != match["id"] or record.kind != match["kind"]:

@@ -11,26 +11,38 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from ppks_cli.models import Model, Text, VersionedFile, custom_error
+from ppks_cli.models import (
+    SCHEMA_VERSION,
+    Line,
+    Model,
+    Name,
+    Phone,
+    Text,
+    VersionedFile,
+    Worker,
+    custom_error,
+)
+from ppks_cli.records import APPROVAL_STAGES
 
 
 class Office(Model):
     """The office, also the letterhead (kop surat) of its letters."""
 
-    name: Text
-    government: Text = "PEMERINTAH KOTA MEDAN"
-    division: Text | None = None
-    city: Text = "Medan"
-    address: Text | None = None
-    phone: Text | None = None
-    email: Text | None = None
-    website: Text | None = None
-    logo: Text | None = None  # an image path relative to the repository root
+    name: Name
+    government: Name = "PEMERINTAH KOTA MEDAN"
+    division: Name | None = None
+    city: Name = "Medan"
+    address: Line | None = None
+    phone: Phone | None = None
+    email: Line | None = None
+    website: Line | None = None
+    logo: Line | None = None  # an image path relative to the repository root
 
 
 class Defaults(Model):
-    worker: Text | None = None
+    worker: Worker | None = None
     language: Literal["id", "en"] = "id"
 
 
@@ -38,33 +50,36 @@ class IdSettings(Model):
     suffix_length: int = Field(5, ge=4, le=8)
 
 
-ApprovalStage = Literal["assessment", "plan", "termination"]
 
 
 class Supervision(Model):
     """Which casework steps an intern's supervisor must approve before the next one."""
 
-    require_approval: list[ApprovalStage] = []
+    require_approval: list[Literal[APPROVAL_STAGES]] = []
 
     def requires(self, stage: str | None) -> str | None:
         return stage if stage in self.require_approval else None
 
 
+MAX_DEADLINE_DAYS = 3660
+
+
 class Deadlines(Model):
     """Days allowed before a step is overdue (0 turns a deadline off)."""
 
-    assessment_days: int = Field(7, ge=0)  # after intake (or reopening)
-    evaluation_days: int = Field(30, ge=0)  # after the current plan
-    follow_up_days: int = Field(30, ge=0)  # after termination
+    # at most ten years: a larger number is a typo, and a date that far ahead does not exist
+    assessment_days: int = Field(7, ge=0, le=MAX_DEADLINE_DAYS)  # after intake (or reopening)
+    evaluation_days: int = Field(30, ge=0, le=MAX_DEADLINE_DAYS)  # after the current plan
+    follow_up_days: int = Field(30, ge=0, le=MAX_DEADLINE_DAYS)  # after termination
 
 
 class Resource(Model):
     """An institution in the referral directory (``[[resources]]``)."""
 
-    name: Text
-    kind: Text | None = None
-    address: Text | None = None
-    contact: Text | None = None
+    name: Name
+    kind: Line | None = None
+    address: Line | None = None
+    contact: Line | None = None
 
 
 NUMBER_FIELDS = ("code", "seq", "year", "month", "month_roman")
@@ -74,39 +89,67 @@ class LetterCodes(Model):
     """The classification code of each kind of letter (Kemendagri: 460 Sosial, 462 Tuna
     Sosial …; which scheme Medan uses today is not verified, so it is a setting)."""
 
-    assessment: Text = "460"
-    referral: Text = "462"
-    termination: Text = "460"
+    assessment: Name = "460"
+    referral: Name = "462"
+    termination: Name = "460"
+
+
+# the only format a number field may carry: zero-padding of a number, e.g. {seq:03d}
+_NUMBER_SPEC = re.compile(r"0?[1-9]d", re.ASCII)
+_NUMERIC_FIELDS = ("seq", "year", "month")
+
+
+def check_number_pattern(value: str) -> str:
+    """``value`` when it is a valid letter number pattern: plain fields of
+    :data:`NUMBER_FIELDS` (``{seq}`` required), no conversion (``!r``), no format except
+    zero-padding of a numeric field (``{seq:03d}``, at most 9 wide). Anything else
+    (``{seq:q}``, ``{seq:>99999999999}``, ``{seq.real}``, ``{0}``) raises the pydantic
+    error ``validation.number_pattern``, so ``check`` and loading refuse it alike."""
+    import string
+
+    def refuse() -> PydanticCustomError:
+        return custom_error(
+            "validation.number_pattern",
+            value=value,
+            fields=", ".join(f"{{{n}}}" for n in NUMBER_FIELDS),
+        )
+
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError:  # unbalanced braces
+        raise refuse() from None
+    names = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in NUMBER_FIELDS or conversion is not None:
+            raise refuse()
+        if spec and not (name in _NUMERIC_FIELDS and _NUMBER_SPEC.fullmatch(spec)):
+            raise refuse()
+        names.add(name)
+    if "seq" not in names:
+        raise refuse()
+    return value
 
 
 class Letters(Model):
-    number_pattern: Text = "{code}/{seq}/Dinsos/{year}"
+    number_pattern: Line = "{code}/{seq}/Dinsos/{year}"
     codes: LetterCodes = LetterCodes()
-    sifat: Text = "Biasa"
+    sifat: Name = "Biasa"
 
     @field_validator("number_pattern")
     @classmethod
     def _known_fields(cls, value: str) -> str:
-        import string
-
-        names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
-        unknown = names - set(NUMBER_FIELDS)
-        if unknown or "seq" not in names:
-            raise custom_error(
-                "validation.number_pattern",
-                value=value,
-                fields=", ".join(f"{{{n}}}" for n in NUMBER_FIELDS),
-            )
-        return value
+        return check_number_pattern(value)
 
 
 class Official(Model):
     """A signatory: jabatan, name, pangkat/golongan and NIP."""
 
-    title: Text
-    name: Text
-    rank: Text | None = None
-    nip: Text | None = None
+    title: Line
+    name: Name
+    rank: Line | None = None
+    nip: Line | None = None
 
 
 class Signatories(Model):
@@ -120,10 +163,11 @@ _REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
 
 def is_remote_name(value: str) -> bool:
     """Whether ``value`` can be the name of a git remote: git's rules for a name inside
-    ``refs/remotes/`` (no space, control character, ``: ~ ^ ? * [`` or backslash, ``..``, ``@{``, no
-    component starting with a dot or ending in ``.lock``), and, stricter than git, it never
-    starts with ``-`` and is at most 100 characters. So a URL (``https://…``, ``ext::…``,
-    ``host:path``) or an option (``--upload-pack=…``) is never a remote name."""
+    ``refs/remotes/`` (no space, control character, ``: ~ ^ ? * [`` or backslash, ``..``,
+    ``@{``, no component starting with a dot or ending in ``.lock``), and, stricter than
+    git, it never starts with ``-`` and is at most 100 characters. So a URL
+    (``https://…``, ``ext::…``, ``host:path``) or an option (``--upload-pack=…``) is never
+    a remote name."""
     if not value or len(value) > 100 or value.startswith("-") or value == "@":
         return False
     if _REF_FORBIDDEN.search(value) or value.startswith("/") or value.endswith(("/", ".")):
@@ -181,7 +225,7 @@ def render_new_config(office: str, worker: str | None, language: str) -> str:
     worker_line = f"worker = {value(worker)}" if worker else '# worker = "Nama Pekerja Sosial"'
     return f"""\
 # Pengaturan repositori kasus ppks. / Settings of this ppks case repository.
-schema = 1
+schema = {SCHEMA_VERSION}
 
 [office]
 # Kop surat / letterhead
@@ -269,8 +313,9 @@ termination = "460"
 
 def load_config(path: Path, display: str | None = None) -> RepoConfig:
     """Read and validate ``ppks.toml``. Raises DamagedFile naming the file and line."""
+    from ppks_cli.schema import CONFIG, upgrade_data
     from ppks_cli.tomlio import read_toml
     from ppks_cli.validation import validate_or_raise
 
     data, text = read_toml(path, display)
-    return validate_or_raise(RepoConfig, data, text, display or str(path))
+    return validate_or_raise(RepoConfig, upgrade_data(CONFIG, data), text, display or str(path))

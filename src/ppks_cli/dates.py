@@ -14,14 +14,19 @@ MONTHS_ID = (
 )  # fmt: skip
 DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
-_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+# ASCII digits only (``\d`` alone would take ``²`` or ``٣``); digits typed full-width or
+# Arabic-Indic are made ASCII first by :func:`ppks_cli.nik.normalize_digits`
+_ISO_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_DMY_RE = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
 def parse_date(text: str, *, option: str, allow_future: bool = False) -> dt.date:
     """A date typed as ``2024-02-16`` (ISO) or ``16-02-2024`` / ``16/02/2024`` (the
-    Indonesian order). Raises :class:`InvalidInput` naming ``option``."""
-    value = text.strip()
+    Indonesian order), in any digits, years 1900 to 9999. Raises :class:`InvalidInput`
+    naming ``option``, never another exception (year 0 included)."""
+    from ppks_cli.nik import normalize_digits
+
+    value = normalize_digits(text)
     match = _ISO_RE.match(value)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -32,7 +37,9 @@ def parse_date(text: str, *, option: str, allow_future: bool = False) -> dt.date
         day, month, year = (int(g) for g in match.groups())
     if not 1 <= month <= 12:
         raise InvalidInput("error.bad_month", option=option, value=text)
-    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if year < 1900:  # before the day check: a year 0 is no date at all
+        raise InvalidInput("error.date_too_old", option=option, value=text)
+    last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
         raise InvalidInput(
             "error.bad_day",
@@ -45,8 +52,6 @@ def parse_date(text: str, *, option: str, allow_future: bool = False) -> dt.date
     date = dt.date(year, month, day)
     if not allow_future and date > dt.date.today():
         raise InvalidInput("error.future_date", option=option, value=text)
-    if year < 1900:
-        raise InvalidInput("error.date_too_old", option=option, value=text)
     return date
 
 

@@ -112,7 +112,7 @@ def choose_language(explicit: str | None = None, root: str | None = None) -> str
         try:
             with (found / paths.CONFIG_FILE).open("rb") as fh:
                 code = normalize_language(str(tomllib.load(fh).get("defaults", {}).get("language")))
-        except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        except (OSError, ValueError, RecursionError, AttributeError):
             code = None
         if code:
             return code

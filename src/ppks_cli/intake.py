@@ -73,15 +73,22 @@ def parse_kk_option(value: str, option: str = "--kk") -> str:
 
 
 def parse_year(value: str, option: str = "--birth-year") -> int:
-    text = value.strip()
-    if not text.isdigit() or not 1900 <= int(text) <= dt.date.today().year:
+    """A birth year typed in any digits (``１９８５``), 1900 to this year. Raises
+    :class:`InvalidInput`."""
+    text = nik.normalize_digits(value)
+    if (
+        not nik.is_ascii_digits(text)
+        or len(text) != 4
+        or not 1900 <= int(text) <= dt.date.today().year
+    ):
         raise _invalid(option, "validation.birth_year_range", year=value, last=dt.date.today().year)
     return int(text)
 
 
 def parse_age(value: str, option: str = "--age") -> int:
-    text = value.strip()
-    if not text.isdigit() or not 0 <= int(text) <= 120:
+    """An age in years, 0 to 120, typed in any digits. Raises :class:`InvalidInput`."""
+    text = nik.normalize_digits(value)
+    if not nik.is_ascii_digits(text) or len(text) > 3 or not 0 <= int(text) <= 120:
         raise _invalid(option, "validation.age", value=value)
     return int(text)
 
@@ -220,6 +227,13 @@ def prepare(form: NewCase) -> Prepared:
     )
     if birth_date is not None and birth_date > intake_date:
         raise InvalidInput("error.birth_after_intake")
+    if birth_year is not None and birth_year > intake_date.year:
+        raise _invalid(
+            "--birth-year",
+            "validation.born_after_intake",
+            born=str(birth_year),
+            date=intake_date.isoformat(),
+        )
     category = categories.resolve_category(form.category)
     tags = sorted({categories.normalize_tag(t) for t in form.tags})
     warnings = [Msg(key, params) for _, key, params in client.warnings()]

@@ -5,13 +5,19 @@ A letter is made in three steps: :func:`draft` gathers the data from the case an
 ``ppks.toml``, gives it a number and renders it (Markdown and Typst); :func:`issue` records
 it in the case; :func:`to_pdf` compiles the Typst source in-process. :func:`reissue`
 renders an issued letter again from what its record kept.
+
+Letters read only what they are given: templates are regular files inside the template
+folders (no symbolic link on the way), the logo a regular file inside the repository, and
+Typst compiles in a fresh temporary folder holding the source and a copy of the logo,
+with no package folder and no network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-import shutil
+import stat
 import string
 import tomllib
 from dataclasses import dataclass, field
@@ -19,9 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from ppks_cli import categories, paths
-from ppks_cli.errors import DamagedFile, ExternalToolError, InvalidInput, NotFound, Refused
+from ppks_cli.errors import (
+    DamagedFile,
+    ExternalToolError,
+    InvalidInput,
+    NotFound,
+    PpksError,
+    Refused,
+)
 from ppks_cli.i18n import Msg, t
-from ppks_cli.models import Client, prune
+from ppks_cli.models import Client, parse_name, prune
 from ppks_cli.records import LETTER_KINDS, Letter, Referral
 from ppks_cli.store import Case, Repository
 from ppks_cli.templating import FORMATS, MissingField, build_environment, wrap
@@ -62,9 +75,12 @@ class Draft:
 # --- templates ---------------------------------------------------------------------------
 
 
-def template_roots(repo: Repository) -> list[Path]:
-    """Where templates are looked up: the repository's own first, then the built-ins."""
-    return [repo.paths.templates, paths.default_templates_dir()]
+def template_roots(repo: Repository) -> list[tuple[Path, Path]]:
+    """Where templates are looked up, as ``(folder, base)`` pairs for
+    :class:`~ppks_cli.templating.ConfinedLoader`: the repository's own first (no link
+    from the repository root down), then the built-ins."""
+    builtin = paths.default_templates_dir()
+    return [(repo.paths.templates, repo.root), (builtin, builtin)]
 
 
 def template_name(kind: str, fmt: str) -> str:
@@ -86,7 +102,7 @@ def list_templates(repo: Repository) -> list[TemplateSource]:
         for fmt in FORMATS:
             name = template_name(kind, fmt)
             override = repo.paths.templates / name
-            if override.is_file():
+            if override.is_file() and not override.is_symlink():
                 found.append(TemplateSource(kind, fmt, override, True))
             else:
                 found.append(TemplateSource(kind, fmt, paths.default_templates_dir() / name, False))
@@ -95,25 +111,40 @@ def list_templates(repo: Repository) -> list[TemplateSource]:
 
 def export_templates(repo: Repository, force: bool = False) -> tuple[list[Path], list[Path]]:
     """Copy the built-in templates into the repository's ``templates/`` folder for the
-    office to customise. Returns (written, skipped because they exist)."""
+    office to customise. Returns (written, skipped because they exist). Never writes
+    through a symbolic link: a linked ``templates/`` folder or a linked template file is
+    refused (:class:`Refused`, ``error.symlink_refused``) before anything is written; each
+    file is written atomically (:class:`~ppks_cli.errors.WriteFailed` on an OS error)."""
+    from ppks_cli.tomlio import atomic_write_bytes, check_no_symlinks
+
     target = repo.paths.templates
-    target.mkdir(exist_ok=True)
+    plan: list[tuple[Path, Path]] = []
     written, skipped = [], []
     for source in sorted(paths.default_templates_dir().glob("*.j2")):
         destination = target / source.name
-        if destination.exists() and not force:
+        check_no_symlinks(destination, repo.root)
+        if os.path.lexists(destination) and not force:
             skipped.append(destination)
             continue
-        shutil.copyfile(source, destination)
+        plan.append((source, destination))
+    for source, destination in plan:
+        atomic_write_bytes(destination, source.read_bytes(), root=repo.root)
         written.append(destination)
     return written, skipped
 
 
 def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str, str], str]:
     """Render ``kind`` in every format. Returns the texts and one checksum over all the
-    templates used."""
+    templates used. Every failure inside a template is one :class:`PpksError` naming the
+    template and line: a missing value or an error (:class:`InvalidInput`, exit 3), a
+    sandbox violation or a refused file (:class:`Refused`, exit 6), a syntax error
+    (:class:`DamagedFile`)."""
+    import hashlib
+
     from jinja2 import TemplateError, TemplateSyntaxError
     from jinja2.exceptions import SecurityError
+
+    from ppks_cli.templating import TemplateLimit, render_bounded
 
     texts: dict[str, str] = {}
     checksums = []
@@ -121,7 +152,10 @@ def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str
         env = build_environment(template_roots(repo), fmt)
         name = template_name(kind, fmt)
         try:
-            texts[fmt] = env.get_template(name).render(**wrap("", data)).rstrip() + "\n"
+            template = env.get_template(name)
+            texts[fmt] = render_bounded(template, wrap("", data)).rstrip() + "\n"
+        except PpksError:
+            raise
         except MissingField as exc:
             where, line = _template_frame(exc, name)
             raise InvalidInput(
@@ -133,12 +167,29 @@ def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str
                 detail=Msg("letters.template_syntax", detail=exc.message or ""),
             ) from None  # fmt: skip
         except SecurityError as exc:
-            raise Refused("error.template_unsafe", template=name, detail=str(exc)) from None
+            where, line = _template_frame(exc, name)
+            raise Refused(
+                "error.template_unsafe", template=where, line=line, detail=str(exc)
+            ) from None
+        except TemplateLimit as exc:
+            where, line = _template_frame(exc, name)
+            raise InvalidInput(
+                "error.template_limit", template=where, line=line, detail=Msg(exc.key)
+            ) from None
         except TemplateError as exc:
-            raise InvalidInput("error.template_failed", template=name, detail=str(exc)) from None
+            where, line = _template_frame(exc, name)
+            detail = exc.message or type(exc).__name__
+            raise InvalidInput(
+                "error.template_failed", template=where, line=line, detail=detail
+            ) from None
+        except (Exception, RecursionError, MemoryError) as exc:
+            # a filter given the wrong type, 1/0, recursion through include or macros:
+            # the kind of error only, never its text (it may quote a client's data)
+            where, line = _template_frame(exc, name)
+            raise InvalidInput(
+                "error.template_failed", template=where, line=line, detail=type(exc).__name__
+            ) from None
         checksums.append(env.loader.checksum())
-    import hashlib
-
     return texts, hashlib.sha256("".join(checksums).encode()).hexdigest()
 
 
@@ -234,9 +285,7 @@ def letter_data(
         config = repo.config
         office = config.office.model_dump(mode="python", exclude_none=True)
         if config.office.logo:
-            logo = (repo.root / config.office.logo).resolve()
-            if not logo.is_file() or not logo.is_relative_to(repo.root.resolve()):
-                raise InvalidInput("error.logo_missing", path=config.office.logo)
+            read_logo(repo, config.office.logo)
         category = categories.categories()[case.file.category]
         intake = case.file.intake
         data = {
@@ -303,7 +352,7 @@ def issued_numbers(repo: Repository) -> list[IssuedNumber]:
     for path in sorted(repo.paths.cases.glob("*/records/*-letter-*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (OSError, ValueError, RecursionError):
             continue  # `ppks check` reports it
         number, year, seq = data.get("number"), data.get("year"), data.get("seq")
         if isinstance(number, str) and isinstance(year, int):
@@ -325,8 +374,10 @@ def format_number(repo: Repository, kind: str, seq: int, date: dt.date) -> str:
 
 def _number_regex(pattern: str) -> re.Pattern[str]:
     parts = {
-        "code": r".+?", "seq": r"(?P<seq>\d+)", "year": r"(?P<year>\d{4})",
-        "month": r"\d{1,2}", "month_roman": r"[IVX]+",
+        # ASCII digits only, and a sequence that fits the record's bounds (a longer
+        # serial is kept as a number from the agenda book, outside the sequence)
+        "code": r".+?", "seq": r"(?P<seq>[0-9]{1,9})", "year": r"(?P<year>[0-9]{4})",
+        "month": r"[0-9]{1,2}", "month_roman": r"[IVX]+",
     }  # fmt: skip
     regex, seen = "", set()
     for literal, name, _, _ in string.Formatter().parse(pattern):
@@ -354,6 +405,7 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
+    number = parse_name(number, "--number")
     for issued in issued_numbers(repo):
         if issued.number == number:
             raise Refused("error.letter_number_used", number=number, case=issued.case)
@@ -380,6 +432,11 @@ def draft(
         raise InvalidInput(
             "error.invalid_option", option="--date",
             detail=Msg("validation.date_future", date=when.isoformat()),
+        )  # fmt: skip
+    if when < about.date:  # a letter cannot report a step before it happened
+        raise InvalidInput(
+            "error.letter_before_event", date=when.isoformat(), kind=Msg(f"kind.{about.kind}"),
+            event=about.date.isoformat(),
         )  # fmt: skip
     if preview:
         number_text, seq = DRAFT_NUMBER, None
@@ -426,29 +483,176 @@ def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -
     )  # fmt: skip
 
 
+def read_logo(repo: Repository, logo: str) -> tuple[str, bytes]:
+    """The logo at ``logo`` (a path relative to the repository root): its normalised
+    relative path and its bytes. Raises :class:`InvalidInput` (``error.logo_missing``)
+    when it is not found inside the repository, :class:`Refused` (``error.logo_refused``)
+    when a symbolic link is on the way or it is not a regular file."""
+    text = str(logo)
+    relative = os.path.normpath(text) if text and "\0" not in text else ".."
+    if os.path.isabs(relative) or relative == ".." or relative.startswith(("../", "./")):
+        raise InvalidInput("error.logo_missing", path=text)
+    node = repo.root
+    for part in Path(relative).parts:
+        node = node / part
+        try:
+            mode = node.lstat().st_mode
+        except OSError:
+            raise InvalidInput("error.logo_missing", path=text) from None
+        if stat.S_ISLNK(mode):
+            raise Refused("error.logo_refused", path=text)
+    if not stat.S_ISREG(mode):
+        raise Refused("error.logo_refused", path=text)
+    try:
+        fd = os.open(node, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            return Path(relative).as_posix(), handle.read()
+    except OSError:
+        raise Refused("error.logo_refused", path=text) from None
+
+
+# an import of a package ("@preview/cetz:0.2.2"); one built at run time fails offline
+_PACKAGE = re.compile(r"\b(?:import|include)\s*\(?\s*\"@")
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy",
+                    "all_proxy")  # fmt: skip
+_NOWHERE = "http://127.0.0.1:9"  # the discard port: a download attempt fails at once
+
+
+class _Offline:
+    """For the duration of a Typst compile, every proxy variable points at a closed local
+    port and no host is exempt, so a package spec built at run time cannot download."""
+
+    def __enter__(self) -> None:
+        names = (*_PROXY_VARIABLES, "NO_PROXY", "no_proxy")
+        self.saved = {name: os.environ.get(name) for name in names}
+        for name in _PROXY_VARIABLES:
+            os.environ[name] = _NOWHERE
+        os.environ.pop("NO_PROXY", None)
+        os.environ.pop("no_proxy", None)
+
+    def __exit__(self, *exc) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+MAX_TYPST_SECONDS = 30.0  # one PDF compile (a letter takes about half a second)
+
+
+def _compile_bounded(compile_, *args: Any, **kwargs: Any) -> bytes:
+    """``compile_(*args, **kwargs)`` in a daemon thread (Typst releases the GIL), waiting at
+    most :data:`MAX_TYPST_SECONDS`; raises ``TimeoutError`` after that (the command then
+    ends, and the thread with the process), or what the compile raised."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = compile_(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="ppks-typst", daemon=True)
+    worker.start()
+    worker.join(MAX_TYPST_SECONDS)
+    if worker.is_alive():
+        raise TimeoutError
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def check_printable(source: str) -> None:
+    """Refuse (:class:`InvalidInput`, ``error.letter_glyph_missing``) a Typst source with a
+    character no font of the PDF can print, naming the first such character."""
+    from ppks_cli.glyphs import missing
+
+    absent = missing(source)
+    if absent:
+        char = absent[0]
+        raise InvalidInput(
+            "error.letter_glyph_missing",
+            char=char if char.isprintable() else "",
+            code=f"U+{ord(char):04X}",
+            count=len(absent),
+        )
+
+
 def to_pdf(repo: Repository, letter: Draft) -> bytes:
     """Compile the letter's Typst source to PDF, in-process, with the fonts the typst
-    package ships (the system's fonts are ignored, so every machine prints the same)."""
+    package ships (the system's fonts are ignored, so every machine prints the same).
+
+    The compile sees a fresh temporary root holding only the source and a copy of the
+    logo the letter's data names (read as :func:`read_logo` allows), an empty package
+    folder, and no network. Raises :class:`InvalidInput` for a character the fonts lack
+    (:func:`check_printable`), :class:`Refused` (``error.typst_package``) for a Typst
+    package, :class:`ExternalToolError` when Typst fails."""
+    import tempfile
+
     import typst
 
+    source = letter.typst_source
+    check_printable(source)
+    if _PACKAGE.search(source):
+        raise Refused("error.typst_package")
+    office = letter.data.get("office") if isinstance(letter.data, dict) else None
+    logo = office.get("logo") if isinstance(office, dict) else None
     moment = dt.datetime.combine(letter.date, dt.time(12, 0), tzinfo=dt.UTC)
-    try:
-        return typst.compile(
-            letter.typst_source.encode("utf-8"), root=str(repo.root), format="pdf",
-            ignore_system_fonts=True, timestamp=moment,
-        )  # fmt: skip
-    except typst.TypstError as exc:
-        detail = getattr(exc, "message", "") or str(exc)
-        raise ExternalToolError("error.typst_failed", detail=detail.splitlines()[0]) from None
+    with tempfile.TemporaryDirectory(prefix="ppks-typst-") as folder:
+        root, packages = Path(folder) / "root", Path(folder) / "packages"
+        root.mkdir()
+        packages.mkdir()
+        if isinstance(logo, str) and logo:
+            relative, data = read_logo(repo, logo)
+            copy = root / relative
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(data)
+        try:
+            offline = _Offline()
+            offline.__enter__()
+            try:
+                done = _compile_bounded(
+                    typst.compile, source.encode("utf-8"), root=str(root), format="pdf",
+                    ignore_system_fonts=True, timestamp=moment,
+                    package_path=str(packages), package_cache_path=str(packages),
+                )  # fmt: skip
+            except TimeoutError:
+                # the compile still runs: the dead-end proxy stays for the rest of the process
+                raise ExternalToolError(
+                    "error.typst_failed", detail=Msg("letters.limit_time")
+                ) from None
+            except BaseException:
+                offline.__exit__()
+                raise
+            offline.__exit__()
+            return done
+        except typst.TypstError as exc:
+            detail = getattr(exc, "message", "") or str(exc)
+            if "package" in detail:
+                raise Refused("error.typst_package") from None
+            detail = detail.replace(str(root), "").splitlines()[0] if detail else ""
+            raise ExternalToolError("error.typst_failed", detail=detail) from None
 
 
-def write_output(path: Path, data: bytes) -> None:
-    """Write a rendered letter atomically (never half a PDF)."""
+def write_output(path: Path, data: bytes, repo: Repository | None = None) -> None:
+    """Write a rendered letter atomically (never half a PDF) and never through a symbolic
+    link (:class:`Refused`, ``error.symlink_refused``); inside ``repo`` no folder on the
+    way may be a link either. Raises :class:`InvalidInput` for a folder,
+    :class:`~ppks_cli.errors.WriteFailed` when the system refuses the write."""
     from ppks_cli.tomlio import atomic_write_bytes
 
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise InvalidInput("error.not_a_file", path=str(path))
-    atomic_write_bytes(path, data)
+    root = None
+    if repo is not None:
+        full = Path(os.path.abspath(path))
+        if full.is_relative_to(Path(os.path.abspath(repo.root))):
+            root = Path(os.path.abspath(repo.root))
+            path = full
+    atomic_write_bytes(path, data, root=root)
 
 
 def default_output_name(case: Case, letter: Draft, fmt: str) -> str:

@@ -10,6 +10,7 @@ warning for the worker to look at, never a reason to reject the number.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 # Province codes (Kemendagri), including the Papua provinces created in 2022.
@@ -48,9 +49,36 @@ class NikInfo:
         return dates
 
 
+# spaces people (or a copy from a PDF or a chat) put inside numbers: ordinary, non-breaking,
+# thin and zero-width spaces, and the byte-order mark
+_INVISIBLE = frozenset("\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff")
+
+
+def normalize_digits(value: str) -> str:
+    """``value`` in NFKC form (full-width ``１２`` becomes ``12``) without spaces of any
+    kind (ordinary, non-breaking, zero-width). Characters that are not digits are kept,
+    so the caller can refuse them; Arabic-Indic and other non-ASCII digits that NFKC
+    keeps are turned into ASCII digits."""
+    out = []
+    for ch in unicodedata.normalize("NFKC", value):
+        if ch in _INVISIBLE or ch.isspace():
+            continue
+        if not ch.isascii() and unicodedata.category(ch) == "Nd":
+            ch = str(unicodedata.digit(ch))
+        out.append(ch)
+    return "".join(out)
+
+
+def is_ascii_digits(value: str) -> bool:
+    """True when ``value`` is one or more of the ASCII digits 0-9 and nothing else
+    (``str.isdigit`` also accepts ``²`` and ``٣``)."""
+    return value.isascii() and value.isdigit()
+
+
 def clean_number(value: str) -> str:
-    """Drop the spaces, dots and dashes people type inside long numbers."""
-    return "".join(ch for ch in value if ch not in " .-")
+    """Drop the spaces (of any kind), dots and dashes people type inside long numbers,
+    after :func:`normalize_digits`."""
+    return "".join(ch for ch in normalize_digits(value) if ch not in ".-")
 
 
 def _check_region(digits: str) -> None:
@@ -63,7 +91,7 @@ def _check_region(digits: str) -> None:
 def parse_nik(value: str, today: dt.date | None = None) -> NikInfo:
     """Validate a NIK and decode it. Raises :class:`NikError`."""
     digits = clean_number(value)
-    if not digits.isdigit() or len(digits) != 16:
+    if not is_ascii_digits(digits) or len(digits) != 16:
         raise NikError("validation.nik_length", count=len(digits))
     _check_region(digits)
     day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
@@ -82,7 +110,7 @@ def parse_nik(value: str, today: dt.date | None = None) -> NikInfo:
 def parse_kk(value: str) -> str:
     """Validate a No. KK (16 digits starting with a region code); return its digits."""
     digits = clean_number(value)
-    if not digits.isdigit() or len(digits) != 16:
+    if not is_ascii_digits(digits) or len(digits) != 16:
         raise NikError("validation.kk_length", count=len(digits))
     _check_region(digits)
     return digits

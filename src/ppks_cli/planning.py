@@ -55,12 +55,14 @@ def parse_task(value: str) -> Task:
 
 def parse_goal_status(value: str) -> GoalProgress:
     """``"1=achieved"`` or ``"2=partly:masih perlu pendampingan"``."""
+    from ppks_cli.nik import is_ascii_digits, normalize_digits
     from ppks_cli.records import GOAL_STATUSES
 
     number, sep, rest = value.partition("=")
+    number = normalize_digits(number)  # "２" and "٢" are 2; "²" alone is no number
     status, _, note = rest.partition(":")
     status = status.strip().lower().replace("_", "-").replace(" ", "-")
-    if not sep or not number.strip().isdigit() or status not in GOAL_STATUSES:
+    if not sep or not is_ascii_digits(number) or len(number) > 3 or status not in GOAL_STATUSES:
         raise InvalidInput(
             "error.invalid_option", option="--goal-status",
             detail=Msg("validation.goal_status", value=value, expected=", ".join(GOAL_STATUSES)),

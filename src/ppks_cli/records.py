@@ -9,22 +9,37 @@ new record, so the history stays and two clones never edit the same file.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ppks_cli import ids
 from ppks_cli.i18n import Msg
-from ppks_cli.models import Model, Text, VersionedFile, custom_error
+from ppks_cli.models import (
+    Date,
+    DateTime,
+    Line,
+    Model,
+    Name,
+    Text,
+    VersionedFile,
+    Worker,
+    custom_error,
+)
 from ppks_cli.validation import Problem, validate
 
 
 class RecordBase(VersionedFile):
+    """What every record file holds: its ID, the case it belongs to (from schema 2 on),
+    its kind, the date the work was done, the worker and the moment it was entered."""
+
     id: str
+    case: str | None = None  # the case ID; required from schema 2 on
     kind: str
-    date: dt.date
-    worker: Text
-    recorded_at: dt.datetime
+    date: Date
+    worker: Worker
+    recorded_at: DateTime
 
     @field_validator("id")
     @classmethod
@@ -32,6 +47,19 @@ class RecordBase(VersionedFile):
         if not ids.RECORD_ID_RE.match(value):
             raise custom_error("validation.record_id", value=value)
         return value
+
+    @field_validator("case")
+    @classmethod
+    def _case_id(cls, value: str | None) -> str | None:
+        if value is not None and not ids.CASE_ID_RE.match(value):
+            raise custom_error("validation.case_id", value=value)
+        return value
+
+    @model_validator(mode="after")
+    def _names_its_case(self):
+        if self.case is None and self.schema_version >= 2:
+            raise custom_error("validation.record_case_missing")
+        return self
 
     @field_validator("recorded_at")
     @classmethod
@@ -45,6 +73,17 @@ class RecordBase(VersionedFile):
 
 
 Items = list[Text]
+GoalNumber = Annotated[int, Field(ge=1, le=999)]  # goals of the current plan, from 1
+
+
+def _record_ref(value: str) -> str:
+    if not ids.RECORD_ID_RE.match(value):
+        raise custom_error("validation.record_id", value=value)
+    return value
+
+
+# the ID of another record of the case (a referral, an approved record)
+RecordRef = Annotated[str, AfterValidator(_record_ref)]
 
 RISK_LEVELS = ("low", "medium", "high")
 ACTIVITIES = (
@@ -59,7 +98,16 @@ TERMINATION_REASONS = (
     "goals-achieved", "referred", "reunified", "returned-home", "refused-or-left", "died",
     "contact-lost", "other",
 )  # fmt: skip
-APPROVAL_STAGES = ("assessment", "plan", "termination")
+class ApprovalStage(StrEnum):
+    """The steps a supervisor can be asked to approve (``[supervision]``); each value is
+    also the kind of the record that is approved."""
+
+    ASSESSMENT = "assessment"
+    PLAN = "plan"
+    TERMINATION = "termination"
+
+
+APPROVAL_STAGES = tuple(stage.value for stage in ApprovalStage)
 
 
 def _non_empty(value: list[str], field: str) -> list[str]:
@@ -77,7 +125,7 @@ class Assessment(RecordBase):
     strengths: Items = []
     resources: Items = []
     information_sources: Items = []
-    summary: Text | None = None  # the social and psychological context, as a narrative
+    context: Text | None = None  # the social and psychological context, as a narrative
     priorities: Items = []
     risk: Literal[RISK_LEVELS] | None = None
     recommendation: Text | None = None
@@ -93,13 +141,13 @@ class Goal(Model):
 
     what: Text
     measure: Text | None = None
-    target_date: dt.date | None = None
+    target_date: Date | None = None
 
 
 class Task(Model):
     what: Text
     who: Text | None = None
-    when: dt.date | None = None
+    when: Date | None = None
 
 
 class Plan(RecordBase):
@@ -123,7 +171,7 @@ class Intervention(RecordBase):
 
     kind: Literal["intervention"] = "intervention"
     activity: Literal[ACTIVITIES]
-    goals: list[int] = []
+    goals: list[GoalNumber] = []
     description: Text
     outcome: Text | None = None
 
@@ -132,10 +180,10 @@ class Referral(RecordBase):
     """Rujukan to another institution. Its status changes with referral-update records."""
 
     kind: Literal["referral"] = "referral"
-    destination: Text
-    destination_kind: Text | None = None
-    destination_address: Text | None = None
-    destination_contact: Text | None = None
+    destination: Name
+    destination_kind: Line | None = None
+    destination_address: Line | None = None
+    destination_contact: Line | None = None
     reason: Text
     request: Text | None = None  # what the office asks the destination to do
     consent: bool
@@ -152,23 +200,23 @@ class ReferralUpdate(RecordBase):
     """A change of a referral's status: accepted, rejected, completed or revoked."""
 
     kind: Literal["referral-update"] = "referral-update"
-    referral: str  # the referral's record ID
+    referral: RecordRef  # the referral's record ID
     status: Literal[REFERRAL_STATUSES[1:]]
     note: Text | None = None
 
 
 class GoalProgress(Model):
-    goal: int = Field(ge=1)
+    goal: GoalNumber
     status: Literal[GOAL_STATUSES]
     note: Text | None = None
 
 
 class Evaluation(RecordBase):
-    """Evaluasi: progress on each goal, a narrative, and what happens next."""
+    """Evaluasi: the status of each goal, the progress in words, and what happens next."""
 
     kind: Literal["evaluation"] = "evaluation"
-    progress: list[GoalProgress] = []
-    summary: Text
+    goal_status: list[GoalProgress] = []
+    progress: Text
     decision: Literal[DECISIONS]
 
 
@@ -178,7 +226,7 @@ class Termination(RecordBase):
     kind: Literal["termination"] = "termination"
     reason: Literal[TERMINATION_REASONS]
     reason_note: Text | None = None
-    summary: Text
+    outcome: Text  # what was achieved in this episode
     placement: Text | None = None
     aftercare: Text | None = None
 
@@ -193,9 +241,9 @@ class FollowUp(RecordBase):
     """Bimbingan lanjut: an aftercare visit or call after termination."""
 
     kind: Literal["follow-up"] = "follow-up"
-    summary: Text
+    findings: Text  # what the visit or call found
     place: Text | None = None
-    next_date: dt.date | None = None
+    next_date: Date | None = None
 
 
 class Reopen(RecordBase):
@@ -217,8 +265,8 @@ class Approval(RecordBase):
 
     kind: Literal["approval"] = "approval"
     stage: Literal[APPROVAL_STAGES]
-    record: str  # the approved record's ID
-    by: Text
+    record: RecordRef  # the approved record's ID
+    by: Worker
     comment: Text | None = None
 
 
@@ -232,9 +280,10 @@ class Letter(RecordBase):
 
     kind: Literal["letter"] = "letter"
     letter: Literal[LETTER_KINDS]
-    number: Text
-    year: int
-    seq: int | None = None  # the office sequence, when the number follows the pattern
+    number: Line
+    year: int = Field(ge=1900, le=9999)
+    # the office sequence, when the number follows the pattern
+    seq: int | None = Field(None, ge=1, le=999_999_999)
     about: str | None = None  # the record the letter is about (referral, termination …)
     template_sha256: str
     edited_source: str | None = None
@@ -253,11 +302,14 @@ Record = RecordBase
 
 
 def parse_record(
-    data: dict[str, Any], text: str, file: str
+    data: dict[str, Any], text: str, file: str, case: str | None = None
 ) -> tuple[RecordBase | None, list[Problem]]:
-    """Validate the data of one record file as the model its ``kind`` names."""
+    """Validate the data of one record file (lying in the folder of ``case``) as the
+    model its ``kind`` names; a file of an older schema is upgraded in memory first."""
+    from ppks_cli.schema import RECORD, upgrade_data
     from ppks_cli.tomlio import KeyLocator
 
+    data = upgrade_data(RECORD, data, case)
     kind = data.get("kind")
     model = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
     if model is None:

@@ -43,7 +43,16 @@ class Case:
 
     @property
     def id(self) -> str:
-        return self.file.id
+        """The case ID: the name of its folder. Writes always go by folder, so a
+        ``case.toml`` whose ``id`` was edited to another case's can never make ppks write
+        into that other client's folder (see :attr:`id_mismatch`)."""
+        return self.folder.name
+
+    @property
+    def id_mismatch(self) -> bool:
+        """``case.toml`` names another ID than its folder: ``ppks check`` reports it,
+        and nothing is written to the case until it is fixed."""
+        return self.file.id != self.folder.name
 
     @property
     def client(self) -> Client:
@@ -58,6 +67,35 @@ class Case:
 
             self._state = derive(self)
         return self._state
+
+
+def _require_text_path(path: Path) -> None:
+    """Refuse a path that cannot be written as UTF-8 text (bytes from argv that are not
+    UTF-8 arrive as surrogate escapes) with :class:`InvalidInput`."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InvalidInput("error.path_not_text", path=shown) from None
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+def _remove_created(first_missing: Path | None, repo_paths: paths.RepoPaths) -> None:
+    """Undo a failed :meth:`Repository.create`: the folders it made (``first_missing``
+    and below) or, in a folder that existed, the files and ``cases/`` it added."""
+    try:
+        if first_missing is not None:
+            shutil.rmtree(first_missing, ignore_errors=True)
+            return
+        for leftover in (repo_paths.config, repo_paths.cases / ".gitkeep"):
+            leftover.unlink(missing_ok=True)
+        repo_paths.cases.rmdir()
+    except OSError:
+        pass
 
 
 class Repository:
@@ -89,36 +127,68 @@ class Repository:
     def create(
         cls, path: Path, office: str, worker: str | None = None, language: str = "id"
     ) -> Repository:
-        """Make ``path`` a new case repository. Refuses to touch an existing one."""
-        root = path.expanduser().resolve()
+        """Make ``path`` a new case repository. Refuses to touch an existing one.
+
+        Everything is validated before anything is created: a path that is not text
+        (argv bytes that are not UTF-8), a path under a file, an office or worker name
+        that is empty, too long or holds control characters raise :class:`InvalidInput`
+        (exit 3); an existing repository raises :class:`Refused`. A failure while
+        creating (permissions, disk full) removes the folders this call made and raises
+        :class:`InvalidInput` or :class:`WriteFailed`, so nothing is left behind."""
+        from ppks_cli.models import parse_name, parse_worker
+
+        _require_text_path(path)
+        office = parse_name(office, "--office")
+        if worker is not None:
+            worker = parse_worker(worker, "--worker")
+        try:
+            root = path.expanduser().resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable folder
+            raise InvalidInput("error.cannot_create", path=str(path), reason=_reason(exc)) from None
         if (root / paths.CONFIG_FILE).exists():
             raise Refused("error.repository_exists", path=str(root))
         if root.exists() and not root.is_dir():
             raise InvalidInput("error.not_a_folder", path=str(root))
-        if not office.strip():
-            raise InvalidInput("error.empty_value", option="--office")
-        root.mkdir(parents=True, exist_ok=True)
+        first_missing = None
+        for folder in (root, *root.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise InvalidInput(
+                        "error.parent_not_a_folder", path=str(root), parent=str(folder)
+                    )
+                break
+            first_missing = folder
         repo_paths = paths.RepoPaths(root)
-        text = render_new_config(office.strip(), worker, language)
+        text = render_new_config(office, worker, language)
         # validate before writing, so a bad value never lands in a file
         import tomllib
 
         config = validate_or_raise(RepoConfig, tomllib.loads(text), text, paths.CONFIG_FILE)
-        repo_paths.cases.mkdir(exist_ok=True)
-        atomic_write_text(repo_paths.cases / ".gitkeep", "", root=root)
-        atomic_write_text(repo_paths.config, text, root=root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            repo_paths.cases.mkdir(exist_ok=True)
+            atomic_write_text(repo_paths.cases / ".gitkeep", "", root=root)
+            atomic_write_text(repo_paths.config, text, root=root)
+        except OSError as exc:
+            _remove_created(first_missing, repo_paths)
+            raise InvalidInput("error.cannot_create", path=str(root), reason=_reason(exc)) from None
+        except BaseException:
+            _remove_created(first_missing, repo_paths)
+            raise
         return cls(root, config)
 
     # --- finding cases ----------------------------------------------------------------
 
     def case_ids(self) -> list[str]:
         """The IDs of all case folders, sorted."""
-        if not self.paths.cases.is_dir():
+        try:
+            entries = list(self.paths.cases.iterdir())
+        except OSError:  # missing or unreadable; `ppks check` names the problem
             return []
         return sorted(
             entry.name
-            for entry in self.paths.cases.iterdir()
-            if entry.is_dir() and ids.CASE_ID_RE.match(entry.name)
+            for entry in entries
+            if ids.CASE_ID_RE.match(entry.name) and entry.is_dir() and not entry.is_symlink()
         )
 
     def resolve(self, ref: str) -> str:
@@ -132,17 +202,32 @@ class Repository:
 
     def read_case_file(self, case_id: str) -> CaseFile:
         path = self.paths.case_file(case_id)
+        from ppks_cli.schema import CASE, upgrade_data
+
         data, text = read_toml(path, self.rel(path))
-        return validate_or_raise(CaseFile, data, text, self.rel(path))
+        return validate_or_raise(CaseFile, upgrade_data(CASE, data), text, self.rel(path))
 
     def load_case(self, case_id: str) -> Case:
         """Read a case and all its records. A damaged ``case.toml`` raises
-        :class:`DamagedFile`; damaged records are skipped and listed in ``problems``."""
+        :class:`DamagedFile`; damaged records, and records that name another case (copied
+        or moved here by hand), are left out of the casework and listed in ``problems``."""
+        from ppks_cli.i18n import Msg
+
         case = Case(self.read_case_file(case_id), self.paths.case_dir(case_id))
-        for path in self.record_files(case_id):
+        try:
+            files = self.record_files(case_id)
+        except OSError as exc:
+            folder = self.rel(self.paths.records_dir(case_id))
+            reason = exc.strerror or type(exc).__name__
+            case.problems.append(Problem(folder, 1, Msg("toml.unreadable", reason=reason)))
+            files = []
+        for path in files:
             record, problems = self.read_record(path)
             if record is None:
                 case.problems.extend(problems)
+            elif record.case is not None and record.case != case_id:
+                message = Msg("check.record_case_mismatch", case=record.case, folder=case_id)
+                case.problems.append(Problem(self.rel(path), 1, message))
             else:
                 case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())
@@ -152,7 +237,13 @@ class Repository:
         folder = self.paths.records_dir(case_id)
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir() if p.suffix == ".toml" and p.is_file())
+        return sorted(
+            p for p in folder.iterdir()
+            # a linked file is listed so that reading it reports it (links are never followed)
+            if p.suffix == ".toml"
+            and not p.name.startswith(".")
+            and (p.is_symlink() or p.is_file())
+        )  # fmt: skip
 
     def read_record(self, path: Path) -> tuple[Record | None, list[Problem]]:
         shown = self.rel(path)
@@ -160,7 +251,7 @@ class Repository:
             data, text = read_toml(path, shown)
         except DamagedFile as exc:
             return None, [Problem(shown, exc.params["line"], exc.params["detail"])]
-        return parse_record(data, text, shown)
+        return parse_record(data, text, shown, path.parent.parent.name)
 
     def load_cases(self) -> tuple[list[Case], list[Problem]]:
         """Every case that can be read, and a problem for each one that cannot."""
@@ -191,10 +282,18 @@ class Repository:
     # --- writing ----------------------------------------------------------------------
 
     def default_worker(self, explicit: str | None = None) -> str | None:
-        """The worker recording something: given, ``$PPKS_WORKER``, else ``ppks.toml``."""
-        for candidate in (explicit, os.environ.get(WORKER_ENV), self.config.defaults.worker):
+        """The worker recording something: given, ``$PPKS_WORKER``, else ``ppks.toml``.
+        Raises :class:`InvalidInput` naming where the name came from when it is not a
+        valid name (control characters, too long), before anything is written."""
+        from ppks_cli.models import parse_worker
+
+        for candidate, source in (
+            (explicit, "--worker"),
+            (os.environ.get(WORKER_ENV), WORKER_ENV),
+            (self.config.defaults.worker, "ppks.toml [defaults] worker"),
+        ):
             if candidate and candidate.strip():
-                return candidate.strip()
+                return parse_worker(candidate, source)
         return None
 
     def create_case(
@@ -227,6 +326,8 @@ class Repository:
 
     def save_case_file(self, case: Case) -> bool:
         """Rewrite ``case.toml`` (after a change to the client). False when unchanged."""
+        if case.id_mismatch:
+            raise Refused("error.case_id_mismatch", folder=case.id, file_id=case.file.id)
         changed = write_toml(
             self.paths.case_file(case.id), case.file.to_toml_dict(), root=self.root
         )
@@ -235,7 +336,10 @@ class Repository:
         return changed
 
     def add_record(self, case: Case, record: Record) -> Path:
-        """Write a new record file into the case folder and add it to ``case``."""
+        """Write a new record file into the case folder and add it to ``case``. Refused
+        while the case has a damaged file or a ``case.toml`` naming another case."""
+        if case.id_mismatch:
+            raise Refused("error.case_id_mismatch", folder=case.id, file_id=case.file.id)
         if case.problems:
             first = case.problems[0]
             raise Refused("error.case_has_damaged_records", case=case.id, file=first.file)

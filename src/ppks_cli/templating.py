@@ -1,11 +1,19 @@
 """The one place the Jinja environment for letters is built.
 
-- A :class:`SandboxedEnvironment`: an office's own template cannot reach into Python.
+- A sandbox (:class:`BoundedEnvironment`, an ``ImmutableSandboxedEnvironment``): an
+  office's own template cannot reach into Python nor change the data it is given.
 - :class:`MissingValue` (a ``StrictUndefined``): a value the letter needs but the case or
   ``ppks.toml`` does not have is an error naming the field and the template, never a
   blank in an official letter.
 - :class:`ConfinedLoader`: templates come only from the repository's ``templates/`` and
-  the built-in folder; a name or link that leads outside them is refused.
+  the built-in folder, and only as regular files: a name that leads outside them, or a
+  symbolic link anywhere on the way, is refused.
+- Rendering is bounded: ``*``, ``**`` and ``%`` are intercepted (:data:`MAX_SIZE`), ``range``
+  and every loop over it share one budget (:data:`MAX_STEPS`), calls with huge numbers
+  are refused, the output may not exceed :data:`MAX_OUTPUT` characters, and
+  :func:`render_bounded` stops a render that takes longer than :data:`MAX_SECONDS`.
+- Bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C) in data are
+  removed from every printed value, so data cannot reorder the letter's text.
 - Every ``{{ value }}`` is escaped for the output format by ``finalize``, so a client
   named ``*tebal* #read(...)`` prints exactly so. Template authors cannot forget it.
 - Filters for Indonesian dates and numbers in words, registered here.
@@ -15,20 +23,49 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, UndefinedError
+from jinja2.compiler import CodeGenerator
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
 from ppks_cli.dates import MONTHS_ID, day_name, long_date
+from ppks_cli.errors import InvalidInput, Refused
 from ppks_cli.terbilang import terbilang
 
 FORMATS = ("md", "typ")
+
+MAX_SIZE = 100_000  # characters or items one expression may build
+MAX_NUMBER_BITS = 256  # an integer a template computes (10**77 fits; 10**9**9 does not)
+MAX_ARGUMENT = 10_000  # an integer handed to a method or filter (a width, a count)
+MAX_STEPS = 200_000  # loop steps over range() in one render
+MAX_OUTPUT = 1_000_000  # characters of one rendered letter
+MAX_SECONDS = 10.0  # wall time of one render
+
+# bidirectional embeddings, overrides, isolates and marks: removed from printed data
+BIDI_CONTROLS = dict.fromkeys(
+    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional control characters (see :data:`BIDI_CONTROLS`)."""
+    return text.translate(BIDI_CONTROLS)
+
+
+class TemplateLimit(Exception):
+    """A template went beyond a rendering bound; ``key`` is the catalog key saying which."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class Raw(str):
@@ -65,8 +102,10 @@ class MissingValue(StrictUndefined):
 
     __slots__ = ()
 
-    def __init__(self, hint=None, obj=missing, name=None, exc=MissingField) -> None:
-        super().__init__(hint, obj, name, MissingField)
+    def __init__(self, hint=None, obj=missing, name=None, exc=UndefinedError) -> None:
+        # the sandbox reports an unsafe attribute as an undefined value raising
+        # SecurityError: that stays a SecurityError ("unsafe template"), never "missing"
+        super().__init__(hint, obj, name, MissingField if exc is UndefinedError else exc)
 
     @property
     def _undefined_message(self) -> str:
@@ -79,22 +118,43 @@ class MissingValue(StrictUndefined):
 
 
 class ConfinedLoader(BaseLoader):
-    """Loads ``NAME`` from the first of ``roots`` that has it, and refuses any name or
-    symbolic link that resolves outside the root it was found in."""
+    """Loads ``NAME`` from the first of ``roots`` that has it. Each root is a pair
+    ``(folder, base)``: the template must be a regular file inside ``folder``, and no
+    path component from ``base`` down to the file (``folder`` itself included) may be a
+    symbolic link. Raises :class:`Refused` (``error.template_refused``) for a link or a
+    file that is not regular, :class:`InvalidInput` (``error.template_not_utf8``) for a
+    file that is not UTF-8, and ``TemplateNotFound`` when no root has ``NAME``."""
 
-    def __init__(self, roots: Iterable[Path]) -> None:
-        self.roots = [Path(r) for r in roots]
+    def __init__(self, roots: Iterable[tuple[Path, Path] | Path]) -> None:
+        self.roots = [(Path(r), Path(r)) if isinstance(r, str | Path) else (Path(r[0]), Path(r[1]))
+                      for r in roots]  # fmt: skip
         self.loaded: dict[str, str] = {}  # name → source, for the checksum
 
     def find(self, template: str) -> Path | None:
         pieces = split_template_path(template)  # refuses "..", absolute names
-        for root in self.roots:
-            candidate = root.joinpath(*pieces)
-            if not candidate.is_file():
+        for folder, base in self.roots:
+            candidate = folder.joinpath(*pieces)
+            try:
+                rel = Path(os.path.normpath(candidate)).relative_to(os.path.normpath(base))
+            except ValueError:
+                raise Refused("error.template_refused", template=template) from None
+            node = Path(os.path.normpath(base))
+            found = True
+            for part in rel.parts:
+                node = node / part
+                try:
+                    mode = node.lstat().st_mode
+                except OSError:
+                    found = False
+                    break
+                if stat.S_ISLNK(mode):
+                    raise Refused("error.template_refused", template=template)
+            if not found:
                 continue
-            resolved = candidate.resolve()
-            if not resolved.is_relative_to(root.resolve()):
-                raise TemplateNotFound(template)
+            if not stat.S_ISREG(mode):
+                if stat.S_ISDIR(mode):
+                    continue
+                raise Refused("error.template_refused", template=template)
             return candidate
         return None
 
@@ -102,16 +162,25 @@ class ConfinedLoader(BaseLoader):
         path = self.find(template)
         if path is None:
             raise TemplateNotFound(template)
-        source = path.read_text(encoding="utf-8")
+        try:  # the last component was checked; O_NOFOLLOW keeps it so until the read
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            raise Refused("error.template_refused", template=template) from None
+        try:
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InvalidInput("error.template_not_utf8", template=template, line=line) from None
         self.loaded[template] = source
-        mtime = path.stat().st_mtime
-        return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+        return source, str(path), lambda: True  # one environment per render
 
     def list_templates(self) -> list[str]:
         names: set[str] = set()
-        for root in self.roots:
-            if root.is_dir():
-                names.update(p.name for p in root.iterdir() if p.suffix == ".j2")
+        for folder, _ in self.roots:
+            if folder.is_dir():
+                names.update(p.name for p in folder.iterdir() if p.suffix == ".j2")
         return sorted(names)
 
     def checksum(self) -> str:
@@ -152,10 +221,12 @@ ESCAPERS: dict[str, Callable[[str], str]] = {"md": escape_markdown, "typ": escap
 
 def _as_text(value: Any) -> str:
     if isinstance(value, dt.date):
-        return long_date(value)
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    return str(value)
+        text = long_date(value)
+    elif isinstance(value, bool):
+        text = "ya" if value else "tidak"
+    else:
+        text = str(value)
+    return strip_bidi(text)
 
 
 # --- filters ---------------------------------------------------------------------------
@@ -170,11 +241,245 @@ def _month_filter(value: dt.date) -> str:
 
 
 def _words_filter(value: int | str) -> str:
-    return terbilang(int(value))
+    number = int(value)
+    if abs(number) >= 10**15:  # beyond "ribu triliun": not an amount a letter spells
+        raise TemplateLimit("letters.limit_number")
+    return terbilang(number)
 
 
-def build_environment(roots: Iterable[Path], fmt: str) -> SandboxedEnvironment:
-    """The Jinja environment for letters in ``fmt`` (``md`` or ``typ``)."""
+# --- bounds ----------------------------------------------------------------------------
+
+
+def _size(value: Any) -> int | None:
+    """Characters or items in ``value`` and, for a list, in the strings it holds."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, list | tuple):
+        return len(value) + sum(len(v) for v in value if isinstance(v, str | bytes))
+    return None
+
+
+def _check_size(*values: Any) -> None:
+    if sum(_size(v) or 0 for v in values) > MAX_SIZE:
+        raise TemplateLimit("letters.limit_size")
+
+
+def _check_growth(name: str, value: Any, given: list[Any]) -> None:
+    """Refuse a ``replace`` or ``indent`` whose result would pass :data:`MAX_SIZE`."""
+    if not isinstance(value, str):
+        return
+    if name in ("replace", "do_replace") and len(given) >= 2:
+        old, new = str(given[0]), str(given[1])
+        hits = len(value) + 1 if old == "" else value.count(old)
+        if len(value) + hits * len(new) > MAX_SIZE:
+            raise TemplateLimit("letters.limit_size")
+    if name == "do_indent":
+        width = given[0] if given and isinstance(given[0], int | str) else 4
+        lines = value.count("\n") + 1
+        if len(value) + lines * (width if isinstance(width, int) else len(width)) > MAX_SIZE:
+            raise TemplateLimit("letters.limit_size")
+
+
+def _check_number(value: Any) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() > MAX_NUMBER_BITS:
+            raise TemplateLimit("letters.limit_number")
+
+
+def _check_arguments(args: Iterable[Any]) -> None:
+    for arg in args:
+        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_ARGUMENT:
+            raise TemplateLimit("letters.limit_number")
+
+
+_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d*|\*)(?:\.(\d*|\*))?")
+_FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}\d]*\d{5,}[^{}]*\}")  # {:>99999}
+_NESTED_SPEC = re.compile(r"\{[^{}]*:[^{}]*\{")  # a width given as an argument: {:{w}}
+
+
+def _check_format(text: Any) -> None:
+    """Refuse ``%`` or ``{}`` format specifications with a width beyond the bound, or a
+    width taken from an argument (``%*d``, ``{:{w}}``)."""
+    if not isinstance(text, str):
+        return
+    for width, precision in _PERCENT_WIDTH.findall(text):
+        if "*" in (width, precision):
+            raise TemplateLimit("letters.limit_size")
+        if int(width or 0) > MAX_ARGUMENT or int(precision or 0) > MAX_ARGUMENT:
+            raise TemplateLimit("letters.limit_size")
+    if _FORMAT_WIDTH.search(text) or _NESTED_SPEC.search(text):
+        raise TemplateLimit("letters.limit_size")
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a join that refuses to build more than :data:`MAX_SIZE`."""
+
+    def visit_Concat(self, node, frame) -> None:  # noqa: N802
+        self.write("environment.bounded_join((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+# methods and filters whose integer arguments are widths or counts (the size they build)
+_SIZED = {"center", "ljust", "rjust", "zfill", "expandtabs", "do_center", "do_indent",
+          "do_wordwrap", "do_truncate", "do_batch", "do_slice"}  # fmt: skip
+_JOINING = {"format", "format_map", "replace", "join", "do_format", "do_replace", "do_join",
+            "sync_do_join", "do_wordwrap", "do_indent"}  # fmt: skip
+
+
+class BoundedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with every way of building something huge cut short
+    (:class:`TemplateLimit`)."""
+
+    code_generator_class = _BoundedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "%", "+", "//"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.steps = 0
+        self.globals["range"] = self.bounded_range
+        self.globals.pop("lipsum", None)
+        for name, function in list(self.filters.items()):
+            self.filters[name] = _bounded_filter(function)
+
+    def bounded_join(self, parts: tuple) -> str:
+        """``str.join`` of the parts of a ``~`` expression, bounded."""
+        texts = [str(p) for p in parts]
+        _check_size(*texts)
+        return "".join(texts)
+
+    def bounded_range(self, *args: int) -> Iterable[int]:
+        """``range``, with at most :data:`MAX_SIZE` numbers, every step counted."""
+        _check_arguments(args)
+        numbers = range(*args)
+        if len(numbers) > MAX_SIZE:
+            raise TemplateLimit("letters.limit_size")
+        return self._count(numbers)
+
+    def _count(self, numbers: range):
+        for number in numbers:
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                raise TemplateLimit("letters.limit_time")
+            yield number
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """The sandbox's ``str.format``, refusing huge widths and huge results."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        _check_format(value.__self__)
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            _check_size(value.__self__, *args, *kwargs.values())
+            result = wrapped(*args, **kwargs)
+            _check_size(result)
+            return result
+
+        return bounded
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if _size(seq) is not None and isinstance(times, int):
+                    if (_size(seq) or 0) * max(times, 0) > MAX_SIZE:
+                        raise TemplateLimit("letters.limit_size")
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and right > 0:
+                if max(abs(left).bit_length(), 1) * right > MAX_NUMBER_BITS * 4:
+                    raise TemplateLimit("letters.limit_number")
+        elif operator == "%":
+            _check_format(left)
+        elif operator == "+":
+            _check_size(left, right)
+        result = super().call_binop(context, operator, left, right)
+        _check_number(result)
+        _check_size(result)
+        return result
+
+    def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        name = getattr(__obj, "__name__", "")
+        if name in _SIZED:
+            _check_arguments([*args, *kwargs.values()])
+        if name in _JOINING:
+            owner = getattr(__obj, "__self__", None)
+            _check_size(owner, *args, *kwargs.values())
+            _check_growth(name, owner, [*args, *kwargs.values()])
+        result = super().call(__context, __obj, *args, **kwargs)
+        _check_size(result)
+        return result
+
+
+def _bounded_filter(function: Callable) -> Callable:
+    """``function`` (a Jinja filter) refusing huge widths and counts, and huge results."""
+    import functools
+
+    from jinja2 import Environment
+    from jinja2.nodes import EvalContext
+    from jinja2.runtime import Context
+
+    name = getattr(function, "__name__", "")
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        values = [a for a in args if not isinstance(a, Environment | EvalContext | Context)]
+        given = [*values[1:], *kwargs.values()]
+        if name in _SIZED:
+            _check_arguments(given)
+        if name == "do_format":
+            _check_format(values[0] if values else None)
+        if name in _JOINING:
+            _check_size(*values, *kwargs.values())
+            _check_growth(name, values[0] if values else None, given)
+        result = function(*args, **kwargs)
+        _check_size(result)
+        return result
+
+    return bounded
+
+
+def render_bounded(template, data: dict[str, Any]) -> str:
+    """Render ``template`` with ``data``, stopping with :class:`TemplateLimit` when the
+    output passes :data:`MAX_OUTPUT` characters or the render takes longer than
+    :data:`MAX_SECONDS` (measured with a timer signal in the main thread; elsewhere only
+    the step and size bounds apply)."""
+    import signal
+    import threading
+
+    env = template.environment
+    if isinstance(env, BoundedEnvironment):
+        env.steps = 0
+    timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+
+    def on_alarm(signum, frame):
+        raise TemplateLimit("letters.limit_time")
+
+    if timed:
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
+    try:
+        pieces, size = [], 0
+        for piece in template.generate(**data):
+            size += len(piece)
+            if size > MAX_OUTPUT:
+                raise TemplateLimit("letters.limit_size")
+            pieces.append(piece)
+        return "".join(pieces)
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _typst_str_filter(value: Any) -> Raw:
+    return Raw(typst_string(_as_text(value)))
+
+
+def build_environment(roots: Iterable[tuple[Path, Path] | Path], fmt: str) -> BoundedEnvironment:
+    """The Jinja environment for letters in ``fmt`` (``md`` or ``typ``); ``roots`` as for
+    :class:`ConfinedLoader`."""
     escape = ESCAPERS[fmt]
 
     def finalize(value: Any) -> Any:
@@ -182,7 +487,7 @@ def build_environment(roots: Iterable[Path], fmt: str) -> SandboxedEnvironment:
             return value
         return escape(_as_text(value))
 
-    env = SandboxedEnvironment(
+    env = BoundedEnvironment(
         loader=ConfinedLoader(roots),
         undefined=MissingValue,
         finalize=finalize,
@@ -192,10 +497,15 @@ def build_environment(roots: Iterable[Path], fmt: str) -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        tanggal=_date_filter,  # 30 Juni 2024
-        hari=day_name,  # Minggu
-        bulan=_month_filter,  # Juni
-        terbilang=_words_filter,  # dua ribu dua puluh empat
-        typst_str=lambda v: Raw(typst_string(_as_text(v))),  # a string in Typst code
+        {
+            name: _bounded_filter(function)
+            for name, function in {
+                "tanggal": _date_filter,  # 30 Juni 2024
+                "hari": day_name,  # Minggu
+                "bulan": _month_filter,  # Juni
+                "terbilang": _words_filter,  # dua ribu dua puluh empat
+                "typst_str": _typst_str_filter,  # a string in Typst code
+            }.items()
+        }
     )
     return env

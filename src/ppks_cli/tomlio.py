@@ -140,17 +140,29 @@ def conflict_marker_line(text: str) -> int | None:
     return None
 
 
+BOM = "\ufeff"
+
+
 def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], str]:
     """Parse ``path`` and return ``(data, text)``.
 
     Raises :class:`DamagedFile` (with ``file`` and ``line`` parameters) when the file
-    cannot be read as UTF-8, holds a git conflict marker or is not valid TOML.
+    cannot be read (missing, a symbolic link, no permission, a folder), is not UTF-8, holds a git
+    conflict marker, is not valid TOML, or is nested too deeply to parse. A UTF-8 byte
+    order mark (as Notepad writes) is accepted and ignored.
     """
     shown = display or str(path)
+    if path.is_symlink():  # a committed link could point anywhere on the machine
+        raise DamagedFile("error.damaged", file=shown, line=1, detail=Msg("toml.symlink"))
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DamagedFile("error.damaged", file=shown, line=1, detail=Msg("toml.missing")) from None
+    except OSError as exc:
+        raise DamagedFile(
+            "error.damaged", file=shown, line=1,
+            detail=Msg("toml.unreadable", reason=exc.strerror or type(exc).__name__),
+        ) from None  # fmt: skip
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -158,21 +170,51 @@ def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], s
         raise DamagedFile(
             "error.damaged", file=shown, line=line, detail=Msg("toml.not_utf8")
         ) from None
+    text = text.removeprefix(BOM)
+    return parse_toml_text(text, shown), text
+
+
+def parse_toml_text(text: str, shown: str) -> dict[str, Any]:
+    """Parse TOML ``text`` read from the file ``shown``; see :func:`read_toml`."""
     marker = conflict_marker_line(text)
     if marker is not None:
         raise DamagedFile(
             "error.damaged", file=shown, line=marker, detail=Msg("toml.conflict_marker")
         )
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = _TOML_ERROR_LINE_RE.search(str(exc))
-        line = int(match.group(1)) if match else 1
-        detail = _TOML_ERROR_LINE_RE.sub("", str(exc)).strip()
+        message = str(exc)
+        match = _TOML_ERROR_LINE_RE.search(message)
+        if match:
+            line = int(match.group(1))
+        elif "end of document" in message:  # a truncated file: the problem is at its end
+            line = max(1, len(text.splitlines()))
+        else:
+            line = 1
+        detail = _TOML_ERROR_LINE_RE.sub("", message).replace("(at end of document)", "")
         raise DamagedFile(
-            "error.damaged", file=shown, line=line, detail=Msg("toml.syntax", detail=detail)
+            "error.damaged", file=shown, line=line, detail=Msg("toml.syntax", detail=detail.strip())
         ) from None
-    return data, text
+    except RecursionError:  # x = [[[[…]]]] thousands deep
+        raise DamagedFile(
+            "error.damaged", file=shown, line=_deepest_line(text), detail=Msg("toml.too_deep")
+        ) from None
+
+
+def _deepest_line(text: str) -> int:
+    """The line where brackets are nested deepest (a file too deep to parse)."""
+    depth = best = 0
+    best_line = 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in line:
+            if char in "[{":
+                depth += 1
+                if depth > best:
+                    best, best_line = depth, number
+            elif char in "]}":
+                depth -= 1
+    return best_line
 
 
 # --- locating keys -------------------------------------------------------------------

@@ -104,7 +104,17 @@ def _is_union_tag(part: Any) -> bool:
 def validate(
     model: type[M], data: dict[str, Any], text: str, file: str
 ) -> tuple[M | None, list[Problem]]:
-    """Validate ``data`` (parsed from ``text``) as ``model``; problems point at lines."""
+    """Validate ``data`` (parsed from ``text``) as ``model``; problems point at lines.
+
+    A file written by a newer ppks (a ``schema`` above :data:`models.SCHEMA_VERSION`) is
+    one problem, "upgrade ppks", and is never half-read."""
+    from ppks_cli.models import SCHEMA_VERSION, VersionedFile
+
+    found = data.get("schema")
+    if issubclass(model, VersionedFile) and type(found) is int and found > SCHEMA_VERSION:
+        line = KeyLocator(text).line(("schema",))
+        detail = Msg("validation.schema_newer", found=found, supported=SCHEMA_VERSION)
+        return None, [Problem(file, line, Msg("validation.field", field="schema", detail=detail))]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:

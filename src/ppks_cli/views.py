@@ -30,7 +30,7 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[str, Any]:
     """Everything ``ppks show --json`` gives."""
-    from ppks_cli import workflow
+    from ppks_cli import deadlines
 
     state = case.state
     category = categories.categories()[case.file.category]
@@ -38,7 +38,7 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
     data.pop("schema", None)
     plan = state.current_plan
     goal_status = state.goal_status()
-    overdue = workflow.overdue(config, state, case, today or dt.date.today()) if config else []
+    overdue = deadlines.overdue(config, state, case, today or dt.date.today()) if config else []
     return {
         "id": case.id,
         "stage": state.stage,
@@ -92,18 +92,18 @@ def headline(record) -> str:
     if kind == "referral-update":
         return f"{record.referral} → {label('referral_status', record.status)}"
     if kind == "evaluation":
-        return f"{label('decision', record.decision)}: {record.summary}"
+        return f"{label('decision', record.decision)}: {record.progress}"
     if kind == "termination":
-        return f"{label('termination_reason', record.reason)}: {record.summary}"
-    if kind in ("follow-up",):
-        return record.summary
+        return f"{label('termination_reason', record.reason)}: {record.outcome}"
+    if kind == "follow-up":
+        return record.findings
     if kind == "reopen":
         return record.reason
     if kind == "note":
         return record.text
     if kind == "approval":
         return f"{label('approval_stage', record.stage)} ({record.record}): {record.by}"
-    return getattr(record, "summary", "") or ""
+    return ""
 
 
 def record_view(record) -> dict[str, Any]:

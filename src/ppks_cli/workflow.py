@@ -7,6 +7,10 @@ stored, so it cannot drift out of step with them.
                                           │             └ terminate: on to termination
     termination (from any open stage, with a reason) → reopen → assessment (new episode)
 
+Every transition is decided by one table, :data:`RULES` (phase, step, next phase); the
+hints, the refusals and the folding of records below are derived from it. Deadlines live
+in :mod:`ppks_cli.deadlines`.
+
 Records are folded in date order. A record that does not fit where it stands (two clones
 recorded conflicting steps offline) is still applied, and reported as a warning by
 ``ppks check`` and ``ppks show``; a *new* record that does not fit is refused.
@@ -22,10 +26,12 @@ from typing import TYPE_CHECKING
 from ppks_cli.errors import Refused
 from ppks_cli.i18n import Msg
 from ppks_cli.records import (
+    DECISIONS,
+    RECORD_TYPES,
     Approval,
+    ApprovalStage,
     Assessment,
     Evaluation,
-    FollowUp,
     Plan,
     RecordBase,
     Referral,
@@ -40,7 +46,7 @@ if TYPE_CHECKING:
 
 STAGES = ("intake", "assessment", "planning", "intervention", "evaluation", "termination")
 
-# Finer states behind the six stages: what the case is waiting for.
+# Phases: the finer states behind the six stages, i.e. what the case is waiting for.
 INTAKE = "intake"
 ASSESSED = "assessed"  # stage assessment: a plan can be made
 REOPENED = "reopened"  # stage assessment: a new episode waits for its assessment
@@ -55,37 +61,107 @@ STAGE_OF = {
     REPLAN: "planning", INTERVENING: "intervention", TO_TERMINATE: "evaluation",
     CLOSED: "termination",
 }  # fmt: skip
+OPEN_PHASES = tuple(phase for phase in STAGE_OF if phase != CLOSED)
 
-# Which record kinds each state accepts as the next step of the casework. Notes,
-# approvals, referral updates and letters fit anywhere; referrals and terminations fit
-# any open state.
-ACCEPTS = {
-    INTAKE: {"assessment"},
-    ASSESSED: {"assessment", "plan"},
-    REOPENED: {"assessment"},
-    PLANNED: {"assessment", "plan", "intervention"},
-    REPLAN: {"assessment", "plan"},
-    INTERVENING: {"assessment", "plan", "intervention", "evaluation"},
-    TO_TERMINATE: {"evaluation"},
-    CLOSED: {"follow-up", "reopen"},
+# THE RULEBOOK: every step of the casework, where it may be taken and where it leads.
+# A step is a record kind; an evaluation's step carries its decision. "*" marks the step
+# ppks suggests next in that phase. Read it against the README's diagram:
+#
+#   phase          step                     next phase      suggested
+RULES: tuple[tuple[str, str, str, bool], ...] = (
+    (INTAKE,       "assessment",            ASSESSED,       True),
+    (ASSESSED,     "assessment",            ASSESSED,       False),  # a reassessment
+    (ASSESSED,     "plan",                  PLANNED,        True),
+    (REOPENED,     "assessment",            ASSESSED,       True),
+    (PLANNED,      "assessment",            ASSESSED,       False),
+    (PLANNED,      "plan",                  PLANNED,        False),  # a revised plan
+    (PLANNED,      "intervention",          INTERVENING,    True),
+    (REPLAN,       "assessment",            ASSESSED,       False),
+    (REPLAN,       "plan",                  PLANNED,        True),
+    (INTERVENING,  "assessment",            ASSESSED,       False),
+    (INTERVENING,  "plan",                  PLANNED,        False),
+    (INTERVENING,  "intervention",          INTERVENING,    True),
+    (INTERVENING,  "evaluation:continue",   INTERVENING,    True),
+    (INTERVENING,  "evaluation:revise",     REPLAN,         True),
+    (INTERVENING,  "evaluation:terminate",  TO_TERMINATE,   True),
+    (TO_TERMINATE, "evaluation:continue",   INTERVENING,    False),  # a second look
+    (TO_TERMINATE, "evaluation:revise",     REPLAN,         False),
+    (TO_TERMINATE, "evaluation:terminate",  TO_TERMINATE,   False),
+    # from any open phase: a referral (the phase stays) and a termination
+    *((phase, "referral", phase, False) for phase in OPEN_PHASES),
+    *((phase, "termination", CLOSED, phase == TO_TERMINATE) for phase in OPEN_PHASES),
+    (CLOSED,       "follow-up",             CLOSED,         True),
+    (CLOSED,       "reopen",                REOPENED,       True),
+)  # fmt: skip
+
+# Steps that fit anywhere, open or closed, and never move the phase.
+ANYWHERE = frozenset({"note", "approval", "referral-update", "letter"})
+
+# Supervision: with ``[supervision] require_approval``, a step waits for the approval of
+# the record it builds on (the step → the approval stage it needs).
+APPROVAL_GATES = {
+    "plan": ApprovalStage.ASSESSMENT,
+    "intervention": ApprovalStage.PLAN,
+    "follow-up": ApprovalStage.TERMINATION,
 }
-ANYWHERE = {"note", "approval", "referral-update", "letter"}
-ANY_OPEN = {"referral", "termination"}
 
-# The command to suggest when a state waits for its next step.
-NEXT_COMMANDS = {
-    INTAKE: ("assess",),
-    ASSESSED: ("plan",),
-    REOPENED: ("assess",),
-    PLANNED: ("intervene",),
-    REPLAN: ("plan",),
-    INTERVENING: ("intervene", "evaluate"),
-    TO_TERMINATE: ("terminate",),
-    CLOSED: ("follow-up", "reopen"),
-}
+# The command that records each step, for "what next" hints.
+COMMAND_OF = {
+    "assessment": "assess", "plan": "plan", "intervention": "intervene",
+    "evaluation": "evaluate", "termination": "terminate", "follow-up": "follow-up",
+    "reopen": "reopen", "referral": "refer",
+}  # fmt: skip
 
-# The approvals a state needs before its next step, by the record kind that waits.
-APPROVAL_FOR_NEXT = {"plan": "assessment", "intervention": "plan", "follow-up": "termination"}
+# --- everything below is derived from the rulebook ---------------------------------------
+
+TRANSITIONS: dict[tuple[str, str], str] = {(p, step): nxt for p, step, nxt, _ in RULES}
+
+
+def _suggestions() -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {phase: [] for phase in STAGE_OF}
+    for phase, step, _, suggested in RULES:
+        command = COMMAND_OF[step.partition(":")[0]]
+        if suggested and command not in found[phase]:
+            found[phase].append(command)
+    return {phase: tuple(commands) for phase, commands in found.items()}
+
+
+def _leads_to() -> dict[str, str]:
+    """Where a step leads even when it did not fit (two clones recorded conflicting steps
+    offline): the one next phase the rulebook gives it, unless it never moves the phase."""
+    targets: dict[str, set[str]] = {}
+    moves: set[str] = set()
+    for phase, step, nxt, _ in RULES:
+        targets.setdefault(step, set()).add(nxt)
+        if nxt != phase:
+            moves.add(step)
+    return {step: next(iter(found)) for step, found in targets.items()
+            if len(found) == 1 and step in moves}  # fmt: skip
+
+
+NEXT_COMMANDS = _suggestions()
+LEADS_TO = _leads_to()
+
+
+def step_of(record: RecordBase) -> str:
+    """The rulebook's name for what ``record`` does: its kind, and an evaluation's decision."""
+    if isinstance(record, Evaluation):
+        return f"evaluation:{record.decision}"
+    return record.kind
+
+
+def fits(phase: str, step: str) -> bool:
+    """Whether ``step`` (see :func:`step_of`) may be taken in ``phase``."""
+    if step in ANYWHERE:
+        return True
+    if step == "evaluation":  # a step not yet decided: any evaluation row will do
+        return any((phase, f"evaluation:{d}") in TRANSITIONS for d in DECISIONS)
+    return (phase, step) in TRANSITIONS
+
+
+def next_phase(phase: str, step: str) -> str:
+    """The phase after ``step``; a step that does not fit is applied all the same."""
+    return TRANSITIONS.get((phase, step), LEADS_TO.get(step, phase))
 
 
 @dataclass
@@ -105,7 +181,7 @@ class Episode:
 class CaseState:
     """Everything derived from a case's records."""
 
-    state: str = INTAKE
+    phase: str = INTAKE
     episodes: list[Episode] = field(default_factory=list)
     warnings: list[tuple[RecordBase, Msg]] = field(default_factory=list)
     approvals: dict[str, Approval] = field(default_factory=dict)  # approved record ID → approval
@@ -113,11 +189,11 @@ class CaseState:
 
     @property
     def stage(self) -> str:
-        return STAGE_OF[self.state]
+        return STAGE_OF[self.phase]
 
     @property
     def closed(self) -> bool:
-        return self.state == CLOSED
+        return self.phase == CLOSED
 
     @property
     def episode(self) -> int:
@@ -150,7 +226,7 @@ class CaseState:
     def goal_status(self) -> dict[int, str]:
         """Goal number → achieved/partly/not-yet, from the latest evaluation of the plan."""
         evaluation = self.latest_evaluation
-        return {p.goal: p.status for p in evaluation.progress} if evaluation else {}
+        return {p.goal: p.status for p in evaluation.goal_status} if evaluation else {}
 
     def referrals(self, open_only: bool = False) -> list[tuple[Referral, str]]:
         found = [
@@ -166,41 +242,13 @@ class CaseState:
     def approvable(self, stage: str) -> RecordBase | None:
         """The record an approval of ``stage`` (assessment, plan, termination) is about:
         the latest one of that kind in the current episode."""
-        return self.current.latest({"assessment": Assessment, "plan": Plan,
-                                    "termination": Termination}[stage])  # fmt: skip
+        return self.current.latest(RECORD_TYPES[ApprovalStage(stage)])
 
     def is_approved(self, record: RecordBase | None) -> bool:
         return record is not None and record.id in self.approvals
 
     def next_commands(self) -> tuple[str, ...]:
-        return NEXT_COMMANDS[self.state]
-
-
-def fits(state: str, kind: str) -> bool:
-    if kind in ANYWHERE:
-        return True
-    if kind in ANY_OPEN:
-        return state != CLOSED
-    return kind in ACCEPTS[state]
-
-
-def _after(state: str, record: RecordBase) -> str:
-    """The state a record leads to (applied even when it did not fit)."""
-    if isinstance(record, Assessment):
-        return ASSESSED
-    if isinstance(record, Plan):
-        return PLANNED
-    if record.kind == "intervention":
-        return INTERVENING
-    if isinstance(record, Evaluation):
-        return {"continue": INTERVENING, "revise": REPLAN, "terminate": TO_TERMINATE}[
-            record.decision
-        ]
-    if isinstance(record, Termination):
-        return CLOSED
-    if isinstance(record, Reopen):
-        return REOPENED
-    return state
+        return NEXT_COMMANDS[self.phase]
 
 
 def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState:
@@ -209,7 +257,7 @@ def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState
     result = CaseState(episodes=[Episode(1, case.file.intake.date)])
     by_id = {r.id: r for r in items}
     for record in items:
-        if not fits(result.state, record.kind):
+        if not fits(result.phase, step_of(record)):
             result.warnings.append(
                 (
                     record,
@@ -217,7 +265,7 @@ def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState
                         "workflow.out_of_order",
                         kind=Msg(f"kind.{record.kind}"),
                         date=record.date.isoformat(),
-                        stage=Msg(f"stage.{STAGE_OF[result.state]}"),
+                        stage=Msg(f"stage.{STAGE_OF[result.phase]}"),
                     ),
                 )
             )
@@ -240,7 +288,7 @@ def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState
                 )
             else:
                 result.approvals[record.record] = record
-        result.state = _after(result.state, record)
+        result.phase = next_phase(result.phase, step_of(record))
     return result
 
 
@@ -257,9 +305,9 @@ def ensure_fits(config: RepoConfig, case: Case, record: RecordBase) -> None:
     before = [r for r in case.records if r.sort_key() <= record.sort_key()]
     at = derive(case, before)
     later = len(case.records) - len(before)
-    if not fits(at.state, record.kind):
+    if not fits(at.phase, step_of(record)):
         _refuse(case, at, record, later)
-    needed = config.supervision.requires(APPROVAL_FOR_NEXT.get(record.kind))
+    needed = config.supervision.requires(APPROVAL_GATES.get(record.kind))
     if needed:
         waiting = at.approvable(needed)
         if waiting is not None and not at.is_approved(waiting):
@@ -297,46 +345,6 @@ def _refuse(case: Case, at: CaseState, record: RecordBase, later: int) -> None:
         key, case=case.id, stage=Msg(f"stage.{at.stage}"), stage_code=at.stage,
         kind=kind_phrase(record.kind), commands=commands, date=record.date.isoformat(),
     )  # fmt: skip
-
-
-def overdue(config: RepoConfig, state: CaseState, case: Case, today: dt.date) -> list[Msg]:
-    """What is late in the current episode, as messages for ``ppks show``."""
-    rules = config.deadlines
-    found: list[Msg] = []
-    episode = state.current
-
-    def late(since: dt.date, days: int, key: str, **params) -> None:
-        due = since + dt.timedelta(days=days)
-        if days > 0 and due < today:
-            found.append(Msg(key, due=due.isoformat(), days=(today - due).days, **params))
-
-    if not state.closed and state.latest_assessment is None:
-        late(episode.opened, rules.assessment_days, "overdue.assessment")
-    plan = state.current_plan
-    if plan is not None and not state.closed:
-        evaluated = state.latest_evaluation is not None
-        if not evaluated:
-            late(plan.date, rules.evaluation_days, "overdue.evaluation")
-        status = state.goal_status()
-        for number, goal in enumerate(plan.goals, start=1):
-            if goal.target_date and goal.target_date < today and status.get(number) != "achieved":
-                found.append(
-                    Msg(
-                        "overdue.goal",
-                        goal=number,
-                        what=goal.what,
-                        due=goal.target_date.isoformat(),
-                    )
-                )
-    termination = state.termination
-    if termination is not None:
-        followed = any(
-            isinstance(r, FollowUp) and r.sort_key() > termination.sort_key()
-            for r in episode.records
-        )
-        if not followed:
-            late(termination.date, rules.follow_up_days, "overdue.follow_up")
-    return found
 
 
 def check_case(case: Case, file_of: dict[str, str]) -> list:

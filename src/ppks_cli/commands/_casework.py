@@ -57,7 +57,9 @@ def record_worker(ctx: typer.Context, repo, given: str | None) -> str:
     if worker:
         return worker
     if interactive(ctx):
-        return ask(t("prompt.worker"), str)
+        from ppks_cli.models import parse_worker
+
+        return ask(t("prompt.worker"), lambda value: parse_worker(value, "--worker"))
     from ppks_cli.errors import InvalidInput
 
     raise InvalidInput("error.missing_option", option="--worker")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -83,10 +84,17 @@ def command(
     def decorate(func: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(func)
         def run(*args: Any, **kw: Any) -> T:
+            from typer.exceptions import Abort
+
             try:
                 return func(*args, **kw)
             except PpksError as exc:
                 fail(exc)
+            except (Abort, KeyboardInterrupt, EOFError):
+                # Ctrl-C or closed input at a prompt: the refused step wrote nothing
+                from ppks_cli.errors import Cancelled
+
+                fail(Cancelled("error.cancelled"))
 
         app.command(name, **kwargs)(run)
         return run
@@ -101,36 +109,63 @@ def fail(exc: PpksError) -> None:
 
 def error_line(message: str) -> None:
     err_console().print(
-        t("cli.error_prefix") + message, markup=False, highlight=False, soft_wrap=True
+        t("cli.error_prefix") + message, markup=False, highlight=False, emoji=False, soft_wrap=True
     )
 
 
 def warn_line(message: str) -> None:
     err_console().print(
-        t("cli.warning_prefix") + message, markup=False, highlight=False, soft_wrap=True
+        t("cli.warning_prefix") + message,
+        markup=False,
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
     )
 
 
 def info_line(message: str) -> None:
     """A line on stderr that is neither the command's result nor an error."""
-    err_console().print(message, markup=False, highlight=False, soft_wrap=True)
+    err_console().print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 # --- output -----------------------------------------------------------------------------
 
 
 @functools.cache
-def console():
+def _safe_console_class():
+    """A rich Console whose every printed piece of text goes through
+    :func:`ppks_cli.neutral.neutralise` (rich's own colour codes are added after it), with
+    emoji shortcodes, markup and highlighting off: data is printed as it is, never
+    interpreted (``file:100:`` stays, ``:pile_of_poo:`` and ``[bold]`` print literally)."""
     from rich.console import Console
+    from rich.segment import Segment
 
-    return Console(highlight=False)
+    from ppks_cli.neutral import neutralise
+
+    class SafeConsole(Console):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(emoji=False, markup=False, highlight=False, **kwargs)
+
+        def _render_buffer(self, buffer):  # the one place text becomes terminal output
+            return super()._render_buffer(
+                segment if segment.control else Segment(neutralise(segment.text), *segment[1:])
+                for segment in buffer
+            )
+
+    return SafeConsole
+
+
+@functools.cache
+def console():
+    """The console for a command's result (stdout). Prints data safely (see
+    :func:`_safe_console_class`)."""
+    return _safe_console_class()()
 
 
 @functools.cache
 def err_console():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
+    """The console for messages, warnings and prompts (stderr), as safe as :func:`console`."""
+    return _safe_console_class()(stderr=True)
 
 
 def reset_consoles() -> None:
@@ -140,13 +175,29 @@ def reset_consoles() -> None:
 
 
 def say(message: str) -> None:
-    console().print(message, markup=False, highlight=False, soft_wrap=True)
+    console().print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
+
+
+def write_out(text: str) -> None:
+    """Plain text (a letter in Markdown) on stdout as it is, except that control and
+    bidirectional characters are neutralised (see :func:`ppks_cli.neutral.neutralise`)."""
+    from ppks_cli.neutral import neutralise
+
+    sys.stdout.write(neutralise(text))
+    sys.stdout.flush()
 
 
 def print_json(data: Any) -> None:
-    """JSON on stdout, never coloured or wrapped, so scripts can read it."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+    """JSON on stdout, never coloured or wrapped, so scripts can read it. Control and
+    bidirectional characters are written as ``\\uXXXX`` escapes (still the same JSON
+    value), so the JSON is safe to look at in a terminal too."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
     sys.stdout.flush()
+
+
+# characters json.dumps(ensure_ascii=False) leaves raw that a terminal would act on
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def _json_default(value: Any) -> Any:
@@ -189,7 +240,7 @@ def ask(
         if optional and is_unknown(raw):
             return None
         text = raw.strip()
-        if choices and text.isdigit() and 1 <= int(text) <= len(choices):
+        if choices and text.isascii() and text.isdigit() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1][0]
         if not text and not optional:
             continue

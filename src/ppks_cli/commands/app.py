@@ -9,6 +9,7 @@ import typer
 
 from ppks_cli import __version__, i18n
 from ppks_cli.commands import _common
+from ppks_cli.errors import ExitCode
 from ppks_cli.i18n import t
 
 # One module per command (or group); each exposes register(app).
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     "sync",
     "bundle",
     "check",
+    "migrate",
     "categories",
 )
 
@@ -78,7 +80,7 @@ def build_app() -> typer.Typer:
             raise typer.Exit()
         if lang is not None and i18n.normalize_language(lang) is None:
             _common.error_line(t("error.bad_language", value=lang))
-            raise typer.Exit(2)
+            raise typer.Exit(int(ExitCode.USAGE))
         i18n.set_language(i18n.choose_language(lang, root))
         _common.reset_consoles()
         ctx.obj = _common.State(root=root, no_input=no_input, no_commit=no_commit)

@@ -21,8 +21,6 @@ from ppks_cli.commands._casework import (
 from ppks_cli.commands._common import command, interactive
 from ppks_cli.i18n import t
 
-Items = Annotated[list[str] | None, typer.Option]
-
 
 def register(app: typer.Typer) -> None:
     @command(app, "assess", help=t("help.assess.command"), epilog=t("help.assess.example"))
@@ -34,7 +32,9 @@ def register(app: typer.Typer) -> None:
         strength: Annotated[list[str] | None, option("--strength", key="assess.strength")] = None,
         resource: Annotated[list[str] | None, option("--resource", key="assess.resource")] = None,
         source: Annotated[list[str] | None, option("--source", key="assess.source")] = None,
-        summary: Annotated[str | None, option("--summary", key="assess.summary")] = None,
+        context: Annotated[
+            str | None, option("--context", "--summary", key="assess.summary")
+        ] = None,
         priority: Annotated[list[str] | None, option("--priority", key="assess.priority")] = None,
         risk: Annotated[
             str | None, option("--risk", key="assess.risk", metavar="low|medium|high")
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         # a bare `ppks assess ID` at a terminal walks through the whole form
-        form = interactive(ctx) and not any((problem, need, strength, resource, source, summary))
+        form = interactive(ctx) and not any((problem, need, strength, resource, source, context))
         record = casework.assess(
             repo, case, date=when, worker=who,
             problems=items(ctx, problem, "--problem", "problem", required=True),
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
             strengths=items(ctx, strength, "--strength", "strength", ask_it=form),
             resources=items(ctx, resource, "--resource", "resource", ask_it=form),
             information_sources=items(ctx, source, "--source", "information_source", ask_it=form),
-            summary=maybe(ctx, summary, "summary", ask_it=form),
+            context=maybe(ctx, context, "summary", ask_it=form),
             priorities=items(ctx, priority, "--priority", "priority", ask_it=form),
             risk=maybe(
                 ctx, risk, "risk", ask_it=form, **one_of("risk", RISK_LEVELS, "--risk"),

@@ -55,8 +55,8 @@ def register(app: typer.Typer) -> None:
                 if status:
                     statuses.append(GoalProgress(goal=number, status=status))
         record = casework.evaluate(
-            repo, case, date=when, worker=who, progress=statuses,
-            summary=need(ctx, progress, "--progress", "evaluation_summary"),
+            repo, case, date=when, worker=who, goal_status=statuses,
+            progress=need(ctx, progress, "--progress", "evaluation_summary"),
             decision=need(
                 ctx, decision, "--decision", "decision",
                 **one_of("decision", DECISIONS, "--decision"),

@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
     def follow_up(
         ctx: typer.Context,
         case_ref: CaseArg,
-        summary: Annotated[str | None, option("--summary", key="follow_up.summary")] = None,
+        findings: Annotated[
+            str | None, option("--findings", "--summary", key="follow_up.summary")
+        ] = None,
         place: Annotated[str | None, option("--place", key="follow_up.place")] = None,
         next_date: Annotated[
             str | None, option("--next-date", key="follow_up.next_date", metavar="YYYY-MM-DD")
@@ -39,10 +41,10 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.dates import parse_date
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
-        form = interactive(ctx) and summary is None
+        form = interactive(ctx) and findings is None
         record = casework.follow_up(
             repo, case, date=when, worker=who,
-            summary=need(ctx, summary, "--summary", "follow_up_summary"),
+            findings=need(ctx, findings, "--findings", "follow_up_summary"),
             place=maybe(ctx, place, "place", ask_it=form),
             next_date=maybe(
                 ctx, next_date, "next_date",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from ppks_cli.commands._common import (
     interactive,
     open_repo,
     print_json,
+    write_out,
 )
 from ppks_cli.errors import InvalidInput
 from ppks_cli.i18n import t
@@ -101,9 +101,9 @@ def register(app: typer.Typer) -> None:
         if target is None and fmt == "pdf":
             target = Path(letters.default_output_name(case, made, "pdf"))
         if target is not None and str(target) != "-":
-            letters.write_output(target, data)
+            letters.write_output(target, data, repo)
         elif not json_output:
-            sys.stdout.write(made.markdown)
+            write_out(made.markdown)
         if json_output:
             print_json(
                 {

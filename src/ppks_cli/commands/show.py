@@ -182,14 +182,14 @@ def _render_casework(case, config, today) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ppks_cli import workflow
+    from ppks_cli import deadlines, workflow
     from ppks_cli.dates import long_date
     from ppks_cli.views import headline
 
     out = console()
     state = case.state
     problems = [str(m) for _, m in state.warnings]
-    overdue = [str(m) for m in workflow.overdue(config, state, case, today)]
+    overdue = [str(m) for m in deadlines.overdue(config, state, case, today)]
     if problems or overdue:
         _section(t("show.attention"))
         for line in overdue:
@@ -204,10 +204,7 @@ def _render_casework(case, config, today) -> None:
         if state.is_approved(record):
             approval = state.approvals[record.id]
             return t("show.approved", by=approval.by, date=long_date(approval.date))
-        stage = {"assessment": "assessment", "plan": "plan", "termination": "termination"}[
-            record.kind
-        ]
-        if config.supervision.requires(stage):
+        if config.supervision.requires(record.kind):
             return t("show.awaiting_approval")
         return None
 
@@ -224,7 +221,7 @@ def _render_casework(case, config, today) -> None:
                     (t("field.strengths"), _lines(assessment.strengths)),
                     (t("field.resources"), _lines(assessment.resources)),
                     (t("field.information_sources"), _lines(assessment.information_sources)),
-                    (t("field.context"), assessment.summary),
+                    (t("field.context"), assessment.context),
                     (t("field.priorities"), _lines(assessment.priorities)),
                     (t("field.risk"), assessment.risk and label("risk", assessment.risk)),
                     (t("field.recommendation"), assessment.recommendation),
@@ -290,7 +287,7 @@ def _render_casework(case, config, today) -> None:
                 [
                     (t("field.reason"), label("termination_reason", termination.reason)
                      + (f" ({termination.reason_note})" if termination.reason_note else "")),
-                    (t("field.achieved"), termination.summary),
+                    (t("field.achieved"), termination.outcome),
                     (t("field.placement"), termination.placement),
                     (t("field.aftercare"), termination.aftercare),
                     (t("field.approval"), approval_note(termination)),

@@ -33,7 +33,9 @@ def register(app: typer.Typer) -> None:
         reason_note: Annotated[
             str | None, option("--reason-note", key="terminate.reason_note")
         ] = None,
-        summary: Annotated[str | None, option("--summary", key="terminate.summary")] = None,
+        outcome: Annotated[
+            str | None, option("--outcome", "--summary", key="terminate.summary")
+        ] = None,
         placement: Annotated[str | None, option("--placement", key="terminate.placement")] = None,
         aftercare: Annotated[str | None, option("--aftercare", key="terminate.aftercare")] = None,
         date: DateOpt = None,
@@ -44,7 +46,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.records import TERMINATION_REASONS
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
-        form = interactive(ctx) and reason is None and summary is None
+        form = interactive(ctx) and reason is None and outcome is None
         why = need(
             ctx, reason, "--reason", "termination_reason",
             **one_of("termination_reason", TERMINATION_REASONS, "--reason"),
@@ -54,7 +56,7 @@ def register(app: typer.Typer) -> None:
             reason_note=reason_note if why != "other" else need(
                 ctx, reason_note, "--reason-note", "reason_note"
             ),
-            summary=need(ctx, summary, "--summary", "termination_summary"),
+            outcome=need(ctx, outcome, "--outcome", "termination_summary"),
             placement=maybe(ctx, placement, "placement", ask_it=form),
             aftercare=maybe(ctx, aftercare, "aftercare", ask_it=form),
         )  # fmt: skip
