@@ -286,3 +286,68 @@ def test_two_clones_record_conflicting_stage_changes(tmp_path):
     checked = run_ppks("check", cwd=second)
     assert checked.returncode == 0  # a warning, for a person to look at
     assert "peringatan" in checked.stdout and "intervention" in checked.stdout
+
+
+def test_plan_goals_measures_target_dates_and_tasks(cli):
+    case_id = json.loads(cli(*NEW_MR).stdout)["id"]
+    assert cli("assess", case_id, "--problem", "x", "--worker", "S", "--date", "2024-02-20").exit_code == 0
+    before = snapshot(cli.root)
+    for bad, option in (
+        (["--measure", "a", "--measure", "b", "--measure", "c"], "--measure"),  # 2 goals, 3 measures
+        (["--task", "Hubungi keluarga;Saskia;minggu depan"], "--task"),
+        (["--task", ";Saskia"], "--task"),
+        (["--target-date", "2024-13-01"], "--target-date"),
+    ):
+        result = cli("plan", case_id, "--goal", "Pulang", "--goal", "Punya KTP", *bad,
+                     "--worker", "S", "--date", "2024-02-23")  # fmt: skip
+        assert result.exit_code == 3, (bad, result.output)
+        assert option in result.stderr
+        assert snapshot(cli.root) == before
+    result = cli(
+        "plan", case_id, "--goal", "Pulang", "--goal", "Punya KTP",
+        "--measure", "Tinggal bersama keluarga", "--measure", "KTP terbit",
+        "--target-date", "2024-04-30",  # one date for every goal
+        "--task", "Hubungi keluarga;Saskia;2024-03-01", "--task", "Urus KTP ke Disdukcapil",
+        "--worker", "S", "--date", "2024-02-23", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)["record"]
+    assert record["goals"] == [
+        {"what": "Pulang", "measure": "Tinggal bersama keluarga", "target_date": "2024-04-30"},
+        {"what": "Punya KTP", "measure": "KTP terbit", "target_date": "2024-04-30"},
+    ]
+    assert record["tasks"] == [
+        {"what": "Hubungi keluarga", "who": "Saskia", "when": "2024-03-01"},
+        {"what": "Urus KTP ke Disdukcapil"},
+    ]
+
+
+def test_evaluate_goal_status_per_goal(cli):
+    case_id = json.loads(cli(*NEW_MR).stdout)["id"]
+    for step in (
+        ["assess", case_id, "--problem", "x", "--date", "2024-02-20"],
+        ["plan", case_id, "--goal", "Pulang", "--goal", "Punya KTP", "--date", "2024-02-23"],
+        ["intervene", case_id, "--kind", "home-visit", "--note", "Kunjungan", "--date", "2024-03-01"],
+    ):
+        assert cli(*step, "--worker", "S").exit_code == 0
+    before = snapshot(cli.root)
+    for bad in ("3=achieved", "1=done", "achieved", "1"):
+        result = cli("evaluate", case_id, "--progress", "p", "--decision", "continue",
+                     "--goal-status", bad, "--worker", "S", "--date", "2024-03-10")  # fmt: skip
+        assert result.exit_code == 3, (bad, result.output)
+        assert "--goal-status" in result.stderr
+        assert snapshot(cli.root) == before
+    result = cli(
+        "evaluate", case_id, "--progress", "Ada kemajuan", "--decision", "continue",
+        "--goal-status", "2=partly:masih menunggu Disdukcapil", "--goal-status", "1=achieved",
+        "--worker", "S", "--date", "2024-03-10", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)["record"]
+    assert record["progress"] == "Ada kemajuan"
+    assert record["goal_status"] == [
+        {"goal": 1, "status": "achieved"},
+        {"goal": 2, "status": "partly", "note": "masih menunggu Disdukcapil"},
+    ]
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["current_plan"]["goal_status"] == {"1": "achieved", "2": "partly"}

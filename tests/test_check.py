@@ -78,11 +78,16 @@ def test_damaged_config_is_reported(repo):
     assert len(problems) == 1 and problems[0].startswith("ppks.toml:") and "sufix" in problems[0]
 
 
-def test_stray_files_are_warnings(repo, mr_case):
+def test_stray_files_are_warnings_and_a_misnamed_record_is_an_error(repo, mr_case):
     (repo.paths.cases / "catatan.txt").write_text("x")
     (repo.paths.records_dir(mr_case.id)).mkdir()
+    (repo.paths.records_dir(mr_case.id) / "foto.jpg").write_bytes(b"\xff")
     (repo.paths.records_dir(mr_case.id) / "oops.toml").write_text("a = 1\n")
     report = check_repository(repo)
-    assert [p.severity for p in report.problems] == ["error", "warning"] or [
-        p.severity for p in report.problems
-    ] == ["warning", "error"]
+    found = {(p.file.rsplit("/", 1)[-1], p.severity, p.message.key) for p in report.problems}
+    assert found == {
+        ("catatan.txt", "warning", "check.stray_entry"),  # not a case: looked at, not wrong
+        ("foto.jpg", "warning", "check.bad_record_name"),
+        ("oops.toml", "error", "check.bad_record_name"),  # a TOML file ppks would not read
+    }
+    assert not report.ok

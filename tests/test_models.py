@@ -35,8 +35,12 @@ def test_bad_nik_is_a_validation_error_with_a_catalog_key():
 
 
 def test_birth_year_must_agree_with_birth_date():
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as err:
         client(birth_date=dt.date(1975, 2, 16), birth_year=1976)
+    ((loc, msg),) = describe(err.value)
+    assert loc == ()
+    assert msg.params["detail"].key == "validation.birth_year_mismatch"
+    assert "1976" in str(msg) and "1975-02-16" in str(msg)
 
 
 def test_nik_disagreeing_with_birth_date_is_only_a_warning():
