@@ -17,12 +17,13 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MR, Cli, git, snapshot
 from ppks_cli import gitops
 from ppks_cli.config import is_remote_name
 from ppks_cli.errors import ExternalToolError, InvalidInput, Refused
 from ppks_cli.intake import open_case, prepare
 from ppks_cli.store import Repository
+
+from conftest import MR, Cli, git, snapshot
 
 HOSTILE_REMOTES = [
     "--upload-pack=touch pwned;git-upload-pack",

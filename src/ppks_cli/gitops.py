@@ -382,7 +382,7 @@ def _name_status(root: Path, spec: str, *filters: str) -> list[tuple[str, str]]:
     raw = run(root, "diff", "--name-status", "-z", "--no-renames", *filters, "--end-of-options",
               spec, "--", ".").stdout  # fmt: skip
     tokens = raw.decode("utf-8", "replace").split("\0")
-    return [(code, path) for code, path in zip(tokens[0::2], tokens[1::2]) if code]
+    return [(code, path) for code, path in zip(tokens[0::2], tokens[1::2], strict=False) if code]
 
 
 def status(root: Path) -> Status:

@@ -10,7 +10,6 @@ from ppks_cli.commands._casework import JsonOpt, option
 from ppks_cli.commands._common import command, err_console, open_repo, print_json, say
 from ppks_cli.i18n import t
 
-
 AcceptDeletionsOpt = Annotated[
     bool, typer.Option("--accept-deletions", help=t("help.sync.accept_deletions"))
 ]
