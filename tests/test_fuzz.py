@@ -1,0 +1,650 @@
+"""Fuzz every ppks command with hostile values, in-process through CliRunner.
+
+For each command (found by walking the Typer app, so a new option is fuzzed without
+editing this file) and each of its options and arguments, hypothesis replaces that one
+value of a command line that otherwise works with a hostile one (empty, 100 kB, NUL and
+control characters, TOML/Typst/Jinja syntax, bidi controls, non-ASCII digits, odd dates,
+path-like and option-like values) and checks:
+
+(a) no traceback: ``result.exception`` is None or a SystemExit, the exit code is one of
+    :class:`ppks_cli.errors.ExitCode`, and no "Traceback" in the output;
+(b) a refused command (exit code not 0) leaves the repository byte-identical: every file
+    and folder of the work tree, ``.git/HEAD``, ``.git/refs``, ``.git/config`` and git's
+    state files (rebase, merge, locks);
+(c) nothing is written outside the repository (the working directory, its parents up to
+    the example's folder, and $HOME, which points into that folder), except the output
+    file the command line names (``letter --output``, ``bundle export FILE``, ...).
+
+The repository (cases at several stages, an issued letter, a remote and a bundle) is built
+once per module with the library and copied for every example.
+
+Environment:
+- ``PPKS_FUZZ_EXAMPLES=N`` runs N examples per option (default a few, for the suite);
+- ``PPKS_FUZZ_COLLECT=file.jsonl`` records every failing example as one JSON line instead
+  of failing (to list all distinct faults in a deep run; see ``summarise`` at the end).
+
+Known faults are listed in KNOWN_FAILURES (xfail, not strict): delete an entry when its
+fix lands, and the test guards the fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import traceback
+from unittest import mock
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import typer.main
+import typer.testing
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from ppks_cli import casework, gitops, letters
+from ppks_cli.commands import _common
+from ppks_cli.commands.app import build_app
+from ppks_cli.errors import ExitCode
+from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.records import Goal
+from ppks_cli.store import Repository
+from tests.test_letters import SIGNATORIES
+
+EXAMPLES = int(os.environ.get("PPKS_FUZZ_EXAMPLES", "3"))
+COLLECT = os.environ.get("PPKS_FUZZ_COLLECT")
+
+# --- known faults (xfail) ----------------------------------------------------------------
+# "command target": why it fails today. Delete an entry when its fix lands.
+KNOWN_FAILURES: dict[str, str] = {}
+
+# --- hostile values ----------------------------------------------------------------------
+
+HUGE = "x" * 100_000
+HOSTILE: tuple[str, ...] = (
+    "",
+    " ",
+    "\t\n",
+    HUGE,
+    "a\x00b",
+    "\x00",
+    "\x1b[31mred\x1b[0m",
+    "\x1b]0;title\x07",
+    "bel\x07",
+    "a\x1fb\x1ec",
+    "\x08\x08\x08",
+    "\r",
+    '"""',
+    "'''",
+    "[x]",
+    "[[x]]",
+    "a = 1",
+    'x = "\\u0000"',
+    '#read("/etc/passwd")',
+    '#include "/etc/passwd"',
+    "$x$",
+    "#import \"@preview/cetz:0.2.2\"",
+    "@preview",
+    "{{ 7*7 }}",
+    "{% include 'x' %}",
+    "{{ ''.__class__.__mro__ }}",
+    "{# c #}",
+    "\u202eevil\u202c",
+    "\u200b",
+    "\ufeffbom",
+    "²",
+    "１２",
+    "١٢",
+    "١٩٧٥",
+    "１９７５",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e309",
+    "nan",
+    "0000-01-01",
+    "0001-01-01",
+    "9999-12-31",
+    "2024-02-30",
+    "2024-13-01",
+    "2024-2-3",
+    "１９７５-０１-０１",
+    "../..",
+    "..",
+    ".",
+    "/etc/passwd",
+    "/",
+    "-rf",
+    "-",
+    "--",
+    "--output=x",
+    "--help",
+    "--upload-pack=touch pwned",
+    "-c core.pager=touch pwned",
+    "ext::sh -c touch% pwned",
+    "HEAD",
+    "HEAD~99",
+    "@{-1}",
+    ":pile_of_poo:",
+    "[bold]x[/bold]",
+    "%s%n",
+    "{seq:q}",
+    "👍🏽",
+    "𝟙𝟚",
+    "\ud7ff",
+)
+# a valid-looking start, then something hostile
+PREFIXES = ("MR", "2024-03-01", "1", "Saskia", "pengemis", "yes", "low", "home-visit")
+
+text_values = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.builds(lambda a, b: a + b, st.sampled_from(PREFIXES), st.sampled_from(HOSTILE)),
+    st.text(max_size=12),
+)
+
+# --- the repository, built once ----------------------------------------------------------
+
+WORKER = "Saskia"
+D = dt.date
+
+
+@dataclass
+class Base:
+    folder: Path  # holds kasus/, remote.git/, stick.bundle
+    ids: dict[str, str]
+    letter_number: str
+
+
+def _git(*args: str, cwd: Path) -> str:
+    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def _case(repo: Repository, name: str, year: str) -> object:
+    form = NewCase(
+        name=name, sex="L", birth_year=year, category="pengemis", intake_date="2024-02-16",
+        source="street-raid", found_at="Simpang Pos, Medan", worker=WORKER,
+    )  # fmt: skip
+    return open_case(repo, prepare(form), allow_duplicates=True)
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GIT_AUTHOR_NAME="Test Worker", GIT_AUTHOR_EMAIL="test@example.invalid",
+        GIT_COMMITTER_NAME="Test Worker", GIT_COMMITTER_EMAIL="test@example.invalid",
+        GIT_CONFIG_NOSYSTEM="1",
+    )  # fmt: skip
+    return env
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """Cases at every stage, committed, with a remote ``origin`` and a bundle beside it.
+    In memory (/dev/shm) where there is one: every example copies it."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        scratch = Path(tempfile.mkdtemp(prefix="ppks-fuzz-", dir=shm))
+    else:
+        scratch = tmp_path_factory.mktemp("fuzz")
+    try:
+        yield _build_base(scratch / "base")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _build_base(folder: Path) -> Base:
+    old = dict(os.environ)
+    os.environ.update(_git_env())
+    try:
+        folder.mkdir()
+        repo = Repository.create(folder / "kasus", "Dinas Sosial Kota Medan", WORKER)
+        config = repo.paths.config.read_text(encoding="utf-8") + SIGNATORIES
+        repo.paths.config.write_text(config, encoding="utf-8")
+        repo = Repository.open(repo.root)
+        gitops.init_repository(repo.root, WORKER)
+        w = {"worker": WORKER}
+        intake = _case(repo, "MR", "1975")
+        assessed = _case(repo, "AB", "1980")
+        casework.assess(repo, assessed, problems=["Konflik"], date=D(2024, 2, 20), **w)
+        active = _case(repo, "CD", "1990")
+        casework.assess(repo, active, problems=["Konflik"], date=D(2024, 2, 20), **w)
+        casework.plan(repo, active, goals=[Goal(what="Kembali")], date=D(2024, 2, 23), **w)
+        casework.intervene(
+            repo, active, activity="home-visit", description="d", goals=[1], date=D(2024, 3, 1),
+            **w,
+        )  # fmt: skip
+        casework.refer(
+            repo, active, destination="RS", reason="r", consent=True, date=D(2024, 3, 2), **w
+        )
+        closed = _case(repo, "EF", "1985")
+        casework.assess(repo, closed, problems=["x"], date=D(2024, 2, 20), **w)
+        casework.plan(repo, closed, goals=[Goal(what="g")], date=D(2024, 2, 23), **w)
+        casework.intervene(
+            repo, closed, activity="home-visit", description="d", date=D(2024, 3, 1), **w
+        )
+        casework.evaluate(
+            repo, closed, summary="s", decision="terminate", date=D(2024, 6, 25), **w
+        )
+        casework.terminate(
+            repo, closed, reason="reunified", summary="s", date=D(2024, 6, 30), **w
+        )
+        casework.follow_up(repo, closed, summary="baik", date=D(2024, 7, 30), **w)
+        made = letters.draft(repo, active, "assessment")
+        letters.issue(repo, active, made, worker=WORKER)
+        _git("add", "-A", cwd=repo.root)
+        _git("commit", "-q", "-m", "fuzz base", cwd=repo.root)
+        _git("clone", "-q", "--bare", str(repo.root), str(folder / "remote.git"), cwd=folder)
+        _git("remote", "add", "origin", "../remote.git", cwd=repo.root)
+        _git("fetch", "-q", "origin", cwd=repo.root)
+        _git("branch", "-q", "--set-upstream-to=origin/main", cwd=repo.root)
+        _git("bundle", "create", "-q", str(folder / "stick.bundle"), "--all", cwd=repo.root)
+        for git_dir in (repo.root, folder / "remote.git"):  # few files: fast to copy
+            _git("gc", "-q", "--prune=now", cwd=git_dir)
+        ids = {
+            "intake": intake.id, "assessed": assessed.id, "active": active.id,
+            "closed": closed.id,
+        }  # fmt: skip
+        return Base(folder, ids, made.number)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
+# --- the command lines that work, to be spoilt one value at a time -----------------------
+# positional arguments and options by parameter name; {x} names a case of Base.ids,
+# {letter} the issued letter number, {bundle} the bundle file.
+
+BASELINE: dict[str, dict[str, object]] = {
+    "init": {"path": "nieuw", "office": "Dinas Sosial", "worker": WORKER},
+    "new-case": {
+        "name": "GH", "sex": "P", "category": "pengemis", "tag": ["lansia"],
+        "intake_date": "2024-03-01", "source": "outreach", "found_at": "Pasar",
+        "referred_by": "Polsek", "worker": WORKER, "alias": "G", "nik": "1271015502900003",
+        "kk": "1271010101900001", "birth_place": "Medan", "birth_date": "1990-02-15",
+        "birth_year": "1990", "age": "34", "religion": "islam", "marital_status": "belum-kawin",
+        "education": "sd", "occupation": "buruh", "phone": "0812345678",
+        "address": "Jl. Mawar 1", "last_known_address": "Jl. Melati 2",
+        "family": ["Ibu: Siti"], "contact": ["Kepling: Budi"], "note": "catatan",
+    },  # fmt: skip
+    "list": {"stage": "intake", "category": "pengemis", "worker": WORKER},
+    "show": {"case_ref": "{active}", "as_of": "HEAD"},
+    "assess": {
+        "case_ref": "{intake}", "problem": ["Konflik"], "need": ["Rumah"], "strength": ["Sehat"],
+        "resource": ["Keluarga"], "source": ["Klien"], "summary": "ringkas",
+        "priority": ["Rumah"], "risk": "low", "recommendation": "rencana",
+        "date": "2024-02-20", "worker": WORKER,
+    },  # fmt: skip
+    "plan": {
+        "case_ref": "{assessed}", "goal": ["Kembali"], "measure": ["Tinggal"],
+        "target_date": ["2024-06-01"], "strategy": ["Mediasi"], "technique": ["Konseling"],
+        "task": ["Telepon;Saskia;2024-03-01"], "resource": ["Dana"], "date": "2024-02-23",
+        "worker": WORKER,
+    },  # fmt: skip
+    "intervene": {
+        "case_ref": "{active}", "kind": "home-visit", "note": "kunjungan", "goal": ["1"],
+        "outcome": "baik", "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "refer": {
+        "case_ref": "{active}", "to": "RSJ", "reason": "sakit", "request": "periksa",
+        "consent": "yes", "note": "n", "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "evaluate": {
+        "case_ref": "{active}", "progress": "maju", "goal_status": ["1=partly"],
+        "decision": "continue", "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "terminate": {
+        "case_ref": "{active}", "reason": "reunified", "reason_note": "r", "summary": "selesai",
+        "placement": "rumah", "aftercare": "kunjungan", "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "follow-up": {
+        "case_ref": "{closed}", "summary": "baik", "place": "rumah", "next_date": "2024-09-01",
+        "date": "2024-08-01", "worker": WORKER,
+    },  # fmt: skip
+    "reopen": {"case_ref": "{closed}", "reason": "kembali", "date": "2024-08-01", "worker": WORKER},
+    "note": {"case_ref": "{active}", "text": "catatan", "date": "2024-03-05", "worker": WORKER},
+    "approve": {
+        "case_ref": "{assessed}", "stage": "assessment", "by": "Kepala", "comment": "ok",
+        "date": "2024-02-21",
+    },  # fmt: skip
+    "letter": {
+        "case_ref": "{active}", "kind": "referral", "fmt": "md", "output": "surat.md",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "history": {"case_ref": "{active}"},
+    "status": {},
+    "sync": {"remote": "origin"},
+    "check": {},
+    "categories": {},
+    "templates export": {},
+    "bundle export": {"file": "keluar.bundle"},
+    "bundle import": {"file": "{bundle}"},
+}
+# values a target may take besides hostile ones (so a hostile value meets real state)
+EXTRA_VALUES: dict[str, tuple[str, ...]] = {
+    "letter reissue": ("{letter}",),
+    "letter number": ("{letter}", "474/0001/DINSOS/2024"),
+    "letter referral": ("RS",),
+    "letter kind": ("assessment", "termination"),
+    "refer status": ("accepted", "completed"),
+    "refer referral": ("RS",),
+    "bundle import into": ("klon",),
+    "show as_of": ("2024-03-01", "HEAD~1"),
+}
+# options whose value names a file or folder the command writes (outside the repository
+# is allowed there, as the user asked for it)
+OUTPUTS = {"init path", "letter output", "bundle export file", "bundle import into"}
+GLOBAL_TARGETS = ("root", "lang")
+GLOBAL_TARGET_COMMANDS = ("init", "list", "note", "new-case", "letter", "sync", "templates export")
+
+
+@dataclass
+class Param:
+    name: str
+    kind: str  # "argument", "option", "flag"
+    opt: str | None = None  # the option's first long name
+    multiple: bool = False
+
+
+@dataclass
+class Command:
+    path: tuple[str, ...]
+    params: list[Param] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+
+def _commands() -> list[Command]:
+    found: list[Command] = []
+
+    def walk(cmd, path: tuple[str, ...]) -> None:
+        if hasattr(cmd, "commands"):
+            for sub_name, sub in cmd.commands.items():
+                walk(sub, (*path, sub_name))
+            return
+        entry = Command(path)
+        for p in cmd.params:
+            if p.param_type_name == "argument":
+                entry.params.append(Param(p.name, "argument"))
+            elif p.is_flag:
+                entry.params.append(Param(p.name, "flag", p.opts[0]))
+            else:
+                long = next((o for o in p.opts if o.startswith("--")), p.opts[0])
+                entry.params.append(Param(p.name, "option", long, p.multiple))
+        found.append(entry)
+
+    walk(typer.main.get_command(build_app()), ())
+    return found
+
+
+COMMANDS = {c.name: c for c in _commands()}
+APP = build_app()
+CLICK = typer.main.get_command(APP)  # built once: CliRunner would build it every run
+
+
+def _cases() -> list:
+    cases = []
+    for command in COMMANDS.values():
+        assert command.name in BASELINE, f"add a baseline for the new command {command.name}"
+        targets = [p.name for p in command.params if p.kind != "flag"]
+        if command.name in GLOBAL_TARGET_COMMANDS:
+            targets += [f"--{g}" for g in GLOBAL_TARGETS]
+        for target in targets:
+            key = f"{command.name} {target}"
+            marks = []
+            if key in KNOWN_FAILURES:
+                marks.append(pytest.mark.xfail(strict=False, reason=KNOWN_FAILURES[key]))
+            cases.append(pytest.param(command.name, target, marks=marks, id=key))
+    return cases
+
+
+# --- snapshots ---------------------------------------------------------------------------
+
+GIT_SKIP = {"objects", "logs", "index", "FETCH_HEAD", "ORIG_HEAD", "COMMIT_EDITMSG", "hooks"}
+
+
+def repo_state(root: Path) -> dict[str, object]:
+    """Every file, folder and link of the work tree, the refs and git's state files."""
+    state: dict[str, object] = {}
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        rel_here = here.relative_to(root)
+        if rel_here.parts[:1] == (".git",) and len(rel_here.parts) == 1:
+            dirs[:] = [d for d in dirs if d not in GIT_SKIP]
+            files = [f for f in files if f not in GIT_SKIP]
+        for name in [*dirs, *files]:
+            path = here / name
+            rel = (rel_here / name).as_posix()
+            if path.is_symlink():
+                state[rel] = ("link", os.readlink(path))
+            elif path.is_dir():
+                state[rel] = "dir"
+            else:
+                state[rel] = path.read_bytes()
+    return state
+
+
+def outside_state(folder: Path, skip: set[Path]) -> dict[str, object]:
+    """Everything under ``folder`` except the paths in ``skip`` (the repository, the
+    remote and the command's own output)."""
+    state: dict[str, object] = {}
+    for here, dirs, files in os.walk(folder):
+        here_path = Path(here)
+        dirs[:] = [d for d in dirs if here_path / d not in skip]
+        for name in [*dirs, *files]:
+            path = here_path / name
+            if path in skip:
+                continue
+            rel = path.relative_to(folder).as_posix()
+            state[rel] = "dir" if path.is_dir() and not path.is_symlink() else (
+                ("link", os.readlink(path)) if path.is_symlink() else path.read_bytes()
+            )  # fmt: skip
+    return state
+
+
+def _diff(before: dict, after: dict) -> list[str]:
+    changed = [k for k in before.keys() | after.keys() if before.get(k) != after.get(k)]
+    return sorted(changed)[:5]
+
+
+# --- one run -----------------------------------------------------------------------------
+
+
+def _fill(value: str, base: Base, example: Path) -> str:
+    for key, case_id in base.ids.items():
+        value = value.replace("{" + key + "}", case_id)
+    value = value.replace("{letter}", base.letter_number)
+    return value.replace("{bundle}", str(example / "stick.bundle"))
+
+
+def _safe_output(value: str, cwd: Path, example: Path) -> str:
+    """Keep an output path inside the example's folder (the tests run as root: never let
+    a fuzzed ``--output /etc/passwd`` or ``~/.bashrc`` be written for real)."""
+    resolved = os.path.normpath(os.path.join(cwd, os.path.expanduser(value)))
+    if value.startswith("~") or not Path(resolved).is_relative_to(example):
+        return "keluar/" + value.lstrip("/~")
+    return value
+
+
+def build_argv(command: Command, target: str, hostile: list[str], flags: set[str],
+               no_commit: bool, dashdash: bool, base: Base, example: Path, cwd: Path,
+               repo_root: Path) -> tuple[list[str], list[Path]]:  # fmt: skip
+    """The command line, and the paths it names as its output."""
+    values: dict[str, object] = dict(BASELINE[command.name])
+    if not target.startswith("--"):
+        values[target] = hostile
+    outputs: list[Path] = []
+    root = str(repo_root)
+    lang = "id"
+    if target == "--root":
+        root = hostile[0]
+    elif target == "--lang":
+        lang = hostile[0]
+    argv = ["--root", root, "--lang", lang, "--no-input"]
+    if no_commit:
+        argv.append("--no-commit")
+    argv += list(command.path)
+    positionals: list[str] = []
+    for param in command.params:
+        if param.kind == "flag":
+            if param.opt in flags:
+                argv.append(param.opt)
+            continue
+        if param.name not in values:
+            continue
+        raw = values[param.name]
+        items = [_fill(v, base, example) for v in (raw if isinstance(raw, list) else [raw])]
+        if f"{command.name} {param.name}" in OUTPUTS:
+            items = [_safe_output(v, cwd, example) for v in items]
+            outputs += [Path(os.path.normpath(cwd / v)) for v in items]
+        if param.kind == "argument":
+            positionals.append(items[0])
+        elif param.multiple:
+            for item in items:
+                argv += [param.opt, item]
+        else:
+            argv += [param.opt, items[0]]
+    if dashdash and positionals:
+        argv.append("--")
+    return argv + positionals, outputs
+
+
+def _where(exc_info) -> str:
+    """file:line of the innermost ppks frame of a traceback (and of the innermost frame)."""
+    frames = traceback.extract_tb(exc_info[2])
+    ours = [f for f in frames if "ppks_cli" in f.filename]
+    inner = frames[-1]
+    text = ""
+    if ours:
+        f = ours[-1]
+        text = f"{f.filename.split('src/')[-1]}:{f.lineno}"
+    if inner is not (ours[-1] if ours else None):
+        text += f" (in {Path(inner.filename).name}:{inner.lineno})"
+    return text
+
+
+def _short(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:30] + f"...<{len(value)}>")
+
+
+def run_one(base: Base, name: str, target: str, hostile: list[str], flags: set[str],
+            no_commit: bool, dashdash: bool, outcome: list | None = None) -> list[str]:  # fmt: skip
+    """Run one command line in a fresh copy of the repository; the broken properties.
+    ``outcome`` (a list) receives the exit code and the output."""
+    command = COMMANDS[name]
+    example = Path(tempfile.mkdtemp(prefix="ex-", dir=base.folder.parent))
+    try:
+        shutil.copytree(base.folder, example, symlinks=True, dirs_exist_ok=True)
+        root = example / "kasus"
+        cwd = example / "w" / "d" / "cwd"
+        home = example / "home"
+        cwd.mkdir(parents=True)
+        home.mkdir()
+        argv, outputs = build_argv(command, target, hostile, flags, no_commit, dashdash,
+                                   base, example, cwd, root)  # fmt: skip
+        before_repo = repo_state(root)
+        skip = {root, example / "remote.git", *outputs}
+        before_out = outside_state(example, skip)
+        before_parent = sorted(os.listdir(example.parent))
+        env = {
+            **_git_env(), "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_DATA_HOME": str(home / ".local"), "XDG_CONFIG_HOME": str(home / ".config"),
+            "PPKS_ROOT": None, "PPKS_LANG": None, "PPKS_WORKER": None, "EDITOR": "false",
+            "VISUAL": "false", "GIT_TERMINAL_PROMPT": "0",
+        }  # fmt: skip
+        old_cwd = os.getcwd()
+        os.chdir(cwd)
+        try:
+            _common.reset_consoles()
+            with mock.patch.object(typer.testing, "_get_command", lambda app: CLICK):
+                result = CliRunner().invoke(APP, argv, env=env)
+        finally:
+            os.chdir(old_cwd)
+            _common.reset_consoles()
+        if outcome is not None:
+            outcome += [result.exit_code, result.output]
+        faults = []
+        exc = result.exception
+        if exc is not None and not isinstance(exc, SystemExit):
+            faults.append(f"traceback {type(exc).__name__}: {str(exc)[:120]!r} at "
+                          f"{_where(result.exc_info)}")  # fmt: skip
+        elif result.exit_code not in {int(c) for c in ExitCode}:
+            faults.append(f"exit code {result.exit_code}")
+        elif "Traceback" in result.output:
+            faults.append("'Traceback' in output")
+        if name == "letter" and "pdf" in argv:  # the default PDF name goes into cwd
+            skip |= {p for p in cwd.glob("*.pdf")}
+        if result.exit_code != 0:
+            changed = _diff(before_repo, repo_state(root))
+            if changed:
+                faults.append(f"refused (exit {result.exit_code}) but changed {changed}")
+        changed = _diff(before_out, outside_state(example, skip))
+        if changed:
+            faults.append(f"wrote outside the repository: {changed}")
+        if sorted(os.listdir(example.parent)) != before_parent:
+            faults.append("wrote beside the example folder")
+        if faults:
+            shown = " ".join(_short(a) for a in argv[argv.index(command.path[0]):])
+            message = f"{name} [{target}] exit {result.exit_code}: ppks {shown}"
+            faults = [f"{message}\n  " + "\n  ".join(faults)]
+            if COLLECT:
+                with open(COLLECT, "a", encoding="utf-8") as out:
+                    for fault in faults:
+                        out.write(json.dumps({"command": name, "target": target,
+                                              "argv": argv, "fault": fault}) + "\n")  # fmt: skip
+                return []
+        return faults
+    finally:
+        shutil.rmtree(example, ignore_errors=True)
+
+
+# --- the test ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,target", _cases())
+def test_hostile_value(base, name, target):
+    command = COMMANDS[name]
+    flag_opts = sorted(p.opt for p in command.params if p.kind == "flag")
+    extra = EXTRA_VALUES.get(f"{name} {target}", ())
+    value = st.one_of(text_values, st.sampled_from(extra)) if extra else text_values
+    multiple = any(p.name == target and p.multiple for p in command.params)
+    values = st.lists(value, min_size=1, max_size=2 if multiple else 1)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=not os.environ.get("PPKS_FUZZ_EXAMPLES"),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        hostile=values,
+        flags=st.sets(st.sampled_from(flag_opts)) if flag_opts else st.just(set()),
+        no_commit=st.booleans(),
+        dashdash=st.booleans(),
+    )
+    def check(hostile, flags, no_commit, dashdash):
+        faults = run_one(base, name, target, hostile, flags, no_commit, dashdash)
+        assert not faults, "\n".join(faults)
+
+    check()
+
+
+def test_every_baseline_works(base):
+    """Each spoilt command line starts from one that works (exit 0, nothing outside)."""
+    failed = []
+    for name in COMMANDS:
+        outcome: list = []
+        failed += run_one(base, name, "", [], set(), False, False, outcome)
+        if outcome and outcome[0] != 0:
+            failed.append(f"{name}: exit {outcome[0]}: {outcome[1][-300:]}")
+    assert not failed, "\n".join(failed)
+
+
