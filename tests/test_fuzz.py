@@ -19,6 +19,7 @@ The repository (cases at several stages, an issued letter, a remote and a bundle
 once per module with the library and copied for every example.
 
 Environment:
+- ``PPKS_FUZZ_SWEEP=1`` also runs every value of HOSTILE once for every target;
 - ``PPKS_FUZZ_EXAMPLES=N`` runs N examples per option (default a few, for the suite);
 - ``PPKS_FUZZ_COLLECT=file.jsonl`` records every failing example as one JSON line instead
   of failing (to list all distinct faults in a deep run; see ``summarise`` at the end).
@@ -43,7 +44,7 @@ from pathlib import Path
 import pytest
 import typer.main
 import typer.testing
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -54,14 +55,83 @@ from ppks_cli.errors import ExitCode
 from ppks_cli.intake import NewCase, open_case, prepare
 from ppks_cli.records import Goal
 from ppks_cli.store import Repository
-from tests.test_letters import SIGNATORIES
 
-EXAMPLES = int(os.environ.get("PPKS_FUZZ_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("PPKS_FUZZ_EXAMPLES", "1"))
 COLLECT = os.environ.get("PPKS_FUZZ_COLLECT")
+SWEEP = bool(os.environ.get("PPKS_FUZZ_SWEEP"))  # also try every HOSTILE value once
 
 # --- known faults (xfail) ----------------------------------------------------------------
 # "command target": why it fails today. Delete an entry when its fix lands.
-KNOWN_FAILURES: dict[str, str] = {}
+_NUL_AUTHOR = "NUL in the worker: record written, then ValueError at gitops.py:70 (git argv)"
+_YEAR_0 = "year 0 date (0000-01-01): ValueError at dates.py:45"
+_ROOT = "--root with NUL or 100 kB: ValueError at paths.py:57 / OSError at store.py:84"
+_DRAFT_JSON = "letter --draft --json: UnboundLocalError 'record' at commands/letter.py:114"
+_RAW = "ESC, BEL, BS, U+202E from case data printed raw (show, list, history, letter)"
+KNOWN_FAILURES: dict[str, str] = {
+    "approve by": _NUL_AUTHOR + " (--by is the author)",
+    "approve date": _YEAR_0,
+    "assess date": _YEAR_0,
+    "assess worker": _NUL_AUTHOR,
+    "bundle import file": "100 kB FILE: OSError (name too long) at gitops.py:572",
+    "bundle import into": "--into '--x' reaches git clone as an option (clones into ./stick); "
+    "100 kB: OSError at gitops.py:607",
+    "evaluate date": _YEAR_0,
+    "evaluate worker": _NUL_AUTHOR,
+    "follow-up date": _YEAR_0,
+    "follow-up next_date": _YEAR_0,
+    "follow-up worker": _NUL_AUTHOR,
+    "init path": "100 kB path: OSError (name too long) at store.py:94",
+    "init worker": "NUL: ValueError at gitops.py:70, repository left half made",
+    "intervene date": _YEAR_0,
+    "intervene worker": _NUL_AUTHOR,
+    "letter --root": _ROOT,
+    "letter date": _YEAR_0,
+    "letter number": _DRAFT_JSON + "; NUL: record written, then ValueError at gitops.py:70",
+    "letter output": "--output '' or 100 kB: letter issued and committed, then exit 3 / "
+    "OSError at letters.py:449; " + _DRAFT_JSON,
+    "letter pdf date": _YEAR_0,
+    "letter pdf number": "NUL: record written, then ValueError at gitops.py:70",
+    "letter pdf referral": _DRAFT_JSON,
+    "letter pdf worker": _NUL_AUTHOR,
+    "letter referral": _DRAFT_JSON,
+    "letter worker": _NUL_AUTHOR + "; " + _DRAFT_JSON,
+    "list --root": _ROOT,
+    "new-case --root": _ROOT,
+    "new-case birth_date": _YEAR_0,
+    "new-case birth_year": "non-ASCII digit (²): ValueError at intake.py:77",
+    "new-case intake_date": _YEAR_0,
+    "new-case worker": _NUL_AUTHOR,
+    "note --root": _ROOT,
+    "note date": _YEAR_0,
+    "note worker": _NUL_AUTHOR,
+    "plan date": _YEAR_0,
+    "plan target_date": _YEAR_0,
+    "plan worker": _NUL_AUTHOR,
+    "refer date": _YEAR_0,
+    "refer worker": _NUL_AUTHOR,
+    "reopen date": _YEAR_0,
+    "reopen worker": _NUL_AUTHOR,
+    "show as_of": _YEAR_0 + "; NUL: ValueError at gitops.py:70",
+    "stored address": _RAW,
+    "stored alias": _RAW,
+    "stored birth_place": _RAW,
+    "stored family": _RAW,
+    "stored found_at": _RAW,
+    "stored name": _RAW,
+    "stored note": _RAW,
+    "stored occupation": _RAW,
+    "stored referred_by": _RAW,
+    "stored worker": _RAW,
+    "status --root": _ROOT,
+    "check --root": _ROOT,
+    "migrate --root": _ROOT,
+    "sync --root": _ROOT,
+    "sync remote": "--upload-pack=touch pwned runs a shell command (file 'pwned' made, exit 9); "
+    "NUL: ValueError at gitops.py:70",
+    "templates export --root": _ROOT,
+    "terminate date": _YEAR_0,
+    "terminate worker": _NUL_AUTHOR,
+}
 
 # --- hostile values ----------------------------------------------------------------------
 
@@ -151,6 +221,22 @@ text_values = st.one_of(
 
 WORKER = "Saskia"
 D = dt.date
+SIGNATORIES = """
+[signatories.head]
+title = "Kepala Dinas Sosial Kota Medan"
+name = "Drs. Kepala Fiktif"
+nip = "197001012000031001"
+
+[signatories.delegate]
+title = "Kepala Bidang Rehabilitasi Sosial"
+name = "Kabid Fiktif, S.Sos."
+nip = "197502022005012002"
+
+[signatories.division_head]
+title = "Kepala Bidang Rehabilitasi Sosial"
+name = "Kabid Fiktif, S.Sos."
+nip = "197502022005012002"
+"""
 
 
 @dataclass
@@ -325,6 +411,7 @@ BASELINE: dict[str, dict[str, object]] = {
     "sync": {"remote": "origin"},
     "check": {},
     "categories": {},
+    "migrate": {},  # on branches that have it
     "templates export": {},
     "bundle export": {"file": "keluar.bundle"},
     "bundle import": {"file": "{bundle}"},
@@ -406,7 +493,7 @@ def _cases() -> list:
     for command in COMMANDS.values():
         assert command.name in BASELINE, f"add a baseline for the new command {command.name}"
         targets = [p.name for p in command.params if p.kind != "flag"]
-        if command.name in GLOBAL_TARGET_COMMANDS:
+        if command.name in GLOBAL_TARGET_COMMANDS or not targets:
             targets += [f"--{g}" for g in GLOBAL_TARGETS]
         for target in targets:
             key = f"{command.name} {target}"
@@ -524,6 +611,8 @@ def build_argv(command: Command, variant: str, target: str, hostile: list[str], 
         if f"{command.name} {param.name}" in OUTPUTS:
             items = [_safe_output(v, cwd, example) for v in items]
             outputs += [Path(os.path.normpath(cwd / v)) for v in items]
+            if param.kind == "argument" and items[0] == "--" and not dashdash:
+                outputs.append(cwd)  # `ppks init --`: the path is the default, "."
         if param.kind == "argument":
             positionals.append(items[0])
         elif param.multiple:
@@ -589,7 +678,9 @@ def crash_fault(result) -> str | None:
     return None
 
 
-def report_faults(name: str, target: str, argv: list[str], faults: list[str], exit_code) -> list[str]:
+def report_faults(
+    name: str, target: str, argv: list[str], faults: list[str], exit_code: int
+) -> list[str]:
     """One message for a failing example; in collect mode, written down instead."""
     if not faults:
         return []
@@ -651,6 +742,27 @@ def run_one(base: Base, name: str, target: str, hostile: list[str], flags: set[s
 # --- the test ----------------------------------------------------------------------------
 
 
+# tried first, every run: the values that broke something once, for every target
+ALWAYS = ("\x00", HUGE)
+DATE_WORDS = ("date", "as_of")
+TARGET_EXAMPLES: dict[str, tuple[tuple[str, frozenset], ...]] = {
+    "sync remote": (("--upload-pack=touch pwned", frozenset()),),
+    "bundle import into": (("--template=x", frozenset()),),
+    "letter output": (("", frozenset()),),
+    "new-case birth_year": (("²", frozenset()),),
+    "letter referral": (("RS", frozenset({"--draft", "--json"})),),
+    "letter pdf referral": (("RS", frozenset({"--draft", "--json"})),),
+}
+
+
+def _examples(name: str, target: str) -> list[tuple[str, set]]:
+    found = [(v, set()) for v in ALWAYS]
+    if any(word in target for word in DATE_WORDS):
+        found.append(("0000-01-01", set()))
+    found += [(v, set(f)) for v, f in TARGET_EXAMPLES.get(f"{name} {target}", ())]
+    return found
+
+
 @pytest.mark.parametrize("name,target", _cases())
 def test_hostile_value(base, name, target):
     command = COMMANDS[VARIANT_OF.get(name, name)]
@@ -677,6 +789,13 @@ def test_hostile_value(base, name, target):
         faults = run_one(base, name, target, hostile, flags, no_commit, dashdash)
         assert not faults, "\n".join(faults)
 
+    for value, flags in _examples(name, target):
+        check = example(hostile=[value], flags=flags, no_commit=False, dashdash=False)(check)
+    if SWEEP:
+        faults = []
+        for one in (*HOSTILE, *extra):
+            faults += run_one(base, name, target, [one], set(), False, False)
+        assert not faults, "\n".join(faults)
     check()
 
 
@@ -726,6 +845,7 @@ def test_stored_hostile_value(base, field):
         derandomize=not os.environ.get("PPKS_FUZZ_EXAMPLES"),
         suppress_health_check=list(HealthCheck),
     )
+    @example(value="\x1b[31mred\x07\u202eevil")
     @given(value=text_values)
     def check(value):
         example, root, cwd, home = new_example(base)
@@ -749,7 +869,6 @@ def test_stored_hostile_value(base, field):
                 ["show", case_id], ["show", case_id, "--json"], ["list"], ["history", case_id],
                 ["check"], ["status"],
                 ["letter", case_id, "assessment", "--draft"],
-                ["letter", case_id, "assessment", "--draft", "-f", "pdf", "-o", "s.pdf"],
                 ["letter", case_id, "assessment", "-f", "pdf", "-o", "t.pdf"],
             ]  # fmt: skip
             for step in steps:
