@@ -20,7 +20,8 @@ once per module with the library and copied for every example.
 
 Environment:
 - ``PPKS_FUZZ_SWEEP=1`` also runs every value of HOSTILE once for every target;
-- ``PPKS_FUZZ_EXAMPLES=N`` runs N examples per option (default a few, for the suite);
+- ``PPKS_FUZZ_EXAMPLES=N`` runs N random examples per option (default 1, derandomized,
+  after the fixed ones in ALWAYS and TARGET_EXAMPLES), e.g. 80 for a deep run;
 - ``PPKS_FUZZ_COLLECT=file.jsonl`` records every failing example as one JSON line instead
   of failing (to list all distinct faults in a deep run; see ``summarise`` at the end).
 
