@@ -65,7 +65,7 @@ SWEEP = bool(os.environ.get("PPKS_FUZZ_SWEEP"))  # also try every HOSTILE value 
 # "command target": why it fails today. Delete an entry when its fix lands.
 _NUL_AUTHOR = "NUL in the worker: record written, then ValueError at gitops.py:70 (git argv)"
 _YEAR_0 = "year 0 date (0000-01-01): ValueError at dates.py:45"
-_ROOT = "--root with NUL or 100 kB: ValueError at paths.py:57 / OSError at store.py:84"
+_ROOT = "--root NUL, 100 kB, ~nouser: ValueError/RuntimeError at paths.py:57, OSError store.py:84"
 _DRAFT_JSON = "letter --draft --json: UnboundLocalError 'record' at commands/letter.py:114"
 _RAW = "ESC, BEL, BS, U+202E from case data printed raw (show, list, history, letter)"
 KNOWN_FAILURES: dict[str, str] = {
@@ -190,6 +190,7 @@ HOSTILE: tuple[str, ...] = (
     ".",
     "/etc/passwd",
     "/",
+    "~nosuchuser/x",
     "-rf",
     "-",
     "--",
