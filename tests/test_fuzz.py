@@ -25,8 +25,7 @@ Environment:
 - ``PPKS_FUZZ_COLLECT=file.jsonl`` records every failing example as one JSON line instead
   of failing (to list all distinct faults in a deep run; see ``summarise`` at the end).
 
-Known faults are listed in KNOWN_FAILURES (xfail, not strict): delete an entry when its
-fix lands, and the test guards the fix.
+Known faults would be listed in KNOWN_FAILURES (xfail, not strict); it is empty.
 """
 
 from __future__ import annotations
@@ -38,9 +37,9 @@ import shutil
 import subprocess
 import tempfile
 import traceback
-from unittest import mock
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import typer.main
@@ -62,77 +61,11 @@ COLLECT = os.environ.get("PPKS_FUZZ_COLLECT")
 SWEEP = bool(os.environ.get("PPKS_FUZZ_SWEEP"))  # also try every HOSTILE value once
 
 # --- known faults (xfail) ----------------------------------------------------------------
-# "command target": why it fails today. Delete an entry when its fix lands.
-_NUL_AUTHOR = "NUL in the worker: record written, then ValueError at gitops.py:70 (git argv)"
-_YEAR_0 = "year 0 date (0000-01-01): ValueError at dates.py:45"
-_ROOT = "--root NUL, 100 kB, ~nouser: ValueError/RuntimeError at paths.py:57, OSError store.py:84"
-_DRAFT_JSON = "letter --draft --json: UnboundLocalError 'record' at commands/letter.py:114"
-_RAW = "ESC, BEL, BS, U+202E from case data printed raw (show, list, history, letter)"
-KNOWN_FAILURES: dict[str, str] = {
-    "approve by": _NUL_AUTHOR + " (--by is the author)",
-    "approve date": _YEAR_0,
-    "assess date": _YEAR_0,
-    "assess worker": _NUL_AUTHOR,
-    "bundle import file": "100 kB FILE: OSError (name too long) at gitops.py:572",
-    "bundle import into": "--into '--x' reaches git clone as an option (clones into ./stick); "
-    "100 kB: OSError at gitops.py:607",
-    "evaluate date": _YEAR_0,
-    "evaluate worker": _NUL_AUTHOR,
-    "follow-up date": _YEAR_0,
-    "follow-up next_date": _YEAR_0,
-    "follow-up worker": _NUL_AUTHOR,
-    "init path": "100 kB path: OSError (name too long) at store.py:94",
-    "init worker": "NUL: ValueError at gitops.py:70, repository left half made",
-    "intervene date": _YEAR_0,
-    "intervene worker": _NUL_AUTHOR,
-    "letter --root": _ROOT,
-    "letter date": _YEAR_0,
-    "letter number": _DRAFT_JSON + "; NUL: record written, then ValueError at gitops.py:70",
-    "letter output": "--output '' or 100 kB: letter issued and committed, then exit 3 / "
-    "OSError at letters.py:449; " + _DRAFT_JSON,
-    "letter pdf date": _YEAR_0,
-    "letter pdf number": "NUL: record written, then ValueError at gitops.py:70",
-    "letter pdf referral": _DRAFT_JSON,
-    "letter pdf worker": _NUL_AUTHOR,
-    "letter referral": _DRAFT_JSON,
-    "letter worker": _NUL_AUTHOR + "; " + _DRAFT_JSON,
-    "list --root": _ROOT,
-    "new-case --root": _ROOT,
-    "new-case birth_date": _YEAR_0,
-    "new-case birth_year": "non-ASCII digit (²): ValueError at intake.py:77",
-    "new-case intake_date": _YEAR_0,
-    "new-case worker": _NUL_AUTHOR,
-    "note --root": _ROOT,
-    "note date": _YEAR_0,
-    "note worker": _NUL_AUTHOR,
-    "plan date": _YEAR_0,
-    "plan target_date": _YEAR_0,
-    "plan worker": _NUL_AUTHOR,
-    "refer date": _YEAR_0,
-    "refer worker": _NUL_AUTHOR,
-    "reopen date": _YEAR_0,
-    "reopen worker": _NUL_AUTHOR,
-    "show as_of": _YEAR_0 + "; NUL: ValueError at gitops.py:70",
-    "stored address": _RAW,
-    "stored alias": _RAW,
-    "stored birth_place": _RAW,
-    "stored family": _RAW,
-    "stored found_at": _RAW,
-    "stored name": _RAW,
-    "stored note": _RAW,
-    "stored occupation": _RAW,
-    "stored referred_by": _RAW,
-    "stored worker": _RAW,
-    "status --root": _ROOT,
-    "check --root": _ROOT,
-    "migrate --root": _ROOT,
-    "sync --root": _ROOT,
-    "sync remote": "--upload-pack=touch pwned runs a shell command (file 'pwned' made, exit 9); "
-    "NUL: ValueError at gitops.py:70",
-    "templates export --root": _ROOT,
-    "terminate date": _YEAR_0,
-    "terminate worker": _NUL_AUTHOR,
-}
+# "command target": why it fails today. Empty: every fault this suite found (git option
+# injection, NUL bytes reaching git, year 0, non-ASCII digits, raw control characters,
+# a letter issued before its output was checked, unusable --root paths) is fixed; add an
+# entry only with an issue that tracks it.
+KNOWN_FAILURES: dict[str, str] = {}
 
 # --- hostile values ----------------------------------------------------------------------
 
@@ -317,12 +250,12 @@ def _build_base(folder: Path) -> Base:
             repo, closed, activity="home-visit", description="d", date=D(2024, 3, 1), **w
         )
         casework.evaluate(
-            repo, closed, summary="s", decision="terminate", date=D(2024, 6, 25), **w
+            repo, closed, progress="s", decision="terminate", date=D(2024, 6, 25), **w
         )
         casework.terminate(
-            repo, closed, reason="reunified", summary="s", date=D(2024, 6, 30), **w
+            repo, closed, reason="reunified", outcome="s", date=D(2024, 6, 30), **w
         )
-        casework.follow_up(repo, closed, summary="baik", date=D(2024, 7, 30), **w)
+        casework.follow_up(repo, closed, findings="baik", date=D(2024, 7, 30), **w)
         made = letters.draft(repo, active, "assessment")
         letters.issue(repo, active, made, worker=WORKER)
         _git("add", "-A", cwd=repo.root)
@@ -364,7 +297,7 @@ BASELINE: dict[str, dict[str, object]] = {
     "show": {"case_ref": "{active}", "as_of": "HEAD"},
     "assess": {
         "case_ref": "{intake}", "problem": ["Konflik"], "need": ["Rumah"], "strength": ["Sehat"],
-        "resource": ["Keluarga"], "source": ["Klien"], "summary": "ringkas",
+        "resource": ["Keluarga"], "source": ["Klien"], "context": "ringkas",
         "priority": ["Rumah"], "risk": "low", "recommendation": "rencana",
         "date": "2024-02-20", "worker": WORKER,
     },  # fmt: skip
@@ -387,11 +320,11 @@ BASELINE: dict[str, dict[str, object]] = {
         "decision": "continue", "date": "2024-03-05", "worker": WORKER,
     },  # fmt: skip
     "terminate": {
-        "case_ref": "{active}", "reason": "reunified", "reason_note": "r", "summary": "selesai",
+        "case_ref": "{active}", "reason": "reunified", "reason_note": "r", "outcome": "selesai",
         "placement": "rumah", "aftercare": "kunjungan", "date": "2024-03-05", "worker": WORKER,
     },  # fmt: skip
     "follow-up": {
-        "case_ref": "{closed}", "summary": "baik", "place": "rumah", "next_date": "2024-09-01",
+        "case_ref": "{closed}", "findings": "baik", "place": "rumah", "next_date": "2024-09-01",
         "date": "2024-08-01", "worker": WORKER,
     },  # fmt: skip
     "reopen": {"case_ref": "{closed}", "reason": "kembali", "date": "2024-08-01", "worker": WORKER},
@@ -866,7 +799,7 @@ def test_stored_hostile_value(base, field):
             case_id = json.loads(result.stdout)["id"]
             prefix = ["--root", str(root), "--no-input"]
             steps = [
-                ["assess", case_id, "--problem", value, "--summary", value, "--worker", WORKER,
+                ["assess", case_id, "--problem", value, "--context", value, "--worker", WORKER,
                  "--date", "2024-03-02"],
                 ["show", case_id], ["show", case_id, "--json"], ["list"], ["history", case_id],
                 ["check"], ["status"],

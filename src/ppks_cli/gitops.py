@@ -743,6 +743,7 @@ def bundle_import(
     Returns (cases received, records received, deletions received). With
     ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` and
     nothing changes."""
+    source = paths.usable_path(source)
     if not source.is_file():
         raise NotFound("error.file_not_found", path=str(source))
     branch = _ready_to_integrate(root)
@@ -783,6 +784,7 @@ def _only_just_created(root: Path) -> bool:
 
 def clone_bundle(source: Path, target: Path) -> None:
     """A fresh repository from a bundle (for a machine that has none yet)."""
+    source, target = paths.usable_path(source), paths.usable_path(target)
     if not source.is_file():
         raise NotFound("error.file_not_found", path=str(source))
     if target.exists() and any(target.iterdir()):

@@ -29,7 +29,7 @@ from ppks_cli.models import (
     parse_sex,
 )
 from ppks_cli.store import Case, Repository
-from ppks_cli.validation import describe
+from ppks_cli.validation import build, describe
 
 UNKNOWN_WORDS = {"", "-", "?", "unknown", "tidak tahu", "tidak diketahui", "tdk tahu", "tt", "n/a"}
 
@@ -99,7 +99,8 @@ def parse_person(value: str, option: str) -> Person:
     if not parts or not parts[0] or len(parts) > 4:
         raise _invalid(option, "validation.person", value=value)
     parts += [None] * (4 - len(parts))
-    return Person(name=parts[0], relation=parts[1], phone=parts[2], address=parts[3])
+    return build(Person, option, name=parts[0], relation=parts[1], phone=parts[2],
+                 address=parts[3])  # fmt: skip
 
 
 @dataclass

@@ -90,6 +90,14 @@ def command(
                 return func(*args, **kw)
             except PpksError as exc:
                 fail(exc)
+            except OSError as exc:
+                # the system refused a path the user gave (too long, a folder, no
+                # permission): one line naming it, never a traceback
+                from ppks_cli.errors import InvalidInput
+
+                where = exc.filename if exc.filename is not None else "-"
+                reason = exc.strerror or type(exc).__name__
+                fail(InvalidInput("error.os_error", path=str(where)[:200], reason=reason))
             except (Abort, KeyboardInterrupt, EOFError):
                 # Ctrl-C or closed input at a prompt: the refused step wrote nothing
                 from ppks_cli.errors import Cancelled
