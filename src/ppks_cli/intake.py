@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from ppks_cli import categories, nik
 from ppks_cli.dates import parse_date
-from ppks_cli.duplicates import PossibleDuplicate, find_duplicates
-from ppks_cli.errors import ExitCode, InvalidInput, PpksError
+from ppks_cli.duplicates import find_duplicates
+from ppks_cli.errors import InvalidInput, NikError, PossibleDuplicates, PpksError
 from ppks_cli.i18n import Msg
 from ppks_cli.models import (
     EDUCATION_LEVELS,
@@ -60,16 +60,16 @@ def parse_sex_option(value: str, option: str = "--sex") -> str:
 def parse_nik_option(value: str, option: str = "--nik") -> str:
     try:
         nik.parse_nik(value)
-    except nik.NikError as exc:
-        raise _invalid(option, exc.key, **exc.params) from None
+    except NikError as exc:
+        raise exc.for_option(option) from None
     return nik.clean_number(value)
 
 
 def parse_kk_option(value: str, option: str = "--kk") -> str:
     try:
         return nik.parse_kk(value)
-    except nik.NikError as exc:
-        raise _invalid(option, exc.key, **exc.params) from None
+    except NikError as exc:
+        raise exc.for_option(option) from None
 
 
 def parse_year(value: str, option: str = "--birth-year") -> int:
@@ -246,19 +246,6 @@ def _from_validation(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Ppks
     fallback = "--" + str(loc[-1]).replace("_", "-") if loc else "--name"
     option = OPTION_OF.get(prefix + tuple(loc[:2]), fallback)
     return InvalidInput("error.invalid_option", option=option, detail=msg)
-
-
-class PossibleDuplicates(PpksError):
-    """Raised instead of opening a case when the client may already have one."""
-
-    exit_code = ExitCode.REFUSED
-
-    def __init__(self, matches: list[PossibleDuplicate]) -> None:
-        listing = "; ".join(
-            f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)})" for m in matches
-        )
-        super().__init__("error.possible_duplicate", matches=listing)
-        self.matches = matches
 
 
 def open_case(repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False) -> Case:
