@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from ppks_cli import casework, letters
 from ppks_cli.config import RepoConfig, check_number_pattern
 from ppks_cli.dates import parse_date
-from ppks_cli.errors import DamagedFile, InvalidInput
-from ppks_cli.intake import NewCase, PossibleDuplicates, open_case, parse_age, parse_year, prepare
+from ppks_cli.errors import DamagedFile, InvalidInput, NikError, PossibleDuplicates
+from ppks_cli.intake import NewCase, open_case, parse_age, parse_year, prepare
 from ppks_cli.models import Client, Intake, parse_name
 from ppks_cli.nik import clean_number, parse_kk, parse_nik
 from ppks_cli.store import Repository
@@ -214,9 +214,9 @@ def test_nik_in_other_digits_and_spaces_is_the_same_nik(typed):
 
 @pytest.mark.parametrize("typed", ["12710101018000ab", "127101010180000", "1271010101800001x"])
 def test_nik_and_kk_refuse_what_is_not_16_ascii_digits(typed):
-    with pytest.raises(ValueError):
+    with pytest.raises(NikError):
         parse_nik(typed)
-    with pytest.raises(ValueError):
+    with pytest.raises(NikError):
         parse_kk(typed)
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ppks_cli.migrate import MigrationBlocked, migrate
+from ppks_cli.errors import MigrationBlocked
+from ppks_cli.migrate import migrate
 from ppks_cli.store import Repository
 
 from conftest import Cli, git, snapshot

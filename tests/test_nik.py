@@ -30,7 +30,7 @@ def test_spaces_and_dots_are_ignored():
     [
         ("127501160275000", "validation.nik_length"),
         ("12750116027500011", "validation.nik_length"),
-        ("12750116027500AB", "validation.nik_length"),
+        ("12750116027500AB", "validation.nik_not_digits"),
         ("9975011602750001", "validation.nik_province"),
         ("1200011602750001", "validation.nik_region"),
         ("1275013202750001", "validation.nik_date"),  # 32 February

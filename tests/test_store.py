@@ -1,8 +1,8 @@
 import pytest
 
 from ppks_cli import paths
-from ppks_cli.errors import DamagedFile, InvalidInput, NoRepository, Refused
-from ppks_cli.intake import NewCase, PossibleDuplicates, open_case, prepare
+from ppks_cli.errors import DamagedFile, InvalidInput, NoRepository, PossibleDuplicates, Refused
+from ppks_cli.intake import NewCase, open_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, snapshot

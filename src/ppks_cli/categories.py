@@ -8,6 +8,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from ppks_cli import paths
 from ppks_cli.errors import InvalidInput
@@ -64,6 +65,28 @@ def resolve_category(value: str) -> str:
         value=value,
         suggestion=", ".join(close) if close else "ppks categories",
     )
+
+
+@dataclass(frozen=True)
+class CategoryList:
+    """``ppks categories``: the official categories and the known tags."""
+
+    categories: tuple[Category, ...]
+    tags: tuple[Category, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "categories": [
+                {"slug": c.slug, "name": c.name, "en": c.en, "handled_by_city": c.handled_by_city}
+                for c in self.categories
+            ],
+            "tags": [{"slug": c.slug, "name": c.name, "en": c.en} for c in self.tags],
+        }
+
+
+def listing() -> CategoryList:
+    """Every official category (in the regulation's order) and every known tag."""
+    return CategoryList(tuple(categories().values()), tuple(known_tags().values()))
 
 
 def normalize_tag(value: str) -> str:

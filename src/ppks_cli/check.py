@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from ppks_cli import ids, paths
 from ppks_cli.config import load_config
@@ -34,6 +35,14 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "cases": self.cases,
+            "records": self.records,
+            "problems": [p.as_dict() for p in self.problems],
+        }
 
 
 def _damaged(exc: DamagedFile) -> Problem:

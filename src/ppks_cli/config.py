@@ -158,13 +158,48 @@ class Signatories(Model):
     division_head: Official | None = None  # "Mengetahui" on reports and records
 
 
+_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def is_remote_name(value: str) -> bool:
+    """Whether ``value`` can be the name of a git remote: git's rules for a name inside
+    ``refs/remotes/`` (no space, control character, ``: ~ ^ ? * [`` or backslash, ``..``,
+    ``@{``, no component starting with a dot or ending in ``.lock``), and, stricter than
+    git, it never starts with ``-`` and is at most 100 characters. So a URL
+    (``https://…``, ``ext::…``, ``host:path``) or an option (``--upload-pack=…``) is never
+    a remote name."""
+    if not value or len(value) > 100 or value.startswith("-") or value == "@":
+        return False
+    if _REF_FORBIDDEN.search(value) or value.startswith("/") or value.endswith(("/", ".")):
+        return False
+    return not any(part.startswith(".") or part.endswith(".lock") for part in value.split("/"))
+
+
+def escaped(value: str, limit: int = 100) -> str:
+    """``value`` shortened and with control and non-ASCII characters as escapes, to name
+    a hostile value in a message without letting it steer the terminal."""
+    shown = value[:limit].encode("unicode_escape").decode("ascii")
+    return shown + ("…" if len(value) > limit else "")
+
+
 class GitSettings(Model):
-    """How ppks uses git in this repository."""
+    """How ppks uses git in this repository. ``ppks.toml`` is committed, so these settings
+    travel with every sync: they are checked like any other input."""
 
     auto_commit: bool = True  # every command that changes a case commits what it wrote
-    remote: Text | None = (
-        None  # the remote `ppks sync` uses (default: the upstream, or the only one)
-    )
+    # the remote `ppks sync` uses (default: the upstream, or the only one): a *name* of a
+    # remote configured in this clone, never a URL
+    remote: Text | None = None
+    # sync and bundle import stop before applying deletions received from others until
+    # confirmed with --accept-deletions
+    confirm_deletions: bool = False
+
+    @field_validator("remote")
+    @classmethod
+    def _remote_name(cls, value: str | None) -> str | None:
+        if value is not None and not is_remote_name(value):
+            raise custom_error("validation.remote_name", value=escaped(value))
+        return value
 
 
 class RepoConfig(VersionedFile):
@@ -219,7 +254,11 @@ suffix_length = 5
 # Setiap perintah yang mengubah kasus membuat commit berisi berkas yang ditulisnya.
 # Every command that changes a case commits exactly the files it wrote.
 auto_commit = true
+# Nama remote git (bukan alamat URL) untuk 'ppks sync'. / The git remote *name* for sync.
 # remote = "origin"
+# Hentikan sync dan bundle import sebelum menerapkan penghapusan dari rekan, sampai
+# --accept-deletions. / Stop before applying deletions received, until --accept-deletions.
+# confirm_deletions = false
 
 [supervision]
 # Tahap yang harus disetujui supervisor sebelum tahap berikutnya (untuk mahasiswa magang):

@@ -8,7 +8,10 @@ in the user's language. Anything else that escapes is a bug and surfaces as one.
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ppks_cli.validation import Problem
 
 
 class ExitCode(IntEnum):
@@ -76,3 +79,50 @@ class WriteFailed(PpksError):
     """The file system refused a write: no permission, a full disk, a read-only folder."""
 
     exit_code = ExitCode.CANNOT_WRITE
+
+
+# --- errors that carry data of their own --------------------------------------------------
+
+
+class InvalidValue(InvalidInput):
+    """A value that is not acceptable, raised where it is not known whether it came from
+    an option, a prompt or a file; the caller says where with :meth:`for_option` (or,
+    inside a model, ``models.custom_error(exc.key, **exc.params)``)."""
+
+    def for_option(self, option: str) -> InvalidInput:
+        """The same problem as an error naming the option (or prompt) it came from."""
+        from ppks_cli.i18n import Msg
+
+        detail = Msg(self.key, self.params)
+        return InvalidInput("error.invalid_option", option=option, detail=detail)
+
+
+class NikError(InvalidValue):
+    """Why a number is not a plausible NIK or No. KK (``validation.nik_*`` keys)."""
+
+
+class PossibleDuplicates(PpksError):
+    """Raised instead of opening a case when the client may already have one;
+    ``matches`` are :class:`ppks_cli.duplicates.PossibleDuplicate`."""
+
+    exit_code = ExitCode.REFUSED
+
+    def __init__(self, matches: list[Any]) -> None:
+        from ppks_cli.i18n import Msg
+
+        listing = "; ".join(
+            f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)})" for m in matches
+        )
+        super().__init__("error.possible_duplicate", matches=listing)
+        self.matches = matches
+
+
+class MigrationBlocked(DamagedFile):
+    """Files that cannot be read: ``ppks migrate`` changes nothing until they are fixed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        listing = "; ".join(p.render() for p in problems[:5])
+        more = len(problems) - 5
+        listing += f" (+{more})" if more > 0 else ""
+        super().__init__("error.migrate_blocked", problems=listing)

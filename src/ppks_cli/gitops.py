@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ppks_cli import paths
-from ppks_cli.errors import ExternalToolError, InvalidInput, NotFound, Refused
+from ppks_cli.errors import DamagedFile, ExternalToolError, InvalidInput, NotFound, Refused
 from ppks_cli.i18n import Msg
 
 GITIGNORE = """\
@@ -61,15 +61,39 @@ def git_available() -> bool:
     return shutil.which("git") is not None
 
 
+# Transports git may use: no `ext::` (runs a command) and no `fd::`, whatever a remote
+# URL or a setting says.
+ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
+
+# Settings forced on every git that ppks runs: a repository folder copied from a USB stick
+# brings its own .git/config, and these would run a program of its choosing. Hooks stay:
+# they are the user's own, and the README promises a refusing pre-commit hook is respected.
+SAFE_CONFIG = (
+    "core.fsmonitor=false",  # a program run by `git status`
+    "submodule.recurse=false",  # .gitmodules is committed: its URLs are the others'
+    "fetch.recurseSubmodules=false",
+    "protocol.ext.allow=never",
+    "protocol.fd.allow=never",
+)
+
+
 def run(root: Path, *args: str, check: bool = True, env: dict[str, str] | None = None,
         input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:  # fmt: skip
     """Run ``git args`` in ``root``. A failure raises :class:`ExternalToolError` with
-    git's own first line, unless ``check`` is false."""
+    git's own first line, unless ``check`` is false.
+
+    git runs with the protocols of :data:`ALLOWED_PROTOCOLS` only and the settings of
+    :data:`SAFE_CONFIG`; callers put every value that comes from a user or a repository
+    after ``--end-of-options`` or ``--``, so it is never read as an option."""
     if not git_available():
         raise GitMissing("error.git_missing")
-    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
+    full_env = {
+        **os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
+        "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS, **(env or {}),
+    }  # fmt: skip
+    forced = [part for setting in SAFE_CONFIG for part in ("-c", setting)]
     result = subprocess.run(
-        ["git", *args], cwd=root, env=full_env, input=input, capture_output=True
+        ["git", *forced, *args], cwd=root, env=full_env, input=input, capture_output=True
     )
     if check and result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -119,9 +143,9 @@ class Identity:
 def _configured_identity(root: Path) -> tuple[str | None, str | None]:
     """git's own user.name and user.email (one git call for both)."""
     found = dict.fromkeys(("user.name", "user.email"))
-    listing = out(root, "config", "--get-regexp", r"^user\.(name|email)$", check=False)
-    for line in listing.splitlines():
-        key, _, value = line.partition(" ")
+    listing = run(root, "config", "-z", "--get-regexp", r"^user\.(name|email)$", check=False)
+    for entry in listing.stdout.decode("utf-8", "replace").split("\0"):
+        key, _, value = entry.partition("\n")
         found[key] = value or None
     return found["user.name"], found["user.email"]
 
@@ -560,35 +584,46 @@ def _describe_path(path: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+# starts each commit in `git log -z` output; never a status letter, so never ambiguous
+_COMMIT_MARK = "ppks-commit"
+
+
 def history(root: Path, case_id: str) -> list[HistoryEntry]:
-    """Every commit that touched the case's folder, newest first."""
+    """Every commit that touched the case's folder, newest first.
+
+    git's output is split on NUL bytes only (``-z``): an author name or a subject may hold
+    any other character, a control character included."""
     folder = f"{paths.CASES_DIR}/{case_id}"
     if not has_commits(root):
         return []
-    raw = out(root, "log", "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "--name-status",
-              "--no-renames", "--", folder)  # fmt: skip
-    entries = []
-    for block in raw.split("\x1e"):
-        if not block.strip():
-            continue
-        head, _, rest = block.partition("\n")
-        sha, author, email, when, subject = head.split("\x1f")
-        changes = []
-        for line in rest.splitlines():
-            if not line.strip():
-                continue
-            status, _, path = line.partition("\t")
+    raw = run(root, "log", "-z", f"--format={_COMMIT_MARK}%x00%H%x00%an%x00%ae%x00%aI%x00%s",
+              "--name-status", "--no-renames", "--", folder).stdout  # fmt: skip
+    tokens = raw.decode("utf-8", "replace").split("\0")
+    entries: list[HistoryEntry] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index].lstrip("\n")
+        if token == _COMMIT_MARK:
+            sha, author, email, when, subject = (tokens[index + 1 : index + 6] + [""] * 5)[:5]
+            entries.append(
+                HistoryEntry(sha, author, email, dt.datetime.fromisoformat(when), subject, [])
+            )
+            index += 6
+        elif token and entries and index + 1 < len(tokens):  # a status and its path
+            path = tokens[index + 1]
             kind, record = _describe_path(path)
-            changes.append(Change(status[0], path, kind, record))
-        entries.append(
-            HistoryEntry(sha, author, email, dt.datetime.fromisoformat(when), subject, changes)
-        )
+            entries[-1].changes.append(Change(token[0], path, kind, record))
+            index += 2
+        else:
+            index += 1
     return entries
 
 
 def resolve_revision(root: Path, when: str) -> str:
     """A commit from a date (``2024-03-01``: the last commit of that day) or any git
     revision (``HEAD~3``, a hash, a tag)."""
+    from ppks_cli.config import escaped
+
     if not has_commits(root):
         raise NotFound("error.no_history")
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", when.strip()):
@@ -599,32 +634,46 @@ def resolve_revision(root: Path, when: str) -> str:
         if not sha:
             raise NotFound("error.nothing_before", date=day.isoformat())
         return sha
-    result = run(root, "rev-parse", "--verify", "-q", f"{when}^{{commit}}", check=False)
+    # a revision is never an option (`--output=…`), and holds no control character
+    if (not when or when.startswith("-") or len(when) > 200
+            or any(ord(c) < 32 or ord(c) == 127 for c in when)):  # fmt: skip
+        raise InvalidInput("error.bad_revision", value=escaped(when))
+    result = run(
+        root, "rev-parse", "--verify", "-q", "--end-of-options", f"{when}^{{commit}}", check=False
+    )
     if result.returncode != 0:
-        raise InvalidInput("error.bad_revision", value=when)
+        raise InvalidInput("error.bad_revision", value=escaped(when))
     return result.stdout.decode().strip()
 
 
 def commit_time(root: Path, revision: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(out(root, "show", "-s", "--format=%cI", revision))
+    return dt.datetime.fromisoformat(
+        out(root, "show", "-s", "--format=%cI", "--end-of-options", revision)
+    )
 
 
 def checkout_snapshot(root: Path, revision: str, case_id: str, into: Path) -> Path:
     """Write the repository's ``ppks.toml`` and the case folder as they were at
-    ``revision`` into the folder ``into``; returns the snapshot's root."""
+    ``revision`` into the folder ``into``; returns the snapshot's root.
+
+    Only regular files and folders are written: a symbolic link (or anything else) in the
+    snapshot raises :class:`DamagedFile` naming it, and nothing is extracted."""
     tree = f"{revision}:{prefix(root)}"
-    listed = out(
-        root, "ls-tree", "--name-only", tree, "--", f"{paths.CASES_DIR}/{case_id}", check=False
-    )
+    listed = out(root, "ls-tree", "--name-only", "--end-of-options", tree, "--",
+                 f"{paths.CASES_DIR}/{case_id}", check=False)  # fmt: skip
     if not listed:
         raise NotFound("error.case_not_yet", case=case_id, revision=revision[:10])
-    data = run(
-        root, "archive", "--format=tar", tree, paths.CONFIG_FILE, f"{paths.CASES_DIR}/{case_id}"
-    ).stdout
+    data = run(root, "archive", "--format=tar", "--end-of-options", tree, paths.CONFIG_FILE,
+               f"{paths.CASES_DIR}/{case_id}").stdout  # fmt: skip
     with tempfile.TemporaryFile() as handle:
         handle.write(data)
         handle.seek(0)
         with tarfile.open(fileobj=handle) as archive:
+            for member in archive.getmembers():
+                if not (member.isfile() or member.isdir()):
+                    raise DamagedFile(
+                        "error.snapshot_link", path=member.name, revision=revision[:10]
+                    )
             if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
                 archive.extractall(into, filter="data")
             else:  # git wrote this archive from our own tree; names stay inside `into`
@@ -651,6 +700,14 @@ def upstream_of(root: Path) -> str | None:
     return result.stdout.decode().strip() or None
 
 
+def _name_status(root: Path, spec: str, *filters: str) -> list[tuple[str, str]]:
+    """(status letter, path) of every file changed in ``spec``, read with NUL separators."""
+    raw = run(root, "diff", "--name-status", "-z", "--no-renames", *filters, "--end-of-options",
+              spec, "--", ".").stdout  # fmt: skip
+    tokens = raw.decode("utf-8", "replace").split("\0")
+    return [(code, path) for code, path in zip(tokens[0::2], tokens[1::2], strict=False) if code]
+
+
 def status(root: Path) -> Status:
     porcelain = run(
         root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."
@@ -671,11 +728,10 @@ def status(root: Path) -> Status:
     unsynced: list[tuple[str, str]] = []
     ahead = behind = 0
     if upstream and has_commits(root):
-        counts = out(root, "rev-list", "--left-right", "--count", f"{upstream}...HEAD").split()
+        counts = out(root, "rev-list", "--left-right", "--count", "--end-of-options",
+                     f"{upstream}...HEAD").split()  # fmt: skip
         behind, ahead = int(counts[0]), int(counts[1])
-        diff = out(root, "diff", "--name-status", "--no-renames", f"{upstream}...HEAD", "--", ".")
-        for line in diff.splitlines():
-            code, _, path = line.partition("\t")
+        for code, path in _name_status(root, f"{upstream}...HEAD"):
             unsynced.append((code, path[len(here) :] if path.startswith(here) else path))
     return Status(uncommitted, unsynced, upstream, ahead, behind)
 
@@ -690,8 +746,38 @@ class SyncReport:
     cases_received: list[str] = field(default_factory=list)
     records_received: list[str] = field(default_factory=list)
     records_sent: list[str] = field(default_factory=list)
+    deleted: list[Deletion] = field(default_factory=list)  # received from the others
     pushed: bool = False
     up_to_date: bool = False
+
+
+@dataclass
+class Deletion:
+    """A case file deleted by the others' work: a whole case (``record`` None, the
+    ``path`` is its folder) or one record of a case that stays."""
+
+    case: str
+    path: str  # relative to the repository root
+    kind: str | None  # the record kind, None for a whole case
+    record: str | None  # the record ID
+    records: int  # how many case files went with it (1 for a record)
+    revision: str  # a commit that still holds it
+
+    def restore_command(self) -> str:
+        """The git commands, run in the repository folder, that bring it back."""
+        return (f"git checkout {self.revision[:12]} -- {self.path} && "
+                f'git commit -m "{self.case}: restored" -- {self.path}')  # fmt: skip
+
+
+class DeletionsNotConfirmed(Refused):
+    """``[git] confirm_deletions`` is on and the others' work deletes case files; nothing
+    was changed."""
+
+    def __init__(self, deleted: list[Deletion], command: str) -> None:
+        self.deleted = deleted
+        cases = sum(1 for d in deleted if d.record is None)
+        super().__init__("error.deletions_not_confirmed", cases=cases,
+                         records=sum(d.records for d in deleted), command=command)  # fmt: skip
 
 
 @dataclass
@@ -723,11 +809,9 @@ class SyncConflict(Refused):
 def _records_in(root: Path, spec: str) -> tuple[list[str], list[str]]:
     """New case folders, and the case files (records, case.toml) added or changed, in
     the commits of ``spec``."""
-    diff = out(root, "diff", "--name-status", "--no-renames", "--diff-filter=AM", spec, "--", ".")
     here = prefix(root)
     cases, records = [], []
-    for line in diff.splitlines():
-        status, _, path = line.partition("\t")
+    for status, path in _name_status(root, spec, "--diff-filter=AM"):
         path = path[len(here) :] if path.startswith(here) else path
         parts = path.split("/")
         if len(parts) == 3 and parts[0] == paths.CASES_DIR and parts[2] == paths.CASE_FILE:
@@ -738,6 +822,73 @@ def _records_in(root: Path, spec: str) -> tuple[list[str], list[str]]:
         elif len(parts) == 4 and parts[0] == paths.CASES_DIR and parts[2] == paths.RECORDS_DIR:
             records.append(path)
     return cases, records
+
+
+def deletions_in(root: Path, base: str, upstream: str) -> list[Deletion]:
+    """The cases and records that exist at ``base`` and that the commits of
+    ``base..upstream`` delete: a deleted ``case.toml`` counts as the whole case."""
+    here = prefix(root)
+    gone: dict[str, list[str]] = {}
+    for _, path in _name_status(root, f"{base}..{upstream}", "--diff-filter=D"):
+        path = path[len(here) :] if path.startswith(here) else path
+        parts = path.split("/")
+        if len(parts) >= 3 and parts[0] == paths.CASES_DIR:
+            gone.setdefault(parts[1], []).append(path)
+    found = []
+    for case, files in sorted(gone.items()):
+        folder = f"{paths.CASES_DIR}/{case}"
+        if f"{folder}/{paths.CASE_FILE}" in files:
+            found.append(Deletion(case, folder, None, None, len(files), base))
+            continue
+        for path in sorted(files):
+            kind, record = _describe_path(path)
+            found.append(Deletion(case, path, kind, record, 1, base))
+    return found
+
+
+def _ref(root: Path, ref: str) -> str | None:
+    result = run(root, "rev-parse", "--verify", "-q", "--end-of-options", ref, check=False)
+    return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
+
+def _put_back(root: Path, ref: str, value: str | None) -> None:
+    """Set ``ref`` back to what it was before a fetch (deleting it if it did not exist)."""
+    if value:
+        run(root, "update-ref", "--end-of-options", ref, value)
+    else:
+        run(root, "update-ref", "-d", "--end-of-options", ref, check=False)
+
+
+def _incoming_deletions(
+    root: Path, upstream: str, ref: str, before: str | None, refuse: bool, command: str
+) -> list[Deletion]:
+    """The deletions ``upstream`` brings; when ``refuse``, and there are some, ``ref`` is
+    put back as it was and :class:`DeletionsNotConfirmed` is raised."""
+    base = out(root, "merge-base", "--end-of-options", "HEAD", upstream, check=False)
+    deleted = deletions_in(root, base, upstream) if base else []
+    if deleted and refuse:
+        _put_back(root, ref, before)
+        raise DeletionsNotConfirmed(deleted, command)
+    return deleted
+
+
+def remotes(root: Path) -> list[str]:
+    """The names of the remotes configured in this clone."""
+    return out(root, "remote").splitlines()
+
+
+def check_remote(root: Path, remote: str) -> str:
+    """``remote`` if it is the name of a remote configured in this clone. A value that
+    is no remote name (a URL, an option, a control character) raises
+    :class:`InvalidInput`; a name that is not configured raises :class:`Refused`."""
+    from ppks_cli.config import escaped, is_remote_name
+
+    if not is_remote_name(remote):
+        raise InvalidInput("error.bad_remote", value=escaped(remote))
+    configured = remotes(root)
+    if remote not in configured:
+        raise Refused("error.unknown_remote", value=remote, remotes=", ".join(configured) or "-")
+    return remote
 
 
 def _ensure_clean(root: Path) -> None:
@@ -771,7 +922,7 @@ def integrate(
     on top of the others' never conflicts unless the same file was edited twice, and the
     history stays one straight line a supervisor can read.
     """
-    base = out(root, "merge-base", "HEAD", upstream, check=False)
+    base = out(root, "merge-base", "--end-of-options", "HEAD", upstream, check=False)
     received = _records_in(root, f"{base}..{upstream}") if base else _records_in(root, upstream)
     _, sent = _records_in(root, f"{upstream}..HEAD") if base else ([], [])
     # replaying commits makes new ones: their committer is git's identity, else the worker
@@ -782,7 +933,8 @@ def integrate(
     if state is not None:
         head = out(root, "rev-parse", "--verify", "-q", "HEAD", check=False)
         _write_marker(state.git_dir, SYNC_MARKER, {"branch": state.branch, "head": head})
-    result = run(root, "rebase", "--quiet", upstream, check=False, env=committer)
+    result = run(root, "rebase", "--quiet", "--end-of-options", upstream, check=False,
+                 env=committer)  # fmt: skip
     if result.returncode != 0:
         conflicts = _conflicts(root, upstream)
         run(root, "rebase", "--abort", check=False)
@@ -800,7 +952,8 @@ def integrate(
 
 
 def _conflicts(root: Path, upstream: str) -> list[Conflict]:
-    files = out(root, "diff", "--name-only", "--diff-filter=U").splitlines()
+    listed = run(root, "diff", "--name-only", "-z", "--diff-filter=U").stdout
+    files = [f for f in listed.decode("utf-8", "replace").split("\0") if f]
     top = Path(out(root, "rev-parse", "--show-toplevel"))
     here = prefix(root)
     found = []
@@ -820,6 +973,7 @@ def _conflicts(root: Path, upstream: str) -> list[Conflict]:
                 "-1",
                 "--format=%an, %ad",
                 "--date=short",
+                "--end-of-options",
                 commit,
                 "--",
                 path,
@@ -840,38 +994,51 @@ def _ready_to_integrate(root: Path) -> str:
     return _branch(root)
 
 
-def sync(root: Path, remote: str | None = None, worker: str | None = None) -> SyncReport:
-    """Fetch, integrate (rebase) and push to the configured remote."""
+def sync(
+    root: Path, remote: str | None = None, worker: str | None = None,
+    refuse_deletions: bool = False,
+) -> SyncReport:  # fmt: skip
+    """Fetch, integrate (rebase) and push to the configured remote.
+
+    ``remote`` must name a remote configured in this clone (:func:`check_remote`). With
+    ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` before
+    anything changes."""
     branch = _ready_to_integrate(root)
     upstream = upstream_of(root)
     if remote is None:
-        remote = (
-            upstream.split("/", 1)[0]
-            if upstream
-            else (out(root, "remote").splitlines() or [None])[0]
-        )
+        configured = remotes(root)
+        remote = upstream.split("/", 1)[0] if upstream else None
+        if remote not in configured:
+            remote = configured[0] if configured else None
     if not remote:
         raise Refused("error.no_remote")
+    remote = check_remote(root, remote)
     report = SyncReport(remote, branch)
     for attempt in range(3):
-        run(root, "fetch", "--quiet", remote)
         remote_ref = f"{remote}/{branch}"
-        exists = run(root, "rev-parse", "--verify", "-q", remote_ref, check=False).returncode == 0
+        tracking = f"refs/remotes/{remote_ref}"
+        before = _ref(root, tracking)
+        run(root, "fetch", "--quiet", "--end-of-options", remote)
+        exists = _ref(root, tracking) is not None
         if exists:
+            report.deleted += _incoming_deletions(
+                root, remote_ref, tracking, before, refuse_deletions, "ppks sync --accept-deletions"
+            )
             cases, records, sent = integrate(root, remote_ref, worker)
             report.cases_received += cases
             report.records_received += records
             report.records_sent = sent
-            ahead = int(out(root, "rev-list", "--count", f"{remote_ref}..HEAD"))
+            ahead = int(out(root, "rev-list", "--count", "--end-of-options", f"{remote_ref}..HEAD"))
         else:  # the first push of this branch
             report.records_sent = _records_in(root, f"{EMPTY_TREE}..HEAD")[1]
             ahead = 1
         if ahead == 0:
-            report.up_to_date = not report.records_received and not report.cases_received
+            report.up_to_date = not (
+                report.records_received or report.cases_received or report.deleted
+            )
             break
-        pushed = run(
-            root, "push", "--quiet", "-u", remote, f"HEAD:refs/heads/{branch}", check=False
-        )
+        pushed = run(root, "push", "--quiet", "-u", "--end-of-options", remote,
+                     f"HEAD:refs/heads/{branch}", check=False)  # fmt: skip
         if pushed.returncode == 0:
             report.pushed = True
             break
@@ -887,47 +1054,62 @@ def sync(root: Path, remote: str | None = None, worker: str | None = None) -> Sy
 
 
 def bundle_export(root: Path, target: Path) -> Path:
+    """Write this branch's whole history (and HEAD) into the bundle file ``target``."""
     require_repository(root)
     if not has_commits(root):
         raise Refused("error.not_git")
     branch = _branch(root)
-    # HEAD too, so that `git clone` of the bundle knows which branch to check out
-    run(root, "bundle", "create", "--quiet", str(target.resolve()), "HEAD", branch)
+    # HEAD too, so that `git clone` of the bundle knows which branch to check out; the
+    # absolute path and the full ref name never start with "-"
+    run(root, "bundle", "create", "--quiet", str(target.resolve()), "HEAD", f"refs/heads/{branch}")
     return target
 
 
+_BUNDLE_REF = "refs/ppks/bundle"
+
+
 def bundle_import(
-    root: Path, source: Path, worker: str | None = None
-) -> tuple[list[str], list[str]]:
+    root: Path, source: Path, worker: str | None = None, refuse_deletions: bool = False
+) -> tuple[list[str], list[str], list[Deletion]]:
     """Bring the commits of a bundle into this repository (rebasing local work on top).
-    Returns (cases received, records received)."""
+    Returns (cases received, records received, deletions received). With
+    ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` and
+    nothing changes."""
+    source = paths.usable_path(source)
     if not source.is_file():
         raise NotFound("error.file_not_found", path=str(source))
     branch = _ready_to_integrate(root)
-    verified = run(root, "bundle", "verify", "--quiet", str(source.resolve()), check=False)
+    bundle = str(source.resolve())  # absolute: never read as an option
+    verified = run(root, "bundle", "verify", "--quiet", bundle, check=False)
     if verified.returncode != 0:
         raise InvalidInput("error.bad_bundle", path=str(source))
-    heads = out(root, "bundle", "list-heads", str(source.resolve())).splitlines()
-    if not heads:
-        raise InvalidInput("error.bad_bundle", path=str(source))
+    heads = out(root, "bundle", "list-heads", bundle).splitlines()
     refs = [line.split()[1] for line in heads if len(line.split()) == 2]
+    # a ref name from the bundle is the others' data: only plain branch names are used
+    refs = [r for r in refs if r == "HEAD" or re.fullmatch(r"refs/heads/[\w.][\w./-]*", r)]
+    if not refs:
+        raise InvalidInput("error.bad_bundle", path=str(source))
     branches = [r for r in refs if r.startswith("refs/heads/")]
     ref = f"refs/heads/{branch}" if f"refs/heads/{branch}" in refs else (branches or refs)[0]
-    run(root, "fetch", "--quiet", str(source.resolve()), f"+{ref}:refs/ppks/bundle")
-    unrelated = run(root, "merge-base", "HEAD", "refs/ppks/bundle", check=False).returncode != 0
+    before = _ref(root, _BUNDLE_REF)
+    run(root, "fetch", "--quiet", "--end-of-options", bundle, f"+{ref}:{_BUNDLE_REF}")
+    unrelated = run(root, "merge-base", "HEAD", _BUNDLE_REF, check=False).returncode != 0
     if not has_commits(root) or (unrelated and _only_just_created(root)):
         # a repository made by `ppks init` and never used: take the bundle's history
         state = git_state(root)
         if state is not None:
             _write_marker(state.git_dir, SYNC_MARKER, {"branch": state.branch, "step": "reset"})
-        run(root, "reset", "--hard", "--quiet", "refs/ppks/bundle")
+        run(root, "reset", "--hard", "--quiet", _BUNDLE_REF)
         if state is not None:
             _drop_marker(state.git_dir, SYNC_MARKER)
-        return _records_in(root, f"{EMPTY_TREE}..HEAD")
+        cases, records = _records_in(root, f"{EMPTY_TREE}..HEAD")
+        return cases, records, []
     if unrelated:
         raise Refused("error.bundle_unrelated", path=str(source))
-    cases, records, _ = integrate(root, "refs/ppks/bundle", worker)
-    return cases, records
+    deleted = _incoming_deletions(root, _BUNDLE_REF, _BUNDLE_REF, before, refuse_deletions,
+                                  f"ppks bundle import {source} --accept-deletions")  # fmt: skip
+    cases, records, _ = integrate(root, _BUNDLE_REF, worker)
+    return cases, records, deleted
 
 
 def _only_just_created(root: Path) -> bool:
@@ -939,13 +1121,16 @@ def _only_just_created(root: Path) -> bool:
 
 def clone_bundle(source: Path, target: Path) -> None:
     """A fresh repository from a bundle (for a machine that has none yet)."""
+    source, target = paths.usable_path(source), paths.usable_path(target)
     if not source.is_file():
         raise NotFound("error.file_not_found", path=str(source))
     if target.exists() and any(target.iterdir()):
         raise Refused("error.target_not_empty", path=str(target))
     if not git_available():
         raise GitMissing("error.git_missing")
-    result = subprocess.run(["git", "clone", "--quiet", str(source.resolve()), str(target)],
-                            capture_output=True)  # fmt: skip
+    target = target.resolve()
+    where = next(folder for folder in target.parents if folder.is_dir())
+    result = run(where, "clone", "--quiet", "--end-of-options", str(source.resolve()),
+                 str(target), check=False)  # fmt: skip
     if result.returncode != 0:
         raise InvalidInput("error.bad_bundle", path=str(source))

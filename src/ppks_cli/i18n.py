@@ -107,7 +107,12 @@ def choose_language(explicit: str | None = None, root: str | None = None) -> str
         code = normalize_language(candidate)
         if code:
             return code
-    found = paths.find_root(root)
+    from ppks_cli.errors import PpksError
+
+    try:
+        found = paths.find_root(root)
+    except PpksError:  # the command reports it
+        found = None
     if found is not None:
         try:
             with (found / paths.CONFIG_FILE).open("rb") as fh:

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from ppks_cli import categories, nik
 from ppks_cli.dates import parse_date
-from ppks_cli.duplicates import PossibleDuplicate, find_duplicates
-from ppks_cli.errors import ExitCode, InvalidInput, PpksError
+from ppks_cli.duplicates import find_duplicates
+from ppks_cli.errors import InvalidInput, NikError, PossibleDuplicates, PpksError
 from ppks_cli.i18n import Msg
 from ppks_cli.models import (
     EDUCATION_LEVELS,
@@ -29,7 +29,7 @@ from ppks_cli.models import (
     parse_sex,
 )
 from ppks_cli.store import Case, Repository
-from ppks_cli.validation import describe
+from ppks_cli.validation import build, describe
 
 UNKNOWN_WORDS = {"", "-", "?", "unknown", "tidak tahu", "tidak diketahui", "tdk tahu", "tt", "n/a"}
 
@@ -60,16 +60,16 @@ def parse_sex_option(value: str, option: str = "--sex") -> str:
 def parse_nik_option(value: str, option: str = "--nik") -> str:
     try:
         nik.parse_nik(value)
-    except nik.NikError as exc:
-        raise _invalid(option, exc.key, **exc.params) from None
+    except NikError as exc:
+        raise exc.for_option(option) from None
     return nik.clean_number(value)
 
 
 def parse_kk_option(value: str, option: str = "--kk") -> str:
     try:
         return nik.parse_kk(value)
-    except nik.NikError as exc:
-        raise _invalid(option, exc.key, **exc.params) from None
+    except NikError as exc:
+        raise exc.for_option(option) from None
 
 
 def parse_year(value: str, option: str = "--birth-year") -> int:
@@ -99,7 +99,8 @@ def parse_person(value: str, option: str) -> Person:
     if not parts or not parts[0] or len(parts) > 4:
         raise _invalid(option, "validation.person", value=value)
     parts += [None] * (4 - len(parts))
-    return Person(name=parts[0], relation=parts[1], phone=parts[2], address=parts[3])
+    return build(Person, option, name=parts[0], relation=parts[1], phone=parts[2],
+                 address=parts[3])  # fmt: skip
 
 
 @dataclass
@@ -245,19 +246,6 @@ def _from_validation(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Ppks
     fallback = "--" + str(loc[-1]).replace("_", "-") if loc else "--name"
     option = OPTION_OF.get(prefix + tuple(loc[:2]), fallback)
     return InvalidInput("error.invalid_option", option=option, detail=msg)
-
-
-class PossibleDuplicates(PpksError):
-    """Raised instead of opening a case when the client may already have one."""
-
-    exit_code = ExitCode.REFUSED
-
-    def __init__(self, matches: list[PossibleDuplicate]) -> None:
-        listing = "; ".join(
-            f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)})" for m in matches
-        )
-        super().__init__("error.possible_duplicate", matches=listing)
-        self.matches = matches
 
 
 def open_case(repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False) -> Case:

@@ -655,6 +655,34 @@ def write_output(path: Path, data: bytes, repo: Repository | None = None) -> Non
     atomic_write_bytes(path, data, root=root)
 
 
+def check_output(path: Path, repo: Repository | None = None) -> None:
+    """Refuse an output target that :func:`write_output` could not write, before anything
+    is recorded: an empty name, a folder, a symbolic link, a missing or read-only folder,
+    a name the system refuses. Raises :class:`InvalidInput` or :class:`Refused`."""
+    import tempfile
+
+    from ppks_cli.tomlio import check_no_symlinks
+
+    text = str(path)
+    if not text.strip() or text.strip() == ".":
+        raise InvalidInput("error.not_a_file", path=text)
+    try:
+        if path.is_dir() and not path.is_symlink():
+            raise InvalidInput("error.not_a_file", path=text)
+        check_no_symlinks(path)
+        full = Path(os.path.abspath(path))
+        if repo is not None and full.is_relative_to(Path(os.path.abspath(repo.root))):
+            check_no_symlinks(full, Path(os.path.abspath(repo.root)))
+        with tempfile.NamedTemporaryFile(dir=full.parent, prefix=".ppks-", suffix=".tmp"):
+            pass
+        if len(full.name.encode()) > 255:
+            raise OSError(36, "File name too long")
+    except OSError as exc:
+        raise InvalidInput(
+            "error.output_unusable", path=text, reason=exc.strerror or type(exc).__name__
+        ) from None
+
+
 def default_output_name(case: Case, letter: Draft, fmt: str) -> str:
     """A file name with no personal data: the case ID, the kind and the sequence."""
     tail = (

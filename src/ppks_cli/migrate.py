@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ppks_cli import paths
-from ppks_cli.errors import DamagedFile
+from ppks_cli.errors import DamagedFile, MigrationBlocked
 from ppks_cli.i18n import Msg
 from ppks_cli.models import SCHEMA_VERSION
 from ppks_cli.schema import CONFIG, RECORD, STEPS, Target
@@ -63,17 +63,6 @@ class MigrationResult:
             "changed": [c.to_json() for c in self.changes],
             "unchanged": self.unchanged,
         }
-
-
-class MigrationBlocked(DamagedFile):
-    """Files that cannot be read: nothing is migrated until they are fixed."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        listing = "; ".join(p.render() for p in problems[:5])
-        more = len(problems) - 5
-        listing += f" (+{more})" if more > 0 else ""
-        super().__init__("error.migrate_blocked", problems=listing)
 
 
 def _targets(repo: Repository) -> list[Target]:

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ppks_cli import categories, ids, nik
+from ppks_cli.errors import NikError
 
 SCHEMA_VERSION = 2
 """The file format this release writes. Files of older schemas are read as they are;
@@ -248,7 +249,7 @@ class Client(Model):
             return None
         try:
             nik.parse_nik(value)
-        except nik.NikError as exc:
+        except NikError as exc:
             raise custom_error(exc.key, **exc.params) from None
         return nik.clean_number(value)
 
@@ -259,7 +260,7 @@ class Client(Model):
             return None
         try:
             return nik.parse_kk(value)
-        except nik.NikError as exc:
+        except NikError as exc:
             raise custom_error(exc.key, **exc.params) from None
 
     @field_validator("birth_date")

@@ -13,6 +13,8 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
+from ppks_cli.errors import NikError
+
 # Province codes (Kemendagri), including the Papua provinces created in 2022.
 PROVINCES = {
     "11", "12", "13", "14", "15", "16", "17", "18", "19", "21",
@@ -20,15 +22,6 @@ PROVINCES = {
     "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76",
     "81", "82", "91", "92", "93", "94", "95", "96",
 }  # fmt: skip
-
-
-class NikError(ValueError):
-    """Why a number is not a plausible NIK or No. KK; ``key`` names a catalog message."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -91,7 +84,9 @@ def _check_region(digits: str) -> None:
 def parse_nik(value: str, today: dt.date | None = None) -> NikInfo:
     """Validate a NIK and decode it. Raises :class:`NikError`."""
     digits = clean_number(value)
-    if not is_ascii_digits(digits) or len(digits) != 16:
+    if not is_ascii_digits(digits):
+        raise NikError("validation.nik_not_digits", value=value)
+    if len(digits) != 16:
         raise NikError("validation.nik_length", count=len(digits))
     _check_region(digits)
     day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
@@ -110,7 +105,9 @@ def parse_nik(value: str, today: dt.date | None = None) -> NikInfo:
 def parse_kk(value: str) -> str:
     """Validate a No. KK (16 digits starting with a region code); return its digits."""
     digits = clean_number(value)
-    if not is_ascii_digits(digits) or len(digits) != 16:
+    if not is_ascii_digits(digits):
+        raise NikError("validation.nik_not_digits", value=value)
+    if len(digits) != 16:
         raise NikError("validation.kk_length", count=len(digits))
     _check_region(digits)
     return digits

@@ -50,16 +50,42 @@ def find_root(
     ancestor of ``cwd`` holding ``ppks.toml``. ``None`` when there is none.
 
     An explicit or environment root is returned as given (resolved) even when it holds
-    no ``ppks.toml``, so the caller can say exactly which folder is wrong.
+    no ``ppks.toml``, so the caller can say exactly which folder is wrong. A value that is
+    no usable path (a NUL byte, ``~nosuchuser``, a name too long for the system) raises
+    :class:`~ppks_cli.errors.InvalidInput`.
     """
     chosen = explicit or os.environ.get(ROOT_ENV)
     if chosen:
-        return Path(chosen).expanduser().resolve()
+        try:
+            found = Path(chosen).expanduser().resolve()
+            (found / CONFIG_FILE).exists()  # a name too long fails here, not later
+        except (OSError, ValueError, RuntimeError) as exc:
+            from ppks_cli.errors import InvalidInput
+
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            shown = repr(str(chosen)[:80])
+            raise InvalidInput("error.bad_path", value=shown, reason=reason) from None
+        return found
     start = (cwd or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         if (folder / CONFIG_FILE).is_file():
             return folder
     return None
+
+
+def usable_path(path: Path) -> Path:
+    """``path`` made absolute, after checking that the system can use it at all (no NUL
+    byte, no unknown ``~user``, no name too long). Raises
+    :class:`~ppks_cli.errors.InvalidInput` (``error.bad_path``)."""
+    try:
+        found = Path(os.path.abspath(Path(path).expanduser()))
+        found.exists()
+    except (OSError, ValueError, RuntimeError) as exc:
+        from ppks_cli.errors import InvalidInput
+
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise InvalidInput("error.bad_path", value=repr(str(path)[:80]), reason=reason) from None
+    return found
 
 
 class RepoPaths:

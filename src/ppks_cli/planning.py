@@ -9,6 +9,7 @@ from ppks_cli.dates import parse_date
 from ppks_cli.errors import InvalidInput
 from ppks_cli.i18n import Msg
 from ppks_cli.records import Goal, GoalProgress, Task
+from ppks_cli.validation import build
 
 
 def _spread(values: Sequence[str], count: int, option: str) -> list[str | None]:
@@ -35,8 +36,10 @@ def build_goals(goals: Sequence[str], measures: Sequence[str], dates: Sequence[s
         strict=True,
     ):  # fmt: skip
         target = parse_date(day, option="--target-date", allow_future=True) if day else None
+        options = {"what": "--goal", "measure": "--measure", "target_date": "--target-date"}
         built.append(
-            Goal(what=what.strip(), measure=(measure or "").strip() or None, target_date=target)
+            build(Goal, options, what=what.strip(), measure=(measure or "").strip() or None,
+                  target_date=target)  # fmt: skip
         )
     return built
 
@@ -50,7 +53,7 @@ def parse_task(value: str) -> Task:
         )
     parts += [None] * (3 - len(parts))
     when = parse_date(parts[2], option="--task", allow_future=True) if parts[2] else None
-    return Task(what=parts[0], who=parts[1], when=when)
+    return build(Task, "--task", what=parts[0], who=parts[1], when=when)
 
 
 def parse_goal_status(value: str) -> GoalProgress:
@@ -67,4 +70,5 @@ def parse_goal_status(value: str) -> GoalProgress:
             "error.invalid_option", option="--goal-status",
             detail=Msg("validation.goal_status", value=value, expected=", ".join(GOAL_STATUSES)),
         )  # fmt: skip
-    return GoalProgress(goal=int(number), status=status, note=note.strip() or None)
+    return build(GoalProgress, "--goal-status", goal=int(number), status=status,
+                 note=note.strip() or None)  # fmt: skip

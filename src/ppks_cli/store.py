@@ -152,6 +152,7 @@ class Repository:
             worker = parse_worker(worker, "--worker")
         try:
             root = path.expanduser().resolve()
+            (root / paths.CONFIG_FILE).exists()  # a name too long fails here
         except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable folder
             raise InvalidInput("error.cannot_create", path=str(path), reason=_reason(exc)) from None
         if (root / paths.CONFIG_FILE).exists():

@@ -122,6 +122,21 @@ def validate(
         return None, [Problem(file, locator.line(loc), msg) for loc, msg in describe(exc)]
 
 
+def build(model: type[M], option: str | dict[str, str], /, **fields: Any) -> M:
+    """``model(**fields)`` for a value typed by a user; a validation error becomes one
+    :class:`InvalidInput` naming the option it came from (``option``, or the option of
+    the failing field in a ``{field: option}`` mapping)."""
+    from ppks_cli.errors import InvalidInput
+
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        loc, msg = describe(exc)[0]
+        if isinstance(option, dict):
+            option = option.get(str(loc[0]) if loc else "", next(iter(option.values())))
+        raise InvalidInput("error.invalid_option", option=option, detail=msg) from None
+
+
 def validate_or_raise(model: type[M], data: dict[str, Any], text: str, file: str) -> M:
     """Like :func:`validate`, but the first problem becomes a :class:`DamagedFile`."""
     result, problems = validate(model, data, text, file)

@@ -1,5 +1,5 @@
-"""Plain-data views of cases (dicts of JSON types), shared by ``--json`` output, tables
-and, later, letters and reports."""
+"""Views of cases: the results of ``ppks show`` and ``ppks list`` (:class:`CaseView`,
+:class:`CaseList`) and the plain-data forms (dicts of JSON types) their ``--json`` gives."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ppks_cli import categories
+from ppks_cli.results import Result
 from ppks_cli.store import Case
 
 
@@ -134,3 +135,85 @@ class CaseFilter:
 
 def newest_first(cases: Iterable[Case]) -> list[Case]:
     return sorted(cases, key=lambda c: (c.file.intake.date, c.file.created_at, c.id), reverse=True)
+
+
+# --- results of the read commands ----------------------------------------------------------
+
+
+@dataclass
+class AsOf:
+    """The git revision a case view was rebuilt from, and the moment of that commit."""
+
+    revision: str
+    moment: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"revision": self.revision, "date": self.moment.isoformat()}
+
+
+@dataclass
+class CaseView(Result):
+    """``ppks show``: one case as it stands ``today`` (or at a git revision, ``as_of``),
+    with the settings of its repository for deadlines and approvals."""
+
+    case: Case
+    config: Any  # RepoConfig
+    today: dt.date
+    as_of: AsOf | None = None
+
+    @property
+    def damaged(self) -> list:
+        """Record files that could not be read (shown as warnings, not in the casework)."""
+        return self.case.problems
+
+    def to_json(self) -> dict[str, Any]:
+        detail = case_detail(self.case, self.config, self.today)
+        if self.as_of is not None:
+            detail["as_of"] = self.as_of.to_json()
+        return detail
+
+
+def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
+    """The case ``ref`` (any unique prefix of its ID) for ``ppks show``; with ``as_of`` (a
+    date ``YYYY-MM-DD`` or a git revision), as it stood then, rebuilt from git history.
+    Raises :class:`~ppks_cli.errors.NotFound` for an unknown case or revision, and what
+    :func:`ppks_cli.gitops.checkout_snapshot` raises for an unsafe snapshot."""
+    if not as_of:
+        return CaseView(repo.open_case(ref), repo.config, dt.date.today())
+    import tempfile
+    from pathlib import Path
+
+    from ppks_cli import gitops
+    from ppks_cli.store import Repository
+
+    gitops.require_repository(repo.root)
+    case_id = repo.resolve(ref)
+    revision = gitops.resolve_revision(repo.root, as_of)
+    moment = gitops.commit_time(repo.root, revision)
+    with tempfile.TemporaryDirectory(prefix="ppks-as-of-") as folder:
+        snapshot = Repository.open(
+            gitops.checkout_snapshot(repo.root, revision, case_id, Path(folder))
+        )
+        case = snapshot.load_case(case_id)  # read whole, before the folder goes
+        return CaseView(case, snapshot.config, moment.date(), AsOf(revision, moment))
+
+
+@dataclass
+class CaseList(Result):
+    """``ppks list``: the matching cases, newest first, and the case folders that could
+    not be read (``problems``)."""
+
+    cases: list[Case]
+    problems: list
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [case_summary(case) for case in self.cases]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return self.rows()
+
+
+def list_cases(repo, wanted: CaseFilter) -> CaseList:
+    """The cases of ``repo`` that match ``wanted``, newest first."""
+    cases, problems = repo.load_cases()
+    return CaseList([c for c in newest_first(cases) if wanted.matches(c)], problems)

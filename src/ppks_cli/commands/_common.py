@@ -165,6 +165,14 @@ def command(
                 return func(*args, **kw)
             except PpksError as exc:
                 fail(exc)
+            except OSError as exc:
+                # the system refused a path the user gave (too long, a folder, no
+                # permission): one line naming it, never a traceback
+                from ppks_cli.errors import InvalidInput
+
+                where = exc.filename if exc.filename is not None else "-"
+                reason = exc.strerror or type(exc).__name__
+                fail(InvalidInput("error.os_error", path=str(where)[:200], reason=reason))
             except (Abort, KeyboardInterrupt, EOFError):
                 # Ctrl-C or closed input at a prompt: the refused step wrote nothing
                 from ppks_cli.errors import Cancelled
@@ -263,9 +271,12 @@ def write_out(text: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    """JSON on stdout, never coloured or wrapped, so scripts can read it. Control and
+    """JSON on stdout, never coloured or wrapped, so scripts can read it: a core
+    :class:`~ppks_cli.results.Result` (its ``to_json()``) or plain data. Control and
     bidirectional characters are written as ``\\uXXXX`` escapes (still the same JSON
     value), so the JSON is safe to look at in a terminal too."""
+    if hasattr(data, "to_json"):
+        data = data.to_json()
     text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
     sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
     sys.stdout.flush()

@@ -9,6 +9,12 @@ import typer
 
 from ppks_cli.commands._casework import JsonOpt, option
 from ppks_cli.commands._common import command, print_json, say
+from ppks_cli.commands.sync import (
+    AcceptDeletionsOpt,
+    deletions_json,
+    explain_deletions,
+    explain_pending_deletions,
+)
 from ppks_cli.i18n import t
 
 
@@ -43,21 +49,32 @@ def register(app: typer.Typer) -> None:
             Path, typer.Argument(metavar="FILE", help=t("help.bundle.file"), show_default=False)
         ],
         into: Annotated[Path | None, option("--into", key="bundle.into", metavar="PATH")] = None,
+        accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import gitops
         from ppks_cli.commands._common import open_repo
 
+        deleted: list = []
         if into is not None:
             gitops.clone_bundle(file, into)
             root, cases, records = into.resolve(), None, None
         else:
             repo = open_repo(ctx, writing="git")
-            cases, records = gitops.bundle_import(repo.root, file, repo.default_worker())
+            refuse = repo.config.git.confirm_deletions and not accept_deletions
+            try:
+                cases, records, deleted = gitops.bundle_import(
+                    repo.root, file, repo.default_worker(), refuse_deletions=refuse
+                )
+            except gitops.DeletionsNotConfirmed as refused:
+                explain_pending_deletions(refused.deleted)
+                raise
             root = repo.root
         if json_output:
-            print_json({"root": str(root), "cases_received": cases, "records_received": records})
+            print_json({"root": str(root), "cases_received": cases, "records_received": records,
+                        "deleted": deletions_json(deleted)})  # fmt: skip
         elif cases is None:
             say(t("bundle.cloned", path=str(root)))
         else:
             say(t("bundle.imported", cases=len(cases), records=len(records)))
+            explain_deletions(deleted)

@@ -19,23 +19,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import categories
 
-        cats = categories.categories()
-        tags = categories.known_tags()
+        found = categories.listing()
         if json_output:
-            print_json(
-                {
-                    "categories": [
-                        {
-                            "slug": c.slug,
-                            "name": c.name,
-                            "en": c.en,
-                            "handled_by_city": c.handled_by_city,
-                        }
-                        for c in cats.values()
-                    ],
-                    "tags": [{"slug": c.slug, "name": c.name, "en": c.en} for c in tags.values()],
-                }
-            )
+            print_json(found)
             return
         from rich.table import Table
 
@@ -44,12 +30,12 @@ def register(app: typer.Typer) -> None:
         table.add_column("#", justify="right")
         table.add_column(t("column.slug"), no_wrap=True)
         table.add_column(t("column.name"))
-        for number, cat in enumerate(cats.values(), start=1):
+        for number, cat in enumerate(found.categories, start=1):
             table.add_row(str(number), cat.slug, cat.display(lang))
         console().print(table)
         tag_table = Table(title=t("categories.tags_title"), title_justify="left")
         tag_table.add_column(t("column.slug"), no_wrap=True)
         tag_table.add_column(t("column.name"))
-        for tag in tags.values():
+        for tag in found.tags:
             tag_table.add_row(tag.slug, tag.display(lang))
         console().print(tag_table)

@@ -22,14 +22,7 @@ def register(app: typer.Typer) -> None:
         repo = open_repo(ctx)
         report = check_repository(repo)
         if json_output:
-            print_json(
-                {
-                    "ok": report.ok,
-                    "cases": report.cases,
-                    "records": report.records,
-                    "problems": [p.as_dict() for p in report.problems],
-                }
-            )
+            print_json(report)
         else:
             for problem in report.problems:
                 say(problem.render())

@@ -12,29 +12,15 @@ from ppks_cli.i18n import label, t
 def register(app: typer.Typer) -> None:
     @command(app, "history", help=t("help.history.command"), epilog=t("help.history.example"))
     def history(ctx: typer.Context, case_ref: CaseArg, json_output: JsonOpt = False) -> None:
-        from ppks_cli import gitops
+        from ppks_cli.activity import case_history
 
-        repo = open_repo(ctx)
-        case_id = repo.resolve(case_ref)
-        gitops.require_repository(repo.root)
-        entries = gitops.history(repo.root, case_id)
+        found = case_history(open_repo(ctx), case_ref)
         if json_output:
-            print_json(
-                [
-                    {
-                        "commit": e.sha, "author": e.author, "email": e.email,
-                        "date": e.when.isoformat(), "message": e.subject,
-                        "changes": [
-                            {"status": c.status, "path": c.path, "kind": c.kind, "record": c.record}
-                            for c in e.changes
-                        ],
-                    }
-                    for e in entries
-                ]
-            )  # fmt: skip
+            print_json(found)
             return
+        entries = found.entries
         if not entries:
-            say(t("history.empty", case=case_id))
+            say(t("history.empty", case=found.case_id))
             return
         from rich.text import Text
 

@@ -81,9 +81,9 @@ def register(app: typer.Typer) -> None:
         if case_ref is None:
             raise InvalidInput("error.missing_option", option="CASE")
         case = repo.open_case(case_ref)
+        record = None
         if reissue:
             made = letters.reissue(repo, case, reissue, force=force)
-            record = None
         else:
             if kind is None:
                 raise InvalidInput("error.missing_option", option="KIND")
@@ -96,12 +96,17 @@ def register(app: typer.Typer) -> None:
             if edit:
                 made.edited_source = _edit(ctx, made, fmt)
         data = letters.to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
-        if not reissue and not draft:
-            record = letters.issue(repo, case, made, worker=issuer)
-            commit(ctx, repo, f"{case.id}: letter {made.number} issued", record.worker)
         target = output
         if target is None and fmt == "pdf":
             target = Path(letters.default_output_name(case, made, "pdf"))
+        if target is not None and str(target) != "-":
+            # the file can be written: checked before a number is taken
+            letters.check_output(target, repo)
+        elif fmt == "pdf":  # a PDF is never sent to the terminal
+            raise InvalidInput("error.pdf_to_stdout")
+        if not reissue and not draft:
+            record = letters.issue(repo, case, made, worker=issuer)
+            commit(ctx, repo, f"{case.id}: letter {made.number} issued", record.worker)
         if target is not None and str(target) != "-":
             letters.write_output(target, data, repo)
         elif not json_output:

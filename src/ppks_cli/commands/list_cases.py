@@ -31,22 +31,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import categories, workflow
         from ppks_cli.intake import parse_choice
-        from ppks_cli.views import CaseFilter, case_summary, newest_first
+        from ppks_cli.views import CaseFilter, list_cases
 
-        repo = open_repo(ctx)
         wanted = CaseFilter(
             stage=parse_choice(stage, workflow.STAGES, "--stage") if stage else None,
             category=categories.resolve_category(category) if category else None,
             worker=worker,
             closed=None if open_ is None else not open_,
         )
-        cases, problems = repo.load_cases()
-        rows = [case_summary(c) for c in newest_first(cases) if wanted.matches(c)]
+        found = list_cases(open_repo(ctx), wanted)
+        problems = found.problems
         for problem in problems:
             warn_line(t("list.unreadable", problem=problem.render()))
         if json_output:
-            print_json(rows)
+            print_json(found)
             return
+        rows = found.rows()
         if not rows:
             say(t("list.empty"))
             return

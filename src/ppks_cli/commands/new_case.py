@@ -19,6 +19,7 @@ from ppks_cli.commands._common import (
     say,
     warn_line,
 )
+from ppks_cli.errors import PossibleDuplicates
 from ppks_cli.i18n import get_language, t
 
 
@@ -106,7 +107,7 @@ def register(app: typer.Typer) -> None:
             warn_line(str(warning))
         try:
             case = intake.open_case(repo, prepared, allow_duplicates=yes)
-        except intake.PossibleDuplicates as exc:
+        except PossibleDuplicates as exc:
             if not interactive(ctx):
                 raise
             warn_line(exc.message())

@@ -21,49 +21,18 @@ def register(app: typer.Typer) -> None:
         ] = None,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        import datetime as dt
+        from ppks_cli.views import show_case
 
-        from ppks_cli.views import case_detail
-
-        repo = open_repo(ctx)
-        if as_of:
-            _show_as_of(repo, case_ref, as_of, json_output)
-            return
-        case = repo.open_case(case_ref)
-        for problem in case.problems:
+        view = show_case(open_repo(ctx), case_ref, as_of=as_of)
+        for problem in view.damaged:
             warn_line(t("show.damaged_record", problem=problem.render()))
         if json_output:
-            print_json(case_detail(case, repo.config))
-        else:
-            render_case(case, repo.config, dt.date.today())
-
-
-def _show_as_of(repo, case_ref: str, when: str, json_output: bool) -> None:
-    """The case as it stood at a date or git revision, rebuilt from git."""
-    import tempfile
-    from pathlib import Path
-
-    from ppks_cli import gitops
-    from ppks_cli.store import Repository
-    from ppks_cli.views import case_detail
-
-    gitops.require_repository(repo.root)
-    case_id = repo.resolve(case_ref)
-    revision = gitops.resolve_revision(repo.root, when)
-    moment = gitops.commit_time(repo.root, revision)
-    with tempfile.TemporaryDirectory(prefix="ppks-as-of-") as folder:
-        snapshot = Repository.open(
-            gitops.checkout_snapshot(repo.root, revision, case_id, Path(folder))
-        )
-        case = snapshot.load_case(case_id)
-        if json_output:
-            detail = case_detail(case, snapshot.config, moment.date())
-            print_json({**detail, "as_of": {"revision": revision, "date": moment.isoformat()}})
+            print_json(view)
             return
-        console().print(
-            t("show.as_of", revision=revision[:10], date=moment.strftime("%Y-%m-%d %H:%M"))
-        )
-        render_case(case, snapshot.config, moment.date())
+        if view.as_of is not None:
+            moment = view.as_of.moment.strftime("%Y-%m-%d %H:%M")
+            console().print(t("show.as_of", revision=view.as_of.revision[:10], date=moment))
+        render_case(view.case, view.config, view.today)
 
 
 def _grid(rows: list[tuple[str, object]]):

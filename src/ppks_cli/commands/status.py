@@ -12,24 +12,13 @@ from ppks_cli.i18n import t
 def register(app: typer.Typer) -> None:
     @command(app, "status", help=t("help.status.command"), epilog=t("help.status.example"))
     def status(ctx: typer.Context, json_output: JsonOpt = False) -> None:
-        from ppks_cli import gitops
-        from ppks_cli.check import check_repository
+        from ppks_cli.activity import repository_status
 
-        repo = open_repo(ctx)
-        gitops.require_repository(repo.root)
-        state = gitops.status(repo.root)
-        changed = {path for _, path in state.uncommitted}
-        invalid = [p for p in check_repository(repo).errors if p.file in changed]
+        found = repository_status(open_repo(ctx))
         if json_output:
-            print_json(
-                {
-                    "uncommitted": [{"status": c, "path": p} for c, p in state.uncommitted],
-                    "unsynced": [{"status": c, "path": p} for c, p in state.unsynced],
-                    "upstream": state.upstream, "ahead": state.ahead, "behind": state.behind,
-                    "invalid": [p.as_dict() for p in invalid],
-                }
-            )  # fmt: skip
+            print_json(found)
             return
+        state, invalid = found.git, found.invalid
         say(t("status.uncommitted", count=len(state.uncommitted)))
         for code, path in state.uncommitted:
             say(f"  {code:>2} {path}")

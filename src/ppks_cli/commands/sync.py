@@ -10,21 +10,33 @@ from ppks_cli.commands._casework import JsonOpt, option
 from ppks_cli.commands._common import command, err_console, open_repo, print_json, say
 from ppks_cli.i18n import t
 
+AcceptDeletionsOpt = Annotated[
+    bool, typer.Option("--accept-deletions", help=t("help.sync.accept_deletions"))
+]
+
 
 def register(app: typer.Typer) -> None:
     @command(app, "sync", help=t("help.sync.command"), epilog=t("help.sync.example"))
     def sync(
         ctx: typer.Context,
         remote: Annotated[str | None, option("--remote", key="sync.remote", metavar="NAME")] = None,
+        accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import gitops
 
         repo = open_repo(ctx, writing="git")
+        refuse = repo.config.git.confirm_deletions and not accept_deletions
         try:
-            report = gitops.sync(repo.root, remote or repo.config.git.remote, repo.default_worker())
+            report = gitops.sync(
+                repo.root, remote if remote is not None else repo.config.git.remote,
+                repo.default_worker(), refuse_deletions=refuse,
+            )  # fmt: skip
         except gitops.SyncConflict as conflict:
             explain_conflict(conflict)
+            raise
+        except gitops.DeletionsNotConfirmed as refused:
+            explain_pending_deletions(refused.deleted)
             raise
         if json_output:
             print_json(
@@ -33,6 +45,7 @@ def register(app: typer.Typer) -> None:
                     "cases_received": report.cases_received,
                     "records_received": report.records_received,
                     "records_sent": report.records_sent,
+                    "deleted": deletions_json(report.deleted),
                 }
             )  # fmt: skip
             return
@@ -45,6 +58,46 @@ def register(app: typer.Typer) -> None:
                 received=len(report.records_received), sent=len(report.records_sent),
             )
         )  # fmt: skip
+        explain_deletions(report.deleted)
+
+
+def deletions_json(deleted) -> list[dict]:
+    return [
+        {
+            "case": d.case, "path": d.path, "kind": d.kind, "record": d.record,
+            "files": d.records, "restore_from": d.revision, "restore": d.restore_command(),
+        }
+        for d in deleted
+    ]  # fmt: skip
+
+
+def _what(deletion) -> str:
+    from ppks_cli.i18n import label
+
+    if deletion.record is None:
+        return f"{deletion.case} ({deletion.path})"
+    return f"{deletion.case}: {label('kind', deletion.kind)} {deletion.record} ({deletion.path})"
+
+
+def explain_deletions(deleted) -> None:
+    """Each case and record the others deleted, and the command that brings it back."""
+    from ppks_cli.i18n import label
+
+    for item in deleted:
+        if item.record is None:
+            say(t("sync.deleted_case", case=item.case, records=item.records))
+        else:
+            what = f"{label('kind', item.kind)} {item.record}"
+            say(t("sync.deleted_record", case=item.case, what=what, path=item.path))
+        say(t("sync.restore", command=item.restore_command()))
+
+
+def explain_pending_deletions(deleted) -> None:
+    """What a refused sync or bundle import would have deleted (on stderr)."""
+    from ppks_cli.commands._common import info_line
+
+    for item in deleted:
+        info_line(t("sync.deleted_pending", what=_what(item)))
 
 
 def explain_conflict(conflict) -> None:

@@ -1,0 +1,71 @@
+"""What happened in a repository, from git: a case's history (``ppks history``) and what
+is not yet committed or synced (``ppks status``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ppks_cli.results import Result
+
+
+@dataclass
+class CaseHistory(Result):
+    """``ppks history``: every commit that touched the case, newest first
+    (:class:`ppks_cli.gitops.HistoryEntry`)."""
+
+    case_id: str
+    entries: list
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "commit": e.sha, "author": e.author, "email": e.email,
+                "date": e.when.isoformat(), "message": e.subject,
+                "changes": [
+                    {"status": c.status, "path": c.path, "kind": c.kind, "record": c.record}
+                    for c in e.changes
+                ],
+            }
+            for e in self.entries
+        ]  # fmt: skip
+
+
+def case_history(repo, ref: str) -> CaseHistory:
+    """The git history of the case ``ref``. Raises :class:`~ppks_cli.errors.NotFound`
+    for an unknown case and a refusal when the repository is not in git."""
+    from ppks_cli import gitops
+
+    case_id = repo.resolve(ref)
+    gitops.require_repository(repo.root)
+    return CaseHistory(case_id, gitops.history(repo.root, case_id))
+
+
+@dataclass
+class RepositoryStatus(Result):
+    """``ppks status``: files not committed, commits not synced, and the hand-edited
+    files among the uncommitted ones that fail validation (``invalid``: problems)."""
+
+    git: Any  # gitops.Status
+    invalid: list
+
+    def to_json(self) -> dict[str, Any]:
+        state = self.git
+        return {
+            "uncommitted": [{"status": c, "path": p} for c, p in state.uncommitted],
+            "unsynced": [{"status": c, "path": p} for c, p in state.unsynced],
+            "upstream": state.upstream, "ahead": state.ahead, "behind": state.behind,
+            "invalid": [p.as_dict() for p in self.invalid],
+        }  # fmt: skip
+
+
+def repository_status(repo) -> RepositoryStatus:
+    """What ``ppks status`` reports for ``repo`` (which must be in git)."""
+    from ppks_cli import gitops
+    from ppks_cli.check import check_repository
+
+    gitops.require_repository(repo.root)
+    state = gitops.status(repo.root)
+    changed = {path for _, path in state.uncommitted}
+    invalid = [p for p in check_repository(repo).errors if p.file in changed]
+    return RepositoryStatus(state, invalid)
