@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MR, PROJECT, Cli, snapshot
 from ppks_cli import gitops, locking
 from ppks_cli.intake import open_case, prepare
 from ppks_cli.store import Repository
+
+from conftest import MR, PROJECT, Cli, snapshot
 
 sys.path.insert(0, str(PROJECT / "bench"))
 import crash  # noqa: E402  (bench/crash.py: the same trials, hundreds of them)

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MR, PROJECT, Cli, git
 from ppks_cli import casework, gitops, locking
 from ppks_cli.intake import open_case, prepare
 from ppks_cli.store import Repository
+
+from conftest import MR, PROJECT, Cli, git
 
 sys.path.insert(0, str(PROJECT / "bench"))
 import crash  # noqa: E402  (bench/crash.py runs hundreds of these trials)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MR, Cli, git, snapshot
 from ppks_cli import gitops
 from ppks_cli.intake import open_case, prepare
 from ppks_cli.store import Repository
+
+from conftest import MR, Cli, git, snapshot
 
 
 @pytest.fixture
