@@ -28,6 +28,7 @@ class State:
     root: str | None = None
     no_input: bool = False
     no_commit: bool = False
+    writer: Any = None  # the changes.Writer holding the repository, for a writing command
 
 
 def state(ctx: typer.Context) -> State:
@@ -49,9 +50,8 @@ def interactive(ctx: typer.Context) -> bool:
 
 def open_repo(ctx: typer.Context, writing: str | None = None):
     """The repository the command works on. A command that writes passes ``writing``
-    (see :func:`begin_writing`): ``"records"`` for files it commits, ``"git"`` for
-    commands that move git itself (sync, bundle import), ``"files"`` for files it
-    does not commit (templates export)."""
+    (a :data:`ppks_cli.changes.MODES` value); the repository is then held by a
+    :class:`ppks_cli.changes.Writer` until the command ends (see :func:`writer`)."""
     from ppks_cli.store import Repository
 
     repo = Repository.open(state(ctx).root)
@@ -61,90 +61,35 @@ def open_repo(ctx: typer.Context, writing: str | None = None):
 
 
 def begin_writing(ctx: typer.Context, repo, writing: str = "records") -> None:
-    """Everything a writing command does before it writes, in this order:
+    """Hold ``repo`` for writing until the command ends (a
+    :class:`ppks_cli.changes.Writer`: the lock, git's state, recovery after a kill)."""
+    held = write_options(ctx).writer(repo, writing)
+    held.__enter__()
+    ctx.call_on_close(held.__exit__)
+    state(ctx).writer = held
 
-    1. take the repository's lock for the rest of the command (waiting a few seconds
-       while another ppks writes; released when the command ends, however it ends);
-    2. repair what a killed command left behind (temporary files, an empty new case
-       folder, a stale git ``index.lock``, a sync stopped mid-rebase, an unmade commit);
-    3. refuse (exit 6, nothing written) while git is in a state where a commit would be
-       dropped later (unfinished rebase, merge, cherry-pick, revert; detached HEAD),
-       unless nothing is committed (``--no-commit``, which then says so)."""
-    from ppks_cli import gitops, locking
-    from ppks_cli.store import clean_after_crash
 
-    git = gitops.git_state(repo.root)
-    path = locking.lock_path(repo.root, git.git_dir if git else None)
+def write_options(ctx: typer.Context):
+    """The :class:`ppks_cli.changes.WriteOptions` of this command line."""
+    from ppks_cli.changes import WriteOptions
 
-    def waiting(holder) -> None:
-        info_line(t("lock.waiting", pid=holder.pid if holder else "?",
-                    command=holder.command if holder and holder.command else "ppks",
-                    since=holder.since if holder else "?"))  # fmt: skip
-
-    lock = locking.acquire(path, ctx.command_path, on_wait=waiting)
-    ctx.call_on_close(lock.release)
-    if lock.previous_died:
-        removed = clean_after_crash(repo)
-        if removed:
-            info_line(t("lock.cleaned", files=", ".join(p.as_posix() for p in removed)))
-    if git is None:
-        return
-    committing = writing == "git" or (
-        writing == "records" and not state(ctx).no_commit and repo.config.git.auto_commit
+    return WriteOptions(
+        commit=not state(ctx).no_commit, command=ctx.command_path, notify=notify
     )
-    found = gitops.recover(repo.root, commit=committing, state=git)
-    if found.index_lock is not None:
-        info_line(t("git.stale_index_lock_removed", file=str(found.index_lock)))
-    if found.sync_rolled_back:
-        info_line(t("git.sync_rolled_back"))
-    if found.committed:
-        info_line(t("git.pending_committed", files=", ".join(found.committed)))
-    if found.problem is not None:
-        warn_line(str(found.problem))
-    if found.sync_rolled_back or found.committed:  # git moved: look again
-        git = gitops.git_state(repo.root) or git
-    if committing:
-        gitops.refuse_unsafe_state(repo.root, git)
-        noted: list = []
 
-        def note(path) -> None:  # before each write: a kill from here on is finished later
-            noted.append(path)
-            gitops.note_pending_commit(repo.root, noted, None, None, git.git_dir)
 
-        repo.before_write = note
-        repo.git_dir = git.git_dir
-    elif writing == "records" and (git.operation or git.branch is None):
-        info_line(t("git.writing_without_commit"))
+def notify(notice) -> None:
+    """Show a :class:`ppks_cli.changes.Notice` on stderr."""
+    (warn_line if notice.warning else info_line)(str(notice.message))
 
 
 def commit(ctx: typer.Context, repo, message: str, worker: str | None) -> None:
-    """Commit exactly the files this command wrote, when the repository is a git
-    repository and committing is on. A failed commit leaves the files written and ends
-    the command with exit 9 (``git.commit_failed``: git's reason, the files, and the
-    commands that finish it by hand)."""
-    if not repo.written:
-        return
-    if state(ctx).no_commit or not repo.config.git.auto_commit:
-        if state(ctx).no_commit:
-            info_line(t("git.not_committed_option",
-                        files=", ".join(repo.rel(p) for p in repo.written)))  # fmt: skip
-        return
-    from ppks_cli import gitops
-
-    if not gitops.git_available():
-        warn_line(t("git.not_committed_no_git"))
-        return
-    if not gitops.is_repository(repo.root):
-        return
-    git_dir = repo.git_dir
-    gitops.note_pending_commit(repo.root, repo.written, message, worker, git_dir)
-    result = gitops.commit_paths(repo.root, repo.written, message, worker)
-    gitops.done_pending_commit(repo.root, git_dir)
-    repo.written.clear()
-    if result.problem is not None:
-        from ppks_cli.errors import ExternalToolError
-
-        raise ExternalToolError(result.problem.key, **result.problem.params)
+    """Commit exactly the files this command wrote (see
+    :meth:`ppks_cli.changes.Writer.commit`)."""
+    held = state(ctx).writer
+    if held is None:  # a command that did not open the repository for writing
+        held = write_options(ctx).writer(repo)
+    held.commit(message, worker)
 
 
 # --- the error boundary -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.changes import commit_message
 from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
@@ -106,7 +107,7 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput("error.pdf_to_stdout")
         if not reissue and not draft:
             record = letters.issue(repo, case, made, worker=issuer)
-            commit(ctx, repo, f"{case.id}: letter {made.number} issued", record.worker)
+            commit(ctx, repo, commit_message(case.id, "letter", number=made.number), record.worker)
         if target is not None and str(target) != "-":
             letters.write_output(target, data, repo)
         elif not json_output:

@@ -19,15 +19,16 @@ def register(app: typer.Typer) -> None:
         ] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
+        from ppks_cli.changes import commit_message
         from ppks_cli.migrate import migrate as run_migration
 
         repo = open_repo(ctx, writing=None if dry_run else "records")
         result = run_migration(repo, dry_run=dry_run)
         if not dry_run:
-            commit(ctx, repo, f"ppks: repository migrated to schema {result.schema}",
-                   repo.default_worker())  # fmt: skip
+            message = commit_message(None, "migration", schema=result.schema)
+            commit(ctx, repo, message, repo.default_worker())
         if json_output:
-            print_json(result.to_json())
+            print_json(result)
             return
         count, unchanged = len(result.changes), result.unchanged
         if not count:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.changes import commit_message
 from ppks_cli.commands._common import (
     ask,
     begin_writing,
@@ -116,7 +117,7 @@ def register(app: typer.Typer) -> None:
 
                 raise Cancelled("error.cancelled") from None
             case = intake.open_case(repo, prepared, allow_duplicates=True)
-        commit(ctx, repo, f"{case.id}: case opened", prepared.intake.worker)
+        commit(ctx, repo, commit_message(case.id, "case"), prepared.intake.worker)
         if json_output:
             print_json({"id": case.id, "stage": "intake", "path": repo.rel(case.folder)})
         else:

@@ -1,0 +1,217 @@
+"""Changing a case repository: the one place that decides how a writing command holds
+the repository and commits what it wrote.
+
+A :class:`Writer` is used around every write::
+
+    with Writer(repo, "records", commit=True, command="ppks note") as writer:
+        record = casework.note(repo, case, ...)     # writes through ``repo``
+        writer.commit(commit_message(case.id, "note"), record.worker)
+
+On entering it
+
+1. takes the repository's lock (:mod:`ppks_cli.locking`) for the whole operation, waiting
+   a few seconds while another ppks writes;
+2. repairs what a killed command left behind (temporary files, an empty new case folder,
+   a stale git ``index.lock``, a sync stopped mid-rebase, an unmade commit);
+3. refuses (:class:`~ppks_cli.errors.Refused`, nothing written) while git is in a state
+   where a commit would be dropped later (an unfinished rebase, merge, cherry-pick or
+   revert; a detached HEAD), unless nothing is to be committed.
+
+:meth:`Writer.commit` commits exactly the files written through the repository, with a
+message from :func:`commit_message` that never carries personal data. What the user
+should be told along the way (waiting for the lock, a repair) is passed to ``notify`` as
+:class:`Notice` objects: the core never prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ppks_cli.errors import ExternalToolError
+from ppks_cli.i18n import Msg
+
+MODES = ("records", "git", "files")
+"""``records``: files to commit (cases, records, letters); ``git``: commands that move git
+itself (sync, bundle import); ``files``: files ppks writes but does not commit."""
+
+# What each event says in a commit message: the case ID and what happened, never who
+# the client is (a test greps the log for names, NIKs and addresses).
+COMMIT_WORDS = {
+    "case": "case opened",
+    "assessment": "assessment recorded",
+    "plan": "plan recorded",
+    "intervention": "intervention recorded",
+    "referral": "referral recorded",
+    "referral-update": "referral status updated",
+    "evaluation": "evaluation recorded",
+    "termination": "case terminated",
+    "follow-up": "follow-up recorded",
+    "reopen": "case reopened",
+    "note": "note added",
+    "approval": "approval recorded",
+    "letter": "letter {number} issued",
+    "repository": "case repository created",
+    "migration": "repository migrated to schema {schema}",
+}
+
+
+def commit_message(case_id: str | None, event: str, **params: Any) -> str:
+    """The commit message for ``event`` (a record kind, ``case``, ``letter`` …, see
+    :data:`COMMIT_WORDS`) on the case ``case_id`` (``None``: the repository as a whole,
+    written as ``ppks:``). ``params`` fill the event's words (a letter's number)."""
+    return f"{case_id or 'ppks'}: {COMMIT_WORDS[event].format(**params)}"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a writing operation tells the user (``warning`` for what needs a look)."""
+
+    message: Msg
+    warning: bool = False
+
+
+def _ignore(notice: Notice) -> None:
+    pass
+
+
+class Writer:
+    """One writing operation on ``repo`` (see the module's description).
+
+    ``mode`` is one of :data:`MODES`; ``commit`` is what the user asked (False for
+    ``--no-commit``); ``command`` names the operation in the lock file, for a colleague
+    who has to wait; ``notify`` receives :class:`Notice` objects."""
+
+    def __init__(
+        self,
+        repo,
+        mode: str = "records",
+        *,
+        commit: bool = True,
+        command: str = "ppks",
+        notify: Callable[[Notice], None] = _ignore,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown write mode: {mode!r}")
+        self.repo = repo
+        self.mode = mode
+        self.wants_commit = commit
+        self.command = command
+        self.notify = notify
+        self._lock = None
+
+    @property
+    def committing(self) -> bool:
+        """Whether this operation ends in a commit (git settings and the user's choice)."""
+        if self.mode == "git":
+            return True
+        return self.mode == "records" and self.wants_commit and self.repo.config.git.auto_commit
+
+    def __enter__(self) -> Writer:
+        from ppks_cli import gitops, locking
+        from ppks_cli.store import clean_after_crash
+
+        repo = self.repo
+        git = gitops.git_state(repo.root)
+        path = locking.lock_path(repo.root, git.git_dir if git else None)
+
+        def waiting(holder) -> None:
+            self.notify(Notice(Msg(
+                "lock.waiting", pid=holder.pid if holder else "?",
+                command=holder.command if holder and holder.command else "ppks",
+                since=holder.since if holder else "?",
+            )))  # fmt: skip
+
+        self._lock = locking.acquire(path, self.command, on_wait=waiting)
+        try:
+            if self._lock.previous_died:
+                removed = clean_after_crash(repo)
+                if removed:
+                    files = ", ".join(p.as_posix() for p in removed)
+                    self.notify(Notice(Msg("lock.cleaned", files=files)))
+            if git is not None:
+                self._prepare_git(git)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def _prepare_git(self, git) -> None:
+        from ppks_cli import gitops
+
+        repo = self.repo
+        found = gitops.recover(repo.root, commit=self.committing, state=git)
+        if found.index_lock is not None:
+            self.notify(Notice(Msg("git.stale_index_lock_removed", file=str(found.index_lock))))
+        if found.sync_rolled_back:
+            self.notify(Notice(Msg("git.sync_rolled_back")))
+        if found.committed:
+            files = ", ".join(found.committed)
+            self.notify(Notice(Msg("git.pending_committed", files=files)))
+        if found.problem is not None:
+            self.notify(Notice(found.problem, warning=True))
+        if found.sync_rolled_back or found.committed:  # git moved: look again
+            git = gitops.git_state(repo.root) or git
+        if self.committing:
+            gitops.refuse_unsafe_state(repo.root, git)
+            noted: list = []
+
+            def note(path) -> None:  # before each write: a kill from here on is finished later
+                noted.append(path)
+                gitops.note_pending_commit(repo.root, noted, None, None, git.git_dir)
+
+            repo.before_write = note
+            repo.git_dir = git.git_dir
+        elif self.mode == "records" and (git.operation or git.branch is None):
+            self.notify(Notice(Msg("git.writing_without_commit")))
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def commit(self, message: str, worker: str | None):
+        """Commit exactly the files written through the repository since the last
+        commit, with ``message`` (see :func:`commit_message`) and ``worker`` as author.
+        Returns the :class:`ppks_cli.gitops.CommitResult`, or None when nothing is
+        committed (nothing written, committing off, no git). A failed commit leaves the
+        files written and raises :class:`ExternalToolError` (exit 9: git's reason, the
+        files, and the commands that finish it by hand)."""
+        repo = self.repo
+        if not repo.written:
+            return None
+        if self.mode != "git" and not (self.wants_commit and repo.config.git.auto_commit):
+            if not self.wants_commit:
+                files = ", ".join(repo.rel(p) for p in repo.written)
+                self.notify(Notice(Msg("git.not_committed_option", files=files)))
+            return None
+        from ppks_cli import gitops
+
+        if not gitops.git_available():
+            self.notify(Notice(Msg("git.not_committed_no_git"), warning=True))
+            return None
+        if not gitops.is_repository(repo.root):
+            return None
+        git_dir = repo.git_dir
+        gitops.note_pending_commit(repo.root, repo.written, message, worker, git_dir)
+        result = gitops.commit_paths(repo.root, repo.written, message, worker)
+        gitops.done_pending_commit(repo.root, git_dir)
+        repo.written.clear()
+        if result.problem is not None:
+            raise ExternalToolError(result.problem.key, **result.problem.params)
+        return result
+
+
+@dataclass
+class WriteOptions:
+    """How a core operation that writes should behave, as the command line chose:
+    ``commit`` (False for ``--no-commit``), the command's name for the lock, and where
+    :class:`Notice` objects go."""
+
+    commit: bool = True
+    command: str = "ppks"
+    notify: Callable[[Notice], None] = _ignore
+
+    def writer(self, repo, mode: str = "records") -> Writer:
+        return Writer(repo, mode, commit=self.commit, command=self.command, notify=self.notify)
