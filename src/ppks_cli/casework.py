@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -34,8 +35,12 @@ from ppks_cli.records import (
     Task,
     Termination,
 )
+from ppks_cli.results import Result
 from ppks_cli.store import Case, Repository, now
 from ppks_cli.validation import describe
+
+if TYPE_CHECKING:
+    from ppks_cli.changes import WriteOptions
 from ppks_cli.workflow import ensure_fits
 
 # The command-line option behind each record field, so that a validation error names
@@ -304,3 +309,53 @@ def approve(
         repo, case, Approval, date=date, worker=worker or by, stage=stage, record=target.id,
         by=by, comment=comment,
     )  # fmt: skip
+
+
+# --- one step from start to commit -------------------------------------------------------
+
+STEP_FUNCTIONS = {
+    "assess": assess, "plan": plan, "intervene": intervene, "refer": refer,
+    "update_referral": update_referral, "evaluate": evaluate, "terminate": terminate,
+    "follow_up": follow_up, "reopen": reopen, "note": note, "approve": approve,
+}  # fmt: skip
+"""The casework steps by the name of their function above (and of their command)."""
+
+
+@dataclass
+class StepResult(Result):
+    """What a casework step returns: the record written and the case as it stands now."""
+
+    case: Case
+    record: RecordBase
+
+    def to_json(self) -> dict[str, Any]:
+        from ppks_cli.views import record_view
+
+        state = self.case.state
+        return {
+            "id": self.case.id,
+            "stage": state.stage,
+            "closed": state.closed,
+            "episode": state.episode,
+            "record": record_view(self.record),
+        }
+
+
+def record_step(
+    repo: Repository, case_ref: str, step: str, *, options: WriteOptions | None = None,
+    **arguments: Any,
+) -> StepResult:  # fmt: skip
+    """Take one casework step on the case ``case_ref`` (any unique prefix of its ID), the
+    whole way: hold the repository (:class:`ppks_cli.changes.Writer`: the lock, git's
+    state), read the case, check and write the record with the step function named
+    ``step`` (a key of :data:`STEP_FUNCTIONS`, given ``arguments``), and commit it.
+    Raises what the step raises (:class:`Refused`, :class:`InvalidInput`), with nothing
+    written."""
+    from ppks_cli.changes import WriteOptions, commit_message
+
+    function = STEP_FUNCTIONS[step]
+    with (options or WriteOptions()).writer(repo) as writer:
+        case = repo.open_case(case_ref)
+        made = function(repo, case, **arguments)
+        writer.commit(commit_message(case.id, made.kind), made.worker)
+    return StepResult(case, made)

@@ -11,7 +11,6 @@ import typer
 
 from ppks_cli.commands._common import (
     ask,
-    commit,
     err_console,
     interactive,
     print_json,
@@ -42,11 +41,12 @@ def record_date(value: str | None, option_name: str = "--date") -> dt.date:
 
 
 def begin(ctx: typer.Context, case_ref: str, date: str | None, worker: str | None):
-    """What every casework command starts with: the repository, the case, the date and
-    the worker of the step (asked, defaulted or refused)."""
+    """What every casework command starts with: the repository, the case (read to ask
+    the right questions; the step itself reads it again while it holds the repository),
+    the date and the worker of the step (asked, defaulted or refused)."""
     from ppks_cli.commands._common import open_repo
 
-    repo = open_repo(ctx, writing="records")
+    repo = open_repo(ctx)
     case = repo.open_case(case_ref)
     return repo, case, record_date(date), record_worker(ctx, repo, worker)
 
@@ -127,25 +127,14 @@ def one_of(group: str, values: tuple[str, ...], option_name: str) -> dict[str, A
     }
 
 
-def report(ctx: typer.Context, repo, case, record, json_output: bool) -> None:
-    """Commit the record, then tell the user what was recorded and where the case stands."""
-    from ppks_cli.changes import commit_message
-    from ppks_cli.views import record_view
-
-    commit(ctx, repo, commit_message(case.id, record.kind), record.worker)
-
-    state = case.state
+def show_step(result, json_output: bool) -> None:
+    """Tell the user what a casework step recorded (a
+    :class:`ppks_cli.casework.StepResult`) and where the case stands now."""
     if json_output:
-        print_json(
-            {
-                "id": case.id,
-                "stage": state.stage,
-                "closed": state.closed,
-                "episode": state.episode,
-                "record": record_view(record),
-            }
-        )
+        print_json(result)
         return
+    case, record = result.case, result.record
+    state = case.state
     say(
         t(
             "casework.recorded",

@@ -6,8 +6,16 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._casework import CaseArg, DateOpt, JsonOpt, need, option, record_date, report
-from ppks_cli.commands._common import command, open_repo
+from ppks_cli.commands._casework import (
+    CaseArg,
+    DateOpt,
+    JsonOpt,
+    need,
+    option,
+    record_date,
+    show_step,
+)
+from ppks_cli.commands._common import command, open_repo, write_options
 from ppks_cli.i18n import t
 
 
@@ -31,10 +39,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import casework
 
-        repo = open_repo(ctx, writing="records")
+        repo = open_repo(ctx)
         case = repo.open_case(case_ref)
-        record = casework.approve(
-            repo, case, stage=stage.strip().lower(), date=record_date(date),
+        result = casework.record_step(
+            repo, case.id, "approve", options=write_options(ctx),
+            stage=stage.strip().lower(), date=record_date(date),
             by=need(ctx, by, "--by", "approved_by"), comment=comment,
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

@@ -16,9 +16,9 @@ from ppks_cli.commands._casework import (
     maybe,
     one_of,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command, interactive
+from ppks_cli.commands._common import command, interactive, write_options
 from ppks_cli.i18n import t
 
 
@@ -52,8 +52,9 @@ def register(app: typer.Typer) -> None:
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         # a bare `ppks assess ID` at a terminal walks through the whole form
         form = interactive(ctx) and not any((problem, need, strength, resource, source, context))
-        record = casework.assess(
-            repo, case, date=when, worker=who,
+        result = casework.record_step(
+            repo, case.id, "assess", options=write_options(ctx),
+            date=when, worker=who,
             problems=items(ctx, problem, "--problem", "problem", required=True),
             needs=items(ctx, need, "--need", "need", ask_it=form),
             strengths=items(ctx, strength, "--strength", "strength", ask_it=form),
@@ -66,4 +67,4 @@ def register(app: typer.Typer) -> None:
             ),
             recommendation=maybe(ctx, recommendation, "recommendation", ask_it=form),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

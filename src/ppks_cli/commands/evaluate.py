@@ -15,9 +15,9 @@ from ppks_cli.commands._casework import (
     need,
     one_of,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import ask, command, interactive
+from ppks_cli.commands._common import ask, command, interactive, write_options
 from ppks_cli.i18n import t
 
 
@@ -54,12 +54,13 @@ def register(app: typer.Typer) -> None:
                 )  # fmt: skip
                 if status:
                     statuses.append(GoalProgress(goal=number, status=status))
-        record = casework.evaluate(
-            repo, case, date=when, worker=who, goal_status=statuses,
+        result = casework.record_step(
+            repo, case.id, "evaluate", options=write_options(ctx),
+            date=when, worker=who, goal_status=statuses,
             progress=need(ctx, progress, "--progress", "evaluation_summary"),
             decision=need(
                 ctx, decision, "--decision", "decision",
                 **one_of("decision", DECISIONS, "--decision"),
             ),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

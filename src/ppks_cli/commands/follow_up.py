@@ -15,9 +15,9 @@ from ppks_cli.commands._casework import (
     maybe,
     need,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command, interactive
+from ppks_cli.commands._common import command, interactive, write_options
 from ppks_cli.i18n import t
 
 
@@ -42,8 +42,9 @@ def register(app: typer.Typer) -> None:
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx) and findings is None
-        record = casework.follow_up(
-            repo, case, date=when, worker=who,
+        result = casework.record_step(
+            repo, case.id, "follow_up", options=write_options(ctx),
+            date=when, worker=who,
             findings=need(ctx, findings, "--findings", "follow_up_summary"),
             place=maybe(ctx, place, "place", ask_it=form),
             next_date=maybe(
@@ -51,4 +52,4 @@ def register(app: typer.Typer) -> None:
                 lambda v: parse_date(v, option="--next-date", allow_future=True), ask_it=form,
             ),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

@@ -16,9 +16,9 @@ from ppks_cli.commands._casework import (
     need,
     one_of,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command, interactive
+from ppks_cli.commands._common import command, interactive, write_options
 from ppks_cli.i18n import t
 
 
@@ -42,8 +42,9 @@ def register(app: typer.Typer) -> None:
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx) and kind is None and note is None
-        record = casework.intervene(
-            repo, case, date=when, worker=who,
+        result = casework.record_step(
+            repo, case.id, "intervene", options=write_options(ctx),
+            date=when, worker=who,
             activity=need(
                 ctx, kind, "--kind", "activity", **one_of("activity", ACTIVITIES, "--kind"),
             ),
@@ -51,4 +52,4 @@ def register(app: typer.Typer) -> None:
             goals=goal or [],
             outcome=maybe(ctx, outcome, "outcome", ask_it=form),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

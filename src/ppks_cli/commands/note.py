@@ -13,9 +13,9 @@ from ppks_cli.commands._casework import (
     WorkerOpt,
     begin,
     need,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command
+from ppks_cli.commands._common import command, write_options
 from ppks_cli.i18n import t
 
 
@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
-        record = casework.note(
-            repo, case, date=when, worker=who, text=need(ctx, text, "TEXT", "note_text")
+        result = casework.record_step(
+            repo, case.id, "note", options=write_options(ctx),
+            date=when, worker=who, text=need(ctx, text, "TEXT", "note_text")
         )
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

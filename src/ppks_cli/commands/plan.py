@@ -14,9 +14,9 @@ from ppks_cli.commands._casework import (
     begin,
     items,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command, interactive
+from ppks_cli.commands._common import command, interactive, write_options
 from ppks_cli.i18n import t
 
 
@@ -48,15 +48,16 @@ def register(app: typer.Typer) -> None:
         goals = items(ctx, goal, "--goal", "goal", required=True)
         if form and not measure and not target_date:
             measure, target_date = _ask_smart(goals)
-        record = casework.plan(
-            repo, case, date=when, worker=who,
+        result = casework.record_step(
+            repo, case.id, "plan", options=write_options(ctx),
+            date=when, worker=who,
             goals=build_goals(goals, measure or [], target_date or []),
             strategies=items(ctx, strategy, "--strategy", "strategy", ask_it=form),
             techniques=items(ctx, technique, "--technique", "technique", ask_it=form),
             tasks=[parse_task(v) for v in items(ctx, task, "--task", "task", ask_it=form)],
             resources=items(ctx, resource, "--resource", "plan_resource", ask_it=form),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)
 
 
 def _ask_smart(goals: list[str]) -> tuple[list[str], list[str]]:

@@ -16,9 +16,9 @@ from ppks_cli.commands._casework import (
     need,
     one_of,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command, interactive
+from ppks_cli.commands._common import command, interactive, write_options
 from ppks_cli.i18n import t
 
 YES = {"yes", "y", "ya", "true", "1", "setuju"}
@@ -68,21 +68,23 @@ def register(app: typer.Typer) -> None:
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         if status is not None or referral is not None:
             updates = REFERRAL_STATUSES[1:]
-            record = casework.update_referral(
-                repo, case, date=when, worker=who, referral=referral,
+            result = casework.record_step(
+                repo, case.id, "update_referral", options=write_options(ctx),
+                date=when, worker=who, referral=referral,
                 status=need(
                     ctx, status, "--status", "referral_status",
                     **one_of("referral_status", updates, "--status"),
                 ),
                 note=note,
             )  # fmt: skip
-            report(ctx, repo, case, record, json_output)
+            show_step(result, json_output)
             return
         directory = [(r.name, r.kind or "") for r in repo.config.resources]
         destination = need(ctx, to, "--to", "destination", choices=directory)
         given = need(ctx, consent, "--consent", "consent", parse_consent)
-        record = casework.refer(
-            repo, case, date=when, worker=who, destination=destination,
+        result = casework.record_step(
+            repo, case.id, "refer", options=write_options(ctx),
+            date=when, worker=who, destination=destination,
             reason=need(ctx, reason, "--reason", "referral_reason"),
             request=maybe(ctx, request, "referral_request", ask_it=interactive(ctx) and to is None),
             consent=given,
@@ -90,4 +92,4 @@ def register(app: typer.Typer) -> None:
                 ctx, no_consent_reason, "--no-consent-reason", "no_consent_reason"
             ),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

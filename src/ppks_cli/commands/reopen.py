@@ -14,9 +14,9 @@ from ppks_cli.commands._casework import (
     begin,
     need,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command
+from ppks_cli.commands._common import command, write_options
 from ppks_cli.i18n import t
 
 
@@ -33,8 +33,9 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
-        record = casework.reopen(
-            repo, case, date=when, worker=who,
+        result = casework.record_step(
+            repo, case.id, "reopen", options=write_options(ctx),
+            date=when, worker=who,
             reason=need(ctx, reason, "--reason", "reopen_reason"),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)

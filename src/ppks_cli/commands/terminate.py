@@ -16,9 +16,9 @@ from ppks_cli.commands._casework import (
     need,
     one_of,
     option,
-    report,
+    show_step,
 )
-from ppks_cli.commands._common import command, interactive
+from ppks_cli.commands._common import command, interactive, write_options
 from ppks_cli.i18n import t
 
 
@@ -51,8 +51,9 @@ def register(app: typer.Typer) -> None:
             ctx, reason, "--reason", "termination_reason",
             **one_of("termination_reason", TERMINATION_REASONS, "--reason"),
         )  # fmt: skip
-        record = casework.terminate(
-            repo, case, date=when, worker=who, reason=why,
+        result = casework.record_step(
+            repo, case.id, "terminate", options=write_options(ctx),
+            date=when, worker=who, reason=why,
             reason_note=reason_note if why != "other" else need(
                 ctx, reason_note, "--reason-note", "reason_note"
             ),
@@ -60,4 +61,4 @@ def register(app: typer.Typer) -> None:
             placement=maybe(ctx, placement, "placement", ask_it=form),
             aftercare=maybe(ctx, aftercare, "aftercare", ask_it=form),
         )  # fmt: skip
-        report(ctx, repo, case, record, json_output)
+        show_step(result, json_output)
