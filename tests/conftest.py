@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from ppks_cli import i18n
 from ppks_cli.commands import _common
 from ppks_cli.commands.app import build_app
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.store import Repository
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def repo(tmp_path) -> Repository:
 
 @pytest.fixture
 def mr_case(repo):
-    return open_case(repo, prepare(MR))
+    return create_case(repo, prepare(MR))
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

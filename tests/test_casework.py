@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ppks_cli import casework
 from ppks_cli.errors import InvalidInput, NotFound, Refused
-from ppks_cli.intake import open_case, prepare
+from ppks_cli.intake import create_case, prepare
 from ppks_cli.records import Goal, GoalProgress
 from ppks_cli.store import Repository
 
@@ -19,7 +19,7 @@ W = {"worker": "Saskia"}
 
 
 def fresh(repo):
-    return open_case(repo, prepare(MR), allow_duplicates=True)
+    return create_case(repo, prepare(MR), allow_duplicates=True)
 
 
 def to_planning(repo, case):
@@ -62,7 +62,7 @@ def test_main_path_in_order(repo):
     casework.follow_up(repo, case, findings="baik", date=D(2024, 7, 30), **W)
     assert stage(case) == ("termination", True)
     # what is on disk derives the same state
-    assert stage(repo.open_case(case.id)) == ("termination", True)
+    assert stage(repo.find_case(case.id)) == ("termination", True)
 
 
 def test_evaluation_continue_goes_back_to_intervention(repo):
@@ -140,7 +140,7 @@ def test_steps_out_of_order_are_refused_and_write_nothing(
         )
     files = snapshot(repo.root)
     with pytest.raises(Refused) as err:
-        step(repo, repo.open_case(case.id))
+        step(repo, repo.find_case(case.id))
     message = str(err.value)
     assert stage_name in message and suggestion in message and case.id in message
     assert message.count(".") >= 1 and "\n" not in message
@@ -164,7 +164,7 @@ def test_reopen_starts_a_second_episode_at_assessment(repo):
     casework.terminate(
         repo, case, reason="goals-achieved", outcome="Selesai", date=D(2024, 5, 30), **W
     )
-    state = repo.open_case(case.id).state
+    state = repo.find_case(case.id).state
     assert state.closed and state.episode == 2
     assert [len(e.records) for e in state.episodes] == [4, 6]
 
@@ -285,7 +285,7 @@ def test_overdue_items(repo):
     codes = [o["code"] for o in case_detail(case, repo.config)["overdue"]]
     assert codes == ["overdue.evaluation", "overdue.goal"]
     recent = dt.date.today()
-    fresh_case = open_case(
+    fresh_case = create_case(
         repo, prepare(type(MR)(**{**MR.__dict__, "intake_date": recent.isoformat(), "name": "Baru"})),
         allow_duplicates=True,
     )  # fmt: skip
@@ -370,7 +370,7 @@ def test_any_sequence_of_steps_follows_the_reference_model(tmp_path_factory, ste
             with pytest.raises(Refused):
                 do(repo, case, step, day)
             assert snapshot(repo.root) == files
-        state = repo.open_case(case.id).state
+        state = repo.find_case(case.id).state
         assert state.stage == STAGE_NAME.get(expected, expected)
         assert state.closed == (expected == "closed")
         assert state.warnings == []

@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from ppks_cli.check import check_repository
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, SAMPLE
@@ -62,8 +62,8 @@ def test_copied_case_folder_gives_duplicate_ids(repo, mr_case):
 
 def test_shared_nik_is_a_warning_only(repo):
     with_nik = NewCase(**{**MR.__dict__, "nik": "1275011602750001", "birth_year": None})
-    open_case(repo, prepare(with_nik))
-    open_case(
+    create_case(repo, prepare(with_nik))
+    create_case(
         repo, prepare(NewCase(**{**with_nik.__dict__, "name": "Budi"})), allow_duplicates=True
     )
     report = check_repository(repo)

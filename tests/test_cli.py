@@ -6,7 +6,7 @@ import json
 import pytest
 
 from ppks_cli.commands import _common
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 
 from conftest import MR, NEW_MR_ARGS, Cli, snapshot
 
@@ -101,7 +101,7 @@ def test_init_creates_repository(tmp_path):
 
 
 def add(repo, **kw):
-    return open_case(repo, prepare(NewCase(**{**MR.__dict__, **kw})), allow_duplicates=True)
+    return create_case(repo, prepare(NewCase(**{**MR.__dict__, **kw})), allow_duplicates=True)
 
 
 def test_list_is_newest_first_and_filters(cli, repo):

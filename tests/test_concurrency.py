@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ppks_cli import gitops, locking
-from ppks_cli.intake import open_case, prepare
+from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, PROJECT, Cli, snapshot
@@ -40,7 +40,7 @@ def dead_pid() -> int:
 def gitrepo(tmp_path) -> Repository:
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
     gitops.init_repository(repo.root, "Saskia")
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     gitops.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
     return Repository.open(repo.root)
 
@@ -88,7 +88,7 @@ def test_a_writing_command_refuses_while_another_writes_and_writes_nothing(gitre
 
 def test_a_repository_without_git_locks_with_an_ignored_dot_file(repo, monkeypatch):
     monkeypatch.setattr(locking, "WAIT_SECONDS", 0.1)
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     fd = hold(repo.root / locking.ROOT_LOCK_NAME, 4242)
     try:
         assert Cli(repo.root)("note", case.id, "catatan", "--worker", "Saskia").exit_code == 6

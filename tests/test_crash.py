@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ppks_cli import casework, gitops, locking
-from ppks_cli.intake import open_case, prepare
+from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, PROJECT, Cli, git
@@ -60,7 +60,7 @@ def pair(tmp_path, monkeypatch):
     monkeypatch.setenv("PPKS_WORKER", "Saskia")
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
     gitops.init_repository(repo.root, "Saskia")
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     gitops.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
     root = repo.root
     origin = tmp_path / "origin.git"

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from ppks_cli import casework
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, snapshot
 
 
 def add(repo, **kw):
-    return open_case(repo, prepare(NewCase(**{**MR.__dict__, **kw})), allow_duplicates=True)
+    return create_case(repo, prepare(NewCase(**{**MR.__dict__, **kw})), allow_duplicates=True)
 
 
 def no_traceback(result):

@@ -52,7 +52,7 @@ from ppks_cli import casework, gitops, letters
 from ppks_cli.commands import _common
 from ppks_cli.commands.app import build_app
 from ppks_cli.errors import ExitCode
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.records import Goal
 from ppks_cli.store import Repository
 
@@ -191,7 +191,7 @@ def _case(repo: Repository, name: str, year: str) -> object:
         name=name, sex="L", birth_year=year, category="pengemis", intake_date="2024-02-16",
         source="street-raid", found_at="Simpang Pos, Medan", worker=WORKER,
     )  # fmt: skip
-    return open_case(repo, prepare(form), allow_duplicates=True)
+    return create_case(repo, prepare(form), allow_duplicates=True)
 
 
 def _git_env() -> dict[str, str]:

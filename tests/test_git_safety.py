@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ppks_cli import gitops
 from ppks_cli.config import is_remote_name
 from ppks_cli.errors import ExternalToolError, InvalidInput, Refused
-from ppks_cli.intake import open_case, prepare
+from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, Cli, git, snapshot
@@ -69,7 +69,7 @@ def team(tmp_path, monkeypatch):
     git("init", "--bare", "-q", "-b", "main", str(origin), cwd=tmp_path)
     repo = Repository.create(tmp_path / "shelter", "Dinas Sosial Kota Medan")
     assert gitops.init_repository(repo.root, "Saskia").committed
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     gitops.commit_paths(repo.root, [repo.root / "cases" / case.id], f"{case.id}: case opened")
     git("remote", "add", "origin", str(origin), cwd=repo.root)
     gitops.sync(repo.root)
@@ -304,7 +304,7 @@ def deleted(team, tmp_path):
     shelter, office, shared = team
     cli = Cli(shelter)
     assert cli("note", shared, "catatan yang akan dihapus", "--worker", "Saskia").exit_code == 0
-    second = open_case(Repository.open(shelter), prepare(replace(MR, name="RS", sex="P")))
+    second = create_case(Repository.open(shelter), prepare(replace(MR, name="RS", sex="P")))
     gitops.commit_paths(shelter, [shelter / "cases" / second.id], f"{second.id}: case opened")
     gitops.sync(shelter)
     git("pull", "-q", "--rebase", cwd=office)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ppks_cli import gitops
-from ppks_cli.intake import open_case, prepare
+from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, Cli, git, snapshot
@@ -22,7 +22,7 @@ from conftest import MR, Cli, git, snapshot
 def root(tmp_path, monkeypatch) -> Path:
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
     gitops.init_repository(repo.root, "Saskia")
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     gitops.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
     monkeypatch.setenv("GIT_EDITOR", "true")  # `rebase --continue` and friends, unattended
     return repo.root

@@ -19,7 +19,7 @@ from ppks_cli import casework, letters
 from ppks_cli.config import RepoConfig, check_number_pattern
 from ppks_cli.dates import parse_date
 from ppks_cli.errors import DamagedFile, InvalidInput, NikError, PossibleDuplicates
-from ppks_cli.intake import NewCase, open_case, parse_age, parse_year, prepare
+from ppks_cli.intake import NewCase, create_case, parse_age, parse_year, prepare
 from ppks_cli.models import Client, Intake, parse_name
 from ppks_cli.nik import clean_number, parse_kk, parse_nik
 from ppks_cli.store import Repository
@@ -221,10 +221,10 @@ def test_nik_and_kk_refuse_what_is_not_16_ascii_digits(typed):
 
 
 def test_nik_typed_full_width_is_recognised_as_a_duplicate(repo):
-    open_case(repo, prepare(NewCase(**{**MR.__dict__, "nik": NIK})))
+    create_case(repo, prepare(NewCase(**{**MR.__dict__, "nik": NIK})))
     again = NewCase(**{**MR.__dict__, "name": "Orang Lain", "nik": NIK.translate(FULL_WIDTH)})
     with pytest.raises(PossibleDuplicates):
-        open_case(repo, prepare(again))
+        create_case(repo, prepare(again))
 
 
 @pytest.mark.parametrize(
@@ -349,7 +349,7 @@ def _referred(repo):
     with repo.paths.config.open("a", encoding="utf-8") as config:
         config.write(SIGNATORIES)
     repo = Repository.open(repo.root)
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     casework.assess(
         repo, case, problems=["Tidak memiliki tempat tinggal"], date=D(2024, 2, 20), worker="S"
     )

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from ppks_cli import casework, letters
 from ppks_cli.commands import _common
 from ppks_cli.errors import InvalidInput, NotFound, Refused
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.records import Goal
 from ppks_cli.store import Repository
 from ppks_cli.templating import escape_markdown
@@ -64,7 +64,7 @@ def office(repo, monkeypatch) -> Repository:
 
 def papers_case(repo, name="MR"):
     """The paper's case MR, through termination (the casework contract)."""
-    case = open_case(repo, prepare(NewCase(**{**MR.__dict__, "name": name})), allow_duplicates=True)
+    case = create_case(repo, prepare(NewCase(**{**MR.__dict__, "name": name})), allow_duplicates=True)
     casework.assess(
         repo, case, problems=["Konflik dengan keluarga", "Tidak memiliki tempat tinggal"],
         needs=["Tempat tinggal sementara"], strengths=["Sehat jasmani"],
@@ -125,7 +125,7 @@ def test_three_letters_for_the_papers_case(office, tmp_path):
         assert words in text, words
     assert len(PdfReader(io.BytesIO(terminasi.read_bytes())).pages) == 1
 
-    issued = [r for r in office.open_case(case.id).records if r.kind == "letter"]
+    issued = [r for r in office.find_case(case.id).records if r.kind == "letter"]
     assert [(r.letter, r.number, r.seq) for r in issued] == [
         ("assessment", "460/1/Dinsos/2024", 1), ("referral", "462/2/Dinsos/2024", 2),
         ("termination", "460/3/Dinsos/2024", 3),
@@ -192,7 +192,7 @@ def test_hostile_name_prints_literally_in_both_formats(office, tmp_path):
 
 
 def test_referral_letter_without_a_referral_is_one_clear_error(office, tmp_path):
-    case = open_case(office, prepare(MR))
+    case = create_case(office, prepare(MR))
     casework.assess(office, case, problems=["x"], date=D(2024, 2, 20), **W)
     before = snapshot(office.root)
     target = tmp_path / "rujukan.pdf"
@@ -214,7 +214,7 @@ def test_missing_signatory_names_the_field_and_template(repo):
 
 
 def test_termination_letter_needs_a_terminated_case(office):
-    case = open_case(office, prepare(MR))
+    case = create_case(office, prepare(MR))
     with pytest.raises(Refused) as err:
         letters.draft(office, case, "termination")
     assert "ppks terminate" in str(err.value)
@@ -286,7 +286,7 @@ def test_record_keeps_what_reissue_needs_and_reissue_is_identical(office, tmp_pa
     cli = Cli(office.root)
     first = tmp_path / "a.pdf"
     assert cli("letter", case.id, "termination", "--format", "pdf", "-o", str(first)).exit_code == 0
-    (record,) = [r for r in office.open_case(case.id).records if r.kind == "letter"]
+    (record,) = [r for r in office.find_case(case.id).records if r.kind == "letter"]
     assert record.number == "460/1/Dinsos/2024" and record.worker == "Saskia"
     assert len(record.template_sha256) == 64 and record.context["client"]["name"] == "MR"
     # the client's record changes later; the issued letter does not
@@ -298,7 +298,7 @@ def test_record_keeps_what_reissue_needs_and_reissue_is_identical(office, tmp_pa
     )
     assert result.exit_code == 0, result.output
     assert again.read_bytes() == first.read_bytes()
-    assert len([r for r in office.open_case(case.id).records if r.kind == "letter"]) == 1
+    assert len([r for r in office.find_case(case.id).records if r.kind == "letter"]) == 1
     # a changed template is detected
     letters.export_templates(office)
     template = office.paths.templates / "termination.typ.j2"

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppks_cli.commands import _common
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.neutral import has_control, neutralise
 
 from conftest import MR
@@ -101,7 +101,7 @@ def test_letters_printed_to_the_screen_are_neutralised(capsys):
 
 
 def test_check_keeps_line_numbers_and_prints_names_literally(repo, cli):
-    case = open_case(
+    case = create_case(
         repo, prepare(NewCase(**{**MR.__dict__, "name": ":pile_of_poo: [bold]X[/bold]"}))
     )
     file = case.folder / "case.toml"
@@ -125,7 +125,7 @@ def test_check_keeps_line_numbers_and_prints_names_literally(repo, cli):
 
 @pytest.mark.parametrize("payload", ESC_PAYLOADS)
 def test_escape_sequences_in_files_never_reach_the_terminal(repo, cli, payload):
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     file = case.folder / "case.toml"
     escaped = json.dumps(payload)[1:-1]  # a TOML basic string takes JSON's \u escapes
     text = file.read_text(encoding="utf-8").replace('name = "MR"', f'name = "MR{escaped}"')

@@ -2,7 +2,7 @@ import pytest
 
 from ppks_cli import paths
 from ppks_cli.errors import DamagedFile, InvalidInput, NoRepository, PossibleDuplicates, Refused
-from ppks_cli.intake import NewCase, open_case, prepare
+from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.store import Repository
 
 from conftest import MR, snapshot
@@ -48,9 +48,9 @@ def test_outside_any_repository(tmp_path):
 
 
 def test_new_case_round_trips_and_names_no_personal_data(repo):
-    case = open_case(repo, prepare(MR))
+    case = create_case(repo, prepare(MR))
     assert paths.RepoPaths(repo.root).case_file(case.id).is_file()
-    again = repo.open_case(case.id[:7].lower())
+    again = repo.find_case(case.id[:7].lower())
     assert again.file == case.file
     assert again.state.stage == "intake"
     # the folder and file names hold the ID only
@@ -61,32 +61,32 @@ def test_new_case_round_trips_and_names_no_personal_data(repo):
 def test_rewriting_an_unchanged_case_changes_nothing(mr_case, repo):
     path = repo.paths.case_file(mr_case.id)
     before = path.read_bytes()
-    assert repo.save_case_file(repo.open_case(mr_case.id)) is False
+    assert repo.save_case_file(repo.find_case(mr_case.id)) is False
     assert path.read_bytes() == before
 
 
 def test_duplicate_nik_or_similar_name_needs_permission(repo):
     first = NewCase(**{**MR.__dict__, "nik": "1275011602750001", "birth_year": None})
-    open_case(repo, prepare(first))
+    create_case(repo, prepare(first))
     same_nik = NewCase(**{**first.__dict__, "name": "Budi"})
     with pytest.raises(PossibleDuplicates) as err:
-        open_case(repo, prepare(same_nik))
+        create_case(repo, prepare(same_nik))
     assert err.value.matches[0].reason == "nik"
     similar = NewCase(**{**MR.__dict__, "name": "M.R.", "birth_year": "1976"})
     with pytest.raises(PossibleDuplicates) as err:
-        open_case(repo, prepare(similar))
+        create_case(repo, prepare(similar))
     assert err.value.matches[0].reason == "name"
     assert len(repo.case_ids()) == 1
-    open_case(repo, prepare(similar), allow_duplicates=True)
+    create_case(repo, prepare(similar), allow_duplicates=True)
     assert len(repo.case_ids()) == 2
 
 
 def test_other_clients_are_not_duplicates(repo):
-    open_case(repo, prepare(MR))
+    create_case(repo, prepare(MR))
     other = NewCase(**{**MR.__dict__, "name": "Rizky", "birth_year": "2012"})
-    open_case(repo, prepare(other))
+    create_case(repo, prepare(other))
     older_namesake = NewCase(**{**MR.__dict__, "birth_year": "1950"})
-    open_case(repo, prepare(older_namesake))
+    create_case(repo, prepare(older_namesake))
     assert len(repo.case_ids()) == 3
 
 
@@ -112,7 +112,7 @@ def test_age_gives_an_estimated_birth_year(repo):
 
 
 def test_a_damaged_case_is_reported_and_others_still_load(repo, mr_case):
-    other = open_case(
+    other = create_case(
         repo, prepare(NewCase(**{**MR.__dict__, "name": "Rizky", "birth_year": "2012"}))
     )
     repo.paths.case_file(other.id).write_text("schema = 1\nid = \n")
@@ -120,4 +120,4 @@ def test_a_damaged_case_is_reported_and_others_still_load(repo, mr_case):
     assert [c.id for c in cases] == [mr_case.id]
     assert problems[0].file == f"cases/{other.id}/case.toml" and problems[0].line == 2
     with pytest.raises(DamagedFile):
-        repo.open_case(other.id)
+        repo.find_case(other.id)

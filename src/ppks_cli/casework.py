@@ -355,7 +355,7 @@ def record_step(
 
     function = STEP_FUNCTIONS[step]
     with (options or WriteOptions()).writer(repo) as writer:
-        case = repo.open_case(case_ref)
+        case = repo.find_case(case_ref)
         made = function(repo, case, **arguments)
         writer.commit(commit_message(case.id, made.kind), made.worker)
     return StepResult(case, made)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ppks_cli import categories, nik
+from ppks_cli import categories, nik, paths
 from ppks_cli.dates import parse_date
 from ppks_cli.duplicates import find_duplicates
 from ppks_cli.errors import InvalidInput, NikError, PossibleDuplicates, PpksError
@@ -28,8 +28,12 @@ from ppks_cli.models import (
     Person,
     parse_sex,
 )
+from ppks_cli.results import Result
 from ppks_cli.store import Case, Repository
 from ppks_cli.validation import build, describe
+
+if TYPE_CHECKING:
+    from ppks_cli.changes import WriteOptions
 
 UNKNOWN_WORDS = {"", "-", "?", "unknown", "tidak tahu", "tidak diketahui", "tdk tahu", "tt", "n/a"}
 
@@ -248,10 +252,43 @@ def _from_validation(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Ppks
     return InvalidInput("error.invalid_option", option=option, detail=msg)
 
 
-def open_case(repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False) -> Case:
-    """Write the new case. Raises :class:`PossibleDuplicates` unless allowed."""
+def create_case(repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False) -> Case:
+    """Write the new case (``case.toml``; no commit). Raises :class:`PossibleDuplicates`
+    when the client may already have a case, unless ``allow_duplicates``."""
     if not allow_duplicates:
         matches = find_duplicates(repo.load_case_files(), prepared.client)
         if matches:
             raise PossibleDuplicates(matches)
     return repo.create_case(prepared.client, prepared.intake, prepared.category, prepared.tags)
+
+
+@dataclass
+class NewCaseResult(Result):
+    """``ppks new-case``: the case opened, and what its intake should make a worker look
+    at (``warnings``: a NIK that disagrees with the birth date, say)."""
+
+    case: Case
+    warnings: list[Msg]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.case.id,
+            "stage": "intake",
+            "path": f"{paths.CASES_DIR}/{self.case.id}",
+            "warnings": [{"code": m.key, "message": str(m)} for m in self.warnings],
+        }
+
+
+def new_case(
+    repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False,
+    options: WriteOptions | None = None,
+) -> NewCaseResult:  # fmt: skip
+    """Open a case the whole way: hold the repository (:class:`ppks_cli.changes.Writer`),
+    check for a client the office already knows, write ``case.toml`` and commit it.
+    Raises :class:`PossibleDuplicates` (nothing written) unless ``allow_duplicates``."""
+    from ppks_cli.changes import WriteOptions, commit_message
+
+    with (options or WriteOptions()).writer(repo) as writer:
+        case = create_case(repo, prepared, allow_duplicates=allow_duplicates)
+        writer.commit(commit_message(case.id, "case"), prepared.intake.worker)
+    return NewCaseResult(case, prepared.warnings)

@@ -286,7 +286,9 @@ class Repository:
                 continue
         return files
 
-    def open_case(self, ref: str) -> Case:
+    def find_case(self, ref: str) -> Case:
+        """The case ``ref`` names (any unique prefix of its ID), read whole. Raises
+        :class:`~ppks_cli.errors.NotFound` and what :meth:`load_case` raises."""
         return self.load_case(self.resolve(ref))
 
     # --- writing ----------------------------------------------------------------------

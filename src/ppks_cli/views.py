@@ -179,7 +179,7 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
     Raises :class:`~ppks_cli.errors.NotFound` for an unknown case or revision, and what
     :func:`ppks_cli.gitops.checkout_snapshot` raises for an unsafe snapshot."""
     if not as_of:
-        return CaseView(repo.open_case(ref), repo.config, dt.date.today())
+        return CaseView(repo.find_case(ref), repo.config, dt.date.today())
     import tempfile
     from pathlib import Path
 

@@ -47,7 +47,7 @@ def begin(ctx: typer.Context, case_ref: str, date: str | None, worker: str | Non
     from ppks_cli.commands._common import open_repo
 
     repo = open_repo(ctx)
-    case = repo.open_case(case_ref)
+    case = repo.find_case(case_ref)
     return repo, case, record_date(date), record_worker(ctx, repo, worker)
 
 

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
 
         repo = open_repo(ctx)
-        case = repo.open_case(case_ref)
+        case = repo.find_case(case_ref)
         result = casework.record_step(
             repo, case.id, "approve", options=write_options(ctx),
             stage=stage.strip().lower(), date=record_date(date),

@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
             )
         if case_ref is None:
             raise InvalidInput("error.missing_option", option="CASE")
-        case = repo.open_case(case_ref)
+        case = repo.find_case(case_ref)
         record = None
         if reissue:
             made = letters.reissue(repo, case, reissue, force=force)

@@ -7,18 +7,16 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.changes import commit_message
 from ppks_cli.commands._common import (
     ask,
-    begin_writing,
     command,
-    commit,
     confirm,
     interactive,
     open_repo,
     print_json,
     say,
     warn_line,
+    write_options,
 )
 from ppks_cli.errors import PossibleDuplicates
 from ppks_cli.i18n import get_language, t
@@ -103,11 +101,11 @@ def register(app: typer.Typer) -> None:
             whole_form = not any(v for k, v in ctx.params.items() if k not in extras)
             _ask_missing(form, whole_form)
         prepared = intake.prepare(form)
-        begin_writing(ctx, repo)  # after the questions: the lock is held only to write
         for warning in prepared.warnings:
             warn_line(str(warning))
+        options = write_options(ctx)
         try:
-            case = intake.open_case(repo, prepared, allow_duplicates=yes)
+            result = intake.new_case(repo, prepared, allow_duplicates=yes, options=options)
         except PossibleDuplicates as exc:
             if not interactive(ctx):
                 raise
@@ -116,12 +114,11 @@ def register(app: typer.Typer) -> None:
                 from ppks_cli.errors import Cancelled
 
                 raise Cancelled("error.cancelled") from None
-            case = intake.open_case(repo, prepared, allow_duplicates=True)
-        commit(ctx, repo, commit_message(case.id, "case"), prepared.intake.worker)
+            result = intake.new_case(repo, prepared, allow_duplicates=True, options=options)
         if json_output:
-            print_json({"id": case.id, "stage": "intake", "path": repo.rel(case.folder)})
+            print_json(result)
         else:
-            say(t("new_case.done", id=case.id, name=case.client.name))
+            say(t("new_case.done", id=result.case.id, name=result.case.client.name))
 
 
 def _ask_missing(form, whole_form: bool) -> None:
