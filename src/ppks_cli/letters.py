@@ -20,6 +20,7 @@ import re
 import stat
 import string
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from ppks_cli.errors import (
 from ppks_cli.i18n import Msg, t
 from ppks_cli.models import Client, parse_name, prune
 from ppks_cli.records import LETTER_KINDS, Letter, Referral
+from ppks_cli.results import Result
 from ppks_cli.store import Case, Repository
 from ppks_cli.templating import FORMATS, MissingField, build_environment, wrap
 
@@ -691,3 +693,116 @@ def default_output_name(case: Case, letter: Draft, fmt: str) -> str:
         else re.sub(r"[^0-9A-Za-z]+", "-", letter.number).strip("-")
     )
     return f"{case.id}-{letter.kind}-{tail}.{fmt}"
+
+
+# --- one letter, the whole way -------------------------------------------------------------
+
+
+@dataclass
+class LetterRequest:
+    """What ``ppks letter`` asks for. Exactly one of: an issued letter of ``kind`` (the
+    default), a ``draft`` (no number, nothing recorded), or the ``reissue`` of an issued
+    number. ``fmt`` is ``md`` or ``pdf``; ``output`` a file (``-`` or None: the screen;
+    a PDF without ``output`` gets a file name with no personal data). ``edit``, when
+    given, is called with the Typst source and returns the edited source (``--edit``)."""
+
+    kind: str | None = None
+    fmt: str = "md"
+    output: Path | None = None
+    date: dt.date | None = None
+    number: str | None = None
+    referral: str | None = None
+    draft: bool = False
+    reissue: str | None = None
+    force: bool = False
+    worker: str | None = None
+    edit: Callable[[str], str] | None = None
+
+
+@dataclass
+class LetterResult(Result):
+    """What ``ppks letter`` made: the letter (:class:`Draft`), its record when it was
+    issued now, the bytes made, and the file written (None: for the screen)."""
+
+    case: Case
+    letter: Draft
+    record: Letter | None
+    data: bytes
+    target: Path | None
+    reissued: bool = False
+
+    @property
+    def to_screen(self) -> bool:
+        return self.target is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case.id,
+            "kind": self.letter.kind,
+            "number": self.letter.number,
+            "date": self.letter.date.isoformat(),
+            "record": self.record.id if self.record else None,
+            "file": str(self.target) if self.target else None,
+            **({"text": self.letter.markdown} if self.target is None else {}),
+        }
+
+
+def make_letter(
+    repo: Repository, case_ref: str, request: LetterRequest, *, options=None
+) -> LetterResult:
+    """Make the letter ``request`` asks for on the case ``case_ref``, the whole way.
+
+    Everything that can be checked is checked before a number is taken: the kind, the
+    format, the record the letter is about, the values it needs, the glyphs of the PDF,
+    and the output file (:func:`check_output`). Issuing then holds the repository
+    (:class:`ppks_cli.changes.Writer`), so two letters never get one number, records the
+    letter and commits it; the file is written last. A draft or a reissue records
+    nothing. Raises :class:`InvalidInput`, :class:`Refused`, :class:`NotFound`."""
+    from ppks_cli.changes import WriteOptions, commit_message
+
+    if request.fmt not in ("md", "pdf"):
+        raise InvalidInput("error.invalid_option", option="--format", detail=Msg("letters.formats"))
+    issuing = not request.draft and not request.reissue
+    if issuing and not request.worker:
+        raise InvalidInput("error.missing_option", option="--worker")
+    if not request.reissue and request.kind is None:
+        raise InvalidInput("error.missing_option", option="KIND")
+
+    def prepare(case: Case) -> tuple[Draft, bytes, Path | None]:
+        if request.reissue:
+            made = reissue(repo, case, request.reissue, force=request.force)
+        else:
+            made = draft(
+                repo, case, request.kind.strip().lower(), date=request.date,
+                number=request.number, referral=request.referral, preview=request.draft,
+            )  # fmt: skip
+            if request.edit is not None:
+                if request.fmt != "pdf":
+                    raise InvalidInput("error.edit_needs_pdf")
+                made.edited_source = request.edit(made.texts["typ"])
+        data = to_pdf(repo, made) if request.fmt == "pdf" else made.markdown.encode("utf-8")
+        target = request.output
+        if target is not None and str(target) == "-":
+            target = None
+        if target is None and request.fmt == "pdf":
+            if request.output is not None:  # -o -: a PDF is never sent to the terminal
+                raise InvalidInput("error.pdf_to_stdout")
+            target = Path(default_output_name(case, made, "pdf"))
+        if target is not None:
+            check_output(target, repo)
+        return made, data, target
+
+    if not issuing:
+        case = repo.find_case(case_ref)
+        made, data, target = prepare(case)
+        record = None
+    else:
+        with (options or WriteOptions()).writer(repo) as writer:
+            case = repo.find_case(case_ref)
+            made, data, target = prepare(case)
+            record = issue(repo, case, made, worker=request.worker)
+            message = commit_message(case.id, "letter", number=made.number)
+            writer.commit(message, record.worker)
+    if target is not None:
+        write_output(target, data, repo)
+    return LetterResult(case, made, record, data, target, reissued=bool(request.reissue))

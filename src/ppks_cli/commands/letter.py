@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.changes import commit_message
 from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
@@ -18,12 +17,12 @@ from ppks_cli.commands._casework import (
 )
 from ppks_cli.commands._common import (
     command,
-    commit,
     console,
     info_line,
     interactive,
     open_repo,
     print_json,
+    write_options,
     write_out,
 )
 from ppks_cli.errors import InvalidInput
@@ -69,82 +68,45 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import letters
 
-        # an issued letter: its number and its record under one lock
-        writes = not (list_kinds or draft or reissue)
-        repo = open_repo(ctx, writing="records" if writes else None)
+        repo = open_repo(ctx)
         if list_kinds:
             _list(repo, json_output)
             return
-        if fmt not in ("md", "pdf"):
-            raise InvalidInput(
-                "error.invalid_option", option="--format", detail=t("letters.formats")
-            )
         if case_ref is None:
             raise InvalidInput("error.missing_option", option="CASE")
-        case = repo.find_case(case_ref)
-        record = None
-        if reissue:
-            made = letters.reissue(repo, case, reissue, force=force)
-        else:
-            if kind is None:
-                raise InvalidInput("error.missing_option", option="KIND")
+        issuing = not draft and not reissue
+        request = letters.LetterRequest(
+            kind=kind, fmt=fmt, output=output, date=record_date(date) if date else None,
+            number=number, referral=referral, draft=draft, reissue=reissue, force=force,
             # who issues it is settled first: no work is done for a letter nobody may sign
-            issuer = None if draft else record_worker(ctx, repo, worker)
-            made = letters.draft(
-                repo, case, kind.strip().lower(), date=record_date(date) if date else None,
-                number=number, referral=referral, preview=draft,
-            )  # fmt: skip
-            if edit:
-                made.edited_source = _edit(ctx, made, fmt)
-        data = letters.to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
-        target = output
-        if target is None and fmt == "pdf":
-            target = Path(letters.default_output_name(case, made, "pdf"))
-        if target is not None and str(target) != "-":
-            # the file can be written: checked before a number is taken
-            letters.check_output(target, repo)
-        elif fmt == "pdf":  # a PDF is never sent to the terminal
-            raise InvalidInput("error.pdf_to_stdout")
-        if not reissue and not draft:
-            record = letters.issue(repo, case, made, worker=issuer)
-            commit(ctx, repo, commit_message(case.id, "letter", number=made.number), record.worker)
-        if target is not None and str(target) != "-":
-            letters.write_output(target, data, repo)
-        elif not json_output:
+            worker=record_worker(ctx, repo, worker) if issuing else None,
+            edit=(lambda source: _edit(ctx, source)) if edit else None,
+        )  # fmt: skip
+        result = letters.make_letter(repo, case_ref, request, options=write_options(ctx))
+        made = result.letter
+        if result.to_screen and not json_output:
             write_out(made.markdown)
         if json_output:
-            print_json(
-                {
-                    "case": case.id,
-                    "kind": made.kind,
-                    "number": made.number,
-                    "date": made.date.isoformat(),
-                    "record": record.id if record else None,
-                    "file": str(target) if target else None,
-                    **({"text": made.markdown} if target is None else {}),
-                }
-            )
+            print_json(result)
         key = "letters.reissued" if reissue else "letters.draft" if draft else "letters.issued"
-        info_line(t(key, number=made.number, case=case.id))
-        if target is not None:
-            info_line(t("letters.written", path=str(target)))
+        info_line(t(key, number=made.number, case=result.case.id))
+        if result.target is not None:
+            info_line(t("letters.written", path=str(result.target)))
 
 
-def _edit(ctx: typer.Context, made, fmt: str) -> str:
-    """Open the Typst source in $EDITOR; return what the user saved."""
+def _edit(ctx: typer.Context, source: str) -> str:
+    """Open the Typst ``source`` in $EDITOR; return what the user saved."""
     import os
     import shlex
     import subprocess
     import tempfile
 
-    if fmt != "pdf":
-        raise InvalidInput("error.edit_needs_pdf")
     if not interactive(ctx):
         raise InvalidInput("error.edit_needs_terminal")
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
     with tempfile.TemporaryDirectory(prefix="ppks-") as folder:
         path = Path(folder) / "surat.typ"
-        path.write_text(made.texts["typ"], encoding="utf-8")
+        path.write_text(source, encoding="utf-8")
         try:
             result = subprocess.run([*shlex.split(editor), str(path)])
         except FileNotFoundError:
