@@ -422,3 +422,29 @@ def test_letter_defaults_to_the_date_of_its_record_and_accepts_date(office):
     assert letters.draft(office, case, "referral", date=D(2024, 7, 1)).data["letter"]["date"] == D(
         2024, 7, 1
     )
+
+
+@pytest.mark.parametrize(
+    "args, key",
+    [
+        (["--format", "md", "-o", "{folder}"], "berkas"),  # a folder, not a file
+        (["--format", "pdf", "-o", "{folder}"], "berkas"),
+        (["--format", "pdf", "-o", "-"], "PDF tidak dikirim ke layar"),
+        (["--format", "md", "-o", "{missing}/surat.md"], "No such file"),
+        (["--format", "md", "-o", ""], "berkas"),
+    ],
+)
+def test_an_unusable_output_is_refused_before_a_number_is_taken(office, tmp_path, args, key):
+    case = papers_case(office)
+    cli = Cli(office.root)
+    folder = tmp_path / "keluar"
+    folder.mkdir()
+    before = snapshot(office.root)
+    filled = [a.format(folder=folder, missing=tmp_path / "tidak-ada") for a in args]
+    result = cli("letter", case.id, "referral", *filled)
+    assert result.exit_code == 3, result.output
+    assert key in result.stderr
+    assert snapshot(office.root) == before  # no record, no number taken
+    assert list(folder.iterdir()) == []
+    issued = cli("letter", case.id, "referral", "--json")
+    assert json.loads(issued.stdout)["number"].split("/")[1] == "1"  # the first number
