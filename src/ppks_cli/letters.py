@@ -806,3 +806,40 @@ def make_letter(
     if target is not None:
         write_output(target, data, repo)
     return LetterResult(case, made, record, data, target, reissued=bool(request.reissue))
+
+
+@dataclass
+class TemplatesExport(Result):
+    """``ppks templates export``: the template files written, and those skipped because
+    the office already has them (paths relative to the repository)."""
+
+    written: list[str]
+    skipped: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"written": self.written, "skipped": self.skipped}
+
+
+def export_templates_to(repo: Repository, *, force: bool = False, options=None) -> TemplatesExport:
+    """:func:`export_templates` holding the repository (files written, not committed)."""
+    from ppks_cli.changes import WriteOptions
+
+    with (options or WriteOptions()).writer(repo, "files"):
+        written, skipped = export_templates(repo, force=force)
+    return TemplatesExport([repo.rel(p) for p in written], [repo.rel(p) for p in skipped])
+
+
+@dataclass
+class TemplateList(Result):
+    """``ppks letter --list``: each kind and format with the template it comes from."""
+
+    sources: list[TemplateSource]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "kind": s.kind, "format": s.fmt, "title": TITLES[s.kind],
+                "template": str(s.path), "overridden": s.overridden,
+            }
+            for s in self.sources
+        ]  # fmt: skip

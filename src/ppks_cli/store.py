@@ -20,6 +20,7 @@ from ppks_cli.config import RepoConfig, load_config, render_new_config
 from ppks_cli.errors import DamagedFile, InvalidInput, NoRepository, Refused
 from ppks_cli.models import CaseFile, Client, Intake
 from ppks_cli.records import Record, parse_record
+from ppks_cli.results import Result
 from ppks_cli.tomlio import atomic_write_text, read_toml, write_toml
 from ppks_cli.validation import Problem, validate_or_raise
 
@@ -422,3 +423,43 @@ def _holds_nothing(folder: Path) -> bool:
         if entry.is_symlink() or not entry.is_dir() or not _holds_nothing(entry):
             return False
     return True
+
+
+@dataclass
+class InitResult(Result):
+    """``ppks init``: the new repository, the first commit (None without git), and the
+    problem that kept git from committing, if any (:class:`~ppks_cli.i18n.Msg`)."""
+
+    repo: Repository
+    commit: str | None
+    git_problem: Any = None
+    without_git: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.repo.root),
+            "office": self.repo.config.office.name,
+            "commit": self.commit,
+        }
+
+
+def init_repository(
+    path: Path, office: str, worker: str | None = None, language: str = "id", *,
+    git: bool = True, command: str = "ppks init",
+) -> InitResult:  # fmt: skip
+    """Make ``path`` a new case repository (:meth:`Repository.create`) and, with ``git``,
+    a git repository with its first commit (the worker as author). Without git on the
+    machine the repository is made all the same (``without_git``)."""
+    from ppks_cli import gitops, locking
+
+    repo = Repository.create(path, office, worker, language)
+    lock = locking.acquire(locking.lock_path(repo.root, None), command)
+    try:
+        if not git:
+            return InitResult(repo, None)
+        if not gitops.git_available():
+            return InitResult(repo, None, without_git=True)
+        result = gitops.init_repository(repo.root, worker)
+        return InitResult(repo, result.sha, result.problem)
+    finally:
+        lock.release()

@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 
 from ppks_cli.commands._casework import JsonOpt, option
-from ppks_cli.commands._common import command, print_json, say
+from ppks_cli.commands._common import command, print_json, say, write_options
 from ppks_cli.commands.sync import (
     AcceptDeletionsOpt,
-    deletions_json,
     explain_deletions,
     explain_pending_deletions,
 )
@@ -32,13 +31,12 @@ def register(app: typer.Typer) -> None:
         ],
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import gitops
+        from ppks_cli import exchange
         from ppks_cli.commands._common import open_repo
 
-        repo = open_repo(ctx)
-        gitops.bundle_export(repo.root, file)
+        result = exchange.export_bundle(open_repo(ctx), file)
         if json_output:
-            print_json({"file": str(file)})
+            print_json(result)
         else:
             say(t("bundle.exported", file=str(file)))
 
@@ -52,29 +50,21 @@ def register(app: typer.Typer) -> None:
         accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import gitops
+        from ppks_cli import exchange, gitops
         from ppks_cli.commands._common import open_repo
 
-        deleted: list = []
-        if into is not None:
-            gitops.clone_bundle(file, into)
-            root, cases, records = into.resolve(), None, None
-        else:
-            repo = open_repo(ctx, writing="git")
-            refuse = repo.config.git.confirm_deletions and not accept_deletions
-            try:
-                cases, records, deleted = gitops.bundle_import(
-                    repo.root, file, repo.default_worker(), refuse_deletions=refuse
-                )
-            except gitops.DeletionsNotConfirmed as refused:
-                explain_pending_deletions(refused.deleted)
-                raise
-            root = repo.root
+        try:
+            result = exchange.import_bundle(
+                None if into is not None else open_repo(ctx), file, into=into,
+                accept_deletions=accept_deletions, options=write_options(ctx),
+            )  # fmt: skip
+        except gitops.DeletionsNotConfirmed as refused:
+            explain_pending_deletions(refused.deleted)
+            raise
         if json_output:
-            print_json({"root": str(root), "cases_received": cases, "records_received": records,
-                        "deleted": deletions_json(deleted)})  # fmt: skip
-        elif cases is None:
-            say(t("bundle.cloned", path=str(root)))
+            print_json(result)
+        elif result.cloned:
+            say(t("bundle.cloned", path=str(result.root)))
         else:
-            say(t("bundle.imported", cases=len(cases), records=len(records)))
-            explain_deletions(deleted)
+            say(t("bundle.imported", cases=len(result.cases), records=len(result.records)))
+            explain_deletions(result.deleted)

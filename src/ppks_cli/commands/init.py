@@ -30,8 +30,7 @@ def register(app: typer.Typer) -> None:
         no_git: Annotated[bool, typer.Option("--no-git", help=t("help.init.no_git"))] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        from ppks_cli import gitops, locking
-        from ppks_cli.store import Repository
+        from ppks_cli.store import init_repository
 
         if office is None:
             office = (
@@ -39,24 +38,17 @@ def register(app: typer.Typer) -> None:
                 if interactive(ctx)
                 else DEFAULT_OFFICE
             )
-        repo = Repository.create(path, office, worker, i18n.get_language())
-        committed = None
-        lock = locking.acquire(locking.lock_path(repo.root, None), ctx.command_path)
-        ctx.call_on_close(lock.release)
-        if not no_git:
-            if gitops.git_available():
-                result = gitops.init_repository(repo.root, worker)
-                committed = result.sha
-                if result.problem is not None:
-                    warn_line(str(result.problem))
-            else:
-                warn_line(t("git.init_without_git"))
+        result = init_repository(
+            path, office, worker, i18n.get_language(), git=not no_git, command=ctx.command_path
+        )
+        if result.git_problem is not None:
+            warn_line(str(result.git_problem))
+        if result.without_git:
+            warn_line(t("git.init_without_git"))
         if json_output:
-            print_json(
-                {"root": str(repo.root), "office": repo.config.office.name, "commit": committed}
-            )
+            print_json(result)
         else:
-            say(t("init.done", path=str(repo.root)))
-            if committed:
-                say(t("init.git", commit=committed))
+            say(t("init.done", path=str(result.repo.root)))
+            if result.commit:
+                say(t("init.git", commit=result.commit))
             say(t("init.next", path=str(path)))

@@ -126,18 +126,7 @@ def _list(repo, json_output: bool) -> None:
 
     sources = letters.list_templates(repo)
     if json_output:
-        print_json(
-            [
-                {
-                    "kind": s.kind,
-                    "format": s.fmt,
-                    "title": letters.TITLES[s.kind],
-                    "template": str(s.path),
-                    "overridden": s.overridden,
-                }  # fmt: skip
-                for s in sources
-            ]
-        )
+        print_json(letters.TemplateList(sources))
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
     for key in ("kind", "title", "format", "template"):

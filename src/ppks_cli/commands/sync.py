@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from ppks_cli.commands._casework import JsonOpt, option
-from ppks_cli.commands._common import command, err_console, open_repo, print_json, say
+from ppks_cli.commands._common import (
+    command,
+    err_console,
+    open_repo,
+    print_json,
+    say,
+    write_options,
+)
 from ppks_cli.i18n import t
 
 AcceptDeletionsOpt = Annotated[
@@ -23,14 +30,12 @@ def register(app: typer.Typer) -> None:
         accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import gitops
+        from ppks_cli import exchange, gitops
 
-        repo = open_repo(ctx, writing="git")
-        refuse = repo.config.git.confirm_deletions and not accept_deletions
         try:
-            report = gitops.sync(
-                repo.root, remote if remote is not None else repo.config.git.remote,
-                repo.default_worker(), refuse_deletions=refuse,
+            result = exchange.sync(
+                open_repo(ctx), remote=remote, accept_deletions=accept_deletions,
+                options=write_options(ctx),
             )  # fmt: skip
         except gitops.SyncConflict as conflict:
             explain_conflict(conflict)
@@ -39,16 +44,9 @@ def register(app: typer.Typer) -> None:
             explain_pending_deletions(refused.deleted)
             raise
         if json_output:
-            print_json(
-                {
-                    "remote": report.remote, "branch": report.branch, "pushed": report.pushed,
-                    "cases_received": report.cases_received,
-                    "records_received": report.records_received,
-                    "records_sent": report.records_sent,
-                    "deleted": deletions_json(report.deleted),
-                }
-            )  # fmt: skip
+            print_json(result)
             return
+        report = result.report
         if report.up_to_date and not report.records_sent:
             say(t("sync.up_to_date", remote=report.remote))
             return
@@ -59,16 +57,6 @@ def register(app: typer.Typer) -> None:
             )
         )  # fmt: skip
         explain_deletions(report.deleted)
-
-
-def deletions_json(deleted) -> list[dict]:
-    return [
-        {
-            "case": d.case, "path": d.path, "kind": d.kind, "record": d.record,
-            "files": d.records, "restore_from": d.revision, "restore": d.restore_command(),
-        }
-        for d in deleted
-    ]  # fmt: skip
 
 
 def _what(deletion) -> str:

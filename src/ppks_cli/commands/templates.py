@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._common import command, open_repo, print_json, say
+from ppks_cli.commands._common import command, open_repo, print_json, say, write_options
 from ppks_cli.i18n import t
 
 
@@ -27,17 +27,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import letters
 
-        repo = open_repo(ctx, writing="files")
-        written, skipped = letters.export_templates(repo, force=force)
+        result = letters.export_templates_to(
+            open_repo(ctx), force=force, options=write_options(ctx)
+        )
         if json_output:
-            print_json(
-                {
-                    "written": [repo.rel(p) for p in written],
-                    "skipped": [repo.rel(p) for p in skipped],
-                }
-            )
+            print_json(result)
             return
-        for path in written:
-            say(t("templates.written", path=repo.rel(path)))
-        for path in skipped:
-            say(t("templates.skipped", path=repo.rel(path)))
+        for path in result.written:
+            say(t("templates.written", path=path))
+        for path in result.skipped:
+            say(t("templates.skipped", path=path))

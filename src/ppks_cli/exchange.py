@@ -1,0 +1,128 @@
+"""Moving work between clones: ``ppks sync`` (a shared remote) and ``ppks bundle`` (a USB
+stick), each the whole way — holding the repository, applying the office's setting on
+deletions received, and returning one result the command line renders.
+
+The git mechanics are in :mod:`ppks_cli.gitops`; this module decides what a sync or a
+bundle import means for a case repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ppks_cli.results import Result
+
+if TYPE_CHECKING:
+    from ppks_cli.changes import WriteOptions
+    from ppks_cli.store import Repository
+
+
+def deletions_json(deleted: list) -> list[dict[str, Any]]:
+    """Deletions received (:class:`ppks_cli.gitops.Deletion`) as JSON, each with the
+    command that brings it back."""
+    return [
+        {
+            "case": d.case, "path": d.path, "kind": d.kind, "record": d.record,
+            "files": d.records, "restore_from": d.revision, "restore": d.restore_command(),
+        }
+        for d in deleted
+    ]  # fmt: skip
+
+
+@dataclass
+class SyncResult(Result):
+    """``ppks sync``: the :class:`ppks_cli.gitops.SyncReport` of what came and went."""
+
+    report: Any
+
+    def to_json(self) -> dict[str, Any]:
+        report = self.report
+        return {
+            "remote": report.remote, "branch": report.branch, "pushed": report.pushed,
+            "cases_received": report.cases_received,
+            "records_received": report.records_received,
+            "records_sent": report.records_sent,
+            "deleted": deletions_json(report.deleted),
+        }  # fmt: skip
+
+
+def sync(
+    repo: Repository, *, remote: str | None = None, accept_deletions: bool = False,
+    options: WriteOptions | None = None,
+) -> SyncResult:  # fmt: skip
+    """Fetch, integrate and push (see :func:`ppks_cli.gitops.sync`) to ``remote``, else
+    ``[git] remote``, else the upstream. With ``[git] confirm_deletions`` and without
+    ``accept_deletions``, deletions received are refused and nothing changes. Raises
+    :class:`~ppks_cli.errors.SyncConflict`, ``DeletionsNotConfirmed`` and git errors."""
+    from ppks_cli import gitops
+    from ppks_cli.changes import WriteOptions
+
+    refuse = repo.config.git.confirm_deletions and not accept_deletions
+    with (options or WriteOptions()).writer(repo, "git"):
+        report = gitops.sync(
+            repo.root, remote if remote is not None else repo.config.git.remote,
+            repo.default_worker(), refuse_deletions=refuse,
+        )  # fmt: skip
+    return SyncResult(report)
+
+
+@dataclass
+class BundleExport(Result):
+    """``ppks bundle export``: the bundle file written."""
+
+    file: Path
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": str(self.file)}
+
+
+def export_bundle(repo: Repository, file: Path) -> BundleExport:
+    """Write the repository's branch into the git bundle ``file``."""
+    from ppks_cli import gitops
+
+    gitops.bundle_export(repo.root, file)
+    return BundleExport(file)
+
+
+@dataclass
+class BundleImport(Result):
+    """``ppks bundle import``: where the work went (``root``), what came in, and what
+    was deleted; ``cloned`` when a new repository was made from the bundle (``--into``),
+    and then nothing is counted."""
+
+    root: Path
+    cases: list[str] | None = None
+    records: list[str] | None = None
+    deleted: list = field(default_factory=list)
+
+    @property
+    def cloned(self) -> bool:
+        return self.cases is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root), "cases_received": self.cases,
+            "records_received": self.records, "deleted": deletions_json(self.deleted),
+        }  # fmt: skip
+
+
+def import_bundle(
+    repo: Repository | None, file: Path, *, into: Path | None = None,
+    accept_deletions: bool = False, options: WriteOptions | None = None,
+) -> BundleImport:  # fmt: skip
+    """Bring the work in the bundle ``file`` into ``repo``, or, with ``into``, make a new
+    repository there from it (``repo`` may then be None)."""
+    from ppks_cli import gitops
+    from ppks_cli.changes import WriteOptions
+
+    if into is not None:
+        gitops.clone_bundle(file, into)
+        return BundleImport(into.resolve())
+    refuse = repo.config.git.confirm_deletions and not accept_deletions
+    with (options or WriteOptions()).writer(repo, "git"):
+        cases, records, deleted = gitops.bundle_import(
+            repo.root, file, repo.default_worker(), refuse_deletions=refuse
+        )
+    return BundleImport(repo.root, cases, records, deleted)
