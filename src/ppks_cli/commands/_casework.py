@@ -129,7 +129,7 @@ def one_of(group: str, values: tuple[str, ...], option_name: str) -> dict[str, A
 
 def report(ctx: typer.Context, repo, case, record, json_output: bool) -> None:
     """Commit the record, then tell the user what was recorded and where the case stands."""
-    from ppks_cli.gitops import COMMIT_WORDS
+    from ppks_cli.git import COMMIT_WORDS
     from ppks_cli.views import record_view
 
     commit(ctx, repo, f"{case.id}: {COMMIT_WORDS[record.kind]}", record.worker)

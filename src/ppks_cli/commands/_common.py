@@ -70,7 +70,8 @@ def begin_writing(ctx: typer.Context, repo, writing: str = "records") -> None:
     3. refuse (exit 6, nothing written) while git is in a state where a commit would be
        dropped later (unfinished rebase, merge, cherry-pick, revert; detached HEAD),
        unless nothing is committed (``--no-commit``, which then says so)."""
-    from ppks_cli import gitops, locking
+    from ppks_cli import git as gitops  # `git` names the state below
+    from ppks_cli import locking
     from ppks_cli.store import clean_after_crash
 
     git = gitops.git_state(repo.root)
@@ -129,7 +130,7 @@ def commit(ctx: typer.Context, repo, message: str, worker: str | None) -> None:
             info_line(t("git.not_committed_option",
                         files=", ".join(repo.rel(p) for p in repo.written)))  # fmt: skip
         return
-    from ppks_cli import gitops
+    from ppks_cli import git as gitops
 
     if not gitops.git_available():
         warn_line(t("git.not_committed_no_git"))

@@ -32,11 +32,11 @@ def register(app: typer.Typer) -> None:
         ],
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import gitops
+        from ppks_cli import git
         from ppks_cli.commands._common import open_repo
 
         repo = open_repo(ctx)
-        gitops.bundle_export(repo.root, file)
+        git.bundle_export(repo.root, file)
         if json_output:
             print_json({"file": str(file)})
         else:
@@ -52,21 +52,21 @@ def register(app: typer.Typer) -> None:
         accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import gitops
+        from ppks_cli import git
         from ppks_cli.commands._common import open_repo
 
         deleted: list = []
         if into is not None:
-            gitops.clone_bundle(file, into)
+            git.clone_bundle(file, into)
             root, cases, records = into.resolve(), None, None
         else:
             repo = open_repo(ctx, writing="git")
             refuse = repo.config.git.confirm_deletions and not accept_deletions
             try:
-                cases, records, deleted = gitops.bundle_import(
+                cases, records, deleted = git.bundle_import(
                     repo.root, file, repo.default_worker(), refuse_deletions=refuse
                 )
-            except gitops.DeletionsNotConfirmed as refused:
+            except git.DeletionsNotConfirmed as refused:
                 explain_pending_deletions(refused.deleted)
                 raise
             root = repo.root

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         no_git: Annotated[bool, typer.Option("--no-git", help=t("help.init.no_git"))] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        from ppks_cli import gitops, locking
+        from ppks_cli import git, locking
         from ppks_cli.store import Repository
 
         if office is None:
@@ -44,8 +44,8 @@ def register(app: typer.Typer) -> None:
         lock = locking.acquire(locking.lock_path(repo.root, None), ctx.command_path)
         ctx.call_on_close(lock.release)
         if not no_git:
-            if gitops.git_available():
-                result = gitops.init_repository(repo.root, worker)
+            if git.git_available():
+                result = git.init_repository(repo.root, worker)
                 committed = result.sha
                 if result.problem is not None:
                     warn_line(str(result.problem))

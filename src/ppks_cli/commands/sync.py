@@ -23,19 +23,19 @@ def register(app: typer.Typer) -> None:
         accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import gitops
+        from ppks_cli import git
 
         repo = open_repo(ctx, writing="git")
         refuse = repo.config.git.confirm_deletions and not accept_deletions
         try:
-            report = gitops.sync(
+            report = git.sync(
                 repo.root, remote if remote is not None else repo.config.git.remote,
                 repo.default_worker(), refuse_deletions=refuse,
             )  # fmt: skip
-        except gitops.SyncConflict as conflict:
+        except git.SyncConflict as conflict:
             explain_conflict(conflict)
             raise
-        except gitops.DeletionsNotConfirmed as refused:
+        except git.DeletionsNotConfirmed as refused:
             explain_pending_deletions(refused.deleted)
             raise
         if json_output:
