@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ppks_cli import git as ppks_git
-from ppks_cli.git.identity import configured_identity
 from ppks_cli.config import is_remote_name
 from ppks_cli.errors import ExternalToolError, InvalidInput, Refused
+from ppks_cli.git.identity import configured_identity
 from ppks_cli.intake import open_case, prepare
 from ppks_cli.store import Repository
 

@@ -22,24 +22,47 @@ at module level (ppks's start-up must not pay for it; ruff bans it).
 from ppks_cli.errors import DeletionsNotConfirmed, GitMissing, SyncConflict
 from ppks_cli.git.bundle import bundle_export, bundle_import, clone_bundle
 from ppks_cli.git.commit import (
-    COMMIT_WORDS, GITATTRIBUTES, GITIGNORE, CommitResult, commit_paths, init_repository,
+    COMMIT_WORDS,
+    GITATTRIBUTES,
+    GITIGNORE,
+    CommitResult,
+    commit_paths,
+    init_repository,
     manual_commit_command,
-)  # fmt: skip
+)
 from ppks_cli.git.history import (
-    Change, HistoryEntry, checkout_snapshot, commit_time, history, resolve_revision,
-)  # fmt: skip
+    Change,
+    HistoryEntry,
+    checkout_snapshot,
+    commit_time,
+    history,
+    resolve_revision,
+)
 from ppks_cli.git.identity import identity_env
 from ppks_cli.git.markers import PENDING_COMMIT, SYNC_MARKER
 from ppks_cli.git.recovery import Recovery, done_pending_commit, note_pending_commit, recover
 from ppks_cli.git.runner import (
-    git_available, git_command, has_commits, is_repository, out, require_repository, run,
-)  # fmt: skip
+    git_available,
+    git_command,
+    has_commits,
+    is_repository,
+    out,
+    require_repository,
+    run,
+)
 from ppks_cli.git.state import GitState, git_state, refuse_unsafe_state, remove_stale_index_lock
 from ppks_cli.git.status import Status, status, upstream_of
 from ppks_cli.git.sync import (
-    Conflict, ConflictVersion, Deletion, SyncReport, check_remote, deletions_in, integrate,
-    remotes, sync,
-)  # fmt: skip
+    Conflict,
+    ConflictVersion,
+    Deletion,
+    SyncReport,
+    check_remote,
+    deletions_in,
+    integrate,
+    remotes,
+    sync,
+)
 
 __all__ = [
     "COMMIT_WORDS", "GITATTRIBUTES", "GITIGNORE", "PENDING_COMMIT", "SYNC_MARKER",

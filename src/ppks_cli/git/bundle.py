@@ -10,11 +10,23 @@ from ppks_cli import paths
 from ppks_cli.errors import GitMissing, InvalidInput, NotFound, Refused
 from ppks_cli.git import markers
 from ppks_cli.git.runner import (
-    EMPTY_TREE, current_branch, git_available, has_commits, out, ref, require_repository, run,
-)  # fmt: skip
+    EMPTY_TREE,
+    current_branch,
+    git_available,
+    has_commits,
+    out,
+    ref,
+    require_repository,
+    run,
+)
 from ppks_cli.git.state import git_state
-from ppks_cli.git.sync import Deletion, incoming_deletions, integrate, ready_to_integrate
-from ppks_cli.git.sync import records_in
+from ppks_cli.git.sync import (
+    Deletion,
+    incoming_deletions,
+    integrate,
+    ready_to_integrate,
+    records_in,
+)
 
 _BUNDLE_REF = "refs/ppks/bundle"
 

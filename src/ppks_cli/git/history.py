@@ -53,7 +53,8 @@ def history(root: Path, case_id: str) -> list[HistoryEntry]:
     if not has_commits(root):
         return []
     raw = run(root, "log", "-z", f"--format={_COMMIT_MARK}%x00%H%x00%an%x00%ae%x00%aI%x00%s",
-              "--name-status", "--no-renames", "--", paths.case_folder_rel(case_id)).stdout  # fmt: skip
+              "--name-status", "--no-renames", "--",
+              paths.case_folder_rel(case_id)).stdout  # fmt: skip
     here = prefix(root)
     tokens = raw.decode("utf-8", "replace").split("\0")
     entries: list[HistoryEntry] = []

@@ -12,13 +12,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ppks_cli import paths
-from ppks_cli.errors import DeletionsNotConfirmed, ExternalToolError, InvalidInput, Refused
-from ppks_cli.errors import SyncConflict
+from ppks_cli.errors import (
+    DeletionsNotConfirmed,
+    ExternalToolError,
+    InvalidInput,
+    Refused,
+    SyncConflict,
+)
 from ppks_cli.git import markers
 from ppks_cli.git.identity import identity_env
 from ppks_cli.git.runner import (
-    EMPTY_TREE, below, current_branch, last_line, out, prefix, ref, require_repository, run,
-)  # fmt: skip
+    EMPTY_TREE,
+    below,
+    current_branch,
+    last_line,
+    out,
+    prefix,
+    ref,
+    require_repository,
+    run,
+)
 from ppks_cli.git.state import git_state, in_progress
 from ppks_cli.git.status import name_status, status, upstream_of
 
