@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import replace
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -183,7 +183,10 @@ def test_a_new_repository_gets_its_settings_files_and_a_first_commit(gitrepo):
     repo, _ = gitrepo
     first = git("rev-list", "--max-parents=0", "HEAD", cwd=repo.root).strip()
     assert sorted(committed_files(repo.root, first)) == [
-        ".gitattributes", ".gitignore", "cases/.gitkeep", "ppks.toml"
+        ".gitattributes",
+        ".gitignore",
+        "cases/.gitkeep",
+        "ppks.toml",
     ]
     assert git("log", "-1", "--format=%s", first, cwd=repo.root).strip() == (
         "ppks: case repository created"
@@ -209,7 +212,8 @@ def test_commit_paths_commits_exactly_the_given_files(gitrepo):
     )
     # what was staged or written besides stays exactly as it was
     assert git("status", "--porcelain", cwd=repo.root).splitlines() == [
-        "A  staged.txt", f"?? {repo.rel(other)}"
+        "A  staged.txt",
+        f"?? {repo.rel(other)}",
     ]
     again = ppks_git.commit_paths(repo.root, [mine], "nothing new")
     assert not again.committed and again.problem is None
@@ -377,7 +381,8 @@ def test_checkout_snapshot_writes_the_case_as_it_was(gitrepo, tmp_path):
     assert snap.case_file(case_id).read_bytes() == repo.paths.case_file(case_id).read_bytes()
     assert not (into / repo.rel(record)).exists()
     assert sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file()) == [
-        paths.case_file_rel(case_id), paths.CONFIG_FILE
+        paths.case_file_rel(case_id),
+        paths.CONFIG_FILE,
     ]
     first_commit = git("rev-list", "--max-parents=0", "HEAD", cwd=repo.root).strip()
     with pytest.raises(NotFound) as caught:
@@ -484,7 +489,10 @@ def test_a_sync_conflict_leaves_the_repository_as_it_was(team):
         ppks_git.sync(shelter.root)
     (conflict,) = caught.value.conflicts
     assert (conflict.path, conflict.case, conflict.kind, conflict.record) == (
-        paths.case_file_rel(case_id), case_id, "case", None
+        paths.case_file_rel(case_id),
+        case_id,
+        "case",
+        None,
     )
     shared, local = conflict.versions
     assert "# kantor" in shared.text and "# shelter" in local.text
@@ -618,7 +626,7 @@ def test_a_pending_commit_is_finished_by_recover(gitrepo):
     noted = markers.read(repo.root / ".git", markers.PENDING_COMMIT)
     assert noted["files"] == [repo.rel(record)] and noted["worker"] == "Saskia"
     record.parent.mkdir(exist_ok=True)
-    record.write_text('schema = 1\n')  # written; then the command was killed
+    record.write_text("schema = 1\n")  # written; then the command was killed
     found = ppks_git.recover(repo.root)
     assert found.committed == [repo.rel(record)] and found.problem is None
     assert committed_files(repo.root) == [repo.rel(record)]
