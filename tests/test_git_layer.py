@@ -672,3 +672,93 @@ def test_only_an_old_index_lock_is_removed(gitrepo, monkeypatch):
     monkeypatch.setattr(state, "time_now", lambda: lock.stat().st_mtime + 60)
     assert ppks_git.remove_stale_index_lock(repo.root) == lock and not lock.exists()
     assert state.index_lock(repo.root) is None
+
+
+@pytest.mark.parametrize(
+    ("made", "operation", "key"),
+    [
+        (["rebase-merge/"], "rebase", "error.git_rebase_in_progress"),
+        (["rebase-apply/"], "rebase", "error.git_rebase_in_progress"),
+        (["rebase-apply/", "rebase-apply/applying"], "am", "error.git_am_in_progress"),
+        (["CHERRY_PICK_HEAD"], "cherry-pick", "error.git_cherry_pick_in_progress"),
+        (["REVERT_HEAD"], "revert", "error.git_revert_in_progress"),
+        (["BISECT_LOG"], "bisect", "error.git_bisect_in_progress"),
+    ],
+)
+def test_each_unfinished_operation_is_named_and_refused(gitrepo, made, operation, key):
+    repo, _ = gitrepo
+    git_dir = repo.root / ".git"
+    for name in made:
+        if name.endswith("/"):
+            (git_dir / name).mkdir()
+        else:
+            (git_dir / name).write_text("")
+    found = ppks_git.git_state(repo.root)
+    assert found.operation == operation
+    with pytest.raises(Refused) as caught:
+        ppks_git.refuse_unsafe_state(repo.root, found)
+    assert caught.value.key == key
+    if operation != "bisect":
+        assert caught.value.params["go_on"] == f"git -C {repo.root} {operation} --continue"
+
+
+def stop_sync_mid_rebase(shelter: Repository, office: Repository, case_id: str) -> str:
+    """The state a sync killed in the middle of its rebase leaves in the shelter clone:
+    HEAD detached on the office's work, the shelter's own commit not replayed yet.
+    Returns the commit the shelter's branch was on."""
+    add_note(office, case_id, "kantor")
+    ppks_git.sync(office.root)
+    git("fetch", "-q", "origin", cwd=shelter.root)
+    before = head(shelter.root)
+    env = {**os.environ, "GIT_SEQUENCE_EDITOR": "sed -i '1i break'"}
+    subprocess.run(["git", "rebase", "-i", "origin/main"], cwd=shelter.root, env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    found = ppks_git.git_state(shelter.root)
+    assert found.operation == "rebase" and found.branch is None
+    markers.write(found.git_dir, markers.SYNC_MARKER, {"branch": "main", "head": before})
+    return before
+
+
+def test_a_sync_killed_mid_rebase_is_rolled_back_by_recover(team):
+    shelter, office, case_id = team
+    mine = add_note(shelter, case_id, "milik saya")
+    before = stop_sync_mid_rebase(shelter, office, case_id)
+    assert not mine.exists()  # what the user saw after the kill
+    found = ppks_git.recover(shelter.root)
+    assert found.sync_rolled_back and found.committed == []
+    assert head(shelter.root) == before and mine.is_file()
+    after = ppks_git.git_state(shelter.root)
+    assert (after.branch, after.operation) == ("main", None)
+    assert not (after.git_dir / markers.SYNC_MARKER).exists()
+    assert ppks_git.sync(shelter.root).pushed  # the sync simply runs again
+
+
+def test_a_half_written_rebase_is_rolled_back_to_the_branch(team):
+    shelter, office, case_id = team
+    mine = add_note(shelter, case_id, "milik saya")
+    before = head(shelter.root)
+    git("checkout", "-q", "--detach", "origin/main", cwd=shelter.root)
+    (shelter.root / ".git" / "rebase-merge").mkdir()  # killed before git wrote its state
+    markers.write(shelter.root / ".git", markers.SYNC_MARKER, {"branch": "main", "head": before})
+    assert ppks_git.recover(shelter.root).sync_rolled_back
+    assert head(shelter.root) == before and mine.is_file()
+    assert ppks_git.git_state(shelter.root).operation is None
+
+
+def test_a_rebase_the_user_started_since_is_left_alone(team):
+    shelter, office, case_id = team
+    add_note(shelter, case_id, "milik saya")
+    stop_sync_mid_rebase(shelter, office, case_id)
+    markers.write(shelter.root / ".git", markers.SYNC_MARKER, {"branch": "main", "head": "0" * 40})
+    ppks_git.recover(shelter.root)
+    assert ppks_git.git_state(shelter.root).operation == "rebase"
+    assert not (shelter.root / ".git" / markers.SYNC_MARKER).exists()
+
+
+def test_a_pending_commit_outside_the_repository_is_dropped_not_committed(gitrepo):
+    repo, _ = gitrepo
+    markers.write(repo.root / ".git", markers.PENDING_COMMIT, {"files": ["../../etc/passwd", 7]})
+    before = head(repo.root)
+    assert ppks_git.recover(repo.root).committed == []
+    assert head(repo.root) == before
+    assert markers.read(repo.root / ".git", markers.PENDING_COMMIT) is None
