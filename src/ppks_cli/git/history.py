@@ -17,6 +17,8 @@ from ppks_cli.git.runner import below, has_commits, out, prefix, run
 
 @dataclass
 class Change:
+    """One file a commit changed, and which case file it is."""
+
     status: str  # A added, M modified, D deleted, R renamed
     path: str  # as git prints it: relative to the top of the work tree
     kind: str | None  # the record kind, "case" for case.toml
@@ -25,6 +27,8 @@ class Change:
 
 @dataclass
 class HistoryEntry:
+    """One commit of a case's history (:func:`history`), with the files it changed."""
+
     sha: str
     author: str
     email: str

@@ -12,6 +12,8 @@ from ppks_cli.git.runner import run
 
 @dataclass(frozen=True)
 class Identity:
+    """A git author or committer."""
+
     name: str
     email: str
 

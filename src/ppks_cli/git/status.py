@@ -10,6 +10,8 @@ from ppks_cli.git.runner import below, has_commits, out, prefix, run
 
 @dataclass
 class Status:
+    """What :func:`status` found."""
+
     uncommitted: list[tuple[str, str]]  # (git status code, path relative to root)
     unsynced: list[tuple[str, str]]  # (A/M/D, path) in commits not yet pushed
     upstream: str | None

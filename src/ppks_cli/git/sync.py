@@ -38,6 +38,8 @@ from ppks_cli.git.status import name_status, status, upstream_of
 
 @dataclass
 class SyncReport:
+    """What :func:`sync` did: paths are relative to the repository root."""
+
     remote: str
     branch: str
     cases_received: list[str] = field(default_factory=list)
@@ -68,12 +70,16 @@ class Deletion:
 
 @dataclass
 class ConflictVersion:
+    """One side of a conflict: who wrote it, and the text."""
+
     label: str  # who wrote it: the commit's author and date
     text: str
 
 
 @dataclass
 class Conflict:
+    """A file both sides changed; ``versions`` are the shared side, then the local one."""
+
     path: str
     case: str | None
     record: str | None
