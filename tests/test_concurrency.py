@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ppks_cli import gitops, locking
+from ppks_cli import git as ppks_git
+from ppks_cli import locking
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
@@ -39,9 +40,9 @@ def dead_pid() -> int:
 @pytest.fixture
 def gitrepo(tmp_path) -> Repository:
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
-    gitops.init_repository(repo.root, "Saskia")
+    ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created")
     case = create_case(repo, prepare(MR))
-    gitops.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
+    ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
     return Repository.open(repo.root)
 
 
@@ -97,7 +98,7 @@ def test_a_repository_without_git_locks_with_an_ignored_dot_file(repo, monkeypat
     (repo.root / locking.ROOT_LOCK_NAME).unlink()
     assert Cli(repo.root)("note", case.id, "catatan", "--worker", "Saskia").exit_code == 0
     assert not (repo.root / locking.ROOT_LOCK_NAME).exists()
-    assert ".ppks.lock" in gitops.GITIGNORE
+    assert ".ppks.lock" in ppks_git.GITIGNORE
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_and_its_leftovers_cleaned(gitrepo):

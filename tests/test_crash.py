@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from ppks_cli import casework, gitops, locking
+from ppks_cli import casework, locking
+from ppks_cli import git as ppks_git
+from ppks_cli.git import markers
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
@@ -59,9 +61,9 @@ def pair(tmp_path, monkeypatch):
     shared remote that we have fetched but not integrated."""
     monkeypatch.setenv("PPKS_WORKER", "Saskia")
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
-    gitops.init_repository(repo.root, "Saskia")
+    ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created")
     case = create_case(repo, prepare(MR))
-    gitops.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
+    ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
     root = repo.root
     origin = tmp_path / "origin.git"
     git("init", "-q", "--bare", "-b", "main", str(origin), cwd=tmp_path)
@@ -85,8 +87,8 @@ def stop_rebase_before_our_commit(root: Path) -> str:
     env = {**os.environ, "GIT_SEQUENCE_EDITOR": "sed -i '1i break'"}
     subprocess.run(["git", "rebase", "-i", "origin/main"], cwd=root, env=env, check=True,
                    capture_output=True)  # fmt: skip
-    state = gitops.git_state(root)
-    gitops._write_marker(state.git_dir, gitops.SYNC_MARKER, {"branch": "main", "head": head})
+    state = ppks_git.git_state(root)
+    markers.write(state.git_dir, markers.SYNC_MARKER, {"branch": "main", "head": head})
     return head
 
 
@@ -111,7 +113,7 @@ def test_a_half_written_rebase_state_is_rolled_back_too(pair):
     head = git("rev-parse", "HEAD", cwd=root).strip()
     git("checkout", "-q", "--detach", "origin/main", cwd=root)
     (root / ".git" / "rebase-merge").mkdir()  # killed before git wrote its state
-    gitops._write_marker(root / ".git", gitops.SYNC_MARKER, {"branch": "main", "head": head})
+    markers.write(root / ".git", markers.SYNC_MARKER, {"branch": "main", "head": head})
     result = Cli(root)("note", case_id, "sesudah")
     assert result.exit_code == 0, result.output
     assert "milik saya" in mine.read_text() and crash.leftovers(root) == []
@@ -120,7 +122,7 @@ def test_a_half_written_rebase_state_is_rolled_back_too(pair):
 def test_a_rebase_the_user_started_is_not_rolled_back(pair):
     root, case_id, _ = pair
     stop_rebase_before_our_commit(root)
-    gitops._write_marker(root / ".git", gitops.SYNC_MARKER, {"branch": "main", "head": "0" * 40})
+    markers.write(root / ".git", markers.SYNC_MARKER, {"branch": "main", "head": "0" * 40})
     result = Cli(root)("note", case_id, "sesudah")
     assert result.exit_code == 6 and "rebase" in result.output
     assert (root / ".git" / "rebase-merge").exists()
@@ -132,7 +134,7 @@ def test_a_record_written_but_never_committed_is_committed_by_the_next_command(p
     casework.note(repo, repo.load_case(case_id), date=dt.date.today(), worker="Saskia",
                   text="terputus")  # fmt: skip
     (record,) = repo.written
-    (root / ".git" / gitops.PENDING_COMMIT).write_text(
+    (root / ".git" / markers.PENDING_COMMIT).write_text(
         json.dumps({"files": [record.relative_to(root).as_posix()], "message": None})
     )
     result = Cli(root)("--lang", "en", "note", case_id, "sesudah")
@@ -144,9 +146,9 @@ def test_a_record_written_but_never_committed_is_committed_by_the_next_command(p
 
 def test_a_pending_commit_naming_a_file_outside_the_repository_is_dropped(pair):
     root, case_id, _ = pair
-    (root / ".git" / gitops.PENDING_COMMIT).write_text(json.dumps({"files": ["../../etc/passwd"]}))
+    (root / ".git" / markers.PENDING_COMMIT).write_text(json.dumps({"files": ["../../etc/passwd"]}))
     assert Cli(root)("note", case_id, "sesudah").exit_code == 0
-    assert not (root / ".git" / gitops.PENDING_COMMIT).exists()
+    assert not (root / ".git" / markers.PENDING_COMMIT).exists()
 
 
 def test_the_lock_is_released_when_a_command_fails(pair):

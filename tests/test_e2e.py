@@ -103,6 +103,8 @@ def test_help_does_not_import_jinja2_or_pydantic():
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "typer" in imported
     assert not {m for m in imported if m.split(".")[0] in ("jinja2", "pydantic", "rich")}
+    assert "ppks_cli.paths" in imported  # the names below are the full module names
+    assert not {m for m in imported if m == "ppks_cli.git" or m.startswith("ppks_cli.git.")}
 
 
 def test_sample_repository_lists_and_checks():

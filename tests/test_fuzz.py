@@ -48,7 +48,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ppks_cli import casework, gitops, letters
+from ppks_cli import casework, letters
+from ppks_cli import git as ppks_git
 from ppks_cli.commands import _common
 from ppks_cli.commands.app import build_app
 from ppks_cli.errors import ExitCode
@@ -228,7 +229,7 @@ def _build_base(folder: Path) -> Base:
         config = repo.paths.config.read_text(encoding="utf-8") + SIGNATORIES
         repo.paths.config.write_text(config, encoding="utf-8")
         repo = Repository.open(repo.root)
-        gitops.init_repository(repo.root, WORKER)
+        ppks_git.init_repository(repo.root, WORKER, "ppks: case repository created")
         w = {"worker": WORKER}
         intake = _case(repo, "MR", "1975")
         assessed = _case(repo, "AB", "1980")

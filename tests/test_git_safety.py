@@ -17,9 +17,10 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ppks_cli import gitops
+from ppks_cli import git as ppks_git
 from ppks_cli.config import is_remote_name
 from ppks_cli.errors import ExternalToolError, InvalidInput, Refused
+from ppks_cli.git.identity import configured_identity
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
@@ -68,11 +69,11 @@ def team(tmp_path, monkeypatch):
     origin = tmp_path / "origin.git"
     git("init", "--bare", "-q", "-b", "main", str(origin), cwd=tmp_path)
     repo = Repository.create(tmp_path / "shelter", "Dinas Sosial Kota Medan")
-    assert gitops.init_repository(repo.root, "Saskia").committed
+    assert ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created").committed
     case = create_case(repo, prepare(MR))
-    gitops.commit_paths(repo.root, [repo.root / "cases" / case.id], f"{case.id}: case opened")
+    ppks_git.commit_paths(repo.root, [repo.root / "cases" / case.id], f"{case.id}: case opened")
     git("remote", "add", "origin", str(origin), cwd=repo.root)
-    gitops.sync(repo.root)
+    ppks_git.sync(repo.root)
     office = tmp_path / "office"
     git("clone", "-q", str(origin), str(office), cwd=tmp_path)
     return repo.root, office, case.id
@@ -104,7 +105,7 @@ def test_sync_core_refuses_every_hostile_remote_before_git_sees_it(team, tmp_pat
     before = git("rev-parse", "HEAD", cwd=shelter)
     for value in [v for v in HOSTILE_REMOTES if v]:  # "" is no remote given
         with pytest.raises(InvalidInput) as refused:
-            gitops.sync(shelter, value)
+            ppks_git.sync(shelter, value)
         assert refused.value.key == "error.bad_remote", value
     assert git("rev-parse", "HEAD", cwd=shelter) == before
     no_pwned(tmp_path)
@@ -171,14 +172,14 @@ def test_a_configured_ext_url_runs_nothing(team, tmp_path):
     git("remote", "add", "evilfd", "fd::7", cwd=shelter)
     for name in ("evil", "evilfd"):
         with pytest.raises(ExternalToolError):
-            gitops.sync(shelter, name)
+            ppks_git.sync(shelter, name)
     no_pwned(tmp_path)
 
 
 def test_a_copied_repository_config_runs_no_fsmonitor_program(team, tmp_path):
     shelter, _, _ = team
     git("config", "core.fsmonitor", "touch pwned; false", cwd=shelter)
-    assert gitops.status(shelter).uncommitted == []
+    assert ppks_git.status(shelter).uncommitted == []
     no_pwned(tmp_path)
 
 
@@ -209,7 +210,7 @@ def test_as_of_with_a_separate_dashed_value(team, tmp_path):
 def test_no_dashed_revision_reaches_git(team, value):
     shelter, _, _ = team
     with pytest.raises(InvalidInput):
-        gitops.resolve_revision(shelter, value)
+        ppks_git.resolve_revision(shelter, value)
 
 
 def test_bundle_file_names_starting_with_a_dash(team, tmp_path, monkeypatch):
@@ -240,7 +241,7 @@ def test_history_survives_control_characters_in_author_and_subject(team):
     env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "a\x1e@b.invalid"}
     subprocess.run(["git", "commit", "-qam", "sub\x1fject\x1e ppks-commit"], cwd=shelter,
                    check=True, env=env)  # fmt: skip
-    entries = gitops.history(shelter, case_id)
+    entries = ppks_git.history(shelter, case_id)
     assert len(entries) == 2
     assert entries[0].author == author and entries[0].subject == "sub\x1fject\x1e ppks-commit"
     assert [c.path for c in entries[0].changes] == [f"cases/{case_id}/case.toml"]
@@ -255,9 +256,9 @@ def test_status_and_identity_with_odd_file_names(team):
     shelter, _, _ = team
     odd = shelter / "cases" / "a\tb c.toml"
     odd.write_text("x")
-    assert ("??", "cases/a\tb c.toml") in gitops.status(shelter).uncommitted
+    assert ("??", "cases/a\tb c.toml") in ppks_git.status(shelter).uncommitted
     git("config", "user.name", "Nama\x1fAneh", cwd=shelter)
-    assert gitops._configured_identity(shelter)[0] == "Nama\x1fAneh"
+    assert configured_identity(shelter)[0] == "Nama\x1fAneh"
 
 
 # --- show --as-of and committed symbolic links -----------------------------------------------------
@@ -305,8 +306,8 @@ def deleted(team, tmp_path):
     cli = Cli(shelter)
     assert cli("note", shared, "catatan yang akan dihapus", "--worker", "Saskia").exit_code == 0
     second = create_case(Repository.open(shelter), prepare(replace(MR, name="RS", sex="P")))
-    gitops.commit_paths(shelter, [shelter / "cases" / second.id], f"{second.id}: case opened")
-    gitops.sync(shelter)
+    ppks_git.commit_paths(shelter, [shelter / "cases" / second.id], f"{second.id}: case opened")
+    ppks_git.sync(shelter)
     git("pull", "-q", "--rebase", cwd=office)
     note = next((office / "cases" / shared / "records").glob("*-note-*.toml"))
     note_path = note.relative_to(office).as_posix()
@@ -341,7 +342,7 @@ def test_confirm_deletions_refuses_and_leaves_everything_as_it_was(deleted):
     refs = git("for-each-ref", cwd=shelter)
     head = git("rev-parse", "HEAD", cwd=shelter)
     with pytest.raises(Refused) as core:
-        gitops.sync(shelter, refuse_deletions=True)
+        ppks_git.sync(shelter, refuse_deletions=True)
     assert core.value.key == "error.deletions_not_confirmed"
     cli = Cli(shelter)
     refused = cli("sync", lang="en")

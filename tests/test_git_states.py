@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ppks_cli import gitops
+from ppks_cli import git as ppks_git
+from ppks_cli.git import commit as git_commit
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
@@ -21,9 +22,9 @@ from conftest import MR, Cli, git, snapshot
 @pytest.fixture
 def root(tmp_path, monkeypatch) -> Path:
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
-    gitops.init_repository(repo.root, "Saskia")
+    ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created")
     case = create_case(repo, prepare(MR))
-    gitops.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
+    ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
     monkeypatch.setenv("GIT_EDITOR", "true")  # `rebase --continue` and friends, unattended
     return repo.root
 
@@ -179,7 +180,7 @@ def test_a_stale_index_lock_is_removed_and_named(root):
 
 
 def test_a_fresh_index_lock_is_left_alone_and_the_failure_names_it(root, monkeypatch):
-    monkeypatch.setattr(gitops, "COMMIT_ATTEMPTS", 1)
+    monkeypatch.setattr(git_commit, "COMMIT_ATTEMPTS", 1)
     lock = root / ".git" / "index.lock"
     lock.write_text("")
     result = Cli(root)("--lang", "en", "note", case_id(root), "catatan")

@@ -12,7 +12,7 @@ from ppks_cli.results import Result
 @dataclass
 class CaseHistory(Result):
     """``ppks history``: every commit that touched the case, newest first
-    (:class:`ppks_cli.gitops.HistoryEntry`)."""
+    (:class:`ppks_cli.git.HistoryEntry`)."""
 
     case_id: str
     entries: list
@@ -34,11 +34,11 @@ class CaseHistory(Result):
 def case_history(repo, ref: str) -> CaseHistory:
     """The git history of the case ``ref``. Raises :class:`~ppks_cli.errors.NotFound`
     for an unknown case and a refusal when the repository is not in git."""
-    from ppks_cli import gitops
+    from ppks_cli import git
 
     case_id = repo.resolve(ref)
-    gitops.require_repository(repo.root)
-    return CaseHistory(case_id, gitops.history(repo.root, case_id))
+    git.require_repository(repo.root)
+    return CaseHistory(case_id, git.history(repo.root, case_id))
 
 
 @dataclass
@@ -46,7 +46,7 @@ class RepositoryStatus(Result):
     """``ppks status``: files not committed, commits not synced, and the hand-edited
     files among the uncommitted ones that fail validation (``invalid``: problems)."""
 
-    git: Any  # gitops.Status
+    git: Any  # git.Status
     invalid: list
 
     def to_json(self) -> dict[str, Any]:
@@ -61,11 +61,11 @@ class RepositoryStatus(Result):
 
 def repository_status(repo) -> RepositoryStatus:
     """What ``ppks status`` reports for ``repo`` (which must be in git)."""
-    from ppks_cli import gitops
+    from ppks_cli import git
     from ppks_cli.check import check_repository
 
-    gitops.require_repository(repo.root)
-    state = gitops.status(repo.root)
+    git.require_repository(repo.root)
+    state = git.status(repo.root)
     changed = {path for _, path in state.uncommitted}
     invalid = [p for p in check_repository(repo).errors if p.file in changed]
     return RepositoryStatus(state, invalid)

@@ -54,6 +54,7 @@ COMMIT_WORDS = {
     "letter": "letter {number} issued",
     "repository": "case repository created",
     "migration": "repository migrated to schema {schema}",
+    "finished": "finish an interrupted commit",
 }
 
 
@@ -109,12 +110,12 @@ class Writer:
         return self.mode == "records" and self.wants_commit and self.repo.config.git.auto_commit
 
     def __enter__(self) -> Writer:
-        from ppks_cli import gitops, locking
+        from ppks_cli import git, locking
         from ppks_cli.store import clean_after_crash
 
         repo = self.repo
-        git = gitops.git_state(repo.root)
-        path = locking.lock_path(repo.root, git.git_dir if git else None)
+        current = git.git_state(repo.root)
+        path = locking.lock_path(repo.root, current.git_dir if current else None)
 
         def waiting(holder) -> None:
             self.notify(Notice(Msg(
@@ -130,18 +131,18 @@ class Writer:
                 if removed:
                     files = ", ".join(p.as_posix() for p in removed)
                     self.notify(Notice(Msg("lock.cleaned", files=files)))
-            if git is not None:
-                self._prepare_git(git)
+            if current is not None:
+                self._prepare_git(current)
         except BaseException:
             self._lock.release()
             raise
         return self
 
-    def _prepare_git(self, git) -> None:
-        from ppks_cli import gitops
+    def _prepare_git(self, current) -> None:
+        from ppks_cli import git
 
         repo = self.repo
-        found = gitops.recover(repo.root, commit=self.committing, state=git)
+        found = git.recover(repo.root, commit=self.committing, state=current)
         if found.index_lock is not None:
             self.notify(Notice(Msg("git.stale_index_lock_removed", file=str(found.index_lock))))
         if found.sync_rolled_back:
@@ -152,18 +153,18 @@ class Writer:
         if found.problem is not None:
             self.notify(Notice(found.problem, warning=True))
         if found.sync_rolled_back or found.committed:  # git moved: look again
-            git = gitops.git_state(repo.root) or git
+            current = git.git_state(repo.root) or current
         if self.committing:
-            gitops.refuse_unsafe_state(repo.root, git)
+            git.refuse_unsafe_state(repo.root, current)
             noted: list = []
 
             def note(path) -> None:  # before each write: a kill from here on is finished later
                 noted.append(path)
-                gitops.note_pending_commit(repo.root, noted, None, None, git.git_dir)
+                git.note_pending_commit(repo.root, noted, None, None, current.git_dir)
 
             repo.before_write = note
-            repo.git_dir = git.git_dir
-        elif self.mode == "records" and (git.operation or git.branch is None):
+            repo.git_dir = current.git_dir
+        elif self.mode == "records" and (current.operation or current.branch is None):
             self.notify(Notice(Msg("git.writing_without_commit")))
 
     def __exit__(self, *exc_info: object) -> None:
@@ -174,7 +175,7 @@ class Writer:
     def commit(self, message: str, worker: str | None):
         """Commit exactly the files written through the repository since the last
         commit, with ``message`` (see :func:`commit_message`) and ``worker`` as author.
-        Returns the :class:`ppks_cli.gitops.CommitResult`, or None when nothing is
+        Returns the :class:`ppks_cli.git.commit.CommitResult`, or None when nothing is
         committed (nothing written, committing off, no git). A failed commit leaves the
         files written and raises :class:`ExternalToolError` (exit 9: git's reason, the
         files, and the commands that finish it by hand)."""
@@ -186,17 +187,17 @@ class Writer:
                 files = ", ".join(repo.rel(p) for p in repo.written)
                 self.notify(Notice(Msg("git.not_committed_option", files=files)))
             return None
-        from ppks_cli import gitops
+        from ppks_cli import git
 
-        if not gitops.git_available():
+        if not git.git_available():
             self.notify(Notice(Msg("git.not_committed_no_git"), warning=True))
             return None
-        if not gitops.is_repository(repo.root):
+        if not git.is_repository(repo.root):
             return None
         git_dir = repo.git_dir
-        gitops.note_pending_commit(repo.root, repo.written, message, worker, git_dir)
-        result = gitops.commit_paths(repo.root, repo.written, message, worker)
-        gitops.done_pending_commit(repo.root, git_dir)
+        git.note_pending_commit(repo.root, repo.written, message, worker, git_dir)
+        result = git.commit_paths(repo.root, repo.written, message, worker)
+        git.done_pending_commit(repo.root, git_dir)
         repo.written.clear()
         if result.problem is not None:
             raise ExternalToolError(result.problem.key, **result.problem.params)

@@ -11,6 +11,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ppks_cli.git.sync import Conflict, Deletion
     from ppks_cli.validation import Problem
 
 
@@ -75,6 +76,10 @@ class ExternalToolError(PpksError):
     exit_code = ExitCode.EXTERNAL
 
 
+class GitMissing(ExternalToolError):
+    """The ``git`` program is not installed (or not on ``PATH``)."""
+
+
 class WriteFailed(PpksError):
     """The file system refused a write: no permission, a full disk, a read-only folder."""
 
@@ -126,3 +131,27 @@ class MigrationBlocked(DamagedFile):
         more = len(problems) - 5
         listing += f" (+{more})" if more > 0 else ""
         super().__init__("error.migrate_blocked", problems=listing)
+
+
+class DeletionsNotConfirmed(Refused):
+    """``[git] confirm_deletions`` is on and the others' work deletes case files; nothing
+    was changed. ``deleted`` are :class:`ppks_cli.git.sync.Deletion`; ``command`` is the
+    command line that accepts them."""
+
+    def __init__(self, deleted: list[Deletion], command: str) -> None:
+        self.deleted = deleted
+        cases = sum(1 for d in deleted if d.record is None)
+        super().__init__("error.deletions_not_confirmed", cases=cases,
+                         records=sum(d.records for d in deleted), command=command)  # fmt: skip
+
+
+class SyncConflict(Refused):
+    """A genuine conflict: two people edited the same file by hand. The repository is
+    left exactly as it was before the sync. ``conflicts`` are
+    :class:`ppks_cli.git.sync.Conflict`; ``upstream`` is the branch integrated."""
+
+    def __init__(self, conflicts: list[Conflict], upstream: str) -> None:
+        self.conflicts = conflicts
+        self.upstream = upstream
+        names = ", ".join(c.path for c in conflicts)
+        super().__init__("error.sync_conflict", files=names, upstream=upstream)

@@ -2,7 +2,7 @@
 stick), each the whole way — holding the repository, applying the office's setting on
 deletions received, and returning one result the command line renders.
 
-The git mechanics are in :mod:`ppks_cli.gitops`; this module decides what a sync or a
+The git mechanics are in :mod:`ppks_cli.git`; this module decides what a sync or a
 bundle import means for a case repository.
 """
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def deletions_json(deleted: list) -> list[dict[str, Any]]:
-    """Deletions received (:class:`ppks_cli.gitops.Deletion`) as JSON, each with the
+    """Deletions received (:class:`ppks_cli.git.Deletion`) as JSON, each with the
     command that brings it back."""
     return [
         {
@@ -33,7 +33,7 @@ def deletions_json(deleted: list) -> list[dict[str, Any]]:
 
 @dataclass
 class SyncResult(Result):
-    """``ppks sync``: the :class:`ppks_cli.gitops.SyncReport` of what came and went."""
+    """``ppks sync``: the :class:`ppks_cli.git.SyncReport` of what came and went."""
 
     report: Any
 
@@ -52,16 +52,16 @@ def sync(
     repo: Repository, *, remote: str | None = None, accept_deletions: bool = False,
     options: WriteOptions | None = None,
 ) -> SyncResult:  # fmt: skip
-    """Fetch, integrate and push (see :func:`ppks_cli.gitops.sync`) to ``remote``, else
+    """Fetch, integrate and push (see :func:`ppks_cli.git.sync`) to ``remote``, else
     ``[git] remote``, else the upstream. With ``[git] confirm_deletions`` and without
     ``accept_deletions``, deletions received are refused and nothing changes. Raises
     :class:`~ppks_cli.errors.SyncConflict`, ``DeletionsNotConfirmed`` and git errors."""
-    from ppks_cli import gitops
+    from ppks_cli import git
     from ppks_cli.changes import WriteOptions
 
     refuse = repo.config.git.confirm_deletions and not accept_deletions
     with (options or WriteOptions()).writer(repo, "git"):
-        report = gitops.sync(
+        report = git.sync(
             repo.root, remote if remote is not None else repo.config.git.remote,
             repo.default_worker(), refuse_deletions=refuse,
         )  # fmt: skip
@@ -80,9 +80,9 @@ class BundleExport(Result):
 
 def export_bundle(repo: Repository, file: Path) -> BundleExport:
     """Write the repository's branch into the git bundle ``file``."""
-    from ppks_cli import gitops
+    from ppks_cli import git
 
-    gitops.bundle_export(repo.root, file)
+    git.bundle_export(repo.root, file)
     return BundleExport(file)
 
 
@@ -114,15 +114,15 @@ def import_bundle(
 ) -> BundleImport:  # fmt: skip
     """Bring the work in the bundle ``file`` into ``repo``, or, with ``into``, make a new
     repository there from it (``repo`` may then be None)."""
-    from ppks_cli import gitops
+    from ppks_cli import git
     from ppks_cli.changes import WriteOptions
 
     if into is not None:
-        gitops.clone_bundle(file, into)
+        git.clone_bundle(file, into)
         return BundleImport(into.resolve())
     refuse = repo.config.git.confirm_deletions and not accept_deletions
     with (options or WriteOptions()).writer(repo, "git"):
-        cases, records, deleted = gitops.bundle_import(
+        cases, records, deleted = git.bundle_import(
             repo.root, file, repo.default_worker(), refuse_deletions=refuse
         )
     return BundleImport(repo.root, cases, records, deleted)

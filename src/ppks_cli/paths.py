@@ -11,6 +11,7 @@ import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import NamedTuple
 
 CONFIG_FILE = "ppks.toml"
 CASES_DIR = "cases"
@@ -138,3 +139,40 @@ class RepoPaths:
 RECORD_FILE_RE = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<kind>[a-z][a-z-]*[a-z])-(?P<id>[0-9A-Z]+)\.toml$"
 )
+
+
+def case_folder_rel(case_id: str) -> str:
+    """The case's folder relative to the repository root, with forward slashes (the form
+    git takes and prints): ``cases/<CASE-ID>``."""
+    return f"{CASES_DIR}/{case_id}"
+
+
+def case_file_rel(case_id: str) -> str:
+    """The case's ``case.toml`` relative to the repository root: ``cases/<ID>/case.toml``."""
+    return f"{case_folder_rel(case_id)}/{CASE_FILE}"
+
+
+class CasePath(NamedTuple):
+    """What a repository-relative path is, in the layout of :class:`RepoPaths`."""
+
+    case_id: str
+    kind: str | None  # "case" for case.toml, the record kind for a record, else None
+    record_id: str | None  # the record ID of a record file, else None
+
+
+def describe(relpath: str) -> CasePath | None:
+    """Which case (and record) the repository-relative path ``relpath`` (forward
+    slashes, as git prints it) belongs to; None when it is not inside a case folder.
+
+    ``cases/C/case.toml`` is ``(C, "case", None)``; ``cases/C/records/<date>-<kind>-<id>.toml``
+    is ``(C, kind, id)``; any other file inside ``cases/C/`` is ``(C, None, None)``."""
+    parts = relpath.split("/")
+    if len(parts) < 3 or parts[0] != CASES_DIR or not parts[1]:
+        return None
+    if len(parts) == 3 and parts[2] == CASE_FILE:
+        return CasePath(parts[1], "case", None)
+    if len(parts) == 4 and parts[2] == RECORDS_DIR:
+        match = RECORD_FILE_RE.match(parts[3])
+        if match:
+            return CasePath(parts[1], match["kind"], match["id"])
+    return CasePath(parts[1], None, None)

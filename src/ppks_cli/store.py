@@ -450,16 +450,20 @@ def init_repository(
     """Make ``path`` a new case repository (:meth:`Repository.create`) and, with ``git``,
     a git repository with its first commit (the worker as author). Without git on the
     machine the repository is made all the same (``without_git``)."""
-    from ppks_cli import gitops, locking
+    from ppks_cli import locking
+    from ppks_cli.git import git_available
+    from ppks_cli.git import init_repository as init_git
 
     repo = Repository.create(path, office, worker, language)
     lock = locking.acquire(locking.lock_path(repo.root, None), command)
     try:
         if not git:
             return InitResult(repo, None)
-        if not gitops.git_available():
+        if not git_available():
             return InitResult(repo, None, without_git=True)
-        result = gitops.init_repository(repo.root, worker)
+        from ppks_cli.changes import commit_message
+
+        result = init_git(repo.root, worker, commit_message(None, "repository"))
         return InitResult(repo, result.sha, result.problem)
     finally:
         lock.release()

@@ -177,22 +177,22 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
     """The case ``ref`` (any unique prefix of its ID) for ``ppks show``; with ``as_of`` (a
     date ``YYYY-MM-DD`` or a git revision), as it stood then, rebuilt from git history.
     Raises :class:`~ppks_cli.errors.NotFound` for an unknown case or revision, and what
-    :func:`ppks_cli.gitops.checkout_snapshot` raises for an unsafe snapshot."""
+    :func:`ppks_cli.git.checkout_snapshot` raises for an unsafe snapshot."""
     if not as_of:
         return CaseView(repo.find_case(ref), repo.config, dt.date.today())
     import tempfile
     from pathlib import Path
 
-    from ppks_cli import gitops
+    from ppks_cli import git
     from ppks_cli.store import Repository
 
-    gitops.require_repository(repo.root)
+    git.require_repository(repo.root)
     case_id = repo.resolve(ref)
-    revision = gitops.resolve_revision(repo.root, as_of)
-    moment = gitops.commit_time(repo.root, revision)
+    revision = git.resolve_revision(repo.root, as_of)
+    moment = git.commit_time(repo.root, revision)
     with tempfile.TemporaryDirectory(prefix="ppks-as-of-") as folder:
         snapshot = Repository.open(
-            gitops.checkout_snapshot(repo.root, revision, case_id, Path(folder))
+            git.checkout_snapshot(repo.root, revision, case_id, Path(folder))
         )
         case = snapshot.load_case(case_id)  # read whole, before the folder goes
         return CaseView(case, snapshot.config, moment.date(), AsOf(revision, moment))

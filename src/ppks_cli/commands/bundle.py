@@ -50,15 +50,16 @@ def register(app: typer.Typer) -> None:
         accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import exchange, gitops
+        from ppks_cli import exchange
         from ppks_cli.commands._common import open_repo
+        from ppks_cli.errors import DeletionsNotConfirmed
 
         try:
             result = exchange.import_bundle(
                 None if into is not None else open_repo(ctx), file, into=into,
                 accept_deletions=accept_deletions, options=write_options(ctx),
             )  # fmt: skip
-        except gitops.DeletionsNotConfirmed as refused:
+        except DeletionsNotConfirmed as refused:
             explain_pending_deletions(refused.deleted)
             raise
         if json_output:

@@ -30,17 +30,18 @@ def register(app: typer.Typer) -> None:
         accept_deletions: AcceptDeletionsOpt = False,
         json_output: JsonOpt = False,
     ) -> None:
-        from ppks_cli import exchange, gitops
+        from ppks_cli import exchange
+        from ppks_cli.errors import DeletionsNotConfirmed, SyncConflict
 
         try:
             result = exchange.sync(
                 open_repo(ctx), remote=remote, accept_deletions=accept_deletions,
                 options=write_options(ctx),
             )  # fmt: skip
-        except gitops.SyncConflict as conflict:
+        except SyncConflict as conflict:
             explain_conflict(conflict)
             raise
-        except gitops.DeletionsNotConfirmed as refused:
+        except DeletionsNotConfirmed as refused:
             explain_pending_deletions(refused.deleted)
             raise
         if json_output:

@@ -1,0 +1,117 @@
+"""Bundles: a branch's whole history in one file, for moving work on a USB stick
+where there is no network."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ppks_cli import paths
+from ppks_cli.errors import GitMissing, InvalidInput, NotFound, Refused
+from ppks_cli.git import markers
+from ppks_cli.git.runner import (
+    EMPTY_TREE,
+    current_branch,
+    git_available,
+    has_commits,
+    out,
+    ref,
+    require_repository,
+    run,
+)
+from ppks_cli.git.state import git_state
+from ppks_cli.git.sync import (
+    Deletion,
+    incoming_deletions,
+    integrate,
+    ready_to_integrate,
+    records_in,
+)
+
+_BUNDLE_REF = "refs/ppks/bundle"
+
+
+def bundle_export(root: Path, target: Path) -> Path:
+    """Write this branch's whole history (and HEAD) into the bundle file ``target``;
+    returns ``target``. :class:`Refused` without a repository, a commit or a branch."""
+    require_repository(root)
+    if not has_commits(root):
+        raise Refused("error.not_git")
+    branch = current_branch(root)
+    # HEAD too, so that `git clone` of the bundle knows which branch to check out; the
+    # absolute path and the full ref name never start with "-"
+    run(root, "bundle", "create", "--quiet", str(target.resolve()), "HEAD", f"refs/heads/{branch}")
+    return target
+
+
+def bundle_import(
+    root: Path, source: Path, worker: str | None = None, refuse_deletions: bool = False
+) -> tuple[list[str], list[str], list[Deletion]]:
+    """Bring the commits of a bundle into this repository (rebasing local work on top).
+    Returns (cases received, records received, deletions received). With
+    ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` and
+    nothing changes. A file that is no bundle raises :class:`InvalidInput`; a bundle of
+    another repository :class:`Refused` (``error.bundle_unrelated``)."""
+    source = paths.usable_path(source)
+    if not source.is_file():
+        raise NotFound("error.file_not_found", path=str(source))
+    branch = ready_to_integrate(root)
+    bundle = str(source.resolve())  # absolute: never read as an option
+    verified = run(root, "bundle", "verify", "--quiet", bundle, check=False)
+    if verified.returncode != 0:
+        raise InvalidInput("error.bad_bundle", path=str(source))
+    heads = out(root, "bundle", "list-heads", bundle).splitlines()
+    refs = [line.split()[1] for line in heads if len(line.split()) == 2]
+    # a ref name from the bundle is the others' data: only plain branch names are used
+    refs = [r for r in refs if r == "HEAD" or re.fullmatch(r"refs/heads/[\w.][\w./-]*", r)]
+    if not refs:
+        raise InvalidInput("error.bad_bundle", path=str(source))
+    branches = [r for r in refs if r.startswith("refs/heads/")]
+    wanted = f"refs/heads/{branch}" if f"refs/heads/{branch}" in refs else (branches or refs)[0]
+    before = ref(root, _BUNDLE_REF)
+    run(root, "fetch", "--quiet", "--end-of-options", bundle, f"+{wanted}:{_BUNDLE_REF}")
+    unrelated = run(root, "merge-base", "HEAD", _BUNDLE_REF, check=False).returncode != 0
+    if not has_commits(root) or (unrelated and _only_just_created(root)):
+        # a repository made by `ppks init` and never used: take the bundle's history
+        state = git_state(root)
+        if state is not None:
+            markers.write(state.git_dir, markers.SYNC_MARKER,
+                          {"branch": state.branch, "step": "reset"})  # fmt: skip
+        run(root, "reset", "--hard", "--quiet", _BUNDLE_REF)
+        if state is not None:
+            markers.drop(state.git_dir, markers.SYNC_MARKER)
+        cases, records = records_in(root, f"{EMPTY_TREE}..HEAD")
+        return cases, records, []
+    if unrelated:
+        raise Refused("error.bundle_unrelated", path=str(source))
+    deleted = incoming_deletions(root, _BUNDLE_REF, _BUNDLE_REF, before, refuse_deletions,
+                                 f"ppks bundle import {source} --accept-deletions")  # fmt: skip
+    cases, records, _ = integrate(root, _BUNDLE_REF, worker)
+    return cases, records, deleted
+
+
+def _only_just_created(root: Path) -> bool:
+    """One commit, no case in it: a fresh `ppks init`."""
+    if not has_commits(root) or out(root, "rev-list", "--count", "HEAD") != "1":
+        return False
+    return not any(paths.RepoPaths(root).cases.glob(f"*/{paths.CASE_FILE}"))
+
+
+def clone_bundle(source: Path, target: Path) -> None:
+    """A fresh repository in the empty (or new) folder ``target`` from the bundle file
+    ``source`` (for a machine that has none yet). Raises :class:`NotFound`,
+    :class:`Refused` (``error.target_not_empty``), :class:`GitMissing`, or
+    :class:`InvalidInput` when git cannot clone it."""
+    source, target = paths.usable_path(source), paths.usable_path(target)
+    if not source.is_file():
+        raise NotFound("error.file_not_found", path=str(source))
+    if target.exists() and any(target.iterdir()):
+        raise Refused("error.target_not_empty", path=str(target))
+    if not git_available():
+        raise GitMissing("error.git_missing")
+    target = target.resolve()
+    where = next(folder for folder in target.parents if folder.is_dir())
+    result = run(where, "clone", "--quiet", "--end-of-options", str(source.resolve()),
+                 str(target), check=False)  # fmt: skip
+    if result.returncode != 0:
+        raise InvalidInput("error.bad_bundle", path=str(source))

@@ -1,0 +1,127 @@
+"""Committing what ppks wrote: exactly the given files, retried past a busy
+``index.lock``, and a command to finish by hand when git refuses; the first commit of
+a new case repository.
+
+Commit messages never carry personal data: they name the case ID and what happened."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ppks_cli import paths
+from ppks_cli.errors import ExternalToolError, GitMissing
+from ppks_cli.git.identity import identity_env
+from ppks_cli.git.runner import git_available, git_command, is_repository, out, run
+from ppks_cli.git.state import index_lock, remove_stale_index_lock
+from ppks_cli.i18n import Msg
+
+GITIGNORE = """\
+# ppks: rendered letters, scratch output and caches stay out of git
+*.pdf
+*.png
+/out/
+__pycache__/
+.ppks-cache/
+.ppks.lock
+"""
+GITATTRIBUTES = """\
+# ppks: case files are text with LF line ends on every machine
+*.toml text eol=lf
+*.j2 text eol=lf
+*.md text eol=lf
+"""
+
+COMMIT_ATTEMPTS = 4  # a commit that meets a busy index.lock is tried again
+
+
+@dataclass
+class CommitResult:
+    """What :func:`commit_paths` did: ``committed`` with the short ``sha``, or not, with
+    the ``problem`` to tell the user (None when there was simply nothing to commit).
+    ``paths`` are the files, relative to the repository root."""
+
+    committed: bool
+    sha: str | None = None
+    problem: Msg | None = None  # why it did not commit, for the user
+    paths: list[str] = field(default_factory=list)
+
+
+def commit_paths(
+    root: Path, files: Sequence[Path], message: str, worker: str | None = None
+) -> CommitResult:
+    """Commit exactly ``files`` (and nothing else that is staged or edited) with
+    ``message``. A commit that meets git's ``index.lock`` is retried (a stale lock left by
+    a killed git is removed first). A failure leaves the files written and says how to
+    finish by hand, with a command that works as printed from any folder. Never raises
+    for a refused commit: the result carries the problem."""
+    rel = sorted({os.path.relpath(f, root) for f in files})
+    if not rel:
+        return CommitResult(False)
+    manual = manual_commit_command(root, rel, message)
+    detail = ""
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            added = run(root, "add", "--", *rel, check=False)
+            result = added
+            if added.returncode == 0:
+                result = run(
+                    root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel,
+                    check=False, env=identity_env(root, worker),
+                )  # fmt: skip
+        except ExternalToolError as exc:
+            return CommitResult(
+                False, problem=Msg("git.commit_failed", detail=exc.message(), manual=manual),
+                paths=rel,
+            )  # fmt: skip
+        if result.returncode == 0:
+            return CommitResult(True, out(root, "rev-parse", "--short", "HEAD"), paths=rel)
+        stdout = result.stdout.decode("utf-8", "replace")
+        if "nothing to commit" in stdout or "nothing added to commit" in stdout:
+            return CommitResult(False, paths=rel)
+        lines = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
+        detail = next((ln for ln in lines if ln.strip()), "")
+        if "index.lock" not in detail and not any("index.lock" in ln for ln in lines):
+            break
+        lock = index_lock(root)
+        if lock is not None and remove_stale_index_lock(root) is None:
+            detail = Msg("git.index_locked", file=str(lock))
+        if attempt + 1 < COMMIT_ATTEMPTS:
+            time.sleep(0.2 * (attempt + 1))
+    return CommitResult(
+        False, problem=Msg("git.commit_failed", detail=detail, manual=manual), paths=rel
+    )
+
+
+def manual_commit_command(root: Path, rel: Sequence[str], message: str) -> str:
+    """``git add`` and ``git commit`` of exactly ``rel`` (paths relative to ``root``)."""
+    return (
+        git_command(root, "add", "--", *rel)
+        + " && "
+        + git_command(root, "commit", "-m", message, "--", *rel)
+    )
+
+
+def init_repository(root: Path, worker: str | None, message: str) -> CommitResult:
+    """Make ``root`` (a new case repository) a git repository, or add it to the one it is
+    inside, with a .gitignore, a .gitattributes and a first commit (``message``). Raises
+    :class:`GitMissing` (``error.git_missing_init``) without git."""
+    from ppks_cli.tomlio import atomic_write_text
+
+    if not git_available():
+        raise GitMissing("error.git_missing_init")
+    if not is_repository(root):
+        run(root, "init", "--quiet")
+        run(root, "symbolic-ref", "HEAD", "refs/heads/main")
+    written = []
+    for name, text in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
+        path = root / name
+        if not path.exists():
+            atomic_write_text(path, text, root=root)
+            written.append(path)
+    repo = paths.RepoPaths(root)
+    written += [repo.config, repo.cases / ".gitkeep"]
+    return commit_paths(root, written, message, worker)

@@ -1,0 +1,51 @@
+"""Who a commit is by: the worker as author, git's own identity as committer."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ppks_cli.git.runner import run
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A git author or committer."""
+
+    name: str
+    email: str
+
+
+def configured_identity(root: Path) -> tuple[str | None, str | None]:
+    """git's own ``user.name`` and ``user.email`` (one git call for both); None for
+    either that is not set. Values are read NUL-separated, so any character survives."""
+    found = dict.fromkeys(("user.name", "user.email"))
+    listing = run(root, "config", "-z", "--get-regexp", r"^user\.(name|email)$", check=False)
+    for entry in listing.stdout.decode("utf-8", "replace").split("\0"):
+        key, _, value = entry.partition("\n")
+        found[key] = value or None
+    return found["user.name"], found["user.email"]
+
+
+def identity_env(root: Path, worker: str | None) -> dict[str, str]:
+    """The environment for a git command that makes commits (``GIT_AUTHOR_*`` and,
+    when needed, ``GIT_COMMITTER_*`` variables; empty when git's own identity applies
+    unchanged or no identity is known).
+
+    The author is the worker (e-mail from ``$PPKS_EMAIL``, else git's own, else a
+    placeholder), or git's own identity when no worker is known. The committer is git's
+    own identity; on a machine that has none, the worker."""
+    name, email = configured_identity(root)
+    if worker:
+        slug = re.sub(r"[^a-z0-9]+", ".", worker.lower()).strip(".") or "pekerja"
+        author = Identity(worker, os.environ.get("PPKS_EMAIL") or email or f"{slug}@ppks.invalid")
+    elif name and email:
+        author = Identity(name, email)
+    else:
+        return {}
+    env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email}
+    if not (name and email) and "GIT_COMMITTER_NAME" not in os.environ:
+        env.update(GIT_COMMITTER_NAME=author.name, GIT_COMMITTER_EMAIL=author.email)
+    return env
