@@ -28,7 +28,7 @@ from ppks_cli.records import (
     Intervention,
     Note,
     Plan,
-    RecordBase,
+    Record,
     Referral,
     ReferralUpdate,
     Reopen,
@@ -65,7 +65,7 @@ def _items(values: Iterable[str] | None) -> list[str]:
     return [v.strip() for v in values or () if v and v.strip()]
 
 
-def _write(repo: Repository, case: Case, model: type[RecordBase], **fields: Any) -> RecordBase:
+def _write(repo: Repository, case: Case, model: type[Record], **fields: Any) -> Record:
     fields = {k: v for k, v in fields.items() if v is not None}
     fields.setdefault("date", dt.date.today())
     if fields["date"] > dt.date.today():
@@ -326,7 +326,7 @@ class StepResult(Result):
     """What a casework step returns: the record written and the case as it stands now."""
 
     case: Case
-    record: RecordBase
+    record: Record
 
     def to_json(self) -> dict[str, Any]:
         from ppks_cli.views import record_view

@@ -12,7 +12,7 @@ from ppks_cli.config import load_config
 from ppks_cli.errors import DamagedFile
 from ppks_cli.i18n import Msg
 from ppks_cli.models import CaseFile
-from ppks_cli.records import RecordBase
+from ppks_cli.records import Record
 from ppks_cli.store import Case, Repository
 from ppks_cli.tomlio import KeyLocator, read_toml
 from ppks_cli.validation import Problem, validate
@@ -192,7 +192,7 @@ def _check_records(
     from ppks_cli.records import parse_record
 
     problems: list[Problem] = []
-    records: list[RecordBase] = []
+    records: list[Record] = []
     seen: dict[str, str] = {}
     folder = repo.paths.records_dir(case_id)
     if folder.is_dir():

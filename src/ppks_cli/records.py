@@ -30,7 +30,7 @@ from ppks_cli.models import (
 from ppks_cli.validation import Problem, validate
 
 
-class RecordBase(VersionedFile):
+class Record(VersionedFile):
     """What every record file holds: its ID, the case it belongs to (from schema 2 on),
     its kind, the date the work was done, the worker and the moment it was entered."""
 
@@ -116,7 +116,7 @@ def _non_empty(value: list[str], field: str) -> list[str]:
     return value
 
 
-class Assessment(RecordBase):
+class Assessment(Record):
     """Asesmen: what the worker learned about the client's situation."""
 
     kind: Literal["assessment"] = "assessment"
@@ -150,7 +150,7 @@ class Task(Model):
     when: Date | None = None
 
 
-class Plan(RecordBase):
+class Plan(Record):
     """Rencana intervensi. A revision is a new plan record; the latest one counts."""
 
     kind: Literal["plan"] = "plan"
@@ -166,7 +166,7 @@ class Plan(RecordBase):
         return _non_empty(value, "goals")
 
 
-class Intervention(RecordBase):
+class Intervention(Record):
     """One intervention activity, serving goals of the current plan (numbered from 1)."""
 
     kind: Literal["intervention"] = "intervention"
@@ -176,7 +176,7 @@ class Intervention(RecordBase):
     outcome: Text | None = None
 
 
-class Referral(RecordBase):
+class Referral(Record):
     """Rujukan to another institution. Its status changes with referral-update records."""
 
     kind: Literal["referral"] = "referral"
@@ -196,7 +196,7 @@ class Referral(RecordBase):
         return self
 
 
-class ReferralUpdate(RecordBase):
+class ReferralUpdate(Record):
     """A change of a referral's status: accepted, rejected, completed or revoked."""
 
     kind: Literal["referral-update"] = "referral-update"
@@ -211,7 +211,7 @@ class GoalProgress(Model):
     note: Text | None = None
 
 
-class Evaluation(RecordBase):
+class Evaluation(Record):
     """Evaluasi: the status of each goal, the progress in words, and what happens next."""
 
     kind: Literal["evaluation"] = "evaluation"
@@ -220,7 +220,7 @@ class Evaluation(RecordBase):
     decision: Literal[DECISIONS]
 
 
-class Termination(RecordBase):
+class Termination(Record):
     """Terminasi: the end of the working relationship for this episode."""
 
     kind: Literal["termination"] = "termination"
@@ -237,7 +237,7 @@ class Termination(RecordBase):
         return self
 
 
-class FollowUp(RecordBase):
+class FollowUp(Record):
     """Bimbingan lanjut: an aftercare visit or call after termination."""
 
     kind: Literal["follow-up"] = "follow-up"
@@ -246,21 +246,21 @@ class FollowUp(RecordBase):
     next_date: Date | None = None
 
 
-class Reopen(RecordBase):
+class Reopen(Record):
     """A closed case opened again: a new episode starts at assessment."""
 
     kind: Literal["reopen"] = "reopen"
     reason: Text
 
 
-class Note(RecordBase):
+class Note(Record):
     """A free-text case note, at any stage."""
 
     kind: Literal["note"] = "note"
     text: Text
 
 
-class Approval(RecordBase):
+class Approval(Record):
     """A supervisor's approval of the latest assessment, plan or termination."""
 
     kind: Literal["approval"] = "approval"
@@ -273,7 +273,7 @@ class Approval(RecordBase):
 LETTER_KINDS = ("assessment", "referral", "termination")
 
 
-class Letter(RecordBase):
+class Letter(Record):
     """An issued official letter: its number, and everything needed to render the same
     letter again (the data it was made from, the template checksum, and the Typst source
     when it was edited by hand before printing)."""
@@ -290,7 +290,7 @@ class Letter(RecordBase):
     context: dict[str, Any]
 
 
-RECORD_TYPES: dict[str, type[RecordBase]] = {
+RECORD_TYPES: dict[str, type[Record]] = {
     model.model_fields["kind"].default: model
     for model in (
         Assessment, Plan, Intervention, Referral, ReferralUpdate, Evaluation, Termination,
@@ -298,12 +298,11 @@ RECORD_TYPES: dict[str, type[RecordBase]] = {
     )
 }  # fmt: skip
 
-Record = RecordBase
 
 
 def parse_record(
     data: dict[str, Any], text: str, file: str, case: str | None = None
-) -> tuple[RecordBase | None, list[Problem]]:
+) -> tuple[Record | None, list[Problem]]:
     """Validate the data of one record file (lying in the folder of ``case``) as the
     model its ``kind`` names; a file of an older schema is upgraded in memory first."""
     from ppks_cli.schema import RECORD, upgrade_data

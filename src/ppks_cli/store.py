@@ -40,7 +40,7 @@ class Case:
     folder: Path
     records: list[Record] = field(default_factory=list)
     # records that could not be read; the case is shown, but not written to
-    problems: list[Problem] = field(default_factory=list)
+    damaged: list[Problem] = field(default_factory=list)
     _state: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -221,7 +221,7 @@ class Repository:
     def load_case(self, case_id: str) -> Case:
         """Read a case and all its records. A damaged ``case.toml`` raises
         :class:`DamagedFile`; damaged records, and records that name another case (copied
-        or moved here by hand), are left out of the casework and listed in ``problems``."""
+        or moved here by hand), are left out of the casework and listed in ``damaged``."""
         from ppks_cli.i18n import Msg
 
         case = Case(self.read_case_file(case_id), self.paths.case_dir(case_id))
@@ -230,15 +230,15 @@ class Repository:
         except OSError as exc:
             folder = self.rel(self.paths.records_dir(case_id))
             reason = exc.strerror or type(exc).__name__
-            case.problems.append(Problem(folder, 1, Msg("toml.unreadable", reason=reason)))
+            case.damaged.append(Problem(folder, 1, Msg("toml.unreadable", reason=reason)))
             files = []
         for path in files:
             record, problems = self.read_record(path)
             if record is None:
-                case.problems.extend(problems)
+                case.damaged.extend(problems)
             elif record.case is not None and record.case != case_id:
                 message = Msg("check.record_case_mismatch", case=record.case, folder=case_id)
-                case.problems.append(Problem(self.rel(path), 1, message))
+                case.damaged.append(Problem(self.rel(path), 1, message))
             else:
                 case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())
@@ -355,8 +355,8 @@ class Repository:
         while the case has a damaged file or a ``case.toml`` naming another case."""
         if case.id_mismatch:
             raise Refused("error.case_id_mismatch", folder=case.id, file_id=case.file.id)
-        if case.problems:
-            first = case.problems[0]
+        if case.damaged:
+            first = case.damaged[0]
             raise Refused("error.case_has_damaged_records", case=case.id, file=first.file)
         path = self.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
         if path.exists():  # practically impossible with random IDs; never overwrite

@@ -25,7 +25,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "closed": state.closed,
         "worker": case.file.intake.worker,
         "intake_date": case.file.intake.date.isoformat(),
-        "damaged_records": len(case.problems),
+        "damaged_records": len(case.damaged),
     }
 
 
@@ -73,7 +73,7 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
             for e in state.episodes
         ],
         "records": [record_view(r) for r in case.records],
-        "damaged_records": [p.as_dict() for p in case.problems],
+        "damaged_records": [p.as_dict() for p in case.damaged],
     }
 
 
@@ -164,7 +164,7 @@ class CaseView(Result):
     @property
     def damaged(self) -> list:
         """Record files that could not be read (shown as warnings, not in the casework)."""
-        return self.case.problems
+        return self.case.damaged
 
     def to_json(self) -> dict[str, Any]:
         detail = case_detail(self.case, self.config, self.today)

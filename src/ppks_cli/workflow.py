@@ -33,7 +33,7 @@ from ppks_cli.records import (
     Assessment,
     Evaluation,
     Plan,
-    RecordBase,
+    Record,
     Referral,
     ReferralUpdate,
     Reopen,
@@ -143,7 +143,7 @@ NEXT_COMMANDS = _suggestions()
 LEADS_TO = _leads_to()
 
 
-def step_of(record: RecordBase) -> str:
+def step_of(record: Record) -> str:
     """The rulebook's name for what ``record`` does: its kind, and an evaluation's decision."""
     if isinstance(record, Evaluation):
         return f"evaluation:{record.decision}"
@@ -170,9 +170,9 @@ class Episode:
 
     number: int
     opened: dt.date
-    records: list[RecordBase] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
 
-    def latest(self, kind: type[RecordBase]):
+    def latest(self, kind: type[Record]):
         found = [r for r in self.records if isinstance(r, kind)]
         return found[-1] if found else None
 
@@ -183,7 +183,7 @@ class CaseState:
 
     phase: str = INTAKE
     episodes: list[Episode] = field(default_factory=list)
-    warnings: list[tuple[RecordBase, Msg]] = field(default_factory=list)
+    warnings: list[tuple[Record, Msg]] = field(default_factory=list)
     approvals: dict[str, Approval] = field(default_factory=dict)  # approved record ID → approval
     referral_status: dict[str, str] = field(default_factory=dict)  # referral ID → status
 
@@ -239,19 +239,19 @@ class CaseState:
             found = [(r, s) for r, s in found if s in ("sent", "accepted")]
         return found
 
-    def approvable(self, stage: str) -> RecordBase | None:
+    def approvable(self, stage: str) -> Record | None:
         """The record an approval of ``stage`` (assessment, plan, termination) is about:
         the latest one of that kind in the current episode."""
         return self.current.latest(RECORD_TYPES[ApprovalStage(stage)])
 
-    def is_approved(self, record: RecordBase | None) -> bool:
+    def is_approved(self, record: Record | None) -> bool:
         return record is not None and record.id in self.approvals
 
     def next_commands(self) -> tuple[str, ...]:
         return NEXT_COMMANDS[self.phase]
 
 
-def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState:
+def derive(case: Case, records: Iterable[Record] | None = None) -> CaseState:
     """Fold the records of ``case`` (or ``records``) into its state."""
     items = sorted(case.records if records is None else records, key=lambda r: r.sort_key())
     result = CaseState(episodes=[Episode(1, case.file.intake.date)])
@@ -292,7 +292,7 @@ def derive(case: Case, records: Iterable[RecordBase] | None = None) -> CaseState
     return result
 
 
-def ensure_fits(config: RepoConfig, case: Case, record: RecordBase) -> None:
+def ensure_fits(config: RepoConfig, case: Case, record: Record) -> None:
     """Refuse ``record`` unless it fits the case: at its date, in the stage machine, and
     without upsetting the records dated after it. The message names the current stage
     and the command to run instead."""
@@ -336,7 +336,7 @@ def suggest(case: Case, commands: Iterable[str]) -> str:
     return t("casework.or").join(f"ppks {c} {case.id}" for c in commands)
 
 
-def _refuse(case: Case, at: CaseState, record: RecordBase, later: int) -> None:
+def _refuse(case: Case, at: CaseState, record: Record, later: int) -> None:
     commands = suggest(case, at.next_commands())
     key = "error.stage_refused_dated" if later else "error.stage_refused"
     if at.closed:
