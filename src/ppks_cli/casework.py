@@ -50,7 +50,7 @@ OPTIONS = {
     "resources": "--resource", "information_sources": "--source", "context": "--context",
     "priorities": "--priority", "risk": "--risk", "recommendation": "--recommendation",
     "goals": "--goal", "strategies": "--strategy", "techniques": "--technique",
-    "tasks": "--task", "activity": "--kind", "description": "--note", "outcome": "--outcome",
+    "tasks": "--task", "activity": "--activity", "description": "--note", "outcome": "--outcome",
     "destination": "--to", "reason": "--reason", "request": "--request", "consent": "--consent",
     "no_consent_reason": "--no-consent-reason", "status": "--status", "note": "--note",
     "goal_status": "--goal-status", "progress": "--progress", "findings": "--findings",

@@ -27,7 +27,9 @@ def register(app: typer.Typer) -> None:
     def intervene(
         ctx: typer.Context,
         case_ref: CaseArg,
-        kind: Annotated[str | None, option("--kind", key="intervene.kind", metavar="KIND")] = None,
+        activity: Annotated[
+            str | None, option("--activity", "--kind", key="intervene.kind", metavar="ACTIVITY")
+        ] = None,
         note: Annotated[str | None, option("--note", key="intervene.note")] = None,
         goal: Annotated[
             list[int] | None, option("--goal", key="intervene.goal", metavar="N")
@@ -41,12 +43,13 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.records import ACTIVITIES
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
-        form = interactive(ctx) and kind is None and note is None
+        form = interactive(ctx) and activity is None and note is None
         result = casework.record_step(
             repo, case.id, "intervene", options=write_options(ctx),
             date=when, worker=who,
             activity=need(
-                ctx, kind, "--kind", "activity", **one_of("activity", ACTIVITIES, "--kind"),
+                ctx, activity, "--activity", "activity",
+                **one_of("activity", ACTIVITIES, "--activity"),
             ),
             description=need(ctx, note, "--note", "description"),
             goals=goal or [],
