@@ -309,7 +309,7 @@ BASELINE: dict[str, dict[str, object]] = {
         "worker": WORKER,
     },  # fmt: skip
     "intervene": {
-        "case_ref": "{active}", "kind": "home-visit", "note": "kunjungan", "goal": ["1"],
+        "case_ref": "{active}", "activity": "home-visit", "note": "kunjungan", "goal": ["1"],
         "outcome": "baik", "date": "2024-03-05", "worker": WORKER,
     },  # fmt: skip
     "refer": {
