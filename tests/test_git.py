@@ -370,6 +370,21 @@ def test_a_genuine_conflict_is_explained_and_nothing_is_half_merged(team):
     assert git("status", "--porcelain", cwd=office) == ""
     assert not (office / ".git" / "rebase-merge").exists()
     assert "1982" in (office / "cases" / shared / "case.toml").read_text()
+    # the printed way out works as printed: rebase, keep one version, add, continue, sync
+    path = office / "cases" / shared / "case.toml"
+    env = {**os.environ, "GIT_EDITOR": "true"}
+    stopped = subprocess.run(["git", "rebase", "origin/main"], cwd=office, env=env,
+                             capture_output=True, text=True)  # fmt: skip
+    assert stopped.returncode != 0 and "<<<<<<<" in path.read_text()
+    kept = [ln for ln in path.read_text().splitlines()
+            if not ln.startswith(("<<<<<<<", "=======", ">>>>>>>")) and ln != "birth_year = 1979"]
+    path.write_text("\n".join(kept) + "\n")
+    git("add", f"cases/{shared}/case.toml", cwd=office)
+    subprocess.run(["git", "rebase", "--continue"], cwd=office, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    assert ppks(office, "check").returncode == 0
+    assert ppks(office, "sync", worker="Dewi").returncode == 0
+    assert "birth_year = 1982" in path.read_text()
 
 
 def test_sync_refuses_uncommitted_hand_edits_and_needs_a_remote(team, tmp_path):
