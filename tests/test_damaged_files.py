@@ -4,6 +4,7 @@ being listed, and ppks never writes into the wrong client's folder."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -191,3 +192,85 @@ def test_repository_library_refuses_writes_to_a_mismatched_case(repo):
     path.write_text(path.read_text().replace(f'id = "{odd.id}"', 'id = "2024-00000"'))
     case = Repository.open(repo.root).load_case(odd.id)
     assert case.id == odd.id and case.id_mismatch
+
+
+# --- what a review found after the first round (issue 8) ---------------------------------
+
+
+def test_a_linked_records_folder_or_cases_folder_is_never_read(cli, repo, tmp_path):
+    case = add(repo)
+    elsewhere = tmp_path / "elsewhere"
+    other = Repository.create(elsewhere, "Kantor Lain")
+    secret = add(other, name="RAHASIA")
+    casework.note(other, other.load_case(secret.id), worker="S", text="DETAIL-SANGAT-RAHASIA")
+    records = repo.paths.records_dir(case.id)
+    records.symlink_to(other.paths.records_dir(secret.id))
+    shown = cli("show", case.id, "--json")
+    no_traceback(shown)
+    assert "DETAIL-SANGAT-RAHASIA" not in shown.output
+    assert json.loads(shown.stdout)["damaged_records"][0]["file"] == repo.rel(records)
+    checked = cli("check")
+    assert checked.exit_code == 1 and f"{repo.rel(records)}:1:" in checked.stdout
+    before = snapshot(repo.root)
+    assert cli("note", case.id, "x", "--worker", "S").exit_code == 6
+    assert snapshot(repo.root) == before
+    draft = cli("letter", case.id, "assessment", "--draft")
+    assert "DETAIL-SANGAT-RAHASIA" not in draft.output
+    # the whole cases/ folder as a link
+    records.unlink()
+    moved = tmp_path / "moved-cases"
+    repo.paths.cases.rename(moved)
+    repo.paths.cases.symlink_to(other.paths.cases)
+    listed = cli("list", "--json")
+    assert listed.exit_code == 0 and "RAHASIA" not in listed.output
+    checked = cli("check")
+    assert checked.exit_code == 1 and "cases:1:" in checked.stdout
+
+
+def test_a_fifo_named_like_a_record_is_a_problem_and_never_opened(cli, repo):
+    case = add(repo)
+    folder = repo.paths.records_dir(case.id)
+    folder.mkdir()
+    os.mkfifo(folder / "2024-08-01-note-FIFO01.toml")  # opening it would block forever
+    checked = cli("check")
+    assert checked.exit_code == 1
+    assert "2024-08-01-note-FIFO01.toml:1: ini bukan berkas biasa" in checked.stdout
+    shown = cli("show", case.id, "--json")
+    assert json.loads(shown.stdout)["damaged_records"]
+    assert cli("note", case.id, "x", "--worker", "S").exit_code == 6
+
+
+def test_control_characters_in_a_letters_stored_data_are_caught(cli, repo):
+    case = add(repo)
+    record = casework.note(repo, repo.load_case(case.id), worker="S", text="x")
+    path = next(repo.paths.records_dir(case.id).iterdir())
+    text = path.read_text().replace('kind = "note"', 'kind = "letter"').replace(
+        'text = "x"',
+        'letter = "referral"\nnumber = "1"\nyear = 2024\ntemplate_sha256 = "0"\n'
+        '[context.office]\nname = "Dinsos \\u001b[2J\\u0000Z"',
+    )
+    path.write_text(text)
+    checked = cli("check")
+    assert checked.exit_code == 1 and "U+001B" in checked.stdout
+    assert record.id in path.name
+
+
+def test_a_logo_every_letter_would_refuse_is_a_check_error(cli, repo):
+    config = repo.paths.config
+    for logo in ("/etc/passwd", "../kasus/ppks.toml", "templates/tidak-ada.png"):
+        config.write_text(config.read_text().split("\n# logo")[0] + f'\nlogo = "{logo}"\n'
+                          + "\n# logo" + config.read_text().split("\n# logo", 1)[1])  # fmt: skip
+        checked = cli("check")
+        assert checked.exit_code == 1, logo
+        assert "ppks.toml:" in checked.stdout and "logo" in checked.stdout
+        config.write_text(config.read_text().replace(f'\nlogo = "{logo}"\n', "\n"))
+
+
+@pytest.mark.parametrize("number", ["-1", "0", "../../etc/passwd", ".x1", "abc", "1..2"])
+def test_a_letter_number_that_is_no_agenda_number_is_refused(repo, number):
+    from ppks_cli.errors import InvalidInput
+    from ppks_cli.letters import given_number
+
+    with pytest.raises(InvalidInput) as caught:
+        given_number(repo, number, dt.date(2024, 6, 1))
+    assert "--number" in caught.value.message()

@@ -169,6 +169,10 @@ def test_a_file_from_a_newer_ppks_is_refused_with_the_upgrade_message(old):
     files = snapshot(old)
     assert cli("note", "2024-9ACVZ", "x", "--worker", "S").exit_code == 6
     assert snapshot(old) == files
+    # migrate never counts a newer file as up to date, and then touches nothing
+    refused = cli("migrate")
+    assert refused.exit_code == 7 and "perbarui ppks" in refused.stderr
+    assert snapshot(old) == files
     # a newer ppks.toml stops every command with the same advice
     config = old / "ppks.toml"
     config.write_text(config.read_text().replace("schema = 1", "schema = 3", 1))

@@ -57,6 +57,9 @@ def check_repository(repo: Repository) -> CheckReport:
 
     nik_owners: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     id_owners: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    if repo.paths.cases.is_symlink():
+        report.problems.append(Problem(paths.CASES_DIR, 1, Msg("toml.symlink")))
+        return report
     try:
         entries = sorted(repo.paths.cases.iterdir())
     except OSError as exc:
@@ -148,11 +151,23 @@ def _check_config(repo: Repository) -> list[Problem]:
 
     try:
         data, text = read_toml(repo.paths.config, paths.CONFIG_FILE)
-        load_config(repo.paths.config, paths.CONFIG_FILE)
+        config = load_config(repo.paths.config, paths.CONFIG_FILE)
     except DamagedFile as exc:
         return [_damaged(exc)]
+    found = []
     old = old_schema_warning(paths.CONFIG_FILE, data, text)
-    return [old] if old else []
+    if old:
+        found.append(old)
+    if config.office.logo:  # every letter reads it: check it as a letter would
+        from ppks_cli.errors import PpksError
+        from ppks_cli.letters import read_logo
+
+        try:
+            read_logo(repo, config.office.logo)
+        except PpksError as exc:
+            line = KeyLocator(text).line(("office", "logo"))
+            found.append(Problem(paths.CONFIG_FILE, line, Msg("check.logo", detail=exc.message())))
+    return found
 
 
 def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, str, list[Problem]]:
@@ -195,7 +210,9 @@ def _check_records(
     records: list[Record] = []
     seen: dict[str, str] = {}
     folder = repo.paths.records_dir(case_id)
-    if folder.is_dir():
+    if folder.is_symlink():  # never followed: it could lead anywhere on the machine
+        problems.append(Problem(repo.rel(folder), 1, Msg("toml.symlink")))
+    elif folder.is_dir():
         try:
             entries = sorted(folder.iterdir())
         except OSError as exc:

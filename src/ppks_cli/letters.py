@@ -402,12 +402,21 @@ def next_number(repo: Repository, kind: str, date: dt.date) -> tuple[str, int]:
     return number, seq
 
 
+_AGENDA_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z./-]*[0-9][0-9A-Za-z./-]*|[0-9]")
+
+
 def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int | None]:
-    """A number from the office's agenda book: accepted unless already used."""
+    """A number from the office's agenda book: accepted unless already used, or unless
+    it does not look like a letter number (it starts with a letter or digit, holds only
+    letters, digits, ``.``, ``/`` and ``-``, has a digit, and no ``..``)."""
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
     number = parse_name(number, "--number")
+    zero = number.isdigit() and not int(number)
+    if not _AGENDA_NUMBER.fullmatch(number) or ".." in number or zero:
+        detail = Msg("letters.bad_number", value=number)
+        raise InvalidInput("error.invalid_option", option="--number", detail=detail)
     for issued in issued_numbers(repo):
         if issued.number == number:
             raise Refused("error.letter_number_used", number=number, case=issued.case)

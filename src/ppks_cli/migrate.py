@@ -104,6 +104,14 @@ def migrate(repo: Repository, *, dry_run: bool = False) -> MigrationResult:
             problems.append(Problem(shown, exc.params["line"], exc.params["detail"]))
             continue
         new_data, new_text, start = _migrate_text(target, data, text)
+        if start > SCHEMA_VERSION:  # written by a newer ppks: never touched, nor the rest
+            from ppks_cli.tomlio import KeyLocator
+
+            detail = Msg("validation.schema_newer", found=start, supported=SCHEMA_VERSION)
+            line = KeyLocator(text).line(("schema",))
+            problems.append(Problem(shown, line, Msg("validation.field", field="schema",
+                                                     detail=detail)))  # fmt: skip
+            continue
         if start >= SCHEMA_VERSION:
             result.unchanged += 1
             continue

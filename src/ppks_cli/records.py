@@ -289,6 +289,29 @@ class Letter(Record):
     edited_source: str | None = None
     context: dict[str, Any]
 
+    @field_validator("context", "edited_source")
+    @classmethod
+    def _plain_text_only(cls, value: Any) -> Any:
+        """The data a letter was made from holds text as every other field does: no
+        control or bidirectional characters (it is printed again on reissue)."""
+        from ppks_cli.models import char_name, forbidden_character
+
+        def walk(node: Any) -> None:
+            if isinstance(node, str):
+                bad = forbidden_character(node, multiline=True)
+                if bad is not None:
+                    raise custom_error("validation.control_character", char=char_name(bad))
+            elif isinstance(node, dict):
+                for key, item in node.items():
+                    walk(key)
+                    walk(item)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(value)
+        return value
+
 
 RECORD_TYPES: dict[str, type[Record]] = {
     model.model_fields["kind"].default: model

@@ -32,6 +32,10 @@ def now() -> dt.datetime:
     return dt.datetime.now().astimezone().replace(microsecond=0)
 
 
+class LinkedFolder(Exception):
+    """A folder of the repository that is a symbolic link (never followed)."""
+
+
 @dataclass
 class Case:
     """A case as read from its folder: ``case.toml`` plus its records, oldest first."""
@@ -192,6 +196,8 @@ class Repository:
 
     def case_ids(self) -> list[str]:
         """The IDs of all case folders, sorted."""
+        if self.paths.cases.is_symlink():  # `ppks check` names it; nothing is read through it
+            return []
         try:
             entries = list(self.paths.cases.iterdir())
         except OSError:  # missing or unreadable; `ppks check` names the problem
@@ -225,8 +231,14 @@ class Repository:
         from ppks_cli.i18n import Msg
 
         case = Case(self.read_case_file(case_id), self.paths.case_dir(case_id))
+        records_dir = self.paths.records_dir(case_id)
         try:
+            if records_dir.is_symlink():  # it could lead anywhere on the machine
+                raise LinkedFolder(records_dir)
             files = self.record_files(case_id)
+        except LinkedFolder:
+            case.damaged.append(Problem(self.rel(records_dir), 1, Msg("toml.symlink")))
+            files = []
         except OSError as exc:
             folder = self.rel(self.paths.records_dir(case_id))
             reason = exc.strerror or type(exc).__name__
@@ -245,15 +257,16 @@ class Repository:
         return case
 
     def record_files(self, case_id: str) -> list[Path]:
+        """The record files of a case, sorted. A linked file, or anything that is not a
+        plain file (a FIFO, a device), is listed too, so that reading it reports it: links
+        are never followed and only regular files are ever opened."""
         folder = self.paths.records_dir(case_id)
-        if not folder.is_dir():
+        if folder.is_symlink() or not folder.is_dir():
             return []
         return sorted(
             p for p in folder.iterdir()
-            # a linked file is listed so that reading it reports it (links are never followed)
-            if p.suffix == ".toml"
-            and not p.name.startswith(".")
-            and (p.is_symlink() or p.is_file())
+            if p.suffix == ".toml" and not p.name.startswith(".")
+            and (p.is_symlink() or not p.is_dir())
         )  # fmt: skip
 
     def read_record(self, path: Path) -> tuple[Record | None, list[Problem]]:

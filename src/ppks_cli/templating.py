@@ -49,14 +49,18 @@ MAX_STEPS = 200_000  # loop steps over range() in one render
 MAX_OUTPUT = 1_000_000  # characters of one rendered letter
 MAX_SECONDS = 10.0  # wall time of one render
 
-# bidirectional embeddings, overrides, isolates and marks: removed from printed data
+# bidirectional embeddings, overrides, isolates and marks, and the control characters
+# (C0 but tab and newline, DEL, C1): removed from printed data
 BIDI_CONTROLS = dict.fromkeys(
-    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-)
+    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+     *(c for c in range(0x20) if c not in (0x09, 0x0A)), *range(0x7F, 0xA0)]
+)  # fmt: skip
 
 
 def strip_bidi(text: str) -> str:
-    """``text`` without bidirectional control characters (see :data:`BIDI_CONTROLS`)."""
+    """``text`` without bidirectional and other control characters (see
+    :data:`BIDI_CONTROLS`): a letter never carries a character that reorders or hides
+    text, or that a terminal would act on."""
     return text.translate(BIDI_CONTROLS)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 import tomllib
 from collections.abc import Iterable
@@ -155,6 +156,9 @@ def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], s
     if path.is_symlink():  # a committed link could point anywhere on the machine
         raise DamagedFile("error.damaged", file=shown, line=1, detail=Msg("toml.symlink"))
     try:
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+            # a FIFO would block forever, a device could be anything: never opened
+            raise DamagedFile("error.damaged", file=shown, line=1, detail=Msg("toml.not_regular"))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DamagedFile("error.damaged", file=shown, line=1, detail=Msg("toml.missing")) from None
