@@ -10,13 +10,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import MR, NEW_MR_ARGS, git, run_ppks
 from test_casework_cli import CONTRACT, fill
 
 from ppks_cli import __version__
 from ppks_cli.errors import InvalidInput
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
+
+from conftest import MR, NEW_MR_ARGS, git, run_ppks
 
 IDENTITY = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
 
@@ -56,7 +57,7 @@ def test_the_papers_contract_with_no_worker_setting_anywhere(tmp_path, home):
     made = run_ppks(*NEW_MR_ARGS, "--json", cwd=kasus)
     assert made.returncode == 0, made.stderr
     case_id = json.loads(made.stdout)["id"]
-    for args, expected in CONTRACT:  # stdin closed, no --worker, no PPKS_WORKER, no default
+    for args, _ in CONTRACT:  # stdin closed, no --worker, no PPKS_WORKER, no default
         result = run_ppks(*fill(args, case_id), cwd=kasus)
         assert result.returncode == 0, (args[0], result.stderr)
     shown = json.loads(run_ppks("show", case_id, "--json", cwd=kasus).stdout)

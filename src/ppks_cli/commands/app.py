@@ -74,8 +74,7 @@ def build_app() -> typer.Typer:
         version: Annotated[
             bool,
             typer.Option(
-                "--version", help=t("help.option.version"), is_eager=True,
-                callback=_print_version,
+                "--version", help=t("help.option.version"), is_eager=True, callback=_print_version
             ),
         ] = False,
     ) -> None:
