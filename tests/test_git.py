@@ -51,7 +51,7 @@ def kasus(tmp_path):
 
 def test_init_makes_a_git_repository_with_ignore_attributes_and_a_first_commit(kasus):
     assert (kasus / ".git").is_dir()
-    assert "*.pdf" in (kasus / ".gitignore").read_text()
+    assert "/out/" in (kasus / ".gitignore").read_text()
     assert "*.toml text eol=lf" in (kasus / ".gitattributes").read_text()
     assert sorted(committed_files(kasus)) == [
         ".gitattributes",

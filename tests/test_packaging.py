@@ -60,7 +60,7 @@ def test_unpacked_wheel_runs_away_from_the_source_tree(wheel, tmp_path):
         "from ppks_cli import paths\n"
         "assert ppks_cli.__file__.startswith(sys.argv[1]), ppks_cli.__file__\n"
         "assert str(paths.default_templates_dir()).startswith(sys.argv[1])\n"
-        "sys.argv = ['ppks', 'init', 'k']\n"
+        "sys.argv = ['ppks', 'init', 'k', '--worker', 'Saskia']\n"  # no git identity here
         "from ppks_cli.commands.app import main\n"
         "main()\n"
     )

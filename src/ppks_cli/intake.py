@@ -168,6 +168,8 @@ def prepare(form: NewCase) -> Prepared:
     """Validate ``form`` completely without writing anything."""
     for name in REQUIRED:
         if _text(getattr(form, name)) is None:
+            if name == "worker":  # the message lists every way to set it
+                raise InvalidInput("error.missing_worker")
             raise InvalidInput("error.missing_option", option="--" + name.replace("_", "-"))
     intake_date = (
         parse_date(form.intake_date, option="--intake-date")

@@ -27,6 +27,18 @@ from ppks_cli.validation import Problem, validate_or_raise
 WORKER_ENV = "PPKS_WORKER"
 
 
+def git_user_name(where: Path) -> str | None:
+    """git's ``user.name`` as seen from ``where`` (an existing folder); None when it is
+    not set or git is not installed."""
+    from ppks_cli.git import git_available
+    from ppks_cli.git.identity import configured_identity
+
+    if not git_available():
+        return None
+    name = configured_identity(where)[0]
+    return name if name and name.strip() else None
+
+
 def now() -> dt.datetime:
     """The current local time with its UTC offset, to the second."""
     return dt.datetime.now().astimezone().replace(microsecond=0)
@@ -322,6 +334,23 @@ class Repository:
                 return parse_worker(candidate, source)
         return None
 
+    def step_worker(self, explicit: str | None = None, case: Case | None = None) -> str | None:
+        """Who records a step, the first that is set of: ``explicit`` (``--worker``),
+        ``$PPKS_WORKER``, ``[defaults] worker`` in ``ppks.toml``, the current worker of
+        ``case`` (:attr:`ppks_cli.workflow.CaseState.current_worker`; skipped without a
+        case, as for a new case), git's ``user.name``. None when all are empty: the
+        caller asks at a terminal or raises ``error.missing_worker``. Raises
+        :class:`InvalidInput` naming the setting whose value is not a valid name."""
+        from ppks_cli.models import parse_worker
+
+        found = self.default_worker(explicit)
+        if found:
+            return found
+        if case is not None and case.state.current_worker:
+            return case.state.current_worker
+        name = git_user_name(self.root)
+        return parse_worker(name, "git config user.name") if name else None
+
     def create_case(
         self,
         client: Client,
@@ -462,11 +491,17 @@ def init_repository(
 ) -> InitResult:  # fmt: skip
     """Make ``path`` a new case repository (:meth:`Repository.create`) and, with ``git``,
     a git repository with its first commit (the worker as author). Without git on the
-    machine the repository is made all the same (``without_git``)."""
+    machine the repository is made all the same (``without_git``).
+
+    The first commit is by ``worker`` (``--worker``), else ``$PPKS_WORKER``, else git's
+    own identity; where git has none, by git's ``user.name`` alone. With no name at all,
+    :class:`InvalidInput` (``error.missing_worker_init``) is raised before anything is
+    written. Only ``worker`` is written to ``ppks.toml`` (``[defaults] worker``)."""
     from ppks_cli import locking
     from ppks_cli.git import git_available
     from ppks_cli.git import init_repository as init_git
 
+    author = _init_author(path, worker) if git and git_available() else None
     repo = Repository.create(path, office, worker, language)
     lock = locking.acquire(locking.lock_path(repo.root, None), command)
     try:
@@ -476,7 +511,25 @@ def init_repository(
             return InitResult(repo, None, without_git=True)
         from ppks_cli.changes import commit_message
 
-        result = init_git(repo.root, worker, commit_message(None, "repository"))
+        result = init_git(repo.root, author, commit_message(None, "repository"))
         return InitResult(repo, result.sha, result.problem)
     finally:
         lock.release()
+
+
+def _init_author(path: Path, worker: str | None) -> str | None:
+    """The author of a new repository's first commit (see :func:`init_repository`):
+    None when git's own identity will do."""
+    from ppks_cli.git.commit import commit_identity_known
+    from ppks_cli.models import parse_worker
+
+    for candidate, source in ((worker, "--worker"), (os.environ.get(WORKER_ENV), WORKER_ENV)):
+        if candidate and candidate.strip():
+            return parse_worker(candidate, source)
+    where = next((p for p in (path.absolute(), *path.absolute().parents) if p.is_dir()), None)
+    if where is None or commit_identity_known(where):
+        return None
+    name = git_user_name(where)
+    if name is None:
+        raise InvalidInput("error.missing_worker_init")
+    return name

@@ -186,6 +186,13 @@ class CaseState:
     warnings: list[tuple[Record, Msg]] = field(default_factory=list)
     approvals: dict[str, Approval] = field(default_factory=dict)  # approved record ID → approval
     referral_status: dict[str, str] = field(default_factory=dict)  # referral ID → status
+    intake_worker: str | None = None  # who did the intake (case.toml)
+
+    @property
+    def current_worker(self) -> str | None:
+        """The worker the case is with now: for now the intake worker (a transfer, once
+        recorded, will be folded in here and change it)."""
+        return self.intake_worker
 
     @property
     def stage(self) -> str:
@@ -254,7 +261,9 @@ class CaseState:
 def derive(case: Case, records: Iterable[Record] | None = None) -> CaseState:
     """Fold the records of ``case`` (or ``records``) into its state."""
     items = sorted(case.records if records is None else records, key=lambda r: r.sort_key())
-    result = CaseState(episodes=[Episode(1, case.file.intake.date)])
+    result = CaseState(
+        episodes=[Episode(1, case.file.intake.date)], intake_worker=case.file.intake.worker
+    )
     by_id = {r.id: r for r in items}
     for record in items:
         if not fits(result.phase, step_of(record)):

@@ -48,12 +48,15 @@ def begin(ctx: typer.Context, case_ref: str, date: str | None, worker: str | Non
 
     repo = open_repo(ctx)
     case = repo.find_case(case_ref)
-    return repo, case, record_date(date), record_worker(ctx, repo, worker)
+    return repo, case, record_date(date), record_worker(ctx, repo, worker, case)
 
 
-def record_worker(ctx: typer.Context, repo, given: str | None) -> str:
-    """The worker recording the step: given, default, asked, or an error."""
-    worker = repo.default_worker(given)
+def record_worker(ctx: typer.Context, repo, given: str | None, case=None) -> str:
+    """The worker recording a step on ``case``: the first set of ``--worker``,
+    ``PPKS_WORKER``, ``[defaults] worker``, the case's current worker and git's
+    ``user.name`` (:meth:`ppks_cli.store.Repository.step_worker`); asked at a terminal
+    when none is, else :class:`InvalidInput` listing every way to set it."""
+    worker = repo.step_worker(given, case)
     if worker:
         return worker
     if interactive(ctx):
@@ -62,7 +65,7 @@ def record_worker(ctx: typer.Context, repo, given: str | None) -> str:
         return ask(t("prompt.worker"), lambda value: parse_worker(value, "--worker"))
     from ppks_cli.errors import InvalidInput
 
-    raise InvalidInput("error.missing_option", option="--worker")
+    raise InvalidInput("error.missing_worker")
 
 
 def need(

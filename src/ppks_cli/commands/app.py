@@ -72,12 +72,12 @@ def build_app() -> typer.Typer:
             bool, typer.Option("--no-commit", help=t("help.option.no_commit"))
         ] = False,
         version: Annotated[
-            bool, typer.Option("--version", help=t("help.option.version"), is_eager=True)
+            bool,
+            typer.Option(
+                "--version", help=t("help.option.version"), is_eager=True, callback=_print_version
+            ),
         ] = False,
     ) -> None:
-        if version:
-            _common.say(f"ppks {__version__}")
-            raise typer.Exit()
         if lang is not None and i18n.normalize_language(lang) is None:
             _common.error_line(t("error.bad_language", value=lang))
             raise typer.Exit(int(ExitCode.USAGE))
@@ -88,6 +88,14 @@ def build_app() -> typer.Typer:
     for name in COMMAND_MODULES:
         importlib.import_module(f"ppks_cli.commands.{name}").register(app)
     return app
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: print the version and stop, while the options are read (so
+    ``ppks --version`` needs no command)."""
+    if value:
+        _common.say(f"ppks {__version__}")
+        raise typer.Exit()
 
 
 def _argv_value(args: list[str], *names: str) -> str | None:

@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
             kind=kind, fmt=fmt, output=output, date=record_date(date) if date else None,
             number=number, referral=referral, draft=draft, reissue=reissue, force=force,
             # who issues it is settled first: no work is done for a letter nobody may sign
-            worker=record_worker(ctx, repo, worker) if issuing else None,
+            worker=record_worker(ctx, repo, worker, repo.find_case(case_ref)) if issuing else None,
             edit=(lambda source: _edit(ctx, source)) if edit else None,
         )  # fmt: skip
         result = letters.make_letter(repo, case_ref, request, options=write_options(ctx))

@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         repo = open_repo(ctx)
         form = intake.NewCase(
             name=name, sex=sex, category=category, source=source, intake_date=intake_date,
-            worker=repo.default_worker(worker), alias=alias, nik=nik, kk=kk,
+            worker=repo.step_worker(worker), alias=alias, nik=nik, kk=kk,
             birth_place=birth_place, birth_date=birth_date, birth_year=birth_year, age=age,
             religion=religion, marital_status=marital_status, education=education,
             occupation=occupation, phone=phone, address=address,

@@ -19,10 +19,10 @@ from ppks_cli.git.runner import git_available, git_command, is_repository, out, 
 from ppks_cli.git.state import index_lock, remove_stale_index_lock
 from ppks_cli.i18n import Msg
 
+# Only what ppks itself renders or keeps for itself: a logo, a scan or a signed form
+# (PNG, PDF) anywhere else is committed and reaches every colleague.
 GITIGNORE = """\
-# ppks: rendered letters, scratch output and caches stay out of git
-*.pdf
-*.png
+# ppks: what ppks renders (out/), its lock and caches stay out of git
 /out/
 __pycache__/
 .ppks-cache/
@@ -102,6 +102,16 @@ def manual_commit_command(root: Path, rel: Sequence[str], message: str) -> str:
         git_command(root, "add", "--", *rel)
         + " && "
         + git_command(root, "commit", "-m", message, "--", *rel)
+    )
+
+
+def commit_identity_known(where: Path) -> bool:
+    """Whether git can name the author and committer of a commit made in ``where`` (an
+    existing folder) by itself: from its ``user.name`` and ``user.email``, its
+    ``GIT_AUTHOR_*``/``GIT_COMMITTER_*`` variables, or what it can guess. Two git calls."""
+    return all(
+        run(where, "var", name, check=False).returncode == 0
+        for name in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT")
     )
 
 

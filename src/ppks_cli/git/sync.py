@@ -167,6 +167,20 @@ def check_remote(root: Path, remote: str) -> str:
     return remote
 
 
+def bundle_url(root: Path, remote: str) -> str | None:
+    """The URL of ``remote`` (a configured remote's name) when it is a bundle file, as
+    for a clone made by ``bundle import --into``: a plain file (not a folder) at a
+    local path, for fetching or pushing. Only looked at, never read. None otherwise."""
+    for which in ((), ("--push",)):
+        url = out(root, "remote", "get-url", *which, "--end-of-options", remote, check=False)
+        local = url.removeprefix("file://")
+        if url and "://" not in local and not local.startswith("-"):
+            path = Path(local) if Path(local).is_absolute() else root / local
+            if path.is_file():
+                return url
+    return None
+
+
 def _ensure_clean(root: Path) -> None:
     dirty = [p for code, p in status(root).uncommitted]
     if dirty:
@@ -252,7 +266,8 @@ def sync(
 
     ``remote`` must name a remote configured in this clone (:func:`check_remote`);
     without one, the upstream's remote or the first configured is used
-    (:class:`Refused` ``error.no_remote`` when there is none). With
+    (:class:`Refused` ``error.no_remote`` when there is none; ``error.bundle_remote``
+    when it is a bundle file, as after ``bundle import --into``). With
     ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` before
     anything changes. A conflict raises :class:`SyncConflict`."""
     branch = ready_to_integrate(root)
@@ -265,6 +280,9 @@ def sync(
     if not remote:
         raise Refused("error.no_remote")
     remote = check_remote(root, remote)
+    bundle = bundle_url(root, remote)
+    if bundle is not None:
+        raise Refused("error.bundle_remote", remote=remote, url=bundle)
     report = SyncReport(remote, branch)
     for attempt in range(3):
         remote_ref = f"{remote}/{branch}"
