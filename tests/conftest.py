@@ -43,8 +43,10 @@ NEW_MR_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    """Every test starts in Indonesian with no ppks or git settings from the machine."""
+def clean_environment(monkeypatch, tmp_path_factory):
+    """Every test starts in Indonesian with no ppks or git settings from the machine: an
+    empty home folder (no ~/.gitconfig), and git's identity from the environment only."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
     for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Worker")

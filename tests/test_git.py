@@ -399,6 +399,19 @@ def test_sync_refuses_uncommitted_hand_edits_and_needs_a_remote(team, tmp_path):
     assert result.returncode == 6 and "git remote add" in result.stderr
 
 
+def test_an_untracked_letter_in_the_repository_does_not_stop_a_sync(team):
+    shelter, office, shared = team
+    assert ppks(office, "note", shared, "dari kantor").returncode == 0
+    assert ppks(office, "sync").returncode == 0
+    letter = shelter / "rujukan.pdf"  # `ppks letter … -o rujukan.pdf` run inside the repository
+    letter.write_bytes(b"%PDF-1.7 surat")
+    assert ppks(shelter, "note", shared, "dari rumah singgah").returncode == 0
+    result = ppks(shelter, "sync")
+    assert result.returncode == 0, result.stderr
+    assert letter.read_bytes() == b"%PDF-1.7 surat"
+    assert "dari kantor" in "".join(p.read_text() for p in (shelter / "cases" / shared).rglob("*.toml"))
+
+
 def test_status_reports_uncommitted_unsynced_and_invalid(team):
     shelter, _, shared = team
     assert ppks(shelter, "note", shared, "belum dikirim").returncode == 0

@@ -182,7 +182,14 @@ def bundle_url(root: Path, remote: str) -> str | None:
 
 
 def _ensure_clean(root: Path) -> None:
-    dirty = [p for code, p in status(root).uncommitted]
+    """Refuse while work is not committed: changed files (a rebase could not replay
+    them) and new files in ``cases/`` (a record the sync would not send). Other untracked
+    files (a letter written with ``-o`` into the repository, say) do not stop a sync: git
+    never overwrites them, it stops the rebase instead, which ppks then rolls back."""
+    dirty = [
+        p for code, p in status(root).uncommitted
+        if code != "??" or p.startswith(paths.CASES_DIR + "/")
+    ]  # fmt: skip
     if dirty:
         raise Refused(
             "error.sync_dirty", files=", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
