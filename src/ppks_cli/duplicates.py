@@ -48,5 +48,5 @@ def find_duplicates(cases: Iterable[CaseFile], client: Client) -> list[PossibleD
         match = match_client(client, case.client)
         if match is not None:
             found.append(PossibleDuplicate(case, reason_of(match), match))
-    found.sort(key=lambda d: (-d.match.score, d.case.id))
+    found.sort(key=lambda d: (not d.match.certain, -d.match.score, d.case.id))
     return found
