@@ -85,14 +85,15 @@ def _tables() -> _Tables:
     )  # fmt: skip
 
 
-_NOT_LETTERS = re.compile(r"[^a-z0-9.]+")
+_NOT_LETTERS = re.compile(r"[^\w.]+|_")
 
 
 def _words(name: str) -> list[str]:
-    """Lower-case ASCII words; a dotted word of short parts is one word ("S.Pd" -> "spd",
+    """Lower-case words without diacritics (letters of other scripts are kept); a dotted word of short parts is one word ("S.Pd" -> "spd",
     "M.R." -> "mr"), one with a longer part is several ("Hj.Siti" -> "hj", "siti")."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"['`]", "", text)  # "Ma'ruf" is one word
+    decomposed = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"['`\u2019\u02bc]", "", text)  # "Ma'ruf" is one word
     words: list[str] = []
     for raw in _NOT_LETTERS.sub(" ", text).split():
         parts = [p for p in raw.split(".") if p]
