@@ -341,3 +341,17 @@ def test_new_case_refuses_a_possible_duplicate_without_yes(cli, repo):
 
 def test_tables_are_read_once():
     assert matching._tables() is matching._tables()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_any_text_scores_in_range_symmetrically_and_itself_fully(a, b):
+    # names typed in any script, or pasted with stray symbols, never break the matcher
+    assert 0.0 <= name_score(a, b) == name_score(b, a) <= 1.0
+    if name_key(a):
+        assert name_score(a, a) == 1.0
+
+
+def test_names_in_other_scripts_match_themselves():
+    assert name_score("王小明", "王小明") == 1.0
+    assert name_score("王小明", "Budi") < NAME_THRESHOLD
