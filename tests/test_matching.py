@@ -59,6 +59,7 @@ MUST_MATCH = [
     ("Butet Siregar", "Butet", "a part missing"),
     ("Budi Santoso", "Budi", "a part missing"),
     ("Budi S.", "Budi Santoso", "initial of the surname"),
+    ("Budi M.", "Budi Maulana", "initial M. of a name that is not Muhammad"),
     ("Rahmat Siregar", "Rahmad Siregar", "typo"),
     ("Rahmat Siregar", "Rahmat Siregr", "typo"),
     ("Rosmawati", "Rosmawaty", "typo"),

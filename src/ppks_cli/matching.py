@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz
 
 from ppks_cli import nik, paths
+from ppks_cli.errors import NikError
 
 NAME_THRESHOLD = 0.85  # name_score at or above this: the same name, worth a question
 NICKNAME_SCORE = 0.9  # "Bobby" for "Robert": usual, but two people may be called so
@@ -73,16 +74,16 @@ def _tables() -> _Tables:
         return out
 
     variants = groups(data["variants"])
+    common = (_respell(word, spelling) for word in data["common"])
     return _Tables(
         titles=frozenset(data["titles"]),
         patronymic=frozenset(data["patronymic"]),
         connectors=frozenset(data["connectors"]),
         spelling=spelling,
-        common=frozenset(variants.get(w, w) for w in map(
-            lambda w: _respell(w, spelling), data["common"])),
+        common=frozenset(variants.get(word, word) for word in common),
         variants=variants,
         nicknames=groups(data["nicknames"]),
-    )  # fmt: skip
+    )
 
 
 _NOT_LETTERS = re.compile(r"[^\w.]+|_")
@@ -166,20 +167,22 @@ def _parse(name: str) -> _Parsed:
     parent, joined_parent = _join_initials(kept[cut:] if cut is not None else [])
     joined |= joined_parent
 
-    def usual(word: str) -> str:
-        if word in joined:
+    def usual(position: int, word: str) -> str:
+        # a lone letter is a variant ("M." for Muhammad) only where such names are
+        # written, first; elsewhere it is the initial of any name ("Budi M.")
+        if word in joined or (len(word) == 1 and position > 0):
             return word
         spelled = _respell(word, tables.spelling)
         return tables.variants.get(spelled, spelled)
 
-    out = tuple(usual(w) for w in given + parent)
+    out = tuple(usual(i, w) for i, w in enumerate(given + parent))
     # initials typed without dots are short words without a vowel ("MR")
     initials = joined | {w for w in out if 2 <= len(w) <= 3 and not _VOWELS & set(w)}
     return _Parsed(out, out[: len(given)] if cut is not None else None, frozenset(initials))
 
 
 def name_key(name: str) -> str:
-    """``name`` reduced for comparison: lower-case ASCII words without titles, degrees,
+    """``name`` reduced for comparison: lower-case words without diacritics, titles, degrees,
     punctuation and ``bin``/``boru``, respelled in today's spelling and with the usual
     form of each variant, sorted (so word order does not count). Names with the same key
     are the same name (``name_score`` 1.0); ``""`` when nothing of a name is left."""
@@ -267,10 +270,8 @@ def phone_key(value: str | None) -> str | None:
         return None
     text = nik.normalize_digits(value)
     digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
-    if digits.startswith("62"):
+    if digits.startswith("62"):  # Indonesia's country code, with or without "+"
         digits = "0" + digits[2:]
-    elif text.lstrip().startswith("+"):
-        return digits if len(digits) >= 6 else None  # a foreign number, kept whole
     return digits if len(digits) >= 6 else None
 
 
@@ -315,7 +316,7 @@ def birth_years(client: ClientLike) -> set[int]:
     if number and len(number) == 16:
         try:
             years.update(d.year for d in nik.parse_nik(number).possible_birth_dates())
-        except Exception:  # noqa: BLE001 - a query's NIK may be partial or invalid
+        except NikError:  # a query's NIK may be mistyped
             pass
     return years
 
