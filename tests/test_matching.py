@@ -131,6 +131,11 @@ def test_initials_are_not_titles_and_titles_are_dropped_only_at_the_ends():
     assert name_key("Budi Ir Santoso") != name_key("Budi Santoso")
 
 
+def test_a_name_of_only_joining_words_is_kept():
+    # found by hypothesis: "Br Br" lost every word
+    assert name_key("BR BR") == "br br" and name_score("BR BR", "br br") == 1.0
+
+
 def test_names_without_letters_match_nothing():
     assert name_key("...") == ""
     assert name_score("...", "...") == 0.0

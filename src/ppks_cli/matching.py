@@ -157,7 +157,7 @@ def _parse(name: str) -> _Parsed:
     for word in words:
         if word in tables.patronymic and kept and cut is None:
             cut = len(kept)
-        elif word in tables.connectors and len(words) > 1:
+        elif word in tables.connectors and not all(w in tables.connectors for w in words):
             continue
         else:
             kept.append(word)
