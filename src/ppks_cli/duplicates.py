@@ -1,68 +1,52 @@
 """Finding a client the office may already know, before a new case is opened.
 
 Street clients are often caught in several raids; opening a second case for the same
-person splits their history. A match on NIK is certain; a very similar name with the
-same (or an adjacent, since it is often estimated) birth year is worth a question.
+person splits their history. A match on NIK is certain; the same name as Indonesians
+write it (:mod:`ppks_cli.matching`: titles, variants, old spelling, word order, a part
+left out, a typo), an alias or a phone number is worth a question -- unless both birth
+years are known and clearly apart (estimated years are often a year or two off).
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ppks_cli import nik
+from ppks_cli.matching import Match, match_client
 from ppks_cli.models import CaseFile, Client
 
-NAME_SIMILARITY = 0.85
+# the reason keys, strongest first; each is a message key "duplicate.<reason>"
+REASONS = ("nik", "name", "alias", "name_only", "alias_only", "phone")
 
 
 @dataclass(frozen=True)
 class PossibleDuplicate:
+    """A case whose client may be the new one. ``reason`` is one of :data:`REASONS`
+    (``"name_only"``: a similar name, with no birth year on one side to compare);
+    ``match`` has the score and every reason."""
+
     case: CaseFile
-    reason: str  # "nik" or "name"
+    reason: str
+    match: Match | None = None
 
 
-def normalize_name(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    # "M.R." and "MR" are the same initials; "Tiurma Br. S." keeps its words
-    return " ".join(re.sub(r"[^a-z0-9 ]+", "", text.lower()).split())
-
-
-def similar_names(a: str, b: str) -> bool:
-    left, right = normalize_name(a), normalize_name(b)
-    if not left or not right:
-        return False
-    if left == right:
-        return True
-    return difflib.SequenceMatcher(None, left, right).ratio() >= NAME_SIMILARITY
-
-
-def birth_years(client: Client) -> set[int]:
-    """Every birth year the record suggests: the date, the estimate, the NIK."""
-    years = {client.year_of_birth} if client.year_of_birth else set()
-    if client.nik:
-        years.update(d.year for d in nik.parse_nik(client.nik).possible_birth_dates())
-    return years
-
-
-def names_of(client: Client) -> list[str]:
-    return [client.name, *([client.alias] if client.alias else [])]
+def reason_of(match: Match) -> str:
+    """The one reason key (see :data:`REASONS`) a worker is shown for ``match``."""
+    if match.certain:
+        return "nik"
+    for kind in ("name", "alias"):
+        if kind in match.reasons:
+            return kind if "birth year" in match.reasons else f"{kind}_only"
+    return "phone"
 
 
 def find_duplicates(cases: Iterable[CaseFile], client: Client) -> list[PossibleDuplicate]:
+    """The cases whose client may be ``client``, most likely first (same NIK, then by
+    :attr:`Match.score`, then case ID)."""
     found: list[PossibleDuplicate] = []
-    years = birth_years(client)
     for case in cases:
-        other = case.client
-        if client.nik and other.nik == client.nik:
-            found.append(PossibleDuplicate(case, "nik"))
-            continue
-        close_years = any(abs(a - b) <= 1 for a in years for b in birth_years(other))
-        if close_years and any(
-            similar_names(a, b) for a in names_of(client) for b in names_of(other)
-        ):
-            found.append(PossibleDuplicate(case, "name"))
+        match = match_client(client, case.client)
+        if match is not None:
+            found.append(PossibleDuplicate(case, reason_of(match), match))
+    found.sort(key=lambda d: (not d.match.certain, -d.match.score, d.case.id))
     return found
