@@ -5,7 +5,6 @@ or common given names."""
 from __future__ import annotations
 
 import pytest
-from conftest import MR, NEW_MR_ARGS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,8 @@ from ppks_cli.matching import (
     phone_key,
 )
 from ppks_cli.models import Client
+
+from conftest import MR, NEW_MR_ARGS
 
 # (written one way, written another way, what kind of variant)
 MUST_MATCH = [

@@ -90,8 +90,9 @@ _NOT_LETTERS = re.compile(r"[^\w.]+|_")
 
 
 def _words(name: str) -> list[str]:
-    """Lower-case words without diacritics (letters of other scripts are kept); a dotted word of short parts is one word ("S.Pd" -> "spd",
-    "M.R." -> "mr"), one with a longer part is several ("Hj.Siti" -> "hj", "siti")."""
+    """Lower-case words without diacritics (letters of other scripts are kept); a dotted
+    word of short parts is one word ("S.Pd" -> "spd", "M.R." -> "mr"), one with a longer
+    part is several ("Hj.Siti" -> "hj", "siti")."""
     decomposed = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     text = re.sub(r"['`\u2019\u02bc]", "", text)  # "Ma'ruf" is one word
