@@ -86,7 +86,22 @@ def _migrate_text(target: Target, data: dict[str, Any], text: str) -> tuple[dict
     return data, text, start
 
 
-def migrate(repo: Repository, *, dry_run: bool = False) -> MigrationResult:
+def migrate(repo: Repository, *, dry_run: bool = False, options=None) -> MigrationResult:
+    """``ppks migrate``: :func:`rewrite` the repository's old files while holding it
+    (:class:`ppks_cli.changes.Writer`), and commit them together. A dry run writes and
+    holds nothing."""
+    from ppks_cli.changes import WriteOptions, commit_message
+
+    if dry_run:
+        return rewrite(repo, dry_run=True)
+    with (options or WriteOptions()).writer(repo) as writer:
+        result = rewrite(repo)
+        writer.commit(commit_message(None, "migration", schema=result.schema),
+                      repo.default_worker())  # fmt: skip
+    return result
+
+
+def rewrite(repo: Repository, *, dry_run: bool = False) -> MigrationResult:
     """Rewrite every file of ``repo`` older than :data:`SCHEMA_VERSION` to it.
 
     Returns what changed; the written files are in ``result.written`` (and

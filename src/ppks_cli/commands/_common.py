@@ -28,7 +28,6 @@ class State:
     root: str | None = None
     no_input: bool = False
     no_commit: bool = False
-    writer: Any = None  # the changes.Writer holding the repository, for a writing command
 
 
 def state(ctx: typer.Context) -> State:
@@ -48,25 +47,13 @@ def interactive(ctx: typer.Context) -> bool:
     return not state(ctx).no_input and stdin_is_terminal()
 
 
-def open_repo(ctx: typer.Context, writing: str | None = None):
-    """The repository the command works on. A command that writes passes ``writing``
-    (a :data:`ppks_cli.changes.MODES` value); the repository is then held by a
-    :class:`ppks_cli.changes.Writer` until the command ends (see :func:`writer`)."""
+def open_repo(ctx: typer.Context):
+    """The repository the command works on (a command that writes passes
+    :func:`write_options` to the one core function it calls, which holds the
+    repository while it writes)."""
     from ppks_cli.store import Repository
 
-    repo = Repository.open(state(ctx).root)
-    if writing:
-        begin_writing(ctx, repo, writing)
-    return repo
-
-
-def begin_writing(ctx: typer.Context, repo, writing: str = "records") -> None:
-    """Hold ``repo`` for writing until the command ends (a
-    :class:`ppks_cli.changes.Writer`: the lock, git's state, recovery after a kill)."""
-    held = write_options(ctx).writer(repo, writing)
-    held.__enter__()
-    ctx.call_on_close(held.__exit__)
-    state(ctx).writer = held
+    return Repository.open(state(ctx).root)
 
 
 def write_options(ctx: typer.Context):
@@ -81,15 +68,6 @@ def write_options(ctx: typer.Context):
 def notify(notice) -> None:
     """Show a :class:`ppks_cli.changes.Notice` on stderr."""
     (warn_line if notice.warning else info_line)(str(notice.message))
-
-
-def commit(ctx: typer.Context, repo, message: str, worker: str | None) -> None:
-    """Commit exactly the files this command wrote (see
-    :meth:`ppks_cli.changes.Writer.commit`)."""
-    held = state(ctx).writer
-    if held is None:  # a command that did not open the repository for writing
-        held = write_options(ctx).writer(repo)
-    held.commit(message, worker)
 
 
 # --- the error boundary -----------------------------------------------------------------

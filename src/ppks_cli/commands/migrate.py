@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._common import command, commit, open_repo, print_json, say
+from ppks_cli.commands._common import command, open_repo, print_json, say, write_options
 from ppks_cli.i18n import t
 
 
@@ -19,14 +19,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        from ppks_cli.changes import commit_message
         from ppks_cli.migrate import migrate as run_migration
 
-        repo = open_repo(ctx, writing=None if dry_run else "records")
-        result = run_migration(repo, dry_run=dry_run)
-        if not dry_run:
-            message = commit_message(None, "migration", schema=result.schema)
-            commit(ctx, repo, message, repo.default_worker())
+        result = run_migration(open_repo(ctx), dry_run=dry_run, options=write_options(ctx))
         if json_output:
             print_json(result)
             return
