@@ -274,3 +274,15 @@ def test_a_letter_number_that_is_no_agenda_number_is_refused(repo, number):
     with pytest.raises(InvalidInput) as caught:
         given_number(repo, number, dt.date(2024, 6, 1))
     assert "--number" in caught.value.message()
+
+
+def test_check_with_a_damaged_settings_file_still_checks_every_case(cli, repo):
+    case = add(repo)
+    path = repo.paths.case_file(case.id)
+    path.write_text(path.read_text() + "\nbroken = ]\n")
+    repo.paths.config.write_text(repo.paths.config.read_text() + "\n[deadlines]\nx = ]\n")
+    checked = cli("check")
+    no_traceback(checked)
+    assert checked.exit_code == 1  # problems found, as for any other file
+    assert "ppks.toml:" in checked.stdout and f"cases/{case.id}/case.toml:" in checked.stdout
+    assert cli("list").exit_code == 7  # other commands still refuse a damaged ppks.toml

@@ -138,16 +138,27 @@ class Repository:
 
     @classmethod
     def open(
-        cls, root: str | os.PathLike[str] | None = None, cwd: Path | None = None
-    ) -> Repository:
-        """The repository named by ``root``, ``$PPKS_ROOT`` or the working directory."""
+        cls, root: str | os.PathLike[str] | None = None, cwd: Path | None = None, *,
+        lenient: bool = False,
+    ) -> Repository:  # fmt: skip
+        """The repository named by ``root``, ``$PPKS_ROOT`` or the working directory.
+        A damaged ``ppks.toml`` raises :class:`DamagedFile`; with ``lenient`` (for
+        ``ppks check``, which reports it) the default settings are used instead, so that
+        the cases can be checked all the same."""
         found = paths.find_root(root, cwd)
         if found is None:
             raise NoRepository("error.no_repository", cwd=str(cwd or Path.cwd()))
         config_file = found / paths.CONFIG_FILE
         if not config_file.is_file():
             raise NoRepository("error.not_a_repository", path=str(found))
-        return cls(found, load_config(config_file, paths.CONFIG_FILE))
+        try:
+            return cls(found, load_config(config_file, paths.CONFIG_FILE))
+        except DamagedFile:
+            if not lenient:
+                raise
+            from ppks_cli.config import Office
+
+            return cls(found, RepoConfig(office=Office(name="?")))
 
     @classmethod
     def create(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._common import command, info_line, open_repo, print_json, say
+from ppks_cli.commands._common import command, info_line, print_json, say, state
 from ppks_cli.errors import ExitCode
 from ppks_cli.i18n import t
 
@@ -18,8 +18,10 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
         from ppks_cli.check import check_repository
+        from ppks_cli.store import Repository
 
-        repo = open_repo(ctx)
+        # a damaged ppks.toml is one of the problems reported, not a reason to stop
+        repo = Repository.open(state(ctx).root, lenient=True)
         report = check_repository(repo)
         if json_output:
             print_json(report)
