@@ -334,6 +334,15 @@ def test_sync_reports_deleted_cases_and_records_and_how_to_restore(deleted):
     assert Cli(shelter)("check").exit_code == 0
 
 
+def test_records_a_colleague_deleted_are_not_counted_as_sent(deleted):
+    shelter, shared, second, note_path = deleted
+    assert Cli(shelter)("note", shared, "baru", "--worker", "Saskia").exit_code == 0
+    result = Cli(shelter)("sync", "--json")
+    assert result.exit_code == 0, result.output
+    sent = json.loads(result.stdout)["records_sent"]
+    assert len(sent) == 1 and "-note-" in sent[0] and sent[0] != note_path
+
+
 def test_confirm_deletions_refuses_and_leaves_everything_as_it_was(deleted):
     shelter, shared, second, note_path = deleted
     write_git_setting(shelter, confirm_deletions=True)

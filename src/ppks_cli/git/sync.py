@@ -205,7 +205,7 @@ def integrate(
     any other failure of the rebase raises :class:`ExternalToolError`."""
     base = out(root, "merge-base", "--end-of-options", "HEAD", upstream, check=False)
     received = records_in(root, f"{base}..{upstream}") if base else records_in(root, upstream)
-    _, sent = records_in(root, f"{upstream}..HEAD") if base else ([], [])
+    _, sent = records_in(root, f"{base}..HEAD") if base else ([], [])
     # replaying commits makes new ones: their committer is git's identity, else the worker
     identity = identity_env(root, worker)
     committer = {k: v for k, v in identity.items() if k.startswith("GIT_COMMITTER")}
