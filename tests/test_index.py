@@ -183,7 +183,8 @@ def test_deleted_or_garbage_index_is_rebuilt(repo):
     place.write_bytes(b"not a database at all" * 100)
     assert names(repo) == {case.id: "Sukarno"}
     with sqlite3.connect(place) as conn:  # replaced by a real index
-        assert conn.execute("SELECT value FROM meta WHERE key='version'").fetchone() == ("1",)
+        assert conn.execute("SELECT value FROM meta WHERE key='version'").fetchone() == (
+            str(index.INDEX_VERSION),)
 
 
 def test_a_failed_refresh_leaves_the_index_as_it_was(repo, monkeypatch):
@@ -209,3 +210,36 @@ def test_a_failed_refresh_leaves_the_index_as_it_was(repo, monkeypatch):
     with sqlite3.connect(index.index_path(repo.root)) as conn:
         assert dict(conn.execute("SELECT id, name FROM cases")) == {first.id: "Sukarno"}
     assert len(names(repo)) == 2
+
+
+def test_damaged_record_is_kept_as_a_problem(repo):
+    case = add(repo, "Sukarno")
+    records = repo.paths.records_dir(case.id)
+    records.mkdir(exist_ok=True)
+    (records / "2024-02-20-note-AAAAAA.toml").write_text("text = [unclosed\n")
+    with index.opened(repo) as (conn, _done):
+        damaged = index.damaged_records(conn)
+        assert list(damaged) == [case.id]
+        assert damaged[case.id][0].file == f"cases/{case.id}/records/2024-02-20-note-AAAAAA.toml"
+        assert conn.execute("SELECT damaged_records FROM cases").fetchone() == (1,)
+    (records / "2024-02-20-note-AAAAAA.toml").unlink()
+    with index.opened(repo) as (conn, _done):
+        assert index.damaged_records(conn) == {}
+
+
+def test_an_index_copied_with_the_repository_is_not_trusted(repo, tmp_path):
+    """A folder copied from a USB stick brings its index along; the copies have other
+    inodes and ctimes, so every case is read again from the files (a planted index
+    cannot make ppks show what the files do not say)."""
+    case = add(repo, "Sukarno")
+    age(repo.root)
+    refresh(repo)
+    with sqlite3.connect(index.index_path(repo.root)) as conn:
+        conn.execute("UPDATE cases SET name = 'Planted'")
+    copy = tmp_path / "usb"
+    shutil.copytree(repo.root, copy)  # copy2: mtimes kept
+    from ppks_cli.store import Repository
+
+    copied = Repository.open(copy)
+    assert refresh(copied).read == [case.id]
+    assert names(copied) == {case.id: "Sukarno"}

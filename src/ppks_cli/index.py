@@ -36,7 +36,7 @@ from typing import Any
 from ppks_cli import matching, paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -56,7 +56,7 @@ CREATE TABLE cases (
     name TEXT, alias TEXT, nik TEXT, kk TEXT, phone TEXT,
     birth_date TEXT, birth_year INTEGER, found_at TEXT,
     stage TEXT, closed INTEGER, worker TEXT, intake_date TEXT, created_at TEXT,
-    category TEXT, tags TEXT, damaged_records INTEGER);
+    category TEXT, tags TEXT, damaged_records INTEGER, damaged TEXT);
 CREATE TABLE people (case_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     phone TEXT);
 CREATE INDEX people_case ON people (case_id);
@@ -249,7 +249,7 @@ def refresh(repo, conn: sqlite3.Connection) -> Refresh:
             for path, (owner, stat) in now.items():
                 if owner == case_id:
                     racy = stat[1] >= started - RACY_NS
-                    conn.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                                  (path, case_id, *stat, int(racy)))
             done.read.append(case_id)
         conn.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(started),))
@@ -289,12 +289,13 @@ def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
         return
     file, client = case.file, case.file.client
     conn.execute(
-        "INSERT INTO cases VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO cases VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (case_id, client.name, client.alias, client.nik, client.kk_number, client.phone,
          client.birth_date.isoformat() if client.birth_date else None, client.birth_year,
          file.intake.found_at, state.stage, int(state.closed), file.intake.worker,
          file.intake.date.isoformat(), file.created_at.isoformat(), file.category,
-         json.dumps(list(file.tags)), len(case.damaged)),
+         json.dumps(list(file.tags)), len(case.damaged),
+         json.dumps([_problem_data(p) for p in case.damaged])),
     )
     for kind, people in (("family", client.family), ("contact", client.contacts)):
         for person in people:
@@ -331,10 +332,20 @@ def _problem(data: str):
 
 
 def problems(conn: sqlite3.Connection) -> list:
-    """The case folders that could not be read, as :class:`~ppks_cli.validation.Problem`
-    objects, by case ID."""
+    """The case folders that could not be read (their ``case.toml`` is damaged), as
+    :class:`~ppks_cli.validation.Problem` objects, by case ID."""
     return [_problem(row[0]) for row in conn.execute(
         "SELECT problem FROM cases WHERE problem IS NOT NULL ORDER BY id")]
+
+
+def damaged_records(conn: sqlite3.Connection) -> dict[str, list]:
+    """The record files that could not be read, by case ID (cases without any left
+    out), each as a :class:`~ppks_cli.validation.Problem`."""
+    return {
+        case_id: [_problem(json.dumps(item)) for item in json.loads(data)]
+        for case_id, data in conn.execute(
+            "SELECT id, damaged FROM cases WHERE damaged_records > 0 ORDER BY id")
+    }
 
 
 # --- search ----------------------------------------------------------------------------
