@@ -243,3 +243,18 @@ def test_an_index_copied_with_the_repository_is_not_trusted(repo, tmp_path):
     copied = Repository.open(copy)
     assert refresh(copied).read == [case.id]
     assert names(copied) == {case.id: "Sukarno"}
+
+
+def test_a_linked_records_folder_is_not_followed(repo, tmp_path):
+    case = add(repo, "Sukarno")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "2024-02-20-note-AAAAAA.toml").write_text('kind = "note"\n')
+    records = repo.paths.records_dir(case.id)
+    if records.exists():
+        records.rmdir()
+    records.symlink_to(outside, target_is_directory=True)
+    with index.opened(repo) as (conn, _done):
+        paths_seen = [row[0] for row in conn.execute("SELECT path FROM files")]
+        assert not any("AAAAAA" in p for p in paths_seen)
+        assert list(index.damaged_records(conn)) == [case.id]  # named, not followed

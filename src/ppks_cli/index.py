@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat as stat_module
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -179,36 +180,55 @@ def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def _case_ids(repo) -> list[str]:
+    """The case folders, as :meth:`Repository.case_ids` finds them, with one
+    ``scandir`` (no link is followed)."""
+    from ppks_cli import ids
+
+    cases = repo.paths.cases
+    if cases.is_symlink():
+        return []
+    try:
+        entries = list(os.scandir(cases))
+    except OSError:
+        return []
+    return sorted(
+        entry.name for entry in entries
+        if ids.CASE_ID_RE.match(entry.name) and entry.is_dir(follow_symlinks=False)
+    )  # fmt: skip
+
+
 def _scan(repo) -> dict[str, tuple[str, tuple[int, int, int, int]]]:
     """Every case file and record file now on disk: relative path -> (case ID, stat),
     without following any link (a linked file is listed by its own stat data)."""
     found: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
-    for case_id in repo.case_ids():
-        folder = repo.paths.case_dir(case_id)
+    base = os.fspath(repo.paths.cases)
+    missing = (-1, -1, -1, -1)
+    for case_id in _case_ids(repo):
         rel = f"{paths.CASES_DIR}/{case_id}"
+        folder = os.path.join(base, case_id)
         try:
-            found[f"{rel}/{paths.CASE_FILE}"] = (
-                case_id, _stat_key(os.lstat(folder / paths.CASE_FILE)))
+            stat = _stat_key(os.lstat(os.path.join(folder, paths.CASE_FILE)))
         except OSError:
-            found[f"{rel}/{paths.CASE_FILE}"] = (case_id, (-1, -1, -1, -1))
-        records = folder / paths.RECORDS_DIR
+            stat = missing
+        found[f"{rel}/{paths.CASE_FILE}"] = (case_id, stat)
+        records = os.path.join(folder, paths.RECORDS_DIR)
         try:
+            st = os.lstat(records)
+            found[f"{rel}/{paths.RECORDS_DIR}"] = (case_id, _stat_key(st))
+            if not stat_module.S_ISDIR(st.st_mode):  # a link is never followed
+                continue
             entries = list(os.scandir(records))
-        except OSError:  # missing, a link, unreadable: load_case says which
-            try:
-                found[f"{rel}/{paths.RECORDS_DIR}"] = (case_id, _stat_key(os.lstat(records)))
-            except OSError:
-                pass
+        except OSError:
             continue
-        found[f"{rel}/{paths.RECORDS_DIR}"] = (case_id, _stat_key(os.lstat(records)))
         for entry in entries:
             if not entry.name.endswith(".toml") or entry.name.startswith("."):
                 continue
             try:
-                st = entry.stat(follow_symlinks=False)
+                stat = _stat_key(entry.stat(follow_symlinks=False))
             except OSError:
                 continue
-            found[f"{rel}/{paths.RECORDS_DIR}/{entry.name}"] = (case_id, _stat_key(st))
+            found[f"{rel}/{paths.RECORDS_DIR}/{entry.name}"] = (case_id, stat)
     return found
 
 
