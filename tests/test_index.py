@@ -93,7 +93,10 @@ def test_hand_edit_keeping_size_and_mtime_is_seen(repo):
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     after = os.stat(path)
     assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
-        before.st_size, before.st_mtime_ns, before.st_ino)
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
     assert names(repo) == {case.id: "Sukarna"}
 
 
@@ -126,12 +129,24 @@ def test_restored_old_mtime_is_seen(repo):
 
 def test_deleted_record_and_deleted_case_are_seen(cli, repo):
     keep, gone = add(repo, "Sukarno"), add(repo, "Rahmat")
-    assert cli("assess", keep.id, "--problem", "Tidak punya KTP", "--date", "2024-02-20",
-               "--worker", "Saskia").exit_code == 0
+    assert (
+        cli(
+            "assess",
+            keep.id,
+            "--problem",
+            "Tidak punya KTP",
+            "--date",
+            "2024-02-20",
+            "--worker",
+            "Saskia",
+        ).exit_code
+        == 0
+    )
     age(repo.root)
     with index.opened(repo) as (conn, _done):
         assert conn.execute("SELECT stage FROM cases WHERE id = ?", (keep.id,)).fetchone() == (
-            "assessment",)
+            "assessment",
+        )
     for record in repo.record_files(keep.id):
         record.unlink()
     shutil.rmtree(repo.paths.case_dir(gone.id))
@@ -139,8 +154,9 @@ def test_deleted_record_and_deleted_case_are_seen(cli, repo):
     assert done.read == [keep.id] and done.dropped == [gone.id]
     with index.opened(repo) as (conn, _done):
         assert conn.execute("SELECT id, stage FROM cases").fetchall() == [(keep.id, "intake")]
-        assert conn.execute("SELECT count(*) FROM files WHERE case_id = ?",
-                            (gone.id,)).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM files WHERE case_id = ?", (gone.id,)
+        ).fetchone() == (0,)
 
 
 def test_a_case_folder_copied_in_by_hand_is_found(repo, tmp_path):
@@ -184,7 +200,8 @@ def test_deleted_or_garbage_index_is_rebuilt(repo):
     assert names(repo) == {case.id: "Sukarno"}
     with sqlite3.connect(place) as conn:  # replaced by a real index
         assert conn.execute("SELECT value FROM meta WHERE key='version'").fetchone() == (
-            str(index.INDEX_VERSION),)
+            str(index.INDEX_VERSION),
+        )
 
 
 def test_a_failed_refresh_leaves_the_index_as_it_was(repo, monkeypatch):

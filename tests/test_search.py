@@ -103,8 +103,9 @@ def test_alias_after_a_hand_edit_is_found(cli, repo, office):
     path = repo.paths.case_file(office["rahmat"])
     text = path.read_text()
     assert 'name = "Rahmat Siregar"' in text
-    path.write_text(text.replace('name = "Rahmat Siregar"',
-                                 'name = "Rahmat Siregar"\nalias = "Ucok"', 1))
+    path.write_text(
+        text.replace('name = "Rahmat Siregar"', 'name = "Rahmat Siregar"\nalias = "Ucok"', 1)
+    )
     hits = found(cli, "Ucok")
     assert [h["id"] for h in hits] == [office["rahmat"]] and hits[0]["reasons"] == ["alias"]
 

@@ -242,7 +242,8 @@ def refresh(repo, conn: sqlite3.Connection) -> Refresh:
     known: dict[str, tuple[str, tuple[int, int, int, int], bool]] = {
         path: (case_id, (size, mtime, ctime, inode), bool(racy))
         for path, case_id, size, mtime, ctime, inode, racy in conn.execute(
-            "SELECT path, case_id, size, mtime_ns, ctime_ns, inode, racy FROM files")
+            "SELECT path, case_id, size, mtime_ns, ctime_ns, inode, racy FROM files"
+        )
     }
     indexed = {row[0] for row in conn.execute("SELECT id FROM cases")}
     changed: set[str] = set()
@@ -269,8 +270,10 @@ def refresh(repo, conn: sqlite3.Connection) -> Refresh:
             for path, (owner, stat) in now.items():
                 if owner == case_id:
                     racy = stat[1] >= started - RACY_NS
-                    conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (path, case_id, *stat, int(racy)))
+                    conn.execute(
+                        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (path, case_id, *stat, int(racy)),
+                    )
             done.read.append(case_id)
         conn.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(started),))
         conn.execute("COMMIT")
@@ -295,8 +298,10 @@ def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
         state = case.state
     except DamagedFile as exc:
         problem = Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
-        conn.execute("INSERT INTO cases (id, problem) VALUES (?, ?)",
-                     (case_id, json.dumps(_problem_data(problem))))
+        conn.execute(
+            "INSERT INTO cases (id, problem) VALUES (?, ?)",
+            (case_id, json.dumps(_problem_data(problem))),
+        )
         return
     except OSError as exc:
         from ppks_cli.i18n import Msg
@@ -304,23 +309,40 @@ def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
         reason = exc.strerror or type(exc).__name__
         rel = f"{paths.CASES_DIR}/{case_id}/{paths.CASE_FILE}"
         problem = Problem(rel, 1, Msg("toml.unreadable", reason=reason))
-        conn.execute("INSERT INTO cases (id, problem) VALUES (?, ?)",
-                     (case_id, json.dumps(_problem_data(problem))))
+        conn.execute(
+            "INSERT INTO cases (id, problem) VALUES (?, ?)",
+            (case_id, json.dumps(_problem_data(problem))),
+        )
         return
     file, client = case.file, case.file.client
     conn.execute(
         "INSERT INTO cases VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, client.name, client.alias, client.nik, client.kk_number, client.phone,
-         client.birth_date.isoformat() if client.birth_date else None, client.birth_year,
-         file.intake.found_at, state.stage, int(state.closed), file.intake.worker,
-         file.intake.date.isoformat(), file.created_at.isoformat(), file.category,
-         json.dumps(list(file.tags)), len(case.damaged),
-         json.dumps([_problem_data(p) for p in case.damaged])),
+        (
+            case_id,
+            client.name,
+            client.alias,
+            client.nik,
+            client.kk_number,
+            client.phone,
+            client.birth_date.isoformat() if client.birth_date else None,
+            client.birth_year,
+            file.intake.found_at,
+            state.stage,
+            int(state.closed),
+            file.intake.worker,
+            file.intake.date.isoformat(),
+            file.created_at.isoformat(),
+            file.category,
+            json.dumps(list(file.tags)),
+            len(case.damaged),
+            json.dumps([_problem_data(p) for p in case.damaged]),
+        ),
     )
     for kind, people in (("family", client.family), ("contact", client.contacts)):
         for person in people:
-            conn.execute("INSERT INTO people VALUES (?, ?, ?, ?)",
-                         (case_id, kind, person.name, person.phone))
+            conn.execute(
+                "INSERT INTO people VALUES (?, ?, ?, ?)", (case_id, kind, person.name, person.phone)
+            )
 
 
 def _problem_data(problem) -> dict[str, Any]:
@@ -354,8 +376,10 @@ def _problem(data: str):
 def problems(conn: sqlite3.Connection) -> list:
     """The case folders that could not be read (their ``case.toml`` is damaged), as
     :class:`~ppks_cli.validation.Problem` objects, by case ID."""
-    return [_problem(row[0]) for row in conn.execute(
-        "SELECT problem FROM cases WHERE problem IS NOT NULL ORDER BY id")]
+    return [
+        _problem(row[0])
+        for row in conn.execute("SELECT problem FROM cases WHERE problem IS NOT NULL ORDER BY id")
+    ]
 
 
 def damaged_records(conn: sqlite3.Connection) -> dict[str, list]:
@@ -364,7 +388,8 @@ def damaged_records(conn: sqlite3.Connection) -> dict[str, list]:
     return {
         case_id: [_problem(json.dumps(item)) for item in json.loads(data)]
         for case_id, data in conn.execute(
-            "SELECT id, damaged FROM cases WHERE damaged_records > 0 ORDER BY id")
+            "SELECT id, damaged FROM cases WHERE damaged_records > 0 ORDER BY id"
+        )
     }
 
 
@@ -397,10 +422,19 @@ class SearchHit:
     intake_date: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "alias": self.alias,
-                "score": self.score, "reasons": list(self.reasons), "matched": self.matched,
-                "category": self.category, "stage": self.stage, "closed": self.closed,
-                "worker": self.worker, "intake_date": self.intake_date}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "alias": self.alias,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "matched": self.matched,
+            "category": self.category,
+            "stage": self.stage,
+            "closed": self.closed,
+            "worker": self.worker,
+            "intake_date": self.intake_date,
+        }
 
 
 @dataclass
@@ -424,8 +458,9 @@ def _plain(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(ch if ch.isalnum() else " " for ch in decomposed
-                   if not unicodedata.combining(ch))
+    kept = "".join(
+        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
     return " ".join(kept.split())
 
 
@@ -445,8 +480,14 @@ def search(repo, text: str, limit: int | None = 20) -> SearchResult:
         raise InvalidInput("error.search_limit", value=limit)
     digits = matching.number_key(text)
     has_number = bool(digits) and len(digits) >= DIGITS_FOR_NUMBER
-    query = SimpleNamespace(name=text, alias=None, nik=text if has_number else None,
-                            phone=text, birth_date=None, birth_year=None)
+    query = SimpleNamespace(
+        name=text,
+        alias=None,
+        nik=text if has_number else None,
+        phone=text,
+        birth_date=None,
+        birth_year=None,
+    )
     place = _plain(text)
     hits: list[SearchHit] = []
     with opened(repo) as (conn, _done):
@@ -454,20 +495,35 @@ def search(repo, text: str, limit: int | None = 20) -> SearchResult:
         for case_id, kind, name in conn.execute("SELECT case_id, kind, name FROM people"):
             people.setdefault(case_id, []).append((kind, name))
         rows = conn.execute(
-            "SELECT id, name, alias, nik, kk, phone, birth_date, birth_year, found_at, "
+            "SELECT id, name, alias, nik, kk, phone, found_at, "
             "stage, closed, worker, intake_date, category FROM cases "
-            "WHERE problem IS NULL").fetchall()
+            "WHERE problem IS NULL"
+        ).fetchall()
         found_problems = problems(conn)
-    for (case_id, name, alias, nik_, kk, phone, born, year, found_at, stage, closed,
-         worker, intake_date, category) in rows:
-        candidate = SimpleNamespace(name=name, alias=alias, nik=nik_, phone=phone,
-                                    birth_date=None, birth_year=None)
+    for (
+        case_id,
+        name,
+        alias,
+        nik_,
+        kk,
+        phone,
+        found_at,
+        stage,
+        closed,
+        worker,
+        intake_date,
+        category,
+    ) in rows:
+        candidate = SimpleNamespace(
+            name=name, alias=alias, nik=nik_, phone=phone, birth_date=None, birth_year=None
+        )
         match = matching.match_client(query, candidate)
         score, reasons, matched = 0.0, [], ""
         if match is not None:
             # no birth year is asked for: rank by the name itself, not lowered for it
-            score = max(matching.name_score(text, name),
-                        matching.name_score(text, alias) if alias else 0.0)
+            score = max(
+                matching.name_score(text, name), matching.name_score(text, alias) if alias else 0.0
+            )
             if "nik" in match.reasons:
                 score = 1.0
             if "phone" in match.reasons:
@@ -494,17 +550,29 @@ def search(repo, text: str, limit: int | None = 20) -> SearchResult:
             if FOUND_AT_SCORE > score:
                 score, matched = FOUND_AT_SCORE, found_at
         if reasons:
-            hits.append(SearchHit(case_id, name, alias, round(score, 6), tuple(reasons),
-                                  matched, category, stage, bool(closed), worker,
-                                  intake_date))
+            hits.append(
+                SearchHit(
+                    case_id,
+                    name,
+                    alias,
+                    round(score, 6),
+                    tuple(reasons),
+                    matched,
+                    category,
+                    stage,
+                    bool(closed),
+                    worker,
+                    intake_date,
+                )
+            )
     ordered = _newest_first_within_score(hits)
     total = len(ordered)
-    return SearchResult(text, ordered[:limit] if limit is not None else ordered, total,
-                        found_problems)
+    return SearchResult(
+        text, ordered[:limit] if limit is not None else ordered, total, found_problems
+    )
 
 
 def _newest_first_within_score(hits: list[SearchHit]) -> list[SearchHit]:
     """Best score first; within a score, the newest intake first."""
     hits = sorted(hits, key=lambda h: (h.intake_date, h.id), reverse=True)
     return sorted(hits, key=lambda h: -h.score)
-

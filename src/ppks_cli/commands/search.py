@@ -51,6 +51,11 @@ def _table(found) -> None:
     for hit in found.hits:
         name = hit.name + (f" ({hit.alias})" if hit.alias else "")
         why = ", ".join(t(f"search.reason_{r.replace(' ', '_')}") for r in hit.reasons)
-        table.add_row(Text(hit.id), Text(name), Text(hit.matched or ""), Text(why),
-                      Text(label("stage", hit.stage)))
+        table.add_row(
+            Text(hit.id),
+            Text(name),
+            Text(hit.matched or ""),
+            Text(why),
+            Text(label("stage", hit.stage)),
+        )
     console().print(table)
