@@ -275,3 +275,29 @@ def test_a_linked_records_folder_is_not_followed(repo, tmp_path):
         paths_seen = [row[0] for row in conn.execute("SELECT path FROM files")]
         assert not any("AAAAAA" in p for p in paths_seen)
         assert list(index.damaged_records(conn)) == [case.id]  # named, not followed
+
+
+def test_an_unusable_index_place_still_answers(repo):
+    """A file where the cache folder should be: the index is kept in memory."""
+    (repo.root / ".ppks-cache").write_text("not a folder")
+    case = add(repo, "Sukarno")
+    assert names(repo) == {case.id: "Sukarno"}
+    assert (repo.root / ".ppks-cache").read_text() == "not a folder"
+
+
+def test_a_read_only_index_still_answers(repo, monkeypatch):
+    case = add(repo, "Sukarno")
+    refresh(repo)
+    real = index.refresh
+    calls = []
+
+    def read_only_first(repo_, conn):
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real(repo_, conn)
+
+    monkeypatch.setattr(index, "refresh", read_only_first)
+    path = repo.paths.case_file(case.id)
+    path.write_text(path.read_text().replace('"Sukarno"', '"Sukarna"'))
+    assert names(repo) == {case.id: "Sukarna"}

@@ -107,41 +107,50 @@ class Refresh:
     rebuilt: bool = False
 
 
+def _memory() -> sqlite3.Connection:
+    """An index in memory, for one command: when the index file cannot be used."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    _create(conn)
+    return conn
+
+
+def _open_file(place: Path) -> sqlite3.Connection | None:
+    """The index at ``place`` if it is a usable index of this version, else ``None``
+    (it is then deleted: it is only a cache). A new one is made when there is none."""
+    fresh = not place.exists()
+    if fresh:
+        place.parent.mkdir(exist_ok=True)
+    conn = sqlite3.connect(place, timeout=30, isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        if fresh:
+            _create(conn)
+            return conn
+        row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if row and row[0] == str(INDEX_VERSION):
+            return conn
+    except sqlite3.Error:  # damaged, or not an index at all
+        pass
+    conn.close()
+    place.unlink(missing_ok=True)
+    return None
+
+
 def _connect(place: Path | None) -> tuple[sqlite3.Connection, bool]:
-    """An open index and whether it was made new."""
+    """An open index and whether it was made new (or is in memory). An index that
+    cannot be read or written (a read-only folder, a file where its folder should be)
+    is replaced by one in memory: slower, never wrong."""
     if place is None:
-        conn = sqlite3.connect(":memory:", isolation_level=None)
-        _create(conn)
-        return conn, True
-    for attempt in range(2):
+        return _memory(), True
+    for _attempt in range(2):
         fresh = not place.exists()
         try:
-            if fresh:
-                place.parent.mkdir(exist_ok=True)
-            conn = sqlite3.connect(place, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA trusted_schema = OFF")
-            if fresh:
-                _create(conn)
-                return conn, True
-            row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-            if row and row[0] == str(INDEX_VERSION):
-                return conn, False
-            conn.close()
-        except sqlite3.Error:  # damaged, or not an index at all: it is only a cache
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001 - connect itself may have failed
-                pass
-        if attempt == 0:
-            try:
-                place.unlink()
-            except FileNotFoundError:
-                pass
-            except OSError:
-                break
-    conn = sqlite3.connect(":memory:", isolation_level=None)  # unwritable: work in memory
-    _create(conn)
-    return conn, True
+            conn = _open_file(place)
+        except (OSError, sqlite3.Error):
+            break
+        if conn is not None:
+            return conn, fresh
+    return _memory(), True
 
 
 def _create(conn: sqlite3.Connection) -> None:
@@ -169,7 +178,12 @@ def opened(repo) -> Iterator[tuple[sqlite3.Connection, Refresh]]:
     until the ``with`` block ends."""
     conn, fresh = _connect(index_path(repo.root))
     try:
-        done = refresh(repo, conn)
+        try:
+            done = refresh(repo, conn)
+        except sqlite3.OperationalError:  # read-only, or locked too long: work in memory
+            conn.close()
+            conn, fresh = _memory(), True
+            done = refresh(repo, conn)
         done.rebuilt = fresh
         yield conn, done
     finally:
