@@ -301,3 +301,17 @@ def test_a_read_only_index_still_answers(repo, monkeypatch):
     path = repo.paths.case_file(case.id)
     path.write_text(path.read_text().replace('"Sukarno"', '"Sukarna"'))
     assert names(repo) == {case.id: "Sukarna"}
+
+
+def test_git_checkout_of_an_older_version_is_seen(repo):
+    case = add(repo, "Sukarno")
+    git("init", "-q", cwd=repo.root)
+    git("add", "-A", cwd=repo.root)
+    git("commit", "-qm", "one", cwd=repo.root)
+    path = repo.paths.case_file(case.id)
+    path.write_text(path.read_text().replace('"Sukarno"', '"Sukarna"'))  # same size
+    git("commit", "-qam", "two", cwd=repo.root)
+    assert names(repo) == {case.id: "Sukarna"}
+    git("checkout", "-q", "HEAD~1", "--", "cases", cwd=repo.root)
+    assert names(repo) == {case.id: "Sukarno"}
+    assert (repo.root / ".git" / "ppks-index.sqlite").is_file()
