@@ -7,6 +7,8 @@ import dataclasses
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ppks_cli import index
 from ppks_cli.errors import ExitCode
@@ -138,3 +140,34 @@ def test_nothing_to_search_or_bad_limit_is_refused(cli, office):
 def test_no_match_says_so(cli, office):
     result = cli("search", "Zulkarnaen", lang="en")
     assert result.exit_code == 0 and "No client matches 'Zulkarnaen'" in result.stdout
+
+
+NAMES = ["Rahmat Siregar", "Butet", "Sukarno", "Muhammad Rizky", "Tiurma Br Sitorus"]
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory):
+    from ppks_cli.store import Repository
+
+    repo = Repository.create(tmp_path_factory.mktemp("named") / "kasus", "Dinas Sosial")
+    return repo, {name: add(repo, name).id for name in NAMES}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    which=st.sampled_from(NAMES),
+    upper=st.lists(st.booleans(), min_size=1, max_size=30),
+    dots=st.sampled_from(["", ".", ",", " -"]),
+    reverse=st.booleans(),
+)
+def test_case_punctuation_and_order_do_not_matter(named, which, upper, dots, reverse):
+    repo, ids = named
+    words = which.split()
+    if reverse:
+        words.reverse()
+    text = (dots + " ").join(words)
+    text = "".join(c.upper() if upper[i % len(upper)] else c.lower() for i, c in enumerate(text))
+    hits = index.search(repo, text).hits
+    assert hits and hits[0].id == ids[which], (text, hits[:2])
