@@ -92,7 +92,7 @@ def test_a_bug_traceback_shows_no_local_variables(tmp_path):
     assert "RAHASIA-KLIEN" not in result.stderr
 
 
-def test_help_does_not_import_jinja2_or_pydantic():
+def test_help_does_not_import_jinja2_pydantic_or_sqlite3():
     code = (
         "import sys; sys.argv = ['ppks', '--help']\nfrom ppks_cli.commands.app import main\nmain()"
     )
@@ -102,7 +102,7 @@ def test_help_does_not_import_jinja2_or_pydantic():
     assert result.returncode == 0
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "typer" in imported
-    assert not {m for m in imported if m.split(".")[0] in ("jinja2", "pydantic", "rich")}
+    assert not {m for m in imported if m.split(".")[0] in ("jinja2", "pydantic", "rich", "sqlite3", "_sqlite3")}
     assert "ppks_cli.paths" in imported  # the names below are the full module names
     assert not {m for m in imported if m == "ppks_cli.git" or m.startswith("ppks_cli.git.")}
 

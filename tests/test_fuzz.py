@@ -295,6 +295,7 @@ BASELINE: dict[str, dict[str, object]] = {
         "family": ["Ibu: Siti"], "contact": ["Kepling: Budi"], "note": "catatan",
     },  # fmt: skip
     "list": {"stage": "intake", "category": "pengemis", "worker": WORKER},
+    "search": {"text": "GH", "limit": "5"},
     "show": {"case_ref": "{active}", "as_of": "HEAD"},
     "assess": {
         "case_ref": "{intake}", "problem": ["Konflik"], "need": ["Rumah"], "strength": ["Sehat"],

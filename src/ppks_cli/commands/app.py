@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "init",
     "new_case",
     "list_cases",
+    "search",
     "show",
     "assess",
     "plan",

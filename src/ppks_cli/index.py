@@ -1,0 +1,592 @@
+"""The index: a derived SQLite database of the cases, for questions across cases.
+
+The TOML files are the source of truth; the index is a cache of what can be derived from
+them (stage, closed, worker, intake date, category, tags, and the client's names and
+numbers for search). It lives outside git: ``.git/ppks-index.sqlite`` in a git
+repository, else ``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that
+``ppks init`` writes). Deleting it loses nothing: :func:`refresh` rebuilds it.
+
+It is never stale. Before answering, :func:`refresh` brings it up to date the way git
+updates its own index: it compares each file's stat data (size, mtime_ns, ctime_ns,
+inode) to what it recorded, re-reads the cases whose ``case.toml`` or record files were
+changed, added or deleted, and drops the cases whose folder went. A file whose mtime is
+not older than the moment the index was written (a "racy" file: an edit in the same
+timestamp tick would keep every stat field) is re-read at the next refresh too. A case
+that cannot be read is indexed as a problem, never dropped silently. Every refresh is
+one transaction: a crash leaves the index as it was.
+
+The database is opened with ``trusted_schema`` off, so a file planted in place of the
+index (a copied folder) can run no SQL functions from its schema; a file that is not a
+usable index is replaced by a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat as stat_module
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from ppks_cli import matching, paths
+from ppks_cli.results import Result
+
+INDEX_VERSION = 2
+GIT_INDEX_NAME = "ppks-index.sqlite"
+CACHE_DIR = ".ppks-cache"
+CACHE_INDEX_NAME = "index.sqlite"
+# a file modified this close to the index's write time may be edited again within the
+# same timestamp tick of a coarse file system (FAT: 2 s), so it is re-read next time
+RACY_NS = 2_000_000_000
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY, case_id TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL, racy INTEGER NOT NULL);
+CREATE INDEX files_case ON files (case_id);
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY, problem TEXT,
+    name TEXT, alias TEXT, nik TEXT, kk TEXT, phone TEXT,
+    birth_date TEXT, birth_year INTEGER, found_at TEXT,
+    stage TEXT, closed INTEGER, worker TEXT, intake_date TEXT, created_at TEXT,
+    category TEXT, tags TEXT, damaged_records INTEGER, damaged TEXT);
+CREATE TABLE people (case_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    phone TEXT);
+CREATE INDEX people_case ON people (case_id);
+"""
+
+
+def fts5_available() -> bool:
+    """Whether this Python's SQLite was built with FTS5 (full-text search). Search does
+    not need it (names are scored by :mod:`ppks_cli.matching`); free-text search of
+    records, later, uses it when present."""
+    try:
+        conn = sqlite3.connect(":memory:")
+        try:
+            conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def index_path(root: Path) -> Path | None:
+    """Where the index of the repository at ``root`` lives: ``.git/ppks-index.sqlite``
+    when ``root/.git`` is a real folder, else ``.ppks-cache/index.sqlite``. ``None`` when
+    that place is a symbolic link (the index is then kept in memory for one command:
+    ppks never writes through a link)."""
+    git_dir = root / ".git"
+    if git_dir.is_dir() and not git_dir.is_symlink():
+        place = git_dir / GIT_INDEX_NAME
+    else:
+        cache = root / CACHE_DIR
+        if cache.is_symlink():
+            return None
+        place = cache / CACHE_INDEX_NAME
+    if place.is_symlink():
+        return None
+    return place
+
+
+@dataclass
+class Refresh:
+    """What one :func:`refresh` did: the cases read again, the cases dropped (their
+    folder is gone), and whether the index was built from nothing."""
+
+    read: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+
+
+def _memory() -> sqlite3.Connection:
+    """An index in memory, for one command: when the index file cannot be used."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    _create(conn)
+    return conn
+
+
+def _open_file(place: Path) -> sqlite3.Connection | None:
+    """The index at ``place`` if it is a usable index of this version, else ``None``
+    (it is then deleted: it is only a cache). A new one is made when there is none."""
+    fresh = not place.exists()
+    if fresh:
+        place.parent.mkdir(exist_ok=True)
+    conn = sqlite3.connect(place, timeout=30, isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        if fresh:
+            _create(conn)
+            return conn
+        row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if row and row[0] == str(INDEX_VERSION):
+            return conn
+    except sqlite3.Error:  # damaged, or not an index at all
+        pass
+    conn.close()
+    place.unlink(missing_ok=True)
+    return None
+
+
+def _connect(place: Path | None) -> tuple[sqlite3.Connection, bool]:
+    """An open index and whether it was made new (or is in memory). An index that
+    cannot be read or written (a read-only folder, a file where its folder should be)
+    is replaced by one in memory: slower, never wrong."""
+    if place is None:
+        return _memory(), True
+    for _attempt in range(2):
+        fresh = not place.exists()
+        try:
+            conn = _open_file(place)
+        except (OSError, sqlite3.Error):
+            break
+        if conn is not None:
+            return conn, fresh
+    return _memory(), True
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if not exists:  # another ppks may have made it meanwhile
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
+            conn.execute("INSERT INTO meta VALUES ('written_ns', '0')")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def opened(repo) -> Iterator[tuple[sqlite3.Connection, Refresh]]:
+    """The index of ``repo``, brought up to date (see :func:`refresh`), open for reading
+    until the ``with`` block ends."""
+    conn, fresh = _connect(index_path(repo.root))
+    try:
+        try:
+            done = refresh(repo, conn)
+        except sqlite3.OperationalError:  # read-only, or locked too long: work in memory
+            conn.close()
+            conn, fresh = _memory(), True
+            done = refresh(repo, conn)
+        done.rebuilt = fresh
+        yield conn, done
+    finally:
+        conn.close()
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _case_ids(repo) -> list[str]:
+    """The case folders, as :meth:`Repository.case_ids` finds them, with one
+    ``scandir`` (no link is followed)."""
+    from ppks_cli import ids
+
+    cases = repo.paths.cases
+    if cases.is_symlink():
+        return []
+    try:
+        entries = list(os.scandir(cases))
+    except OSError:
+        return []
+    return sorted(
+        entry.name for entry in entries
+        if ids.CASE_ID_RE.match(entry.name) and entry.is_dir(follow_symlinks=False)
+    )  # fmt: skip
+
+
+def _scan(repo) -> dict[str, tuple[str, tuple[int, int, int, int]]]:
+    """Every case file and record file now on disk: relative path -> (case ID, stat),
+    without following any link (a linked file is listed by its own stat data)."""
+    found: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
+    base = os.fspath(repo.paths.cases)
+    missing = (-1, -1, -1, -1)
+    for case_id in _case_ids(repo):
+        rel = f"{paths.CASES_DIR}/{case_id}"
+        folder = os.path.join(base, case_id)
+        try:
+            stat = _stat_key(os.lstat(os.path.join(folder, paths.CASE_FILE)))
+        except OSError:
+            stat = missing
+        found[f"{rel}/{paths.CASE_FILE}"] = (case_id, stat)
+        records = os.path.join(folder, paths.RECORDS_DIR)
+        try:
+            st = os.lstat(records)
+            found[f"{rel}/{paths.RECORDS_DIR}"] = (case_id, _stat_key(st))
+            if not stat_module.S_ISDIR(st.st_mode):  # a link is never followed
+                continue
+            entries = list(os.scandir(records))
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.name.endswith(".toml") or entry.name.startswith("."):
+                continue
+            try:
+                stat = _stat_key(entry.stat(follow_symlinks=False))
+            except OSError:
+                continue
+            found[f"{rel}/{paths.RECORDS_DIR}/{entry.name}"] = (case_id, stat)
+    return found
+
+
+def refresh(repo, conn: sqlite3.Connection) -> Refresh:
+    """Bring the index ``conn`` up to date with the files of ``repo``: re-read the cases
+    with a changed, added, deleted or racy file, drop the cases whose folder went. One
+    transaction. Returns what was done (:class:`Refresh`)."""
+    done = Refresh()
+    started = time.time_ns()
+    now = _scan(repo)
+    known: dict[str, tuple[str, tuple[int, int, int, int], bool]] = {
+        path: (case_id, (size, mtime, ctime, inode), bool(racy))
+        for path, case_id, size, mtime, ctime, inode, racy in conn.execute(
+            "SELECT path, case_id, size, mtime_ns, ctime_ns, inode, racy FROM files"
+        )
+    }
+    indexed = {row[0] for row in conn.execute("SELECT id FROM cases")}
+    changed: set[str] = set()
+    for path, (case_id, stat) in now.items():
+        old = known.get(path)
+        if old is None or old[0] != case_id or old[1] != stat or old[2]:
+            changed.add(case_id)
+    for path, (case_id, _stat, _racy) in known.items():
+        if path not in now:
+            changed.add(case_id)
+    present = {case_id for case_id, _ in now.values()}
+    changed |= present - indexed
+    gone = (indexed | {case_id for case_id, _, _ in known.values()}) - present
+    if not changed and not gone:
+        return done
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for case_id in sorted(gone):
+            _forget(conn, case_id)
+            done.dropped.append(case_id)
+        for case_id in sorted(changed - gone):
+            _forget(conn, case_id)
+            _index_case(repo, conn, case_id)
+            for path, (owner, stat) in now.items():
+                if owner == case_id:
+                    racy = stat[1] >= started - RACY_NS
+                    conn.execute(
+                        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (path, case_id, *stat, int(racy)),
+                    )
+            done.read.append(case_id)
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(started),))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return done
+
+
+def _forget(conn: sqlite3.Connection, case_id: str) -> None:
+    conn.execute("DELETE FROM files WHERE case_id = ?", (case_id,))
+    conn.execute("DELETE FROM cases WHERE id = ?", (case_id,))
+    conn.execute("DELETE FROM people WHERE case_id = ?", (case_id,))
+
+
+def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
+    from ppks_cli.errors import DamagedFile
+    from ppks_cli.validation import Problem
+
+    try:
+        case = repo.load_case(case_id)
+        state = case.state
+    except DamagedFile as exc:
+        problem = Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
+        conn.execute(
+            "INSERT INTO cases (id, problem) VALUES (?, ?)",
+            (case_id, json.dumps(_problem_data(problem))),
+        )
+        return
+    except OSError as exc:
+        from ppks_cli.i18n import Msg
+
+        reason = exc.strerror or type(exc).__name__
+        rel = f"{paths.CASES_DIR}/{case_id}/{paths.CASE_FILE}"
+        problem = Problem(rel, 1, Msg("toml.unreadable", reason=reason))
+        conn.execute(
+            "INSERT INTO cases (id, problem) VALUES (?, ?)",
+            (case_id, json.dumps(_problem_data(problem))),
+        )
+        return
+    file, client = case.file, case.file.client
+    conn.execute(
+        "INSERT INTO cases VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            case_id,
+            client.name,
+            client.alias,
+            client.nik,
+            client.kk_number,
+            client.phone,
+            client.birth_date.isoformat() if client.birth_date else None,
+            client.birth_year,
+            file.intake.found_at,
+            state.stage,
+            int(state.closed),
+            file.intake.worker,
+            file.intake.date.isoformat(),
+            file.created_at.isoformat(),
+            file.category,
+            json.dumps(list(file.tags)),
+            len(case.damaged),
+            json.dumps([_problem_data(p) for p in case.damaged]),
+        ),
+    )
+    for kind, people in (("family", client.family), ("contact", client.contacts)):
+        for person in people:
+            conn.execute(
+                "INSERT INTO people VALUES (?, ?, ?, ?)", (case_id, kind, person.name, person.phone)
+            )
+
+
+def _problem_data(problem) -> dict[str, Any]:
+    """A problem as stored: enough to show it again in the user's language."""
+    return {"file": problem.file, "line": problem.line, "message": _msg_data(problem.message)}
+
+
+def _msg_data(value: Any) -> Any:
+    from ppks_cli.i18n import Msg
+
+    if isinstance(value, Msg):
+        return {"key": value.key, "params": {k: _msg_data(v) for k, v in value.params.items()}}
+    return value if isinstance(value, (int, float)) else str(value)
+
+
+def _msg(value: Any) -> Any:
+    from ppks_cli.i18n import Msg
+
+    if isinstance(value, dict):
+        return Msg(value["key"], {k: _msg(v) for k, v in value["params"].items()})
+    return value
+
+
+def _problem(data: str):
+    from ppks_cli.validation import Problem
+
+    stored = json.loads(data)
+    return Problem(stored["file"], stored["line"], _msg(stored["message"]))
+
+
+def problems(conn: sqlite3.Connection) -> list:
+    """The case folders that could not be read (their ``case.toml`` is damaged), as
+    :class:`~ppks_cli.validation.Problem` objects, by case ID."""
+    return [
+        _problem(row[0])
+        for row in conn.execute("SELECT problem FROM cases WHERE problem IS NOT NULL ORDER BY id")
+    ]
+
+
+def damaged_records(conn: sqlite3.Connection) -> dict[str, list]:
+    """The record files that could not be read, by case ID (cases without any left
+    out), each as a :class:`~ppks_cli.validation.Problem`."""
+    return {
+        case_id: [_problem(json.dumps(item)) for item in json.loads(data)]
+        for case_id, data in conn.execute(
+            "SELECT id, damaged FROM cases WHERE damaged_records > 0 ORDER BY id"
+        )
+    }
+
+
+# --- search ----------------------------------------------------------------------------
+
+# how a hit on something other than the client's own name or number ranks
+KK_SCORE = 0.9  # the same family card: the client or a relative
+FAMILY_FACTOR = 0.85  # a family member's (or contact's) name, not the client's
+FOUND_AT_SCORE = 0.6  # the place where the client was found names the text
+DIGITS_FOR_NUMBER = 6  # a query with this many digits is also tried as NIK/KK/phone
+
+
+@dataclass
+class SearchHit:
+    """One case that matches: ``score`` in [0, 1] ranks hits; ``reasons`` say what
+    matched, strongest first (the matcher's ``nik``, ``name``, ``alias``, ``phone``, and
+    ``kk``, ``family``, ``contact``, ``found_at``); ``matched`` is the text that matched
+    best (a name, an alias, a family member's name, a place)."""
+
+    id: str
+    name: str
+    alias: str | None
+    score: float
+    reasons: tuple[str, ...]
+    matched: str
+    category: str
+    stage: str
+    closed: bool
+    worker: str
+    intake_date: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "alias": self.alias,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "matched": self.matched,
+            "category": self.category,
+            "stage": self.stage,
+            "closed": self.closed,
+            "worker": self.worker,
+            "intake_date": self.intake_date,
+        }
+
+
+@dataclass
+class SearchResult(Result):
+    """``ppks search``: the hits, best first (at most ``limit``), how many matched in all
+    (``total``), and the case folders that could not be read and so were not searched."""
+
+    query: str
+    hits: list[SearchHit]
+    total: int
+    problems: list
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [hit.to_json() for hit in self.hits]
+
+
+def _plain(text: str | None) -> str:
+    """``text`` lower-case, without diacritics and punctuation, single-spaced."""
+    import unicodedata
+
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(
+        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
+    return " ".join(kept.split())
+
+
+def search(repo, text: str, limit: int | None = 20) -> SearchResult:
+    """The cases of ``repo`` whose client matches ``text``: a name or alias however
+    written (:func:`ppks_cli.matching.match_client`), a NIK, No. KK or phone number after
+    normalising spaces, dots and ``+62``/``0``, a family member's or contact's name, or
+    the place where the client was found. Best first; ``limit`` hits at most (``None``:
+    all). The index is brought up to date first. Raises
+    :class:`~ppks_cli.errors.InvalidInput` for a text with nothing to search or a
+    ``limit`` below 1."""
+    from ppks_cli.errors import InvalidInput
+
+    if not _plain(text):
+        raise InvalidInput("error.search_empty")
+    if limit is not None and limit < 1:
+        raise InvalidInput("error.search_limit", value=limit)
+    digits = matching.number_key(text)
+    has_number = bool(digits) and len(digits) >= DIGITS_FOR_NUMBER
+    query = SimpleNamespace(
+        name=text,
+        alias=None,
+        nik=text if has_number else None,
+        phone=text,
+        birth_date=None,
+        birth_year=None,
+    )
+    place = _plain(text)
+    hits: list[SearchHit] = []
+    with opened(repo) as (conn, _done):
+        people: dict[str, list[tuple[str, str]]] = {}
+        for case_id, kind, name in conn.execute("SELECT case_id, kind, name FROM people"):
+            people.setdefault(case_id, []).append((kind, name))
+        rows = conn.execute(
+            "SELECT id, name, alias, nik, kk, phone, found_at, "
+            "stage, closed, worker, intake_date, category FROM cases "
+            "WHERE problem IS NULL"
+        ).fetchall()
+        found_problems = problems(conn)
+    for (
+        case_id,
+        name,
+        alias,
+        nik_,
+        kk,
+        phone,
+        found_at,
+        stage,
+        closed,
+        worker,
+        intake_date,
+        category,
+    ) in rows:
+        candidate = SimpleNamespace(
+            name=name, alias=alias, nik=nik_, phone=phone, birth_date=None, birth_year=None
+        )
+        match = matching.match_client(query, candidate)
+        score, reasons, matched = 0.0, [], ""
+        if match is not None:
+            # no birth year is asked for: rank by the name itself, not lowered for it
+            score = max(
+                matching.name_score(text, name), matching.name_score(text, alias) if alias else 0.0
+            )
+            if "nik" in match.reasons:
+                score = 1.0
+            if "phone" in match.reasons:
+                score = max(score, 0.9)
+            reasons = list(match.reasons)
+            matched = alias if "alias" in reasons and alias else name
+            if reasons == ["phone"]:
+                matched = phone
+            elif reasons[0] == "nik":
+                matched = nik_
+        if has_number and kk and matching.number_key(kk) == digits:
+            reasons.append("kk")
+            score = max(score, KK_SCORE)
+            matched = matched or kk
+        for kind, person in people.get(case_id, ()):
+            s = matching.name_score(text, person) * FAMILY_FACTOR
+            if s >= matching.NAME_THRESHOLD * FAMILY_FACTOR:
+                if kind not in reasons:
+                    reasons.append(kind)
+                if s > score:
+                    score, matched = s, person
+        if place and found_at and f" {place} " in f" {_plain(found_at)} ":
+            reasons.append("found_at")
+            if FOUND_AT_SCORE > score:
+                score, matched = FOUND_AT_SCORE, found_at
+        if reasons:
+            hits.append(
+                SearchHit(
+                    case_id,
+                    name,
+                    alias,
+                    round(score, 6),
+                    tuple(reasons),
+                    matched,
+                    category,
+                    stage,
+                    bool(closed),
+                    worker,
+                    intake_date,
+                )
+            )
+    ordered = _newest_first_within_score(hits)
+    total = len(ordered)
+    return SearchResult(
+        text, ordered[:limit] if limit is not None else ordered, total, found_problems
+    )
+
+
+def _newest_first_within_score(hits: list[SearchHit]) -> list[SearchHit]:
+    """Best score first; within a score, the newest intake first."""
+    hits = sorted(hits, key=lambda h: (h.intake_date, h.id), reverse=True)
+    return sorted(hits, key=lambda h: -h.score)
