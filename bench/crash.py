@@ -140,7 +140,10 @@ def letter_numbers(root: Path) -> list[str]:
 
 def leftovers(root: Path) -> list[str]:
     """What a clean repository never holds after a command has run."""
-    bad = [p.relative_to(root).as_posix() for p in root.rglob("*.tmp") if ".git" not in p.parts]
+    bad = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if d != ".git"]  # git may still be at work there
+        bad += [(Path(folder) / f).relative_to(root).as_posix() for f in files if f.endswith(".tmp")]
     bad += [p.relative_to(root).as_posix() for p in (root / "cases").iterdir()
             if p.is_dir() and not any(p.rglob("*"))]  # fmt: skip
     git_dir = root / ".git"
