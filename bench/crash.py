@@ -143,7 +143,8 @@ def leftovers(root: Path) -> list[str]:
     bad = []
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [d for d in subfolders if d != ".git"]  # git may still be at work there
-        bad += [(Path(folder) / f).relative_to(root).as_posix() for f in files if f.endswith(".tmp")]
+        here = Path(folder).relative_to(root)
+        bad += [(here / f).as_posix() for f in files if f.endswith(".tmp")]
     bad += [p.relative_to(root).as_posix() for p in (root / "cases").iterdir()
             if p.is_dir() and not any(p.rglob("*"))]  # fmt: skip
     git_dir = root / ".git"
