@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ppks_cli import ids, paths
-from ppks_cli.config import load_config
 from ppks_cli.errors import DamagedFile
 from ppks_cli.i18n import Msg
 from ppks_cli.models import CaseFile
@@ -147,14 +146,17 @@ def _line_of(path, key: tuple[str, ...]) -> int:
 
 
 def _check_config(repo: Repository) -> list[Problem]:
+    from ppks_cli.config import RepoConfig
     from ppks_cli.migrate import old_schema_warning
+    from ppks_cli.schema import CONFIG, upgrade_data
 
     try:
         data, text = read_toml(repo.paths.config, paths.CONFIG_FILE)
-        config = load_config(repo.paths.config, paths.CONFIG_FILE)
     except DamagedFile as exc:
         return [_damaged(exc)]
-    found = []
+    config, found = validate(RepoConfig, upgrade_data(CONFIG, data), text, paths.CONFIG_FILE)
+    if config is None:
+        return found
     old = old_schema_warning(paths.CONFIG_FILE, data, text)
     if old:
         found.append(old)

@@ -57,16 +57,7 @@ def find_root(
     """
     chosen = explicit or os.environ.get(ROOT_ENV)
     if chosen:
-        try:
-            found = Path(chosen).expanduser().resolve()
-            (found / CONFIG_FILE).exists()  # a name too long fails here, not later
-        except (OSError, ValueError, RuntimeError) as exc:
-            from ppks_cli.errors import InvalidInput
-
-            reason = getattr(exc, "strerror", None) or type(exc).__name__
-            shown = repr(str(chosen)[:80])
-            raise InvalidInput("error.bad_path", value=shown, reason=reason) from None
-        return found
+        return usable_path(Path(chosen), resolve=True)
     start = (cwd or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         if (folder / CONFIG_FILE).is_file():
@@ -74,13 +65,14 @@ def find_root(
     return None
 
 
-def usable_path(path: Path) -> Path:
-    """``path`` made absolute, after checking that the system can use it at all (no NUL
-    byte, no unknown ``~user``, no name too long). Raises
-    :class:`~ppks_cli.errors.InvalidInput` (``error.bad_path``)."""
+def usable_path(path: Path, *, resolve: bool = False) -> Path:
+    """``path`` made absolute (with ``resolve``, its links resolved too), after checking
+    that the system can use it at all (no NUL byte, no unknown ``~user``, no link loop,
+    no name too long). Raises :class:`~ppks_cli.errors.InvalidInput` (``error.bad_path``)."""
     try:
-        found = Path(os.path.abspath(Path(path).expanduser()))
-        found.exists()
+        expanded = Path(path).expanduser()
+        found = expanded.resolve() if resolve else Path(os.path.abspath(expanded))
+        (found / CONFIG_FILE).exists()  # a name too long fails here, not later
     except (OSError, ValueError, RuntimeError) as exc:
         from ppks_cli.errors import InvalidInput
 
