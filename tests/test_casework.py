@@ -283,7 +283,8 @@ def test_overdue_items(repo):
         repo, case, goals=[Goal(what="g", target_date=D(2024, 3, 1))], date=D(2024, 2, 24), **W
     )
     codes = [o["code"] for o in case_detail(case, repo.config)["overdue"]]
-    assert codes == ["overdue.evaluation", "overdue.goal"]
+    # the goal (target 2024-03-01) is older than the evaluation (due 2024-03-25): first
+    assert codes == ["overdue.goal", "overdue.evaluation"]
     recent = dt.date.today()
     fresh_case = create_case(
         repo, prepare(type(MR)(**{**MR.__dict__, "intake_date": recent.isoformat(), "name": "Baru"})),

@@ -71,6 +71,8 @@ class Deadlines(Model):
     assessment_days: int = Field(7, ge=0, le=MAX_DEADLINE_DAYS)  # after intake (or reopening)
     evaluation_days: int = Field(30, ge=0, le=MAX_DEADLINE_DAYS)  # after the current plan
     follow_up_days: int = Field(30, ge=0, le=MAX_DEADLINE_DAYS)  # after termination
+    # an answer to a referral still only "sent"
+    referral_days: int = Field(14, ge=0, le=MAX_DEADLINE_DAYS)
 
 
 class Resource(Model):
@@ -268,10 +270,12 @@ require_approval = []
 
 [deadlines]
 # Batas hari: asesmen setelah penerimaan, evaluasi setelah rencana, bimbingan lanjut
-# setelah terminasi (0 = tidak dipantau). / Days until a step is overdue (0 = off).
+# setelah terminasi, jawaban atas rujukan (0 = tidak dipantau).
+# Days until a step is overdue: assessment, evaluation, follow-up, referral answer (0 = off).
 assessment_days = 7
 evaluation_days = 30
 follow_up_days = 30
+referral_days = 14
 
 [letters]
 # Pola nomor surat: {{code}} kode klasifikasi, {{seq}} nomor urut, {{year}} tahun,
