@@ -291,11 +291,11 @@ def test_a_read_only_index_still_answers(repo, monkeypatch):
     real = index.refresh
     calls = []
 
-    def read_only_first(repo_, conn):
+    def read_only_first(repo_, conn, progress=None):
         calls.append(1)
         if len(calls) == 1:
             raise sqlite3.OperationalError("attempt to write a readonly database")
-        return real(repo_, conn)
+        return real(repo_, conn, progress)
 
     monkeypatch.setattr(index, "refresh", read_only_first)
     path = repo.paths.case_file(case.id)

@@ -27,7 +27,7 @@ import os
 import sqlite3
 import stat as stat_module
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +37,7 @@ from typing import Any
 from ppks_cli import matching, paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -54,15 +54,22 @@ CREATE TABLE files (
 CREATE INDEX files_case ON files (case_id);
 CREATE TABLE cases (
     id TEXT PRIMARY KEY, problem TEXT,
-    name TEXT, alias TEXT, nik TEXT, kk TEXT, phone TEXT,
-    birth_date TEXT, birth_year INTEGER, found_at TEXT,
-    stage TEXT, closed INTEGER, worker TEXT, intake_date TEXT, created_at TEXT,
+    name TEXT, alias TEXT, nik TEXT, kk TEXT, phone TEXT, sex TEXT,
+    birth_date TEXT, birth_year INTEGER, found_at TEXT, source TEXT,
+    stage TEXT, closed INTEGER, episode INTEGER, intake_worker TEXT, worker TEXT,
+    intake_date TEXT, created_at TEXT, termination_date TEXT,
     category TEXT, tags TEXT, damaged_records INTEGER, damaged TEXT);
 CREATE TABLE people (case_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
     phone TEXT);
 CREATE INDEX people_case ON people (case_id);
+CREATE TABLE tags (case_id TEXT NOT NULL, tag TEXT NOT NULL);
+CREATE INDEX tags_case ON tags (case_id);
+CREATE INDEX tags_tag ON tags (tag);
+CREATE TABLE due (case_id TEXT NOT NULL, kind TEXT NOT NULL, due TEXT NOT NULL,
+    record TEXT, params TEXT NOT NULL);
+CREATE INDEX due_case ON due (case_id);
+CREATE INDEX due_date ON due (due);
 """
-
 
 def fts5_available() -> bool:
     """Whether this Python's SQLite was built with FTS5 (full-text search). Search does
@@ -173,17 +180,19 @@ def _create(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def opened(repo) -> Iterator[tuple[sqlite3.Connection, Refresh]]:
-    """The index of ``repo``, brought up to date (see :func:`refresh`), open for reading
-    until the ``with`` block ends."""
+def opened(
+    repo, progress: Progress | None = None
+) -> Iterator[tuple[sqlite3.Connection, Refresh]]:
+    """The index of ``repo``, brought up to date (see :func:`refresh`, which calls
+    ``progress``), open for reading until the ``with`` block ends."""
     conn, fresh = _connect(index_path(repo.root))
     try:
         try:
-            done = refresh(repo, conn)
+            done = refresh(repo, conn, progress)
         except sqlite3.OperationalError:  # read-only, or locked too long: work in memory
             conn.close()
             conn, fresh = _memory(), True
-            done = refresh(repo, conn)
+            done = refresh(repo, conn, progress)
         done.rebuilt = fresh
         yield conn, done
     finally:
@@ -246,15 +255,40 @@ def _scan(repo) -> dict[str, tuple[str, tuple[int, int, int, int]]]:
     return found
 
 
-def refresh(repo, conn: sqlite3.Connection) -> Refresh:
+def _derivation(repo) -> str:
+    """What the derived columns depend on besides the files: the version of ppks (its
+    rulebook) and the settings that move deadlines. When it changes, every case is
+    derived again."""
+    from ppks_cli import __version__
+
+    config = repo.config
+    return json.dumps(
+        {
+            "ppks": __version__,
+            "deadlines": config.deadlines.model_dump(mode="json"),
+            "supervision": config.supervision.model_dump(mode="json"),
+        },
+        sort_keys=True,
+    )
+
+
+Progress = Callable[[int, int], None]
+
+
+def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) -> Refresh:
     """Bring the index ``conn`` up to date with the files of ``repo``: re-read the cases
-    with a changed, added, deleted or racy file, drop the cases whose folder went. One
-    transaction. Returns what was done (:class:`Refresh`)."""
+    with a changed, added, deleted or racy file, drop the cases whose folder went; every
+    case when the version of ppks or the deadline settings changed. One transaction.
+    ``progress(done, total)`` is called as cases are read (``total``: the cases to read).
+    Returns what was done (:class:`Refresh`)."""
     done = Refresh()
     started = time.time_ns()
+    derivation = _derivation(repo)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
+    stale_derivation = row is None or row[0] != derivation
     now = _scan(repo)
     known: dict[str, tuple[str, tuple[int, int, int, int], bool]] = {
-        path: (case_id, (size, mtime, ctime, inode), bool(racy))
+        path: (case_id, (size, mtime, ctime, inode), bool(racy) or stale_derivation)
         for path, case_id, size, mtime, ctime, inode, racy in conn.execute(
             "SELECT path, case_id, size, mtime_ns, ctime_ns, inode, racy FROM files"
         )
@@ -271,25 +305,34 @@ def refresh(repo, conn: sqlite3.Connection) -> Refresh:
     present = {case_id for case_id, _ in now.values()}
     changed |= present - indexed
     gone = (indexed | {case_id for case_id, _, _ in known.values()}) - present
-    if not changed and not gone:
+    if not changed and not gone and not stale_derivation:
         return done
+    by_case: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = {}
+    for path, (owner, stat) in now.items():
+        by_case.setdefault(owner, []).append((path, stat))
+    to_read = sorted(changed - gone)
     conn.execute("BEGIN IMMEDIATE")
     try:
         for case_id in sorted(gone):
             _forget(conn, case_id)
             done.dropped.append(case_id)
-        for case_id in sorted(changed - gone):
+        for number, case_id in enumerate(to_read, start=1):
             _forget(conn, case_id)
             _index_case(repo, conn, case_id)
-            for path, (owner, stat) in now.items():
-                if owner == case_id:
-                    racy = stat[1] >= started - RACY_NS
-                    conn.execute(
-                        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (path, case_id, *stat, int(racy)),
-                    )
+            conn.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (path, case_id, *stat, int(stat[1] >= started - RACY_NS))
+                    for path, stat in by_case.get(case_id, ())
+                ],
+            )
             done.read.append(case_id)
+            if progress is not None:
+                progress(number, len(to_read))
         conn.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(started),))
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('derivation', ?)", (derivation,)
+        )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -298,9 +341,15 @@ def refresh(repo, conn: sqlite3.Connection) -> Refresh:
 
 
 def _forget(conn: sqlite3.Connection, case_id: str) -> None:
-    conn.execute("DELETE FROM files WHERE case_id = ?", (case_id,))
-    conn.execute("DELETE FROM cases WHERE id = ?", (case_id,))
-    conn.execute("DELETE FROM people WHERE case_id = ?", (case_id,))
+    for table, column in _CASE_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (case_id,))
+
+
+# every table that holds rows of a case, and the column that names it
+_CASE_TABLES = (
+    ("files", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
+    ("due", "case_id"),
+)  # fmt: skip
 
 
 def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
@@ -328,35 +377,63 @@ def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
             (case_id, json.dumps(_problem_data(problem))),
         )
         return
+    from ppks_cli import deadlines
+
     file, client = case.file, case.file.client
+    termination = state.termination
+    row = {
+        "id": case_id,
+        "problem": None,
+        "name": client.name,
+        "alias": client.alias,
+        "nik": client.nik,
+        "kk": client.kk_number,
+        "phone": client.phone,
+        "sex": client.sex,
+        "birth_date": client.birth_date.isoformat() if client.birth_date else None,
+        "birth_year": client.birth_year,
+        "found_at": file.intake.found_at,
+        "source": file.intake.source,
+        "stage": state.stage,
+        "closed": int(state.closed),
+        "episode": state.episode,
+        "intake_worker": file.intake.worker,
+        "worker": state.current_worker or file.intake.worker,
+        "intake_date": file.intake.date.isoformat(),
+        "created_at": file.created_at.isoformat(),
+        "termination_date": termination.date.isoformat() if termination else None,
+        "category": file.category,
+        "tags": json.dumps(list(file.tags)),
+        "damaged_records": len(case.damaged),
+        "damaged": json.dumps([_problem_data(p) for p in case.damaged]),
+    }
     conn.execute(
-        "INSERT INTO cases VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            case_id,
-            client.name,
-            client.alias,
-            client.nik,
-            client.kk_number,
-            client.phone,
-            client.birth_date.isoformat() if client.birth_date else None,
-            client.birth_year,
-            file.intake.found_at,
-            state.stage,
-            int(state.closed),
-            file.intake.worker,
-            file.intake.date.isoformat(),
-            file.created_at.isoformat(),
-            file.category,
-            json.dumps(list(file.tags)),
-            len(case.damaged),
-            json.dumps([_problem_data(p) for p in case.damaged]),
-        ),
+        f"INSERT INTO cases ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        tuple(row.values()),
     )
-    for kind, people in (("family", client.family), ("contact", client.contacts)):
-        for person in people:
-            conn.execute(
-                "INSERT INTO people VALUES (?, ?, ?, ?)", (case_id, kind, person.name, person.phone)
-            )
+    conn.executemany(
+        "INSERT INTO people VALUES (?, ?, ?, ?)",
+        [
+            (case_id, kind, person.name, person.phone)
+            for kind, people in (("family", client.family), ("contact", client.contacts))
+            for person in people
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO tags VALUES (?, ?)", [(case_id, tag) for tag in dict.fromkeys(file.tags)]
+    )
+    conn.executemany(
+        "INSERT INTO due VALUES (?, ?, ?, ?, ?)",
+        [
+            (case_id, item.kind, item.due.isoformat(), item.record, json.dumps(item.params))
+            for item in deadlines.due_items(repo.config, case, state)
+        ],
+    )
+    _index_texts(conn, case)
+
+
+def _index_texts(conn: sqlite3.Connection, case) -> None:
+    """The free text of the records of ``case``, for ``search --text`` (not yet kept)."""
 
 
 def _problem_data(problem) -> dict[str, Any]:
