@@ -627,3 +627,12 @@ def test_any_text_in_data_prints_exactly_or_is_refused_by_name(text):
     except InvalidInput as err:
         assert err.key == "error.letter_glyph_missing"
         assert err.params["code"].startswith("U+")
+
+
+@pytest.mark.parametrize("spec", ["%*d", "%.*f", "%-*s", "%(a)*s", "%0*.*f", "%5.*f"])
+def test_a_width_taken_from_an_argument_is_refused_before_formatting(spec):
+    # found when `'%*d' % (10**9, 1)` built a 1 GB string before the size check refused it
+    from ppks_cli.templating import TemplateLimit, _check_format
+
+    with pytest.raises(TemplateLimit):
+        _check_format(spec)

@@ -296,7 +296,7 @@ def _check_arguments(args: Iterable[Any]) -> None:
             raise TemplateLimit("letters.limit_number")
 
 
-_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\d*|\*)(?:\.(\d*|\*))?")
+_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?")
 _FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}\d]*\d{5,}[^{}]*\}")  # {:>99999}
 _NESTED_SPEC = re.compile(r"\{[^{}]*:[^{}]*\{")  # a width given as an argument: {:{w}}
 
