@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from ppks_cli.matching import Match, match_client
-from ppks_cli.models import CaseFile, Client
+from ppks_cli.matching import ClientLike, Match, match_client
 
 # the reason keys, strongest first; each is a message key "duplicate.<reason>"
 REASONS = ("nik", "name", "alias", "name_only", "alias_only", "phone")
@@ -21,11 +21,12 @@ REASONS = ("nik", "name", "alias", "name_only", "alias_only", "phone")
 
 @dataclass(frozen=True)
 class PossibleDuplicate:
-    """A case whose client may be the new one. ``reason`` is one of :data:`REASONS`
-    (``"name_only"``: a similar name, with no birth year on one side to compare);
-    ``match`` has the score and every reason."""
+    """A case whose client may be the new one: ``case`` has an ``id`` and a ``client``
+    (a :class:`ppks_cli.index.IndexedCase`, or a :class:`~ppks_cli.models.CaseFile`).
+    ``reason`` is one of :data:`REASONS` (``"name_only"``: a similar name, with no birth
+    year on one side to compare); ``match`` has the score and every reason."""
 
-    case: CaseFile
+    case: Any
     reason: str
     match: Match | None = None
 
@@ -40,7 +41,7 @@ def reason_of(match: Match) -> str:
     return "phone"
 
 
-def find_duplicates(cases: Iterable[CaseFile], client: Client) -> list[PossibleDuplicate]:
+def find_duplicates(cases: Iterable[Any], client: ClientLike) -> list[PossibleDuplicate]:
     """The cases whose client may be ``client``, most likely first (same NIK, then by
     :attr:`Match.score`, then case ID)."""
     found: list[PossibleDuplicate] = []

@@ -22,6 +22,7 @@ usable index is replaced by a new one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -482,6 +483,163 @@ def damaged_records(conn: sqlite3.Connection) -> dict[str, list]:
             "SELECT id, damaged FROM cases WHERE damaged_records > 0 ORDER BY id"
         )
     }
+
+
+# --- cases -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One readable case as the index knows it: what ``ppks list`` shows and filters
+    on. Dates are ISO strings; ``tags`` sorted; ``next_due`` the earliest due date of
+    what the case owes (:mod:`ppks_cli.deadlines`), ``overdue`` how many of those items
+    are late on the day the rows were asked for."""
+
+    id: str
+    name: str
+    alias: str | None
+    sex: str
+    birth_date: str | None
+    birth_year: int | None
+    category: str
+    tags: tuple[str, ...]
+    stage: str
+    closed: bool
+    episode: int
+    worker: str
+    intake_worker: str
+    source: str
+    found_at: str | None
+    intake_date: str
+    created_at: str
+    termination_date: str | None
+    damaged_records: int
+    next_due: str | None
+    overdue: int
+
+    def age(self, today: dt.date) -> int | None:
+        """Age in whole years on ``today``: from the birth date, else the estimated
+        birth year (``today.year - birth_year``); ``None`` when neither is known."""
+        if self.birth_date:
+            born = dt.date.fromisoformat(self.birth_date)
+            return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if self.birth_year:
+            return today.year - self.birth_year
+        return None
+
+
+_ROW_COLUMNS = (
+    "id, name, alias, sex, birth_date, birth_year, category, tags, stage, closed, episode, "
+    "worker, intake_worker, source, found_at, intake_date, created_at, termination_date, "
+    "damaged_records"
+)
+
+
+def case_rows(
+    conn: sqlite3.Connection,
+    today: dt.date,
+    *,
+    stage: str | None = None,
+    category: str | None = None,
+    closed: bool | None = None,
+    tag: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    overdue: bool = False,
+    due_by: dt.date | None = None,
+) -> list[CaseRow]:
+    """The readable cases of the index ``conn`` (unordered) that match every filter
+    given: the ``stage``, ``category``, open or ``closed``, a ``tag``, an intake date from
+    ``since`` to ``until`` (both included), something ``overdue`` on ``today``, something
+    due on or before ``due_by`` (late items included)."""
+    where, params = ["problem IS NULL"], {"today": today.isoformat()}
+    if stage is not None:
+        where.append("stage = :stage")
+        params["stage"] = stage
+    if category is not None:
+        where.append("category = :category")
+        params["category"] = category
+    if closed is not None:
+        where.append("closed = :closed")
+        params["closed"] = int(closed)
+    if tag is not None:
+        where.append("EXISTS (SELECT 1 FROM tags WHERE case_id = id AND tag = :tag)")
+        params["tag"] = tag
+    if since is not None:
+        where.append("intake_date >= :since")
+        params["since"] = since.isoformat()
+    if until is not None:
+        where.append("intake_date <= :until")
+        params["until"] = until.isoformat()
+    if overdue:
+        where.append("EXISTS (SELECT 1 FROM due WHERE case_id = id AND due < :today)")
+    if due_by is not None:
+        where.append("EXISTS (SELECT 1 FROM due WHERE case_id = id AND due <= :due_by)")
+        params["due_by"] = due_by.isoformat()
+    query = (
+        f"SELECT {_ROW_COLUMNS}, "
+        "(SELECT MIN(due) FROM due WHERE case_id = id), "
+        "(SELECT COUNT(*) FROM due WHERE case_id = id AND due < :today) "
+        f"FROM cases WHERE {' AND '.join(where)}"
+    )
+    rows = []
+    for row in conn.execute(query, params):
+        values = list(row)
+        values[7] = tuple(json.loads(values[7]))  # tags
+        values[9] = bool(values[9])  # closed
+        rows.append(CaseRow(*values))
+    return rows
+
+
+def case_count(conn: sqlite3.Connection) -> int:
+    """How many case folders the index holds, readable or not."""
+    return conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class IndexedClient:
+    """What the duplicate check compares of a client (see
+    :class:`ppks_cli.matching.ClientLike`)."""
+
+    name: str
+    alias: str | None
+    nik: str | None
+    phone: str | None
+    birth_date: dt.date | None
+    birth_year: int | None
+
+
+@dataclass(frozen=True)
+class IndexedCase:
+    """A readable case as the duplicate check shows it: its ID, client, stage, whether
+    closed, intake date (ISO) and current worker."""
+
+    id: str
+    client: IndexedClient
+    stage: str
+    closed: bool
+    intake_date: str
+    worker: str
+
+
+def client_cases(repo, progress: Progress | None = None) -> list[IndexedCase]:
+    """Every readable case of ``repo`` with what identifies its client, from the index
+    (brought up to date first), by case ID."""
+    with opened(repo, progress) as (conn, _done):
+        rows = conn.execute(
+            "SELECT id, name, alias, nik, phone, birth_date, birth_year, stage, closed, "
+            "intake_date, worker FROM cases WHERE problem IS NULL ORDER BY id"
+        ).fetchall()
+    return [
+        IndexedCase(
+            case_id,
+            IndexedClient(
+                name, alias, nik, phone, dt.date.fromisoformat(born) if born else None, year
+            ),
+            stage, bool(closed), intake_date, worker,
+        )  # fmt: skip
+        for case_id, name, alias, nik, phone, born, year, stage, closed, intake_date, worker in rows
+    ]
 
 
 # --- search ----------------------------------------------------------------------------

@@ -256,9 +256,12 @@ def _from_validation(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Ppks
 
 def create_case(repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False) -> Case:
     """Write the new case (``case.toml``; no commit). Raises :class:`PossibleDuplicates`
-    when the client may already have a case, unless ``allow_duplicates``."""
+    when the client may already have a case (found through the index: every readable
+    case), unless ``allow_duplicates``."""
     if not allow_duplicates:
-        matches = find_duplicates(repo.load_case_files(), prepared.client)
+        from ppks_cli import index
+
+        matches = find_duplicates(index.client_cases(repo), prepared.client)
         if matches:
             raise PossibleDuplicates(matches)
     return repo.create_case(prepared.client, prepared.intake, prepared.category, prepared.tags)
@@ -278,6 +281,7 @@ class NewCaseResult(Result):
             "stage": "intake",
             "path": f"{paths.CASES_DIR}/{self.case.id}",
             "warnings": [{"code": m.key, "message": str(m)} for m in self.warnings],
+            "existing": False,  # True only when the user chose a case the office has
         }
 
 

@@ -54,7 +54,13 @@ class _Tables:
 _DOUBLED = re.compile(r"(.)\1+")
 
 
+# a name ending in "y" after a consonant is as often written with "i" ("Rizky"/"Rizki",
+# "Andy"/"Andi", "Hendry"/"Hendri"); the "y" of "Ray" or "Yusuf" stays
+_FINAL_Y = re.compile(r"(?<=[b-df-hj-np-tv-z])y$")
+
+
 def _respell(word: str, spelling: Iterable[tuple[str, str]]) -> str:
+    word = _FINAL_Y.sub("i", word)
     for old, new in spelling:
         word = word.replace(old, new)
     return _DOUBLED.sub(r"\1", word)

@@ -4,29 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ppks_cli import categories
 from ppks_cli.results import Result
 from ppks_cli.store import Case
-
-
-def case_summary(case: Case) -> dict[str, Any]:
-    """One row of ``ppks list``."""
-    state = case.state
-    return {
-        "id": case.id,
-        "name": case.client.name,
-        "category": case.file.category,
-        "tags": list(case.file.tags),
-        "stage": state.stage,
-        "closed": state.closed,
-        "worker": case.file.intake.worker,
-        "intake_date": case.file.intake.date.isoformat(),
-        "damaged_records": len(case.damaged),
-    }
 
 
 def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[str, Any]:
@@ -113,30 +96,6 @@ def record_view(record) -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
-class CaseFilter:
-    stage: str | None = None
-    category: str | None = None
-    worker: str | None = None
-    closed: bool | None = None  # None: both
-
-    def matches(self, case: Case) -> bool:
-        state = case.state
-        if self.stage and state.stage != self.stage:
-            return False
-        if self.category and case.file.category != self.category:
-            return False
-        if self.worker and self.worker.casefold() not in case.file.intake.worker.casefold():
-            return False
-        if self.closed is not None and state.closed != self.closed:
-            return False
-        return True
-
-
-def newest_first(cases: Iterable[Case]) -> list[Case]:
-    return sorted(cases, key=lambda c: (c.file.intake.date, c.file.created_at, c.id), reverse=True)
-
-
 # --- results of the read commands ----------------------------------------------------------
 
 
@@ -198,22 +157,153 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
         return CaseView(case, snapshot.config, moment.date(), AsOf(revision, moment))
 
 
+# the orders ``ppks list --sort`` knows; the first is the default
+SORTS = ("newest", "oldest", "name", "id", "stage", "due", "worker")
+LIMIT_MAX = 1_000_000
+DUE_WITHIN_MAX = 3660  # days: ten years, as the deadline settings allow
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What ``ppks list`` keeps: every filter given must hold. ``worker`` and ``name``
+    are the words typed (``worker``: a part of the current worker's name, any case;
+    ``name``: the client's name or alias as people write it, by
+    :mod:`ppks_cli.matching`, or a part of it); ``since``/``until`` bound the intake
+    date (both included); ``overdue``: something is late today; ``due_within``: something
+    is late or due within that many days."""
+
+    stage: str | None = None
+    category: str | None = None
+    worker: str | None = None
+    closed: bool | None = None  # None: both
+    name: str | None = None
+    tag: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    overdue: bool = False
+    due_within: int | None = None
+
+
+def _plain(text: str) -> str:
+    from ppks_cli.index import _plain as plain
+
+    return plain(text)
+
+
+def _name_matches(wanted: str, row) -> bool:
+    from ppks_cli import matching
+
+    plain = _plain(wanted)
+    for name in (row.name, row.alias):
+        if not name:
+            continue
+        if f" {plain} " in f" {_plain(name)} ":
+            return True
+        if matching.name_score(wanted, name) >= matching.NAME_THRESHOLD:
+            return True
+    return False
+
+
+def _stage_order(stage: str) -> int:
+    from ppks_cli.workflow import STAGES
+
+    return STAGES.index(stage) if stage in STAGES else len(STAGES)
+
+
+def _sorted(rows: list, order: str) -> list:
+    newest = sorted(rows, key=lambda r: (r.intake_date, r.created_at, r.id), reverse=True)
+    if order == "newest":
+        return newest
+    if order == "oldest":
+        return newest[::-1]
+    if order == "id":
+        return sorted(rows, key=lambda r: r.id)
+    if order == "name":
+        return sorted(newest, key=lambda r: _plain(r.name))
+    if order == "worker":
+        return sorted(newest, key=lambda r: r.worker.casefold())
+    if order == "stage":
+        return sorted(newest, key=lambda r: (r.closed, _stage_order(r.stage)))
+    # "due": the soonest (or longest overdue) first, cases that owe nothing last
+    return sorted(newest, key=lambda r: (r.next_due is None, r.next_due or ""))
+
+
 @dataclass
 class CaseList(Result):
-    """``ppks list``: the matching cases, newest first, and the case folders that could
-    not be read (``problems``)."""
+    """``ppks list``: the matching cases in the order asked for (at most ``limit``),
+    how many matched in all (``total``), the day ages and overdue items were reckoned
+    on (``today``), and the case folders that could not be read (``problems``)."""
 
-    cases: list[Case]
+    cases: list  # index.CaseRow
+    total: int
+    today: dt.date
     problems: list
 
     def rows(self) -> list[dict[str, Any]]:
-        return [case_summary(case) for case in self.cases]
+        return [
+            {
+                "id": r.id, "name": r.name, "alias": r.alias, "sex": r.sex,
+                "age": r.age(self.today), "category": r.category, "tags": list(r.tags),
+                "stage": r.stage, "closed": r.closed, "episode": r.episode,
+                "worker": r.worker, "intake_worker": r.intake_worker, "source": r.source,
+                "intake_date": r.intake_date, "termination_date": r.termination_date,
+                "next_due": r.next_due, "overdue": r.overdue,
+                "damaged_records": r.damaged_records,
+            }
+            for r in self.cases
+        ]  # fmt: skip
 
     def to_json(self) -> list[dict[str, Any]]:
         return self.rows()
 
 
-def list_cases(repo, wanted: CaseFilter) -> CaseList:
-    """The cases of ``repo`` that match ``wanted``, newest first."""
-    cases, problems = repo.load_cases()
-    return CaseList([c for c in newest_first(cases) if wanted.matches(c)], problems)
+def list_cases(
+    repo,
+    wanted: CaseFilter,
+    *,
+    sort: str = "newest",
+    limit: int | None = None,
+    today: dt.date | None = None,
+    progress=None,
+) -> CaseList:
+    """The cases of ``repo`` that match ``wanted``, in the order ``sort`` (one of
+    :data:`SORTS`), ``limit`` at most (``None``: all), from the index (brought up to
+    date first; ``progress(done, total)`` is called while it reads changed cases).
+    ``today`` (default: the system date) is the day overdue items and ages are reckoned
+    on. Raises :class:`~ppks_cli.errors.InvalidInput` for a ``limit`` below 1, a
+    ``due_within`` out of range or an unknown ``sort``."""
+    from ppks_cli import index
+    from ppks_cli.errors import InvalidInput
+
+    if sort not in SORTS:
+        from ppks_cli.intake import parse_choice
+
+        parse_choice(sort, SORTS, "--sort")  # raises, naming the choices
+    if limit is not None and not 1 <= limit <= LIMIT_MAX:
+        raise InvalidInput("error.list_limit", value=limit)
+    if wanted.due_within is not None and not 0 <= wanted.due_within <= DUE_WITHIN_MAX:
+        raise InvalidInput("error.due_within", value=wanted.due_within, most=DUE_WITHIN_MAX)
+    if wanted.since and wanted.until and wanted.since > wanted.until:
+        raise InvalidInput(
+            "error.since_after_until",
+            since=wanted.since.isoformat(), until=wanted.until.isoformat(),
+        )  # fmt: skip
+    today = today or dt.date.today()
+    due_by = None
+    if wanted.due_within is not None:
+        due_by = today + dt.timedelta(days=wanted.due_within)
+    with index.opened(repo, progress) as (conn, _refresh):
+        rows = index.case_rows(
+            conn, today, stage=wanted.stage, category=wanted.category, closed=wanted.closed,
+            tag=wanted.tag, since=wanted.since, until=wanted.until, overdue=wanted.overdue,
+            due_by=due_by,
+        )  # fmt: skip
+        problems = index.problems(conn)
+    if wanted.worker:
+        part = wanted.worker.casefold()
+        rows = [r for r in rows if part in r.worker.casefold()]
+    if wanted.name:
+        rows = [r for r in rows if _name_matches(wanted.name, r)]
+    ordered = _sorted(rows, sort)
+    shown = ordered[:limit] if limit is not None else ordered
+    return CaseList(shown, len(ordered), today, problems)

@@ -10,7 +10,8 @@ import functools
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -178,6 +179,44 @@ def reset_consoles() -> None:
     """Forget the consoles (tests swap sys.stdout between runs)."""
     console.cache_clear()
     err_console.cache_clear()
+
+
+# a bar appears once the work has taken this long (seconds): shorter work shows nothing
+PROGRESS_AFTER = 1.0
+
+
+@contextmanager
+def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback for long core work (reading cases into the
+    index): on a terminal, a bar on stderr labelled ``what`` once the work has run for
+    :data:`PROGRESS_AFTER` seconds, removed when done; elsewhere (a pipe, a file, a
+    script) nothing."""
+    import time
+
+    started = time.monotonic()
+    shown: dict[str, Any] = {}
+
+    def report(done: int, total: int) -> None:
+        if "bar" not in shown:
+            if time.monotonic() - started < PROGRESS_AFTER or done >= total:
+                return
+            if not err_console().is_terminal:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                console=err_console(), transient=True,
+            )  # fmt: skip
+            bar.start()
+            shown["bar"], shown["task"] = bar, bar.add_task(what, total=total)
+        shown["bar"].update(shown["task"], completed=done, total=total)
+
+    try:
+        yield report
+    finally:
+        if "bar" in shown:
+            shown["bar"].stop()
 
 
 def say(message: str) -> None:

@@ -1,4 +1,4 @@
-"""``ppks list``: the cases of the repository, newest first."""
+"""``ppks list``: the cases of the repository, filtered and sorted, newest first by default."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._common import command, console, open_repo, print_json, say, warn_line
+from ppks_cli.commands._common import (
+    command,
+    console,
+    open_repo,
+    print_json,
+    progress_bar,
+    say,
+    warn_line,
+)
 from ppks_cli.i18n import label, t
 
 
@@ -27,19 +35,55 @@ def register(app: typer.Typer) -> None:
             bool | None,
             typer.Option("--open/--closed", help=t("help.list.open"), show_default=False),
         ] = None,
+        name: Annotated[
+            str | None, typer.Option("--name", metavar="TEXT", help=t("help.list.name"))
+        ] = None,
+        tag: Annotated[
+            str | None, typer.Option("--tag", metavar="TAG", help=t("help.list.tag"))
+        ] = None,
+        since: Annotated[
+            str | None, typer.Option("--since", metavar="DATE", help=t("help.list.since"))
+        ] = None,
+        until: Annotated[
+            str | None, typer.Option("--until", metavar="DATE", help=t("help.list.until"))
+        ] = None,
+        overdue: Annotated[
+            bool, typer.Option("--overdue", help=t("help.list.overdue"))
+        ] = False,
+        due_within: Annotated[
+            int | None,
+            typer.Option("--due-within", metavar="DAYS", help=t("help.list.due_within")),
+        ] = None,
+        sort: Annotated[
+            str, typer.Option("--sort", metavar="ORDER", help=t("help.list.sort"))
+        ] = "newest",
+        limit: Annotated[
+            int | None, typer.Option("--limit", metavar="N", help=t("help.list.limit"))
+        ] = None,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
         from ppks_cli import categories, workflow
+        from ppks_cli.dates import parse_date
         from ppks_cli.intake import parse_choice
-        from ppks_cli.views import CaseFilter, list_cases
+        from ppks_cli.views import SORTS, CaseFilter, list_cases
 
         wanted = CaseFilter(
             stage=parse_choice(stage, workflow.STAGES, "--stage") if stage else None,
             category=categories.resolve_category(category) if category else None,
             worker=worker,
             closed=None if open_ is None else not open_,
+            name=name,
+            tag=categories.normalize_tag(tag) if tag else None,
+            since=parse_date(since, option="--since", allow_future=True) if since else None,
+            until=parse_date(until, option="--until", allow_future=True) if until else None,
+            overdue=overdue,
+            due_within=due_within,
         )
-        found = list_cases(open_repo(ctx), wanted)
+        with progress_bar(t("cli.reading_cases")) as progress:
+            found = list_cases(
+                open_repo(ctx), wanted, sort=parse_choice(sort, SORTS, "--sort"),
+                limit=limit, progress=progress,
+            )  # fmt: skip
         problems = found.problems
         for problem in problems:
             warn_line(t("list.unreadable", problem=problem.render()))
@@ -51,38 +95,51 @@ def register(app: typer.Typer) -> None:
             say(t("list.empty"))
             return
         _table(rows)
+        if found.total > len(rows):
+            say(t("list.more", shown=len(rows), total=found.total))
         if problems:
             warn_line(t("list.run_check", count=len(problems)))
 
 
-def _widths(cells: dict[str, list[str]], room: int) -> dict[str, int]:
-    """Column widths that fit ``room``: the ID, stage and date whole, the rest shared."""
-    natural = {key: max(len(value) for value in values) for key, values in cells.items()}
-    fixed = {key: natural[key] for key in ("id", "stage", "intake_date")}
-    flexible = {"name": 0.45, "category": 0.35, "worker": 0.20}
-    left = room - 2 * (len(natural) - 1) - sum(fixed.values())
-    if sum(natural[key] for key in flexible) <= left:
-        return natural
-    shared = {key: max(6, min(natural[key], int(left * share))) for key, share in flexible.items()}
-    return {**natural, **fixed, **shared}
-
-
 def _table(rows: list[dict]) -> None:
+    """The cases, one per row: the ID, stage and date never cut. When the six columns do
+    not fit the terminal, the category goes under the client's name, and a long name or
+    worker wraps onto more lines rather than losing its end (``--json`` has every field).
+    A stage marked ``*`` has something overdue, ``(!)`` a damaged record file."""
     from rich.table import Table
     from rich.text import Text
 
     keys = ("id", "name", "category", "stage", "worker", "intake_date")
     cells = {key: [t(f"column.{key}")] for key in keys}
+    overdue = False
     for row in rows:
-        stage = label("stage", row["stage"]) + (" (!)" if row["damaged_records"] else "")
+        marks = (" (!)" if row["damaged_records"] else "") + (" *" if row["overdue"] else "")
+        overdue = overdue or bool(row["overdue"])
         for key in keys:
-            cells[key].append(stage if key == "stage" else row[key])
-    # one line per case: long names, categories and workers are cut with an ellipsis
-    # when the terminal is narrow (--json has everything whole)
-    widths = _widths(cells, console().width)
+            cells[key].append(label("stage", row["stage"]) + marks if key == "stage" else row[key])
+    natural = {key: max(len(value) for value in values) for key, values in cells.items()}
+    stacked = sum(natural.values()) + 2 * (len(keys) - 1) > console().width
+    shown = [key for key in keys if not (stacked and key == "category")]
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for key in keys:
-        table.add_column(cells[key][0], no_wrap=True, overflow="ellipsis", width=widths[key])
+    for key in shown:
+        header = cells[key][0]
+        if stacked and key == "name":
+            header = f"{header} / {cells['category'][0]}"
+        table.add_column(
+            header, no_wrap=key in ("id", "stage", "intake_date"), overflow="fold",
+            min_width=min(natural[key], 12) if key == "name" else (
+                natural[key] if key in ("id", "stage", "intake_date") else None
+            ),
+            ratio=3 if key == "name" else (1 if key == "worker" else None),
+        )  # fmt: skip
     for index in range(1, len(rows) + 1):
-        table.add_row(*(Text(cells[key][index]) for key in keys))
+        row = []
+        for key in shown:
+            text = Text(cells[key][index])
+            if stacked and key == "name":
+                text.append("\n" + cells["category"][index], style="dim")
+            row.append(text)
+        table.add_row(*row)
     console().print(table)
+    if overdue:
+        say(t("list.overdue_mark"))

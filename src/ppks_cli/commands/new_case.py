@@ -11,6 +11,7 @@ from ppks_cli.commands._common import (
     ask,
     command,
     confirm,
+    info_line,
     interactive,
     open_repo,
     print_json,
@@ -19,7 +20,7 @@ from ppks_cli.commands._common import (
     write_options,
 )
 from ppks_cli.errors import PossibleDuplicates
-from ppks_cli.i18n import get_language, t
+from ppks_cli.i18n import get_language, label, t
 
 
 def _opt(*names: str, key: str, metavar: str = "TEXT"):
@@ -109,16 +110,78 @@ def register(app: typer.Typer) -> None:
         except PossibleDuplicates as exc:
             if not interactive(ctx):
                 raise
-            warn_line(exc.message())
-            if not confirm(t("new_case.confirm_duplicate")):
-                from ppks_cli.errors import Cancelled
-
-                raise Cancelled("error.cancelled") from None
+            existing = _choose_existing(exc.matches)
+            if existing is not None:
+                _use_existing(repo, existing, json_output)
+                return
             result = intake.new_case(repo, prepared, allow_duplicates=True, options=options)
         if json_output:
             print_json(result)
         else:
             say(t("new_case.done", id=result.case.id, name=result.case.client.name))
+
+
+NEW_WORDS = ("baru", "new")
+CANCEL_WORDS = ("batal", "cancel")
+
+
+def _choose_existing(matches: list) -> str | None:
+    """At a terminal: show the cases whose client may be the new one and ask which to
+    use. Returns the chosen case ID, or ``None`` to open a new case anyway; raises
+    :class:`~ppks_cli.errors.Cancelled` when the user cancels."""
+    from ppks_cli.errors import Cancelled, InvalidInput
+    from ppks_cli.i18n import Msg
+
+    warn_line(t("new_case.duplicates_found", count=len(matches)))
+    choices = [
+        (
+            m.case.id,
+            t(
+                "new_case.duplicate_choice", name=m.case.client.name,
+                reason=str(Msg("duplicate." + m.reason)), stage=label("stage", m.case.stage),
+                date=m.case.intake_date,
+            ),
+        )
+        for m in matches
+    ]  # fmt: skip
+    new, cancel = NEW_WORDS[get_language() != "id"], CANCEL_WORDS[get_language() != "id"]
+    choices += [(new, t("new_case.choice_new")), (cancel, t("new_case.choice_cancel"))]
+    ids = {m.case.id for m in matches}
+
+    def parse(text: str) -> str:
+        word = text.strip()
+        if word.casefold() in NEW_WORDS or word.casefold() in CANCEL_WORDS:
+            return word.casefold()
+        found = [case_id for case_id in ids if case_id.casefold() == word.casefold()]
+        if found:
+            return found[0]
+        raise InvalidInput("error.choose_duplicate", value=text, new=new, cancel=cancel)
+
+    answer = ask(t("new_case.which_case"), parse, choices=choices)
+    if answer in CANCEL_WORDS:
+        raise Cancelled("error.cancelled")
+    return None if answer in NEW_WORDS else answer
+
+
+def _use_existing(repo, case_id: str, json_output: bool) -> None:
+    """Tell the user no case was opened and how to go on with the existing one."""
+    case = repo.find_case(case_id)
+    state = case.state
+    step = f"ppks reopen {case.id}" if state.closed else f"ppks show {case.id}"
+    message = t(
+        "new_case.using_existing", id=case.id, name=case.client.name,
+        stage=label("stage", state.stage), command=step,
+    )  # fmt: skip
+    if json_output:
+        from ppks_cli import paths
+
+        info_line(message)
+        print_json(
+            {"id": case.id, "stage": state.stage, "path": f"{paths.CASES_DIR}/{case.id}",
+             "warnings": [], "existing": True}
+        )  # fmt: skip
+        return
+    say(message)
 
 
 def _ask_missing(form, whole_form: bool) -> None:
