@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ppks_cli import paths
 from ppks_cli.results import Result
 
 
@@ -67,5 +68,10 @@ def repository_status(repo) -> RepositoryStatus:
     git.require_repository(repo.root)
     state = git.status(repo.root)
     changed = {path for _, path in state.uncommitted}
-    invalid = [p for p in check_repository(repo).errors if p.file in changed]
+    # only the case folders with uncommitted files are checked (ppks.toml always is)
+    touched = {
+        parts[1] for parts in (path.split("/") for path in changed)
+        if len(parts) > 2 and parts[0] == paths.CASES_DIR
+    }  # fmt: skip
+    invalid = [p for p in check_repository(repo, cases=touched).errors if p.file in changed]
     return RepositoryStatus(state, invalid)

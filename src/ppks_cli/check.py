@@ -48,7 +48,21 @@ def _damaged(exc: DamagedFile) -> Problem:
     return Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
 
 
-def check_repository(repo: Repository) -> CheckReport:
+def check_repository(
+    repo: Repository, *, full: bool = False, cases: set[str] | None = None
+) -> CheckReport:
+    """Validate ``ppks.toml`` and every case folder of ``repo`` (only those in ``cases``
+    when given; the checks across cases -- the same case ID, NIK or letter number twice --
+    then see only those). The result of a case folder is cached with a digest of its
+    files' contents (:mod:`ppks_cli.checkcache`) and used again while the files are the
+    same, unless ``full``. Never raises for a damaged file: it is a problem reported."""
+    from ppks_cli import checkcache
+
+    with checkcache.Cache(repo, full=full, partial=cases is not None) as cache:
+        return _check_repository(repo, cache, cases)
+
+
+def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckReport:
     report = CheckReport()
     report.problems.extend(_check_config(repo))
     if not repo.paths.cases.is_dir():
@@ -66,7 +80,7 @@ def check_repository(repo: Repository) -> CheckReport:
         report.problems.append(Problem(paths.CASES_DIR, 1, Msg("toml.unreadable", reason=reason)))
         entries = []
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (only is not None and entry.name not in only):
             continue
         shown = repo.rel(entry)
         if entry.is_symlink():
@@ -76,19 +90,17 @@ def check_repository(repo: Repository) -> CheckReport:
             report.problems.append(Problem(shown, 1, Msg("check.stray_entry"), "warning"))
             continue
         report.cases += 1
-        file, text, problems = _check_case_file(repo, entry.name)
-        report.problems.extend(problems)
-        if file is not None:
-            case_file = repo.rel(repo.paths.case_file(entry.name))
-            locator = KeyLocator(text)
-            id_owners[file.id].append((case_file, locator.line(("id",))))
-            if file.client.nik:
-                nik_owners[file.client.nik].append(
-                    (file.id, case_file, locator.line(("client", "nik")))
-                )
-        record_problems, count = _check_records(repo, entry.name, file)
-        report.problems.extend(record_problems)
-        report.records += count
+        result = cache.get(entry.name)
+        if result is None:
+            result = _check_case(repo, entry.name)
+            cache.put(entry.name, result)
+        report.problems.extend(result.problems)
+        report.records += result.records
+        case_file = repo.rel(repo.paths.case_file(entry.name))
+        if result.id is not None:
+            id_owners[result.id].append((case_file, result.id_line))
+        if result.nik:
+            nik_owners[result.nik].append((result.id, case_file, result.nik_line))
 
     for case_id, owners in id_owners.items():
         if len(owners) > 1:
@@ -110,7 +122,10 @@ def check_repository(repo: Repository) -> CheckReport:
                         file_name, line, Msg("check.duplicate_nik", {"cases": others}), "warning"
                     )
                 )
-    report.problems.extend(_duplicate_letter_numbers(repo))
+    report.problems.extend(
+        p for p in _duplicate_letter_numbers(repo)
+        if only is None or p.file.split("/")[1] in only
+    )  # fmt: skip
     report.problems.sort(key=lambda p: (p.file, p.line))
     return report
 
@@ -170,6 +185,23 @@ def _check_config(repo: Repository) -> list[Problem]:
             line = KeyLocator(text).line(("office", "logo"))
             found.append(Problem(paths.CONFIG_FILE, line, Msg("check.logo", detail=exc.message())))
     return found
+
+
+def _check_case(repo: Repository, case_id: str):
+    """Everything checked within one case folder, as a
+    :class:`ppks_cli.checkcache.CaseCheck`."""
+    from ppks_cli.checkcache import CaseCheck
+
+    file, text, problems = _check_case_file(repo, case_id)
+    record_problems, count = _check_records(repo, case_id, file)
+    if file is None:
+        return CaseCheck(problems + record_problems, count)
+    locator = KeyLocator(text)
+    nik = file.client.nik
+    return CaseCheck(
+        problems + record_problems, count, file.id, locator.line(("id",)),
+        nik, locator.line(("client", "nik")) if nik else 0,
+    )  # fmt: skip
 
 
 def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, str, list[Problem]]:

@@ -200,6 +200,18 @@ def opened(
         conn.close()
 
 
+@contextmanager
+def connection(repo) -> Iterator[sqlite3.Connection]:
+    """The index database of ``repo`` as it is, not refreshed: for caches kept beside
+    the index (``ppks check``'s), which check their own freshness. In memory when the
+    file cannot be used."""
+    conn, _fresh = _connect(index_path(repo.root))
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 

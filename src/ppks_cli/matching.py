@@ -188,6 +188,13 @@ def _parse(name: str) -> _Parsed:
     return _Parsed(out, out[: len(given)] if cut is not None else None, frozenset(initials))
 
 
+def sort_key(name: str) -> str:
+    """``name`` for sorting a list by name: lower-case words without diacritics,
+    punctuation, or the titles and degrees before and after it ("Ir. Soekarno" sorts
+    under S, as written, not respelled)."""
+    return " ".join(_strip_titles(_words(name), _tables().titles))
+
+
 def name_key(name: str) -> str:
     """``name`` reduced for comparison: lower-case words without diacritics, titles, degrees,
     punctuation and ``bin``/``boru``, respelled in today's spelling and with the usual

@@ -219,7 +219,9 @@ def _sorted(rows: list, order: str) -> list:
     if order == "id":
         return sorted(rows, key=lambda r: r.id)
     if order == "name":
-        return sorted(newest, key=lambda r: _plain(r.name))
+        from ppks_cli.matching import sort_key
+
+        return sorted(newest, key=lambda r: sort_key(r.name))
     if order == "worker":
         return sorted(newest, key=lambda r: r.worker.casefold())
     if order == "stage":

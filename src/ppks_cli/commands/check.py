@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     @command(app, "check", help=t("help.check.command"), epilog=t("help.check.example"))
     def check(
         ctx: typer.Context,
+        full: Annotated[bool, typer.Option("--full", help=t("help.check.full"))] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
         from ppks_cli.check import check_repository
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
         # a damaged ppks.toml is one of the problems reported, not a reason to stop
         repo = Repository.open(state(ctx).root, lenient=True)
-        report = check_repository(repo)
+        report = check_repository(repo, full=full)
         if json_output:
             print_json(report)
         else:

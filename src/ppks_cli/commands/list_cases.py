@@ -101,6 +101,11 @@ def register(app: typer.Typer) -> None:
             warn_line(t("list.run_check", count=len(problems)))
 
 
+def _name_width(natural: dict[str, int], stacked: bool) -> int:
+    """The narrowest the name column may be: a category under the name stays whole."""
+    return max(min(natural["name"], 12), natural["category"] if stacked else 0)
+
+
 def _table(rows: list[dict]) -> None:
     """The cases, one per row: the ID, stage and date never cut. When the six columns do
     not fit the terminal, the category goes under the client's name, and a long name or
@@ -127,7 +132,7 @@ def _table(rows: list[dict]) -> None:
             header = f"{header} / {cells['category'][0]}"
         table.add_column(
             header, no_wrap=key in ("id", "stage", "intake_date"), overflow="fold",
-            min_width=min(natural[key], 12) if key == "name" else (
+            min_width=_name_width(natural, stacked) if key == "name" else (
                 natural[key] if key in ("id", "stage", "intake_date") else None
             ),
             ratio=3 if key == "name" else (1 if key == "worker" else None),
