@@ -76,8 +76,8 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts
-    }
+        if p.is_file() and not {".git", ".ppks-cache"} & set(p.relative_to(root).parts)
+    }  # the index (a cache, ignored by git) may be brought up to date by any command
 
 
 class Cli:

@@ -4,6 +4,8 @@ or common given names."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +25,7 @@ from ppks_cli.matching import (
 )
 from ppks_cli.models import Client
 
-from conftest import MR, NEW_MR_ARGS
+from conftest import MR, NEW_MR_ARGS, snapshot
 
 # (written one way, written another way, what kind of variant)
 MUST_MATCH = [
@@ -365,3 +367,43 @@ def test_any_text_scores_in_range_symmetrically_and_itself_fully(a, b):
 def test_names_in_other_scripts_match_themselves():
     assert name_score("王小明", "王小明") == 1.0
     assert name_score("王小明", "Budi") < NAME_THRESHOLD
+
+
+SUKARNO = ["new-case", "--name", "Sukarno", "--sex", "L", "--birth-year", "1976",
+           "--category", "pengemis", "--intake-date", "2024-03-01", "--source", "street-raid",
+           "--worker", "Saskia"]  # fmt: skip
+
+
+@pytest.fixture
+def soekarno(repo, monkeypatch):
+    from ppks_cli.commands import _common
+
+    case = create_case(repo, prepare(dataclasses.replace(MR, name="Ir. Soekarno")))
+    monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
+    return case
+
+
+@pytest.mark.parametrize("answer", ["1", "{id}", "{id_lower}"])
+def test_at_a_terminal_the_user_can_take_the_existing_case_instead(cli, repo, soekarno, answer):
+    before = snapshot(repo.root)
+    typed = answer.format(id=soekarno.id, id_lower=soekarno.id.lower())
+    result = cli(*SUKARNO, input=f"bukan\n{typed}\n")
+    assert result.exit_code == 0, result.output
+    assert "bukan' bukan salah satu pilihan" in result.stderr  # asked again
+    assert f"Tidak ada kasus baru dibuka. Klien ini: kasus {soekarno.id}" in result.stdout
+    assert snapshot(repo.root) == before
+
+
+@pytest.mark.parametrize(("answer", "lang"), [("2", None), ("baru", None), ("new", "en")])
+def test_at_a_terminal_the_user_can_open_a_new_case_anyway(cli, repo, soekarno, answer, lang):
+    result = cli(*SUKARNO, input=f"{answer}\n", lang=lang)
+    assert result.exit_code == 0, result.output
+    assert len(repo.case_ids()) == 2
+
+
+@pytest.mark.parametrize("answer", ["3", "batal", "BATAL", "cancel"])
+def test_at_a_terminal_the_user_can_cancel(cli, repo, soekarno, answer):
+    before = snapshot(repo.root)
+    result = cli(*SUKARNO, input=f"{answer}\n")
+    assert result.exit_code == 8
+    assert snapshot(repo.root) == before
