@@ -100,6 +100,32 @@ def test_hand_edit_keeping_size_and_mtime_is_seen(repo):
     assert names(repo) == {case.id: "Sukarna"}
 
 
+def test_record_edited_in_place_and_record_added_are_seen(cli, repo):
+    """The names of a records folder are reused while the folder is unchanged; each
+    record file's own stat data is still read, so an edit in place is seen, and a file
+    added changes the folder."""
+    case = add(repo, "Sukarno")
+    assert cli("note", case.id, "pertama", "--worker", "Saskia").exit_code == 0
+    age(repo.root)
+    refresh(repo)
+    [record] = repo.record_files(case.id)
+    before = os.stat(record)
+    with open(record, "r+b") as handle:  # in place: same inode, same size
+        text = handle.read().replace(b"pertama", b"PERTAMA")
+        handle.seek(0)
+        handle.write(text)
+    os.utime(record, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.utime(record.parent, ns=(OLD_NS, OLD_NS))
+    assert refresh(repo).read == [case.id]
+    age(repo.root)
+    refresh(repo)
+    (record.parent / "2024-02-20-note-ZZZZZZ.toml").write_bytes(record.read_bytes())
+    assert refresh(repo).read == [case.id]
+    with index.opened(repo) as (conn, _done):
+        stored = conn.execute("SELECT names FROM folders").fetchone()[0]
+    assert "ZZZZZZ" in stored
+
+
 def test_racy_file_is_read_again_even_when_every_stat_field_agrees(repo, monkeypatch):
     """A file edited in the same timestamp tick as the index was written: with ctime and
     inode left out of the comparison (a file system that keeps neither), only the racy
@@ -155,7 +181,7 @@ def test_deleted_record_and_deleted_case_are_seen(cli, repo):
     with index.opened(repo) as (conn, _done):
         assert conn.execute("SELECT id, stage FROM cases").fetchall() == [(keep.id, "intake")]
         assert conn.execute(
-            "SELECT count(*) FROM files WHERE case_id = ?", (gone.id,)
+            "SELECT count(*) FROM folders WHERE case_id = ?", (gone.id,)
         ).fetchone() == (0,)
 
 
@@ -272,8 +298,8 @@ def test_a_linked_records_folder_is_not_followed(repo, tmp_path):
         records.rmdir()
     records.symlink_to(outside, target_is_directory=True)
     with index.opened(repo) as (conn, _done):
-        paths_seen = [row[0] for row in conn.execute("SELECT path FROM files")]
-        assert not any("AAAAAA" in p for p in paths_seen)
+        names_seen = [row[0] for row in conn.execute("SELECT names FROM folders")]
+        assert not any("AAAAAA" in p for p in names_seen)
         assert list(index.damaged_records(conn)) == [case.id]  # named, not followed
 
 

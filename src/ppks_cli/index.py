@@ -38,7 +38,7 @@ from typing import Any
 from ppks_cli import matching, paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -48,11 +48,9 @@ RACY_NS = 2_000_000_000
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files (
-    path TEXT PRIMARY KEY, case_id TEXT NOT NULL,
-    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
-    inode INTEGER NOT NULL, racy INTEGER NOT NULL);
-CREATE INDEX files_case ON files (case_id);
+CREATE TABLE folders (
+    case_id TEXT PRIMARY KEY, records_stat TEXT, names TEXT NOT NULL,
+    signature TEXT NOT NULL, racy INTEGER NOT NULL);
 CREATE TABLE cases (
     id TEXT PRIMARY KEY, problem TEXT,
     name TEXT, alias TEXT, nik TEXT, kk TEXT, phone TEXT, sex TEXT,
@@ -234,38 +232,71 @@ def _case_ids(repo) -> list[str]:
     )  # fmt: skip
 
 
-def _scan(repo) -> dict[str, tuple[str, tuple[int, int, int, int]]]:
-    """Every case file and record file now on disk: relative path -> (case ID, stat),
-    without following any link (a linked file is listed by its own stat data)."""
-    found: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
-    base = os.fspath(repo.paths.cases)
-    missing = (-1, -1, -1, -1)
-    for case_id in _case_ids(repo):
-        rel = f"{paths.CASES_DIR}/{case_id}"
-        folder = os.path.join(base, case_id)
-        try:
-            stat = _stat_key(os.lstat(os.path.join(folder, paths.CASE_FILE)))
-        except OSError:
-            stat = missing
-        found[f"{rel}/{paths.CASE_FILE}"] = (case_id, stat)
-        records = os.path.join(folder, paths.RECORDS_DIR)
-        try:
-            st = os.lstat(records)
-            found[f"{rel}/{paths.RECORDS_DIR}"] = (case_id, _stat_key(st))
-            if not stat_module.S_ISDIR(st.st_mode):  # a link is never followed
-                continue
-            entries = list(os.scandir(records))
-        except OSError:
-            continue
-        for entry in entries:
-            if not entry.name.endswith(".toml") or entry.name.startswith("."):
-                continue
-            try:
-                stat = _stat_key(entry.stat(follow_symlinks=False))
-            except OSError:
-                continue
-            found[f"{rel}/{paths.RECORDS_DIR}/{entry.name}"] = (case_id, stat)
-    return found
+@dataclass(frozen=True)
+class Folder:
+    """What the index knows of one case folder's files: the stat data of ``records/``
+    (``None`` when it is missing or not a folder), the names of the record files in it,
+    a ``signature`` of the stat data of ``case.toml``, ``records/`` and every record file,
+    and whether one of them was modified too close to the index's write time to trust
+    its stat data (``racy``)."""
+
+    records_stat: str | None
+    names: tuple[str, ...]
+    signature: str
+    racy: bool
+
+
+_MISSING = (-1, -1, -1, -1)
+
+
+def _folder(base: str, case_id: str, known: Folder | None, racy_from: int) -> Folder:
+    """The state of the folder of ``case_id`` now. The names of the record files are
+    taken from ``known`` when ``records/`` has the same stat data and was not racy
+    (a file added, removed or renamed changes the folder's mtime and ctime); every
+    file's own stat data is read each time, so an edit in place is seen. No link is
+    followed: a linked file or folder counts by its own stat data."""
+    folder = f"{base}/{case_id}"
+    lstat = os.lstat
+    try:
+        case_stat = _stat_key(lstat(f"{folder}/{paths.CASE_FILE}"))
+    except OSError:
+        case_stat = _MISSING
+    parts: list[Any] = [case_stat]
+    newest = case_stat[1]
+    records = f"{folder}/{paths.RECORDS_DIR}"
+    names: tuple[str, ...] = ()
+    records_stat = None
+    try:
+        st = lstat(records)
+    except OSError:
+        st = None
+    if st is not None:
+        key = _stat_key(st)
+        records_stat = repr(key)
+        parts.append(key)
+        newest = max(newest, key[1], key[2])
+        if stat_module.S_ISDIR(st.st_mode):
+            if known is not None and known.records_stat == records_stat and not known.racy:
+                names = known.names
+            else:
+                try:
+                    names = tuple(sorted(
+                        e.name for e in os.scandir(records)
+                        if e.name.endswith(".toml") and not e.name.startswith(".")
+                    ))  # fmt: skip
+                except OSError:
+                    names = ()
+            for name in names:
+                try:
+                    key = _stat_key(lstat(f"{records}/{name}"))
+                except OSError:
+                    key = _MISSING
+                parts.append(key)
+                if key[1] > newest:
+                    newest = key[1]
+            parts.append(names)
+    signature = repr(parts)
+    return Folder(records_stat, names, signature, newest >= racy_from)
 
 
 def _derivation(repo) -> str:
@@ -290,62 +321,55 @@ Progress = Callable[[int, int], None]
 
 def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) -> Refresh:
     """Bring the index ``conn`` up to date with the files of ``repo``: re-read the cases
-    with a changed, added, deleted or racy file, drop the cases whose folder went; every
-    case when the version of ppks or the deadline settings changed. One transaction.
-    ``progress(done, total)`` is called as cases are read (``total``: the cases to read).
-    Returns what was done (:class:`Refresh`)."""
+    whose folder changed (a file changed, added or deleted: see :func:`_folder`) or was
+    racy, drop the cases whose folder went; every case when the version of ppks or the
+    deadline settings changed. One transaction. ``progress(done, total)`` is called as
+    cases are read (``total``: the cases to read). Returns what was done
+    (:class:`Refresh`)."""
     done = Refresh()
     started = time.time_ns()
+    racy_from = started - RACY_NS
     derivation = _derivation(repo)
     row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
     stale_derivation = row is None or row[0] != derivation
-    now = _scan(repo)
-    known: dict[str, tuple[str, tuple[int, int, int, int], bool]] = {
-        path: (case_id, (size, mtime, ctime, inode), bool(racy) or stale_derivation)
-        for path, case_id, size, mtime, ctime, inode, racy in conn.execute(
-            "SELECT path, case_id, size, mtime_ns, ctime_ns, inode, racy FROM files"
+    known: dict[str, Folder] = {
+        case_id: Folder(records_stat, tuple(json.loads(names)), signature, bool(racy))
+        for case_id, records_stat, names, signature, racy in conn.execute(
+            "SELECT case_id, records_stat, names, signature, racy FROM folders"
         )
     }
-    indexed = {row[0] for row in conn.execute("SELECT id FROM cases")}
-    changed: set[str] = set()
-    for path, (case_id, stat) in now.items():
-        old = known.get(path)
-        if old is None or old[0] != case_id or old[1] != stat or old[2]:
-            changed.add(case_id)
-    for path, (case_id, _stat, _racy) in known.items():
-        if path not in now:
-            changed.add(case_id)
-    present = {case_id for case_id, _ in now.values()}
-    changed |= present - indexed
-    gone = (indexed | {case_id for case_id, _, _ in known.values()}) - present
+    indexed = {row[0] for row in conn.execute("SELECT id FROM cases")} | set(known)
+    base = os.fspath(repo.paths.cases)
+    now: dict[str, Folder] = {}
+    changed: list[str] = []
+    for case_id in _case_ids(repo):
+        old = known.get(case_id)
+        folder = _folder(base, case_id, old, racy_from)
+        now[case_id] = folder
+        if stale_derivation or old is None or old.racy or old.signature != folder.signature:
+            changed.append(case_id)
+    gone = sorted(indexed - set(now))
     if not changed and not gone and not stale_derivation:
         return done
-    by_case: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = {}
-    for path, (owner, stat) in now.items():
-        by_case.setdefault(owner, []).append((path, stat))
-    to_read = sorted(changed - gone)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for case_id in sorted(gone):
+        for case_id in gone:
             _forget(conn, case_id)
             done.dropped.append(case_id)
-        for number, case_id in enumerate(to_read, start=1):
+        for number, case_id in enumerate(changed, start=1):
             _forget(conn, case_id)
             _index_case(repo, conn, case_id)
-            conn.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (path, case_id, *stat, int(stat[1] >= started - RACY_NS))
-                    for path, stat in by_case.get(case_id, ())
-                ],
-            )
+            folder = now[case_id]
+            conn.execute(
+                "INSERT INTO folders VALUES (?, ?, ?, ?, ?)",
+                (case_id, folder.records_stat, json.dumps(folder.names), folder.signature,
+                 int(folder.racy)),
+            )  # fmt: skip
             done.read.append(case_id)
             if progress is not None:
-                progress(number, len(to_read))
+                progress(number, len(changed))
         conn.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(started),))
-        conn.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('derivation', ?)", (derivation,)
-        )
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('derivation', ?)", (derivation,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -360,7 +384,7 @@ def _forget(conn: sqlite3.Connection, case_id: str) -> None:
 
 # every table that holds rows of a case, and the column that names it
 _CASE_TABLES = (
-    ("files", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
+    ("folders", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
     ("due", "case_id"),
 )  # fmt: skip
 

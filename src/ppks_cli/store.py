@@ -13,16 +13,18 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ppks_cli import ids, paths
-from ppks_cli.config import RepoConfig, load_config, render_new_config
 from ppks_cli.errors import DamagedFile, InvalidInput, NoRepository, Refused
-from ppks_cli.models import CaseFile, Client, Intake
-from ppks_cli.records import Record, parse_record
+from ppks_cli.problems import Problem
 from ppks_cli.results import Result
 from ppks_cli.tomlio import atomic_write_text, read_toml, write_toml
-from ppks_cli.validation import Problem, validate_or_raise
+
+if TYPE_CHECKING:  # the models need pydantic: imported where a case is read or written
+    from ppks_cli.config import RepoConfig
+    from ppks_cli.models import CaseFile, Client, Intake
+    from ppks_cli.records import Record
 
 WORKER_ENV = "PPKS_WORKER"
 
@@ -119,16 +121,35 @@ def _remove_created(first_missing: Path | None, repo_paths: paths.RepoPaths) -> 
 class Repository:
     """One case repository: a folder with ``ppks.toml`` and a ``cases/`` folder."""
 
-    def __init__(self, root: Path, config: RepoConfig) -> None:
+    def __init__(self, root: Path, config: RepoConfig | None = None, *,
+                 lenient: bool = False) -> None:  # fmt: skip
         self.root = root
         self.paths = paths.RepoPaths(root)
-        self.config = config
+        self._config = config
+        self._lenient = lenient
         # the files this Repository object wrote, so a command can commit exactly them
         self.written: list[Path] = []
         # called with each file's path just before it is written (a writing command
         # notes it, so that a commit killed before it ran is made by the next command)
         self.before_write: Callable[[Path], None] | None = None
         self.git_dir: Path | None = None  # set by a writing command in a git repository
+
+    @property
+    def config(self) -> RepoConfig:
+        """The settings in ``ppks.toml``, read and validated when first needed (a
+        command that only reads the index never needs them). A damaged ``ppks.toml``
+        raises :class:`DamagedFile`, unless the repository was opened ``lenient``: then
+        the default settings are used."""
+        if self._config is None:
+            from ppks_cli.config import Office, RepoConfig, load_config
+
+            try:
+                self._config = load_config(self.paths.config, paths.CONFIG_FILE)
+            except DamagedFile:
+                if not self._lenient:
+                    raise
+                self._config = RepoConfig(office=Office(name="?"))
+        return self._config
 
     def _will_write(self, path: Path) -> None:
         if self.before_write is not None:
@@ -142,23 +163,17 @@ class Repository:
         lenient: bool = False,
     ) -> Repository:  # fmt: skip
         """The repository named by ``root``, ``$PPKS_ROOT`` or the working directory.
-        A damaged ``ppks.toml`` raises :class:`DamagedFile`; with ``lenient`` (for
-        ``ppks check``, which reports it) the default settings are used instead, so that
-        the cases can be checked all the same."""
+        Its settings are read when first used (:attr:`config`): a damaged ``ppks.toml``
+        then raises :class:`DamagedFile`; with ``lenient`` (for ``ppks check``, which
+        reports it) the default settings are used instead, so that the cases can be
+        checked all the same."""
         found = paths.find_root(root, cwd)
         if found is None:
             raise NoRepository("error.no_repository", cwd=str(cwd or Path.cwd()))
         config_file = found / paths.CONFIG_FILE
         if not config_file.is_file():
             raise NoRepository("error.not_a_repository", path=str(found))
-        try:
-            return cls(found, load_config(config_file, paths.CONFIG_FILE))
-        except DamagedFile:
-            if not lenient:
-                raise
-            from ppks_cli.config import Office
-
-            return cls(found, RepoConfig(office=Office(name="?")))
+        return cls(found, lenient=lenient)
 
     @classmethod
     def create(
@@ -172,7 +187,9 @@ class Repository:
         (exit 3); an existing repository raises :class:`Refused`. A failure while
         creating (permissions, disk full) removes the folders this call made and raises
         :class:`InvalidInput` or :class:`WriteFailed`, so nothing is left behind."""
+        from ppks_cli.config import RepoConfig, render_new_config
         from ppks_cli.models import parse_name, parse_worker
+        from ppks_cli.validation import validate_or_raise
 
         _require_text_path(path)
         office = parse_name(office, "--office")
@@ -242,7 +259,9 @@ class Repository:
 
     def read_case_file(self, case_id: str) -> CaseFile:
         path = self.paths.case_file(case_id)
+        from ppks_cli.models import CaseFile
         from ppks_cli.schema import CASE, upgrade_data
+        from ppks_cli.validation import validate_or_raise
 
         data, text = read_toml(path, self.rel(path))
         return validate_or_raise(CaseFile, upgrade_data(CASE, data), text, self.rel(path))
@@ -293,6 +312,8 @@ class Repository:
         )  # fmt: skip
 
     def read_record(self, path: Path) -> tuple[Record | None, list[Problem]]:
+        from ppks_cli.records import parse_record
+
         shown = self.rel(path)
         try:
             data, text = read_toml(path, shown)
@@ -371,6 +392,8 @@ class Repository:
         created_at: dt.datetime | None = None,
     ) -> Case:
         """Open a new case: pick a fresh ID and write ``case.toml``."""
+        from ppks_cli.models import CaseFile
+
         case_id = ids.new_case_id(intake.date.year, self.case_ids(), self.config.ids.suffix_length)
         file = CaseFile(
             id=case_id,

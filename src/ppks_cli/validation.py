@@ -3,18 +3,19 @@ for the errors raised when a damaged file is read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ppks_cli.errors import DamagedFile
-from ppks_cli.i18n import Msg, t
+from ppks_cli.i18n import Msg
+from ppks_cli.problems import Problem, Severity
 from ppks_cli.tomlio import KeyLocator
+
+__all__ = ["Problem", "Severity", "build", "describe", "validate", "validate_or_raise"]
 
 M = TypeVar("M", bound=BaseModel)
 
-Severity = Literal["error", "warning"]
 
 # pydantic error types that mean "this value has the wrong type", and the name of the
 # type that was expected (a key of the ``type`` section of the catalog)
@@ -26,29 +27,6 @@ _TYPE_ERRORS = {
     "datetime_parsing": "datetime", "list_type": "list", "dict_type": "table",
     "model_type": "table", "model_attributes_type": "table",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or worth a look) in one file of the repository."""
-
-    file: str  # relative to the repository root, forward slashes
-    line: int
-    message: Msg
-    severity: Severity = "error"
-
-    def render(self) -> str:
-        prefix = t("check.warning_prefix") if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "severity": self.severity,
-            "code": self.message.key,
-            "message": str(self.message),
-        }
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -101,50 +101,41 @@ def register(app: typer.Typer) -> None:
             warn_line(t("list.run_check", count=len(problems)))
 
 
-def _name_width(natural: dict[str, int], stacked: bool) -> int:
-    """The narrowest the name column may be: a category under the name stays whole."""
-    return max(min(natural["name"], 12), natural["category"] if stacked else 0)
-
-
 def _table(rows: list[dict]) -> None:
     """The cases, one per row: the ID, stage and date never cut. When the six columns do
     not fit the terminal, the category goes under the client's name, and a long name or
     worker wraps onto more lines rather than losing its end (``--json`` has every field).
     A stage marked ``*`` has something overdue, ``(!)`` a damaged record file."""
-    from rich.table import Table
-    from rich.text import Text
+    from ppks_cli.commands import _table as table
 
     keys = ("id", "name", "category", "stage", "worker", "intake_date")
-    cells = {key: [t(f"column.{key}")] for key in keys}
+    cells: list[list[str]] = []
     overdue = False
     for row in rows:
         marks = (" (!)" if row["damaged_records"] else "") + (" *" if row["overdue"] else "")
         overdue = overdue or bool(row["overdue"])
-        for key in keys:
-            cells[key].append(label("stage", row["stage"]) + marks if key == "stage" else row[key])
-    natural = {key: max(len(value) for value in values) for key, values in cells.items()}
-    stacked = sum(natural.values()) + 2 * (len(keys) - 1) > console().width
-    shown = [key for key in keys if not (stacked and key == "category")]
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for key in shown:
-        header = cells[key][0]
-        if stacked and key == "name":
-            header = f"{header} / {cells['category'][0]}"
-        table.add_column(
-            header, no_wrap=key in ("id", "stage", "intake_date"), overflow="fold",
-            min_width=_name_width(natural, stacked) if key == "name" else (
-                natural[key] if key in ("id", "stage", "intake_date") else None
-            ),
-            ratio=3 if key == "name" else (1 if key == "worker" else None),
-        )  # fmt: skip
-    for index in range(1, len(rows) + 1):
-        row = []
-        for key in shown:
-            text = Text(cells[key][index])
-            if stacked and key == "name":
-                text.append("\n" + cells["category"][index], style="dim")
-            row.append(text)
-        table.add_row(*row)
-    console().print(table)
+        cells.append(
+            [label("stage", row["stage"]) + marks if key == "stage" else row[key] for key in keys]
+        )
+    out = console()
+    room = out.width
+    styled = out.is_terminal and not out.no_color
+    columns = [
+        table.Column(t("column.id"), whole=True),
+        table.Column(t("column.name"), ratio=3, min_width=12),
+        table.Column(t("column.category"), ratio=2),
+        table.Column(t("column.stage"), whole=True),
+        table.Column(t("column.worker"), ratio=1, min_width=8),
+        table.Column(t("column.intake_date"), whole=True),
+    ]
+    natural = table.widths(columns, cells, 10**6)
+    if sum(natural) + table.GAP * (len(columns) - 1) > room:
+        # too wide: the category goes under the name, which is at least as wide as it
+        longest = max(len(row[2]) for row in cells)
+        name = t("column.name") + " / " + t("column.category")
+        columns = [columns[0], table.Column(name, ratio=3, min_width=max(12, longest)),
+                   *columns[3:]]  # fmt: skip
+        cells = [[row[0], (row[1], row[2]), *row[3:]] for row in cells]
+    table.write(table.render(columns, cells, room, styled=styled))
     if overdue:
         say(t("list.overdue_mark"))
