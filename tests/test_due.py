@@ -392,6 +392,17 @@ def test_text_in_indonesian_grouped_by_case(small):
     assert "\x1b[" not in result.stdout  # no colours when not at a terminal
 
 
+def test_colours_late_red_today_yellow_and_none_with_no_color(small):
+    repo, _ = small
+    result = run_ppks("--root", str(repo.root), "due", env={"FORCE_COLOR": "1"})
+    late = next(line for line in result.stdout.splitlines() if "terlambat" in line)
+    today = next(line for line in result.stdout.splitlines() if "hari ini" in line)
+    soon = next(line for line in result.stdout.splitlines() if "hari lagi" in line)
+    assert "\x1b[1;31m" in late and "\x1b[33m" in today and "\x1b[3" not in soon
+    result = run_ppks("--root", str(repo.root), "due", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[1;31m" not in result.stdout and "\x1b[33m" not in result.stdout
+
+
 def test_text_in_english_and_for_everyone(small):
     repo, ids = small
     result = run_ppks("--root", str(repo.root), "--lang", "en", "due", "--all")
