@@ -296,6 +296,7 @@ BASELINE: dict[str, dict[str, object]] = {
     },  # fmt: skip
     "list": {"stage": "intake", "category": "pengemis", "worker": WORKER},
     "search": {"text": "GH", "limit": "5"},
+    "due": {"worker": WORKER, "within": "7"},
     "show": {"case_ref": "{active}", "as_of": "HEAD"},
     "assess": {
         "case_ref": "{intake}", "problem": ["Konflik"], "need": ["Rumah"], "strength": ["Sehat"],

@@ -113,6 +113,7 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
         check(step, step, case_id, *args, *worker)
     check("list", "list")
     check("search", "search", "MR")
+    check("due", "due", "--all")
     check("show", "show", case_id)
     check("letter", "letter", case_id, "referral", "--worker", "Saskia", optional={"text"})
     check("letter", "letter", case_id, "referral", "--format", "pdf", "-o",

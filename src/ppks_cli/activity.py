@@ -44,11 +44,14 @@ def case_history(repo, ref: str) -> CaseHistory:
 
 @dataclass
 class RepositoryStatus(Result):
-    """``ppks status``: files not committed, commits not synced, and the hand-edited
-    files among the uncommitted ones that fail validation (``invalid``: problems)."""
+    """``ppks status``: files not committed, commits not synced, the hand-edited
+    files among the uncommitted ones that fail validation (``invalid``: problems), and
+    the user's own items late or due within a week (``due``: a
+    :class:`ppks_cli.due.DueList`, ``None`` when the user's name is not known)."""
 
     git: Any  # git.Status
     invalid: list
+    due: Any = None  # due.DueList | None
 
     def to_json(self) -> dict[str, Any]:
         state = self.git
@@ -57,13 +60,17 @@ class RepositoryStatus(Result):
             "unsynced": [{"status": c, "path": p} for c, p in state.unsynced],
             "upstream": state.upstream, "ahead": state.ahead, "behind": state.behind,
             "invalid": [p.as_dict() for p in self.invalid],
+            "overdue": self.due.overdue if self.due is not None else None,
+            "due_soon": self.due.due_soon if self.due is not None else None,
         }  # fmt: skip
 
 
 def repository_status(repo) -> RepositoryStatus:
-    """What ``ppks status`` reports for ``repo`` (which must be in git)."""
+    """What ``ppks status`` reports for ``repo`` (which must be in git); raises what
+    :func:`ppks_cli.git.require_repository` raises when it is not."""
     from ppks_cli import git
     from ppks_cli.check import check_repository
+    from ppks_cli.due import own_due
 
     git.require_repository(repo.root)
     state = git.status(repo.root)
@@ -74,4 +81,4 @@ def repository_status(repo) -> RepositoryStatus:
         if len(parts) > 2 and parts[0] == paths.CASES_DIR
     }  # fmt: skip
     invalid = [p for p in check_repository(repo, cases=touched).errors if p.file in changed]
-    return RepositoryStatus(state, invalid)
+    return RepositoryStatus(state, invalid, own_due(repo))

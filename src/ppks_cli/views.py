@@ -166,7 +166,8 @@ DUE_WITHIN_MAX = 3660  # days: ten years, as the deadline settings allow
 @dataclass(frozen=True)
 class CaseFilter:
     """What ``ppks list`` keeps: every filter given must hold. ``worker`` and ``name``
-    are the words typed (``worker``: a part of the current worker's name, any case;
+    are the words typed (``worker``: whole words of the current worker's name, in order,
+    any case, as ``ppks due --worker``: ``dewi`` finds Dewi Lestari, ``dew`` nobody;
     ``name``: the client's name or alias as people write it, by
     :mod:`ppks_cli.matching`, or a part of it); ``since``/``until`` bound the intake
     date (both included); ``overdue``: something is late today; ``due_within``: something
@@ -284,7 +285,9 @@ def list_cases(
     if limit is not None and not 1 <= limit <= LIMIT_MAX:
         raise InvalidInput("error.list_limit", value=limit)
     if wanted.due_within is not None and not 0 <= wanted.due_within <= DUE_WITHIN_MAX:
-        raise InvalidInput("error.due_within", value=wanted.due_within, most=DUE_WITHIN_MAX)
+        raise InvalidInput(
+            "error.list_due_within", value=wanted.due_within, most=DUE_WITHIN_MAX
+        )
     if wanted.since and wanted.until and wanted.since > wanted.until:
         raise InvalidInput(
             "error.since_after_until",
@@ -302,8 +305,10 @@ def list_cases(
         )  # fmt: skip
         problems = index.problems(conn)
     if wanted.worker:
-        part = wanted.worker.casefold()
-        rows = [r for r in rows if part in r.worker.casefold()]
+        from ppks_cli.due import words, worker_matches
+
+        named = words(wanted.worker)
+        rows = [r for r in rows if worker_matches(named, r.worker, whole=False)]
     if wanted.name:
         rows = [r for r in rows if _name_matches(wanted.name, r)]
     ordered = _sorted(rows, sort)

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "new_case",
     "list_cases",
     "search",
+    "due",
     "show",
     "assess",
     "plan",

@@ -38,3 +38,6 @@ def register(app: typer.Typer) -> None:
         say(t("status.invalid", count=len(invalid)))
         for problem in invalid:
             say("  " + problem.render())
+        if found.due is not None:  # the user's own items; nothing when no name is known
+            due = found.due
+            say(t("status.due", overdue=due.overdue, due_soon=due.due_soon, within=due.within))

@@ -1,0 +1,98 @@
+"""``ppks due``: what is late or due soon across the cases, most urgent first, by case."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands._common import (
+    command,
+    console,
+    open_repo,
+    print_json,
+    progress_bar,
+    say,
+    warn_line,
+)
+from ppks_cli.i18n import label, t
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "due", help=t("help.due.command"), epilog=t("help.due.example"))
+    def due(
+        ctx: typer.Context,
+        worker: Annotated[
+            str | None, typer.Option("--worker", metavar="NAME", help=t("help.due.worker"))
+        ] = None,
+        everyone: Annotated[bool, typer.Option("--all", help=t("help.due.all"))] = False,
+        within: Annotated[
+            int, typer.Option("--within", metavar="DAYS", help=t("help.due.within"))
+        ] = 7,
+        json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
+    ) -> None:
+        from ppks_cli.due import due_list
+
+        with progress_bar(t("cli.reading_cases")) as progress:
+            found = due_list(
+                open_repo(ctx), worker=worker, everyone=everyone, within=within,
+                progress=progress,
+            )  # fmt: skip
+        for problem in found.problems:
+            warn_line(t("list.unreadable", problem=problem.render()))
+        if json_output:
+            print_json(found)
+            return
+        if not found.groups:
+            if found.everyone:
+                say(t("due_list.empty_all", within=found.within))
+            else:
+                say(t("due_list.empty_worker", worker=found.worker, within=found.within))
+        else:
+            _groups(found)
+        if found.problems:
+            warn_line(t("list.run_check", count=len(found.problems)))
+
+
+def when(days_late: int) -> str:
+    """``terlambat 3 hari`` / ``hari ini`` / ``besok`` / ``5 hari lagi``."""
+    if days_late > 1:
+        return t("due_list.late", days=days_late)
+    if days_late == 1:
+        return t("due_list.late_one")
+    if days_late == 0:
+        return t("due_list.today")
+    if days_late == -1:
+        return t("due_list.left_one")
+    return t("due_list.left", days=-days_late)
+
+
+def _groups(found) -> None:
+    """One header line per case (ID, client, worker, stage), then its items: when (late in
+    red, today in yellow), the due date, what is owed. Colours only on a terminal that
+    wants them (rich follows ``NO_COLOR`` and plain pipes)."""
+    from rich.text import Text
+
+    out = console()
+    width = max(len(when(entry.days_late)) for entry in found.entries)
+    for number, group in enumerate(found.groups):
+        if number:
+            out.print()
+        stage = label("stage", group.stage)
+        if group.closed:
+            stage += f" ({t('due_list.closed')})"
+        if group.damaged_records:
+            stage += " (!)"
+        header = Text()
+        header.append(group.case_id, style="bold cyan")
+        header.append("  ")
+        header.append(group.name, style="bold")
+        header.append(f" · {group.worker} · {stage}")
+        out.print(header, soft_wrap=True)
+        for entry in group.entries:
+            style = "bold red" if entry.overdue else "yellow" if entry.days_late == 0 else ""
+            line = Text("  ")
+            line.append(when(entry.days_late).ljust(width), style=style)
+            line.append(f"  {entry.item.due.isoformat()}  ")
+            line.append(str(entry.message()))
+            out.print(line, soft_wrap=True)
