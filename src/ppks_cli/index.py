@@ -35,7 +35,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from ppks_cli import matching, paths
+from ppks_cli import paths
 from ppks_cli.results import Result
 
 INDEX_VERSION = 4
@@ -49,8 +49,8 @@ RACY_NS = 2_000_000_000
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE folders (
-    case_id TEXT PRIMARY KEY, records_stat TEXT, names TEXT NOT NULL,
-    signature TEXT NOT NULL, racy INTEGER NOT NULL);
+    case_id TEXT PRIMARY KEY, records_stat BLOB, names TEXT NOT NULL,
+    signature BLOB NOT NULL, racy INTEGER NOT NULL);
 CREATE TABLE cases (
     id TEXT PRIMARY KEY, problem TEXT,
     name TEXT, alias TEXT, nik TEXT, kk TEXT, phone TEXT, sex TEXT,
@@ -240,13 +240,20 @@ class Folder:
     and whether one of them was modified too close to the index's write time to trust
     its stat data (``racy``)."""
 
-    records_stat: str | None
+    records_stat: bytes | None
     names: tuple[str, ...]
-    signature: str
+    signature: bytes
     racy: bool
 
 
 _MISSING = (-1, -1, -1, -1)
+
+
+def _pack(numbers) -> bytes:
+    """Stat numbers as bytes, compared exactly (and fast) from one refresh to the next."""
+    import struct
+
+    return struct.pack(f"<{len(numbers)}q", *numbers)
 
 
 def _folder(base: str, case_id: str, known: Folder | None, racy_from: int) -> Folder:
@@ -256,13 +263,12 @@ def _folder(base: str, case_id: str, known: Folder | None, racy_from: int) -> Fo
     file's own stat data is read each time, so an edit in place is seen. No link is
     followed: a linked file or folder counts by its own stat data."""
     folder = f"{base}/{case_id}"
-    lstat = os.lstat
+    lstat, key = os.lstat, _stat_key
     try:
-        case_stat = _stat_key(lstat(f"{folder}/{paths.CASE_FILE}"))
+        flat = list(key(lstat(f"{folder}/{paths.CASE_FILE}")))
     except OSError:
-        case_stat = _MISSING
-    parts: list[Any] = [case_stat]
-    newest = case_stat[1]
+        flat = [-1, -1, -1, -1]
+    newest = flat[1]
     records = f"{folder}/{paths.RECORDS_DIR}"
     names: tuple[str, ...] = ()
     records_stat = None
@@ -271,10 +277,10 @@ def _folder(base: str, case_id: str, known: Folder | None, racy_from: int) -> Fo
     except OSError:
         st = None
     if st is not None:
-        key = _stat_key(st)
-        records_stat = repr(key)
-        parts.append(key)
-        newest = max(newest, key[1], key[2])
+        numbers = key(st)
+        records_stat = _pack(numbers)
+        flat += numbers
+        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
         if stat_module.S_ISDIR(st.st_mode):
             if known is not None and known.records_stat == records_stat and not known.racy:
                 names = known.names
@@ -288,32 +294,33 @@ def _folder(base: str, case_id: str, known: Folder | None, racy_from: int) -> Fo
                     names = ()
             for name in names:
                 try:
-                    key = _stat_key(lstat(f"{records}/{name}"))
+                    st = lstat(f"{records}/{name}")
+                    flat += key(st)
+                    if st.st_mtime_ns > newest:
+                        newest = st.st_mtime_ns
                 except OSError:
-                    key = _MISSING
-                parts.append(key)
-                if key[1] > newest:
-                    newest = key[1]
-            parts.append(names)
-    signature = repr(parts)
+                    flat += (-1, -1, -1, -1)
+    # the names are compared apart (a rename keeps the stat data of a file)
+    signature = _pack(flat)
     return Folder(records_stat, names, signature, newest >= racy_from)
 
 
 def _derivation(repo) -> str:
-    """What the derived columns depend on besides the files: the version of ppks (its
-    rulebook) and the settings that move deadlines. When it changes, every case is
-    derived again."""
+    """What the derived columns depend on besides the case files: the version of ppks
+    (its rulebook) and the settings that move deadlines (``[deadlines]`` and
+    ``[supervision]`` of ``ppks.toml``, as written). When it changes, every case is
+    derived again. Read without validating the settings, so that a warm index answers
+    without loading the models; a damaged ``ppks.toml`` counts as changed settings."""
+    import tomllib
+
     from ppks_cli import __version__
 
-    config = repo.config
-    return json.dumps(
-        {
-            "ppks": __version__,
-            "deadlines": config.deadlines.model_dump(mode="json"),
-            "supervision": config.supervision.model_dump(mode="json"),
-        },
-        sort_keys=True,
-    )
+    try:
+        data = tomllib.loads(repo.paths.config.read_text(encoding="utf-8-sig"))
+        settings = {key: data.get(key) for key in ("deadlines", "supervision", "schema")}
+    except (OSError, ValueError, RecursionError):
+        settings = {"unreadable": time.time_ns()}
+    return json.dumps({"ppks": __version__, "settings": settings}, sort_keys=True, default=str)
 
 
 Progress = Callable[[int, int], None]
@@ -333,7 +340,8 @@ def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) ->
     row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
     stale_derivation = row is None or row[0] != derivation
     known: dict[str, Folder] = {
-        case_id: Folder(records_stat, tuple(json.loads(names)), signature, bool(racy))
+        case_id: Folder(records_stat, tuple(names.split("/")) if names else (), signature,
+                        bool(racy))  # fmt: skip
         for case_id, records_stat, names, signature, racy in conn.execute(
             "SELECT case_id, records_stat, names, signature, racy FROM folders"
         )
@@ -346,7 +354,10 @@ def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) ->
         old = known.get(case_id)
         folder = _folder(base, case_id, old, racy_from)
         now[case_id] = folder
-        if stale_derivation or old is None or old.racy or old.signature != folder.signature:
+        if (
+            stale_derivation or old is None or old.racy or old.signature != folder.signature
+            or old.names != folder.names
+        ):  # fmt: skip
             changed.append(case_id)
     gone = sorted(indexed - set(now))
     if not changed and not gone and not stale_derivation:
@@ -362,7 +373,7 @@ def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) ->
             folder = now[case_id]
             conn.execute(
                 "INSERT INTO folders VALUES (?, ?, ?, ?, ?)",
-                (case_id, folder.records_stat, json.dumps(folder.names), folder.signature,
+                (case_id, folder.records_stat, "/".join(folder.names), folder.signature,
                  int(folder.racy)),
             )  # fmt: skip
             done.read.append(case_id)
@@ -757,6 +768,7 @@ def search(repo, text: str, limit: int | None = 20) -> SearchResult:
     all). The index is brought up to date first. Raises
     :class:`~ppks_cli.errors.InvalidInput` for a text with nothing to search or a
     ``limit`` below 1."""
+    from ppks_cli import matching
     from ppks_cli.errors import InvalidInput
 
     if not _plain(text):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ppks_cli import categories, nik, paths
+from ppks_cli.choices import parse_choice
 from ppks_cli.dates import parse_date
 from ppks_cli.duplicates import find_duplicates
 from ppks_cli.errors import InvalidInput, NikError, PossibleDuplicates, PpksError
@@ -44,14 +45,6 @@ def is_unknown(value: str | None) -> bool:
 
 def _invalid(option: str, key: str, **params: Any) -> InvalidInput:
     return InvalidInput("error.invalid_option", option=option, detail=Msg(key, params))
-
-
-def parse_choice(value: str, choices: tuple[str, ...], option: str) -> str:
-    wanted = value.strip().lower()
-    for choice in choices:
-        if wanted == choice.lower():
-            return choice
-    raise _invalid(option, "validation.not_a_choice", value=value, expected=", ".join(choices))
 
 
 def parse_sex_option(value: str, option: str = "--sex") -> str:

@@ -206,7 +206,7 @@ def _name_matches(wanted: str, row) -> bool:
 
 
 def _stage_order(stage: str) -> int:
-    from ppks_cli.workflow import STAGES
+    from ppks_cli.choices import STAGES
 
     return STAGES.index(stage) if stage in STAGES else len(STAGES)
 
@@ -279,7 +279,7 @@ def list_cases(
     from ppks_cli.errors import InvalidInput
 
     if sort not in SORTS:
-        from ppks_cli.intake import parse_choice
+        from ppks_cli.choices import parse_choice
 
         parse_choice(sort, SORTS, "--sort")  # raises, naming the choices
     if limit is not None and not 1 <= limit <= LIMIT_MAX:

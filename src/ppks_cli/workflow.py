@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from ppks_cli.config import RepoConfig
     from ppks_cli.store import Case
 
-STAGES = ("intake", "assessment", "planning", "intervention", "evaluation", "termination")
 
 # Phases: the finer states behind the six stages, i.e. what the case is waiting for.
 INTAKE = "intake"

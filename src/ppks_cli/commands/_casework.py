@@ -122,7 +122,7 @@ def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt
 def one_of(group: str, values: tuple[str, ...], option_name: str) -> dict[str, Any]:
     """How to take one of ``values``: the parser (naming ``option_name`` in its error)
     and the numbered choices shown at a prompt, labelled from the catalog ``group``."""
-    from ppks_cli.intake import parse_choice
+    from ppks_cli.choices import parse_choice
 
     return {
         "parse": lambda value: parse_choice(value, values, option_name),

@@ -67,10 +67,12 @@ def widths(columns: Sequence[Column], cells: Sequence[Sequence[str]], room: int)
     """The width of each column so that the table fits ``room`` cells when it can:
     whole columns at their natural width, the others sharing the rest by ratio (and
     never wider than they need)."""
-    natural = [
-        max([_width(col.header), *(_width(row[i]) for row in cells)])
-        for i, col in enumerate(columns)
-    ]
+    natural = [_width(col.header) for col in columns]
+    for row in cells:
+        for i, cell in enumerate(row):
+            size = len(cell) if cell.isascii() else _width(cell)
+            if size > natural[i]:
+                natural[i] = size
     if sum(natural) + GAP * (len(columns) - 1) <= room:
         return natural
     fixed = sum(n for n, col in zip(natural, columns, strict=True) if col.whole)
@@ -107,7 +109,6 @@ def render(
     name). Lines end without trailing spaces."""
     from ppks_cli.neutral import neutralise
 
-    flat = [[" ".join(c) if isinstance(c, tuple) else c for c in row] for row in rows]
     sized = [[max(c, key=_width) if isinstance(c, tuple) else c for c in row] for row in rows]
     cols = widths(columns, sized, room)
     out: list[str] = []
@@ -116,7 +117,7 @@ def render(
         for i, (col, w) in enumerate(zip(columns, cols, strict=True))
     ).rstrip()
     out.append(f"{BOLD}{neutralise(header)}{RESET}" if styled else neutralise(header))
-    del flat
+    last = len(columns) - 1
     for row in rows:
         blocks: list[list[tuple[str, bool]]] = []
         for cell, col, w in zip(row, columns, cols, strict=True):
@@ -124,15 +125,18 @@ def render(
             lines: list[tuple[str, bool]] = []
             for n, part in enumerate(parts):
                 part = neutralise(part)
-                pieces = [part] if col.whole else wrap(part, w)
-                lines.extend((piece, n > 0) for piece in pieces)
+                if col.whole or (part.isascii() and len(part) <= w):
+                    lines.append((part, n > 0))
+                else:
+                    lines.extend((piece, n > 0) for piece in wrap(part, w))
             blocks.append(lines)
         height = max(len(b) for b in blocks)
         for k in range(height):
             segments = []
             for i, (block, w) in enumerate(zip(blocks, cols, strict=True)):
                 text, dim = block[k] if k < len(block) else ("", False)
-                pad = " " * max(w - _width(text), 0) if i < len(blocks) - 1 else ""
+                size = len(text) if text.isascii() else _width(text)
+                pad = " " * (w - size) if i < last and w > size else ""
                 segments.append((f"{DIM}{text}{RESET}" if styled and dim and text else text) + pad)
             out.append((" " * GAP).join(segments).rstrip())
     return "\n".join(out) + "\n"

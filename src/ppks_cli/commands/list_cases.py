@@ -62,13 +62,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        from ppks_cli import categories, workflow
+        from ppks_cli import categories
+        from ppks_cli.choices import STAGES, parse_choice
         from ppks_cli.dates import parse_date
-        from ppks_cli.intake import parse_choice
         from ppks_cli.views import SORTS, CaseFilter, list_cases
 
         wanted = CaseFilter(
-            stage=parse_choice(stage, workflow.STAGES, "--stage") if stage else None,
+            stage=parse_choice(stage, STAGES, "--stage") if stage else None,
             category=categories.resolve_category(category) if category else None,
             worker=worker,
             closed=None if open_ is None else not open_,

@@ -1,0 +1,25 @@
+"""Values chosen from a fixed list on the command line, and the stages of the casework
+method (kept apart from :mod:`ppks_cli.workflow`, which needs the record models, so that
+reading commands start fast)."""
+
+from __future__ import annotations
+
+from ppks_cli.errors import InvalidInput
+from ppks_cli.i18n import Msg
+
+# the six stages of the casework method, in order (FACTS.md: intake, assessment,
+# planning, intervention, evaluation, termination)
+STAGES = ("intake", "assessment", "planning", "intervention", "evaluation", "termination")
+
+
+def parse_choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    """The one of ``choices`` that ``value`` names, ignoring case and surrounding spaces.
+    Raises :class:`~ppks_cli.errors.InvalidInput` naming ``option`` and the choices."""
+    wanted = value.strip().lower()
+    for choice in choices:
+        if wanted == choice.lower():
+            return choice
+    raise InvalidInput(
+        "error.invalid_option", option=option,
+        detail=Msg("validation.not_a_choice", value=value, expected=", ".join(choices)),
+    )  # fmt: skip
