@@ -358,7 +358,8 @@ def test_any_word_of_a_text_finds_it(repo, words, which, glue, upper):
     case = _property_case(repo)
     casework.note(repo, case, text=glue.join(words), **W)
     word = words[which % len(words)]
-    query = word.upper() if upper else word
+    # in upper case when that is the same word (not so for a Turkish dotless "ı": "I")
+    query = word.upper() if upper and word.upper().casefold() == word.casefold() else word
     if not index._plain(query):
         return  # nothing to search for (refused as such)
     hits = index.search_text(repo, query, None).hits

@@ -893,13 +893,19 @@ def _like(word: str) -> str:
 @dataclass
 class TextMatch:
     """Where the free text of one case matched: the newest record that matched (ID,
-    kind), its field, the snippet, and how many text values matched in all."""
+    kind), its field and text, the plain words searched for (for :func:`snippet`), and
+    how many text values matched in all."""
 
     record: str | None
     kind: str
     field: str
-    snippet: str
+    text: str
+    words: list[str]
     count: int
+
+    def snippet(self) -> str:
+        """The excerpt of :attr:`text` around the match (:func:`snippet`)."""
+        return snippet(self.text, self.words)
 
 
 def text_matches(conn: sqlite3.Connection, text: str) -> dict[str, TextMatch]:
@@ -936,7 +942,7 @@ def text_matches(conn: sqlite3.Connection, text: str) -> dict[str, TextMatch]:
         if case_id not in best or key > best[case_id][0]:
             best[case_id] = (key, row)
     return {
-        case_id: TextMatch(row[3], row[4], row[5], snippet(row[6], words), counts[case_id])
+        case_id: TextMatch(row[3], row[4], row[5], row[6], words, counts[case_id])
         for case_id, (_key, row) in best.items()
     }
 
@@ -1020,17 +1026,11 @@ def search_text(repo, text: str, limit: int | None = 20) -> SearchResult:
                 f"FROM cases WHERE problem IS NULL AND id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             ).fetchall()
-    hits = []
-    for hit in found.hits:
-        match = matches.get(hit.id)
-        if match is not None:
-            hit = replace(
-                hit, reasons=(*hit.reasons, "text"), record=match.record,
-                record_kind=match.kind, field=match.field, snippet=match.snippet,
-            )  # fmt: skip
-        hits.append(hit)
+    hits = [
+        replace(hit, reasons=(*hit.reasons, "text")) if hit.id in matches else hit
+        for hit in found.hits
+    ]
     for case_id, name, alias, category, stage, closed, worker, intake_date in rows:
-        match = matches[case_id]
         hits.append(
             SearchHit(
                 id=case_id,
@@ -1038,19 +1038,23 @@ def search_text(repo, text: str, limit: int | None = 20) -> SearchResult:
                 alias=alias,
                 score=TEXT_SCORE,
                 reasons=("text",),
-                matched=match.snippet,
+                matched="",
                 category=category,
                 stage=stage,
                 closed=bool(closed),
                 worker=worker,
                 intake_date=intake_date,
-                record=match.record,
-                record_kind=match.kind,
-                field=match.field,
-                snippet=match.snippet,
             )
         )
     ordered = _newest_first_within_score(hits)
-    return SearchResult(
-        text, ordered[:limit] if limit is not None else ordered, len(ordered), found.problems
-    )
+    shown = []
+    for hit in ordered[:limit] if limit is not None else ordered:
+        match = matches.get(hit.id)
+        if match is not None:  # the snippets of the hits shown only: they take time
+            cut = match.snippet()
+            hit = replace(
+                hit, record=match.record, record_kind=match.kind, field=match.field,
+                snippet=cut, matched=hit.matched or cut,
+            )  # fmt: skip
+        shown.append(hit)
+    return SearchResult(text, shown, len(ordered), found.problems)
