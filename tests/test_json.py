@@ -112,7 +112,9 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
         worker = [] if step == "approve" else ["--worker", "Saskia"]
         check(step, step, case_id, *args, *worker)
     check("list", "list")
-    check("search", "search", "MR")
+    text_keys = {"record", "record_kind", "field", "snippet"}
+    check("search", "search", "MR", optional=text_keys)
+    check("search", "search", "Konflik", "--text")
     check("due", "due", "--all")
     check("show", "show", case_id)
     check("letter", "letter", case_id, "referral", "--worker", "Saskia", optional={"text"})

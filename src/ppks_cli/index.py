@@ -68,6 +68,11 @@ CREATE TABLE due (case_id TEXT NOT NULL, kind TEXT NOT NULL, due TEXT NOT NULL,
     record TEXT, params TEXT NOT NULL);
 CREATE INDEX due_case ON due (case_id);
 CREATE INDEX due_date ON due (due);
+CREATE TABLE texts (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL,
+    seq INTEGER NOT NULL, record TEXT, kind TEXT NOT NULL, field TEXT NOT NULL,
+    text TEXT NOT NULL, plain TEXT NOT NULL);
+CREATE INDEX texts_case ON texts (case_id);
+CREATE TABLE texts_gone (id INTEGER PRIMARY KEY, plain TEXT NOT NULL);
 """
 
 def fts5_available() -> bool:
@@ -396,7 +401,7 @@ def _forget(conn: sqlite3.Connection, case_id: str) -> None:
 # every table that holds rows of a case, and the column that names it
 _CASE_TABLES = (
     ("folders", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
-    ("due", "case_id"),
+    ("due", "case_id"), ("texts", "case_id"),
 )  # fmt: skip
 
 
@@ -481,7 +486,25 @@ def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
 
 
 def _index_texts(conn: sqlite3.Connection, case) -> None:
-    """The free text of the records of ``case``, for ``search --text`` (not yet kept)."""
+    """Keep the free text of ``case`` for ``search --text``: one row of ``texts`` for each
+    text value of ``case.toml`` and of each record (see :func:`text_values`), with its
+    :func:`_plain` form, which the full-text index (FTS5, when this SQLite has it) is
+    built on. Called after :func:`_forget` removed the case's old rows."""
+    fts = _texts_fts_ready(conn)
+    rows = [
+        (case.id, seq, record, kind, field_, value, _plain(value))
+        for seq, record, kind, field_, value in text_values(case)
+    ]
+    conn.executemany(
+        "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    if fts and rows:
+        conn.execute(
+            "INSERT INTO texts_fts (rowid, plain) SELECT id, plain FROM texts WHERE case_id = ?",
+            (case.id,),
+        )
 
 
 def _problem_data(problem) -> dict[str, Any]:
@@ -702,8 +725,12 @@ DIGITS_FOR_NUMBER = 6  # a query with this many digits is also tried as NIK/KK/p
 class SearchHit:
     """One case that matches: ``score`` in [0, 1] ranks hits; ``reasons`` say what
     matched, strongest first (the matcher's ``nik``, ``name``, ``alias``, ``phone``, and
-    ``kk``, ``family``, ``contact``, ``found_at``); ``matched`` is the text that matched
-    best (a name, an alias, a family member's name, a place)."""
+    ``kk``, ``family``, ``contact``, ``found_at``, and ``text`` for ``search --text``);
+    ``matched`` is the text that matched best (a name, an alias, a family member's name, a
+    place; for a hit in free text only, the snippet). With reason ``text``: the record
+    whose text matched (``record``: its ID, ``None`` for ``case.toml``; ``record_kind``:
+    its kind, ``case`` for ``case.toml``), the ``field`` (a path such as ``problems[2]``
+    or ``intake.note``) and a short ``snippet`` of the text around the match."""
 
     id: str
     name: str
@@ -716,8 +743,17 @@ class SearchHit:
     closed: bool
     worker: str
     intake_date: str
+    record: str | None = None
+    record_kind: str | None = None
+    field: str | None = None
+    snippet: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        text = (
+            {"record": self.record, "record_kind": self.record_kind, "field": self.field,
+             "snippet": self.snippet}
+            if "text" in self.reasons else {}
+        )  # fmt: skip
         return {
             "id": self.id,
             "name": self.name,
@@ -730,6 +766,7 @@ class SearchHit:
             "closed": self.closed,
             "worker": self.worker,
             "intake_date": self.intake_date,
+            **text,
         }
 
 
@@ -760,14 +797,21 @@ def _plain(text: str | None) -> str:
     return " ".join(kept.split())
 
 
-def search(repo, text: str, limit: int | None = 20) -> SearchResult:
+def search(
+    repo, text: str, limit: int | None = 20, *, in_text: bool = False, progress=None,
+    conn: sqlite3.Connection | None = None,
+) -> SearchResult:  # fmt: skip
     """The cases of ``repo`` whose client matches ``text``: a name or alias however
     written (:func:`ppks_cli.matching.match_client`), a NIK, No. KK or phone number after
     normalising spaces, dots and ``+62``/``0``, a family member's or contact's name, or
     the place where the client was found. Best first; ``limit`` hits at most (``None``:
-    all). The index is brought up to date first. Raises
+    all). With ``in_text``, also every record's free text (:func:`search_text`). The
+    index is brought up to date first (``progress(done, total)`` while cases are read),
+    unless an open, up-to-date ``conn`` is given. Raises
     :class:`~ppks_cli.errors.InvalidInput` for a text with nothing to search or a
     ``limit`` below 1."""
+    if in_text:
+        return search_text(repo, text, limit, progress=progress)
     from ppks_cli import matching
     from ppks_cli.errors import InvalidInput
 
@@ -787,16 +831,18 @@ def search(repo, text: str, limit: int | None = 20) -> SearchResult:
     )
     place = _plain(text)
     hits: list[SearchHit] = []
-    with opened(repo) as (conn, _done):
-        people: dict[str, list[tuple[str, str]]] = {}
-        for case_id, kind, name in conn.execute("SELECT case_id, kind, name FROM people"):
-            people.setdefault(case_id, []).append((kind, name))
-        rows = conn.execute(
-            "SELECT id, name, alias, nik, kk, phone, found_at, "
-            "stage, closed, worker, intake_date, category FROM cases "
-            "WHERE problem IS NULL"
-        ).fetchall()
-        found_problems = problems(conn)
+    if conn is None:
+        with opened(repo, progress) as (conn, _done):
+            return search(repo, text, limit, conn=conn)
+    people: dict[str, list[tuple[str, str]]] = {}
+    for case_id, kind, name in conn.execute("SELECT case_id, kind, name FROM people"):
+        people.setdefault(case_id, []).append((kind, name))
+    rows = conn.execute(
+        "SELECT id, name, alias, nik, kk, phone, found_at, "
+        "stage, closed, worker, intake_date, category FROM cases "
+        "WHERE problem IS NULL"
+    ).fetchall()
+    found_problems = problems(conn)
     for (
         case_id,
         name,
@@ -873,3 +919,357 @@ def _newest_first_within_score(hits: list[SearchHit]) -> list[SearchHit]:
     """Best score first; within a score, the newest intake first."""
     hits = sorted(hits, key=lambda h: (h.intake_date, h.id), reverse=True)
     return sorted(hits, key=lambda h: -h.score)
+
+
+# --- free text (search --text) ---------------------------------------------------------
+
+TEXT_SCORE = 0.5  # a hit in free text only: below every name, number or place hit
+MAX_QUERY_WORDS = 64  # words given to SQL; the rest are checked on the rows it returns
+SNIPPET_CONTEXT = 40  # characters of text kept on each side of the match
+
+# The full-text index of ``texts.plain``: FTS5 with "external content" (it keeps only the
+# index; the text stays in ``texts``). It is made by :func:`_texts_fts_ready` rather than
+# in _SCHEMA, as it needs FTS5, and with the trigger that lets it follow deletions:
+# :func:`_forget` deletes rows of ``texts``, the trigger keeps their ID and plain text in
+# ``texts_gone``, and the next :func:`_index_texts` removes them from the index (FTS5
+# itself cannot be written from a trigger while ``trusted_schema`` is off). Rows of
+# ``texts`` are never renumbered (AUTOINCREMENT), so a row not yet removed from the index
+# can never be mistaken for a newer one: searches join the index with ``texts``.
+_TEXTS_FTS = (
+    "CREATE VIRTUAL TABLE texts_fts USING fts5(plain, content='texts', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+)
+_TEXTS_GONE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS texts_forget AFTER DELETE ON texts BEGIN "
+    "INSERT INTO texts_gone VALUES (old.id, old.plain); END"
+)
+
+_FTS5: list[bool] = []  # fts5_available(), once known
+
+
+def _fts5() -> bool:
+    """:func:`fts5_available`, asked once per process."""
+    if not _FTS5:
+        _FTS5.append(fts5_available())
+    return _FTS5[0]
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone())
+
+
+def _texts_fts_ready(conn: sqlite3.Connection) -> bool:
+    """Make the full-text index current before rows are added (inside a refresh's
+    transaction); whether it is to be written. Without FTS5 the index is not written and,
+    if a Python with FTS5 made one, marked stale: a later run with FTS5 rebuilds it."""
+    conn.execute(_TEXTS_GONE_TRIGGER)
+    has_fts = _has_table(conn, "texts_fts")
+    if not _fts5():
+        conn.execute("DELETE FROM texts_gone")
+        if has_fts:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('texts_fts', 'stale')")
+        return False
+    stale = conn.execute("SELECT 1 FROM meta WHERE key = 'texts_fts'").fetchone()
+    if not has_fts:
+        conn.execute(_TEXTS_FTS)
+        stale = True  # rows kept before it existed are indexed now
+    if stale:
+        conn.execute("INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')")
+        conn.execute("DELETE FROM meta WHERE key = 'texts_fts'")
+    else:
+        for row_id, plain in conn.execute("SELECT id, plain FROM texts_gone").fetchall():
+            conn.execute(
+                "INSERT INTO texts_fts (texts_fts, rowid, plain) VALUES ('delete', ?, ?)",
+                (row_id, plain),
+            )
+    conn.execute("DELETE FROM texts_gone")
+    return True
+
+
+def _text_index_usable(conn: sqlite3.Connection) -> bool:
+    """Whether searches can use the full-text index (else they read ``texts``)."""
+    return (
+        _fts5()
+        and _has_table(conn, "texts_fts")
+        and not conn.execute("SELECT 1 FROM meta WHERE key = 'texts_fts'").fetchone()
+    )
+
+
+# fields of text that the name search already covers (names and identity numbers)
+_NAME_FIELDS = frozenset(
+    {("Client", "name"), ("Client", "alias"), ("Client", "nik"), ("Client", "kk_number"),
+     ("Person", "name")}
+)  # fmt: skip
+
+
+def _validator_funcs(annotation: Any, metadata: list) -> set:
+    """The functions of the ``AfterValidator``s in a field's annotation, at any depth
+    (``Text | None``, ``list[Text]``) and in its metadata."""
+    import typing
+
+    from pydantic.functional_validators import AfterValidator
+
+    funcs = {item.func for item in metadata if isinstance(item, AfterValidator)}
+    stack = [annotation]
+    while stack:
+        current = stack.pop()
+        if typing.get_origin(current) is typing.Annotated:
+            funcs |= {m.func for m in current.__metadata__ if isinstance(m, AfterValidator)}
+        stack.extend(typing.get_args(current))
+    return funcs
+
+
+_TEXT_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _text_fields(model_type: type) -> frozenset[str]:
+    """The fields of ``model_type`` that hold free text: typed :data:`~ppks_cli.models.Text`,
+    :data:`~ppks_cli.models.Line` or :data:`~ppks_cli.models.Name` (alone, optional or in a
+    list), except workers' names, phone numbers and what the name search covers. IDs,
+    dates, numbers and enumerations have none of these types, so are left out."""
+    found = _TEXT_FIELDS.get(model_type)
+    if found is not None:
+        return found
+    from ppks_cli import models
+
+    def funcs_of(alias: Any) -> set:
+        return _validator_funcs(alias, [])
+
+    text = funcs_of(models.Text) | funcs_of(models.Line) | funcs_of(models.Name)
+    other = (funcs_of(models.Worker) | funcs_of(models.Phone)) - text
+    found = frozenset(
+        name
+        for name, info in model_type.model_fields.items()
+        if (funcs := _validator_funcs(info.annotation, list(info.metadata))) & text
+        and not funcs & other
+        and (model_type.__name__, name) not in _NAME_FIELDS
+    )
+    _TEXT_FIELDS[model_type] = found
+    return found
+
+
+def _model_texts(model, path: str) -> Iterator[tuple[str, str]]:
+    """``(field path, text)`` for each text value of ``model`` and the models it holds;
+    items of a list are numbered from 1 (``problems[2]``, ``goals[1].what``)."""
+    from ppks_cli.models import Model
+
+    texts = _text_fields(type(model))
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Model):
+            yield from _model_texts(value, f"{path}{name}.")
+        elif isinstance(value, list):
+            for number, item in enumerate(value, start=1):
+                if isinstance(item, Model):
+                    yield from _model_texts(item, f"{path}{name}[{number}].")
+                elif name in texts and isinstance(item, str):
+                    yield f"{path}{name}[{number}]", item
+        elif name in texts and isinstance(value, str):
+            yield f"{path}{name}", value
+
+
+def text_values(case) -> list[tuple[int, str | None, str, str, str]]:
+    """Every free-text value of ``case`` (a :class:`~ppks_cli.store.Case`), found by
+    walking the models, so a new field is covered without being listed: ``(seq, record
+    ID, kind, field path, text)``; ``case.toml`` first (seq 0, record ``None``, kind
+    ``case``), then the records oldest first (seq 1, 2 …)."""
+    found = [(0, None, "case", field_, text) for field_, text in _model_texts(case.file, "")]
+    for seq, record in enumerate(case.records, start=1):
+        found += [
+            (seq, record.id, record.kind, field_, text) for field_, text in _model_texts(record, "")
+        ]
+    return found
+
+
+def _words_match(plain: str, words: list[str]) -> bool:
+    """Whether the plain text holds every word as a whole word, the last one as the start
+    of a word (the user may still be typing it)."""
+    padded = f" {plain} "
+    *whole, last = words
+    return all(f" {word} " in padded for word in whole) and f" {last}" in padded
+
+
+def _fts_query(words: list[str]) -> str:
+    """A safe FTS5 query for ``words`` (already plain: letters, digits): each one a quoted
+    string, so nothing the user typed is read as FTS5 syntax; all required; the last one
+    as a prefix."""
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words[:MAX_QUERY_WORDS]]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _like(word: str) -> str:
+    """A LIKE pattern for the texts holding ``word``: its first 1,000 characters (SQLite
+    refuses longer patterns; the rows found are checked for the whole word anyway)."""
+    escaped = word[:1000].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass
+class TextMatch:
+    """Where the free text of one case matched: the newest record that matched (ID,
+    kind), its field and text, the plain words searched for (for :func:`snippet`), and
+    how many text values matched in all."""
+
+    record: str | None
+    kind: str
+    field: str
+    text: str
+    words: list[str]
+    count: int
+
+    def snippet(self) -> str:
+        """The excerpt of :attr:`text` around the match (:func:`snippet`)."""
+        return snippet(self.text, self.words)
+
+
+def text_matches(conn: sqlite3.Connection, text: str) -> dict[str, TextMatch]:
+    """The cases whose free text holds every word of ``text`` (case, diacritics and
+    punctuation ignored; within one text value; the last word may be the start of a word),
+    by case ID. ``text`` is never read as query syntax. Uses the FTS5 index when there is
+    one, else a plain scan; either way the same predicate decides, so both give the same
+    answer. Empty for a text with no words."""
+    words = _plain(text).split()
+    if not words:
+        return {}
+    columns = "t.case_id, t.seq, t.id, t.record, t.kind, t.field, t.text, t.plain"
+    if _text_index_usable(conn):
+        rows = conn.execute(
+            f"SELECT {columns} FROM texts_fts JOIN texts AS t ON t.id = texts_fts.rowid "
+            "WHERE texts_fts MATCH ?",
+            (_fts_query(words),),
+        )
+    else:
+        used = words[:MAX_QUERY_WORDS]
+        rows = conn.execute(
+            f"SELECT {columns} FROM texts AS t WHERE "
+            + " AND ".join("t.plain LIKE ? ESCAPE '\\'" for _ in used),
+            [_like(word) for word in used],
+        )
+    best: dict[str, tuple[tuple[int, int], Any]] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        case_id, seq, row_id, *_rest, plain = row
+        if not _words_match(plain, words):
+            continue
+        counts[case_id] = counts.get(case_id, 0) + 1
+        key = (seq, -row_id)  # the newest record; its first field
+        if case_id not in best or key > best[case_id][0]:
+            best[case_id] = (key, row)
+    return {
+        case_id: TextMatch(row[3], row[4], row[5], row[6], words, counts[case_id])
+        for case_id, (_key, row) in best.items()
+    }
+
+
+def _plain_map(text: str) -> tuple[str, list[int]]:
+    """:func:`_plain` of ``text`` and, for each of its characters, the index in ``text``
+    of the character it came from."""
+    import unicodedata
+
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(text):
+        for part in unicodedata.normalize("NFKD", ch.casefold()):
+            if unicodedata.combining(part):
+                continue
+            if part.isalnum():
+                chars.append(part)
+                origin.append(index)
+            elif chars and chars[-1] != " ":
+                chars.append(" ")
+                origin.append(index)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return "".join(chars), origin
+
+
+def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
+    """A short excerpt of ``text`` around the first of ``words`` (plain words, as in
+    :func:`text_matches`) that it holds: about ``context`` characters each side, cut at
+    spaces, with ``…`` where text was left out, on one line, neutralised
+    (:func:`ppks_cli.neutral.neutralise`). The start of ``text`` when no word is found."""
+    from ppks_cli.neutral import neutralise
+
+    plain, origin = _plain_map(text)
+    padded = f" {plain} "
+    start = end = 0
+    for number, word in enumerate(words):
+        last = number == len(words) - 1
+        at = padded.find(f" {word}" if last else f" {word} ")
+        if at >= 0:  # padded[at + 1] is plain[at]
+            start = origin[at]
+            end = origin[at + len(word) - 1] + 1
+            break
+    left = max(0, start - context)
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else left
+    right = min(len(text), end + context)
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else right
+    excerpt = " ".join(text[left:right].split())
+    excerpt = ("…" if left > 0 else "") + excerpt + ("…" if right < len(text) else "")
+    return neutralise(excerpt, keep="")
+
+
+def search_text(repo, text: str, limit: int | None = 20, *, progress=None) -> SearchResult:
+    """:func:`search`, and the cases whose records' free text holds the words of ``text``
+    (:func:`text_matches`): a case found both ways is one hit with reason ``text`` added
+    after the others and the place in the text (``record``, ``field``, ``snippet``); a case
+    found by its text only ranks below every name, number or place hit
+    (:data:`TEXT_SCORE`), newest intake first. ``limit`` hits at most (``None``: all).
+    Raises :class:`~ppks_cli.errors.InvalidInput` as :func:`search` does."""
+    from dataclasses import replace
+
+    from ppks_cli.errors import InvalidInput
+
+    if limit is not None and limit < 1:
+        raise InvalidInput("error.search_limit", value=limit)
+    with opened(repo, progress) as (conn, _done):
+        found = search(repo, text, None, conn=conn)
+        by_id = {hit.id: hit for hit in found.hits}
+        matches = text_matches(conn, text)
+        others = [case_id for case_id in matches if case_id not in by_id]
+        rows = []
+        for start in range(0, len(others), 500):
+            chunk = others[start : start + 500]
+            rows += conn.execute(
+                "SELECT id, name, alias, category, stage, closed, worker, intake_date "
+                f"FROM cases WHERE problem IS NULL AND id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+    hits = [
+        replace(hit, reasons=(*hit.reasons, "text")) if hit.id in matches else hit
+        for hit in found.hits
+    ]
+    for case_id, name, alias, category, stage, closed, worker, intake_date in rows:
+        hits.append(
+            SearchHit(
+                id=case_id,
+                name=name,
+                alias=alias,
+                score=TEXT_SCORE,
+                reasons=("text",),
+                matched="",
+                category=category,
+                stage=stage,
+                closed=bool(closed),
+                worker=worker,
+                intake_date=intake_date,
+            )
+        )
+    ordered = _newest_first_within_score(hits)
+    shown = []
+    for hit in ordered[:limit] if limit is not None else ordered:
+        match = matches.get(hit.id)
+        if match is not None:  # the snippets of the hits shown only: they take time
+            cut = match.snippet()
+            hit = replace(
+                hit, record=match.record, record_kind=match.kind, field=match.field,
+                snippet=cut, matched=hit.matched or cut,
+            )  # fmt: skip
+        shown.append(hit)
+    return SearchResult(text, shown, len(ordered), found.problems)

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._common import command, console, open_repo, print_json, say, warn_line
+from ppks_cli.commands._common import (
+    command,
+    console,
+    open_repo,
+    print_json,
+    progress_bar,
+    say,
+    warn_line,
+)
 from ppks_cli.i18n import label, t
 
 
@@ -18,11 +26,15 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[
             int, typer.Option("--limit", metavar="N", help=t("help.search.limit"))
         ] = 20,
+        in_text: Annotated[bool, typer.Option("--text", help=t("help.search.in_text"))] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
         from ppks_cli import index
 
-        found = index.search(open_repo(ctx), text, limit)
+        with progress_bar(t("cli.reading_cases")) as progress:
+            found = index.search(
+                open_repo(ctx), text, limit, in_text=in_text, progress=progress
+            )
         for problem in found.problems:
             warn_line(t("list.unreadable", problem=problem.render()))
         if json_output:
@@ -54,8 +66,27 @@ def _table(found) -> None:
         table.add_row(
             Text(hit.id),
             Text(name),
-            Text(hit.matched or ""),
+            _match(hit),
             Text(why),
             Text(label("stage", hit.stage)),
         )
     console().print(table)
+
+
+def _match(hit):
+    """What matched; for a hit in free text, also where (record kind and ID, field) and
+    the snippet, on lines of their own."""
+    from rich.text import Text
+
+    cell = Text()
+    if hit.reasons != ("text",):
+        cell.append(hit.matched or "")
+    if hit.snippet is not None:
+        where = label("kind", hit.record_kind) if hit.record else t("search.case_file")
+        if hit.record:
+            where += f" {hit.record}"
+        if len(cell):
+            cell.append("\n")
+        cell.append(f"{where} · {hit.field}:", style="dim")
+        cell.append(f"\n{hit.snippet}")
+    return cell
