@@ -127,6 +127,7 @@ class Repository:
         self.paths = paths.RepoPaths(root)
         self._config = config
         self._lenient = lenient
+        self._raw_config: tuple[dict[str, Any], str] | None = None  # as read by open()
         # the files this Repository object wrote, so a command can commit exactly them
         self.written: list[Path] = []
         # called with each file's path just before it is written (a writing command
@@ -141,10 +142,15 @@ class Repository:
         raises :class:`DamagedFile`, unless the repository was opened ``lenient``: then
         the default settings are used."""
         if self._config is None:
-            from ppks_cli.config import Office, RepoConfig, load_config
+            from ppks_cli.config import Office, RepoConfig
+            from ppks_cli.schema import CONFIG, upgrade_data
+            from ppks_cli.validation import validate_or_raise
 
             try:
-                self._config = load_config(self.paths.config, paths.CONFIG_FILE)
+                data, text = self._raw_config or read_toml(self.paths.config, paths.CONFIG_FILE)
+                self._config = validate_or_raise(
+                    RepoConfig, upgrade_data(CONFIG, data), text, paths.CONFIG_FILE
+                )
             except DamagedFile:
                 if not self._lenient:
                     raise
@@ -163,17 +169,21 @@ class Repository:
         lenient: bool = False,
     ) -> Repository:  # fmt: skip
         """The repository named by ``root``, ``$PPKS_ROOT`` or the working directory.
-        Its settings are read when first used (:attr:`config`): a damaged ``ppks.toml``
-        then raises :class:`DamagedFile`; with ``lenient`` (for ``ppks check``, which
-        reports it) the default settings are used instead, so that the cases can be
-        checked all the same."""
+        A ``ppks.toml`` that is not TOML raises :class:`DamagedFile` at once; its settings
+        are validated when first used (:attr:`config`), and a value that is wrong then
+        raises :class:`DamagedFile`. With ``lenient`` (for ``ppks check``, which reports
+        it) the default settings are used instead, so that the cases can be checked all
+        the same."""
         found = paths.find_root(root, cwd)
         if found is None:
             raise NoRepository("error.no_repository", cwd=str(cwd or Path.cwd()))
         config_file = found / paths.CONFIG_FILE
         if not config_file.is_file():
             raise NoRepository("error.not_a_repository", path=str(found))
-        return cls(found, lenient=lenient)
+        repo = cls(found, lenient=lenient)
+        if not lenient:  # a ppks.toml that is not even TOML is refused at once, cheaply
+            repo._raw_config = read_toml(config_file, paths.CONFIG_FILE)
+        return repo
 
     @classmethod
     def create(
