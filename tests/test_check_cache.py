@@ -152,3 +152,21 @@ def test_status_checks_only_the_cases_with_uncommitted_files(tmp_path, counted):
     status = repository_status(repo)
     assert counted == [first]
     assert [p.file for p in status.invalid] == [f"cases/{first}/case.toml"]
+
+
+def test_a_touched_file_is_hashed_again_but_not_checked_again(repo, counted, monkeypatch):
+    case = add(repo, "Butet")
+    check.check_repository(repo)
+    path = repo.paths.case_file(case.id)
+    os.utime(path, ns=(10**18, 10**18))  # new stat data, same bytes
+    hashed = []
+    real = checkcache.digest
+    monkeypatch.setattr(checkcache, "digest", lambda r, c: hashed.append(c) or real(r, c))
+    counted.clear()
+    check.check_repository(repo)
+    assert counted == [] and hashed == [case.id]
+    hashed.clear()
+    os.utime(path, ns=(10**9, 10**9))  # and an old time stamp: no longer racy
+    check.check_repository(repo)
+    check.check_repository(repo)
+    assert counted == [] and hashed == [case.id]  # once after the change, then stat only

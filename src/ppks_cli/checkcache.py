@@ -1,11 +1,14 @@
 """The cache of ``ppks check``: the problems found in each case folder, kept beside the
 index (:func:`ppks_cli.index.connection`) with a digest of the folder's files.
 
-A case folder is checked again only when the digest differs: the digest covers the
-version of ppks, the names and kinds of the entries ``check`` looks at (``case.toml``,
-``records/`` and what it holds) and the bytes of every regular file among them, read
-without following a link. So a hand edit that keeps the size and the time stamp is seen
-(unlike stat data). Deleting the cache, or ``ppks check --full``, checks everything.
+A case folder is checked again only when its files changed. As git does, the stat data
+of the folder's files is compared first (:func:`ppks_cli.index.folder_signature`: size,
+mtime, ctime and inode of ``case.toml``, ``records/`` and each record file); only when it
+differs, or was written too recently to be trusted ("racy"), is the digest computed: the
+version of ppks, the names and kinds of the entries ``check`` looks at and the bytes of
+every regular file among them, read without following a link. A folder whose stat data
+changed but whose bytes did not (a ``touch``, a checkout) is not checked again. Deleting
+the cache, or ``ppks check --full``, checks everything.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from ppks_cli import paths
 from ppks_cli.validation import Problem
 
 _TABLE = """CREATE TABLE IF NOT EXISTS checks (
-    case_id TEXT PRIMARY KEY, digest TEXT NOT NULL, result TEXT NOT NULL)"""
+    case_id TEXT PRIMARY KEY, digest TEXT NOT NULL, result TEXT NOT NULL, signature BLOB)"""
 
 
 @dataclass
@@ -121,7 +124,8 @@ class Cache:
         self.changed: set[str] = set()
         self.conn: sqlite3.Connection | None = None
         self.digests: dict[str, str | None] = {}
-        self.stored: dict[str, tuple[str, str]] = {}
+        self.signatures: dict[str, bytes | None] = {}
+        self.stored: dict[str, tuple[str, str, bytes | None]] = {}
         self._context = None
 
     def __enter__(self) -> Cache:
@@ -132,9 +136,9 @@ class Cache:
             self.conn = self._context.__enter__()
             self.conn.execute(_TABLE)
             self.stored = {
-                case_id: (stored, result)
-                for case_id, stored, result in self.conn.execute(
-                    "SELECT case_id, digest, result FROM checks"
+                case_id: (stored, result, signature)
+                for case_id, stored, result, signature in self.conn.execute(
+                    "SELECT case_id, digest, result, signature FROM checks"
                 )
             }
         except (OSError, sqlite3.Error):
@@ -143,12 +147,24 @@ class Cache:
 
     def get(self, case_id: str) -> CaseCheck | None:
         """The cached result for ``case_id`` if its files are unchanged, else ``None``."""
-        self.digests[case_id] = found = digest(self.repo, case_id)
-        if self.full or found is None:
-            return None
+        from ppks_cli import index
+
+        signature, racy = index.folder_signature(self.repo, case_id)
+        self.signatures[case_id] = None if racy else signature
         stored = self.stored.get(case_id)
-        if stored is None or stored[0] != found:
+        if not self.full and stored is not None and not racy and stored[2] == signature:
+            self.digests[case_id] = stored[0]  # the same stat data: the same bytes
+            return self._result(stored)
+        self.digests[case_id] = found = digest(self.repo, case_id)
+        if self.full or found is None or stored is None or stored[0] != found:
             return None
+        if stored[2] != self.signatures[case_id]:  # same bytes, new stat data: note it
+            self.stored[case_id] = (stored[0], stored[1], self.signatures[case_id])
+            self.changed.add(case_id)
+        return self._result(stored)
+
+    @staticmethod
+    def _result(stored) -> CaseCheck | None:
         try:
             return CaseCheck.from_data(json.loads(stored[1]))
         except (ValueError, KeyError, TypeError):
@@ -158,7 +174,9 @@ class Cache:
         """Keep ``result`` for ``case_id`` (with the digest :meth:`get` computed)."""
         found = self.digests.get(case_id)
         if found is not None:
-            self.stored[case_id] = (found, json.dumps(result.to_data()))
+            self.stored[case_id] = (
+                found, json.dumps(result.to_data()), self.signatures.get(case_id)
+            )
             self.changed.add(case_id)
 
     def __exit__(self, *exc_info) -> None:
@@ -171,7 +189,7 @@ class Cache:
                         [(c,) for c in self.stored if c not in self.digests],
                     )
                 self.conn.executemany(
-                    "INSERT OR REPLACE INTO checks VALUES (?, ?, ?)",
+                    "INSERT OR REPLACE INTO checks VALUES (?, ?, ?, ?)",
                     [(c, *self.stored[c]) for c in sorted(self.changed)],
                 )
                 self.conn.execute("COMMIT")

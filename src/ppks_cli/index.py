@@ -38,7 +38,7 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -308,6 +308,14 @@ def _folder(base: str, case_id: str, known: Folder | None, racy_from: int) -> Fo
     # the names are compared apart (a rename keeps the stat data of a file)
     signature = _pack(flat)
     return Folder(records_stat, names, signature, newest >= racy_from)
+
+
+def folder_signature(repo, case_id: str) -> tuple[bytes, bool]:
+    """The stat data of the folder of ``case_id`` as bytes compared exactly (see
+    :class:`Folder`), and whether it is racy (written within :data:`RACY_NS` of now, so
+    an edit within the same timestamp tick could keep it)."""
+    folder = _folder(os.fspath(repo.paths.cases), case_id, None, time.time_ns() - RACY_NS)
+    return folder.signature + "/".join(folder.names).encode(), folder.racy
 
 
 def _derivation(repo) -> str:

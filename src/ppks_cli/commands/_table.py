@@ -142,6 +142,11 @@ def render(
     return "\n".join(out) + "\n"
 
 
+def paint(text: str, codes: str, styled: bool) -> str:
+    """``text`` in the SGR style ``codes`` (``"1;31"``: bold red) when ``styled``."""
+    return f"\x1b[{codes}m{text}{RESET}" if styled and codes and text else text
+
+
 def write(text: str) -> None:
     """Write a rendered table to stdout."""
     sys.stdout.write(text)

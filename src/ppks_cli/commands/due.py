@@ -70,29 +70,31 @@ def when(days_late: int) -> str:
 def _groups(found) -> None:
     """One header line per case (ID, client, worker, stage), then its items: when (late in
     red, today in yellow), the due date, what is owed. Colours only on a terminal that
-    wants them (rich follows ``NO_COLOR`` and plain pipes)."""
-    from rich.text import Text
+    wants them (``NO_COLOR``, a pipe or a file give plain text). Written in one go: an
+    office's list can run to thousands of lines."""
+    from ppks_cli.commands._table import paint, write
+    from ppks_cli.neutral import neutralise
 
     out = console()
+    styled = out.is_terminal and not out.no_color
     width = max(len(when(entry.days_late)) for entry in found.entries)
+    lines: list[str] = []
     for number, group in enumerate(found.groups):
         if number:
-            out.print()
+            lines.append("")
         stage = label("stage", group.stage)
         if group.closed:
             stage += f" ({t('due_list.closed')})"
         if group.damaged_records:
             stage += " (!)"
-        header = Text()
-        header.append(group.case_id, style="bold cyan")
-        header.append("  ")
-        header.append(group.name, style="bold")
-        header.append(f" · {group.worker} · {stage}")
-        out.print(header, soft_wrap=True)
+        lines.append(
+            paint(group.case_id, "1;36", styled) + "  " + paint(neutralise(group.name), "1", styled)
+            + neutralise(f" · {group.worker} · {stage}")
+        )  # fmt: skip
         for entry in group.entries:
-            style = "bold red" if entry.overdue else "yellow" if entry.days_late == 0 else ""
-            line = Text("  ")
-            line.append(when(entry.days_late).ljust(width), style=style)
-            line.append(f"  {entry.item.due.isoformat()}  ")
-            line.append(str(entry.message()))
-            out.print(line, soft_wrap=True)
+            style = "1;31" if entry.overdue else "33" if entry.days_late == 0 else ""
+            lines.append(
+                "  " + paint(when(entry.days_late).ljust(width), style, styled)
+                + f"  {entry.item.due.isoformat()}  " + neutralise(str(entry.message()))
+            )  # fmt: skip
+    write("\n".join(lines) + "\n")
