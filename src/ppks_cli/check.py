@@ -52,10 +52,10 @@ def check_repository(
     repo: Repository, *, full: bool = False, cases: set[str] | None = None
 ) -> CheckReport:
     """Validate ``ppks.toml`` and every case folder of ``repo`` (only those in ``cases``
-    when given; the checks across cases -- the same case ID, NIK or letter number twice --
-    then see only those). The result of a case folder is cached with a digest of its
-    files' contents (:mod:`ppks_cli.checkcache`) and used again while the files are the
-    same, unless ``full``. Never raises for a damaged file: it is a problem reported."""
+    when given; the checks across cases -- the same case ID or NIK twice -- then see only
+    those, and letter numbers are not compared). The result of a case folder is cached
+    (:mod:`ppks_cli.checkcache`) and used again while its files are the same, unless
+    ``full``. Never raises for a damaged file: it is a problem reported."""
     from ppks_cli import checkcache
 
     with checkcache.Cache(repo, full=full, partial=cases is not None) as cache:
@@ -122,10 +122,8 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
                         file_name, line, Msg("check.duplicate_nik", {"cases": others}), "warning"
                     )
                 )
-    report.problems.extend(
-        p for p in _duplicate_letter_numbers(repo)
-        if only is None or p.file.split("/")[1] in only
-    )  # fmt: skip
+    if only is None:  # across the whole repository: not for a check of some cases
+        report.problems.extend(_duplicate_letter_numbers(repo))
     report.problems.sort(key=lambda p: (p.file, p.line))
     return report
 

@@ -838,6 +838,7 @@ def search(
         birth_year=None,
     )
     place = _plain(text)
+    any_digit = any(ch.isdigit() for ch in text)
     hits: list[SearchHit] = []
     if conn is None:
         with opened(repo, progress) as (conn, _done):
@@ -865,11 +866,20 @@ def search(
         intake_date,
         category,
     ) in rows:
-        candidate = SimpleNamespace(
-            name=name, alias=alias, nik=nik_, phone=phone, birth_date=None, birth_year=None
-        )
-        match = matching.match_client(query, candidate)
         score, reasons, matched = 0.0, [], ""
+        if not any_digit:  # a name only: no number can match, so only the names are scored
+            by_name = matching.name_score(text, name)
+            by_alias = matching.name_score(text, alias) if alias else 0.0
+            match = None
+            if max(by_name, by_alias) >= matching.NAME_THRESHOLD:
+                score = max(by_name, by_alias)
+                reasons = ["alias" if by_alias > by_name else "name"]
+                matched = alias if by_alias > by_name else name
+        else:
+            candidate = SimpleNamespace(
+                name=name, alias=alias, nik=nik_, phone=phone, birth_date=None, birth_year=None
+            )
+            match = matching.match_client(query, candidate)
         if match is not None:
             # no birth year is asked for: rank by the name itself, not lowered for it
             score = max(
