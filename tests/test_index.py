@@ -237,19 +237,19 @@ def test_a_failed_refresh_leaves_the_index_as_it_was(repo, monkeypatch):
     add(repo, "Rahmat")
     path = repo.paths.case_file(first.id)
     path.write_text(path.read_text().replace('"Sukarno"', '"Sukarna"'))
-    real = index._index_case
+    real = index._store_case
     calls = []
 
-    def fail_second(repo_, conn, case_id):
-        calls.append(case_id)
+    def fail_second(conn, data, fts):
+        calls.append(data.case_id)
         if len(calls) == 2:
             raise RuntimeError("power cut")
-        real(repo_, conn, case_id)
+        real(conn, data, fts)
 
-    monkeypatch.setattr(index, "_index_case", fail_second)
+    monkeypatch.setattr(index, "_store_case", fail_second)
     with pytest.raises(RuntimeError):
         refresh(repo)
-    monkeypatch.setattr(index, "_index_case", real)
+    monkeypatch.setattr(index, "_store_case", real)
     with sqlite3.connect(index.index_path(repo.root)) as conn:
         assert dict(conn.execute("SELECT id, name FROM cases")) == {first.id: "Sukarno"}
     assert len(names(repo)) == 2
@@ -341,3 +341,28 @@ def test_git_checkout_of_an_older_version_is_seen(repo):
     git("checkout", "-q", "HEAD~1", "--", "cases", cwd=repo.root)
     assert names(repo) == {case.id: "Sukarno"}
     assert (repo.root / ".git" / "ppks-index.sqlite").is_file()
+
+
+def test_many_cases_are_read_by_worker_processes_with_the_same_result(repo, monkeypatch):
+    """A large rebuild reads cases in other processes (one per core): the index holds
+    exactly what reading them here gives."""
+    for number in range(12):
+        add(repo, f"Klien {number}", tags=["odgj"] if number % 3 == 0 else [])
+    monkeypatch.setattr(index, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(index, "CHUNK", 4)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+    def dump(conn):
+        return [
+            sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+            for table in ("cases", "people", "tags", "due")
+        ] + [sorted(conn.execute("SELECT case_id, field, text FROM texts").fetchall())]
+
+    with index.opened(repo) as (conn, done):
+        assert len(done.read) == 12
+        parallel = dump(conn)
+    index.index_path(repo.root).unlink()
+    monkeypatch.setattr(index, "PARALLEL_FROM", 10**9)
+    with index.opened(repo) as (conn, done):
+        assert len(done.read) == 12
+        assert dump(conn) == parallel

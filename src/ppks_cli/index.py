@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import stat as stat_module
 import time
@@ -380,9 +381,12 @@ def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) ->
         for case_id in gone:
             _forget(conn, case_id)
             done.dropped.append(case_id)
-        for number, case_id in enumerate(changed, start=1):
-            _forget(conn, case_id)
-            _index_case(repo, conn, case_id)
+        fts = _texts_fts_ready(conn)
+        for number, data in enumerate(_read_cases(repo, changed), start=1):
+            case_id = data.case_id
+            if case_id in indexed:
+                _forget(conn, case_id)
+            _store_case(conn, data, fts)
             folder = now[case_id]
             conn.execute(
                 "INSERT INTO folders VALUES (?, ?, ?, ?, ?)",
@@ -392,6 +396,8 @@ def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) ->
             done.read.append(case_id)
             if progress is not None:
                 progress(number, len(changed))
+        if changed:
+            _texts_fts_ready(conn)  # the texts of the cases read again leave the index
         conn.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(started),))
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('derivation', ?)", (derivation,))
         conn.execute("COMMIT")
@@ -413,31 +419,41 @@ _CASE_TABLES = (
 )  # fmt: skip
 
 
-def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
+@dataclass
+class CaseData:
+    """Everything the index keeps of one case folder, read from its files (no database
+    needed, so it can be worked out in another process): the ``cases`` row (``problem``
+    set when ``case.toml`` could not be read), and the rows of ``people``, ``tags``,
+    ``due`` and ``texts``."""
+
+    case_id: str
+    row: dict[str, Any]
+    people: list[tuple] = field(default_factory=list)
+    tags: list[tuple] = field(default_factory=list)
+    due: list[tuple] = field(default_factory=list)
+    texts: list[tuple] = field(default_factory=list)
+
+
+def case_data(repo, case_id: str) -> CaseData:
+    """Read the folder of ``case_id`` and work out what the index keeps of it
+    (:class:`CaseData`). A ``case.toml`` that cannot be read gives a row with its
+    ``problem``; never raises for a damaged or unreadable file."""
     from ppks_cli.errors import DamagedFile
-    from ppks_cli.validation import Problem
+    from ppks_cli.problems import Problem
 
     try:
         case = repo.load_case(case_id)
         state = case.state
     except DamagedFile as exc:
         problem = Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
-        conn.execute(
-            "INSERT INTO cases (id, problem) VALUES (?, ?)",
-            (case_id, json.dumps(_problem_data(problem))),
-        )
-        return
+        return CaseData(case_id, {"id": case_id, "problem": json.dumps(_problem_data(problem))})
     except OSError as exc:
         from ppks_cli.i18n import Msg
 
         reason = exc.strerror or type(exc).__name__
         rel = f"{paths.CASES_DIR}/{case_id}/{paths.CASE_FILE}"
         problem = Problem(rel, 1, Msg("toml.unreadable", reason=reason))
-        conn.execute(
-            "INSERT INTO cases (id, problem) VALUES (?, ?)",
-            (case_id, json.dumps(_problem_data(problem))),
-        )
-        return
+        return CaseData(case_id, {"id": case_id, "problem": json.dumps(_problem_data(problem))})
     from ppks_cli import deadlines
 
     file, client = case.file, case.file.client
@@ -468,51 +484,87 @@ def _index_case(repo, conn: sqlite3.Connection, case_id: str) -> None:
         "damaged_records": len(case.damaged),
         "damaged": json.dumps([_problem_data(p) for p in case.damaged]),
     }
-    conn.execute(
-        f"INSERT INTO cases ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-        tuple(row.values()),
-    )
-    conn.executemany(
-        "INSERT INTO people VALUES (?, ?, ?, ?)",
-        [
+    return CaseData(
+        case_id,
+        row,
+        people=[
             (case_id, kind, person.name, person.phone)
             for kind, people in (("family", client.family), ("contact", client.contacts))
             for person in people
         ],
-    )
-    conn.executemany(
-        "INSERT INTO tags VALUES (?, ?)", [(case_id, tag) for tag in dict.fromkeys(file.tags)]
-    )
-    conn.executemany(
-        "INSERT INTO due VALUES (?, ?, ?, ?, ?)",
-        [
+        tags=[(case_id, tag) for tag in dict.fromkeys(file.tags)],
+        due=[
             (case_id, item.kind, item.due.isoformat(), item.record, json.dumps(item.params))
             for item in deadlines.due_items(repo.config, case, state)
         ],
+        texts=[
+            (case_id, seq, record, kind, field_, value, _plain(value))
+            for seq, record, kind, field_, value in text_values(case)
+        ],
     )
-    _index_texts(conn, case)
 
 
-def _index_texts(conn: sqlite3.Connection, case) -> None:
-    """Keep the free text of ``case`` for ``search --text``: one row of ``texts`` for each
-    text value of ``case.toml`` and of each record (see :func:`text_values`), with its
-    :func:`_plain` form, which the full-text index (FTS5, when this SQLite has it) is
-    built on. Called after :func:`_forget` removed the case's old rows."""
-    fts = _texts_fts_ready(conn)
-    rows = [
-        (case.id, seq, record, kind, field_, value, _plain(value))
-        for seq, record, kind, field_, value in text_values(case)
-    ]
-    conn.executemany(
-        "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
+def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
+    """Insert what :func:`case_data` worked out (after :func:`_forget` removed the case's
+    old rows). The free text goes to ``texts`` and, when this SQLite has FTS5, to the
+    full-text index built on its :func:`_plain` form."""
+    row = data.row
+    conn.execute(
+        f"INSERT INTO cases ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        tuple(row.values()),
     )
-    if fts and rows:
-        conn.execute(
-            "INSERT INTO texts_fts (rowid, plain) SELECT id, plain FROM texts WHERE case_id = ?",
-            (case.id,),
+    conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?)", data.people)
+    conn.executemany("INSERT INTO tags VALUES (?, ?)", data.tags)
+    conn.executemany("INSERT INTO due VALUES (?, ?, ?, ?, ?)", data.due)
+    if data.texts:
+        conn.executemany(
+            "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            data.texts,
         )
+        if fts:
+            conn.execute(
+                "INSERT INTO texts_fts (rowid, plain) "
+                "SELECT id, plain FROM texts WHERE case_id = ?",
+                (data.case_id,),
+            )
+
+
+# with this many cases to read, they are read by worker processes, one per core
+PARALLEL_FROM = 500
+CHUNK = 100  # cases a worker reads at a time
+
+
+def _read_chunk(root: str, case_ids: list[str]) -> list[CaseData]:
+    """In a worker process: :func:`case_data` for each of ``case_ids``."""
+    from ppks_cli.store import Repository
+
+    repo = Repository(Path(root))
+    return [case_data(repo, case_id) for case_id in case_ids]
+
+
+def _read_cases(repo, case_ids: list[str]) -> Iterator[CaseData]:
+    """:func:`case_data` for each of ``case_ids``, in order; in worker processes when
+    there are many and this machine has more than one core (a fresh clone of a large
+    repository is read about as many times faster), else here."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(case_ids) < PARALLEL_FROM or workers < 2:
+        for case_id in case_ids:
+            yield case_data(repo, case_id)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    repo.config  # noqa: B018 (a damaged ppks.toml is reported here, once)
+    chunks = [case_ids[i : i + CHUNK] for i in range(0, len(case_ids), CHUNK)]
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers)
+    except (OSError, NotImplementedError):  # no processes here: read them one by one
+        for case_id in case_ids:
+            yield case_data(repo, case_id)
+        return
+    with pool:
+        for chunk in pool.map(_read_chunk, [os.fspath(repo.root)] * len(chunks), chunks):
+            yield from chunk
 
 
 def _problem_data(problem) -> dict[str, Any]:
@@ -792,12 +844,17 @@ class SearchResult(Result):
         return [hit.to_json() for hit in self.hits]
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def _plain(text: str | None) -> str:
     """``text`` lower-case, without diacritics and punctuation, single-spaced."""
     import unicodedata
 
     if not text:
         return ""
+    if text.isascii():  # the common case, fast: nothing to decompose
+        return " ".join(_NOT_ASCII_ALNUM.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = "".join(
         ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
@@ -949,7 +1006,8 @@ SNIPPET_CONTEXT = 40  # characters of text kept on each side of the match
 # index; the text stays in ``texts``). It is made by :func:`_texts_fts_ready` rather than
 # in _SCHEMA, as it needs FTS5, and with the trigger that lets it follow deletions:
 # :func:`_forget` deletes rows of ``texts``, the trigger keeps their ID and plain text in
-# ``texts_gone``, and the next :func:`_index_texts` removes them from the index (FTS5
+# ``texts_gone``, and :func:`_texts_fts_ready`, at the start and end of each refresh,
+# removes them from the index (FTS5
 # itself cannot be written from a trigger while ``trusted_schema`` is off). Rows of
 # ``texts`` are never renumbered (AUTOINCREMENT), so a row not yet removed from the index
 # can never be mistaken for a newer one: searches join the index with ``texts``.

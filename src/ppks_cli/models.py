@@ -64,6 +64,9 @@ def forbidden_character(value: str, *, multiline: bool = False) -> str | None:
     Refused everywhere: control characters (C0 such as NUL, ESC, BEL, ``\\x1f``, DEL, C1),
     bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) and Unicode line
     separators. ``multiline`` text may keep ``\\n`` and ``\\t``."""
+    plain = value.replace("\n", "").replace("\t", "") if multiline else value
+    if plain.isprintable():  # every refused character is unprintable: the common case
+        return None
     for ch in value:
         if multiline and ch in "\n\t":
             continue
