@@ -13,9 +13,11 @@ runs with that same interpreter. The repository comes from ``bench/generate.py``
 when missing, kept under ``/tmp/ppks-bench/<N>``, ``$PPKS_BENCH_DIR`` to move it).
 
 Each row runs its two commands alternately (one warm-up each, then ``--runs`` pairs) and
-reports the medians of wall time; peak memory is the child's ``ru_maxrss`` from
-``os.wait4`` (the largest of the process and the children it waited for, e.g. git).
-Output goes to a pipe, with ``COLUMNS=80``.
+reports the medians of wall time (and of CPU time for ppks); peak memory is the largest
+``ru_maxrss`` over the runs, read with ``os.wait4`` by a small trampoline process (see
+:data:`TRAMPOLINE`; it covers the children the command waited for, e.g. git). Output
+goes to a pipe, with ``COLUMNS=80``. ``--rows`` picks measurements (at 50k cases,
+``--rows list`` is the one with a goal).
 
 Taskwarrior (the reference for ``list``): Debian's ``taskwarrior`` 2.6. Found as
 ``$PPKS_BENCH_TASK``, ``task`` on PATH, or ``/tmp/ppks-bench/taskwarrior/usr/bin/task``;
@@ -52,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
 
 MiB = 1024 * 1024
+ROWS = ("list", "search", "due", "new-case", "status", "cold", "startup")
 TASK_HINT = (
     "taskwarrior not found: cd /tmp/ppks-bench && apt-get download taskwarrior && "
     "dpkg -x taskwarrior_*.deb taskwarrior   (or set $PPKS_BENCH_TASK)"
@@ -67,15 +70,48 @@ class Run:
     code: int
 
 
+# Each command runs under this trampoline: a fresh small process that forks, execs the
+# command and reports the child's own rusage on the file descriptor it is given. (A child
+# spawned straight from the bench inherits the bench's peak RSS across exec, so its
+# ru_maxrss would read at least the bench's own; here the floor is the trampoline's,
+# about 5 MiB.)
+TRAMPOLINE = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+code = os.waitstatus_to_exitcode(status)
+cpu = usage.ru_utime + usage.ru_stime
+os.write(int(sys.argv[1]), f"{wall} {cpu} {usage.ru_maxrss} {code}".encode())
+"""
+
+
 def run_once(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    start = time.perf_counter()
-    child = subprocess.Popen(
-        cmd, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, child.returncode)
+    """Run ``cmd`` once: wall time, CPU time and peak RSS of that process alone."""
+    read, write = os.pipe()
+    try:
+        subprocess.run(
+            [sys.executable, "-I", "-S", "-c", TRAMPOLINE, str(write), *cmd],
+            cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(write,), check=False,
+        )  # fmt: skip
+        os.close(write)
+        write = -1
+        report = b""
+        while chunk := os.read(read, 4096):
+            report += chunk
+    finally:
+        os.close(read)
+        if write != -1:
+            os.close(write)
+    wall, cpu, rss, code = report.split()
+    return Run(float(wall), float(cpu), int(rss) * 1024, int(code))
 
 
 @dataclass
@@ -216,17 +252,20 @@ def main() -> None:
     parser.add_argument("--stage", default="intervention")
     parser.add_argument("--name", default="Butet", help="the name searched for")
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--rows", default=",".join(ROWS), help="of: " + ", ".join(ROWS))
     args = parser.parse_args()
+    want = set(args.rows.split(","))
     repo = generate.ensure(args.cases, seed=args.seed)
     ppks = installed_ppks()
     runs = args.runs
     rows: list[Row] = []
-    index_file = repo / ".git" / "ppks-index.sqlite"
     listing = [*ppks, "list", "--stage", args.stage]
     subprocess.run(listing, cwd=repo, env=ENV, capture_output=True)  # the index, warm
 
     task = find_task()
-    if task is None:
+    if "list" not in want:
+        pass
+    elif task is None:
         print(TASK_HINT, file=sys.stderr)
         rows.append(Row(f"list --stage {args.stage}", [run_once(listing, repo)], None,
                         "task (missing)", 1.0, "taskwarrior missing"))  # fmt: skip
@@ -237,16 +276,35 @@ def main() -> None:
                          [task, f"project:{args.stage}", "list"], repo, runs,
                          f"task project:{args.stage} list", goal, env2=env))  # fmt: skip
 
-    rows.append(pair(f"search {args.name}", [*ppks, "search", args.name],
-                     ["git", "grep", "-l", args.name], repo, runs,
-                     f"git grep -l {args.name}", 1.5))  # fmt: skip
+    if "search" in want:
+        rows.append(pair(f"search {args.name}", [*ppks, "search", args.name],
+                         ["git", "grep", "-l", args.name], repo, runs,
+                         f"git grep -l {args.name}", 1.5))  # fmt: skip
 
-    if has_command(ppks, "due", repo):
+    if "due" not in want:
+        pass
+    elif has_command(ppks, "due", repo):
         rows.append(pair("due --all", [*ppks, "due", "--all"], listing, repo, runs,
                          "ppks list (warm)", 1.5))  # fmt: skip
     else:
         rows.append(Row("due --all", [], None, "ppks list (warm)", 1.5, "skipped: no `ppks due`"))
 
+    if "new-case" in want:
+        rows.append(new_case_row(ppks, repo, listing, runs))
+    if "status" in want:
+        rows.append(pair("status", [*ppks, "status"], listing, repo, runs, "ppks list (warm)",
+                         1.5))  # fmt: skip
+    if "cold" in want:
+        rows += cold_rows(ppks, repo, listing, runs, args.name)
+    if "startup" in want:
+        typer = [sys.executable, "-c", "import typer"]
+        rows.append(pair("start-up: --help", [*ppks, "--help"], typer, repo, max(runs, 10),
+                         "python -c 'import typer'", 1.5))  # fmt: skip
+    print_table(rows, args.cases, repo)
+
+
+def new_case_row(ppks: list[str], repo: Path, listing: list[str], runs: int) -> Row:
+    """``new-case`` refused as a duplicate of an existing client (exit 6, nothing written)."""
     written: list[int] = []
 
     def undo(got: Run) -> None:  # a check that let the duplicate through wrote a case
@@ -261,9 +319,13 @@ def main() -> None:
                "ppks list (warm)", 1.5, between=undo)  # fmt: skip
     codes = sorted({r.code for r in row.ppks})
     row.note = f"exit {codes}" + (f"; duplicate NOT caught {len(written)}x" if written else "")
-    rows.append(row)
+    return row
 
-    rows.append(pair("status", [*ppks, "status"], listing, repo, runs, "ppks list (warm)", 1.5))
+
+def cold_rows(ppks: list[str], repo: Path, listing: list[str], runs: int, name: str) -> list[Row]:
+    """The first run with no index (deleted before each run) against the warm ``list``."""
+    index_file = repo / ".git" / "ppks-index.sqlite"
+    rows = []
 
     def cold_run(_: Run | None = None) -> None:
         index_file.unlink(missing_ok=True)
@@ -277,27 +339,32 @@ def main() -> None:
         if index:
             cold.append(got)
             warm.append(again)
-    rows.append(Row("first run, no index", cold, warm, "ppks list (warm)", 15.0))
+    rows.append(Row("first run, no index: list", cold, warm, "ppks list (warm)", 15.0))
 
-    python = [sys.executable, "-c", "import typer"]
-    help_row = pair("start-up: --help", [*ppks, "--help"], python, repo, max(runs, 10),
-                    "python -c 'import typer'", 1.5)  # fmt: skip
-    rows.append(help_row)
-
-    print_table(rows, args.cases, repo)
+    # the command that builds the index today (``list`` may not use it yet)
+    cold = []
+    for index in range(min(runs, 2) + 1):
+        cold_run()
+        got = run_once([*ppks, "search", name], repo)
+        if index:
+            cold.append(got)
+    warm = [run_once(listing, repo) for _ in range(min(runs, 2))]
+    rows.append(Row(f"first run, no index: search {name}", cold, warm,
+                    "ppks list (warm)", 15.0))  # fmt: skip
+    return rows
 
 
 def print_table(rows: list[Row], cases: int, repo: Path) -> None:
     marker = repo / ".git" / "ppks-bench-generated"
     about = marker.read_text().strip() if marker.exists() else f"{cases} cases"
-    print(f"\nppks at scale: {about}; medians of wall time, peak RSS (max over runs)\n")
-    head = ("measurement", "ppks", "RSS", "reference", "ref time", "ref RSS", "ratio",
+    print(f"\nppks at scale: {about}; medians of wall (and CPU) time, peak RSS over runs\n")
+    head = ("measurement", "ppks", "CPU", "RSS", "reference", "ref time", "ref RSS", "ratio",
             "goal", "")  # fmt: skip
     lines = [head]
     memory_ok = True
     for row in rows:
         if not row.ppks:
-            lines.append((row.name, "-", "-", row.reference_name, "-", "-", "-",
+            lines.append((row.name, "-", "-", "-", row.reference_name, "-", "-", "-",
                           f"<= {row.goal}x", row.note))  # fmt: skip
             continue
         ratio = row.ratio
@@ -306,7 +373,8 @@ def print_table(rows: list[Row], cases: int, repo: Path) -> None:
         memory_ok &= rss < 100 * MiB
         verdict = ("pass" if passed else "FAIL") if ratio is not None else ""
         lines.append((
-            row.name, fmt_time(row.ppks), fmt_rss(row.ppks), row.reference_name,
+            row.name, fmt_time(row.ppks), f"{Row.median(row.ppks, 'cpu'):.2f} s",
+            fmt_rss(row.ppks), row.reference_name,
             fmt_time(row.reference), fmt_rss(row.reference),
             f"{ratio:.2f}x" if ratio is not None else "-", f"<= {row.goal}x",
             verdict + (f" ({row.note})" if row.note else ""),
