@@ -376,6 +376,8 @@ def ensure(count: int, out: Path | None = None, seed: int = 10, reuse: bool = Tr
         print(f"reusing {out} ({marker.read_text().strip()})", file=sys.stderr)
         return out
     if out.exists():
+        if not marker.exists():  # never delete a folder this script did not make
+            sys.exit(f"{out} exists and was not made by bench/generate.py: choose another --out")
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
