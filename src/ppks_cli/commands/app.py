@@ -42,8 +42,70 @@ COMMAND_MODULES = (
 )
 
 
-def build_app() -> typer.Typer:
-    """Build the command tree with help texts in the current language."""
+# The command that is not named after its module (``new-case`` is ``new_case``).
+MODULE_OF = {"list": "list_cases"}
+GLOBAL_OPTIONS_WITH_VALUE = ("--root", "-C", "--lang")
+
+
+class _Listing:
+    """Stands in for the app while ``register`` runs when only the list of commands is
+    needed (``ppks --help``): each command is registered with its name and help but
+    without its parameters. Turning the parameters of every command into options is
+    most of the start-up time of ``--help``; the list of commands does not show them."""
+
+    def __init__(self, app: typer.Typer) -> None:
+        self._app = app
+
+    def command(self, *args, **kwargs):
+        register = self._app.command(*args, **kwargs)
+
+        def decorate(func):
+            def listed() -> None:  # never run: only the list of commands is shown
+                raise NotImplementedError
+
+            listed.__doc__ = func.__doc__
+            register(listed)
+            return func
+
+        return decorate
+
+    def add_typer(self, group: typer.Typer, **kwargs) -> None:
+        self._app.add_typer(typer.Typer(help=group.info.help), **kwargs)
+
+
+def module_for(word: str) -> str | None:
+    """The module in :data:`COMMAND_MODULES` that defines the command ``word`` (as typed:
+    ``new-case``), or None for a word that is no command."""
+    if "_" in word:  # commands are written with "-" (``new_case`` is no command)
+        return None
+    name = MODULE_OF.get(word, word.replace("-", "_"))
+    return name if name in COMMAND_MODULES else None
+
+
+def command_word(args: list[str]) -> tuple[str | None, bool]:
+    """The command named in ``args`` (the first word that is not a global option or its
+    value; None when there is none), and whether ``--help`` comes before it."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("-h", "--help"):
+            return None, True
+        if arg == "--":
+            return (args[index + 1] if index + 1 < len(args) else None), False
+        if arg in GLOBAL_OPTIONS_WITH_VALUE:
+            index += 2
+        elif arg.startswith("-"):
+            index += 1
+        else:
+            return arg, False
+    return None, False
+
+
+def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
+    """Build the command tree with help texts in the current language: every command, or
+    with ``only`` just the commands of that module (a name in :data:`COMMAND_MODULES`),
+    or with ``listing`` every command without its options (enough for ``ppks --help``).
+    The last two keep the start-up of one command short (see :func:`main`)."""
     import importlib
 
     app = typer.Typer(
@@ -87,8 +149,9 @@ def build_app() -> typer.Typer:
         _common.reset_consoles()
         ctx.obj = _common.State(root=root, no_input=no_input, no_commit=no_commit)
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"ppks_cli.commands.{name}").register(app)
+    for name in COMMAND_MODULES if only is None else (only,):
+        module = importlib.import_module(f"ppks_cli.commands.{name}")
+        module.register(_Listing(app) if listing else app)
     return app
 
 
@@ -120,4 +183,12 @@ def main() -> None:
     i18n.set_language(
         i18n.choose_language(_argv_value(args, "--lang"), _argv_value(args, "--root", "-C"))
     )
-    build_app()(prog_name="ppks")
+    # build only what this command line needs: the one command it names, or the list of
+    # commands when it names none (help, --version, a usage error)
+    word, asks_help = command_word(args)
+    if word is None:
+        app = build_app(listing=True)
+    else:
+        module = module_for(word)
+        app = build_app(module) if module and not asks_help else build_app()
+    app(prog_name="ppks")
