@@ -407,3 +407,12 @@ def test_at_a_terminal_the_user_can_cancel(cli, repo, soekarno, answer):
     result = cli(*SUKARNO, input=f"{answer}\n")
     assert result.exit_code == 8
     assert snapshot(repo.root) == before
+
+
+def test_many_possible_duplicates_name_the_most_likely_and_count_the_rest(cli, repo):
+    for number in range(8):
+        create_case(repo, prepare(form("Rahmat Siregar", birth_year=str(1970 + number))))
+    result = cli(*[a if a != "MR" else "Rahmat Siregar" for a in NEW_MR_ARGS])
+    assert result.exit_code == 6
+    assert result.stderr.count("(Rahmat Siregar,") == 5
+    assert "dan 3 kasus lain yang kurang mirip" in result.stderr

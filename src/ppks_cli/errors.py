@@ -111,13 +111,17 @@ class PossibleDuplicates(PpksError):
     ``matches`` are :class:`ppks_cli.duplicates.PossibleDuplicate`."""
 
     exit_code = ExitCode.REFUSED
+    SHOWN = 5  # the most likely are named; the rest are counted (``ppks search`` lists all)
 
     def __init__(self, matches: list[Any]) -> None:
         from ppks_cli.i18n import Msg
 
         listing = "; ".join(
-            f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)})" for m in matches
+            f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)})"
+            for m in matches[: self.SHOWN]
         )
+        if len(matches) > self.SHOWN:
+            listing += str(Msg("duplicate.more", count=len(matches) - self.SHOWN))
         super().__init__("error.possible_duplicate", matches=listing)
         self.matches = matches
 

@@ -121,6 +121,7 @@ def register(app: typer.Typer) -> None:
             say(t("new_case.done", id=result.case.id, name=result.case.client.name))
 
 
+CHOICES_SHOWN = 9  # possible duplicates offered at the question, most likely first
 NEW_WORDS = ("baru", "new")
 CANCEL_WORDS = ("batal", "cancel")
 
@@ -133,6 +134,9 @@ def _choose_existing(matches: list) -> str | None:
     from ppks_cli.i18n import Msg
 
     warn_line(t("new_case.duplicates_found", count=len(matches)))
+    if len(matches) > CHOICES_SHOWN:  # the most likely; `ppks search` lists them all
+        warn_line(t("new_case.duplicates_more", shown=CHOICES_SHOWN, count=len(matches)))
+        matches = matches[:CHOICES_SHOWN]
     choices = [
         (
             m.case.id,
