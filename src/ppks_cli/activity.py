@@ -65,9 +65,10 @@ class RepositoryStatus(Result):
         }  # fmt: skip
 
 
-def repository_status(repo) -> RepositoryStatus:
+def repository_status(repo, progress=None) -> RepositoryStatus:
     """What ``ppks status`` reports for ``repo`` (which must be in git); raises what
-    :func:`ppks_cli.git.require_repository` raises when it is not."""
+    :func:`ppks_cli.git.require_repository` raises when it is not. ``progress(done,
+    total)`` is called while the index reads changed cases."""
     from ppks_cli import git
     from ppks_cli.check import check_repository
     from ppks_cli.due import own_due
@@ -81,4 +82,4 @@ def repository_status(repo) -> RepositoryStatus:
         if len(parts) > 2 and parts[0] == paths.CASES_DIR
     }  # fmt: skip
     invalid = [p for p in check_repository(repo, cases=touched).errors if p.file in changed]
-    return RepositoryStatus(state, invalid, own_due(repo))
+    return RepositoryStatus(state, invalid, own_due(repo, progress=progress))

@@ -194,7 +194,9 @@ def due_list(
                    today=today or dt.date.today(), progress=progress)  # fmt: skip
 
 
-def own_due(repo, *, within: int = DEFAULT_WITHIN, today: dt.date | None = None) -> DueList | None:
+def own_due(
+    repo, *, within: int = DEFAULT_WITHIN, today: dt.date | None = None, progress=None
+) -> DueList | None:
     """The user's own items (:func:`due_list` without a name), or ``None`` when the user's
     name is not known or not a valid name (``ppks status`` then says nothing of them)."""
     try:
@@ -204,7 +206,7 @@ def own_due(repo, *, within: int = DEFAULT_WITHIN, today: dt.date | None = None)
     if name is None:
         return None
     return _gather(repo, name, whole=True, everyone=False, within=check_within(within),
-                   today=today or dt.date.today(), progress=None)  # fmt: skip
+                   today=today or dt.date.today(), progress=progress)  # fmt: skip
 
 
 def _gather(

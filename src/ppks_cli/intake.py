@@ -247,14 +247,16 @@ def _from_validation(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Ppks
     return InvalidInput("error.invalid_option", option=option, detail=msg)
 
 
-def create_case(repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False) -> Case:
+def create_case(
+    repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False, progress=None
+) -> Case:
     """Write the new case (``case.toml``; no commit). Raises :class:`PossibleDuplicates`
     when the client may already have a case (found through the index: every readable
     case), unless ``allow_duplicates``."""
     if not allow_duplicates:
         from ppks_cli import index
 
-        matches = find_duplicates(index.client_cases(repo), prepared.client)
+        matches = find_duplicates(index.client_cases(repo, progress), prepared.client)
         if matches:
             raise PossibleDuplicates(matches)
     return repo.create_case(prepared.client, prepared.intake, prepared.category, prepared.tags)
@@ -280,7 +282,7 @@ class NewCaseResult(Result):
 
 def new_case(
     repo: Repository, prepared: Prepared, *, allow_duplicates: bool = False,
-    options: WriteOptions | None = None,
+    options: WriteOptions | None = None, progress=None,
 ) -> NewCaseResult:  # fmt: skip
     """Open a case the whole way: hold the repository (:class:`ppks_cli.changes.Writer`),
     check for a client the office already knows, write ``case.toml`` and commit it.
@@ -288,6 +290,8 @@ def new_case(
     from ppks_cli.changes import WriteOptions, commit_message
 
     with (options or WriteOptions()).writer(repo) as writer:
-        case = create_case(repo, prepared, allow_duplicates=allow_duplicates)
+        case = create_case(
+            repo, prepared, allow_duplicates=allow_duplicates, progress=progress
+        )
         writer.commit(commit_message(case.id, "case"), prepared.intake.worker)
     return NewCaseResult(case, prepared.warnings)

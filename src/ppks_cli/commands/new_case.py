@@ -15,6 +15,7 @@ from ppks_cli.commands._common import (
     interactive,
     open_repo,
     print_json,
+    progress_bar,
     say,
     warn_line,
     write_options,
@@ -106,7 +107,10 @@ def register(app: typer.Typer) -> None:
             warn_line(str(warning))
         options = write_options(ctx)
         try:
-            result = intake.new_case(repo, prepared, allow_duplicates=yes, options=options)
+            with progress_bar(t("cli.reading_cases")) as progress:
+                result = intake.new_case(
+                    repo, prepared, allow_duplicates=yes, options=options, progress=progress
+                )
         except PossibleDuplicates as exc:
             if not interactive(ctx):
                 raise

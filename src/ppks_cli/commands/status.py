@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ppks_cli.commands._casework import JsonOpt
-from ppks_cli.commands._common import command, open_repo, print_json, say
+from ppks_cli.commands._common import command, open_repo, print_json, progress_bar, say
 from ppks_cli.i18n import t
 
 
@@ -14,7 +14,8 @@ def register(app: typer.Typer) -> None:
     def status(ctx: typer.Context, json_output: JsonOpt = False) -> None:
         from ppks_cli.activity import repository_status
 
-        found = repository_status(open_repo(ctx))
+        with progress_bar(t("cli.reading_cases")) as progress:
+            found = repository_status(open_repo(ctx), progress)
         if json_output:
             print_json(found)
             return
