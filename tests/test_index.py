@@ -366,3 +366,25 @@ def test_many_cases_are_read_by_worker_processes_with_the_same_result(repo, monk
     with index.opened(repo) as (conn, done):
         assert len(done.read) == 12
         assert dump(conn) == parallel
+
+
+def test_two_commands_refreshing_at_once_do_not_crash(repo, monkeypatch):
+    """Two read commands started together (or one after a `git pull` brought new cases)
+    both find the same cases missing from the index. The second one to take the write
+    lock used to insert them again: sqlite3.IntegrityError (UNIQUE constraint failed:
+    cases.id), a traceback and exit 1. Reproduce by hand: delete .git/ppks-index.sqlite
+    and start three `ppks list &` at once."""
+    add(repo, "Rahmat Siregar")
+    add(repo, "Butet Simanjuntak")
+    real_case_ids = index._case_ids
+
+    def another_ppks_refreshes_meanwhile(r):
+        monkeypatch.setattr(index, "_case_ids", real_case_ids)
+        with index.opened(r):  # the other command reads every case and commits
+            pass
+        return real_case_ids(r)
+
+    monkeypatch.setattr(index, "_case_ids", another_ppks_refreshes_meanwhile)
+    with index.opened(repo) as (conn, _done):
+        ids = [row[0] for row in conn.execute("SELECT id FROM cases")]
+    assert len(ids) == 2

@@ -260,3 +260,12 @@ def test_index_rows_match_a_full_read(repo, office):
         row, state = rows[case.id], case.state
         assert (row.stage, row.closed, row.episode) == (state.stage, state.closed, state.episode)
         assert row.name == case.client.name and row.tags == tuple(case.file.tags)
+
+
+def test_list_refuses_an_empty_filter_as_due_does(repo, cli):
+    """`ppks due --worker ""` is refused (exit 3, "--worker tidak boleh kosong"), but
+    `ppks list --worker ""`, `--name ""` and `--tag ""` silently list every case."""
+    add(repo, "Rahmat Siregar")
+    for option in ("--worker", "--name", "--tag"):
+        result = cli("list", option, "")
+        assert result.exit_code == 3, (option, result.output)

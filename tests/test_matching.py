@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ppks_cli import matching
+from ppks_cli import index, matching
 from ppks_cli.duplicates import REASONS, find_duplicates
 from ppks_cli.errors import PossibleDuplicates
 from ppks_cli.i18n import catalog
@@ -417,3 +417,28 @@ def test_many_possible_duplicates_name_the_most_likely_and_count_the_rest(cli, r
     assert result.exit_code == 6
     assert result.stderr.count("(Rahmat Siregar,") == 5
     assert "dan 3 kasus lain yang kurang mirip" in result.stderr
+
+
+def test_a_bare_initial_does_not_make_a_duplicate(repo):
+    """'Andi S' (born 1961) shares nothing with 'Sukarno' (born 1961) but one initial,
+    yet new-case refuses it as a possible duplicate of Sukarno (exit 6)."""
+    create_case(repo, prepare(form("Sukarno", birth_year="1961")))
+    new = prepare(dataclasses.replace(MR, name="Andi S", birth_year="1961")).client
+    matches = find_duplicates(index.client_cases(repo), new)
+    assert matches == []
+
+
+def test_clients_of_another_sex_are_not_possible_duplicates_by_name(repo):
+    create_case(repo, prepare(form("Butet Sinaga", sex="P", birth_year="1990")))
+    same = prepare(form("Butet Sinaga", sex="P", birth_year="1990")).client
+    other = prepare(form("Butet Sinaga", sex="L", birth_year="1990")).client
+    assert len(find_duplicates(index.client_cases(repo), same)) == 1
+    assert find_duplicates(index.client_cases(repo), other) == []
+
+
+@pytest.mark.parametrize("name", ["R", "S.", "Andi S", "Joko S"])
+def test_an_initial_alone_is_not_a_name(repo, name):
+    create_case(repo, prepare(form("Rahmat Siregar", birth_year="1961")))
+    create_case(repo, prepare(form("Sukarno", birth_year="1961")), allow_duplicates=True)
+    new = prepare(form(name, birth_year="1961")).client
+    assert find_duplicates(index.client_cases(repo), new) == []

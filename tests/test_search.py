@@ -171,3 +171,14 @@ def test_case_punctuation_and_order_do_not_matter(named, which, upper, dots, rev
     text = "".join(c.upper() if upper[i % len(upper)] else c.lower() for i, c in enumerate(text))
     hits = index.search(repo, text).hits
     assert hits and hits[0].id == ids[which], (text, hits[:2])
+
+
+def test_search_for_a_common_first_name_finds_its_clients(repo, cli):
+    """`ppks search Muhammad` (or Mohammad, Mhd) answers "no client matches" though
+    "Muhammad Rizky" has a case: a common word alone never counts as a missing part of
+    the name. A worker typing the first name they heard gets nothing."""
+    case = add(repo, "Muhammad Rizky Nasution")
+    for query in ("Muhammad", "Mohammad", "Mhd."):
+        result = cli("search", query, "--json")
+        assert result.exit_code == 0, result.output
+        assert case.id in result.output, query

@@ -340,6 +340,34 @@ def _derivation(repo) -> str:
 Progress = Callable[[int, int], None]
 
 
+def _stored(conn: sqlite3.Connection, derivation: str):
+    """What the index holds: whether its derivation differs from ``derivation``, the
+    :class:`Folder` of each case as last read, and every case ID it has rows for."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
+    known: dict[str, Folder] = {
+        case_id: Folder(records_stat, tuple(names.split("/")) if names else (), signature,
+                        bool(racy))  # fmt: skip
+        for case_id, records_stat, names, signature, racy in conn.execute(
+            "SELECT case_id, records_stat, names, signature, racy FROM folders"
+        )
+    }
+    indexed = {row[0] for row in conn.execute("SELECT id FROM cases")} | set(known)
+    return row is None or row[0] != derivation, known, indexed
+
+
+def _compare(
+    now: dict[str, Folder], known: dict[str, Folder], indexed: set[str], stale: bool
+) -> tuple[list[str], list[str]]:
+    """The cases to read again (changed, new, racy, or every one when ``stale``) and the
+    cases whose folder went."""
+    changed = [
+        case_id for case_id, folder in now.items()
+        if stale or (old := known.get(case_id)) is None or old.racy
+        or old.signature != folder.signature or old.names != folder.names
+    ]  # fmt: skip
+    return changed, sorted(indexed - set(now))
+
+
 def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) -> Refresh:
     """Bring the index ``conn`` up to date with the files of ``repo``: re-read the cases
     whose folder changed (a file changed, added or deleted: see :func:`_folder`) or was
@@ -351,32 +379,23 @@ def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) ->
     started = time.time_ns()
     racy_from = started - RACY_NS
     derivation = _derivation(repo)
-    row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
-    stale_derivation = row is None or row[0] != derivation
-    known: dict[str, Folder] = {
-        case_id: Folder(records_stat, tuple(names.split("/")) if names else (), signature,
-                        bool(racy))  # fmt: skip
-        for case_id, records_stat, names, signature, racy in conn.execute(
-            "SELECT case_id, records_stat, names, signature, racy FROM folders"
-        )
-    }
-    indexed = {row[0] for row in conn.execute("SELECT id FROM cases")} | set(known)
     base = os.fspath(repo.paths.cases)
-    now: dict[str, Folder] = {}
-    changed: list[str] = []
-    for case_id in _case_ids(repo):
-        old = known.get(case_id)
-        folder = _folder(base, case_id, old, racy_from)
-        now[case_id] = folder
-        if (
-            stale_derivation or old is None or old.racy or old.signature != folder.signature
-            or old.names != folder.names
-        ):  # fmt: skip
-            changed.append(case_id)
-    gone = sorted(indexed - set(now))
+    stale_derivation, known, indexed = _stored(conn, derivation)
+    now: dict[str, Folder] = {
+        case_id: _folder(base, case_id, known.get(case_id), racy_from)
+        for case_id in _case_ids(repo)
+    }
+    changed, gone = _compare(now, known, indexed, stale_derivation)
     if not changed and not gone and not stale_derivation:
         return done
     conn.execute("BEGIN IMMEDIATE")
+    # another ppks may have brought the index up to date meanwhile: compare again with
+    # what it holds now that no other can write (the folders as read stay valid)
+    stale_derivation, known, indexed = _stored(conn, derivation)
+    changed, gone = _compare(now, known, indexed, stale_derivation)
+    if not changed and not gone and not stale_derivation:
+        conn.execute("ROLLBACK")
+        return done
     try:
         for case_id in gone:
             _forget(conn, case_id)
@@ -737,6 +756,7 @@ class IndexedClient:
     phone: str | None
     birth_date: dt.date | None
     birth_year: int | None
+    sex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -758,17 +778,19 @@ def client_cases(repo, progress: Progress | None = None) -> list[IndexedCase]:
     with opened(repo, progress) as (conn, _done):
         rows = conn.execute(
             "SELECT id, name, alias, nik, phone, birth_date, birth_year, stage, closed, "
-            "intake_date, worker FROM cases WHERE problem IS NULL ORDER BY id"
+            "intake_date, worker, sex FROM cases WHERE problem IS NULL ORDER BY id"
         ).fetchall()
     return [
         IndexedCase(
             case_id,
             IndexedClient(
-                name, alias, nik, phone, dt.date.fromisoformat(born) if born else None, year
+                name, alias, nik, phone, dt.date.fromisoformat(born) if born else None, year,
+                sex,
             ),
             stage, bool(closed), intake_date, worker,
         )  # fmt: skip
-        for case_id, name, alias, nik, phone, born, year, stage, closed, intake_date, worker in rows
+        for (case_id, name, alias, nik, phone, born, year, stage, closed, intake_date, worker,
+             sex) in rows
     ]
 
 
@@ -776,6 +798,7 @@ def client_cases(repo, progress: Progress | None = None) -> list[IndexedCase]:
 
 # how a hit on something other than the client's own name or number ranks
 KK_SCORE = 0.9  # the same family card: the client or a relative
+PART_SCORE = 0.85  # the words typed are words of the name ("Muhammad" in "Muhammad Rizky")
 FAMILY_FACTOR = 0.85  # a family member's (or contact's) name, not the client's
 FOUND_AT_SCORE = 0.6  # the place where the client was found names the text
 DIGITS_FOR_NUMBER = 6  # a query with this many digits is also tried as NIK/KK/phone
@@ -927,8 +950,13 @@ def search(
         if not any_digit:  # a name only: no number can match, so only the names are scored
             by_name = matching.name_score(text, name)
             by_alias = matching.name_score(text, alias) if alias else 0.0
+            # a part of the name, even a word many people bear ("Muhammad")
+            if by_name < PART_SCORE and matching.words_within(text, name):
+                by_name = PART_SCORE
+            if alias and by_alias < PART_SCORE and matching.words_within(text, alias):
+                by_alias = PART_SCORE
             match = None
-            if max(by_name, by_alias) >= matching.NAME_THRESHOLD:
+            if max(by_name, by_alias) >= min(matching.NAME_THRESHOLD, PART_SCORE):
                 score = max(by_name, by_alias)
                 reasons = ["alias" if by_alias > by_name else "name"]
                 matched = alias if by_alias > by_name else name

@@ -188,6 +188,14 @@ def _parse(name: str) -> _Parsed:
     return _Parsed(out, out[: len(given)] if cut is not None else None, frozenset(initials))
 
 
+def words_within(part: str, name: str) -> bool:
+    """Whether every word of ``part`` is a word of ``name``, as :func:`name_key` reduces
+    them (titles dropped, old spelling, usual forms: "Mhd." is "Muhammad"): what search
+    and ``list --name`` accept as a part of a name, even one word many people bear."""
+    wanted = _parse(part).words
+    return bool(wanted) and set(wanted) <= set(_parse(name).words)
+
+
 def sort_key(name: str) -> str:
     """``name`` for sorting a list by name: lower-case words without diacritics,
     punctuation, or the titles and degrees before and after it ("Ir. Soekarno" sorts
@@ -216,14 +224,16 @@ def _word_score(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100
 
 
-def _aligned(short: tuple[str, ...], long: tuple[str, ...]) -> list[float]:
-    """For each word of ``short``, its best score against a still unused word of ``long``."""
+def _aligned(short: tuple[str, ...], long: tuple[str, ...]) -> list[tuple[float, str, str]]:
+    """For each word of ``short``, its best score against a still unused word of
+    ``long``, with the two words."""
     unused = list(long)
-    scores = []
+    pairs = []
     for word in short:
         best = max(range(len(unused)), key=lambda i: _word_score(word, unused[i]))
-        scores.append(_word_score(word, unused.pop(best)))
-    return scores
+        other = unused.pop(best)
+        pairs.append((_word_score(word, other), word, other))
+    return pairs
 
 
 def _directed(a: tuple[str, ...], b: tuple[str, ...], initials: frozenset[str]) -> float:
@@ -234,10 +244,19 @@ def _directed(a: tuple[str, ...], b: tuple[str, ...], initials: frozenset[str]) 
     if sorted(na) == sorted(nb):
         return NICKNAME_SCORE
     best = fuzz.token_sort_ratio(" ".join(na), " ".join(nb)) / 100
-    scores = _aligned(na, nb)
+    pairs = _aligned(na, nb)
+    scores = [score for score, _, _ in pairs]
+    # a part left out: what is left must agree, and hold a whole word that is no
+    # initial and not one of the names too many people bear ("S." alone is no name)
+    named = any(
+        len(word) > 1 and len(other) > 1 and word not in _tables().common
+        for _, word, other in pairs
+    )
     if len(na) == len(nb):
-        best = max(best, min(scores))
-    elif min(scores) >= NAME_THRESHOLD and set(na) - _tables().common:
+        # word for word; initials alone ("S." for "Sukarno") are no name
+        if any(len(word) > 1 and len(other) > 1 for _, word, other in pairs):
+            best = max(best, min(scores))
+    elif min(scores) >= NAME_THRESHOLD and named:
         best = max(best, MISSING_PART_SCORE * min(scores))
     if len(a) == 1 and a[0] in initials and len(b) > 1 and a[0] == "".join(w[0] for w in b):
         best = max(best, INITIALS_SCORE)
@@ -357,8 +376,8 @@ def match_client(
     - The same NIK matches whatever else differs (score 1.0).
     - A name or alias of one scoring ``threshold`` or more against a name or alias of
       the other matches, unless both birth years are known and more than
-      :data:`YEAR_TOLERANCE` apart; with no birth year on one side the score is
-      lowered by :data:`UNKNOWN_YEAR_FACTOR`.
+      :data:`YEAR_TOLERANCE` apart, or both sexes are known and differ; with no birth
+      year on one side the score is lowered by :data:`UNKNOWN_YEAR_FACTOR`.
     - The same phone number matches (score at least 0.9).
     Symmetric in ``query`` and ``candidate``."""
     reasons: list[str] = []
@@ -375,7 +394,9 @@ def match_client(
             if s > best or (s == best and via_alias and not alias):
                 best, via_alias = s, alias
     gap = year_gap(query, candidate)
-    if best >= threshold and (gap is None or gap <= YEAR_TOLERANCE):
+    sexes = getattr(query, "sex", None), getattr(candidate, "sex", None)
+    other_sex = None not in sexes and sexes[0] != sexes[1]
+    if best >= threshold and (gap is None or gap <= YEAR_TOLERANCE) and not other_sex:
         reasons.append("alias" if via_alias else "name")
         if gap is not None:
             reasons.append("birth year")

@@ -200,6 +200,8 @@ def _name_matches(wanted: str, row) -> bool:
             continue
         if f" {plain} " in f" {_plain(name)} ":
             return True
+        if matching.words_within(wanted, name):
+            return True
         if matching.name_score(wanted, name) >= matching.NAME_THRESHOLD:
             return True
     return False
@@ -293,6 +295,10 @@ def list_cases(
             "error.since_after_until",
             since=wanted.since.isoformat(), until=wanted.until.isoformat(),
         )  # fmt: skip
+    for option, value in (("--worker", wanted.worker), ("--name", wanted.name),
+                          ("--tag", wanted.tag)):  # fmt: skip
+        if value is not None and not value.strip():
+            raise InvalidInput("error.empty_value", option=option)
     today = today or dt.date.today()
     due_by = None
     if wanted.due_within is not None:

@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
             worker=worker,
             closed=None if open_ is None else not open_,
             name=name,
-            tag=categories.normalize_tag(tag) if tag else None,
+            tag=categories.normalize_tag(tag) if tag and tag.strip() else tag,
             since=parse_date(since, option="--since", allow_future=True) if since else None,
             until=parse_date(until, option="--until", allow_future=True) if until else None,
             overdue=overdue,
@@ -110,10 +110,11 @@ def _table(rows: list[dict]) -> None:
 
     keys = ("id", "name", "category", "stage", "worker", "intake_date")
     cells: list[list[str]] = []
-    overdue = False
+    overdue = damaged = False
     for row in rows:
         marks = (" (!)" if row["damaged_records"] else "") + (" *" if row["overdue"] else "")
         overdue = overdue or bool(row["overdue"])
+        damaged = damaged or bool(row["damaged_records"])
         cells.append(
             [label("stage", row["stage"]) + marks if key == "stage" else row[key] for key in keys]
         )
@@ -139,3 +140,5 @@ def _table(rows: list[dict]) -> None:
     table.write(table.render(columns, cells, room, styled=styled))
     if overdue:
         say(t("list.overdue_mark"))
+    if damaged:
+        say(t("list.damaged_mark"))
