@@ -356,3 +356,26 @@ def test_editor_asks_a_missing_reason(office, tmp_path, monkeypatch):
     result = Cli(root)("edit", case_id, "--worker", "Saskia", input="dari KK\n")
     assert result.exit_code == 0, result.output
     assert records_of(root, case_id)[0]["reason"] == "dari KK"
+
+
+def test_a_correction_that_no_longer_fits_is_skipped_and_checked(office):
+    """Two clones corrected offline: one gave the birth date, the other a birth year
+    that disagrees. The first applies, the second is left out and `check` says so."""
+    from ppks_cli.records import Correction, FieldChange
+    from ppks_cli.store import now
+
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--birth-date", "1975-05-17", "--reason", "KTP",
+               "--date", "2024-03-01", "--worker", "Saskia").exit_code == 0  # fmt: skip
+    repo = Repository.open(root)
+    case = repo.find_case(case_id)
+    offline = Correction(
+        id="ZZZZZZ", case=case_id, date=dt.date(2024, 3, 2), worker="Dewi", recorded_at=now(),
+        reason="perkiraan", changes=[FieldChange(field="birth_year", old=1975, new=1976)],
+    )  # fmt: skip
+    repo.add_record(case, offline)
+    case = Repository.open(root).find_case(case_id)
+    assert case.client.birth_date == dt.date(1975, 5, 17) and case.client.birth_year is None
+    result = cli("check")
+    assert "ZZZZZZ" in result.output and "ppks edit" in result.output
