@@ -276,13 +276,17 @@ def editor_text(case: Case, error: str | None = None) -> str:
     lines.append("")
     lines.append('reason = ""')
     lines.append("")
+    from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SEXES
+
+    choices = {"sex": SEXES, "religion": RELIGIONS, "marital_status": MARITAL_STATUSES,
+               "education": EDUCATION_LEVELS}  # fmt: skip
     current = case.current
     for name in EDITOR_FIELDS:
         value = field_value(current, name)
-        if value is None:
-            lines.append(f'# {name} = ""')
-        else:
-            lines.append(dumps({name: value}).strip())
+        line = f'# {name} = ""' if value is None else dumps({name: value}).strip()
+        if name in choices:
+            line += "  # " + ", ".join(choices[name])
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 

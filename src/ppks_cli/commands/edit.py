@@ -22,7 +22,10 @@ from ppks_cli.i18n import t
 
 
 def _opt(name: str, key: str, metavar: str = "TEXT"):
-    return typer.Option(name, metavar=metavar, help=t(f"help.new_case.{key}"))
+    field = {"kk": "kk_number"}.get(key, key)
+    return typer.Option(
+        name, metavar=metavar, help=t("help.edit.value", field=t(f"correction_field.{field}"))
+    )
 
 
 def register(app: typer.Typer) -> None:
