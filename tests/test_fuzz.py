@@ -332,6 +332,15 @@ BASELINE: dict[str, dict[str, object]] = {
     },  # fmt: skip
     "reopen": {"case_ref": "{closed}", "reason": "kembali", "date": "2024-08-01", "worker": WORKER},
     "note": {"case_ref": "{active}", "text": "catatan", "date": "2024-03-05", "worker": WORKER},
+    "edit": {
+        "case_ref": "{active}", "name": "GH Siregar", "alias": "G", "sex": "P",
+        "nik": "1271015502900003", "kk": "1271010101900001", "birth_place": "Medan",
+        "birth_date": "1990-02-15", "birth_year": "1990", "religion": "islam",
+        "marital_status": "belum-kawin", "education": "sd", "occupation": "buruh",
+        "phone": "0812345678", "address": "Jl. Mawar 1", "last_known_address": "Jl. Melati 2",
+        "found_at": "Pasar", "referred_by": "Polsek", "category": "pengemis",
+        "reason": "data KTP", "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
     "approve": {
         "case_ref": "{assessed}", "stage": "assessment", "by": "Kepala", "comment": "ok",
         "date": "2024-02-21",

@@ -111,6 +111,8 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     for step, args in steps.items():
         worker = [] if step == "approve" else ["--worker", "Saskia"]
         check(step, step, case_id, *args, *worker)
+    check("edit", "edit", case_id, "--name", "Rahmat Siregar", "--reason", "data KTP",
+          "--worker", "Saskia")  # fmt: skip
     check("list", "list")
     text_keys = {"record", "record_kind", "field", "snippet"}
     check("search", "search", "MR", optional=text_keys)

@@ -3,7 +3,7 @@ is not yet committed or synced (``ppks status``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ppks_cli import paths
@@ -17,16 +17,42 @@ class CaseHistory(Result):
 
     case_id: str
     entries: list
+    # the correction records of the case by ID (what ``ppks edit`` changed, and why)
+    corrections: dict[str, Any] = field(default_factory=dict)
+
+    def correction_line(self, record_id: str | None) -> str | None:
+        """``nama: 'A' → 'B' (alasan: …), Saskia, 12 Maret 2024`` for a correction
+        record of the case, else None."""
+        record = self.corrections.get(record_id) if record_id else None
+        if record is None:
+            return None
+        from ppks_cli.corrections import describe_correction
+        from ppks_cli.dates import long_date
+        from ppks_cli.i18n import t
+
+        return t("history.correction", line=describe_correction(record), worker=record.worker,
+                 date=long_date(record.date))  # fmt: skip
 
     def to_json(self) -> list[dict[str, Any]]:
+        def change(c) -> dict[str, Any]:
+            found = {"status": c.status, "path": c.path, "kind": c.kind, "record": c.record}
+            record = self.corrections.get(c.record) if c.record else None
+            if record is not None:
+                changes = [
+                    item.model_dump(mode="json", exclude_none=True) for item in record.changes
+                ]
+                found["correction"] = {
+                    "reason": record.reason, "worker": record.worker,
+                    "date": record.date.isoformat(), "changes": changes,
+                    "text": self.correction_line(c.record),
+                }  # fmt: skip
+            return found
+
         return [
             {
                 "commit": e.sha, "author": e.author, "email": e.email,
                 "date": e.when.isoformat(), "message": e.subject,
-                "changes": [
-                    {"status": c.status, "path": c.path, "kind": c.kind, "record": c.record}
-                    for c in e.changes
-                ],
+                "changes": [change(c) for c in e.changes],
             }
             for e in self.entries
         ]  # fmt: skip
@@ -39,7 +65,17 @@ def case_history(repo, ref: str) -> CaseHistory:
 
     case_id = repo.resolve(ref)
     git.require_repository(repo.root)
-    return CaseHistory(case_id, git.history(repo.root, case_id))
+    entries = git.history(repo.root, case_id)
+    corrections: dict[str, Any] = {}
+    if any(c.kind == "correction" for e in entries for c in e.changes):
+        from ppks_cli.errors import DamagedFile
+
+        try:
+            case = repo.load_case(case_id)
+            corrections = {r.id: r for r in case.records if r.kind == "correction"}
+        except (DamagedFile, OSError):  # the history is shown all the same
+            pass
+    return CaseHistory(case_id, entries, corrections)
 
 
 @dataclass

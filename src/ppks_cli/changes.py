@@ -51,6 +51,7 @@ COMMIT_WORDS = {
     "reopen": "case reopened",
     "note": "note added",
     "approval": "approval recorded",
+    "correction": "client data corrected",
     "letter": "letter {number} issued",
     "repository": "case repository created",
     "migration": "repository migrated to schema {schema}",

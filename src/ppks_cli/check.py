@@ -191,14 +191,15 @@ def _check_case(repo: Repository, case_id: str):
     from ppks_cli.checkcache import CaseCheck
 
     file, text, problems = _check_case_file(repo, case_id)
-    record_problems, count = _check_records(repo, case_id, file)
-    if file is None:
+    record_problems, count, case = _check_records(repo, case_id, file)
+    if file is None or case is None:
         return CaseCheck(problems + record_problems, count)
     locator = KeyLocator(text)
-    nik = file.client.nik
+    nik = case.client.nik  # the NIK now: a correction may have given or changed it
+    nik_line = locator.line(("client", "nik")) if nik and nik == file.client.nik else 1
     return CaseCheck(
         problems + record_problems, count, file.id, locator.line(("id",)),
-        nik, locator.line(("client", "nik")) if nik else 0,
+        nik, nik_line if nik else 0,
     )  # fmt: skip
 
 
@@ -234,7 +235,7 @@ def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, s
 
 def _check_records(
     repo: Repository, case_id: str, file: CaseFile | None
-) -> tuple[list[Problem], int]:
+) -> tuple[list[Problem], int, Case | None]:
     from ppks_cli.migrate import old_schema_warning
     from ppks_cli.records import parse_record
 
@@ -310,4 +311,34 @@ def _check_records(
 
         case = Case(file, repo.paths.case_dir(case_id), sorted(records, key=lambda r: r.sort_key()))
         problems.extend(check_case(case, seen))
-    return problems, len(records)
+        problems.extend(_check_corrections(repo, case))
+        return problems, len(records), case
+    return problems, len(records), None
+
+
+def _check_corrections(repo: Repository, case: Case) -> list[Problem]:
+    """A correction that cannot be applied (the data would not be valid with it: two
+    clones corrected the birth date and the year offline, a hand edit), and what the
+    client's corrected data should make a worker look at (a NIK that disagrees with the
+    birth date)."""
+    if not any(r.kind == "correction" for r in case.records):
+        return []
+    from ppks_cli.corrections import apply_corrections
+
+    current, skipped = apply_corrections(case.file, case.records)
+    found = []
+    for record, message in skipped:
+        path = repo.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
+        found.append(
+            Problem(
+                repo.rel(path), 1,
+                Msg("check.correction_not_applied", detail=message, case=case.id), "warning",
+            )  # fmt: skip
+        )
+    if current.client != case.file.client:
+        shown = repo.rel(repo.paths.case_file(case.id))
+        warned = {(key, str(params)) for _, key, params in case.file.client.warnings()}
+        for _, key, params in current.client.warnings():
+            if (key, str(params)) not in warned:
+                found.append(Problem(shown, 1, Msg(key, params), "warning"))
+    return found

@@ -475,7 +475,8 @@ def case_data(repo, case_id: str) -> CaseData:
         return CaseData(case_id, {"id": case_id, "problem": json.dumps(_problem_data(problem))})
     from ppks_cli import deadlines
 
-    file, client = case.file, case.file.client
+    file = case.current  # case.toml with the corrections applied
+    client = file.client
     termination = state.termination
     row = {
         "id": case_id,
@@ -510,7 +511,7 @@ def case_data(repo, case_id: str) -> CaseData:
             (case_id, kind, person.name, person.phone)
             for kind, people in (("family", client.family), ("contact", client.contacts))
             for person in people
-        ],
+        ] + [(case_id, "former_name", name, None) for name in case.former_names],
         tags=[(case_id, tag) for tag in dict.fromkeys(file.tags)],
         due=[
             (case_id, item.kind, item.due.isoformat(), item.record, json.dumps(item.params))
@@ -808,7 +809,8 @@ DIGITS_FOR_NUMBER = 6  # a query with this many digits is also tried as NIK/KK/p
 class SearchHit:
     """One case that matches: ``score`` in [0, 1] ranks hits; ``reasons`` say what
     matched, strongest first (the matcher's ``nik``, ``name``, ``alias``, ``phone``, and
-    ``kk``, ``family``, ``contact``, ``found_at``, and ``text`` for ``search --text``);
+    ``kk``, ``family``, ``contact``, ``former_name`` (the client's name or alias before a
+    correction), ``found_at``, and ``text`` for ``search --text``);
     ``matched`` is the text that matched best (a name, an alias, a family member's name, a
     place; for a hit in free text only, the snippet). With reason ``text``: the record
     whose text matched (``record``: its ID, ``None`` for ``case.toml``; ``record_kind``:
@@ -985,8 +987,10 @@ def search(
             score = max(score, KK_SCORE)
             matched = matched or kk
         for kind, person in people.get(case_id, ()):
-            s = matching.name_score(text, person) * FAMILY_FACTOR
-            if s >= matching.NAME_THRESHOLD * FAMILY_FACTOR:
+            # a name the client had before a correction counts as the client's own
+            factor = 1.0 if kind == "former_name" else FAMILY_FACTOR
+            s = matching.name_score(text, person) * factor
+            if s >= matching.NAME_THRESHOLD * factor:
                 if kind not in reasons:
                     reasons.append(kind)
                 if s > score:

@@ -288,8 +288,8 @@ def letter_data(
         office = config.office.model_dump(mode="python", exclude_none=True)
         if config.office.logo:
             read_logo(repo, config.office.logo)
-        category = categories.categories()[case.file.category]
-        intake = case.file.intake
+        category = categories.categories()[case.current.category]
+        intake = case.current.intake
         data = {
             "office": office,
             "signatories": config.signatories.model_dump(mode="python", exclude_none=True),

@@ -270,6 +270,102 @@ class Approval(Record):
     comment: Text | None = None
 
 
+# The fields of a case a correction may change: the record's field name → (the part of
+# ``case.toml`` it lives in, the attribute there). ``client``: the identity; ``intake``:
+# how the client came; ``case``: the case itself.
+CORRECTABLE: dict[str, tuple[str, str]] = {
+    **{name: ("client", name) for name in (
+        "name", "alias", "sex", "nik", "kk_number", "birth_place", "birth_date", "birth_year",
+        "religion", "marital_status", "education", "occupation", "phone", "address",
+        "last_known_address",
+    )},
+    "found_at": ("intake", "found_at"),
+    "referred_by": ("intake", "referred_by"),
+    "category": ("case", "category"),
+}  # fmt: skip
+
+# a value as TOML holds it: text, a whole number (a birth year) or a date (a birth date)
+FieldValue = str | int | dt.date
+
+
+def check_field_value(field: str, value: Any) -> Any:
+    """``value`` checked as the field ``field`` (a key of :data:`CORRECTABLE`) of
+    ``case.toml`` would be, and returned as stored (a NIK without spaces, say). ``None``
+    (the field left empty) passes for every field but ``name`` and ``sex``. Raises
+    :class:`~pydantic_core.PydanticCustomError` (``validation.correction_value``) naming
+    what is wrong."""
+    from pydantic import ValidationError
+
+    from ppks_cli import categories
+    from ppks_cli.models import Client, Intake
+    from ppks_cli.validation import describe
+
+    section, attr = CORRECTABLE[field]
+    if value is None:
+        if field in ("name", "sex"):
+            raise custom_error("validation.correction_required", field=field)
+        return None
+    try:
+        if section == "client":
+            return getattr(Client.model_validate({"name": "x", "sex": "L", attr: value}), attr)
+        if section == "intake":
+            base = {"date": dt.date(2000, 1, 1), "source": "walk-in", "worker": "x"}
+            return getattr(Intake.model_validate({**base, attr: value}), attr)
+    except ValidationError as exc:
+        raise custom_error(
+            "validation.correction_value", field=field, detail=describe(exc)[0][1]
+        ) from None
+    if not isinstance(value, str) or value not in categories.categories():
+        raise custom_error(
+            "validation.correction_value", field=field,
+            detail=Msg("validation.category", {"value": value}),
+        )  # fmt: skip
+    return value
+
+
+class FieldChange(Model):
+    """One field a correction changed: its name (a key of :data:`CORRECTABLE`), the
+    value before and the value after (left out: empty)."""
+
+    field: str
+    old: FieldValue | None = None
+    new: FieldValue | None = None
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, value: str) -> str:
+        if value not in CORRECTABLE:
+            raise custom_error(
+                "validation.correction_field", value=value, expected=", ".join(CORRECTABLE)
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _valid_new_value(self) -> FieldChange:
+        check_field_value(self.field, self.new)
+        return self
+
+
+class Correction(Record):
+    """A correction of the client's identity or intake data (``ppks edit``): the reason
+    and, for each field changed, the old and the new value. ``case.toml`` keeps the data
+    of the intake; the client's current data is that with the corrections applied in
+    record order (:attr:`ppks_cli.store.Case.current`)."""
+
+    kind: Literal["correction"] = "correction"
+    reason: Text
+    changes: list[FieldChange]
+
+    @field_validator("changes")
+    @classmethod
+    def _some_change(cls, value: list[FieldChange]) -> list[FieldChange]:
+        _non_empty(value, "changes")
+        fields = [c.field for c in value]
+        if len(set(fields)) != len(fields):
+            raise custom_error("validation.correction_twice")
+        return value
+
+
 LETTER_KINDS = ("assessment", "referral", "termination")
 
 
@@ -317,7 +413,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
     model.model_fields["kind"].default: model
     for model in (
         Assessment, Plan, Intervention, Referral, ReferralUpdate, Evaluation, Termination,
-        FollowUp, Reopen, Note, Approval, Letter,
+        FollowUp, Reopen, Note, Approval, Letter, Correction,
     )
 }  # fmt: skip
 

@@ -60,6 +60,7 @@ class Case:
     # records that could not be read; the case is shown, but not written to
     damaged: list[Problem] = field(default_factory=list)
     _state: Any = field(default=None, init=False, repr=False, compare=False)
+    _current: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -75,8 +76,40 @@ class Case:
         return self.file.id != self.folder.name
 
     @property
+    def current(self) -> CaseFile:
+        """``case.toml`` as it stands now: the data of the intake (:attr:`file`, as on
+        disk) with the corrections (``ppks edit``) applied in record order. Everything
+        that shows or searches the client reads this; only writes of ``case.toml`` use
+        :attr:`file`. See :func:`ppks_cli.corrections.apply_corrections`."""
+        if self._current is None:
+            if not any(r.kind == "correction" for r in self.records):
+                return self.file
+            from ppks_cli.corrections import apply_corrections
+
+            self._current = apply_corrections(self.file, self.records)[0]
+        return self._current
+
+    @property
     def client(self) -> Client:
-        return self.file.client
+        """The client's current identity (:attr:`current`)."""
+        return self.current.client
+
+    @property
+    def former_names(self) -> list[str]:
+        """Names and aliases the client had before a correction, that are neither the
+        current name nor the alias (so that a street name stays searchable), oldest
+        first."""
+        client = self.client
+        now = {client.name, client.alias}
+        found: list[str] = []
+        for record in self.records:
+            if record.kind == "correction":
+                for change in record.changes:
+                    old = change.old
+                    if change.field in ("name", "alias") and isinstance(old, str):
+                        if old not in now and old not in found:
+                            found.append(old)
+        return found
 
     @property
     def state(self):  # -> workflow.CaseState
@@ -453,6 +486,7 @@ class Repository:
         case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())
         case._state = None
+        case._current = None
         return path
 
     def new_record_id(self, case: Case) -> str:

@@ -17,8 +17,9 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
     from ppks_cli import deadlines
 
     state = case.state
-    category = categories.categories()[case.file.category]
-    data = case.file.model_dump(mode="json", by_alias=True, exclude_none=True)
+    current = case.current  # the intake data with the corrections applied
+    category = categories.categories()[current.category]
+    data = current.model_dump(mode="json", by_alias=True, exclude_none=True)
     data.pop("schema", None)
     plan = state.current_plan
     goal_status = state.goal_status()
@@ -29,9 +30,15 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
         "closed": state.closed,
         "episode": state.episode,
         "next": list(state.next_commands()),
-        "category": case.file.category,
+        "category": current.category,
         "category_name": category.name,
         **{k: v for k, v in data.items() if k not in ("id", "category")},
+        "former_names": case.former_names,
+        "corrections": [
+            {"record": r.id, "date": r.date.isoformat(), "worker": r.worker, "reason": r.reason,
+             "changes": record_view(r)["changes"]}
+            for r in case.records if r.kind == "correction"
+        ],
         "latest_assessment": record_view(state.latest_assessment)
         if state.latest_assessment
         else None,
@@ -87,6 +94,10 @@ def headline(record) -> str:
         return record.text
     if kind == "approval":
         return f"{label('approval_stage', record.stage)} ({record.record}): {record.by}"
+    if kind == "correction":
+        from ppks_cli.corrections import describe_correction
+
+        return describe_correction(record)
     return ""
 
 

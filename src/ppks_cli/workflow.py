@@ -94,7 +94,7 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
 )  # fmt: skip
 
 # Steps that fit anywhere, open or closed, and never move the phase.
-ANYWHERE = frozenset({"note", "approval", "referral-update", "letter"})
+ANYWHERE = frozenset({"note", "approval", "referral-update", "letter", "correction"})
 
 # Supervision: with ``[supervision] require_approval``, a step waits for the approval of
 # the record it builds on (the step → the approval stage it needs).

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "search",
     "due",
     "show",
+    "edit",
     "assess",
     "plan",
     "intervene",

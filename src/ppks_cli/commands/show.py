@@ -64,13 +64,13 @@ def render_case(case, config, today) -> None:
     from ppks_cli.dates import long_date
 
     out = console()
-    client, intake, state = case.client, case.file.intake, case.state
+    client, intake, state = case.client, case.current.intake, case.state
     title = Text()
     title.append(case.id, style="bold cyan")
     title.append("  ")
     title.append(client.name, style="bold")
     out.print(title)
-    category = categories.categories()[case.file.category]
+    category = categories.categories()[case.current.category]
     out.print(
         _grid(
             [
@@ -96,6 +96,7 @@ def render_case(case, config, today) -> None:
             [
                 (t("field.name"), client.name),
                 (t("field.alias"), client.alias),
+                (t("field.former_names"), ", ".join(case.former_names)),
                 (t("field.sex"), label("sex", client.sex)),
                 (t("field.nik"), client.nik),
                 (t("field.kk_number"), client.kk_number),

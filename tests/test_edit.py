@@ -1,0 +1,381 @@
+"""``ppks edit``: corrections of a client's data as records (reason, old and new value),
+the current identity everywhere, former names still found, invalid values refused with
+nothing written, and the $EDITOR round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ppks_cli import corrections, index
+from ppks_cli.commands import _common
+from ppks_cli.duplicates import find_duplicates
+from ppks_cli.errors import Cancelled, InvalidInput
+from ppks_cli.models import Client
+from ppks_cli.store import Repository
+
+from conftest import NEW_MR_ARGS, Cli, git, snapshot
+
+NIK = "1271011705750001"  # a man born 17 May 1975, as MR
+REASON = "data dari Disdukcapil"
+
+
+@pytest.fixture
+def office(tmp_path):
+    """A repository in git (committing) with MR's case, opened by the command line."""
+    root = tmp_path / "kasus"
+    cli = Cli(None)
+    assert cli("init", str(root), "--worker", "Saskia").exit_code == 0
+    result = Cli(root)(*NEW_MR_ARGS, "--json")
+    assert result.exit_code == 0, result.output
+    return root, json.loads(result.stdout)["id"]
+
+
+def records_of(root: Path, case_id: str, kind: str = "correction") -> list[dict]:
+    folder = root / "cases" / case_id / "records"
+    return [tomllib.loads(p.read_text()) for p in sorted(folder.glob(f"*-{kind}-*.toml"))]
+
+
+def test_flags_correct_every_kind_of_field_as_a_record(office):
+    root, case_id = office
+    case_toml = (root / "cases" / case_id / "case.toml").read_bytes()
+    cli = Cli(root)
+    result = cli(
+        "edit", case_id, "--name", "Rahmat Siregar", "--alias", "Ucok", "--nik", "1271 0117 0575 0001",
+        "--kk", "1271010101750001", "--birth-date", "17-05-1975", "--birth-place", "Medan",
+        "--religion", "Islam", "--marital-status", "kawin", "--education", "sd",
+        "--occupation", "buruh", "--phone", "0812 3456 789", "--address", "Jl. Mawar 3",
+        "--found-at", "Pasar Petisah", "--category", "gelandangan", "--reason", REASON,
+        "--date", "2024-03-12", "--worker", "Saskia", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["changed"] is True and out["client"]["name"] == "Rahmat Siregar"
+    # case.toml keeps the intake: the correction is a record of its own
+    assert (root / "cases" / case_id / "case.toml").read_bytes() == case_toml
+    [record] = records_of(root, case_id)
+    assert record["reason"] == REASON and record["worker"] == "Saskia"
+    assert record["date"] == dt.date(2024, 3, 12)
+    changes = {c["field"]: (c.get("old"), c.get("new")) for c in record["changes"]}
+    assert changes == {
+        "name": ("MR", "Rahmat Siregar"),
+        "alias": (None, "Ucok"),
+        "nik": (None, NIK),
+        "kk_number": (None, "1271010101750001"),
+        "birth_place": (None, "Medan"),
+        "birth_date": (None, dt.date(1975, 5, 17)),
+        "birth_year": (1975, None),  # the real date says it all
+        "religion": (None, "islam"),
+        "marital_status": (None, "kawin"),
+        "education": (None, "sd"),
+        "occupation": (None, "buruh"),
+        "phone": (None, "0812 3456 789"),
+        "address": (None, "Jl. Mawar 3"),
+        "found_at": ("Simpang Pos, Medan", "Pasar Petisah"),
+        "category": ("pengemis", "gelandangan"),
+    }
+    case = Repository.open(root).find_case(case_id)
+    assert case.file.client.name == "MR"  # as on disk
+    assert case.client.name == "Rahmat Siregar" and case.client.nik == NIK
+    assert case.current.intake.found_at == "Pasar Petisah"
+    assert case.current.category == "gelandangan"
+    assert case.state.stage == "intake"  # a correction never moves the stage
+
+    # a second correction empties a field ("-") and builds on the first
+    again = cli("edit", case_id, "--address", "-", "--reason", "pindah", "--worker", "Saskia")
+    assert again.exit_code == 0, again.output
+    second = records_of(root, case_id)[-1]
+    assert second["changes"] == [{"field": "address", "old": "Jl. Mawar 3"}]
+    assert Repository.open(root).find_case(case_id).client.address is None
+
+
+def test_current_identity_everywhere_and_old_name_still_found(office):
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("search", "Rahmat", "--json").stdout.strip() == "[]"
+    assert cli("edit", case_id, "--name", "Rahmat Siregar", "--nik", NIK, "--reason", REASON,
+               "--worker", "Saskia").exit_code == 0  # fmt: skip
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["client"]["name"] == "Rahmat Siregar" and shown["client"]["nik"] == NIK
+    assert shown["former_names"] == ["MR"]
+    [correction] = shown["corrections"]
+    assert correction["reason"] == REASON
+    assert {"field": "name", "old": "MR", "new": "Rahmat Siregar"} in correction["changes"]
+    listed = json.loads(cli("list", "--json").stdout)
+    assert [r["name"] for r in listed] == ["Rahmat Siregar"]
+    assert json.loads(cli("list", "--name", "Rahmat", "--json").stdout)[0]["id"] == case_id
+    by_new = json.loads(cli("search", "Rahmat Siregar", "--json").stdout)
+    assert by_new[0]["id"] == case_id
+    by_nik = json.loads(cli("search", NIK, "--json").stdout)
+    assert by_nik[0]["id"] == case_id and "nik" in by_nik[0]["reasons"]
+    # the street name stays findable
+    by_old = json.loads(cli("search", "MR", "--json").stdout)
+    assert by_old[0]["id"] == case_id and "former_name" in by_old[0]["reasons"]
+    assert by_old[0]["matched"] == "MR"
+    text = cli("show", case_id).stdout
+    assert "Rahmat Siregar" in text and "Nama sebelumnya" in text
+    # the duplicate check at intake knows the corrected NIK
+    repo = Repository.open(root)
+    other = Client(name="Orang Lain", sex="L", nik=NIK)
+    [match] = find_duplicates(index.client_cases(repo), other)
+    assert match.case.id == case_id and match.reason == "nik"
+
+
+def test_letters_use_the_current_identity(office):
+    root, case_id = office
+    from ppks_cli.letters import _client_data
+
+    Cli(root)("edit", case_id, "--name", "Rahmat Siregar", "--reason", REASON, "--worker", "S")
+    case = Repository.open(root).find_case(case_id)
+    assert _client_data(case, dt.date(2024, 3, 1))["name"] == "Rahmat Siregar"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--nik", "127101170575000"],  # 15 digits
+        ["--kk", "12"],
+        ["--birth-date", "2099-01-01"],
+        ["--birth-date", "1980-01-01", "--birth-year", "1975"],
+        ["--religion", "jedi"],
+        ["--category", "astronot"],
+        ["--sex", "x"],
+        ["--name", "-"],
+        ["--name", "Rahmat\x1b[31m"],
+        ["--birth-year", "2030"],
+    ],
+)
+def test_invalid_values_are_refused_with_nothing_written(office, args):
+    root, case_id = office
+    before = snapshot(root)
+    head = git("rev-parse", "HEAD", cwd=root)
+    result = Cli(root)("edit", case_id, *args, "--reason", REASON, "--worker", "Saskia")
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert snapshot(root) == before
+    assert git("rev-parse", "HEAD", cwd=root) == head
+
+
+def test_invalid_nik_message_names_the_option(office):
+    root, case_id = office
+    result = Cli(root)("edit", case_id, "--nik", "127101170575000", "--reason", REASON)
+    assert result.exit_code == 3
+    assert "--nik" in result.output and "16" in result.output
+
+
+def test_reason_is_required_and_nothing_changed_writes_nothing(office):
+    root, case_id = office
+    cli = Cli(root)
+    before = snapshot(root)
+    missing = cli("edit", case_id, "--name", "Rahmat", "--worker", "Saskia")
+    assert missing.exit_code == 3 and "--reason" in missing.output
+    same = cli("edit", case_id, "--name", "MR", "--reason", REASON, "--worker", "Saskia")
+    assert same.exit_code == 0 and "Tidak ada perubahan" in same.output
+    assert snapshot(root) == before
+
+
+def test_no_terminal_and_no_flags_is_a_clear_error(office):
+    root, case_id = office
+    before = snapshot(root)
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == 3
+    assert "--name" in result.output and "--reason" in result.output
+    assert snapshot(root) == before
+
+
+def test_history_and_show_say_what_changed_in_both_languages(office):
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--name", "Rahmat Siregar", "--reason", REASON,
+               "--date", "2024-03-12", "--worker", "Saskia").exit_code == 0  # fmt: skip
+    line = "nama: 'MR' → 'Rahmat Siregar' (alasan: data dari Disdukcapil), Saskia, 12 Maret 2024"
+    history = cli("history", case_id)
+    assert line in " ".join(history.stdout.split()), history.stdout
+    shown = " ".join(cli("show", case_id).stdout.split())
+    assert "Koreksi data" in shown and "(alasan: data dari Disdukcapil)" in shown
+    english = " ".join(cli("history", case_id, lang="en").stdout.split())
+    assert "name: 'MR' → 'Rahmat Siregar' (reason: data dari Disdukcapil), Saskia" in english
+    assert "Data correction" in " ".join(cli("show", case_id, lang="en").stdout.split())
+    entries = json.loads(cli("history", case_id, "--json").stdout)
+    found = [c["correction"] for e in entries for c in e["changes"] if "correction" in c]
+    assert found[0]["reason"] == REASON
+    assert found[0]["changes"] == [{"field": "name", "old": "MR", "new": "Rahmat Siregar"}]
+
+
+def test_commit_message_has_no_personal_data(office):
+    root, case_id = office
+    assert Cli(root)("edit", case_id, "--name", "Rahmat Siregar", "--nik", NIK,
+                     "--address", "Jl. Mawar 3", "--reason", REASON, "--worker", "Saskia"
+                     ).exit_code == 0  # fmt: skip
+    log = git("log", "-1", "--format=%B", cwd=root)
+    assert log.strip() == f"{case_id}: client data corrected"
+    for personal in ("Rahmat", NIK, "Mawar", "Disdukcapil", "MR"):
+        assert personal not in log.replace(case_id, "")
+    assert git("status", "--porcelain", cwd=root) == ""
+
+
+def test_a_correction_fits_a_closed_case_and_keeps_its_stage(office):
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("terminate", case_id, "--reason", "contact-lost", "--outcome", "hilang",
+               "--worker", "Saskia").exit_code == 0  # fmt: skip
+    assert cli("edit", case_id, "--name", "Rahmat", "--reason", REASON,
+               "--worker", "Saskia").exit_code == 0  # fmt: skip
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["stage"] == "termination" and shown["closed"] is True
+    assert shown["warnings"] == []
+
+
+def test_check_validates_hand_written_corrections(office):
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--nik", NIK, "--reason", REASON, "--worker", "S").exit_code == 0
+    assert cli("check").exit_code == 0
+    [path] = (root / "cases" / case_id / "records").glob("*-correction-*.toml")
+    path.write_text(path.read_text().replace(NIK, NIK[:-1]))
+    result = cli("check")
+    assert result.exit_code == 1
+    assert path.name in result.output and "NIK" in result.output
+    unknown = path.read_text().replace('field = "nik"', 'field = "hobby"')
+    path.write_text(unknown)
+    assert "hobby" in cli("check").output
+
+
+def test_core_edit_case_and_parse_value(office):
+    root, case_id = office
+    repo = Repository.open(root)
+    values = corrections.parse_values({"name": " Rahmat ", "birth_year": "１９７６"})
+    assert values == {"name": "Rahmat", "birth_year": 1976}
+    result = corrections.edit_case(repo, case_id[:6], values, reason=REASON, worker="Saskia")
+    assert result.record is not None and result.case.client.birth_year == 1976
+    assert result.to_json()["changed"] is True
+    nothing = corrections.edit_case(repo, case_id, values, reason=None, worker="Saskia")
+    assert nothing.record is None and nothing.to_json()["record"] is None
+    with pytest.raises(InvalidInput):
+        corrections.parse_value("nik", "12345")
+    assert corrections.parse_value("address", "tidak tahu") is None
+
+
+# --- the editor ---------------------------------------------------------------------------
+
+EDITOR = '''
+import pathlib, sys
+here = pathlib.Path(__file__).parent
+count_file = here / "count"
+count = int(count_file.read_text()) if count_file.exists() else 0
+count_file.write_text(str(count + 1))
+path = pathlib.Path(sys.argv[1])
+text = path.read_text()
+(here / f"seen-{count}.toml").write_text(text)
+steps = STEPS
+step = steps[min(count, len(steps) - 1)]
+if step == "EMPTY":
+    text = ""
+elif step == "FAIL":
+    sys.exit(1)
+else:
+    for old, new in step:
+        text = text.replace(old, new)
+path.write_text(text)
+'''
+
+
+def scripted_editor(tmp_path, monkeypatch, steps) -> Path:
+    folder = tmp_path / "editor"
+    folder.mkdir()
+    script = folder / "editor.py"
+    script.write_text(EDITOR.replace("STEPS", repr(steps)))
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
+    return folder
+
+
+def test_editor_valid_edit(office, tmp_path, monkeypatch):
+    root, case_id = office
+    folder = scripted_editor(tmp_path, monkeypatch, [[
+        ('name = "MR"', 'name = "Rahmat Siregar"'),
+        ('reason = ""', f'reason = "{REASON}"'),
+        ('# nik = ""', f'nik = "{NIK}"'),
+    ]])  # fmt: skip
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == 0, result.output
+    opened = (folder / "seen-0.toml").read_text()
+    assert 'name = "MR"' in opened and "birth_year = 1975" in opened and case_id in opened
+    [record] = records_of(root, case_id)
+    assert record["reason"] == REASON
+    assert {c["field"] for c in record["changes"]} == {"name", "nik"}
+
+
+def test_editor_invalid_then_fixed_is_reopened_with_the_error(office, tmp_path, monkeypatch):
+    root, case_id = office
+    folder = scripted_editor(tmp_path, monkeypatch, [
+        [('# nik = ""', 'nik = "127101170575000"'), ('reason = ""', 'reason = "KTP"')],
+        [('nik = "127101170575000"', f'nik = "{NIK}"')],
+    ])  # fmt: skip
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == 0, result.output
+    second = (folder / "seen-1.toml").read_text()
+    assert second.startswith("# ") and "--nik" in second.splitlines()[1]
+    assert 'nik = "127101170575000"' in second  # what was typed is kept
+    [record] = records_of(root, case_id)
+    assert record["changes"] == [{"field": "nik", "new": NIK}] and record["reason"] == "KTP"
+
+
+def test_editor_unchanged_emptied_or_failed_writes_nothing(office, tmp_path, monkeypatch):
+    root, case_id = office
+    before = snapshot(root)
+    scripted_editor(tmp_path, monkeypatch, [[]])
+    unchanged = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert unchanged.exit_code == 0 and "Tidak ada perubahan" in unchanged.output
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("step", ["EMPTY", "FAIL"])
+def test_editor_abandoned_writes_nothing(office, tmp_path, monkeypatch, step):
+    root, case_id = office
+    before = snapshot(root)
+    scripted_editor(tmp_path, monkeypatch, [step])
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert "Traceback" not in result.output
+    if step == "EMPTY":
+        assert result.exit_code == 0 and "dibatalkan" in result.output
+    else:  # the editor failed: cancelled, as git commit does
+        assert result.exit_code == Cancelled.exit_code
+    assert snapshot(root) == before
+
+
+def test_editor_asks_a_missing_reason(office, tmp_path, monkeypatch):
+    root, case_id = office
+    scripted_editor(tmp_path, monkeypatch, [[('name = "MR"', 'name = "Rahmat"')]])
+    result = Cli(root)("edit", case_id, "--worker", "Saskia", input="dari KK\n")
+    assert result.exit_code == 0, result.output
+    assert records_of(root, case_id)[0]["reason"] == "dari KK"
+
+
+def test_a_correction_that_no_longer_fits_is_skipped_and_checked(office):
+    """Two clones corrected offline: one gave the birth date, the other a birth year
+    that disagrees. The first applies, the second is left out and `check` says so."""
+    from ppks_cli.records import Correction, FieldChange
+    from ppks_cli.store import now
+
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--birth-date", "1975-05-17", "--reason", "KTP",
+               "--date", "2024-03-01", "--worker", "Saskia").exit_code == 0  # fmt: skip
+    repo = Repository.open(root)
+    case = repo.find_case(case_id)
+    offline = Correction(
+        id="ZZZZZZ", case=case_id, date=dt.date(2024, 3, 2), worker="Dewi", recorded_at=now(),
+        reason="perkiraan", changes=[FieldChange(field="birth_year", old=1975, new=1976)],
+    )  # fmt: skip
+    repo.add_record(case, offline)
+    case = Repository.open(root).find_case(case_id)
+    assert case.client.birth_date == dt.date(1975, 5, 17) and case.client.birth_year is None
+    result = cli("check")
+    assert "ZZZZZZ" in result.output and "ppks edit" in result.output
