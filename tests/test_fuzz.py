@@ -332,6 +332,10 @@ BASELINE: dict[str, dict[str, object]] = {
     },  # fmt: skip
     "reopen": {"case_ref": "{closed}", "reason": "kembali", "date": "2024-08-01", "worker": WORKER},
     "note": {"case_ref": "{active}", "text": "catatan", "date": "2024-03-05", "worker": WORKER},
+    "transfer": {
+        "case_ref": "{active}", "to": "Dewi Lubis", "reason": "magang selesai",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
     "approve": {
         "case_ref": "{assessed}", "stage": "assessment", "by": "Kepala", "comment": "ok",
         "date": "2024-02-21",

@@ -103,6 +103,7 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
         "refer": ["--to", "UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai",
                   "--reason", "x", "--consent", "yes", "--date", "2024-06-20"],
         "note": ["Catatan", "--date", "2024-06-21"],
+        "transfer": ["--to", "Dewi Lubis", "--reason", "Magang selesai", "--date", "2024-06-21"],
         "evaluate": ["--progress", "Baik", "--decision", "terminate", "--date", "2024-06-25"],
         "terminate": ["--reason", "referred", "--outcome", "Di UPT", "--date", "2024-06-30"],
         "follow-up": ["--findings", "Sehat", "--date", "2024-07-30"],

@@ -87,6 +87,11 @@ def headline(record) -> str:
         return record.text
     if kind == "approval":
         return f"{label('approval_stage', record.stage)} ({record.record}): {record.by}"
+    if kind == "transfer":
+        return f"{record.from_} → {record.to}: {record.reason}"
+    if kind == "link":
+        note = f": {record.reason}" if record.reason else ""
+        return f"{label('relation', record.relation)} → {record.other}{note}"
     return ""
 
 

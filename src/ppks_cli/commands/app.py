@@ -39,6 +39,8 @@ COMMAND_MODULES = (
     "check",
     "migrate",
     "categories",
+    # the team's records
+    "transfer",
 )
 
 

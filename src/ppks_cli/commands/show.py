@@ -81,6 +81,7 @@ def render_case(case, config, today) -> None:
                 ),
                 (t("field.category"), category.name),
                 (t("field.tags"), ", ".join(case.file.tags)),
+                (t("field.current_worker"), _current_worker(state)),
             ]
         )
     )
@@ -133,6 +134,15 @@ def render_case(case, config, today) -> None:
     )
 
     _render_casework(case, config, today)
+
+
+def _current_worker(state) -> str | None:
+    """Who the case is with, once it was transferred (else the intake shows it)."""
+    if not state.transfers:
+        return None
+    latest = state.transfers[-1]
+    return t("transfer.shown", current=latest.to, date=latest.date.isoformat(),
+             intake=state.intake_worker)  # fmt: skip
 
 
 def _section(title: str) -> None:
