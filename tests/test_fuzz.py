@@ -332,6 +332,14 @@ BASELINE: dict[str, dict[str, object]] = {
     },  # fmt: skip
     "reopen": {"case_ref": "{closed}", "reason": "kembali", "date": "2024-08-01", "worker": WORKER},
     "note": {"case_ref": "{active}", "text": "catatan", "date": "2024-03-05", "worker": WORKER},
+    "link": {
+        "case_ref": "{active}", "other_ref": "{intake}", "relation": "ibu", "reason": "x",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "merge": {
+        "keep_ref": "{intake}", "duplicate_ref": "{active}", "reason": "orang yang sama",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
     "transfer": {
         "case_ref": "{active}", "to": "Dewi Lubis", "reason": "magang selesai",
         "date": "2024-03-05", "worker": WORKER,

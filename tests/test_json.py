@@ -112,6 +112,10 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     for step, args in steps.items():
         worker = [] if step == "approve" else ["--worker", "Saskia"]
         check(step, step, case_id, *args, *worker)
+    sibling, twin = (json.loads(cli(*NEW_MR_ARGS, "--yes", "--json").stdout)["id"]
+                     for _ in range(2))  # fmt: skip
+    check("link", "link", sibling, case_id, "--as", "saudara", "--worker", "Saskia")
+    check("merge", "merge", case_id, twin, "--reason", "Orang yang sama", "--worker", "Saskia")
     check("list", "list")
     text_keys = {"record", "record_kind", "field", "snippet"}
     check("search", "search", "MR", optional=text_keys)

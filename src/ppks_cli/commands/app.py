@@ -41,6 +41,8 @@ COMMAND_MODULES = (
     "categories",
     # the team's records
     "transfer",
+    "link",
+    "merge",
 )
 
 
