@@ -170,7 +170,7 @@ def test_links_and_merges_made_offline_in_two_clones_survive_sync(tmp_path):
     for root in (a, b):
         assert git("status", "--porcelain", cwd=root) == ""
 
-        def relations(case_id):
+        def relations(case_id, root=root):
             shown = run_ppks("--root", str(root), "show", case_id, "--json")
             return {x["case"]: x["relation"] for x in json.loads(shown.stdout)["links"]}
 
