@@ -341,6 +341,18 @@ BASELINE: dict[str, dict[str, object]] = {
         "found_at": "Pasar", "referred_by": "Polsek", "category": "pengemis",
         "reason": "data KTP", "date": "2024-03-05", "worker": WORKER,
     },  # fmt: skip
+    "link": {
+        "case_ref": "{active}", "other_ref": "{intake}", "relation": "ibu", "reason": "x",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "merge": {
+        "keep_ref": "{intake}", "duplicate_ref": "{active}", "reason": "orang yang sama",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "transfer": {
+        "case_ref": "{active}", "to": "Dewi Lubis", "reason": "magang selesai",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
     "approve": {
         "case_ref": "{assessed}", "stage": "assessment", "by": "Kepala", "comment": "ok",
         "date": "2024-02-21",

@@ -103,6 +103,7 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
         "refer": ["--to", "UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai",
                   "--reason", "x", "--consent", "yes", "--date", "2024-06-20"],
         "note": ["Catatan", "--date", "2024-06-21"],
+        "transfer": ["--to", "Dewi Lubis", "--reason", "Magang selesai", "--date", "2024-06-21"],
         "evaluate": ["--progress", "Baik", "--decision", "terminate", "--date", "2024-06-25"],
         "terminate": ["--reason", "referred", "--outcome", "Di UPT", "--date", "2024-06-30"],
         "follow-up": ["--findings", "Sehat", "--date", "2024-07-30"],
@@ -113,6 +114,10 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
         check(step, step, case_id, *args, *worker)
     check("edit", "edit", case_id, "--name", "Rahmat Siregar", "--reason", "data KTP",
           "--worker", "Saskia")  # fmt: skip
+    sibling, twin = (json.loads(cli(*NEW_MR_ARGS, "--yes", "--json").stdout)["id"]
+                     for _ in range(2))  # fmt: skip
+    check("link", "link", sibling, case_id, "--as", "saudara", "--worker", "Saskia")
+    check("merge", "merge", case_id, twin, "--reason", "Orang yang sama", "--worker", "Saskia")
     check("list", "list")
     text_keys = {"record", "record_kind", "field", "snippet"}
     check("search", "search", "MR", optional=text_keys)

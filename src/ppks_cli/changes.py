@@ -56,6 +56,11 @@ COMMIT_WORDS = {
     "repository": "case repository created",
     "migration": "repository migrated to schema {schema}",
     "finished": "finish an interrupted commit",
+    # the team's records
+    "transfer": "case transferred",
+    "transfer-caseload": "{count} cases transferred",
+    "link": "link recorded",
+    "merge": "duplicate {duplicate} merged",
 }
 
 

@@ -39,7 +39,7 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 6
+INDEX_VERSION = 8  # 7: links; 8: former names
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -74,6 +74,9 @@ CREATE TABLE texts (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL,
     text TEXT NOT NULL, plain TEXT NOT NULL);
 CREATE INDEX texts_case ON texts (case_id);
 CREATE TABLE texts_gone (id INTEGER PRIMARY KEY, plain TEXT NOT NULL);
+CREATE TABLE links (case_id TEXT NOT NULL, other TEXT NOT NULL, relation TEXT NOT NULL,
+    record TEXT NOT NULL);
+CREATE INDEX links_other ON links (other);
 """
 
 def fts5_available() -> bool:
@@ -435,6 +438,7 @@ def _forget(conn: sqlite3.Connection, case_id: str) -> None:
 _CASE_TABLES = (
     ("folders", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
     ("due", "case_id"), ("texts", "case_id"),
+    ("links", "case_id"),
 )  # fmt: skip
 
 
@@ -451,6 +455,7 @@ class CaseData:
     tags: list[tuple] = field(default_factory=list)
     due: list[tuple] = field(default_factory=list)
     texts: list[tuple] = field(default_factory=list)
+    links: list[tuple] = field(default_factory=list)  # (case_id, other, relation, record)
 
 
 def case_data(repo, case_id: str) -> CaseData:
@@ -521,6 +526,9 @@ def case_data(repo, case_id: str) -> CaseData:
             (case_id, seq, record, kind, field_, value, _plain(value))
             for seq, record, kind, field_, value in text_values(case)
         ],
+        links=[
+            (case_id, r.other, r.relation, r.id) for r in case.records if r.kind == "link"
+        ],
     )
 
 
@@ -536,6 +544,7 @@ def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
     conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?)", data.people)
     conn.executemany("INSERT INTO tags VALUES (?, ?)", data.tags)
     conn.executemany("INSERT INTO due VALUES (?, ?, ?, ?, ?)", data.due)
+    conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", data.links)
     if data.texts:
         conn.executemany(
             "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "

@@ -98,6 +98,12 @@ TERMINATION_REASONS = (
     "goals-achieved", "referred", "reunified", "returned-home", "refused-or-left", "died",
     "contact-lost", "other",
 )  # fmt: skip
+# a reason only ``ppks merge`` records (the case was a duplicate of another): reports do
+# not count it as a closed case, and ``ppks terminate`` does not offer it
+DUPLICATE = "duplicate"
+TERMINATION_REASONS = (*TERMINATION_REASONS, DUPLICATE)
+
+
 class ApprovalStage(StrEnum):
     """The steps a supervisor can be asked to approve (``[supervision]``); each value is
     also the kind of the record that is approved."""
@@ -409,11 +415,55 @@ class Letter(Record):
         return value
 
 
+# --- the team's records: transfers and links between cases ------------------------------
+
+
+class Transfer(Record):
+    """The case passes to another worker (interns rotate, a worker leaves). The case's
+    current worker is the ``to`` of its latest transfer; ``worker`` is who recorded it."""
+
+    kind: Literal["transfer"] = "transfer"
+    from_: Worker = Field(alias="from")  # the current worker before the transfer
+    to: Worker
+    reason: Text
+
+
+# What the case linked to (``other``) is to this case. The first seven can be given to
+# ``ppks link``; ``parent`` and ``ward`` are only seen from the other side (the inverse
+# of child and guardian), ``duplicate`` is written by ``ppks merge``.
+LINK_RELATIONS = ("mother", "father", "child", "sibling", "spouse", "guardian", "other")
+DUPLICATE_OF = "duplicate"
+INVERSE_RELATION = {
+    "mother": "child", "father": "child", "child": "parent", "parent": "child",
+    "sibling": "sibling", "spouse": "spouse", "guardian": "ward", "ward": "guardian",
+    "other": "other", DUPLICATE_OF: DUPLICATE_OF,
+}  # fmt: skip
+
+
+class Link(Record):
+    """A relation to another case (``other``: its ID), kept in this case's folder only:
+    the other case shows the inverse, read from the index, so two workers linking
+    offline never edit the same file."""
+
+    kind: Literal["link"] = "link"
+    other: str
+    relation: Literal[(*LINK_RELATIONS, DUPLICATE_OF)]
+    reason: Text | None = None
+
+    @field_validator("other")
+    @classmethod
+    def _other_case_id(cls, value: str) -> str:
+        if not ids.CASE_ID_RE.match(value):
+            raise custom_error("validation.case_id", value=value)
+        return value
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     model.model_fields["kind"].default: model
     for model in (
         Assessment, Plan, Intervention, Referral, ReferralUpdate, Evaluation, Termination,
         FollowUp, Reopen, Note, Approval, Letter, Correction,
+        Transfer, Link,
     )
 }  # fmt: skip
 

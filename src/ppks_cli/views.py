@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ppks_cli import categories
@@ -98,6 +98,11 @@ def headline(record) -> str:
         from ppks_cli.corrections import describe_correction
 
         return describe_correction(record)
+    if kind == "transfer":
+        return f"{record.from_} → {record.to}: {record.reason}"
+    if kind == "link":
+        note = f": {record.reason}" if record.reason else ""
+        return f"{label('relation', record.relation)} → {record.other}{note}"
     return ""
 
 
@@ -130,6 +135,7 @@ class CaseView(Result):
     config: Any  # RepoConfig
     today: dt.date
     as_of: AsOf | None = None
+    links: list = field(default_factory=list)  # links.CaseLink: relations to other cases
 
     @property
     def damaged(self) -> list:
@@ -138,6 +144,11 @@ class CaseView(Result):
 
     def to_json(self) -> dict[str, Any]:
         detail = case_detail(self.case, self.config, self.today)
+        detail["links"] = [link.to_json() for link in self.links]
+        termination = self.case.state.termination  # closed by ppks merge: the case kept
+        detail["duplicate_of"] = (
+            termination.reason_note if termination and termination.reason == "duplicate" else None
+        )
         if self.as_of is not None:
             detail["as_of"] = self.as_of.to_json()
         return detail
@@ -148,8 +159,11 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
     date ``YYYY-MM-DD`` or a git revision), as it stood then, rebuilt from git history.
     Raises :class:`~ppks_cli.errors.NotFound` for an unknown case or revision, and what
     :func:`ppks_cli.git.checkout_snapshot` raises for an unsafe snapshot."""
+    from ppks_cli.links import links_of
+
     if not as_of:
-        return CaseView(repo.find_case(ref), repo.config, dt.date.today())
+        case = repo.find_case(ref)
+        return CaseView(case, repo.config, dt.date.today(), links=links_of(repo, case))
     import tempfile
     from pathlib import Path
 
@@ -165,7 +179,10 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
             git.checkout_snapshot(repo.root, revision, case_id, Path(folder))
         )
         case = snapshot.load_case(case_id)  # read whole, before the folder goes
-        return CaseView(case, snapshot.config, moment.date(), AsOf(revision, moment))
+        return CaseView(
+            case, snapshot.config, moment.date(), AsOf(revision, moment),
+            links=links_of(snapshot, case, incoming=False),  # the snapshot holds one case
+        )  # fmt: skip
 
 
 # the orders ``ppks list --sort`` knows; the first is the default

@@ -38,6 +38,7 @@ from ppks_cli.records import (
     ReferralUpdate,
     Reopen,
     Termination,
+    Transfer,
 )
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
 
 # Steps that fit anywhere, open or closed, and never move the phase.
 ANYWHERE = frozenset({"note", "approval", "referral-update", "letter", "correction"})
+# the team's records: a transfer and a link fit anywhere too, and never move the phase
+ANYWHERE |= {"transfer", "link"}
 
 # Supervision: with ``[supervision] require_approval``, a step waits for the approval of
 # the record it builds on (the step → the approval stage it needs).
@@ -186,12 +189,13 @@ class CaseState:
     approvals: dict[str, Approval] = field(default_factory=dict)  # approved record ID → approval
     referral_status: dict[str, str] = field(default_factory=dict)  # referral ID → status
     intake_worker: str | None = None  # who did the intake (case.toml)
+    transfers: list[Transfer] = field(default_factory=list)  # in date order
 
     @property
     def current_worker(self) -> str | None:
-        """The worker the case is with now: for now the intake worker (a transfer, once
-        recorded, will be folded in here and change it)."""
-        return self.intake_worker
+        """The worker the case is with now: the ``to`` of the latest transfer, else the
+        intake worker."""
+        return self.transfers[-1].to if self.transfers else self.intake_worker
 
     @property
     def stage(self) -> str:
@@ -296,6 +300,8 @@ def derive(case: Case, records: Iterable[Record] | None = None) -> CaseState:
                 )
             else:
                 result.approvals[record.record] = record
+        if isinstance(record, Transfer):
+            result.transfers.append(record)
         result.phase = next_phase(result.phase, step_of(record))
     return result
 

@@ -40,6 +40,10 @@ COMMAND_MODULES = (
     "check",
     "migrate",
     "categories",
+    # the team's records
+    "transfer",
+    "link",
+    "merge",
 )
 
 

@@ -33,6 +33,22 @@ def register(app: typer.Typer) -> None:
             moment = view.as_of.moment.strftime("%Y-%m-%d %H:%M")
             console().print(t("show.as_of", revision=view.as_of.revision[:10], date=moment))
         render_case(view.case, view.config, view.today)
+        render_links(view.links)
+
+
+def render_links(links) -> None:
+    """The relations to other cases (:class:`ppks_cli.links.CaseLink`), when there are any."""
+    if not links:
+        return
+    _section(t("link.title"))
+    console().print(
+        _grid([
+            (label("relation", link.relation),
+             "  ".join(x for x in (link.other, link.name, link.reason and f"({link.reason})")
+                       if x))
+            for link in links
+        ])
+    )  # fmt: skip
 
 
 def _grid(rows: list[tuple[str, object]]):
@@ -81,6 +97,7 @@ def render_case(case, config, today) -> None:
                 ),
                 (t("field.category"), category.name),
                 (t("field.tags"), ", ".join(case.file.tags)),
+                (t("field.current_worker"), _current_worker(state)),
             ]
         )
     )
@@ -134,6 +151,15 @@ def render_case(case, config, today) -> None:
     )
 
     _render_casework(case, config, today)
+
+
+def _current_worker(state) -> str | None:
+    """Who the case is with, once it was transferred (else the intake shows it)."""
+    if not state.transfers:
+        return None
+    latest = state.transfers[-1]
+    return t("transfer.shown", current=latest.to, date=latest.date.isoformat(),
+             intake=state.intake_worker)  # fmt: skip
 
 
 def _section(title: str) -> None:

@@ -43,13 +43,15 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import casework
-        from ppks_cli.records import TERMINATION_REASONS
+        from ppks_cli.records import DUPLICATE, TERMINATION_REASONS
+
+        reasons = tuple(r for r in TERMINATION_REASONS if r != DUPLICATE)  # ppks merge's
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx) and reason is None and outcome is None
         why = need(
             ctx, reason, "--reason", "termination_reason",
-            **one_of("termination_reason", TERMINATION_REASONS, "--reason"),
+            **one_of("termination_reason", reasons, "--reason"),
         )  # fmt: skip
         result = casework.record_step(
             repo, case.id, "terminate", options=write_options(ctx),

@@ -1,0 +1,232 @@
+"""Relations between cases: ``ppks link`` (a mother and her children, siblings, spouses,
+a guardian) and ``ppks merge`` (two cases of one person).
+
+A link is a record (:class:`ppks_cli.records.Link`) in ONE case's folder: "the case
+``other`` is my mother". The other case shows the inverse ("child"), read from the
+index's ``links`` table, so two workers linking offline never edit the same file and
+every link survives a sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ppks_cli.errors import InvalidInput, Refused
+from ppks_cli.i18n import Msg
+from ppks_cli.results import Result
+
+if TYPE_CHECKING:
+    from ppks_cli.changes import WriteOptions
+    from ppks_cli.records import Link, Termination
+    from ppks_cli.store import Case, Repository
+
+# what ``--as`` takes: the Indonesian word (as the office speaks) or the stored code
+RELATION_WORDS = {
+    "ibu": "mother", "ayah": "father", "anak": "child", "saudara": "sibling",
+    "pasangan": "spouse", "wali": "guardian", "lainnya": "other",
+}  # fmt: skip
+
+
+def parse_relation(value: str, option: str = "--as") -> str:
+    """The relation code (``mother`` …, :data:`ppks_cli.records.LINK_RELATIONS`) that
+    ``value`` names: an Indonesian word of :data:`RELATION_WORDS` or a code, any case.
+    Raises :class:`InvalidInput` naming ``option`` and the words."""
+    from ppks_cli.records import LINK_RELATIONS
+
+    wanted = value.strip().casefold()
+    if wanted in RELATION_WORDS:
+        return RELATION_WORDS[wanted]
+    if wanted in LINK_RELATIONS:
+        return wanted
+    raise InvalidInput(
+        "error.invalid_option", option=option,
+        detail=Msg("validation.not_a_choice", value=value, expected="|".join(RELATION_WORDS)),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """One relation of a case as it is shown: the ``other`` case (its client's ``name``
+    when known), what the other case is to this one (``relation``), the link record
+    (``record``) and whether that record lies in this case's folder (``here``) or in
+    the other's (then ``relation`` is the inverse of the recorded one)."""
+
+    other: str
+    relation: str
+    record: str
+    here: bool
+    name: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.other, "name": self.name, "relation": self.relation,
+            "record": self.record, "recorded_here": self.here, "reason": self.reason,
+        }  # fmt: skip
+
+
+def links_of(repo: Repository, case: Case, *, incoming: bool = True) -> list[CaseLink]:
+    """Every relation of ``case``: its own link records, and (from the index, unless
+    ``incoming`` is False) the links other cases recorded to it, as their inverse. A
+    link recorded on both sides (by ``merge``, or by two workers) is given once, from
+    this case's record."""
+    from ppks_cli import index
+    from ppks_cli.records import INVERSE_RELATION, Link
+
+    own = [r for r in case.records if isinstance(r, Link)]
+    if not incoming:
+        return [CaseLink(r.other, r.relation, r.id, True, None, r.reason) for r in own]
+    with index.opened(repo) as (conn, _done):
+        incoming = conn.execute(
+            "SELECT case_id, relation, record FROM links WHERE other = ? ORDER BY case_id, record",
+            (case.id,),
+        ).fetchall()
+        others = {r.other for r in own} | {row[0] for row in incoming}
+        names = dict(
+            conn.execute(
+                f"SELECT id, name FROM cases WHERE id IN ({', '.join('?' * len(others))})",
+                tuple(others),
+            ).fetchall()
+        ) if others else {}  # fmt: skip
+    found = [CaseLink(r.other, r.relation, r.id, True, names.get(r.other), r.reason) for r in own]
+    # a pair seen from here (other, what it is to this case) and from there (other, what
+    # this case is to it): either one matching an incoming record means it is shown already
+    here = {(r.other, r.relation) for r in own}
+    there = {(r.other, INVERSE_RELATION[r.relation]) for r in own}
+    for other, relation, record in incoming:
+        inverse = INVERSE_RELATION.get(relation, "other")
+        if other == case.id or (other, inverse) in here or (other, relation) in there:
+            continue
+        here.add((other, inverse))
+        there.add((other, relation))
+        found.append(
+            CaseLink(other, INVERSE_RELATION.get(relation, "other"), record, False,
+                     names.get(other))
+        )  # fmt: skip
+    return found
+
+
+def _check_pair(case: Case, other: Case) -> None:
+    if case.id == other.id:
+        raise InvalidInput("error.link_same_case", case=case.id)
+
+
+def link(
+    repo: Repository, case: Case, other: Case, *, worker: str, relation: str,
+    reason: str | None = None, date: dt.date | None = None,
+) -> Link:  # fmt: skip
+    """Write a link record in ``case``'s folder: ``other`` is ``relation`` (a word of
+    :data:`RELATION_WORDS` or a code) to ``case``. Any stage, open or closed. Raises
+    :class:`InvalidInput` (the same case twice, an unknown relation, a bad date) and
+    :class:`Refused` (``error.link_exists``: this case already holds that link)."""
+    from ppks_cli.casework import _write
+    from ppks_cli.records import DUPLICATE_OF, Link
+
+    _check_pair(case, other)
+    code = relation if relation == DUPLICATE_OF else parse_relation(relation)
+    for r in case.records:
+        if isinstance(r, Link) and r.other == other.id and r.relation == code:
+            from ppks_cli.i18n import label
+
+            raise Refused(
+                "error.link_exists", case=case.id, other=other.id,
+                relation=label("relation", code),
+            )  # fmt: skip
+    return _write(
+        repo, case, Link, date=date, worker=worker, other=other.id, relation=code, reason=reason
+    )
+
+
+@dataclass
+class LinkResult(Result):
+    """What ``ppks link`` recorded: ``case`` now holds ``record`` naming ``other``."""
+
+    case: Case
+    other: Case
+    record: Link
+
+    def to_json(self) -> dict[str, Any]:
+        from ppks_cli.views import record_view
+
+        return {"id": self.case.id, "other": self.other.id, "record": record_view(self.record)}
+
+
+def link_cases(
+    repo: Repository, case_ref: str, other_ref: str, *, worker: str, relation: str,
+    reason: str | None = None, date: dt.date | None = None,
+    options: WriteOptions | None = None,
+) -> LinkResult:  # fmt: skip
+    """Link the cases ``case_ref`` and ``other_ref`` (unique prefixes of their IDs; see
+    :func:`link`) and commit it (``CASE: link recorded``). Raises
+    :class:`~ppks_cli.errors.NotFound` for an unknown case and what :func:`link` raises,
+    with nothing written."""
+    from ppks_cli.changes import WriteOptions, commit_message
+
+    with (options or WriteOptions()).writer(repo) as writer:
+        case, other = repo.find_case(case_ref), repo.find_case(other_ref)
+        made = link(repo, case, other, worker=worker, relation=relation, reason=reason,
+                    date=date)  # fmt: skip
+        writer.commit(commit_message(case.id, "link"), made.worker)
+    return LinkResult(case, other, made)
+
+
+@dataclass
+class MergeResult(Result):
+    """What ``ppks merge`` did: the ``duplicate`` closed (``termination``) and the two
+    link records (``keep_link`` in the kept case, ``duplicate_link`` in the duplicate)."""
+
+    keep: Case
+    duplicate: Case
+    termination: Termination
+    keep_link: Link
+    duplicate_link: Link
+
+    def to_json(self) -> dict[str, Any]:
+        from ppks_cli.views import record_view
+
+        return {
+            "keep": self.keep.id, "duplicate": self.duplicate.id,
+            "termination": record_view(self.termination),
+            "links": [record_view(self.keep_link), record_view(self.duplicate_link)],
+        }  # fmt: skip
+
+
+def merge_cases(
+    repo: Repository, keep_ref: str, duplicate_ref: str, *, worker: str, reason: str,
+    date: dt.date | None = None, options: WriteOptions | None = None,
+) -> MergeResult:  # fmt: skip
+    """Two cases of one person: close the case ``duplicate_ref`` with the termination
+    reason ``duplicate`` (its note names the case kept) and link the two both ways
+    (relation ``duplicate``), in one commit (``KEEP: duplicate DUP merged``). No record
+    of either case is removed or changed. Raises :class:`InvalidInput` (the same case
+    twice, a bad reason or date), :class:`Refused` (``error.merge_closed``: the
+    duplicate is closed already; a date before either intake) and
+    :class:`~ppks_cli.errors.NotFound`; nothing is written then."""
+    from ppks_cli.casework import _write
+    from ppks_cli.changes import WriteOptions, commit_message
+    from ppks_cli.records import DUPLICATE, DUPLICATE_OF, Termination
+
+    with (options or WriteOptions()).writer(repo) as writer:
+        keep, dup = repo.find_case(keep_ref), repo.find_case(duplicate_ref)
+        _check_pair(keep, dup)
+        if dup.state.closed:
+            raise Refused("error.merge_closed", case=dup.id)
+        when = date or dt.date.today()
+        for case in (keep, dup):  # refuse before the first file is written
+            if when < case.file.intake.date:
+                raise Refused(
+                    "error.before_intake", date=when.isoformat(),
+                    intake=case.file.intake.date.isoformat(),
+                )  # fmt: skip
+        kept = link(repo, keep, dup, worker=worker, relation=DUPLICATE_OF, reason=reason,
+                    date=date)  # fmt: skip
+        closed = _write(
+            repo, dup, Termination, date=date, worker=worker, reason=DUPLICATE,
+            reason_note=keep.id, outcome=reason,
+        )  # fmt: skip
+        back = link(repo, dup, keep, worker=worker, relation=DUPLICATE_OF, reason=reason,
+                    date=date)  # fmt: skip
+        writer.commit(commit_message(keep.id, "merge", duplicate=dup.id), worker)
+    return MergeResult(keep, dup, closed, kept, back)
