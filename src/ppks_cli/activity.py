@@ -109,8 +109,15 @@ def repository_status(repo, progress=None) -> RepositoryStatus:
     from ppks_cli.check import check_repository
     from ppks_cli.due import own_due
 
+    from concurrent.futures import ThreadPoolExecutor
+
     git.require_repository(repo.root)
-    state = git.status(repo.root)
+    # git reads the work tree while the index is brought up to date: both mostly wait
+    # for the file system, so side by side they take about as long as the slower one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        asked = pool.submit(git.status, repo.root)
+        due = own_due(repo, progress=progress)
+        state = asked.result()
     changed = {path for _, path in state.uncommitted}
     # only the case folders with uncommitted files are checked (ppks.toml always is)
     touched = {
@@ -118,4 +125,4 @@ def repository_status(repo, progress=None) -> RepositoryStatus:
         if len(parts) > 2 and parts[0] == paths.CASES_DIR
     }  # fmt: skip
     invalid = [p for p in check_repository(repo, cases=touched).errors if p.file in changed]
-    return RepositoryStatus(state, invalid, own_due(repo, progress=progress))
+    return RepositoryStatus(state, invalid, due)

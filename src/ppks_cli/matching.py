@@ -271,6 +271,7 @@ def _words_score(a: tuple[str, ...], b: tuple[str, ...], initials: frozenset[str
     return _directed(a, b, initials)
 
 
+@lru_cache(maxsize=65536)  # names repeat across an office's cases
 def name_score(a: str, b: str) -> float:
     """How alike the names ``a`` and ``b`` are, in [0, 1]: 1.0 for the same name however
     written (see :func:`name_key`); a nickname, an initial, a missing part or a dropped
@@ -347,11 +348,17 @@ def birth_years(client: ClientLike) -> set[int]:
         years.add(client.birth_year)
     number = number_key(getattr(client, "nik", None))
     if number and len(number) == 16:
-        try:
-            years.update(d.year for d in nik.parse_nik(number).possible_birth_dates())
-        except NikError:  # a query's NIK may be mistyped
-            pass
+        years.update(_nik_years(number))
     return years
+
+
+@lru_cache(maxsize=65536)
+def _nik_years(number: str) -> frozenset[int]:
+    """The birth years a 16-digit NIK may encode (none for a mistyped one)."""
+    try:
+        return frozenset(d.year for d in nik.parse_nik(number).possible_birth_dates())
+    except NikError:  # a query's NIK may be mistyped
+        return frozenset()
 
 
 def year_gap(a: ClientLike, b: ClientLike) -> int | None:
@@ -386,17 +393,19 @@ def match_client(
     if qn and qn == cn:
         reasons.append("nik")
         score = 1.0
-    best, via_alias = 0.0, False
-    for qname, q_alias in _names(query):
-        for cname, c_alias in _names(candidate):
-            s = name_score(qname, cname)
-            alias = q_alias or c_alias
-            if s > best or (s == best and via_alias and not alias):
-                best, via_alias = s, alias
     gap = year_gap(query, candidate)
     sexes = getattr(query, "sex", None), getattr(candidate, "sex", None)
     other_sex = None not in sexes and sexes[0] != sexes[1]
-    if best >= threshold and (gap is None or gap <= YEAR_TOLERANCE) and not other_sex:
+    best, via_alias = 0.0, False
+    # the names are scored only when they could count (the slow part, over many cases)
+    if not other_sex and (gap is None or gap <= YEAR_TOLERANCE):
+        for qname, q_alias in _names(query):
+            for cname, c_alias in _names(candidate):
+                s = name_score(qname, cname)
+                alias = q_alias or c_alias
+                if s > best or (s == best and via_alias and not alias):
+                    best, via_alias = s, alias
+    if best >= threshold:
         reasons.append("alias" if via_alias else "name")
         if gap is not None:
             reasons.append("birth year")
