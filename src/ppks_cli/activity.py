@@ -105,11 +105,11 @@ def repository_status(repo, progress=None) -> RepositoryStatus:
     """What ``ppks status`` reports for ``repo`` (which must be in git); raises what
     :func:`ppks_cli.git.require_repository` raises when it is not. ``progress(done,
     total)`` is called while the index reads changed cases."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ppks_cli import git
     from ppks_cli.check import check_repository
     from ppks_cli.due import own_due
-
-    from concurrent.futures import ThreadPoolExecutor
 
     git.require_repository(repo.root)
     # git reads the work tree while the index is brought up to date: both mostly wait
