@@ -26,7 +26,7 @@ from startup import ppks  # noqa: E402
 
 def make_case(root: Path) -> str:
     from ppks_cli import casework
-    from ppks_cli.intake import NewCase, open_case, prepare
+    from ppks_cli.intake import NewCase, create_case, prepare
     from ppks_cli.records import Goal
     from ppks_cli.store import Repository
 
@@ -36,7 +36,7 @@ def make_case(root: Path) -> str:
         + '\n[signatories.division_head]\ntitle = "Kepala Bidang"\nname = "Kabid Fiktif"\n'
     )
     repo = Repository.open(root)
-    case = open_case(repo, prepare(NewCase(
+    case = create_case(repo, prepare(NewCase(
         name="MR", sex="L", birth_year="1975", category="pengemis", source="street-raid",
         intake_date="2024-02-16", worker="Saskia",
     )))  # fmt: skip
@@ -47,7 +47,7 @@ def make_case(root: Path) -> str:
     casework.plan(
         repo, case, goals=[Goal(what="Kembali ke keluarga")], date=dt.date(2024, 2, 23), **w
     )
-    casework.terminate(repo, case, reason="referred", summary="Ditempatkan di UPT.",
+    casework.terminate(repo, case, reason="referred", outcome="Ditempatkan di UPT.",
                        placement="UPT Binjai", date=dt.date(2024, 6, 30), **w)  # fmt: skip
     return case.id
 

@@ -32,7 +32,7 @@ def timed(args: list[str], cwd: Path, runs: int = 5) -> float:
 
 
 def make_repository(root: Path, count: int) -> None:
-    from ppks_cli.intake import NewCase, open_case, prepare
+    from ppks_cli.intake import NewCase, create_case, prepare
     from ppks_cli.store import Repository
 
     repo = Repository.create(root, "Dinas Sosial Kota Medan")
@@ -42,7 +42,7 @@ def make_repository(root: Path, count: int) -> None:
             source="street-raid", intake_date="2024-02-16", worker="Saskia",
             birth_year=str(1950 + number % 60),
         )  # fmt: skip
-        open_case(repo, prepare(form), allow_duplicates=True)
+        create_case(repo, prepare(form), allow_duplicates=True)
 
 
 def main() -> None:
