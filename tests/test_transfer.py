@@ -11,7 +11,7 @@ from ppks_cli.errors import InvalidInput, NotFound, Refused
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, git, run_ppks, snapshot
+from conftest import MR, NEW_MR_ARGS, Cli, git, run_ppks, snapshot
 
 
 def add(repo, name: str, worker: str = "Saskia Pane", **more):
@@ -203,3 +203,92 @@ def test_two_clones_transfer_and_add_records_offline_then_merge_without_conflict
             if r["kind"] == "note"]  # fmt: skip
         assert len(notes) == 2
         assert run_ppks("--root", str(root), "check").returncode == 0
+
+
+# --- a refusal writes nothing; a transfer that would not take effect is refused ------------
+
+
+@pytest.fixture
+def office(tmp_path):
+    """A git repository (committing) with MR's case; returns (root, cli, case id)."""
+    root = tmp_path / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    cli = Cli(root)
+    result = cli(*NEW_MR_ARGS, "--json")
+    assert result.exit_code == 0, result.output
+    return root, cli, json.loads(result.stdout)["id"]
+
+
+def new_case(cli, name: str, worker: str = "Wati Sembiring") -> str:
+    result = cli(
+        "new-case", "--name", name, "--sex", "L", "--category", "pengemis",
+        "--birth-year", "1970", "--source", "walk-in", "--intake-date", "2024-06-01",
+        "--worker", worker, "--yes", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["id"]
+
+
+def damage_a_record(root, cli, case_id: str) -> None:
+    """A note whose worker is a number: the case refuses new records (exit 6)."""
+    assert cli("note", case_id, "kunjungan", "--worker", "Wati Sembiring").exit_code == 0
+    [note] = (root / "cases" / case_id / "records").glob("*-note-*.toml")
+    note.write_text(note.read_text().replace('worker = "Wati Sembiring"', "worker = 5"))
+
+
+@pytest.mark.parametrize("damaged", [0, -1])  # the first or the last in ID order
+def test_bulk_transfer_with_one_damaged_case_writes_nothing(office, damaged):
+    root, cli, _ = office
+    ids = sorted(new_case(cli, f"Klien {n}") for n in "ABC")
+    damage_a_record(root, cli, ids[damaged])
+    before = snapshot(root)
+    result = cli("transfer", "--from", "Wati Sembiring", "--to", "Dewi Lubis", "--reason", "x")
+    assert result.exit_code == 6, result.output
+    assert ids[damaged] in result.output
+    assert snapshot(root) == before  # not one transfer written, committed or not
+
+
+def test_bulk_transfer_refused_for_one_case_backdated_writes_nothing(office):
+    root, cli, _ = office
+    first, second = sorted(new_case(cli, f"Klien {n}") for n in "AB")
+    assert cli("transfer", second, "--to", "Rina", "--reason", "a", "--date", "2024-07-01",
+               "--worker", "S").exit_code == 0  # fmt: skip
+    assert cli("transfer", second, "--to", "Wati Sembiring", "--reason", "b",
+               "--date", "2024-08-01", "--worker", "S").exit_code == 0  # fmt: skip
+    before = snapshot(root)
+    result = cli("transfer", "--from", "Wati Sembiring", "--to", "Dewi Lubis", "--reason", "x",
+                 "--date", "2024-07-15", "--worker", "S")  # fmt: skip
+    assert result.exit_code == 6, result.output
+    assert "2024-08-01" in result.output
+    assert snapshot(root) == before
+
+
+def test_a_backdated_transfer_is_refused(office):
+    root, cli, case_id = office
+    assert cli("transfer", case_id, "--to", "Dewi Lubis", "--reason", "a",
+               "--date", "2024-06-01").exit_code == 0  # fmt: skip
+    before = snapshot(root)
+    result = cli("transfer", case_id, "--to", "Joko Tarigan", "--reason", "b",
+                 "--date", "2024-05-01")  # fmt: skip
+    assert result.exit_code == 6, result.output
+    assert "2024-06-01" in result.output and "--date" in result.output  # what to do instead
+    assert snapshot(root) == before
+    [row] = json.loads(cli("list", "--json").stdout)
+    assert row["worker"] == "Dewi Lubis"
+    # the same day as the latest transfer is later (entered after it): it takes effect
+    same_day = cli("transfer", case_id, "--to", "Joko Tarigan", "--reason", "b",
+                   "--date", "2024-06-01")  # fmt: skip
+    assert same_day.exit_code == 0, same_day.output
+    [row] = json.loads(cli("list", "--json").stdout)
+    assert row["worker"] == "Joko Tarigan"
+
+
+def test_core_refuses_a_transfer_before_the_latest(repo):
+    import datetime as dt
+
+    case = add(repo, "Butet")
+    transfers.transfer(repo, case, worker="X", to="Dewi", reason="x", date=dt.date(2024, 6, 1))
+    with pytest.raises(Refused) as refused:
+        transfers.transfer(repo, case, worker="X", to="Rina", reason="x", date=dt.date(2024, 5, 1))
+    assert refused.value.key == "error.transfer_before_latest"
+    assert case.state.current_worker == "Dewi"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from ppks_cli import ids
 from ppks_cli.errors import InvalidInput, NotFound, Refused
 from ppks_cli.i18n import Msg
 from ppks_cli.records import (
@@ -66,6 +67,21 @@ def _items(values: Iterable[str] | None) -> list[str]:
 
 
 def _write(repo: Repository, case: Case, model: type[Record], **fields: Any) -> Record:
+    record = _prepare(repo, case, model, **fields)
+    repo.add_record(case, record)
+    return record
+
+
+def _prepare(
+    repo: Repository, case: Case, model: type[Record], *, pending: Sequence[Record] = (),
+    **fields: Any,
+) -> Record:  # fmt: skip
+    """The record ``model(**fields)`` of ``case``, checked as :func:`_write` checks it
+    (valid fields, fits the case, the case can take records) but not written: a command
+    writing several records prepares them all before writing the first. ``pending``:
+    records of ``case`` prepared before this one in the same command (their IDs are
+    taken, this one is entered after them). Raises :class:`InvalidInput` and
+    :class:`Refused`."""
     fields = {k: v for k, v in fields.items() if v is not None}
     fields.setdefault("date", dt.date.today())
     if fields["date"] > dt.date.today():
@@ -77,8 +93,9 @@ def _write(repo: Repository, case: Case, model: type[Record], **fields: Any) -> 
         raise InvalidInput("error.missing_option", option="--worker")
     try:
         record = model(
-            id=repo.new_record_id(case), case=case.id, recorded_at=_entry_time(case), **fields
-        )
+            id=ids.new_record_id([*(r.id for r in case.records), *(r.id for r in pending)]),
+            case=case.id, recorded_at=_entry_time(case, pending), **fields,
+        )  # fmt: skip
     except ValidationError as exc:
         loc, msg = describe(exc)[0]
         option = (
@@ -88,16 +105,16 @@ def _write(repo: Repository, case: Case, model: type[Record], **fields: Any) -> 
         )
         raise InvalidInput("error.invalid_option", option=option, detail=msg) from None
     ensure_fits(repo.config, case, record)
-    repo.add_record(case, record)
+    repo.check_writable(case)
     return record
 
 
-def _entry_time(case: Case) -> dt.datetime:
-    """Now, but strictly after every record of the case, so that steps entered within one
-    second (by a script, say) keep the order they were entered in."""
+def _entry_time(case: Case, pending: Sequence[Record] = ()) -> dt.datetime:
+    """Now, but strictly after every record of the case (and ``pending``), so that steps
+    entered within one second (by a script, say) keep the order they were entered in."""
     moment = now()
-    if case.records:
-        latest = max(r.recorded_at for r in case.records)
+    if case.records or pending:
+        latest = max(r.recorded_at for r in [*case.records, *pending])
         if moment <= latest:
             moment = latest + dt.timedelta(seconds=1)
     return moment

@@ -472,11 +472,7 @@ class Repository:
     def add_record(self, case: Case, record: Record) -> Path:
         """Write a new record file into the case folder and add it to ``case``. Refused
         while the case has a damaged file or a ``case.toml`` naming another case."""
-        if case.id_mismatch:
-            raise Refused("error.case_id_mismatch", folder=case.id, file_id=case.file.id)
-        if case.damaged:
-            first = case.damaged[0]
-            raise Refused("error.case_has_damaged_records", case=case.id, file=first.file)
+        self.check_writable(case)
         path = self.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
         if path.exists():  # practically impossible with random IDs; never overwrite
             raise Refused("error.record_exists", file=self.rel(path))
@@ -488,6 +484,16 @@ class Repository:
         case._state = None
         case._current = None
         return path
+
+    def check_writable(self, case: Case) -> None:
+        """Raise :class:`Refused` (``error.case_id_mismatch``,
+        ``error.case_has_damaged_records``) when :meth:`add_record` would refuse a new
+        record of ``case``: a command writing several records checks every case first."""
+        if case.id_mismatch:
+            raise Refused("error.case_id_mismatch", folder=case.id, file_id=case.file.id)
+        if case.damaged:
+            first = case.damaged[0]
+            raise Refused("error.case_has_damaged_records", case=case.id, file=first.file)
 
     def new_record_id(self, case: Case) -> str:
         return ids.new_record_id(r.id for r in case.records)

@@ -59,10 +59,25 @@ def transfer(
     date: dt.date | None = None,
 ) -> Transfer:  # fmt: skip
     """Write a transfer of ``case`` to the worker ``to`` (recorded by ``worker``), at any
-    stage, open or closed. Raises :class:`InvalidInput` for a bad name, reason or date
-    and :class:`Refused` (``error.transfer_same_worker``) when the case is already with
-    ``to`` (names compared word by word, ignoring case); nothing is written then."""
-    from ppks_cli.casework import _write
+    stage, open or closed. Raises what :func:`prepare_transfer` raises; nothing is
+    written then."""
+    made = prepare_transfer(repo, case, worker=worker, to=to, reason=reason, date=date)
+    repo.add_record(case, made)
+    return made
+
+
+def prepare_transfer(
+    repo: Repository, case: Case, *, worker: str, to: str, reason: str,
+    date: dt.date | None = None,
+) -> Transfer:  # fmt: skip
+    """The transfer record :func:`transfer` writes, checked but not written. Raises
+    :class:`InvalidInput` for a bad name, reason or date, and :class:`Refused`:
+    ``error.transfer_same_worker`` when the case is already with ``to`` (names compared
+    word by word, ignoring case), ``error.transfer_before_latest`` for a date before the
+    case's latest transfer (it would not take effect: the latest transfer decides who
+    has the case), and what any new record of the case is refused for (a damaged
+    record, a date before the intake)."""
+    from ppks_cli.casework import _prepare
     from ppks_cli.due import words
     from ppks_cli.records import Transfer
 
@@ -70,7 +85,14 @@ def transfer(
     current = case.state.current_worker
     if current and words(current) == words(to):
         raise Refused("error.transfer_same_worker", case=case.id, worker=current)
-    return _write(
+    latest = case.state.transfers[-1] if case.state.transfers else None
+    when = date or dt.date.today()
+    if latest is not None and when < latest.date:
+        raise Refused(
+            "error.transfer_before_latest", case=case.id, date=when.isoformat(),
+            latest=latest.date.isoformat(), worker=latest.to,
+        )  # fmt: skip
+    return _prepare(
         repo, case, Transfer, date=date, worker=worker, to=to, reason=reason,
         **{"from": current or case.file.intake.worker},
     )  # fmt: skip
@@ -128,16 +150,13 @@ def transfer_caseload(
         ]  # fmt: skip
         if not cases:
             raise NotFound("error.transfer_no_cases", worker=from_name)
-        when = date or dt.date.today()
-        for case in cases:  # refuse before the first file is written
-            if when < case.file.intake.date:
-                raise Refused(
-                    "error.before_intake", date=when.isoformat(),
-                    intake=case.file.intake.date.isoformat(),
-                )  # fmt: skip
-        for case in cases:
-            moved.append(
-                (case, transfer(repo, case, worker=worker, to=to, reason=reason, date=date))
-            )
+        # every case is checked before the first file is written: a refusal writes nothing
+        prepared = [
+            (case, prepare_transfer(repo, case, worker=worker, to=to, reason=reason, date=date))
+            for case in cases
+        ]
+        for case, made in prepared:
+            repo.add_record(case, made)
+            moved.append((case, made))
         writer.commit(commit_message(None, "transfer-caseload", count=len(moved)), worker)
     return TransferResult(to, moved, from_name)
