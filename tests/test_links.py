@@ -12,7 +12,7 @@ from ppks_cli.intake import create_case, prepare
 from ppks_cli.records import INVERSE_RELATION, LINK_RELATIONS
 from ppks_cli.store import Repository
 
-from conftest import MR, git, run_ppks, snapshot
+from conftest import MR, NEW_MR_ARGS, Cli, git, run_ppks, snapshot
 
 
 def add(repo, name: str, **more):
@@ -32,9 +32,9 @@ def test_every_relation_has_an_inverse_and_back():
         assert INVERSE_RELATION[inverse] in (relation, "child", "parent")
     assert links.parse_relation("IBU") == "mother"
     assert links.parse_relation(" wali ") == "guardian"
-    assert links.parse_relation("sibling") == "sibling"
-    with pytest.raises(InvalidInput):
-        links.parse_relation("sepupu")
+    for word in ("sepupu", "sibling", "mother", "duplicate", ""):  # only the words shown
+        with pytest.raises(InvalidInput):
+            links.parse_relation(word)
 
 
 def test_a_mother_and_two_children_are_shown_on_all_three(repo, cli):
@@ -80,6 +80,8 @@ def test_a_link_recorded_on_both_sides_is_shown_once(repo, cli):
     [
         (["link", "{A}", "{A}", "--as", "ibu"], 3),  # the same case twice
         (["link", "{A}", "{B}", "--as", "sepupu"], 3),  # an unknown relation
+        (["link", "{A}", "{B}", "--as", "duplicate"], 3),  # only merge writes it
+        (["link", "{A}", "{B}", "--as", "mother"], 3),  # a stored code, not a word shown
         (["link", "{A}", "{B}"], 3),  # no relation, no terminal
         (["link", "{A}", "2099-ZZ", "--as", "ibu"], 4),
         (["link", "2099-ZZ", "{A}", "--as", "ibu"], 4),
@@ -107,8 +109,9 @@ def test_bad_links_and_merges_exit_with_named_codes_and_write_nothing(repo, cli,
 def test_the_same_link_twice_is_refused(repo):
     a, b = add(repo, "Siti"), add(repo, "Ucok")
     links.link(repo, a, b, worker="S", relation="anak")
-    with pytest.raises(Refused):
-        links.link(repo, a, b, worker="S", relation="child")
+    with pytest.raises(Refused) as refused:
+        links.link(repo, a, b, worker="S", relation="ANAK")
+    assert refused.value.key == "error.link_exists"
 
 
 def test_merge_closes_the_duplicate_keeps_every_record_and_links_both_ways(repo, cli):
@@ -180,3 +183,122 @@ def test_links_and_merges_made_offline_in_two_clones_survive_sync(tmp_path):
         assert relations(dup) == {keep: "duplicate"}
         assert relations(keep) == {dup: "duplicate"}
         assert run_ppks("--root", str(root), "check").returncode == 0
+
+
+# --- the reason on both sides; no way around merge; refusals that write nothing -----------
+
+
+@pytest.fixture
+def office(tmp_path):
+    """A git repository (committing) with MR's case; returns (root, cli, case id)."""
+    root = tmp_path / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    cli = Cli(root)
+    result = cli(*NEW_MR_ARGS, "--json")
+    assert result.exit_code == 0, result.output
+    return root, cli, json.loads(result.stdout)["id"]
+
+
+def new_case(cli, name: str, worker: str = "Wati Sembiring") -> str:
+    result = cli(
+        "new-case", "--name", name, "--sex", "L", "--category", "pengemis",
+        "--birth-year", "1970", "--source", "walk-in", "--intake-date", "2024-06-01",
+        "--worker", worker, "--yes", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["id"]
+
+
+def damage_a_record(root, cli, case_id: str) -> None:
+    """A note whose worker is a number: the case refuses new records (exit 6)."""
+    assert cli("note", case_id, "kunjungan", "--worker", "Wati Sembiring").exit_code == 0
+    [note] = (root / "cases" / case_id / "records").glob("*-note-*.toml")
+    note.write_text(note.read_text().replace('worker = "Wati Sembiring"', "worker = 5"))
+
+
+def show(cli, case_id: str) -> dict:
+    result = cli("show", case_id, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("damaged", ["keep", "dup"])
+def test_merge_with_a_damaged_case_writes_nothing(office, damaged):
+    root, cli, _ = office
+    cases = {"keep": new_case(cli, "Klien Satu"), "dup": new_case(cli, "Klien Dua")}
+    damage_a_record(root, cli, cases[damaged])
+    before = snapshot(root)
+    result = cli("merge", cases["keep"], cases["dup"], "--reason", "orang yang sama")
+    assert result.exit_code == 6, result.output
+    assert snapshot(root) == before  # not the kept case's link either
+
+
+def test_the_reason_of_a_link_is_shown_on_the_other_side_too(office):
+    _, cli, mother = office
+    child = new_case(cli, "Anak")
+    assert cli("link", child, mother, "--as", "ibu", "--reason", "dijemput bersama").exit_code == 0
+    [seen_from_child] = show(cli, child)["links"]
+    [seen_from_mother] = show(cli, mother)["links"]
+    assert seen_from_child["reason"] == "dijemput bersama"
+    assert (seen_from_mother["relation"], seen_from_mother["recorded_here"]) == ("child", False)
+    assert seen_from_mother["reason"] == "dijemput bersama"
+
+
+def test_link_as_duplicate_is_not_a_way_around_merge(office):
+    root, cli, case_id = office
+    other = new_case(cli, "Lain")
+    before = snapshot(root)
+    result = cli("link", case_id, other, "--as", "duplicate")
+    assert result.exit_code == 3, result.output
+    assert "ibu|ayah" in result.output  # the words it takes
+    assert snapshot(root) == before
+
+
+def test_merge_into_a_merged_duplicate_is_refused_and_names_the_case_kept(office):
+    root, cli, _ = office
+    a, b, c = (new_case(cli, f"Klien {n}") for n in "ABC")
+    assert cli("merge", a, b, "--reason", "sama").exit_code == 0
+    before = snapshot(root)
+    result = cli("merge", b, c, "--reason", "sama")  # b is itself a closed duplicate of a
+    assert result.exit_code == 6, result.output
+    assert f"ppks merge {a}" in result.output  # where to merge instead
+    assert snapshot(root) == before
+    # into the case kept, it works; a case closed for another reason may keep a duplicate
+    assert cli("merge", a, c, "--reason", "sama").exit_code == 0
+    d, e = new_case(cli, "Klien D"), new_case(cli, "Klien E")
+    assert cli("terminate", d, "--reason", "died", "--outcome", "x").exit_code == 0
+    assert cli("merge", d, e, "--reason", "sama").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (("{A}", "{B}", "ibu"), ("{A}", "{B}", "ayah")),  # the same side
+        (("{A}", "{B}", "ibu"), ("{B}", "{A}", "saudara")),  # the other side
+        (("{A}", "{B}", "anak"), ("{B}", "{A}", "anak")),  # each the other's child
+    ],
+)
+def test_a_link_contradicting_an_earlier_one_is_refused(repo, cli, first, second):
+    a, b = add(repo, "Siti"), add(repo, "Ucok")
+    names = {"{A}": a.id, "{B}": b.id}
+    case, other, word = (names.get(x, x) for x in first)
+    made = cli("link", case, other, "--as", word, "--worker", "S", "--json")
+    assert made.exit_code == 0, made.output
+    record = json.loads(made.stdout)["record"]["id"]
+    before = snapshot(repo.root)
+    case, other, word = (names.get(x, x) for x in second)
+    result = cli("link", case, other, "--as", word, "--worker", "S")
+    assert result.exit_code == 6, result.output
+    assert record in result.output  # the link it contradicts
+    assert snapshot(repo.root) == before
+
+
+def test_links_that_agree_or_add_a_role_are_accepted(repo, cli):
+    mother, child, sister = add(repo, "Siti"), add(repo, "Ucok"), add(repo, "Butet")
+    assert cli("link", child.id, mother.id, "--as", "ibu", "--worker", "S").exit_code == 0
+    # the same from the other side, and a sister who is the child's guardian too
+    assert cli("link", mother.id, child.id, "--as", "anak", "--worker", "S").exit_code == 0
+    assert cli("link", child.id, sister.id, "--as", "saudara", "--worker", "S").exit_code == 0
+    assert cli("link", child.id, sister.id, "--as", "wali", "--worker", "S").exit_code == 0
+    # linked cases found to be one person can still be merged
+    assert cli("merge", child.id, sister.id, "--reason", "x", "--worker", "S").exit_code == 0

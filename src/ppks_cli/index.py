@@ -39,7 +39,7 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 8  # 7: links; 8: former names
+INDEX_VERSION = 9  # 7: links; 8: former names; 9: the reason of a link
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -75,7 +75,7 @@ CREATE TABLE texts (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL,
 CREATE INDEX texts_case ON texts (case_id);
 CREATE TABLE texts_gone (id INTEGER PRIMARY KEY, plain TEXT NOT NULL);
 CREATE TABLE links (case_id TEXT NOT NULL, other TEXT NOT NULL, relation TEXT NOT NULL,
-    record TEXT NOT NULL);
+    record TEXT NOT NULL, reason TEXT);
 CREATE INDEX links_other ON links (other);
 """
 
@@ -455,7 +455,7 @@ class CaseData:
     tags: list[tuple] = field(default_factory=list)
     due: list[tuple] = field(default_factory=list)
     texts: list[tuple] = field(default_factory=list)
-    links: list[tuple] = field(default_factory=list)  # (case_id, other, relation, record)
+    links: list[tuple] = field(default_factory=list)  # case_id, other, relation, record, reason
 
 
 def case_data(repo, case_id: str) -> CaseData:
@@ -527,7 +527,7 @@ def case_data(repo, case_id: str) -> CaseData:
             for seq, record, kind, field_, value in text_values(case)
         ],
         links=[
-            (case_id, r.other, r.relation, r.id) for r in case.records if r.kind == "link"
+            (case_id, r.other, r.relation, r.id, r.reason) for r in case.records if r.kind == "link"
         ],
     )
 
@@ -544,7 +544,7 @@ def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
     conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?)", data.people)
     conn.executemany("INSERT INTO tags VALUES (?, ?)", data.tags)
     conn.executemany("INSERT INTO due VALUES (?, ?, ?, ?, ?)", data.due)
-    conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", data.links)
+    conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)", data.links)
     if data.texts:
         conn.executemany(
             "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "

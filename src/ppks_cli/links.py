@@ -22,24 +22,26 @@ if TYPE_CHECKING:
     from ppks_cli.records import Link, Termination
     from ppks_cli.store import Case, Repository
 
-# what ``--as`` takes: the Indonesian word (as the office speaks) or the stored code
+# what ``--as`` takes: the Indonesian words the help shows (as the office speaks); the
+# stored codes are not accepted, and ``duplicate`` is written by ``ppks merge`` only
 RELATION_WORDS = {
     "ibu": "mother", "ayah": "father", "anak": "child", "saudara": "sibling",
     "pasangan": "spouse", "wali": "guardian", "lainnya": "other",
 }  # fmt: skip
 
+# a role that a relative may hold as well (an older sister who is the guardian): it never
+# contradicts another link between the same two cases
+ROLES = frozenset({"guardian", "ward"})
+
 
 def parse_relation(value: str, option: str = "--as") -> str:
     """The relation code (``mother`` …, :data:`ppks_cli.records.LINK_RELATIONS`) that
-    ``value`` names: an Indonesian word of :data:`RELATION_WORDS` or a code, any case.
-    Raises :class:`InvalidInput` naming ``option`` and the words."""
-    from ppks_cli.records import LINK_RELATIONS
-
+    ``value`` names: an Indonesian word of :data:`RELATION_WORDS`, any case. Raises
+    :class:`InvalidInput` naming ``option`` and the words (for a code such as
+    ``mother`` or ``duplicate`` too: two cases of one person are merged, not linked)."""
     wanted = value.strip().casefold()
     if wanted in RELATION_WORDS:
         return RELATION_WORDS[wanted]
-    if wanted in LINK_RELATIONS:
-        return wanted
     raise InvalidInput(
         "error.invalid_option", option=option,
         detail=Msg("validation.not_a_choice", value=value, expected="|".join(RELATION_WORDS)),
@@ -80,7 +82,8 @@ def links_of(repo: Repository, case: Case, *, incoming: bool = True) -> list[Cas
         return [CaseLink(r.other, r.relation, r.id, True, None, r.reason) for r in own]
     with index.opened(repo) as (conn, _done):
         incoming = conn.execute(
-            "SELECT case_id, relation, record FROM links WHERE other = ? ORDER BY case_id, record",
+            "SELECT case_id, relation, record, reason FROM links WHERE other = ? "
+            "ORDER BY case_id, record",
             (case.id,),
         ).fetchall()
         others = {r.other for r in own} | {row[0] for row in incoming}
@@ -95,7 +98,7 @@ def links_of(repo: Repository, case: Case, *, incoming: bool = True) -> list[Cas
     # this case is to it): either one matching an incoming record means it is shown already
     here = {(r.other, r.relation) for r in own}
     there = {(r.other, INVERSE_RELATION[r.relation]) for r in own}
-    for other, relation, record in incoming:
+    for other, relation, record, reason in incoming:
         inverse = INVERSE_RELATION.get(relation, "other")
         if other == case.id or (other, inverse) in here or (other, relation) in there:
             continue
@@ -103,7 +106,7 @@ def links_of(repo: Repository, case: Case, *, incoming: bool = True) -> list[Cas
         there.add((other, relation))
         found.append(
             CaseLink(other, INVERSE_RELATION.get(relation, "other"), record, False,
-                     names.get(other))
+                     names.get(other), reason)
         )  # fmt: skip
     return found
 
@@ -118,25 +121,67 @@ def link(
     reason: str | None = None, date: dt.date | None = None,
 ) -> Link:  # fmt: skip
     """Write a link record in ``case``'s folder: ``other`` is ``relation`` (a word of
-    :data:`RELATION_WORDS` or a code) to ``case``. Any stage, open or closed. Raises
+    :data:`RELATION_WORDS`) to ``case``. Any stage, open or closed. Raises
     :class:`InvalidInput` (the same case twice, an unknown relation, a bad date) and
-    :class:`Refused` (``error.link_exists``: this case already holds that link)."""
-    from ppks_cli.casework import _write
+    :class:`Refused`: ``error.link_exists`` (this case already holds that link),
+    ``error.link_contradicts`` (the two cases are linked as something else already,
+    either side; a guardian may be a relative as well) and what any new record of the
+    case is refused for; nothing is written then."""
+    made = _prepare_link(repo, case, other, worker=worker, code=parse_relation(relation),
+                         reason=reason, date=date)  # fmt: skip
+    repo.add_record(case, made)
+    return made
+
+
+def _existing(case: Case, other: Case) -> list[tuple[str, Link]]:
+    """The links between ``case`` and ``other`` in either folder, each as what ``other``
+    is to ``case`` and the record."""
+    from ppks_cli.records import INVERSE_RELATION, Link
+
+    found = [(r.relation, r) for r in case.records if isinstance(r, Link) and r.other == other.id]
+    found += [
+        (INVERSE_RELATION.get(r.relation, "other"), r)
+        for r in other.records
+        if isinstance(r, Link) and r.other == case.id
+    ]  # fmt: skip
+    return found
+
+
+def _agrees(new: str, seen: str) -> bool:
+    """Whether ``new`` (what the other case is to this one) says what ``seen`` does (a
+    link from the other side: ``parent`` is ``mother`` or ``father``), or is a role."""
+    if new == seen or new in ROLES or seen in ROLES:
+        return True
+    return seen == "parent" and new in ("mother", "father")
+
+
+def _prepare_link(
+    repo: Repository, case: Case, other: Case, *, worker: str, code: str,
+    reason: str | None = None, date: dt.date | None = None, pending: tuple = (),
+) -> Link:  # fmt: skip
+    from ppks_cli.casework import _prepare
+    from ppks_cli.i18n import label
     from ppks_cli.records import DUPLICATE_OF, Link
 
     _check_pair(case, other)
-    code = relation if relation == DUPLICATE_OF else parse_relation(relation)
     for r in case.records:
         if isinstance(r, Link) and r.other == other.id and r.relation == code:
-            from ppks_cli.i18n import label
-
             raise Refused(
                 "error.link_exists", case=case.id, other=other.id,
                 relation=label("relation", code),
             )  # fmt: skip
-    return _write(
-        repo, case, Link, date=date, worker=worker, other=other.id, relation=code, reason=reason
-    )
+    if code != DUPLICATE_OF:  # a merge may follow any link: it was one person after all
+        for seen, record in _existing(case, other):
+            if not _agrees(code, seen):
+                raise Refused(
+                    "error.link_contradicts", case=case.id, other=other.id,
+                    relation=label("relation", seen), record=record.id,
+                    holder=record.case, wanted=label("relation", code),
+                )  # fmt: skip
+    return _prepare(
+        repo, case, Link, date=date, worker=worker, other=other.id, relation=code,
+        reason=reason, pending=pending,
+    )  # fmt: skip
 
 
 @dataclass
@@ -193,6 +238,14 @@ class MergeResult(Result):
         }  # fmt: skip
 
 
+def _merged_into(case: Case) -> str | None:
+    """The case ``case`` was merged into (closed as its duplicate), or None."""
+    termination = case.state.termination if case.state.closed else None
+    if termination is not None and termination.reason == "duplicate":
+        return termination.reason_note
+    return None
+
+
 def merge_cases(
     repo: Repository, keep_ref: str, duplicate_ref: str, *, worker: str, reason: str,
     date: dt.date | None = None, options: WriteOptions | None = None,
@@ -202,9 +255,10 @@ def merge_cases(
     (relation ``duplicate``), in one commit (``KEEP: duplicate DUP merged``). No record
     of either case is removed or changed. Raises :class:`InvalidInput` (the same case
     twice, a bad reason or date), :class:`Refused` (``error.merge_closed``: the
-    duplicate is closed already; a date before either intake) and
+    duplicate is closed already; ``error.merge_into_duplicate``: the case kept is itself
+    a merged duplicate; a date before either intake, a damaged record) and
     :class:`~ppks_cli.errors.NotFound`; nothing is written then."""
-    from ppks_cli.casework import _write
+    from ppks_cli.casework import _prepare
     from ppks_cli.changes import WriteOptions, commit_message
     from ppks_cli.records import DUPLICATE, DUPLICATE_OF, Termination
 
@@ -213,20 +267,19 @@ def merge_cases(
         _check_pair(keep, dup)
         if dup.state.closed:
             raise Refused("error.merge_closed", case=dup.id)
-        when = date or dt.date.today()
-        for case in (keep, dup):  # refuse before the first file is written
-            if when < case.file.intake.date:
-                raise Refused(
-                    "error.before_intake", date=when.isoformat(),
-                    intake=case.file.intake.date.isoformat(),
-                )  # fmt: skip
-        kept = link(repo, keep, dup, worker=worker, relation=DUPLICATE_OF, reason=reason,
-                    date=date)  # fmt: skip
-        closed = _write(
+        merged = _merged_into(keep)
+        if merged is not None:
+            raise Refused("error.merge_into_duplicate", case=keep.id, kept=merged)
+        # every record is checked before the first is written: a refusal writes nothing
+        kept = _prepare_link(repo, keep, dup, worker=worker, code=DUPLICATE_OF, reason=reason,
+                             date=date)  # fmt: skip
+        closed = _prepare(
             repo, dup, Termination, date=date, worker=worker, reason=DUPLICATE,
             reason_note=keep.id, outcome=reason,
         )  # fmt: skip
-        back = link(repo, dup, keep, worker=worker, relation=DUPLICATE_OF, reason=reason,
-                    date=date)  # fmt: skip
+        back = _prepare_link(repo, dup, keep, worker=worker, code=DUPLICATE_OF, reason=reason,
+                             date=date, pending=(closed,))  # fmt: skip
+        for case, record in ((keep, kept), (dup, closed), (dup, back)):
+            repo.add_record(case, record)
         writer.commit(commit_message(keep.id, "merge", duplicate=dup.id), worker)
     return MergeResult(keep, dup, closed, kept, back)
