@@ -292,3 +292,14 @@ def test_core_refuses_a_transfer_before_the_latest(repo):
         transfers.transfer(repo, case, worker="X", to="Rina", reason="x", date=dt.date(2024, 5, 1))
     assert refused.value.key == "error.transfer_before_latest"
     assert case.state.current_worker == "Dewi"
+
+
+def test_history_shows_from_whom_to_whom(office):
+    _, cli, case_id = office
+    assert cli("transfer", case_id, "--to", "Dewi Lubis", "--reason", "cuti").exit_code == 0
+    text = cli("history", case_id)
+    assert text.exit_code == 0, text.output
+    assert "Saskia → Dewi Lubis: cuti" in text.stdout
+    data = json.loads(cli("history", case_id, "--json").stdout)
+    [moved] = [c["transfer"] for e in data for c in e["changes"] if "transfer" in c]
+    assert (moved["from"], moved["to"], moved["reason"]) == ("Saskia", "Dewi Lubis", "cuti")

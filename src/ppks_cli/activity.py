@@ -19,6 +19,14 @@ class CaseHistory(Result):
     entries: list
     # the correction records of the case by ID (what ``ppks edit`` changed, and why)
     corrections: dict[str, Any] = field(default_factory=dict)
+    # the transfer records of the case by ID (from whom to whom, and why)
+    transfers: dict[str, Any] = field(default_factory=dict)
+
+    def transfer_line(self, record_id: str | None) -> str | None:
+        """``Saskia Pane → Dewi Lubis: cuti`` for a transfer record of the case (as
+        ``show`` gives it), else None."""
+        record = self.transfers.get(record_id) if record_id else None
+        return f"{record.from_} → {record.to}: {record.reason}" if record is not None else None
 
     def correction_line(self, record_id: str | None) -> str | None:
         """``nama: 'A' → 'B' (alasan: …), Saskia, 12 Maret 2024`` for a correction
@@ -46,6 +54,12 @@ class CaseHistory(Result):
                     "date": record.date.isoformat(), "changes": changes,
                     "text": self.correction_line(c.record),
                 }  # fmt: skip
+            moved = self.transfers.get(c.record) if c.record else None
+            if moved is not None:
+                found["transfer"] = {
+                    "from": moved.from_, "to": moved.to, "reason": moved.reason,
+                    "worker": moved.worker, "date": moved.date.isoformat(),
+                }  # fmt: skip
             return found
 
         return [
@@ -67,15 +81,17 @@ def case_history(repo, ref: str) -> CaseHistory:
     git.require_repository(repo.root)
     entries = git.history(repo.root, case_id)
     corrections: dict[str, Any] = {}
-    if any(c.kind == "correction" for e in entries for c in e.changes):
+    transfers: dict[str, Any] = {}
+    if any(c.kind in ("correction", "transfer") for e in entries for c in e.changes):
         from ppks_cli.errors import DamagedFile
 
         try:
             case = repo.load_case(case_id)
             corrections = {r.id: r for r in case.records if r.kind == "correction"}
+            transfers = {r.id: r for r in case.records if r.kind == "transfer"}
         except (DamagedFile, OSError):  # the history is shown all the same
             pass
-    return CaseHistory(case_id, entries, corrections)
+    return CaseHistory(case_id, entries, corrections, transfers)
 
 
 @dataclass

@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
                 )
                 record = f" {change.record}" if change.record else ""
                 out.print(Text(f"    {verb}: {what}{record}"))
-                detail = found.correction_line(change.record)
+                detail = found.correction_line(change.record) or found.transfer_line(
+                    change.record
+                )
                 if detail:
                     out.print(Text(f"      {detail}"))
