@@ -379,3 +379,90 @@ def test_a_correction_that_no_longer_fits_is_skipped_and_checked(office):
     assert case.client.birth_date == dt.date(1975, 5, 17) and case.client.birth_year is None
     result = cli("check")
     assert "ZZZZZZ" in result.output and "ppks edit" in result.output
+
+
+# --- found in review (issue 11) -----------------------------------------------------------
+
+
+def test_a_backdated_correction_is_refused_naming_the_latest_date(office):
+    """Corrections apply in date order: one dated before the latest would say
+    "'Nama Baru' → 'Nama Lain'" and have no effect. It is refused, nothing written."""
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--name", "Nama Baru", "--reason", "a",
+               "--date", "2024-06-10").exit_code == 0  # fmt: skip
+    before = snapshot(root)
+    result = cli("edit", case_id, "--name", "Nama Lain", "--reason", "b", "--date", "2024-05-01")
+    assert result.exit_code == 6, result.output
+    assert "2024-06-10" in result.output and "--date" in result.output
+    assert snapshot(root) == before
+    same_day = cli("edit", case_id, "--name", "Nama Lain", "--reason", "b",
+                   "--date", "2024-06-10")  # fmt: skip
+    assert same_day.exit_code == 0, same_day.output
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["client"]["name"] == "Nama Lain"
+
+
+def test_a_backdated_correction_is_refused_before_the_editor_opens(office, tmp_path, monkeypatch):
+    root, case_id = office
+    assert Cli(root)("edit", case_id, "--name", "Nama Baru", "--reason", "a").exit_code == 0
+    folder = scripted_editor(tmp_path, monkeypatch, [[('name = "Nama Baru"', 'name = "X"')]])
+    result = Cli(root)("edit", case_id, "--worker", "Saskia", "--date", "2024-05-01")
+    assert result.exit_code == 6
+    assert not (folder / "count").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "{a = 1}"), ("name", '["a", "b"]'), ("name", "true"), ("name", "12"),
+     ("alias", "1.5"), ("birth_year", "{x = 1}"), ("birth_year", "[1975]"),
+     ("birth_date", "1975-05-17T10:00:00"), ("occupation", "1975-05-17")],
+)  # fmt: skip
+def test_editor_refuses_a_value_of_the_wrong_type(office, field, value):
+    root, case_id = office
+    case = Repository.open(root).load_case(case_id)
+    text = corrections.editor_text(case).replace('reason = ""', 'reason = "r"')
+    text = "\n".join(
+        f"{field} = {value}" if line.startswith((f"{field} =", f"# {field} =")) else line
+        for line in text.splitlines()
+    )
+    with pytest.raises(InvalidInput) as raised:  # it was saved as the text "{'a': 1}"
+        answer = corrections.read_editor_text(case, text)
+        corrections.parse_values(answer.values)
+    assert field in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [("birth_year", "1976", 1976), ("birth_date", "1975-05-17", dt.date(1975, 5, 17)),
+     ("nik", NIK, NIK), ("name", '"Rahmat"', "Rahmat")],
+)  # fmt: skip
+def test_editor_takes_values_of_the_field_type(office, field, value, expected):
+    root, case_id = office
+    case = Repository.open(root).load_case(case_id)
+    text = corrections.editor_text(case).replace('reason = ""', 'reason = "r"')
+    text = "\n".join(
+        f"{field} = {value}" if line.startswith((f"{field} =", f"# {field} =")) else line
+        for line in text.splitlines()
+    )
+    answer = corrections.read_editor_text(case, text)
+    assert corrections.parse_values(answer.values)[field] == expected
+
+
+def test_a_name_superseded_by_an_offline_correction_stays_findable(office):
+    """Two clones correct the same name offline (both from 'MR'); after the merge the
+    later one wins. The name the other worker entered stays a former name, found."""
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--name", "Rahmat Siregar", "--reason", "KTP").exit_code == 0
+    assert cli("edit", case_id, "--name", "Rahmat Sirait", "--reason", "KK").exit_code == 0
+    # as the second clone wrote it, offline: it still saw 'MR'
+    for path in (root / "cases" / case_id / "records").glob("*-correction-*.toml"):
+        text = path.read_text()
+        if "Rahmat Sirait" in text:
+            path.write_text(text.replace('old = "Rahmat Siregar"', 'old = "MR"'))
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["client"]["name"] == "Rahmat Sirait"
+    assert shown["former_names"] == ["MR", "Rahmat Siregar"]
+    found = json.loads(cli("search", "Rahmat Siregar", "--json").stdout)
+    assert case_id in json.dumps(found)

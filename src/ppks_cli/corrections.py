@@ -211,13 +211,28 @@ def plan_changes(case: Case, values: Mapping[str, Any]) -> list[FieldChange]:
     return changes
 
 
+def check_not_backdated(case: Case, date: dt.date) -> None:
+    """Refuse a correction dated ``date`` before the case's latest correction: corrections
+    apply in date order, so an earlier one would be undone at once by the later one while
+    its old value (the current one) says otherwise. Raises
+    :class:`~ppks_cli.errors.Refused` (exit 6) naming the latest correction's date."""
+    from ppks_cli.errors import Refused
+
+    dates = [r.date for r in case.records if r.kind == "correction"]
+    if dates and date < max(dates):
+        raise Refused(
+            "error.correction_backdated", date=date.isoformat(), latest=max(dates).isoformat()
+        )
+
+
 def correct(
     repo: Repository, case: Case, values: Mapping[str, Any], *, reason: str | None,
     worker: str, date: dt.date | None = None,
 ) -> Correction | None:  # fmt: skip
     """Write a correction of ``case`` (no commit): the fields of ``values`` that differ
     from its current data. None when nothing differs (nothing written). Raises
-    :class:`InvalidInput` for an invalid value or a missing ``reason``."""
+    :class:`InvalidInput` for an invalid value or a missing ``reason``,
+    :class:`~ppks_cli.errors.Refused` for a ``date`` before the latest correction."""
     from ppks_cli.casework import _write
 
     changes = plan_changes(case, values)
@@ -225,6 +240,7 @@ def correct(
         return None
     if reason is None or not reason.strip():
         raise InvalidInput("error.missing_option", option="--reason")
+    check_not_backdated(case, date or dt.date.today())
     return _write(repo, case, Correction, date=date, worker=worker, reason=reason,
                   changes=changes)  # fmt: skip
 
@@ -290,6 +306,22 @@ def editor_text(case: Case, error: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _editor_type_fits(name: str, value: Any) -> bool:
+    """Whether ``value`` (as TOML read it) can be the field ``name`` typed in the editor:
+    text always; a whole number for the birth year and for the digits of a NIK or KK
+    number typed without quotes; a date (without a time) for the birth date. A table, a
+    list, a boolean, a fraction or a time never."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return name in ("birth_year", "nik", "kk_number")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return name == "birth_date"
+    return False
+
+
 @dataclass
 class EditorAnswer:
     """What a worker saved in the editor: the field values (field name → text, an
@@ -326,6 +358,11 @@ def read_editor_text(case: Case, text: str) -> EditorAnswer | None:
     for name in EDITOR_FIELDS:
         if name in data:
             value = data[name]
+            if not _editor_type_fits(name, value):
+                expected = Msg("type.int" if name == "birth_year" else
+                               "type.date" if name == "birth_date" else "type.str")  # fmt: skip
+                wrong = Msg("validation.wrong_type", {"field": name, "expected": expected})
+                raise InvalidInput("error.invalid_option", option=name, detail=wrong)
             values[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
         elif field_value(case.current, name) is not None:
             values[name] = "-"  # taken out: emptied

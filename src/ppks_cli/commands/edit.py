@@ -86,6 +86,7 @@ def register(app: typer.Typer) -> None:
                 if corrections.plan_changes(case, values):
                     reason = ask(t("prompt.edit_reason"), _reason)
         elif interactive(ctx):
+            corrections.check_not_backdated(case, when)  # before anything is typed
             answer = _edit_in_editor(case, reason)
             if answer is None:
                 _report_nothing(case, json_output, "edit.abandoned")
