@@ -466,3 +466,68 @@ def test_a_name_superseded_by_an_offline_correction_stays_findable(office):
     assert shown["former_names"] == ["MR", "Rahmat Siregar"]
     found = json.loads(cli("search", "Rahmat Siregar", "--json").stdout)
     assert case_id in json.dumps(found)
+
+
+def test_editor_reopened_with_an_error_and_closed_unchanged_stops(office, tmp_path, monkeypatch):
+    """kubectl edit: an invalid save re-opens the file; closing it again without a change
+    gives up with nothing written (exit 8). It used to re-open forever (:q in vi)."""
+    root, case_id = office
+    folder = scripted_editor(tmp_path, monkeypatch, [
+        [('# nik = ""', 'nik = "127101170575000"'), ('reason = ""', 'reason = "KTP"')],
+        [],  # closed without a change
+        "EMPTY",  # a safety net for this test
+    ])  # fmt: skip
+    before = snapshot(root)
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == Cancelled.exit_code, result.output
+    assert "Dibatalkan; tidak ada yang ditulis" in result.output and "--nik" in result.output
+    assert snapshot(root) == before
+    assert (folder / "count").read_text() == "2"
+
+
+def test_editor_closed_unchanged_without_an_error_is_no_cancel(office, tmp_path, monkeypatch):
+    """Only after an error: a first round closed unchanged is 'nothing changed' (exit 0),
+    and a changed second round after an error is read as usual."""
+    root, case_id = office
+    folder = scripted_editor(tmp_path, monkeypatch, [
+        [('reason = ""', 'reason = "KTP"'), ('name = "MR"', "name = [1]")],
+        [('name = [1]', 'name = "Rahmat"')],
+    ])  # fmt: skip
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == 0, result.output
+    assert (folder / "count").read_text() == "2"
+    assert records_of(root, case_id)[0]["changes"] == [
+        {"field": "name", "old": "MR", "new": "Rahmat"}
+    ]
+
+
+@pytest.mark.parametrize("variable", ["EDITOR", "VISUAL"])
+def test_editor_variable_with_an_unclosed_quote_is_one_clear_error(office, monkeypatch, variable):
+    root, case_id = office
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv(variable, "vi '")
+    monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
+    before = snapshot(root)
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert not isinstance(result.exception, ValueError)  # it was a traceback
+    assert result.exit_code == InvalidInput.exit_code
+    assert f"${variable}" in result.output and "Traceback" not in result.output
+    assert snapshot(root) == before
+
+
+def test_run_editor_errors(tmp_path, monkeypatch):
+    """The one way both ``edit`` and ``letter --edit`` open an editor."""
+    path = tmp_path / "f.txt"
+    path.write_text("x")
+    monkeypatch.delenv("VISUAL", raising=False)
+    for editor in ("vi '", "", "  ", str(tmp_path / "no-such-editor")):
+        monkeypatch.setenv("EDITOR", editor or "   ")
+        with pytest.raises(InvalidInput):
+            _common.run_editor(path)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'import sys; sys.exit(3)'")
+    with pytest.raises(Cancelled):
+        _common.run_editor(path)
+    writes_y = "import sys; open(sys.argv[1], 'w').write('y')".replace("'", '"')
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c '{writes_y}'")
+    _common.run_editor(path)
+    assert path.read_text() == "y"
