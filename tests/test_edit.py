@@ -531,3 +531,49 @@ def test_run_editor_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("EDITOR", f"{sys.executable} -c '{writes_y}'")
     _common.run_editor(path)
     assert path.read_text() == "y"
+
+
+@pytest.mark.parametrize("word", ["-", "tidak tahu"])
+def test_an_unknown_category_is_refused_as_empty(office, word):
+    root, case_id = office
+    result = Cli(root)("edit", case_id, "--category", word, "--reason", "x")
+    assert result.exit_code == 3
+    assert "--category tidak boleh kosong" in result.output  # not "teks dalam tanda kutip"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [(["--birth-year", "1980"], "--birth-year"),
+     (["--birth-year", "1980", "--birth-date", "1975-01-02"], "--birth-date")],
+)  # fmt: skip
+def test_a_birth_year_against_the_birth_date_names_a_real_option(office, args, option):
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--birth-date", "1975-05-17", "--birth-year", "1975",
+               "--reason", "KTP").exit_code == 0  # fmt: skip
+    result = cli("edit", case_id, *args, "--reason", "x")
+    assert result.exit_code == 3
+    assert f"Galat: {option}: tahun lahir 1980" in result.output
+    assert "--client" not in result.output and "'client'" not in result.output
+
+
+def test_a_birth_date_that_empties_the_estimated_year_says_so(office):
+    root, case_id = office
+    result = Cli(root)("edit", case_id, "--birth-date", "1975-05-17", "--reason", "KTP", "--json")
+    assert result.exit_code == 0, result.output
+    codes = [w["code"] for w in json.loads(result.stdout)["warnings"]]
+    assert "edit.birth_year_cleared" in codes and "1975" in result.stderr
+
+
+def test_editor_birth_date_with_the_year_left_as_it_was_is_as_the_flag(office):
+    """In the editor every field is given; a new birth date with the estimated year left
+    unchanged empties the year as ``--birth-date`` alone does."""
+    root, case_id = office
+    case = Repository.open(root).load_case(case_id)
+    text = corrections.editor_text(case).replace('reason = ""', 'reason = "KTP"')
+    text = text.replace('# birth_date = ""', "birth_date = 1975-05-17")
+    values = corrections.parse_values(corrections.read_editor_text(case, text).values)
+    changes = corrections.plan_changes(case, values)
+    assert [(c.field, c.new) for c in changes] == [
+        ("birth_date", dt.date(1975, 5, 17)), ("birth_year", None),
+    ]

@@ -32,6 +32,10 @@ OPTION_OF_FIELD = {
 }
 
 
+# the correctable fields a case cannot be without: an "unknown" word is refused, not emptied
+REQUIRED_FIELDS = ("name", "sex", "category")
+
+
 def field_value(file: CaseFile, name: str) -> Any:
     """The value of the correctable field ``name`` in ``file`` (None: empty)."""
     section, attr = CORRECTABLE[name]
@@ -109,7 +113,7 @@ def parse_value(name: str, text: str) -> Any:
     from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS
 
     option = OPTION_OF_FIELD[name]
-    if name in ("name", "sex"):
+    if name in REQUIRED_FIELDS:
         if intake.is_unknown(text):
             raise InvalidInput("error.empty_value", option=option)
     elif intake.is_unknown(text):
@@ -204,9 +208,12 @@ def plan_changes(case: Case, values: Mapping[str, Any]) -> list[FieldChange]:
 
         loc, msg = describe(exc)[0]
         name = next((str(p) for p in reversed(loc) if str(p) in CORRECTABLE), None)
-        option = OPTION_OF_FIELD.get(name or "", "--" + "-".join(str(p) for p in loc[-1:]))
-        if not loc:  # a rule across fields: the date of birth and the intake
+        if name is not None:
+            option = OPTION_OF_FIELD[name]
+        else:  # a rule across fields: birth date and year, birth date and intake
             option = "--birth-date" if "birth_date" in values else "--birth-year"
+            if msg.key == "validation.field":  # not "'client': …": the rule alone
+                msg = msg.params.get("detail", msg)
         raise InvalidInput("error.invalid_option", option=option, detail=msg) from None
     return changes
 
@@ -254,7 +261,8 @@ def edit_case(
     fields of ``values`` (field name, a key of :data:`ppks_cli.records.CORRECTABLE` →
     new value as :func:`parse_value` gives it, None: empty) that differ from the current
     data, and commit it (a message without personal data). Nothing is written when
-    nothing differs (``EditResult.record`` is None). Raises :class:`InvalidInput` (exit
+    nothing differs (``EditResult.record`` is None). A birth date given without a birth
+    year empties the estimated year, with a warning saying so. Raises :class:`InvalidInput` (exit
     3) for an invalid value, reason or date, :class:`~ppks_cli.errors.Refused` for a case
     that cannot be written to, with nothing written."""
     from ppks_cli.changes import WriteOptions, commit_message
@@ -264,11 +272,12 @@ def edit_case(
         record = correct(repo, case, values, reason=reason, worker=worker, date=date)
         if record is not None:
             writer.commit(commit_message(case.id, "correction"), record.worker)
-    warnings = (
-        [Msg(key, params) for _, key, params in case.client.warnings()]
-        if record is not None
-        else []
-    )
+    warnings: list[Msg] = []
+    if record is not None:
+        warnings = [Msg(key, params) for _, key, params in case.client.warnings()]
+        cleared = [c for c in record.changes if c.field == "birth_year" and c.new is None]
+        if cleared and "birth_year" not in values:  # said, not done silently
+            warnings.append(Msg("edit.birth_year_cleared", {"year": cleared[0].old}))
     return EditResult(case, record, warnings)
 
 
@@ -366,4 +375,10 @@ def read_editor_text(case: Case, text: str) -> EditorAnswer | None:
             values[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
         elif field_value(case.current, name) is not None:
             values[name] = "-"  # taken out: emptied
+    current = case.current
+    if (
+        data.get("birth_date") not in (None, current.client.birth_date)
+        and data.get("birth_year") == current.client.birth_year
+    ):  # a new birth date, the estimated year left as it was: as --birth-date alone
+        values.pop("birth_year", None)
     return EditorAnswer(values, reason.strip() if reason and reason.strip() else None)
