@@ -577,3 +577,21 @@ def test_editor_birth_date_with_the_year_left_as_it_was_is_as_the_flag(office):
     assert [(c.field, c.new) for c in changes] == [
         ("birth_date", dt.date(1975, 5, 17)), ("birth_year", None),
     ]
+
+
+def test_a_nik_another_case_has_is_written_with_a_warning_naming_merge(office):
+    root, case_id = office
+    cli = Cli(root)
+    other = cli("new-case", "--name", "Lain", "--sex", "L", "--category", "pengemis",
+                "--birth-year", "1975", "--source", "walk-in", "--intake-date", "2024-06-01",
+                "--nik", NIK, "--worker", "Wati", "--yes", "--json")  # fmt: skip
+    assert other.exit_code == 0, other.output
+    other_id = json.loads(other.stdout)["id"]
+    result = cli("edit", case_id, "--nik", NIK, "--reason", "KTP", "--json")
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["warnings"]
+    [warning] = [w for w in warnings if w["code"] == "edit.nik_elsewhere"]
+    assert other_id in warning["message"] and "ppks merge" in warning["message"]
+    assert records_of(root, case_id)[0]["changes"][0]["new"] == NIK
+    alone = cli("edit", other_id, "--name", "Lain Sekali", "--reason", "KK", "--json")
+    assert "nik_elsewhere" not in alone.stdout  # only when the NIK is what changed

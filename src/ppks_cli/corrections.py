@@ -278,7 +278,26 @@ def edit_case(
         cleared = [c for c in record.changes if c.field == "birth_year" and c.new is None]
         if cleared and "birth_year" not in values:  # said, not done silently
             warnings.append(Msg("edit.birth_year_cleared", {"year": cleared[0].old}))
+        nik = next((c.new for c in record.changes if c.field == "nik" and c.new), None)
+        others = cases_with_nik(repo, nik, but=case.id) if nik else []
+        if others:  # as new-case's duplicate check: said, not refused (merge decides)
+            warnings.append(
+                Msg("edit.nik_elsewhere", {"cases": ", ".join(others), "case": case.id})
+            )
     return EditResult(case, record, warnings)
+
+
+def cases_with_nik(repo: Repository, nik: str, *, but: str) -> list[str]:
+    """The IDs of the readable cases (other than ``but``) whose client's current NIK is
+    ``nik``, sorted, from the index (brought up to date first)."""
+    from ppks_cli import index
+
+    with index.opened(repo) as (conn, _done):
+        rows = conn.execute(
+            "SELECT id FROM cases WHERE nik = ? AND id != ? AND problem IS NULL ORDER BY id",
+            (nik, but),
+        ).fetchall()
+    return [case_id for (case_id,) in rows]
 
 
 # --- the editor --------------------------------------------------------------------------
