@@ -379,3 +379,219 @@ def test_a_correction_that_no_longer_fits_is_skipped_and_checked(office):
     assert case.client.birth_date == dt.date(1975, 5, 17) and case.client.birth_year is None
     result = cli("check")
     assert "ZZZZZZ" in result.output and "ppks edit" in result.output
+
+
+# --- found in review (issue 11) -----------------------------------------------------------
+
+
+def test_a_backdated_correction_is_refused_naming_the_latest_date(office):
+    """Corrections apply in date order: one dated before the latest would say
+    "'Nama Baru' → 'Nama Lain'" and have no effect. It is refused, nothing written."""
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--name", "Nama Baru", "--reason", "a",
+               "--date", "2024-06-10").exit_code == 0  # fmt: skip
+    before = snapshot(root)
+    result = cli("edit", case_id, "--name", "Nama Lain", "--reason", "b", "--date", "2024-05-01")
+    assert result.exit_code == 6, result.output
+    assert "2024-06-10" in result.output and "--date" in result.output
+    assert snapshot(root) == before
+    same_day = cli("edit", case_id, "--name", "Nama Lain", "--reason", "b",
+                   "--date", "2024-06-10")  # fmt: skip
+    assert same_day.exit_code == 0, same_day.output
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["client"]["name"] == "Nama Lain"
+
+
+def test_a_backdated_correction_is_refused_before_the_editor_opens(office, tmp_path, monkeypatch):
+    root, case_id = office
+    assert Cli(root)("edit", case_id, "--name", "Nama Baru", "--reason", "a").exit_code == 0
+    folder = scripted_editor(tmp_path, monkeypatch, [[('name = "Nama Baru"', 'name = "X"')]])
+    result = Cli(root)("edit", case_id, "--worker", "Saskia", "--date", "2024-05-01")
+    assert result.exit_code == 6
+    assert not (folder / "count").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "{a = 1}"), ("name", '["a", "b"]'), ("name", "true"), ("name", "12"),
+     ("alias", "1.5"), ("birth_year", "{x = 1}"), ("birth_year", "[1975]"),
+     ("birth_date", "1975-05-17T10:00:00"), ("occupation", "1975-05-17")],
+)  # fmt: skip
+def test_editor_refuses_a_value_of_the_wrong_type(office, field, value):
+    root, case_id = office
+    case = Repository.open(root).load_case(case_id)
+    text = corrections.editor_text(case).replace('reason = ""', 'reason = "r"')
+    text = "\n".join(
+        f"{field} = {value}" if line.startswith((f"{field} =", f"# {field} =")) else line
+        for line in text.splitlines()
+    )
+    with pytest.raises(InvalidInput) as raised:  # it was saved as the text "{'a': 1}"
+        answer = corrections.read_editor_text(case, text)
+        corrections.parse_values(answer.values)
+    assert field in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [("birth_year", "1976", 1976), ("birth_date", "1975-05-17", dt.date(1975, 5, 17)),
+     ("nik", NIK, NIK), ("name", '"Rahmat"', "Rahmat")],
+)  # fmt: skip
+def test_editor_takes_values_of_the_field_type(office, field, value, expected):
+    root, case_id = office
+    case = Repository.open(root).load_case(case_id)
+    text = corrections.editor_text(case).replace('reason = ""', 'reason = "r"')
+    text = "\n".join(
+        f"{field} = {value}" if line.startswith((f"{field} =", f"# {field} =")) else line
+        for line in text.splitlines()
+    )
+    answer = corrections.read_editor_text(case, text)
+    assert corrections.parse_values(answer.values)[field] == expected
+
+
+def test_a_name_superseded_by_an_offline_correction_stays_findable(office):
+    """Two clones correct the same name offline (both from 'MR'); after the merge the
+    later one wins. The name the other worker entered stays a former name, found."""
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--name", "Rahmat Siregar", "--reason", "KTP").exit_code == 0
+    assert cli("edit", case_id, "--name", "Rahmat Sirait", "--reason", "KK").exit_code == 0
+    # as the second clone wrote it, offline: it still saw 'MR'
+    for path in (root / "cases" / case_id / "records").glob("*-correction-*.toml"):
+        text = path.read_text()
+        if "Rahmat Sirait" in text:
+            path.write_text(text.replace('old = "Rahmat Siregar"', 'old = "MR"'))
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["client"]["name"] == "Rahmat Sirait"
+    assert shown["former_names"] == ["MR", "Rahmat Siregar"]
+    found = json.loads(cli("search", "Rahmat Siregar", "--json").stdout)
+    assert case_id in json.dumps(found)
+
+
+def test_editor_reopened_with_an_error_and_closed_unchanged_stops(office, tmp_path, monkeypatch):
+    """kubectl edit: an invalid save re-opens the file; closing it again without a change
+    gives up with nothing written (exit 8). It used to re-open forever (:q in vi)."""
+    root, case_id = office
+    folder = scripted_editor(tmp_path, monkeypatch, [
+        [('# nik = ""', 'nik = "127101170575000"'), ('reason = ""', 'reason = "KTP"')],
+        [],  # closed without a change
+        "EMPTY",  # a safety net for this test
+    ])  # fmt: skip
+    before = snapshot(root)
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == Cancelled.exit_code, result.output
+    assert "Dibatalkan; tidak ada yang ditulis" in result.output and "--nik" in result.output
+    assert snapshot(root) == before
+    assert (folder / "count").read_text() == "2"
+
+
+def test_editor_closed_unchanged_without_an_error_is_no_cancel(office, tmp_path, monkeypatch):
+    """Only after an error: a first round closed unchanged is 'nothing changed' (exit 0),
+    and a changed second round after an error is read as usual."""
+    root, case_id = office
+    folder = scripted_editor(tmp_path, monkeypatch, [
+        [('reason = ""', 'reason = "KTP"'), ('name = "MR"', "name = [1]")],
+        [('name = [1]', 'name = "Rahmat"')],
+    ])  # fmt: skip
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == 0, result.output
+    assert (folder / "count").read_text() == "2"
+    assert records_of(root, case_id)[0]["changes"] == [
+        {"field": "name", "old": "MR", "new": "Rahmat"}
+    ]
+
+
+@pytest.mark.parametrize("variable", ["EDITOR", "VISUAL"])
+def test_editor_variable_with_an_unclosed_quote_is_one_clear_error(office, monkeypatch, variable):
+    root, case_id = office
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv(variable, "vi '")
+    monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
+    before = snapshot(root)
+    result = Cli(root)("edit", case_id, "--worker", "Saskia")
+    assert not isinstance(result.exception, ValueError)  # it was a traceback
+    assert result.exit_code == InvalidInput.exit_code
+    assert f"${variable}" in result.output and "Traceback" not in result.output
+    assert snapshot(root) == before
+
+
+def test_run_editor_errors(tmp_path, monkeypatch):
+    """The one way both ``edit`` and ``letter --edit`` open an editor."""
+    path = tmp_path / "f.txt"
+    path.write_text("x")
+    monkeypatch.delenv("VISUAL", raising=False)
+    for editor in ("vi '", "", "  ", str(tmp_path / "no-such-editor")):
+        monkeypatch.setenv("EDITOR", editor or "   ")
+        with pytest.raises(InvalidInput):
+            _common.run_editor(path)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'import sys; sys.exit(3)'")
+    with pytest.raises(Cancelled):
+        _common.run_editor(path)
+    writes_y = "import sys; open(sys.argv[1], 'w').write('y')".replace("'", '"')
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c '{writes_y}'")
+    _common.run_editor(path)
+    assert path.read_text() == "y"
+
+
+@pytest.mark.parametrize("word", ["-", "tidak tahu"])
+def test_an_unknown_category_is_refused_as_empty(office, word):
+    root, case_id = office
+    result = Cli(root)("edit", case_id, "--category", word, "--reason", "x")
+    assert result.exit_code == 3
+    assert "--category tidak boleh kosong" in result.output  # not "teks dalam tanda kutip"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [(["--birth-year", "1980"], "--birth-year"),
+     (["--birth-year", "1980", "--birth-date", "1975-01-02"], "--birth-date")],
+)  # fmt: skip
+def test_a_birth_year_against_the_birth_date_names_a_real_option(office, args, option):
+    root, case_id = office
+    cli = Cli(root)
+    assert cli("edit", case_id, "--birth-date", "1975-05-17", "--birth-year", "1975",
+               "--reason", "KTP").exit_code == 0  # fmt: skip
+    result = cli("edit", case_id, *args, "--reason", "x")
+    assert result.exit_code == 3
+    assert f"Galat: {option}: tahun lahir 1980" in result.output
+    assert "--client" not in result.output and "'client'" not in result.output
+
+
+def test_a_birth_date_that_empties_the_estimated_year_says_so(office):
+    root, case_id = office
+    result = Cli(root)("edit", case_id, "--birth-date", "1975-05-17", "--reason", "KTP", "--json")
+    assert result.exit_code == 0, result.output
+    codes = [w["code"] for w in json.loads(result.stdout)["warnings"]]
+    assert "edit.birth_year_cleared" in codes and "1975" in result.stderr
+
+
+def test_editor_birth_date_with_the_year_left_as_it_was_is_as_the_flag(office):
+    """In the editor every field is given; a new birth date with the estimated year left
+    unchanged empties the year as ``--birth-date`` alone does."""
+    root, case_id = office
+    case = Repository.open(root).load_case(case_id)
+    text = corrections.editor_text(case).replace('reason = ""', 'reason = "KTP"')
+    text = text.replace('# birth_date = ""', "birth_date = 1975-05-17")
+    values = corrections.parse_values(corrections.read_editor_text(case, text).values)
+    changes = corrections.plan_changes(case, values)
+    assert [(c.field, c.new) for c in changes] == [
+        ("birth_date", dt.date(1975, 5, 17)), ("birth_year", None),
+    ]
+
+
+def test_a_nik_another_case_has_is_written_with_a_warning_naming_merge(office):
+    root, case_id = office
+    cli = Cli(root)
+    other = cli("new-case", "--name", "Lain", "--sex", "L", "--category", "pengemis",
+                "--birth-year", "1975", "--source", "walk-in", "--intake-date", "2024-06-01",
+                "--nik", NIK, "--worker", "Wati", "--yes", "--json")  # fmt: skip
+    assert other.exit_code == 0, other.output
+    other_id = json.loads(other.stdout)["id"]
+    result = cli("edit", case_id, "--nik", NIK, "--reason", "KTP", "--json")
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["warnings"]
+    [warning] = [w for w in warnings if w["code"] == "edit.nik_elsewhere"]
+    assert other_id in warning["message"] and "ppks merge" in warning["message"]
+    assert records_of(root, case_id)[0]["changes"][0]["new"] == NIK
+    alone = cli("edit", other_id, "--name", "Lain Sekali", "--reason", "KK", "--json")
+    assert "nik_elsewhere" not in alone.stdout  # only when the NIK is what changed

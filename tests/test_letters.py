@@ -349,6 +349,19 @@ def test_edited_source_is_recorded_and_reissued(office, tmp_path, monkeypatch):
     assert again.read_bytes() == out.read_bytes()
 
 
+def test_edit_with_an_unreadable_editor_variable_is_one_clear_error(office, tmp_path, monkeypatch):
+    case = papers_case(office)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "vi '")
+    monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
+    out = tmp_path / "r.pdf"
+    result = Cli(office.root)(
+        "letter", case.id, "referral", "--format", "pdf", "--edit", "-o", str(out)
+    )
+    assert result.exit_code == InvalidInput.exit_code, result.output
+    assert "$EDITOR" in result.output and not out.exists()
+
+
 # --- templates ----------------------------------------------------------------------------
 
 

@@ -32,6 +32,10 @@ OPTION_OF_FIELD = {
 }
 
 
+# the correctable fields a case cannot be without: an "unknown" word is refused, not emptied
+REQUIRED_FIELDS = ("name", "sex", "category")
+
+
 def field_value(file: CaseFile, name: str) -> Any:
     """The value of the correctable field ``name`` in ``file`` (None: empty)."""
     section, attr = CORRECTABLE[name]
@@ -109,7 +113,7 @@ def parse_value(name: str, text: str) -> Any:
     from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS
 
     option = OPTION_OF_FIELD[name]
-    if name in ("name", "sex"):
+    if name in REQUIRED_FIELDS:
         if intake.is_unknown(text):
             raise InvalidInput("error.empty_value", option=option)
     elif intake.is_unknown(text):
@@ -204,11 +208,28 @@ def plan_changes(case: Case, values: Mapping[str, Any]) -> list[FieldChange]:
 
         loc, msg = describe(exc)[0]
         name = next((str(p) for p in reversed(loc) if str(p) in CORRECTABLE), None)
-        option = OPTION_OF_FIELD.get(name or "", "--" + "-".join(str(p) for p in loc[-1:]))
-        if not loc:  # a rule across fields: the date of birth and the intake
+        if name is not None:
+            option = OPTION_OF_FIELD[name]
+        else:  # a rule across fields: birth date and year, birth date and intake
             option = "--birth-date" if "birth_date" in values else "--birth-year"
+            if msg.key == "validation.field":  # not "'client': …": the rule alone
+                msg = msg.params.get("detail", msg)
         raise InvalidInput("error.invalid_option", option=option, detail=msg) from None
     return changes
+
+
+def check_not_backdated(case: Case, date: dt.date) -> None:
+    """Refuse a correction dated ``date`` before the case's latest correction: corrections
+    apply in date order, so an earlier one would be undone at once by the later one while
+    its old value (the current one) says otherwise. Raises
+    :class:`~ppks_cli.errors.Refused` (exit 6) naming the latest correction's date."""
+    from ppks_cli.errors import Refused
+
+    dates = [r.date for r in case.records if r.kind == "correction"]
+    if dates and date < max(dates):
+        raise Refused(
+            "error.correction_backdated", date=date.isoformat(), latest=max(dates).isoformat()
+        )
 
 
 def correct(
@@ -217,7 +238,8 @@ def correct(
 ) -> Correction | None:  # fmt: skip
     """Write a correction of ``case`` (no commit): the fields of ``values`` that differ
     from its current data. None when nothing differs (nothing written). Raises
-    :class:`InvalidInput` for an invalid value or a missing ``reason``."""
+    :class:`InvalidInput` for an invalid value or a missing ``reason``,
+    :class:`~ppks_cli.errors.Refused` for a ``date`` before the latest correction."""
     from ppks_cli.casework import _write
 
     changes = plan_changes(case, values)
@@ -225,6 +247,7 @@ def correct(
         return None
     if reason is None or not reason.strip():
         raise InvalidInput("error.missing_option", option="--reason")
+    check_not_backdated(case, date or dt.date.today())
     return _write(repo, case, Correction, date=date, worker=worker, reason=reason,
                   changes=changes)  # fmt: skip
 
@@ -238,7 +261,8 @@ def edit_case(
     fields of ``values`` (field name, a key of :data:`ppks_cli.records.CORRECTABLE` →
     new value as :func:`parse_value` gives it, None: empty) that differ from the current
     data, and commit it (a message without personal data). Nothing is written when
-    nothing differs (``EditResult.record`` is None). Raises :class:`InvalidInput` (exit
+    nothing differs (``EditResult.record`` is None). A birth date given without a birth
+    year empties the estimated year, with a warning saying so. Raises :class:`InvalidInput` (exit
     3) for an invalid value, reason or date, :class:`~ppks_cli.errors.Refused` for a case
     that cannot be written to, with nothing written."""
     from ppks_cli.changes import WriteOptions, commit_message
@@ -248,12 +272,32 @@ def edit_case(
         record = correct(repo, case, values, reason=reason, worker=worker, date=date)
         if record is not None:
             writer.commit(commit_message(case.id, "correction"), record.worker)
-    warnings = (
-        [Msg(key, params) for _, key, params in case.client.warnings()]
-        if record is not None
-        else []
-    )
+    warnings: list[Msg] = []
+    if record is not None:
+        warnings = [Msg(key, params) for _, key, params in case.client.warnings()]
+        cleared = [c for c in record.changes if c.field == "birth_year" and c.new is None]
+        if cleared and "birth_year" not in values:  # said, not done silently
+            warnings.append(Msg("edit.birth_year_cleared", {"year": cleared[0].old}))
+        nik = next((c.new for c in record.changes if c.field == "nik" and c.new), None)
+        others = cases_with_nik(repo, nik, but=case.id) if nik else []
+        if others:  # as new-case's duplicate check: said, not refused (merge decides)
+            warnings.append(
+                Msg("edit.nik_elsewhere", {"cases": ", ".join(others), "case": case.id})
+            )
     return EditResult(case, record, warnings)
+
+
+def cases_with_nik(repo: Repository, nik: str, *, but: str) -> list[str]:
+    """The IDs of the readable cases (other than ``but``) whose client's current NIK is
+    ``nik``, sorted, from the index (brought up to date first)."""
+    from ppks_cli import index
+
+    with index.opened(repo) as (conn, _done):
+        rows = conn.execute(
+            "SELECT id FROM cases WHERE nik = ? AND id != ? AND problem IS NULL ORDER BY id",
+            (nik, but),
+        ).fetchall()
+    return [case_id for (case_id,) in rows]
 
 
 # --- the editor --------------------------------------------------------------------------
@@ -288,6 +332,22 @@ def editor_text(case: Case, error: str | None = None) -> str:
             line += "  # " + ", ".join(choices[name])
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _editor_type_fits(name: str, value: Any) -> bool:
+    """Whether ``value`` (as TOML read it) can be the field ``name`` typed in the editor:
+    text always; a whole number for the birth year and for the digits of a NIK or KK
+    number typed without quotes; a date (without a time) for the birth date. A table, a
+    list, a boolean, a fraction or a time never."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return name in ("birth_year", "nik", "kk_number")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return name == "birth_date"
+    return False
 
 
 @dataclass
@@ -326,7 +386,18 @@ def read_editor_text(case: Case, text: str) -> EditorAnswer | None:
     for name in EDITOR_FIELDS:
         if name in data:
             value = data[name]
+            if not _editor_type_fits(name, value):
+                expected = Msg("type.int" if name == "birth_year" else
+                               "type.date" if name == "birth_date" else "type.str")  # fmt: skip
+                wrong = Msg("validation.wrong_type", {"field": name, "expected": expected})
+                raise InvalidInput("error.invalid_option", option=name, detail=wrong)
             values[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
         elif field_value(case.current, name) is not None:
             values[name] = "-"  # taken out: emptied
+    current = case.current
+    if (
+        data.get("birth_date") not in (None, current.client.birth_date)
+        and data.get("birth_year") == current.client.birth_year
+    ):  # a new birth date, the estimated year left as it was: as --birth-date alone
+        values.pop("birth_year", None)
     return EditorAnswer(values, reason.strip() if reason and reason.strip() else None)

@@ -96,19 +96,27 @@ class Case:
 
     @property
     def former_names(self) -> list[str]:
-        """Names and aliases the client had before a correction, that are neither the
-        current name nor the alias (so that a street name stays searchable), oldest
-        first."""
+        """Every name and alias the client was ever given (at intake, or as the old or
+        the new value of a correction) that is neither the current name nor the alias, so
+        that a street name stays searchable, and so does a name another worker gave in a
+        correction that a later one (made offline, in another clone) superseded; in
+        record order."""
         client = self.client
         now = {client.name, client.alias}
         found: list[str] = []
+
+        def add(value: object) -> None:
+            if isinstance(value, str) and value and value not in now and value not in found:
+                found.append(value)
+
+        add(self.file.client.name)
+        add(self.file.client.alias)
         for record in self.records:
             if record.kind == "correction":
                 for change in record.changes:
-                    old = change.old
-                    if change.field in ("name", "alias") and isinstance(old, str):
-                        if old not in now and old not in found:
-                            found.append(old)
+                    if change.field in ("name", "alias"):
+                        add(change.old)
+                        add(change.new)
         return found
 
     @property

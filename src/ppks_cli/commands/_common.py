@@ -300,3 +300,32 @@ def ask(
 
 def confirm(question: str, default: bool = False) -> bool:
     return typer.confirm(question, default=default, err=True)
+
+
+def run_editor(path: Path) -> None:
+    """Open ``path`` in the user's editor (``$VISUAL``, else ``$EDITOR``, else nano), as
+    ``git commit`` does, and wait for it to close. Raises :class:`InvalidInput` (exit 3)
+    when the variable cannot be read as a command (an unclosed quote) or names no
+    program, :class:`~ppks_cli.errors.Cancelled` (exit 8) when the editor fails."""
+    import os
+    import shlex
+    import subprocess
+
+    from ppks_cli.errors import Cancelled
+
+    variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
+    editor = os.environ.get(variable) or "nano"
+    try:
+        words = shlex.split(editor)
+    except ValueError as exc:
+        raise InvalidInput(
+            "error.editor_unreadable", variable=variable, editor=editor, detail=str(exc)
+        ) from None
+    if not words:
+        raise InvalidInput("error.editor_missing", editor=editor)
+    try:
+        done = subprocess.run([*words, str(path)])
+    except OSError:  # not found, not executable
+        raise InvalidInput("error.editor_missing", editor=editor) from None
+    if done.returncode != 0:
+        raise Cancelled("error.cancelled")

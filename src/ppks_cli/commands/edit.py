@@ -14,6 +14,7 @@ from ppks_cli.commands._common import (
     interactive,
     open_repo,
     print_json,
+    run_editor,
     say,
     warn_line,
     write_options,
@@ -86,6 +87,7 @@ def register(app: typer.Typer) -> None:
                 if corrections.plan_changes(case, values):
                     reason = ask(t("prompt.edit_reason"), _reason)
         elif interactive(ctx):
+            corrections.check_not_backdated(case, when)  # before anything is typed
             answer = _edit_in_editor(case, reason)
             if answer is None:
                 _report_nothing(case, json_output, "edit.abandoned")
@@ -130,34 +132,29 @@ def _report_nothing(case, json_output: bool, key: str, result=None) -> None:
 def _edit_in_editor(case, reason: str | None):
     """Open the case's correctable fields in ``$VISUAL``/``$EDITOR`` (like ``git
     commit``) until what is saved is valid; returns ``(values, reason)``, or None when
-    the file was emptied or the editor failed (abandoned). A reason missing from the
-    file is asked."""
-    import os
-    import shlex
-    import subprocess
+    the file was emptied (abandoned). A reason missing from the file is asked. Like
+    ``kubectl edit``, a file closed unchanged after an error gives up: raises
+    :class:`~ppks_cli.errors.Cancelled`, as does an editor that fails."""
     import tempfile
     from pathlib import Path
 
     from ppks_cli import corrections
-    from ppks_cli.errors import Cancelled, InvalidInput, PpksError
+    from ppks_cli.errors import Cancelled, PpksError
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
     text = corrections.editor_text(case)
     if reason:
         import tomli_w
 
         text = text.replace('reason = ""', tomli_w.dumps({"reason": reason}).strip(), 1)
+    error: str | None = None
     with tempfile.TemporaryDirectory(prefix="ppks-") as folder:
         path = Path(folder) / "koreksi.toml"
         while True:
             path.write_text(text, encoding="utf-8")
-            try:
-                done = subprocess.run([*shlex.split(editor), str(path)])
-            except (FileNotFoundError, PermissionError):
-                raise InvalidInput("error.editor_missing", editor=editor) from None
-            if done.returncode != 0:
-                raise Cancelled("error.cancelled")
+            run_editor(path)
             saved = path.read_text(encoding="utf-8")
+            if error is not None and saved == text:  # closed unchanged after an error
+                raise Cancelled("error.edit_unchanged_after_error", error=error)
             try:
                 answer = corrections.read_editor_text(case, saved)
                 if answer is None:
@@ -165,7 +162,8 @@ def _edit_in_editor(case, reason: str | None):
                 values = corrections.parse_values(answer.values)
                 changes = corrections.plan_changes(case, values)
             except PpksError as exc:  # re-opened, what was typed kept, the error on top
-                text = _error_on_top(str(exc), _without_error_on_top(saved))
+                error = str(exc)
+                text = _error_on_top(error, _without_error_on_top(saved))
                 continue
             if not changes:
                 return {}, answer.reason

@@ -22,6 +22,7 @@ from ppks_cli.commands._common import (
     interactive,
     open_repo,
     print_json,
+    run_editor,
     write_options,
     write_out,
 )
@@ -96,25 +97,14 @@ def register(app: typer.Typer) -> None:
 
 def _edit(ctx: typer.Context, source: str) -> str:
     """Open the Typst ``source`` in $EDITOR; return what the user saved."""
-    import os
-    import shlex
-    import subprocess
     import tempfile
 
     if not interactive(ctx):
         raise InvalidInput("error.edit_needs_terminal")
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
     with tempfile.TemporaryDirectory(prefix="ppks-") as folder:
         path = Path(folder) / "surat.typ"
         path.write_text(source, encoding="utf-8")
-        try:
-            result = subprocess.run([*shlex.split(editor), str(path)])
-        except FileNotFoundError:
-            raise InvalidInput("error.editor_missing", editor=editor) from None
-        if result.returncode != 0:
-            from ppks_cli.errors import Cancelled
-
-            raise Cancelled("error.cancelled")
+        run_editor(path)
         return path.read_text(encoding="utf-8")
 
 
