@@ -19,21 +19,16 @@ from ppks_cli.errors import Cancelled, InvalidInput
 from ppks_cli.models import Client
 from ppks_cli.store import Repository
 
-from conftest import NEW_MR_ARGS, Cli, git, snapshot
+from conftest import Cli, git, snapshot
 
 NIK = "1271011705750001"  # a man born 17 May 1975, as MR
 REASON = "data dari Disdukcapil"
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(git_office):
     """A repository in git (committing) with MR's case, opened by the command line."""
-    root = tmp_path / "kasus"
-    cli = Cli(None)
-    assert cli("init", str(root), "--worker", "Saskia").exit_code == 0
-    result = Cli(root)(*NEW_MR_ARGS, "--json")
-    assert result.exit_code == 0, result.output
-    return root, json.loads(result.stdout)["id"]
+    return git_office
 
 
 def records_of(root: Path, case_id: str, kind: str = "correction") -> list[dict]:

@@ -12,7 +12,7 @@ from ppks_cli.intake import create_case, prepare
 from ppks_cli.records import INVERSE_RELATION, LINK_RELATIONS
 from ppks_cli.store import Repository
 
-from conftest import MR, NEW_MR_ARGS, Cli, git, run_ppks, snapshot
+from conftest import MR, Cli, git, run_ppks, snapshot
 
 
 def add(repo, name: str, **more):
@@ -189,14 +189,10 @@ def test_links_and_merges_made_offline_in_two_clones_survive_sync(tmp_path):
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(git_office):
     """A git repository (committing) with MR's case; returns (root, cli, case id)."""
-    root = tmp_path / "kasus"
-    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
-    cli = Cli(root)
-    result = cli(*NEW_MR_ARGS, "--json")
-    assert result.exit_code == 0, result.output
-    return root, cli, json.loads(result.stdout)["id"]
+    root, case_id = git_office
+    return root, Cli(root), case_id
 
 
 def new_case(cli, name: str, worker: str = "Wati Sembiring") -> str:

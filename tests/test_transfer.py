@@ -11,7 +11,7 @@ from ppks_cli.errors import InvalidInput, NotFound, Refused
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, NEW_MR_ARGS, Cli, git, run_ppks, snapshot
+from conftest import MR, Cli, git, run_ppks, snapshot
 
 
 def add(repo, name: str, worker: str = "Saskia Pane", **more):
@@ -209,14 +209,10 @@ def test_two_clones_transfer_and_add_records_offline_then_merge_without_conflict
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(git_office):
     """A git repository (committing) with MR's case; returns (root, cli, case id)."""
-    root = tmp_path / "kasus"
-    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
-    cli = Cli(root)
-    result = cli(*NEW_MR_ARGS, "--json")
-    assert result.exit_code == 0, result.output
-    return root, cli, json.loads(result.stdout)["id"]
+    root, case_id = git_office
+    return root, Cli(root), case_id
 
 
 def new_case(cli, name: str, worker: str = "Wati Sembiring") -> str:
