@@ -19,6 +19,10 @@ SHORT = 16  # a column this narrow is not wrapped while the others can give way
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
+class Dim(str):
+    """A part of a cell shown dim (a detail under a name)."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: its ``header``; ``whole`` columns are never wrapped (an ID, a date);
@@ -105,11 +109,12 @@ def render(
     styled: bool,
 ) -> str:
     """The table as text, ``room`` cells wide where it can be. A cell is a string, or
-    a tuple of strings shown one under the other, the later ones dim (a detail under a
-    name). Lines end without trailing spaces."""
+    a tuple of strings shown one under the other (a :class:`Dim` one dim: a detail under
+    a name). Lines end without trailing spaces."""
     from ppks_cli.neutral import neutralise
 
     sized = [[max(c, key=_width) if isinstance(c, tuple) else c for c in row] for row in rows]
+    sized = [[max(c.split("\n"), key=_width) for c in row] for row in sized]
     cols = widths(columns, sized, room)
     out: list[str] = []
     header = (" " * GAP).join(
@@ -123,12 +128,14 @@ def render(
         for cell, col, w in zip(row, columns, cols, strict=True):
             parts = cell if isinstance(cell, tuple) else (cell,)
             lines: list[tuple[str, bool]] = []
-            for n, part in enumerate(parts):
+            for part in parts:
+                dim = isinstance(part, Dim)
                 part = neutralise(part)
-                if col.whole or (part.isascii() and len(part) <= w):
-                    lines.append((part, n > 0))
-                else:
-                    lines.extend((piece, n > 0) for piece in wrap(part, w))
+                for line in part.split("\n"):
+                    if col.whole or (line.isascii() and len(line) <= w):
+                        lines.append((line, dim))
+                    else:
+                        lines.extend((piece, dim) for piece in wrap(line, w))
             blocks.append(lines)
         height = max(len(b) for b in blocks)
         for k in range(height):

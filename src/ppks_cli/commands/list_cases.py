@@ -136,7 +136,7 @@ def _table(rows: list[dict]) -> None:
         name = t("column.name") + " / " + t("column.category")
         columns = [columns[0], table.Column(name, ratio=3, min_width=max(12, longest)),
                    *columns[3:]]  # fmt: skip
-        cells = [[row[0], (row[1], row[2]), *row[3:]] for row in cells]
+        cells = [[row[0], (row[1], table.Dim(row[2])), *row[3:]] for row in cells]
     table.write(table.render(columns, cells, room, styled=styled))
     if overdue:
         say(t("list.overdue_mark"))

@@ -51,42 +51,39 @@ def register(app: typer.Typer) -> None:
 
 
 def _table(found) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    """The hits, best first: ID, client (and alias), what matched and why, stage; a hit in
+    free text also says where, dim, and the snippet under it. Written plainly (see
+    :mod:`ppks_cli.commands._table`)."""
+    from ppks_cli.commands import _table as table
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column(t("column.id"), no_wrap=True)
-    table.add_column(t("column.name"), overflow="fold")
-    table.add_column(t("column.match"), overflow="fold")
-    table.add_column(t("column.reasons"), overflow="fold")
-    table.add_column(t("column.stage"), no_wrap=True)
+    columns = [
+        table.Column(t("column.id"), whole=True),
+        table.Column(t("column.name"), ratio=2, min_width=12),
+        table.Column(t("column.match"), ratio=3, min_width=12),
+        table.Column(t("column.reasons"), ratio=1, min_width=8),
+        table.Column(t("column.stage"), whole=True),
+    ]
+    cells = []
     for hit in found.hits:
         name = hit.name + (f" ({hit.alias})" if hit.alias else "")
         why = ", ".join(t(f"search.reason_{r.replace(' ', '_')}") for r in hit.reasons)
-        table.add_row(
-            Text(hit.id),
-            Text(name),
-            _match(hit),
-            Text(why),
-            Text(label("stage", hit.stage)),
-        )
-    console().print(table)
+        cells.append([hit.id, name, _match(hit), why, label("stage", hit.stage)])
+    out = console()
+    styled = out.is_terminal and not out.no_color
+    table.write(table.render(columns, cells, out.width, styled=styled))
 
 
-def _match(hit):
-    """What matched; for a hit in free text, also where (record kind and ID, field) and
-    the snippet, on lines of their own."""
-    from rich.text import Text
+def _match(hit) -> tuple[str, ...]:
+    """What matched; for a hit in free text, also where (record kind and ID, field), dim,
+    and the snippet, on lines of their own."""
+    from ppks_cli.commands._table import Dim
 
-    cell = Text()
+    parts: list[str] = []
     if hit.reasons != ("text",):
-        cell.append(hit.matched or "")
+        parts.append(hit.matched or "")
     if hit.snippet is not None:
         where = label("kind", hit.record_kind) if hit.record else t("search.case_file")
         if hit.record:
             where += f" {hit.record}"
-        if len(cell):
-            cell.append("\n")
-        cell.append(f"{where} · {hit.field}:", style="dim")
-        cell.append(f"\n{hit.snippet}")
-    return cell
+        parts += [Dim(f"{where} · {hit.field}:"), hit.snippet]
+    return tuple(parts)
