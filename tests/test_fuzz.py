@@ -374,6 +374,7 @@ BASELINE: dict[str, dict[str, object]] = {
     "templates export": {},
     "bundle export": {"file": "keluar.bundle"},
     "bundle import": {"file": "{bundle}"},
+    "clone": {"source": "{bundle}", "folder": "klon"},
 }
 # values a target may take besides hostile ones (so a hostile value meets real state)
 EXTRA_VALUES: dict[str, tuple[str, ...]] = {
@@ -387,12 +388,13 @@ EXTRA_VALUES: dict[str, tuple[str, ...]] = {
     "refer status": ("accepted", "completed"),
     "refer referral": ("RS",),
     "bundle import into": ("klon",),
+    "clone source": ("{bundle}", "../../../remote.git"),
     "show as_of": ("2024-03-01", "HEAD~1"),
 }
 # options whose value names a file or folder the command writes (outside the repository
 # is allowed there, as the user asked for it)
 OUTPUTS = {"init path", "letter output", "bundle export file", "bundle import into",
-           "letter pdf output"}
+           "letter pdf output", "clone folder"}
 GLOBAL_TARGETS = ("root", "lang")
 GLOBAL_TARGET_COMMANDS = ("init", "list", "note", "new-case", "letter", "sync", "templates export")
 
@@ -707,6 +709,9 @@ DATE_WORDS = ("date", "as_of")
 TARGET_EXAMPLES: dict[str, tuple[tuple[str, frozenset], ...]] = {
     "sync remote": (("--upload-pack=touch pwned", frozenset()),),
     "bundle import into": (("--template=x", frozenset()),),
+    "clone source": (("--upload-pack=touch pwned", frozenset()),
+                     ("ext::sh -c touch% pwned", frozenset()), ("-", frozenset())),
+    "clone folder": (("--template=x", frozenset()),),
     "letter output": (("", frozenset()),),
     "new-case birth_year": (("²", frozenset()),),
     "letter referral": (("RS", frozenset({"--draft", "--json"})),),

@@ -137,6 +137,7 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     check("bundle export", "bundle", "export", str(tmp_path / "kasus.bundle"))
     check("bundle import", "bundle", "import", str(tmp_path / "kasus.bundle"))
     check("check", "check")
+    check("clone", "clone", str(tmp_path / "kasus.bundle"), str(tmp_path / "klon"))
     check("migrate", "migrate", "--dry-run")
     check("categories", "categories")
     check("init", "init", str(tmp_path / "baru"))

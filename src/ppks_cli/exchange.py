@@ -44,7 +44,7 @@ class SyncResult(Result):
             "cases_received": report.cases_received,
             "records_received": report.records_received,
             "records_sent": report.records_sent,
-            "deleted": deletions_json(report.deleted),
+            "deleted": deletions_json(report.deleted), "remote_head": report.remote_head,
         }  # fmt: skip
 
 
@@ -126,3 +126,57 @@ def import_bundle(
             repo.root, file, repo.default_worker(), refuse_deletions=refuse
         )
     return BundleImport(repo.root, cases, records, deleted)
+
+
+@dataclass
+class CloneResult(Result):
+    """``ppks clone``: the new repository (``root``), the ``branch`` checked out (it
+    tracks ``origin``), the ``source`` cloned and whether it was a ``bundle`` file;
+    ``check`` (a :class:`ppks_cli.check.CheckReport`) of what came, and ``worker``: who
+    records in this clone as things stand (``$PPKS_WORKER`` or git's ``user.name``),
+    None when nobody is set yet."""
+
+    root: Path
+    branch: str
+    source: str
+    bundle: bool
+    check: Any
+    worker: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        check = self.check
+        return {
+            "root": str(self.root), "branch": self.branch, "source": self.source,
+            "bundle": self.bundle, "cases": check.cases, "records": check.records,
+            "errors": len(check.errors), "warnings": len(check.warnings),
+            "worker": self.worker,
+        }  # fmt: skip
+
+
+def clone_repository(source: str, folder: Path | None = None) -> CloneResult:
+    """Join a team: clone ``source`` (a folder, a URL git accepts, or a bundle file)
+    into ``folder`` (default: the source's name, as ``git clone`` picks it, in the
+    working directory), check out the branch holding ``ppks.toml`` whatever the
+    remote's HEAD names (see :func:`ppks_cli.git.joining.clone`), and run ``check`` on it.
+
+    Raises :class:`~ppks_cli.errors.InvalidInput` (a source starting with "-", naming
+    ``ext::`` or holding control characters), :class:`~ppks_cli.errors.Refused`
+    (``error.target_not_empty``, ``error.clone_not_ppks``: nothing is left behind),
+    :class:`~ppks_cli.errors.GitMissing` and
+    :class:`~ppks_cli.errors.ExternalToolError` (git could not clone it)."""
+    from ppks_cli import git
+    from ppks_cli.check import check_repository
+    from ppks_cli.errors import InvalidInput
+    from ppks_cli.git.joining import default_folder
+    from ppks_cli.store import Repository
+
+    if folder is None:
+        folder = Path(default_folder(source))
+    cloned = git.clone(source, folder)
+    repo = Repository.open(cloned.root, lenient=True)
+    report = check_repository(repo)
+    try:
+        worker = repo.step_worker(None, None)
+    except InvalidInput:
+        worker = None
+    return CloneResult(cloned.root, cloned.branch, source, cloned.bundle, report, worker)

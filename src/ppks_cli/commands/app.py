@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "history",
     "status",
     "sync",
+    "clone",
     "bundle",
     "check",
     "migrate",

@@ -58,6 +58,8 @@ def register(app: typer.Typer) -> None:
             )
         )  # fmt: skip
         explain_deletions(report.deleted)
+        if report.remote_head != "ok":
+            say(t(f"sync.remote_head_{report.remote_head}", branch=report.branch))
 
 
 def _what(deletion) -> str:

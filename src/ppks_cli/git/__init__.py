@@ -38,6 +38,7 @@ from ppks_cli.git.history import (
     resolve_revision,
 )
 from ppks_cli.git.identity import identity_env
+from ppks_cli.git.joining import Cloned, clone
 from ppks_cli.git.markers import PENDING_COMMIT, SYNC_MARKER
 from ppks_cli.git.recovery import Recovery, done_pending_commit, note_pending_commit, recover
 from ppks_cli.git.runner import (
@@ -67,7 +68,8 @@ __all__ = [
     "GITATTRIBUTES", "GITIGNORE", "PENDING_COMMIT", "SYNC_MARKER",
     "Change", "CommitResult", "Conflict", "ConflictVersion", "Deletion", "DeletionsNotConfirmed",
     "GitMissing", "GitState", "HistoryEntry", "Recovery", "Status", "SyncConflict", "SyncReport",
-    "bundle_export", "bundle_import", "check_remote", "checkout_snapshot", "clone_bundle",
+    "Cloned", "bundle_export", "bundle_import", "check_remote", "checkout_snapshot", "clone",
+    "clone_bundle",
     "commit_paths", "commit_time", "deletions_in", "done_pending_commit", "git_available",
     "git_command", "git_state", "has_commits", "history", "identity_env", "init_repository",
     "integrate", "is_repository", "manual_commit_command", "note_pending_commit", "out",

@@ -48,6 +48,10 @@ class SyncReport:
     deleted: list[Deletion] = field(default_factory=list)  # received from the others
     pushed: bool = False
     up_to_date: bool = False
+    # after the branch's first push: "set" when ppks pointed a bare remote's HEAD (which
+    # named no branch) to it, "missing" when such a remote is elsewhere (see
+    # :func:`ppks_cli.git.joining.fix_remote_head`), else "ok"
+    remote_head: str = "ok"
 
 
 @dataclass
@@ -318,6 +322,10 @@ def sync(
                      f"HEAD:refs/heads/{branch}", check=False)  # fmt: skip
         if pushed.returncode == 0:
             report.pushed = True
+            if not exists:
+                from ppks_cli.git.joining import fix_remote_head
+
+                report.remote_head = fix_remote_head(root, remote, branch)
             break
         if attempt == 2:
             raise ExternalToolError(
