@@ -59,6 +59,7 @@ OPTIONS = {
     "placement": "--placement", "aftercare": "--aftercare", "place": "--place",
     "next_date": "--next-date", "text": "TEXT", "stage": "STAGE", "by": "--by",
     "comment": "--comment", "worker": "--worker", "date": "--date",
+    "document": "--kind", "original_name": "FILE",
 }  # fmt: skip
 
 
