@@ -48,7 +48,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ppks_cli import casework, letters
+from ppks_cli import attachments, casework, letters
 from ppks_cli import git as ppks_git
 from ppks_cli.commands import _common
 from ppks_cli.commands.app import build_app
@@ -261,6 +261,9 @@ def _build_base(folder: Path) -> Base:
         letters.issue(repo, active, made, worker=WORKER)
         _git("add", "-A", cwd=repo.root)
         _git("commit", "-q", "-m", "fuzz base", cwd=repo.root)
+        scan = folder / "scan.pdf"  # committed by ppks attach itself
+        scan.write_bytes(b"%PDF-1.4 fuzz scan")
+        attached = attachments.attach_file(repo, active.id, scan, kind="ktp", worker=WORKER)
         _git("clone", "-q", "--bare", str(repo.root), str(folder / "remote.git"), cwd=folder)
         _git("remote", "add", "origin", "../remote.git", cwd=repo.root)
         _git("fetch", "-q", "origin", cwd=repo.root)
@@ -270,7 +273,7 @@ def _build_base(folder: Path) -> Base:
             _git("gc", "-q", "--prune=now", cwd=git_dir)
         ids = {
             "intake": intake.id, "assessed": assessed.id, "active": active.id,
-            "closed": closed.id,
+            "closed": closed.id, "attachment": attached.record.id,
         }  # fmt: skip
         return Base(folder, ids, made.number)
     finally:
@@ -349,6 +352,13 @@ BASELINE: dict[str, dict[str, object]] = {
         "keep_ref": "{intake}", "duplicate_ref": "{active}", "reason": "orang yang sama",
         "date": "2024-03-05", "worker": WORKER,
     },  # fmt: skip
+    "attach": {
+        "case_ref": "{active}", "file": "{bundle}", "kind": "foto", "note": "pindaian",
+        "date": "2024-03-05", "worker": WORKER,
+    },  # fmt: skip
+    "attachment export": {
+        "case_ref": "{active}", "record": "{attachment}", "dest": "lampiran.pdf",
+    },  # fmt: skip
     "transfer": {
         "case_ref": "{active}", "to": "Dewi Lubis", "reason": "magang selesai",
         "date": "2024-03-05", "worker": WORKER,
@@ -394,7 +404,7 @@ EXTRA_VALUES: dict[str, tuple[str, ...]] = {
 # options whose value names a file or folder the command writes (outside the repository
 # is allowed there, as the user asked for it)
 OUTPUTS = {"init path", "letter output", "bundle export file", "bundle import into",
-           "letter pdf output", "clone folder"}
+           "letter pdf output", "clone folder", "attachment export dest"}
 GLOBAL_TARGETS = ("root", "lang")
 GLOBAL_TARGET_COMMANDS = ("init", "list", "note", "new-case", "letter", "sync", "templates export")
 

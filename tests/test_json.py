@@ -27,7 +27,7 @@ def documented() -> dict[str, tuple[bool, set[str]]]:
             continue
         names_cell, keys_cell = line.strip("|").split("|")[:2]
         keys_cell = re.sub(r"\(.*?\)", "", keys_cell)  # "(with --as-of, also as_of)"
-        keys = set(re.findall(r"`([a-z_]+)`", keys_cell))
+        keys = set(re.findall(r"`([a-z0-9_]+)`", keys_cell))
         is_list = keys_cell.strip().startswith("list of")
         first, *more = re.findall(r"`([^`]+)`", names_cell)
         for name in [first, *(f"ppks {m}" for m in more)]:
@@ -118,6 +118,12 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
                      for _ in range(2))  # fmt: skip
     check("link", "link", sibling, case_id, "--as", "saudara", "--worker", "Saskia")
     check("merge", "merge", case_id, twin, "--reason", "Orang yang sama", "--worker", "Saskia")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4 scan")
+    attached = check("attach", "attach", case_id, str(scan), "--kind", "ktp", "--worker",
+                     "Saskia")["record"]["id"]  # fmt: skip
+    check("attachment export", "attachment", "export", case_id, attached,
+          str(tmp_path / "kembali.pdf"))  # fmt: skip
     check("list", "list")
     text_keys = {"record", "record_kind", "field", "snippet"}
     check("search", "search", "MR", optional=text_keys)

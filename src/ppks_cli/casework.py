@@ -59,6 +59,7 @@ OPTIONS = {
     "placement": "--placement", "aftercare": "--aftercare", "place": "--place",
     "next_date": "--next-date", "text": "TEXT", "stage": "STAGE", "by": "--by",
     "comment": "--comment", "worker": "--worker", "date": "--date",
+    "document": "--kind", "original_name": "FILE",
 }  # fmt: skip
 
 
@@ -91,9 +92,11 @@ def _prepare(
         )  # fmt: skip
     if not fields.get("worker"):
         raise InvalidInput("error.missing_option", option="--worker")
+    taken = [*(r.id for r in case.records), *(r.id for r in pending)]
+    record_id = fields.pop("id", None) or ids.new_record_id(taken)  # given: a file names it
     try:
         record = model(
-            id=ids.new_record_id([*(r.id for r in case.records), *(r.id for r in pending)]),
+            id=record_id,
             case=case.id, recorded_at=_entry_time(case, pending), **fields,
         )  # fmt: skip
     except ValidationError as exc:

@@ -61,6 +61,7 @@ COMMIT_WORDS = {
     "transfer-caseload": "{count} cases transferred",
     "link": "link recorded",
     "merge": "duplicate {duplicate} merged",
+    "attachment": "attachment added",
 }
 
 

@@ -312,8 +312,46 @@ def _check_records(
         case = Case(file, repo.paths.case_dir(case_id), sorted(records, key=lambda r: r.sort_key()))
         problems.extend(check_case(case, seen))
         problems.extend(_check_corrections(repo, case))
+        problems.extend(_check_attachments(repo, case))
         return problems, len(records), case
     return problems, len(records), None
+
+
+def _check_attachments(repo: Repository, case: Case) -> list[Problem]:
+    """Each attachment record's stored file: missing, not a regular file, or not the
+    size and SHA-256 the record names is an error at the record's ``file`` line; a file
+    in ``attachments/`` that no record names is a warning."""
+    from ppks_cli.attachments import ATTACHMENTS_DIR, attachment_path, stored_problem
+
+    found: list[Problem] = []
+    named: set[str] = set()
+    for record in case.records:
+        if record.kind != "attachment":
+            continue
+        named.add(record.file)
+        problem = stored_problem(attachment_path(repo, case.id, record.file), record)
+        if problem is not None:
+            path = repo.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
+            shown = f"{ATTACHMENTS_DIR}/{record.file}"
+            found.append(
+                Problem(
+                    repo.rel(path), _line_of(path, ("file",)),
+                    Msg("check.attachment_damaged", file=shown, detail=problem),
+                )  # fmt: skip
+            )
+    folder = repo.paths.case_dir(case.id) / ATTACHMENTS_DIR
+    if folder.is_symlink():
+        found.append(Problem(repo.rel(folder), 1, Msg("toml.symlink")))
+    elif folder.is_dir():
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            return [*found, Problem(repo.rel(folder), 1, Msg("toml.unreadable", reason=reason))]
+        for entry in entries:
+            if entry.name not in named and not entry.name.startswith("."):
+                found.append(Problem(repo.rel(entry), 1, Msg("attachment.orphan"), "warning"))
+    return found
 
 
 def _check_corrections(repo: Repository, case: Case) -> list[Problem]:

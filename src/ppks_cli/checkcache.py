@@ -9,6 +9,13 @@ version of ppks, the names and kinds of the entries ``check`` looks at and the b
 every regular file among them, read without following a link. A folder whose stat data
 changed but whose bytes did not (a ``touch``, a checkout) is not checked again. Deleting
 the cache, or ``ppks check --full``, checks everything.
+
+Attached files (``attachments/``, scans of up to ``[attachments] max_mb``) are not read
+for the digest: reading every scan on every ``check`` would be slow. Their names, kinds,
+sizes and modification times (nanoseconds) are in both the stat data and the digest, so
+a file removed, added, replaced or changed in place (its modification time not set back
+by hand) is checked again, its SHA-256 then compared with its record's; a ``touch`` of a
+scan costs one more check of that folder.
 """
 
 from __future__ import annotations
@@ -96,6 +103,7 @@ def digest(repo, case_id: str) -> str | None:
             add(os.path.join(folder, paths.CASE_FILE), paths.CASE_FILE)
         except FileNotFoundError:
             h.update(b"\0no case file")
+        h.update(attachments_stat(folder, with_ctime=False)[0])
         records = os.path.join(folder, paths.RECORDS_DIR)
         try:
             st = os.lstat(records)
@@ -109,6 +117,45 @@ def digest(repo, case_id: str) -> str | None:
     except OSError:
         return None
     return h.hexdigest()
+
+
+def attachments_stat(folder: str, *, with_ctime: bool = True) -> tuple[bytes, bool]:
+    """The stat data of the ``attachments/`` folder of the case folder ``folder`` and of
+    each entry in it (name, kind, size, mtime in ns; with ``with_ctime`` also the ctime
+    and inode), never following a link, and whether any of it is racy (changed within
+    :data:`ppks_cli.index.RACY_NS` of now). No folder gives a fixed marker."""
+    import time
+
+    from ppks_cli.attachments import ATTACHMENTS_DIR
+    from ppks_cli.index import RACY_NS
+
+    recent = time.time_ns() - RACY_NS
+    racy = False
+    parts: list[str] = []
+    where = os.path.join(folder, ATTACHMENTS_DIR)
+
+    def add(path: str, name: str) -> None:
+        nonlocal racy
+        st = os.lstat(path)
+        racy = racy or st.st_mtime_ns >= recent or st.st_ctime_ns >= recent
+        extra = f"\0{st.st_ctime_ns}\0{st.st_ino}" if with_ctime else ""
+        parts.append(
+            f"\0{name}\0{stat_module.S_IFMT(st.st_mode)}\0{st.st_size}\0{st.st_mtime_ns}{extra}"
+        )
+
+    try:
+        add(where, ATTACHMENTS_DIR)
+    except FileNotFoundError:
+        return b"\0no attachments", False
+    except OSError:
+        return f"\0unreadable attachments {time.time_ns()}".encode(), True
+    if stat_module.S_ISDIR(os.lstat(where).st_mode):
+        try:
+            for name in sorted(os.listdir(where)):
+                add(os.path.join(where, name), f"{ATTACHMENTS_DIR}/{name}")
+        except OSError:
+            return f"\0unreadable attachments {time.time_ns()}".encode(), True
+    return "".join(parts).encode(), racy
 
 
 class Cache:
@@ -150,6 +197,8 @@ class Cache:
         from ppks_cli import index
 
         signature, racy = index.folder_signature(self.repo, case_id)
+        attached, attached_racy = attachments_stat(os.path.join(self.repo.paths.cases, case_id))
+        signature, racy = signature + attached, racy or attached_racy
         self.signatures[case_id] = None if racy else signature
         stored = self.stored.get(case_id)
         if not self.full and stored is not None and not racy and stored[2] == signature:

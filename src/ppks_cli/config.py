@@ -204,6 +204,13 @@ class GitSettings(Model):
         return value
 
 
+class AttachmentSettings(Model):
+    """``[attachments]``: the largest file ``ppks attach`` takes, in MB (1 MB = 2^20
+    bytes); every clone gets every file, so scans should stay small."""
+
+    max_mb: int = Field(10, ge=1, le=1024)
+
+
 class RepoConfig(VersionedFile):
     office: Office
     defaults: Defaults = Defaults()
@@ -214,6 +221,7 @@ class RepoConfig(VersionedFile):
     letters: Letters = Letters()
     signatories: Signatories = Signatories()
     git: GitSettings = GitSettings()
+    attachments: AttachmentSettings = AttachmentSettings()
 
 
 def render_new_config(office: str, worker: str | None, language: str) -> str:
@@ -261,6 +269,11 @@ auto_commit = true
 # Hentikan sync dan bundle import sebelum menerapkan penghapusan dari rekan, sampai
 # --accept-deletions. / Stop before applying deletions received, until --accept-deletions.
 # confirm_deletions = false
+
+[attachments]
+# Ukuran terbesar satu lampiran (ppks attach), dalam MB; setiap klon menerima semua berkas.
+# The largest file ppks attach takes, in MB; every clone receives every file.
+max_mb = 10
 
 [supervision]
 # Tahap yang harus disetujui supervisor sebelum tahap berikutnya (untuk mahasiswa magang):

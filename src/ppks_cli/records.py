@@ -9,6 +9,7 @@ new record, so the history stays and two clones never edit the same file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -458,12 +459,49 @@ class Link(Record):
         return value
 
 
+# What a file attached to a case is (``ppks attach --kind``): a scanned KTP, a KK (family
+# card), a birth certificate (akta), a photo, a signed consent (persetujuan), a letter or
+# statement (surat), anything else (lainnya).
+ATTACHMENT_KINDS = ("ktp", "kk", "akta", "foto", "persetujuan", "surat", "lainnya")
+_STORED_NAME_RE = re.compile(r"^([0-9A-Z]{6,10})\.[a-z0-9]{1,8}$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Attachment(Record):
+    """A file kept with the case (``ppks attach``), stored as ``attachments/<file>`` in
+    the case folder. ``file`` is ``<record ID>.<ext>`` (no personal data in a file name);
+    ``original_name`` is the name the file had (it may be personal: it stays in the case
+    folder); ``size`` in bytes and ``sha256`` (lowercase hex) are of the bytes stored."""
+
+    kind: Literal["attachment"] = "attachment"
+    document: Literal[ATTACHMENT_KINDS]
+    original_name: Line
+    size: int = Field(ge=0)
+    sha256: str
+    file: str
+    note: Text | None = None
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex_digest(cls, value: str) -> str:
+        if not _SHA256_RE.match(value):
+            raise custom_error("validation.sha256", value=value)
+        return value
+
+    @model_validator(mode="after")
+    def _named_after_the_record(self) -> Attachment:
+        match = _STORED_NAME_RE.match(self.file)
+        if not match or match.group(1) != self.id:
+            raise custom_error("validation.attachment_file", value=self.file, id=self.id)
+        return self
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     model.model_fields["kind"].default: model
     for model in (
         Assessment, Plan, Intervention, Referral, ReferralUpdate, Evaluation, Termination,
         FollowUp, Reopen, Note, Approval, Letter, Correction,
-        Transfer, Link,
+        Transfer, Link, Attachment,
     )
 }  # fmt: skip
 

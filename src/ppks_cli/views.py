@@ -52,6 +52,12 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
             else None
         ),
         "referrals": [{**record_view(r), "status": status} for r, status in state.referrals()],
+        "attachments": [
+            {"record": r.id, "kind": r.document, "original_name": r.original_name,
+             "size": r.size, "sha256": r.sha256, "file": f"attachments/{r.file}",
+             "date": r.date.isoformat(), "worker": r.worker, "note": r.note}
+            for r in case.records if r.kind == "attachment"
+        ],  # fmt: skip
         "overdue": [{"code": m.key, "message": str(m)} for m in overdue],
         "warnings": [{"record": r.id, "code": m.key, "message": str(m)} for r, m in state.warnings],
         "episodes": [
@@ -100,6 +106,9 @@ def headline(record) -> str:
         return describe_correction(record)
     if kind == "transfer":
         return f"{record.from_} → {record.to}: {record.reason}"
+    if kind == "attachment":
+        note = f": {record.note}" if record.note else ""
+        return f"{label('attachment_kind', record.document)}, {record.original_name}{note}"
     if kind == "link":
         note = f": {record.reason}" if record.reason else ""
         return f"{label('relation', record.relation)} → {record.other}{note}"

@@ -98,6 +98,8 @@ RULES: tuple[tuple[str, str, str, bool], ...] = (
 ANYWHERE = frozenset({"note", "approval", "referral-update", "letter", "correction"})
 # the team's records: a transfer and a link fit anywhere too, and never move the phase
 ANYWHERE |= {"transfer", "link"}
+# a file attached to the case (a scan, a photo, a signed consent) fits anywhere too
+ANYWHERE |= {"attachment"}
 
 # Supervision: with ``[supervision] require_approval``, a step waits for the approval of
 # the record it builds on (the step → the approval stage it needs).

@@ -45,11 +45,12 @@ COMMAND_MODULES = (
     "transfer",
     "link",
     "merge",
+    "attach",
 )
 
 
 # The command that is not named after its module (``new-case`` is ``new_case``).
-MODULE_OF = {"list": "list_cases"}
+MODULE_OF = {"list": "list_cases", "attachment": "attach"}
 GLOBAL_OPTIONS_WITH_VALUE = ("--root", "-C", "--lang")
 
 

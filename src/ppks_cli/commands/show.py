@@ -34,6 +34,22 @@ def register(app: typer.Typer) -> None:
             console().print(t("show.as_of", revision=view.as_of.revision[:10], date=moment))
         render_case(view.case, view.config, view.today)
         render_links(view.links)
+        render_attachments(view.case)
+
+
+def render_attachments(case) -> None:
+    """The files attached to the case (kind, original name, size, date, worker)."""
+    attached = [r for r in case.records if r.kind == "attachment"]
+    if not attached:
+        return
+    _section(t("attachment.title"))
+    for record in attached:
+        console().print(
+            t("attachment.line", kind=label("attachment_kind", record.document),
+              name=record.original_name, size=record.size, date=record.date.isoformat(),
+              worker=record.worker, record=record.id),
+            markup=False, highlight=False, emoji=False,
+        )  # fmt: skip
 
 
 def render_links(links) -> None:

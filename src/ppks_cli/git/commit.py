@@ -33,6 +33,9 @@ GITATTRIBUTES = """\
 *.toml text eol=lf
 *.j2 text eol=lf
 *.md text eol=lf
+# lampiran (pindaian, foto) tidak pernah digabung atau dibandingkan sebagai teks
+# attachments (scans, photos) are never merged or diffed as text
+cases/*/attachments/* binary
 """
 
 COMMIT_ATTEMPTS = 4  # a commit that meets a busy index.lock is tried again
