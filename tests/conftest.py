@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer.testing as _typer_testing
 from typer.testing import CliRunner
 
 from ppks_cli import i18n
@@ -81,6 +82,36 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }  # the index (a cache, ignored by git) may be brought up to date by any command
 
 
+_APPS: dict[str, object] = {}
+_TREES: dict[int, object] = {}
+
+
+def ppks_app():
+    """The ``ppks`` app in the current language, built once per language and test
+    process, with typer's conversion of it to a click command tree kept too (about
+    40 ms, which every in-process run would otherwise pay again; the tree holds no state
+    of its own: each run gets a new context)."""
+    language = i18n.get_language()
+    if language not in _APPS:
+        _APPS[language] = build_app()
+    return _APPS[language]
+
+
+def _tree_once(app):
+    if id(app) not in _TREES:
+        _TREES[id(app)] = _convert(app)
+    return _TREES[id(app)]
+
+
+_convert = _typer_testing._get_command
+_typer_testing._get_command = _tree_once
+
+
+def invoke(runner: CliRunner, args: list[str], **kwargs):
+    """``runner.invoke`` of :func:`ppks_app`."""
+    return runner.invoke(ppks_app(), args, **kwargs)
+
+
 class Cli:
     """Runs ``ppks`` in-process against one repository."""
 
@@ -93,7 +124,7 @@ class Cli:
         if lang:
             prefix += ["--lang", lang]
         _common.reset_consoles()
-        return self.runner.invoke(build_app(), [*prefix, *args], input=input)
+        return invoke(self.runner, [*prefix, *args], input=input)
 
 
 @pytest.fixture
@@ -167,7 +198,7 @@ def run_ppks(
                 )
             )
             _common.reset_consoles()
-            result = CliRunner().invoke(build_app(), list(args), input=input, prog_name="ppks")
+            result = invoke(CliRunner(), list(args), input=input, prog_name="ppks")
     finally:
         os.chdir(old_cwd)
         i18n.set_language("id")
