@@ -453,7 +453,10 @@ def test_bundle_export_and_import_into_a_fresh_machine(team, tmp_path):
     assert any(own in f for f in record_files(office))
     assert ppks(office, "check").returncode == 0
     unrelated = tmp_path / "other"
-    run_ppks("init", str(unrelated))
+    # another office: two `ppks init` with the same office, author and second make the
+    # same first commit (git names commits by content), which is then shared history
+    made = run_ppks("init", str(unrelated), "--office", "Dinas Sosial Kabupaten Deli Serdang")
+    assert made.returncode == 0, made.stderr
     new_case(unrelated, "Lain")
     refused = ppks(unrelated, "bundle", "import", str(stick))
     assert refused.returncode == 6 and "--into" in refused.stderr
