@@ -40,10 +40,11 @@ class SyncResult(Result):
     def to_json(self) -> dict[str, Any]:
         report = self.report
         return {
-            "remote": report.remote, "branch": report.branch, "pushed": report.pushed,
+            "remote": report.remote, "branch": report.branch,
+            "remote_branch": report.remote_branch, "pushed": report.pushed,
             "cases_received": report.cases_received,
             "records_received": report.records_received,
-            "records_sent": report.records_sent,
+            "cases_sent": report.cases_sent, "records_sent": report.records_sent,
             "deleted": deletions_json(report.deleted), "remote_head": report.remote_head,
         }  # fmt: skip
 

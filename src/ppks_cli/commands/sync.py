@@ -48,13 +48,14 @@ def register(app: typer.Typer) -> None:
             print_json(result)
             return
         report = result.report
-        if report.up_to_date and not report.records_sent:
-            say(t("sync.up_to_date", remote=report.remote))
+        if report.up_to_date and not (report.records_sent or report.cases_sent):
+            say(t("sync.up_to_date", remote=report.remote, branch=report.remote_branch))
             return
         say(
             t(
-                "sync.done", remote=report.remote, cases=len(report.cases_received),
-                received=len(report.records_received), sent=len(report.records_sent),
+                "sync.done", remote=report.remote, branch=report.remote_branch,
+                cases=len(report.cases_received), received=len(report.records_received),
+                cases_sent=len(report.cases_sent), sent=len(report.records_sent),
             )
         )  # fmt: skip
         explain_deletions(report.deleted)

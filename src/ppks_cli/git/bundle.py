@@ -86,7 +86,7 @@ def bundle_import(
         raise Refused("error.bundle_unrelated", path=str(source))
     deleted = incoming_deletions(root, _BUNDLE_REF, _BUNDLE_REF, before, refuse_deletions,
                                  f"ppks bundle import {source} --accept-deletions")  # fmt: skip
-    cases, records, _ = integrate(root, _BUNDLE_REF, worker)
+    cases, records, _, _ = integrate(root, _BUNDLE_REF, worker)
     return cases, records, deleted
 
 

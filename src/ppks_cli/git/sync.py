@@ -33,7 +33,7 @@ from ppks_cli.git.runner import (
     run,
 )
 from ppks_cli.git.state import git_state, in_progress
-from ppks_cli.git.status import name_status, status, upstream_of
+from ppks_cli.git.status import name_status, status
 
 
 @dataclass
@@ -41,9 +41,11 @@ class SyncReport:
     """What :func:`sync` did: paths are relative to the repository root."""
 
     remote: str
-    branch: str
+    branch: str  # the local branch
+    remote_branch: str = ""  # the remote's branch fetched and pushed to (the upstream's)
     cases_received: list[str] = field(default_factory=list)
     records_received: list[str] = field(default_factory=list)
+    cases_sent: list[str] = field(default_factory=list)
     records_sent: list[str] = field(default_factory=list)
     deleted: list[Deletion] = field(default_factory=list)  # received from the others
     pushed: bool = False
@@ -106,6 +108,18 @@ def records_in(root: Path, spec: str) -> tuple[list[str], list[str]]:
         else:  # a record; a changed identity or intake counts as one too
             records.append(path)
     return cases, records
+
+
+def changes_between(root: Path, base: str, side: str, other: str) -> tuple[list[str], list[str]]:
+    """What ``side`` brings that ``other`` does not hold yet: :func:`records_in` the
+    commits ``base..side``, keeping only the files whose content at ``side`` differs
+    from ``other``'s. A record both sides already hold, identical (the office's own
+    records, rewritten by an earlier rebase, say), is never counted as coming or going."""
+    cases, records = records_in(root, f"{base}..{side}")
+    here = prefix(root)
+    differ = {below(path, here) for _, path in name_status(root, f"{other}..{side}")}
+    kept = [c for c in cases if f"{paths.case_folder_rel(c)}/{paths.CASE_FILE}" in differ]
+    return kept, [r for r in records if r in differ]
 
 
 def deletions_in(root: Path, base: str, upstream: str) -> list[Deletion]:
@@ -202,14 +216,18 @@ def _ensure_clean(root: Path) -> None:
 
 def integrate(
     root: Path, upstream: str, worker: str | None = None
-) -> tuple[list[str], list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str], list[str]]:
     """Rebase the local commits onto ``upstream``. Returns (cases received, records
-    received, records sent). On a conflict, the rebase is aborted — the repository is
+    received, cases sent, records sent): only what one side holds and the other does
+    not yet (:func:`changes_between`). On a conflict, the rebase is aborted — the repository is
     exactly as before — and :class:`SyncConflict` names the files and both versions;
     any other failure of the rebase raises :class:`ExternalToolError`."""
     base = out(root, "merge-base", "--end-of-options", "HEAD", upstream, check=False)
-    received = records_in(root, f"{base}..{upstream}") if base else records_in(root, upstream)
-    _, sent = records_in(root, f"{base}..HEAD") if base else ([], [])
+    if base:
+        received = changes_between(root, base, upstream, "HEAD")
+        sent = changes_between(root, base, "HEAD", upstream)
+    else:
+        received, sent = records_in(root, f"{EMPTY_TREE}..{upstream}"), ([], [])
     # replaying commits makes new ones: their committer is git's identity, else the worker
     identity = identity_env(root, worker)
     committer = {k: v for k, v in identity.items() if k.startswith("GIT_COMMITTER")}
@@ -232,7 +250,7 @@ def integrate(
         raise SyncConflict(conflicts, upstream)
     if state is not None:
         markers.drop(state.git_dir, markers.SYNC_MARKER)
-    return received[0], received[1], sent
+    return received[0], received[1], sent[0], sent[1]
 
 
 def _conflicts(root: Path, upstream: str) -> list[Conflict]:
@@ -269,23 +287,78 @@ def ready_to_integrate(root: Path) -> str:
     return current_branch(root)
 
 
+PUSH_ATTEMPTS = 6  # a push refused because a colleague pushed in between is retried
+
+
+def _rejected(stderr: bytes) -> bool:
+    """Whether git refused a push because the remote branch moved on meanwhile (someone
+    pushed between our fetch and our push), as opposed to any other failure."""
+    text = stderr.decode("utf-8", "replace")
+    return any(s in text for s in ("[rejected]", "non-fast-forward", "fetch first",
+                                   "[remote rejected]", "cannot lock ref"))  # fmt: skip
+
+
+def _backoff(attempt: int) -> None:
+    """Wait before the next try: 0.2 s, 0.4 s, 0.8 s … (at most 3 s), each stretched
+    by a random factor so that workers refused together do not retry together."""
+    import random
+    import time
+
+    time.sleep(min(3.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.5))
+
+
+def upstream_branch(root: Path, branch: str, remote: str | None) -> tuple[str | None, str | None]:
+    """(remote, branch on that remote) that git's configuration names as ``branch``'s
+    upstream (``branch.<name>.remote`` and ``branch.<name>.merge``); (None, None) when
+    it has none, or when ``remote`` is given and is another one."""
+    configured = out(root, "config", "--get", f"branch.{branch}.remote", check=False)
+    merge = out(root, "config", "--get", f"branch.{branch}.merge", check=False)
+    if not configured or not merge.startswith("refs/heads/") or configured == ".":
+        return None, None
+    if remote is not None and remote != configured:
+        return None, None
+    return configured, merge.removeprefix("refs/heads/")
+
+
+def _first_push_changes(root: Path, remote: str) -> tuple[list[str], list[str]]:
+    """What a branch's first push sends: the commits that none of the remote's
+    branches (as last fetched) holds; everything when the remote has no branch yet or
+    shares no history with this one."""
+    heads = out(root, "for-each-ref", "--format=%(objectname)",
+                f"refs/remotes/{remote}/").split()  # fmt: skip
+    base = out(root, "merge-base", "HEAD", *heads, check=False) if heads else ""
+    return records_in(root, f"{base.split()[0] if base else EMPTY_TREE}..HEAD")
+
+
 def sync(
     root: Path, remote: str | None = None, worker: str | None = None,
     refuse_deletions: bool = False,
 ) -> SyncReport:  # fmt: skip
     """Fetch, integrate (rebase) and push to the configured remote.
 
+    The remote branch is the current branch's upstream (git's ``branch.<name>.remote``
+    and ``branch.<name>.merge``, as ``git pull`` and ``git push`` follow them) when it
+    has one on that remote, else the branch of the same name (created by the first push,
+    which then becomes the upstream); :attr:`SyncReport.remote_branch` names it.
     ``remote`` must name a remote configured in this clone (:func:`check_remote`);
     without one, the upstream's remote or the first configured is used
     (:class:`Refused` ``error.no_remote`` when there is none; ``error.bundle_remote``
     when it is a bundle file, as after ``bundle import --into``). With
     ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` before
-    anything changes. A conflict raises :class:`SyncConflict`."""
+    anything changes. A conflict raises :class:`SyncConflict`. A push refused because
+    colleagues pushed meanwhile is fetched, rebased and tried again, up to
+    :data:`PUSH_ATTEMPTS` times with a growing random wait, then raises
+    :class:`ExternalToolError` ``error.sync_busy`` (nothing lost; run it again); any
+    other failure of git raises :class:`ExternalToolError` ``error.git_failed``.
+
+    Counting: records and cases received are those the remote branch holds and this
+    clone did not (by content), sent the reverse; a branch's first push counts the
+    commits that none of the remote's branches holds."""
     branch = ready_to_integrate(root)
-    upstream = upstream_of(root)
+    tracked_remote, tracked_branch = upstream_branch(root, branch, remote)
     if remote is None:
         configured = remotes(root)
-        remote = upstream.split("/", 1)[0] if upstream else None
+        remote = tracked_remote
         if remote not in configured:
             remote = configured[0] if configured else None
     if not remote:
@@ -294,10 +367,11 @@ def sync(
     bundle = bundle_url(root, remote)
     if bundle is not None:
         raise Refused("error.bundle_remote", remote=remote, url=bundle)
-    report = SyncReport(remote, branch)
-    for attempt in range(3):
-        remote_ref = f"{remote}/{branch}"
-        tracking = f"refs/remotes/{remote_ref}"
+    target = tracked_branch if tracked_remote == remote and tracked_branch else branch
+    report = SyncReport(remote, branch, target)
+    remote_ref = f"{remote}/{target}"
+    tracking = f"refs/remotes/{remote_ref}"
+    for attempt in range(PUSH_ATTEMPTS):
         before = ref(root, tracking)
         run(root, "fetch", "--quiet", "--end-of-options", remote)
         exists = ref(root, tracking) is not None
@@ -305,30 +379,35 @@ def sync(
             report.deleted += incoming_deletions(
                 root, remote_ref, tracking, before, refuse_deletions, "ppks sync --accept-deletions"
             )
-            cases, records, sent = integrate(root, remote_ref, worker)
+            cases, records, cases_sent, sent = integrate(root, remote_ref, worker)
             report.cases_received += cases
             report.records_received += records
-            report.records_sent = sent
+            report.cases_sent, report.records_sent = cases_sent, sent
             ahead = int(out(root, "rev-list", "--count", "--end-of-options", f"{remote_ref}..HEAD"))
         else:  # the first push of this branch
-            report.records_sent = records_in(root, f"{EMPTY_TREE}..HEAD")[1]
+            report.cases_sent, report.records_sent = _first_push_changes(root, remote)
             ahead = 1
         if ahead == 0:
             report.up_to_date = not (
                 report.records_received or report.cases_received or report.deleted
             )
             break
-        pushed = run(root, "push", "--quiet", "-u", "--end-of-options", remote,
-                     f"HEAD:refs/heads/{branch}", check=False)  # fmt: skip
+        upstream = () if tracked_remote == remote else ("-u",)
+        pushed = run(root, "push", "--quiet", *upstream, "--end-of-options", remote,
+                     f"HEAD:refs/heads/{target}", check=False)  # fmt: skip
         if pushed.returncode == 0:
             report.pushed = True
             if not exists:
                 from ppks_cli.git.joining import fix_remote_head
 
-                report.remote_head = fix_remote_head(root, remote, branch)
+                report.remote_head = fix_remote_head(root, remote, target)
             break
-        if attempt == 2:
+        if not _rejected(pushed.stderr):
             raise ExternalToolError(
                 "error.git_failed", command="git push", detail=last_line(pushed.stderr)
             )
+        if attempt == PUSH_ATTEMPTS - 1:
+            raise ExternalToolError("error.sync_busy", remote=remote, branch=target,
+                                    attempts=PUSH_ATTEMPTS)  # fmt: skip
+        _backoff(attempt)
     return report
