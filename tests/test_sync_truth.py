@@ -155,3 +155,49 @@ def test_when_colleagues_keep_pushing_it_says_nothing_was_lost(team, busy):  # n
         assert said.returncode == 9
         assert words in said.stderr and "ppks sync" in said.stderr
         assert "rejected" not in said.stderr and "non-fast-forward" not in said.stderr
+
+
+# --- bundles: damaged, or nothing new --------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupted"])
+def test_a_damaged_bundle_is_a_damaged_file_and_nothing_changes(team, tmp_path, damage):  # noqa: F811
+    shelter, office, shared = team
+    assert ppks(shelter, "note", shared, "lewat USB").returncode == 0
+    stick = tmp_path / "kasus.bundle"
+    assert ppks(shelter, "bundle", "export", str(stick)).returncode == 0
+    data = bytearray(stick.read_bytes())
+    pack = data.index(b"PACK")
+    if damage == "truncated":
+        data = data[: pack + (len(data) - pack) // 2]
+    else:
+        for at in range(pack + 40, len(data) - 30, 7):
+            data[at] ^= 0x5A
+    stick.write_bytes(bytes(data))
+    head = git("rev-parse", "HEAD", cwd=office)
+    for lang, words in (("id", "rusak"), ("en", "damaged")):
+        result = ppks(office, "bundle", "import", str(stick), worker="Dewi", PPKS_LANG=lang)
+        assert result.returncode == 7, result.stderr
+        assert words in result.stderr and "index-pack" not in result.stderr
+    assert git("rev-parse", "HEAD", cwd=office) == head
+    assert git("status", "--porcelain", cwd=office) == ""
+    into = ppks(office, "bundle", "import", str(stick), "--into", str(tmp_path / "baru"))
+    assert into.returncode == 7, into.stderr
+    # a file that is no bundle at all is bad input, not a damaged file
+    other = tmp_path / "catatan.bundle"
+    other.write_text("bukan bundle\n")
+    assert ppks(office, "bundle", "import", str(other), worker="Dewi").returncode == 3
+
+
+def test_a_bundle_with_nothing_new_says_so(team, tmp_path):  # noqa: F811
+    shelter, office, shared = team
+    stick = tmp_path / "kasus.bundle"
+    assert ppks(shelter, "bundle", "export", str(stick)).returncode == 0
+    new_case(office, "Siti", worker="Dewi")  # the office is ahead of the bundle
+    head = git("rev-parse", "HEAD", cwd=office)
+    said = ppks(office, "bundle", "import", str(stick), worker="Dewi")
+    assert said.returncode == 0, said.stderr
+    assert "Tidak ada yang baru" in said.stdout
+    report = json.loads(ppks(office, "bundle", "import", str(stick), "--json").stdout)
+    assert report["up_to_date"] is True and report["records_received"] == []
+    assert git("rev-parse", "HEAD", cwd=office) == head

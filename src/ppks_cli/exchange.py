@@ -91,12 +91,13 @@ def export_bundle(repo: Repository, file: Path) -> BundleExport:
 class BundleImport(Result):
     """``ppks bundle import``: where the work went (``root``), what came in, and what
     was deleted; ``cloned`` when a new repository was made from the bundle (``--into``),
-    and then nothing is counted."""
+    and then nothing is counted; ``up_to_date`` when the bundle held nothing new."""
 
     root: Path
     cases: list[str] | None = None
     records: list[str] | None = None
     deleted: list = field(default_factory=list)
+    up_to_date: bool = False
 
     @property
     def cloned(self) -> bool:
@@ -106,6 +107,7 @@ class BundleImport(Result):
         return {
             "root": str(self.root), "cases_received": self.cases,
             "records_received": self.records, "deleted": deletions_json(self.deleted),
+            "up_to_date": self.up_to_date,
         }  # fmt: skip
 
 
@@ -114,7 +116,10 @@ def import_bundle(
     accept_deletions: bool = False, options: WriteOptions | None = None,
 ) -> BundleImport:  # fmt: skip
     """Bring the work in the bundle ``file`` into ``repo``, or, with ``into``, make a new
-    repository there from it (``repo`` may then be None)."""
+    repository there from it (``repo`` may then be None). Raises
+    :class:`~ppks_cli.errors.DamagedFile` (``error.bundle_damaged``) for a bundle cut
+    short or corrupted, :class:`~ppks_cli.errors.InvalidInput` for a file that is no
+    bundle; see :func:`ppks_cli.git.bundle_import`."""
     from ppks_cli import git
     from ppks_cli.changes import WriteOptions
 
@@ -123,9 +128,12 @@ def import_bundle(
         return BundleImport(into.resolve())
     refuse = repo.config.git.confirm_deletions and not accept_deletions
     with (options or WriteOptions()).writer(repo, "git"):
-        cases, records, deleted = git.bundle_import(
+        brought = git.bundle_import(
             repo.root, file, repo.default_worker(), refuse_deletions=refuse
         )
+    if brought is None:
+        return BundleImport(repo.root, [], [], [], up_to_date=True)
+    cases, records, deleted = brought
     return BundleImport(repo.root, cases, records, deleted)
 
 

@@ -66,6 +66,8 @@ def register(app: typer.Typer) -> None:
             print_json(result)
         elif result.cloned:
             say(t("bundle.cloned", path=str(result.root)))
+        elif result.up_to_date:
+            say(t("bundle.nothing_new", file=str(file)))
         else:
             say(t("bundle.imported", cases=len(result.cases), records=len(result.records)))
             explain_deletions(result.deleted)

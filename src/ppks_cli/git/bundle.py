@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from ppks_cli import paths
-from ppks_cli.errors import GitMissing, InvalidInput, NotFound, Refused
+from ppks_cli.errors import DamagedFile, GitMissing, InvalidInput, NotFound, Refused
 from ppks_cli.git import markers
 from ppks_cli.git.runner import (
     EMPTY_TREE,
@@ -22,6 +22,7 @@ from ppks_cli.git.runner import (
 from ppks_cli.git.state import git_state
 from ppks_cli.git.sync import (
     Deletion,
+    _put_back,
     incoming_deletions,
     integrate,
     ready_to_integrate,
@@ -44,14 +45,39 @@ def bundle_export(root: Path, target: Path) -> Path:
     return target
 
 
+_BUNDLE_HEADERS = (b"# v2 git bundle\n", b"# v3 git bundle\n")
+
+
+def is_bundle_file(path: Path) -> bool:
+    """Whether the file starts the way every git bundle starts (v2 or v3)."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(16)
+    except OSError:
+        return False
+    return any(start.startswith(header) for header in _BUNDLE_HEADERS)
+
+
+def unusable_bundle(source: Path) -> InvalidInput | DamagedFile:
+    """The error for a bundle git cannot read: :class:`DamagedFile`
+    (``error.bundle_damaged``: cut short or corrupted on the way, say a USB stick pulled
+    out while copying) when it starts like a bundle, else :class:`InvalidInput`
+    (``error.bad_bundle``: not a bundle at all)."""
+    if is_bundle_file(source):
+        return DamagedFile("error.bundle_damaged", path=str(source))
+    return InvalidInput("error.bad_bundle", path=str(source))
+
+
 def bundle_import(
     root: Path, source: Path, worker: str | None = None, refuse_deletions: bool = False
-) -> tuple[list[str], list[str], list[Deletion]]:
+) -> tuple[list[str], list[str], list[Deletion]] | None:
     """Bring the commits of a bundle into this repository (rebasing local work on top).
-    Returns (cases received, records received, deletions received). With
+    Returns (cases received, records received, deletions received), or None when the
+    bundle holds nothing this repository lacks (nothing changes). With
     ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` and
-    nothing changes. A file that is no bundle raises :class:`InvalidInput`; a bundle of
-    another repository :class:`Refused` (``error.bundle_unrelated``)."""
+    nothing changes. A file that is no bundle raises :class:`InvalidInput`, one cut
+    short or corrupted :class:`DamagedFile` (``error.bundle_damaged``, nothing changes);
+    a bundle of another repository :class:`Refused` (``error.bundle_unrelated``)."""
     source = paths.usable_path(source)
     if not source.is_file():
         raise NotFound("error.file_not_found", path=str(source))
@@ -59,8 +85,8 @@ def bundle_import(
     bundle = str(source.resolve())  # absolute: never read as an option
     verified = run(root, "bundle", "verify", "--quiet", bundle, check=False)
     if verified.returncode != 0:
-        raise InvalidInput("error.bad_bundle", path=str(source))
-    heads = out(root, "bundle", "list-heads", bundle).splitlines()
+        raise unusable_bundle(source)
+    heads = out(root, "bundle", "list-heads", bundle, check=False).splitlines()
     refs = [line.split()[1] for line in heads if len(line.split()) == 2]
     # a ref name from the bundle is the others' data: only plain branch names are used
     refs = [r for r in refs if r == "HEAD" or re.fullmatch(r"refs/heads/[\w.][\w./-]*", r)]
@@ -69,7 +95,15 @@ def bundle_import(
     branches = [r for r in refs if r.startswith("refs/heads/")]
     wanted = f"refs/heads/{branch}" if f"refs/heads/{branch}" in refs else (branches or refs)[0]
     before = ref(root, _BUNDLE_REF)
-    run(root, "fetch", "--quiet", "--end-of-options", bundle, f"+{wanted}:{_BUNDLE_REF}")
+    # `bundle verify` reads the header only: a pack cut short fails here
+    fetched = run(root, "fetch", "--quiet", "--end-of-options", bundle,
+                  f"+{wanted}:{_BUNDLE_REF}", check=False)  # fmt: skip
+    if fetched.returncode != 0:
+        _put_back(root, _BUNDLE_REF, before)
+        raise unusable_bundle(source)
+    if has_commits(root) and run(root, "merge-base", "--is-ancestor", _BUNDLE_REF, "HEAD",
+                                 check=False).returncode == 0:  # fmt: skip
+        return None  # everything in it is here already
     unrelated = run(root, "merge-base", "HEAD", _BUNDLE_REF, check=False).returncode != 0
     if not has_commits(root) or (unrelated and _only_just_created(root)):
         # a repository made by `ppks init` and never used: take the bundle's history
@@ -114,4 +148,6 @@ def clone_bundle(source: Path, target: Path) -> None:
     result = run(where, "clone", "--quiet", "--end-of-options", str(source.resolve()),
                  str(target), check=False)  # fmt: skip
     if result.returncode != 0:
-        raise InvalidInput("error.bad_bundle", path=str(source))
+        if target.exists() and not any(target.iterdir()):
+            target.rmdir()
+        raise unusable_bundle(source)
