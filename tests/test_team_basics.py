@@ -208,3 +208,61 @@ def test_sync_where_origin_is_the_bundle_file_says_what_to_do(tmp_path):
     git("remote", "set-url", "origin", str(shared), cwd=shelter)
     synced = run_ppks("sync", cwd=shelter)
     assert synced.returncode == 0, synced.stderr
+
+
+# --- init --worker names this clone's worker, not the team's ------------------------------
+
+
+def local_name(root: Path) -> str | None:
+    found = subprocess.run(
+        ["git", "config", "--local", "user.name"], cwd=root, capture_output=True, text=True
+    )
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def test_init_worker_is_this_clones_git_name_not_a_shared_default(tmp_path, home):
+    kasus = tmp_path / "kasus"
+    result = run_ppks("init", str(kasus), "--worker", "Saskia Br Ginting")
+    assert result.returncode == 0, result.stderr
+    assert Repository.open(kasus).config.defaults.worker is None
+    assert '# worker = "Nama Pekerja Sosial"' in (kasus / "ppks.toml").read_text()
+    assert local_name(kasus) == "Saskia Br Ginting"
+    assert commits(kasus) == ["Saskia Br Ginting / Saskia Br Ginting"]
+    args = [a for a in NEW_MR_ARGS if a not in ("--worker", "Saskia")]
+    made = run_ppks(*args, "--json", cwd=kasus)
+    assert made.returncode == 0, made.stderr
+    case_id = json.loads(made.stdout)["id"]
+    assert Repository.open(kasus).find_case(case_id).file.intake.worker == "Saskia Br Ginting"
+    # a colleague's clone shares ppks.toml but not the name
+    clone = tmp_path / "klon"
+    git("clone", "-q", str(kasus), str(clone), cwd=tmp_path)
+    assert local_name(clone) is None
+    assert Repository.open(clone).config.defaults.worker is None
+    assert Repository.open(clone).step_worker(None, None) is None
+
+
+def test_init_worker_is_a_value_never_an_option_of_git(tmp_path, home):
+    from ppks_cli.store import init_repository
+
+    kasus = tmp_path / "kasus"
+    init_repository(kasus, "Dinas Sosial", "--global")
+    assert local_name(kasus) == "--global"
+    assert not (home / ".gitconfig").read_text().count("--global")
+
+
+def test_init_inside_another_git_repository_sets_no_name(tmp_path, home):
+    outer = tmp_path / "luar"
+    outer.mkdir()
+    git("init", "-q", str(outer), cwd=tmp_path)
+    before = (outer / ".git" / "config").read_text()
+    result = run_ppks("init", str(outer / "kasus"), "--worker", "Saskia")
+    assert result.returncode == 0, result.stderr
+    assert (outer / ".git" / "config").read_text() == before
+    assert not (outer / "kasus" / ".git").exists()
+    assert Repository.open(outer / "kasus").config.defaults.worker is None
+
+
+def test_init_without_git_writes_the_worker_as_before(tmp_path, home):
+    result = run_ppks("init", str(tmp_path / "kasus"), "--worker", "Saskia", "--no-git")
+    assert result.returncode == 0, result.stderr
+    assert Repository.open(tmp_path / "kasus").config.defaults.worker == "Saskia"

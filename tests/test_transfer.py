@@ -156,7 +156,9 @@ def test_the_commit_names_no_one(tmp_path):
     one = run_ppks("--root", str(root), "transfer", case_id, "--to", "Rina", "--reason", "Butet")
     assert one.returncode == 0, one.stderr
     assert git("log", "-1", "--format=%s %an", cwd=root).strip() == (
-        f"{case_id}: case transferred Saskia"  # [defaults] worker of init
+        # no --worker: the case's current worker (after the caseload transfer) signs it;
+        # init --worker names this clone's git user, not a default that outranks the case's
+        f"{case_id}: case transferred Dewi Lubis"
     )
     assert git("status", "--porcelain", cwd=root) == ""
 

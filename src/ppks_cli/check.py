@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ppks_cli import ids, paths
@@ -44,6 +44,58 @@ class CheckReport:
         }
 
 
+_EDIT = ("toml.syntax", "toml.not_utf8", "toml.too_deep", "toml.unreadable", "toml.missing")
+
+
+def with_fix(problem: Problem, case_id: str | None = None) -> Problem:
+    """``problem`` with its ``hint`` (what a person does to fix it: a command or a hand
+    action, as a :class:`Msg` of the ``fix`` group) when it has none yet. ``case_id`` is
+    the case whose folder holds the file, if any."""
+    if problem.hint is not None:
+        return problem
+    key, params = problem.message.key, problem.message.params
+    where = {"file": problem.file, "line": problem.line}
+    case = case_id or "KASUS"
+    hint: Msg | None = None
+    if key.startswith("validation.") or key in _EDIT:
+        hint = Msg("fix.edit", where)
+    elif key == "toml.conflict_marker":
+        hint = Msg("fix.conflict", where)
+    elif key in ("toml.symlink", "toml.not_regular"):
+        hint = Msg("fix.plain_file", where)
+    elif key == "check.stray_entry":
+        hint = Msg("fix.stray", where)
+    elif key in ("check.id_folder_mismatch", "check.duplicate_case_id"):
+        folder = params.get("folder") or problem.file.split("/")[1]
+        hint = Msg("fix.id_folder", where, folder=folder)
+    elif key == "check.duplicate_nik":
+        other = str(params["cases"]).split(", ")[0]
+        hint = Msg("fix.merge", where, case=case, other=other)
+    elif key.startswith("warning."):  # the client's data: an unusual age, a NIK
+        hint = Msg("fix.edit_client", where, case=case)
+    elif key == "check.bad_record_name":
+        hint = Msg("fix.record_name", where)
+    elif key == "check.duplicate_record_id":
+        hint = Msg("fix.duplicate_record", where, other=params["other"])
+    elif key == "check.record_case_mismatch":
+        hint = Msg("fix.record_case", where, case=params["case"])
+    elif key == "check.old_schema":
+        hint = Msg("fix.migrate")
+    elif key == "check.logo":
+        hint = Msg("fix.logo", where)
+    elif key == "check.correction_not_applied":
+        hint = Msg("fix.correction", where, case=case)
+    elif key == "check.attachment_damaged":
+        hint = Msg("fix.attachment_damaged", where)
+    elif key == "attachment.orphan":
+        hint = Msg("fix.attachment_orphan", where, case=case)
+    elif key in ("workflow.unknown_referral", "workflow.unknown_approved"):
+        hint = Msg("fix.unknown_target", where)
+    if hint is None:
+        return problem
+    return replace(problem, hint=hint)
+
+
 def _damaged(exc: DamagedFile) -> Problem:
     return Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
 
@@ -64,30 +116,32 @@ def check_repository(
 
 def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckReport:
     report = CheckReport()
-    report.problems.extend(_check_config(repo))
+    report.problems.extend(with_fix(p) for p in _check_config(repo))
     if not repo.paths.cases.is_dir():
         return report
 
     nik_owners: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     id_owners: dict[str, list[tuple[str, int]]] = defaultdict(list)
     if repo.paths.cases.is_symlink():
-        report.problems.append(Problem(paths.CASES_DIR, 1, Msg("toml.symlink")))
+        report.problems.append(with_fix(Problem(paths.CASES_DIR, 1, Msg("toml.symlink"))))
         return report
     try:
         entries = sorted(repo.paths.cases.iterdir())
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        report.problems.append(Problem(paths.CASES_DIR, 1, Msg("toml.unreadable", reason=reason)))
+        unreadable = Problem(paths.CASES_DIR, 1, Msg("toml.unreadable", reason=reason))
+        report.problems.append(with_fix(unreadable))
         entries = []
     for entry in entries:
         if entry.name.startswith(".") or (only is not None and entry.name not in only):
             continue
         shown = repo.rel(entry)
         if entry.is_symlink():
-            report.problems.append(Problem(shown, 1, Msg("toml.symlink")))
+            report.problems.append(with_fix(Problem(shown, 1, Msg("toml.symlink"))))
             continue
         if not entry.is_dir() or not ids.CASE_ID_RE.match(entry.name):
-            report.problems.append(Problem(shown, 1, Msg("check.stray_entry"), "warning"))
+            stray = Problem(shown, 1, Msg("check.stray_entry"), "warning")
+            report.problems.append(with_fix(stray))
             continue
         report.cases += 1
         result = cache.get(entry.name)
@@ -106,22 +160,15 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
         if len(owners) > 1:
             others = ", ".join(f for f, _ in owners)
             for file_name, line in owners:
-                report.problems.append(
-                    Problem(
-                        file_name,
-                        line,
-                        Msg("check.duplicate_case_id", {"id": case_id, "files": others}),
-                    )
-                )
+                message = Msg("check.duplicate_case_id", {"id": case_id, "files": others})
+                report.problems.append(with_fix(Problem(file_name, line, message)))
     for owners in nik_owners.values():
         if len(owners) > 1:
             for case_id, file_name, line in owners:
                 others = ", ".join(c for c, _, _ in owners if c != case_id)
-                report.problems.append(
-                    Problem(
-                        file_name, line, Msg("check.duplicate_nik", {"cases": others}), "warning"
-                    )
-                )
+                message = Msg("check.duplicate_nik", {"cases": others})
+                problem = Problem(file_name, line, message, "warning")
+                report.problems.append(with_fix(problem, case_id))
     if only is None:  # across the whole repository: not for a check of some cases
         report.problems.extend(_duplicate_letter_numbers(repo))
     report.problems.sort(key=lambda p: (p.file, p.line))
@@ -132,23 +179,38 @@ def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
     """Two letters with one number: possible when clones issued letters offline."""
     from ppks_cli.letters import issued_numbers
 
-    by_number: dict[str, list[str]] = defaultdict(list)
+    by_number: dict[str, list] = defaultdict(list)
     for issued in issued_numbers(repo):
-        by_number[issued.number].append(issued.file)
+        by_number[issued.number].append(issued)
     problems = []
-    for number, files in by_number.items():
-        if len(files) > 1:
-            for file in files:
-                others = ", ".join(f for f in files if f != file)
+    for number, letters in by_number.items():
+        if len(letters) > 1:
+            for issued in letters:
+                file = issued.file
+                others = ", ".join(i.file for i in letters if i.file != file)
                 line = _line_of(repo.root / file, ("number",))
+                kind = _letter_kind(repo.root / file)
+                hint = Msg("fix.letter_number", file=file, case=issued.case, kind=kind)
                 problems.append(
                     Problem(
-                        file,
-                        line,
+                        file, line,
                         Msg("check.duplicate_letter_number", {"number": number, "others": others}),
-                    )
+                        hint=hint,
+                    )  # fmt: skip
                 )
     return problems
+
+
+def _letter_kind(path) -> str:
+    """The kind of letter (assessment, referral, termination) a letter record issued, or
+    ``KIND`` when it cannot be read."""
+    import tomllib
+
+    try:
+        kind = tomllib.loads(path.read_text(encoding="utf-8")).get("letter")
+    except (OSError, ValueError, RecursionError):
+        return "KIND"
+    return kind if isinstance(kind, str) and kind.isidentifier() else "KIND"
 
 
 def _line_of(path, key: tuple[str, ...]) -> int:
@@ -192,13 +254,14 @@ def _check_case(repo: Repository, case_id: str):
 
     file, text, problems = _check_case_file(repo, case_id)
     record_problems, count, case = _check_records(repo, case_id, file)
+    problems = [with_fix(p, case_id) for p in problems + record_problems]
     if file is None or case is None:
-        return CaseCheck(problems + record_problems, count)
+        return CaseCheck(problems, count)
     locator = KeyLocator(text)
     nik = case.client.nik  # the NIK now: a correction may have given or changed it
     nik_line = locator.line(("client", "nik")) if nik and nik == file.client.nik else 1
     return CaseCheck(
-        problems + record_problems, count, file.id, locator.line(("id",)),
+        problems, count, file.id, locator.line(("id",)),
         nik, nik_line if nik else 0,
     )  # fmt: skip
 
@@ -288,12 +351,15 @@ def _check_records(
                 continue
             records.append(record)
             if record.id != match["id"] or record.kind != match["kind"]:
+                right = repo.paths.record_file(
+                    case_id, record.date.isoformat(), record.kind, record.id
+                )
                 problems.append(
                     Problem(
-                        shown,
-                        1,
+                        shown, 1,
                         Msg("check.record_name_mismatch", {"id": record.id, "kind": record.kind}),
-                    )
+                        hint=Msg("fix.rename_record", file=shown, right=repo.rel(right)),
+                    )  # fmt: skip
                 )
             if record.id in seen:
                 problems.append(

@@ -53,7 +53,9 @@ class CaseCheck:
 
         return {
             "problems": [
-                [p.file, p.line, _msg_data(p.message), p.severity] for p in self.problems
+                [p.file, p.line, _msg_data(p.message), p.severity,
+                 None if p.hint is None else _msg_data(p.hint)]
+                for p in self.problems
             ],
             "records": self.records, "id": self.id, "id_line": self.id_line,
             "nik": self.nik, "nik_line": self.nik_line,
@@ -63,7 +65,10 @@ class CaseCheck:
     def from_data(cls, data: dict[str, Any]) -> CaseCheck:
         from ppks_cli.index import _msg
 
-        problems = [Problem(f, line, _msg(m), sev) for f, line, m, sev in data["problems"]]
+        problems = [
+            Problem(f, line, _msg(m), sev, None if hint is None else _msg(hint))
+            for f, line, m, sev, hint in data["problems"]
+        ]
         return cls(
             problems, data["records"], data["id"], data["id_line"], data["nik"],
             data["nik_line"],

@@ -20,10 +20,13 @@ class Problem:
     line: int
     message: Msg
     severity: Severity = "error"
+    hint: Msg | None = None  # what a person does to fix it: a command or a hand action
 
     def render(self) -> str:
+        """``file:line: message``, and the fix on the next line (``  → ppks migrate``)."""
         prefix = t("check.warning_prefix") if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
+        shown = f"{self.file}:{self.line}: {prefix}{self.message}"
+        return shown if self.hint is None else f"{shown}\n  → {self.hint}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -32,4 +35,5 @@ class Problem:
             "severity": self.severity,
             "code": self.message.key,
             "message": str(self.message),
+            "fix": None if self.hint is None else str(self.hint),
         }

@@ -588,13 +588,20 @@ def init_repository(
     The first commit is by ``worker`` (``--worker``), else ``$PPKS_WORKER``, else git's
     own identity; where git has none, by git's ``user.name`` alone. With no name at all,
     :class:`InvalidInput` (``error.missing_worker_init``) is raised before anything is
-    written. Only ``worker`` is written to ``ppks.toml`` (``[defaults] worker``)."""
+    written. ``worker`` is this clone's worker, not the team's: with git it becomes
+    ``user.name`` in the new repository's own ``.git/config`` (nothing is set when the
+    repository is added to a git repository it is inside), and ``ppks.toml``, which every
+    clone shares, keeps ``[defaults] worker`` commented out; only without git is it
+    written there."""
     from ppks_cli import locking
     from ppks_cli.git import git_available
     from ppks_cli.git import init_repository as init_git
+    from ppks_cli.models import parse_worker
 
-    author = _init_author(path, worker) if git and git_available() else None
-    repo = Repository.create(path, office, worker, language)
+    with_git = git and git_available()
+    author = _init_author(path, worker) if with_git else None
+    local = parse_worker(worker, "--worker") if with_git and worker is not None else None
+    repo = Repository.create(path, office, None if with_git else worker, language)
     lock = locking.acquire(locking.lock_path(repo.root, None), command)
     try:
         if not git:
@@ -603,7 +610,7 @@ def init_repository(
             return InitResult(repo, None, without_git=True)
         from ppks_cli.changes import commit_message
 
-        result = init_git(repo.root, author, commit_message(None, "repository"))
+        result = init_git(repo.root, author, commit_message(None, "repository"), local)
         return InitResult(repo, result.sha, result.problem)
     finally:
         lock.release()

@@ -368,7 +368,29 @@ def check_case(case: Case, file_of: dict[str, str]) -> list:
     record IDs to the files they were read from."""
     from ppks_cli.validation import Problem
 
-    return [
-        Problem(file_of.get(record.id, case.id), 1, message, "warning")
-        for record, message in case.state.warnings
-    ]
+    found = []
+    for record, message in case.state.warnings:
+        file = file_of.get(record.id, case.id)
+        late = message.key == "workflow.out_of_order"
+        hint = _out_of_order_fix(case, record, file) if late else None
+        found.append(Problem(file, 1, message, "warning", hint))
+    return found
+
+
+def _out_of_order_fix(case: Case, record: Record, file: str) -> Msg:
+    """What fixes a record that came when the case was at another stage (two clones
+    recorded offline). The records are the case's history, so the fix keeps the right
+    ones: a termination after a termination repeats it and is removed (``git rm``); a
+    step after a termination is removed and recorded again after ``ppks reopen``; any
+    other step is removed and recorded again once the case is at its stage (or the
+    missing step is recorded before it, with ``--date``)."""
+    before = [r for r in case.records if r.sort_key() < record.sort_key()]
+    phase = derive(case, before).phase
+    params = {"file": file, "case": case.id, "date": record.date.isoformat()}
+    if phase == CLOSED and record.kind == "termination":
+        first = next(r for r in reversed(before) if r.kind == "termination")
+        return Msg("fix.repeated_termination", params, first=first.date.isoformat())
+    if phase == CLOSED:
+        return Msg("fix.after_termination", params, kind=Msg(f"kind.{record.kind}"))
+    command = f"ppks {NEXT_COMMANDS[phase][0]} {case.id}"  # one: the hint is cached as data
+    return Msg("fix.out_of_order", params, command=command)

@@ -118,10 +118,16 @@ def commit_identity_known(where: Path) -> bool:
     )
 
 
-def init_repository(root: Path, worker: str | None, message: str) -> CommitResult:
+def init_repository(
+    root: Path, worker: str | None, message: str, local_name: str | None = None
+) -> CommitResult:
     """Make ``root`` (a new case repository) a git repository, or add it to the one it is
-    inside, with a .gitignore, a .gitattributes and a first commit (``message``). Raises
-    :class:`GitMissing` (``error.git_missing_init``) without git."""
+    inside, with a .gitignore, a .gitattributes and a first commit (``message``) by
+    ``worker`` (None: git's own identity). ``local_name`` (a name already validated by
+    :func:`ppks_cli.models.parse_worker`) becomes ``user.name`` of the new repository's
+    own ``.git/config``: this clone's worker, never a shared setting; nothing is set when
+    ``root`` is added to a repository it is inside. Raises :class:`GitMissing`
+    (``error.git_missing_init``) without git."""
     from ppks_cli.tomlio import atomic_write_text
 
     if not git_available():
@@ -129,6 +135,8 @@ def init_repository(root: Path, worker: str | None, message: str) -> CommitResul
     if not is_repository(root):
         run(root, "init", "--quiet")
         run(root, "symbolic-ref", "HEAD", "refs/heads/main")
+        if local_name:
+            run(root, "config", "--local", "--end-of-options", "user.name", local_name)
     written = []
     for name, text in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
         path = root / name
