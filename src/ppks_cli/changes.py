@@ -56,6 +56,7 @@ COMMIT_WORDS = {
     "repository": "case repository created",
     "migration": "repository migrated to schema {schema}",
     "finished": "finish an interrupted commit",
+    "bundle": "work from a bundle merged",
     # the team's records
     "transfer": "case transferred",
     "transfer-caseload": "{count} cases transferred",

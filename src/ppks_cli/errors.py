@@ -152,10 +152,13 @@ class DeletionsNotConfirmed(Refused):
 class SyncConflict(Refused):
     """A genuine conflict: two people edited the same file by hand. The repository is
     left exactly as it was before the sync. ``conflicts`` are
-    :class:`ppks_cli.git.sync.Conflict`; ``upstream`` is the branch integrated."""
+    :class:`ppks_cli.git.sync.Conflict`; ``upstream`` is the branch integrated; ``merge``
+    when it was being merged (a bundle import), not rebased onto."""
 
-    def __init__(self, conflicts: list[Conflict], upstream: str) -> None:
+    def __init__(self, conflicts: list[Conflict], upstream: str, merge: bool = False) -> None:
         self.conflicts = conflicts
         self.upstream = upstream
+        self.merge = merge
         names = ", ".join(c.path for c in conflicts)
-        super().__init__("error.sync_conflict", files=names, upstream=upstream)
+        key = "error.bundle_conflict" if merge else "error.sync_conflict"
+        super().__init__(key, files=names, upstream=upstream)

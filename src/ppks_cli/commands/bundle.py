@@ -11,6 +11,7 @@ from ppks_cli.commands._casework import JsonOpt, option
 from ppks_cli.commands._common import command, print_json, say, write_options
 from ppks_cli.commands.sync import (
     AcceptDeletionsOpt,
+    explain_conflict,
     explain_deletions,
     explain_pending_deletions,
 )
@@ -52,13 +53,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import exchange
         from ppks_cli.commands._common import open_repo
-        from ppks_cli.errors import DeletionsNotConfirmed
+        from ppks_cli.errors import DeletionsNotConfirmed, SyncConflict
 
         try:
             result = exchange.import_bundle(
                 None if into is not None else open_repo(ctx), file, into=into,
                 accept_deletions=accept_deletions, options=write_options(ctx),
             )  # fmt: skip
+        except SyncConflict as conflict:
+            explain_conflict(conflict)
+            raise
         except DeletionsNotConfirmed as refused:
             explain_pending_deletions(refused.deleted)
             raise

@@ -113,4 +113,5 @@ def explain_conflict(conflict) -> None:
             for number, line in enumerate(texts[index], start=1):
                 if line not in other:  # only the lines to choose between
                     out.print(Text(f"    {number:>3}: {line}"))
-    out.print(Text(t("sync.resolve", upstream=conflict.upstream)))
+    key = "sync.resolve_merge" if getattr(conflict, "merge", False) else "sync.resolve"
+    out.print(Text(t(key, upstream=conflict.upstream)))

@@ -27,6 +27,7 @@ from ppks_cli.git.sync import (
     integrate,
     ready_to_integrate,
     records_in,
+    rewrites_pushed,
 )
 
 _BUNDLE_REF = "refs/ppks/bundle"
@@ -71,7 +72,10 @@ def unusable_bundle(source: Path) -> InvalidInput | DamagedFile:
 def bundle_import(
     root: Path, source: Path, worker: str | None = None, refuse_deletions: bool = False
 ) -> tuple[list[str], list[str], list[Deletion]] | None:
-    """Bring the commits of a bundle into this repository (rebasing local work on top).
+    """Bring the commits of a bundle into this repository: the local commits are rebased
+    on top, or, when that would rewrite commits a remote already holds, the bundle is
+    merged in with a merge commit authored by ``worker`` (:func:`integrate`); a conflict
+    raises :class:`SyncConflict` (``merge`` set in that case) and nothing changes.
     Returns (cases received, records received, deletions received), or None when the
     bundle holds nothing this repository lacks (nothing changes). With
     ``refuse_deletions``, received deletions raise :class:`DeletionsNotConfirmed` and
@@ -120,7 +124,10 @@ def bundle_import(
         raise Refused("error.bundle_unrelated", path=str(source))
     deleted = incoming_deletions(root, _BUNDLE_REF, _BUNDLE_REF, before, refuse_deletions,
                                  f"ppks bundle import {source} --accept-deletions")  # fmt: skip
-    cases, records, _, _ = integrate(root, _BUNDLE_REF, worker)
+    # commits already pushed are never rewritten (colleagues hold them): then the bundle
+    # is merged in, otherwise the local commits are rebased onto it (one straight line)
+    merge = rewrites_pushed(root, _BUNDLE_REF)
+    cases, records, _, _ = integrate(root, _BUNDLE_REF, worker, merge=merge)
     return cases, records, deleted
 
 

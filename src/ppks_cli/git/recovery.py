@@ -117,6 +117,8 @@ def _roll_back_sync(root: Path, state: GitState, marker: dict) -> None:
     if operation(state.git_dir) in ("rebase", "am") and not _rebase_is_ours(state, marker):
         markers.drop(state.git_dir, markers.SYNC_MARKER)  # a rebase the user started since
         return
+    if marker.get("step") == "merge" and operation(state.git_dir) == "merge":
+        run(root, "merge", "--abort", check=False)  # a bundle import killed while merging
     if operation(state.git_dir) in ("rebase", "am"):
         run(root, "rebase", "--abort", check=False)
         if operation(state.git_dir) in ("rebase", "am"):

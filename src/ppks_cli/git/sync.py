@@ -214,20 +214,39 @@ def _ensure_clean(root: Path) -> None:
         )
 
 
+def rewrites_pushed(root: Path, upstream: str) -> bool:
+    """Whether rebasing the local commits onto ``upstream`` would rewrite a commit that
+    a remote already holds (one reachable from a remote-tracking branch, as last
+    fetched): colleagues who pulled it would then hold a history that no longer exists."""
+    if not out(root, "for-each-ref", "--count=1", "--format=%(refname)", "refs/remotes/"):
+        return False
+    local = out(root, "rev-list", "--count", "HEAD", "--not", upstream)
+    unpushed = out(root, "rev-list", "--count", "HEAD", "--not", upstream, "--remotes")
+    return local != unpushed
+
+
 def integrate(
-    root: Path, upstream: str, worker: str | None = None
+    root: Path, upstream: str, worker: str | None = None, merge: bool = False
 ) -> tuple[list[str], list[str], list[str], list[str]]:
-    """Rebase the local commits onto ``upstream``. Returns (cases received, records
-    received, cases sent, records sent): only what one side holds and the other does
-    not yet (:func:`changes_between`). On a conflict, the rebase is aborted — the repository is
-    exactly as before — and :class:`SyncConflict` names the files and both versions;
-    any other failure of the rebase raises :class:`ExternalToolError`."""
+    """Rebase the local commits onto ``upstream`` (with ``merge``: merge ``upstream``
+    into the branch in a new merge commit, authored by ``worker``, leaving the local
+    commits as they are). Returns (cases received, records received, cases sent, records
+    sent): only what one side holds and the other does not yet (:func:`changes_between`).
+    On a conflict, the rebase or merge is aborted — the repository is exactly as
+    before — and :class:`SyncConflict` names the files and both versions; any other
+    failure of git raises :class:`ExternalToolError`."""
     base = out(root, "merge-base", "--end-of-options", "HEAD", upstream, check=False)
     if base:
         received = changes_between(root, base, upstream, "HEAD")
         sent = changes_between(root, base, "HEAD", upstream)
     else:
         received, sent = records_in(root, f"{EMPTY_TREE}..{upstream}"), ([], [])
+    contained = run(root, "merge-base", "--is-ancestor", "--end-of-options", upstream, "HEAD",
+                    check=False).returncode == 0  # fmt: skip
+    if contained and not merge:
+        # nothing to replay onto: a rebase would only flatten merges the branch holds (a
+        # bundle merged in, a conflict resolved by hand) and so undo their resolution
+        return received[0], received[1], sent[0], sent[1]
     # replaying commits makes new ones: their committer is git's identity, else the worker
     identity = identity_env(root, worker)
     committer = {k: v for k, v in identity.items() if k.startswith("GIT_COMMITTER")}
@@ -235,25 +254,41 @@ def integrate(
     state = git_state(root)
     if state is not None:
         head = out(root, "rev-parse", "--verify", "-q", "HEAD", check=False)
-        markers.write(state.git_dir, markers.SYNC_MARKER, {"branch": state.branch, "head": head})
-    result = run(root, "rebase", "--quiet", "--end-of-options", upstream, check=False,
-                 env=committer)  # fmt: skip
+        marker = {"branch": state.branch, "head": head}
+        markers.write(state.git_dir, markers.SYNC_MARKER,
+                      {**marker, "step": "merge"} if merge else marker)  # fmt: skip
+    if merge:
+        from ppks_cli.changes import commit_message
+
+        command = "git merge"
+        result = run(root, "merge", "--quiet", "--no-ff", "--no-edit", "-m",
+                     commit_message(None, "bundle"), "--end-of-options", upstream,
+                     check=False, env=identity)  # fmt: skip
+        sides = ((3, upstream), (2, "HEAD"))  # stage 3 is theirs (the shared side)
+    else:
+        command = "git rebase"
+        result = run(root, "rebase", "--quiet", "--end-of-options", upstream, check=False,
+                     env=committer)  # fmt: skip
+        # during a rebase, stage 2 is the shared side (upstream), stage 3 the local commit
+        sides = ((2, upstream), (3, "REBASE_HEAD"))
     if result.returncode != 0:
-        conflicts = _conflicts(root, upstream)
-        run(root, "rebase", "--abort", check=False)
+        conflicts = _conflicts(root, sides)
+        run(root, "merge" if merge else "rebase", "--abort", check=False)
         if state is not None:
             markers.drop(state.git_dir, markers.SYNC_MARKER)
         if not conflicts:
             raise ExternalToolError(
-                "error.git_failed", command="git rebase", detail=last_line(result.stderr)
+                "error.git_failed", command=command, detail=last_line(result.stderr)
             )
-        raise SyncConflict(conflicts, upstream)
+        raise SyncConflict(conflicts, upstream, merge=merge)
     if state is not None:
         markers.drop(state.git_dir, markers.SYNC_MARKER)
     return received[0], received[1], sent[0], sent[1]
 
 
-def _conflicts(root: Path, upstream: str) -> list[Conflict]:
+def _conflicts(root: Path, sides: tuple[tuple[int, str], ...]) -> list[Conflict]:
+    """The files git left unmerged, each with the version of the index stage and commit
+    of ``sides`` (the shared side first, then the local one)."""
     listed = run(root, "diff", "--name-only", "-z", "--diff-filter=U").stdout
     files = [f for f in listed.decode("utf-8", "replace").split("\0") if f]
     top = Path(out(root, "rev-parse", "--show-toplevel"))
@@ -263,8 +298,7 @@ def _conflicts(root: Path, upstream: str) -> list[Conflict]:
         rel = below(path, here)
         where = paths.describe(rel)
         versions = []
-        # during a rebase, stage 2 is the shared side (upstream), stage 3 the local commit
-        for stage, commit in ((2, upstream), (3, "REBASE_HEAD")):
+        for stage, commit in sides:
             shown = run(top, "show", f":{stage}:{path}", check=False)
             text = shown.stdout.decode("utf-8", "replace") if shown.returncode == 0 else ""
             who = out(top, "log", "-1", "--format=%an, %ad", "--date=short",
