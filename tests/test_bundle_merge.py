@@ -94,7 +94,7 @@ def test_only_unpushed_work_is_still_rebased_in_one_line(team, field, tmp_path):
     assert len(notes(office, shared)) == 2
 
 
-def test_a_conflict_with_pushed_work_is_explained_nothing_changes(team, field, tmp_path):  # noqa: F811
+def test_a_conflict_with_pushed_work_changes_nothing(team, field, tmp_path):  # noqa: F811
     shelter, office, shared = team
     hand_edit(field, shared, "1979", "Joko")
     stick = export(field, tmp_path)
