@@ -9,9 +9,10 @@ import subprocess
 import pytest
 from test_letters import SIGNATORIES
 
-from conftest import git, run_ppks
 from ppks_cli import git as ppks_git
 from ppks_cli.errors import Refused
+
+from conftest import git, run_ppks
 
 
 def porcelain(root) -> str:
