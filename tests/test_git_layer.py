@@ -473,7 +473,8 @@ def test_sync_refuses_what_is_not_a_configured_remote_and_a_dirty_tree(team):
     loose = add_note(shelter, case_id, "belum disimpan", commit=False)
     with pytest.raises(Refused) as caught:
         ppks_git.sync(shelter.root)
-    assert caught.value.key == "error.sync_dirty"
+    # a new record left uncommitted: the sync would not send it
+    assert caught.value.key == "error.sync_untracked"
     assert caught.value.params["files"] == shelter.rel(loose)
 
 

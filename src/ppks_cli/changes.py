@@ -54,6 +54,7 @@ COMMIT_WORDS = {
     "correction": "client data corrected",
     "letter": "letter {number} issued",
     "repository": "case repository created",
+    "templates": "letter templates exported ({count} files)",
     "migration": "repository migrated to schema {schema}",
     "finished": "finish an interrupted commit",
     "bundle": "work from a bundle merged",

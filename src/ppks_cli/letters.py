@@ -130,8 +130,10 @@ def export_templates(repo: Repository, force: bool = False) -> tuple[list[Path],
             continue
         plan.append((source, destination))
     for source, destination in plan:
+        repo._will_write(destination)  # a kill from here on is committed by the next command
         atomic_write_bytes(destination, source.read_bytes(), root=repo.root)
         written.append(destination)
+        repo.written.append(destination)
     return written, skipped
 
 
@@ -704,6 +706,30 @@ def default_output_name(case: Case, letter: Draft, fmt: str) -> str:
     return f"{case.id}-{letter.kind}-{tail}.{fmt}"
 
 
+def default_output_path(repo: Repository, case: Case, letter: Draft, fmt: str) -> Path:
+    """Where a letter goes when no file is named: ``out/`` of the repository
+    (:attr:`ppks_cli.paths.RepoPaths.out`), named by :func:`default_output_name`. The
+    folder is made when missing, with its own ``.gitignore`` (``*``) so that git ignores
+    it even in a repository whose ``.gitignore`` does not list it; a linked ``out/`` is
+    refused (:class:`Refused`, ``error.symlink_refused``), an OS error raises
+    :class:`InvalidInput` ``error.output_unusable``."""
+    from ppks_cli.tomlio import atomic_write_text, check_no_symlinks
+
+    folder = repo.paths.out
+    check_no_symlinks(folder / ".gitignore", repo.root)
+    try:
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not os.path.lexists(ignore):
+            atomic_write_text(ignore, "# ppks: rendered letters are never committed\n*\n",
+                              root=repo.root)  # fmt: skip
+    except OSError as exc:
+        raise InvalidInput(
+            "error.output_unusable", path=str(folder), reason=exc.strerror or type(exc).__name__
+        ) from None
+    return folder / default_output_name(case, letter, fmt)
+
+
 # --- one letter, the whole way -------------------------------------------------------------
 
 
@@ -712,7 +738,8 @@ class LetterRequest:
     """What ``ppks letter`` asks for. Exactly one of: an issued letter of ``kind`` (the
     default), a ``draft`` (no number, nothing recorded), or the ``reissue`` of an issued
     number. ``fmt`` is ``md`` or ``pdf``; ``output`` a file (``-`` or None: the screen;
-    a PDF without ``output`` gets a file name with no personal data). ``edit``, when
+    a PDF without ``output`` goes to the repository's ``out/`` folder, ignored by git,
+    with a file name with no personal data: :func:`default_output_path`). ``edit``, when
     given, is called with the Typst source and returns the edited source (``--edit``)."""
 
     kind: str | None = None
@@ -796,7 +823,7 @@ def make_letter(
         if target is None and request.fmt == "pdf":
             if request.output is not None:  # -o -: a PDF is never sent to the terminal
                 raise InvalidInput("error.pdf_to_stdout")
-            target = Path(default_output_name(case, made, "pdf"))
+            target = default_output_path(repo, case, made, "pdf")
         if target is not None:
             check_output(target, repo)
         return made, data, target
@@ -830,11 +857,18 @@ class TemplatesExport(Result):
 
 
 def export_templates_to(repo: Repository, *, force: bool = False, options=None) -> TemplatesExport:
-    """:func:`export_templates` holding the repository (files written, not committed)."""
-    from ppks_cli.changes import WriteOptions
+    """:func:`export_templates` holding the repository, then committed like any other
+    change (``ppks: letter templates exported (N files)``; not with ``--no-commit`` or
+    ``auto_commit = false``), so that nothing ppks wrote is left untracked to stop a
+    ``sync``. Raises what :func:`export_templates` and
+    :meth:`ppks_cli.changes.Writer.commit` raise."""
+    from ppks_cli.changes import WriteOptions, commit_message
 
-    with (options or WriteOptions()).writer(repo, "files"):
+    with (options or WriteOptions()).writer(repo) as writer:
         written, skipped = export_templates(repo, force=force)
+        if written:
+            worker = repo.step_worker(None)
+            writer.commit(commit_message(None, "templates", count=len(written)), worker)
     return TemplatesExport([repo.rel(p) for p in written], [repo.rel(p) for p in skipped])
 
 

@@ -16,6 +16,7 @@ CASES_DIR = "cases"
 CASE_FILE = "case.toml"
 RECORDS_DIR = "records"
 TEMPLATES_DIR = "templates"
+OUT_DIR = "out"  # rendered letters; ignored by git (the .gitignore `init` writes, and its own)
 ROOT_ENV = "PPKS_ROOT"
 
 _PACKAGE = Path(__file__).parent
@@ -83,6 +84,7 @@ class RepoPaths:
 
         ROOT/ppks.toml
         ROOT/templates/                 office overrides of the letter templates
+        ROOT/out/                       rendered letters (ignored by git, never committed)
         ROOT/cases/<CASE-ID>/case.toml  client identity and intake
         ROOT/cases/<CASE-ID>/records/<date>-<kind>-<record-id>.toml
 
@@ -104,6 +106,11 @@ class RepoPaths:
     @property
     def templates(self) -> Path:
         return self.root / TEMPLATES_DIR
+
+    @property
+    def out(self) -> Path:
+        """Where rendered letters go when no file is named: ``ROOT/out/``, ignored by git."""
+        return self.root / OUT_DIR
 
     def case_dir(self, case_id: str) -> Path:
         return self.cases / case_id

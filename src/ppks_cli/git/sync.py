@@ -25,6 +25,7 @@ from ppks_cli.git.runner import (
     EMPTY_TREE,
     below,
     current_branch,
+    git_command,
     last_line,
     out,
     prefix,
@@ -199,19 +200,46 @@ def bundle_url(root: Path, remote: str) -> str | None:
     return None
 
 
+def _listed(files: list[str]) -> str:
+    return ", ".join(files[:5]) + (" …" if len(files) > 5 else "")
+
+
 def _ensure_clean(root: Path) -> None:
-    """Refuse while work is not committed: changed files (a rebase could not replay
-    them) and new files in ``cases/`` (a record the sync would not send). Other untracked
-    files (a letter written with ``-o`` into the repository, say) do not stop a sync: git
-    never overwrites them, it stops the rebase instead, which ppks then rolls back."""
-    dirty = [
-        p for code, p in status(root).uncommitted
-        if code != "??" or p.startswith(paths.CASES_DIR + "/")
-    ]  # fmt: skip
-    if dirty:
+    """Refuse while work is not committed, with advice that works as printed (each
+    command a :func:`git_command`): changed tracked files, staged or not (a rebase could
+    not replay over them; ``error.sync_dirty``: commit, stash or restore them), and new
+    files in ``cases/`` (a record the sync would not send; ``error.sync_untracked``:
+    commit or move them). Other untracked files (a letter written with ``-o`` into the
+    repository, notes) never stop a sync; one that the others' work would overwrite is
+    refused by :func:`_refuse_overwritten` after the fetch."""
+    uncommitted = status(root).uncommitted
+    changed = [p for code, p in uncommitted if code != "??"]
+    if changed:
         raise Refused(
-            "error.sync_dirty", files=", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
-        )
+            "error.sync_dirty", files=_listed(changed),
+            commit=git_command(root, "commit", "-m", "ppks: changes made by hand", "--", *changed),
+            stash=git_command(root, "stash"), unstash=git_command(root, "stash", "pop"),
+            discard=git_command(root, "restore", "--staged", "--worktree", "--", *changed),
+        )  # fmt: skip
+    new = [p for code, p in uncommitted if code == "??" and p.startswith(paths.CASES_DIR + "/")]
+    if new:
+        add = git_command(root, "add", "--", *new)
+        commit = git_command(root, "commit", "-m", "ppks: files added by hand", "--", *new)
+        raise Refused("error.sync_untracked", files=_listed(new), commit=f"{add} && {commit}")
+
+
+def _refuse_overwritten(root: Path, upstream: str) -> None:
+    """Refuse (:class:`Refused` ``error.sync_untracked_in_way``, nothing changed) when a
+    file not tracked here would be overwritten by a file ``upstream`` adds (two people
+    exporting the templates, one without committing): git would stop the rebase."""
+    untracked = {p for code, p in status(root).uncommitted if code == "??"}
+    if not untracked:
+        return
+    here = prefix(root)
+    added = {below(p, here) for _, p in name_status(root, f"HEAD..{upstream}", "--diff-filter=A")}
+    blocking = sorted(untracked & added)
+    if blocking:
+        raise Refused("error.sync_untracked_in_way", files=_listed(blocking), remote=upstream)
 
 
 def rewrites_pushed(root: Path, upstream: str) -> bool:
@@ -248,6 +276,7 @@ def integrate(
         # bundle merged in, a conflict resolved by hand) and so undo their resolution
         return received[0], received[1], sent[0], sent[1]
     # replaying commits makes new ones: their committer is git's identity, else the worker
+    _refuse_overwritten(root, upstream)
     identity = identity_env(root, worker)
     committer = {k: v for k, v in identity.items() if k.startswith("GIT_COMMITTER")}
     # a sync killed from here on is rolled back by the next command (see `recover`)
