@@ -360,7 +360,7 @@ def test_any_word_of_a_text_finds_it(repo, words, which, glue, upper):
     word = words[which % len(words)]
     # in upper case when that is the same word (not so for a Turkish dotless "ı": "I")
     query = word.upper() if upper and word.upper().casefold() == word.casefold() else word
-    if not index._plain(query):
+    if not index.plain(query):
         return  # nothing to search for (refused as such)
     hits = index.search_text(repo, query, None).hits
     assert case.id in [hit.id for hit in hits], (words, query)

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from ppks_cli.deadlines import KINDS, DueItem
 from ppks_cli.errors import InvalidInput
 from ppks_cli.i18n import Msg
+from ppks_cli.index import plain
 from ppks_cli.results import Result
 
 DEFAULT_WITHIN = 7
@@ -119,13 +119,7 @@ class DueList(Result):
 def words(name: str | None) -> tuple[str, ...]:
     """The words of a name as compared here: case-folded, without accents, punctuation
     as spaces (``"Saskia  Pané,"`` -> ``("saskia", "pane")``)."""
-    if not name:
-        return ()
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    kept = "".join(
-        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
-    )
-    return tuple(kept.split())
+    return tuple(plain(name).split())
 
 
 def worker_matches(wanted: tuple[str, ...], worker: str | None, *, whole: bool) -> bool:

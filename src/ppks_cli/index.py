@@ -523,7 +523,7 @@ def case_data(repo, case_id: str) -> CaseData:
             for item in deadlines.due_items(repo.config, case, state)
         ],
         texts=[
-            (case_id, seq, record, kind, field_, value, _plain(value))
+            (case_id, seq, record, kind, field_, value, plain(value))
             for seq, record, kind, field_, value in text_values(case)
         ],
         links=[
@@ -535,7 +535,7 @@ def case_data(repo, case_id: str) -> CaseData:
 def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
     """Insert what :func:`case_data` worked out (after :func:`_forget` removed the case's
     old rows). The free text goes to ``texts`` and, when this SQLite has FTS5, to the
-    full-text index built on its :func:`_plain` form."""
+    full-text index built on its :func:`plain` form."""
     row = data.row
     conn.execute(
         f"INSERT INTO cases ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -750,11 +750,6 @@ def case_rows(
     return rows
 
 
-def case_count(conn: sqlite3.Connection) -> int:
-    """How many case folders the index holds, readable or not."""
-    return conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
-
-
 @dataclass(frozen=True)
 class IndexedClient:
     """What the duplicate check compares of a client (see
@@ -881,8 +876,10 @@ class SearchResult(Result):
 _NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
-def _plain(text: str | None) -> str:
-    """``text`` lower-case, without diacritics and punctuation, single-spaced."""
+def plain(text: str | None) -> str:
+    """``text`` lower-case, without diacritics and punctuation, single-spaced: the form in
+    which names, places and free text are compared (search, ``list --name``, worker
+    names)."""
     import unicodedata
 
     if not text:
@@ -914,7 +911,7 @@ def search(
     from ppks_cli import matching
     from ppks_cli.errors import InvalidInput
 
-    if not _plain(text):
+    if not plain(text):
         raise InvalidInput("error.search_empty")
     if limit is not None and limit < 1:
         raise InvalidInput("error.search_limit", value=limit)
@@ -928,7 +925,7 @@ def search(
         birth_date=None,
         birth_year=None,
     )
-    place = _plain(text)
+    place = plain(text)
     any_digit = any(ch.isdigit() for ch in text)
     hits: list[SearchHit] = []
     if conn is None:
@@ -1004,7 +1001,7 @@ def search(
                     reasons.append(kind)
                 if s > score:
                     score, matched = s, person
-        if place and found_at and f" {place} " in f" {_plain(found_at)} ":
+        if place and found_at and f" {place} " in f" {plain(found_at)} ":
             reasons.append("found_at")
             if FOUND_AT_SCORE > score:
                 score, matched = FOUND_AT_SCORE, found_at
@@ -1094,10 +1091,10 @@ def _texts_fts_ready(conn: sqlite3.Connection) -> bool:
         conn.execute("INSERT INTO texts_fts (texts_fts) VALUES ('rebuild')")
         conn.execute("DELETE FROM meta WHERE key = 'texts_fts'")
     else:
-        for row_id, plain in conn.execute("SELECT id, plain FROM texts_gone").fetchall():
+        for row_id, old_plain in conn.execute("SELECT id, plain FROM texts_gone").fetchall():
             conn.execute(
                 "INSERT INTO texts_fts (texts_fts, rowid, plain) VALUES ('delete', ?, ?)",
-                (row_id, plain),
+                (row_id, old_plain),
             )
     conn.execute("DELETE FROM texts_gone")
     return True
@@ -1198,10 +1195,10 @@ def text_values(case) -> list[tuple[int, str | None, str, str, str]]:
     return found
 
 
-def _words_match(plain: str, words: list[str]) -> bool:
+def _words_match(flat: str, words: list[str]) -> bool:
     """Whether the plain text holds every word as a whole word, the last one as the start
     of a word (the user may still be typing it)."""
-    padded = f" {plain} "
+    padded = f" {flat} "
     *whole, last = words
     return all(f" {word} " in padded for word in whole) and f" {last}" in padded
 
@@ -1246,7 +1243,7 @@ def text_matches(conn: sqlite3.Connection, text: str) -> dict[str, TextMatch]:
     by case ID. ``text`` is never read as query syntax. Uses the FTS5 index when there is
     one, else a plain scan; either way the same predicate decides, so both give the same
     answer. Empty for a text with no words."""
-    words = _plain(text).split()
+    words = plain(text).split()
     if not words:
         return {}
     columns = "t.case_id, t.seq, t.id, t.record, t.kind, t.field, t.text, t.plain"
@@ -1266,8 +1263,8 @@ def text_matches(conn: sqlite3.Connection, text: str) -> dict[str, TextMatch]:
     best: dict[str, tuple[tuple[int, int], Any]] = {}
     counts: dict[str, int] = {}
     for row in rows:
-        case_id, seq, row_id, *_rest, plain = row
-        if not _words_match(plain, words):
+        case_id, seq, row_id, *_rest, flat = row
+        if not _words_match(flat, words):
             continue
         counts[case_id] = counts.get(case_id, 0) + 1
         key = (seq, -row_id)  # the newest record; its first field
@@ -1280,7 +1277,7 @@ def text_matches(conn: sqlite3.Connection, text: str) -> dict[str, TextMatch]:
 
 
 def _plain_map(text: str) -> tuple[str, list[int]]:
-    """:func:`_plain` of ``text`` and, for each of its characters, the index in ``text``
+    """:func:`plain` of ``text`` and, for each of its characters, the index in ``text``
     of the character it came from."""
     import unicodedata
 
@@ -1309,13 +1306,13 @@ def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
     (:func:`ppks_cli.neutral.neutralise`). The start of ``text`` when no word is found."""
     from ppks_cli.neutral import neutralise
 
-    plain, origin = _plain_map(text)
-    padded = f" {plain} "
+    flat, origin = _plain_map(text)
+    padded = f" {flat} "
     start = end = 0
     for number, word in enumerate(words):
         last = number == len(words) - 1
         at = padded.find(f" {word}" if last else f" {word} ")
-        if at >= 0:  # padded[at + 1] is plain[at]
+        if at >= 0:  # padded[at + 1] is flat[at]
             start = origin[at]
             end = origin[at + len(word) - 1] + 1
             break

@@ -222,20 +222,15 @@ class CaseFilter:
     due_within: int | None = None
 
 
-def _plain(text: str) -> str:
-    from ppks_cli.index import _plain as plain
-
-    return plain(text)
-
-
 def _name_matches(wanted: str, row) -> bool:
     from ppks_cli import matching
+    from ppks_cli.index import plain
 
-    plain = _plain(wanted)
+    wanted_plain = plain(wanted)
     for name in (row.name, row.alias):
         if not name:
             continue
-        if f" {plain} " in f" {_plain(name)} ":
+        if f" {wanted_plain} " in f" {plain(name)} ":
             return True
         if matching.words_within(wanted, name):
             return True
