@@ -9,6 +9,10 @@ from ppks_cli.i18n import Msg
 
 # the six stages of the casework method, in order (FACTS.md: intake, assessment,
 # planning, intervention, evaluation, termination)
+# the furthest ahead, in days, a deadline setting or a "due within" window may reach:
+# ten years (a larger number is a typo, and a date that far ahead does not exist)
+MAX_DAYS_AHEAD = 3660
+
 STAGES = ("intake", "assessment", "planning", "intervention", "evaluation", "termination")
 
 

@@ -7,12 +7,12 @@ reads it afterwards. Later features add their own sections here.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from ppks_cli.choices import MAX_DAYS_AHEAD
 from ppks_cli.models import (
     SCHEMA_VERSION,
     Line,
@@ -61,18 +61,14 @@ class Supervision(Model):
         return stage if stage in self.require_approval else None
 
 
-MAX_DEADLINE_DAYS = 3660
-
-
 class Deadlines(Model):
     """Days allowed before a step is overdue (0 turns a deadline off)."""
 
-    # at most ten years: a larger number is a typo, and a date that far ahead does not exist
-    assessment_days: int = Field(7, ge=0, le=MAX_DEADLINE_DAYS)  # after intake (or reopening)
-    evaluation_days: int = Field(30, ge=0, le=MAX_DEADLINE_DAYS)  # after the current plan
-    follow_up_days: int = Field(30, ge=0, le=MAX_DEADLINE_DAYS)  # after termination
+    assessment_days: int = Field(7, ge=0, le=MAX_DAYS_AHEAD)  # after intake (or reopening)
+    evaluation_days: int = Field(30, ge=0, le=MAX_DAYS_AHEAD)  # after the current plan
+    follow_up_days: int = Field(30, ge=0, le=MAX_DAYS_AHEAD)  # after termination
     # an answer to a referral still only "sent"
-    referral_days: int = Field(14, ge=0, le=MAX_DEADLINE_DAYS)
+    referral_days: int = Field(14, ge=0, le=MAX_DAYS_AHEAD)
 
 
 class Resource(Model):
@@ -328,11 +324,11 @@ termination = "460"
 """
 
 
-def load_config(path: Path, display: str | None = None) -> RepoConfig:
-    """Read and validate ``ppks.toml``. Raises DamagedFile naming the file and line."""
+def parse_config(data: dict, text: str) -> RepoConfig:
+    """The settings in ``ppks.toml`` as read (``data``, and its ``text`` for line numbers),
+    upgraded from an older schema and validated. Raises DamagedFile naming the line."""
+    from ppks_cli.paths import CONFIG_FILE
     from ppks_cli.schema import CONFIG, upgrade_data
-    from ppks_cli.tomlio import read_toml
     from ppks_cli.validation import validate_or_raise
 
-    data, text = read_toml(path, display)
-    return validate_or_raise(RepoConfig, upgrade_data(CONFIG, data), text, display or str(path))
+    return validate_or_raise(RepoConfig, upgrade_data(CONFIG, data), text, CONFIG_FILE)

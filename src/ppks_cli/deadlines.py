@@ -69,18 +69,6 @@ class DueItem:
             params["stage"] = Msg(f"approval_stage.{params['stage']}")
         return Msg(f"due.{self.kind}", due=self.due.isoformat(), **params)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "due": self.due.isoformat(), "record": self.record,
-            "params": dict(self.params),
-        }  # fmt: skip
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DueItem:
-        return cls(
-            data["kind"], dt.date.fromisoformat(data["due"]), data["record"], data["params"]
-        )
-
 
 def due_items(config: RepoConfig, case: Case, state: CaseState | None = None) -> list[DueItem]:
     """Everything ``case`` owes in its current episode, by due date then :data:`KINDS`

@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ppks_cli.choices import MAX_DAYS_AHEAD
 from ppks_cli.deadlines import KINDS, DueItem
 from ppks_cli.errors import InvalidInput
 from ppks_cli.i18n import Msg
@@ -30,7 +31,7 @@ from ppks_cli.results import Result
 
 DEFAULT_WITHIN = 7
 # at most ten years ahead, like the deadline settings: a larger number is a typo
-MAX_WITHIN = 3660
+MAX_WITHIN = MAX_DAYS_AHEAD
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,6 @@ def worker_matches(wanted: tuple[str, ...], worker: str | None, *, whole: bool) 
     return any(have[i : i + size] == wanted for i in range(len(have) - size + 1))
 
 
-def own_worker(repo) -> str | None:
-    """The user's own name: ``$PPKS_WORKER``, ``[defaults] worker`` in ``ppks.toml``, or
-    git's ``user.name``; ``None`` when none is set. Raises
-    :class:`~ppks_cli.errors.InvalidInput` naming the setting whose value is not a valid
-    name."""
-    return repo.step_worker(None)
-
-
 def check_within(within: int) -> int:
     """``within`` if it is a number of days from 0 to :data:`MAX_WITHIN`, else raises
     :class:`~ppks_cli.errors.InvalidInput` (``error.due_within``)."""
@@ -181,7 +174,7 @@ def due_list(
         if worker is not None:
             name = parse_worker(worker, "--worker")
         else:
-            name = own_worker(repo)
+            name = repo.step_worker(None)
             if name is None:
                 raise InvalidInput("error.due_no_worker")
     return _gather(repo, name, whole=worker is None, everyone=everyone, within=within,
@@ -194,7 +187,7 @@ def own_due(
     """The user's own items (:func:`due_list` without a name), or ``None`` when the user's
     name is not known or not a valid name (``ppks status`` then says nothing of them)."""
     try:
-        name = own_worker(repo)
+        name = repo.step_worker(None)
     except InvalidInput:
         return None
     if name is None:

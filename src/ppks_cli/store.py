@@ -183,15 +183,11 @@ class Repository:
         raises :class:`DamagedFile`, unless the repository was opened ``lenient``: then
         the default settings are used."""
         if self._config is None:
-            from ppks_cli.config import Office, RepoConfig
-            from ppks_cli.schema import CONFIG, upgrade_data
-            from ppks_cli.validation import validate_or_raise
+            from ppks_cli.config import Office, RepoConfig, parse_config
 
             try:
                 data, text = self._raw_config or read_toml(self.paths.config, paths.CONFIG_FILE)
-                self._config = validate_or_raise(
-                    RepoConfig, upgrade_data(CONFIG, data), text, paths.CONFIG_FILE
-                )
+                self._config = parse_config(data, text)
             except DamagedFile:
                 if not self._lenient:
                     raise

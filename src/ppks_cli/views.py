@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ppks_cli import categories
+from ppks_cli.choices import MAX_DAYS_AHEAD
 from ppks_cli.results import Result
 from ppks_cli.store import Case
 
@@ -197,7 +198,6 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
 # the orders ``ppks list --sort`` knows; the first is the default
 SORTS = ("newest", "oldest", "name", "id", "stage", "due", "worker")
 LIMIT_MAX = 1_000_000
-DUE_WITHIN_MAX = 3660  # days: ten years, as the deadline settings allow
 
 
 @dataclass(frozen=True)
@@ -318,9 +318,9 @@ def list_cases(
         parse_choice(sort, SORTS, "--sort")  # raises, naming the choices
     if limit is not None and not 1 <= limit <= LIMIT_MAX:
         raise InvalidInput("error.list_limit", value=limit)
-    if wanted.due_within is not None and not 0 <= wanted.due_within <= DUE_WITHIN_MAX:
+    if wanted.due_within is not None and not 0 <= wanted.due_within <= MAX_DAYS_AHEAD:
         raise InvalidInput(
-            "error.list_due_within", value=wanted.due_within, most=DUE_WITHIN_MAX
+            "error.list_due_within", value=wanted.due_within, most=MAX_DAYS_AHEAD
         )
     if wanted.since and wanted.until and wanted.since > wanted.until:
         raise InvalidInput(
