@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ppks_cli.records import Attachment
     from ppks_cli.store import Case, Repository
 
-ATTACHMENTS_DIR = "attachments"
+
 _EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
 MB = 1024 * 1024
 
@@ -42,7 +42,7 @@ def stored_name(record_id: str, original: str) -> str:
 
 def attachment_path(repo: Repository, case_id: str, name: str) -> Path:
     """The path of the stored file ``name`` of the case ``case_id``."""
-    return repo.paths.case_dir(case_id) / ATTACHMENTS_DIR / name
+    return repo.paths.attachments_dir(case_id) / name
 
 
 def attachments_of(case: Case) -> list[Attachment]:

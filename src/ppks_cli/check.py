@@ -387,7 +387,8 @@ def _check_attachments(repo: Repository, case: Case) -> list[Problem]:
     """Each attachment record's stored file: missing, not a regular file, or not the
     size and SHA-256 the record names is an error at the record's ``file`` line; a file
     in ``attachments/`` that no record names is a warning."""
-    from ppks_cli.attachments import ATTACHMENTS_DIR, attachment_path, stored_problem
+    from ppks_cli.attachments import attachment_path, stored_problem
+    from ppks_cli.paths import ATTACHMENTS_DIR
 
     found: list[Problem] = []
     named: set[str] = set()
@@ -405,7 +406,7 @@ def _check_attachments(repo: Repository, case: Case) -> list[Problem]:
                     Msg("check.attachment_damaged", file=shown, detail=problem),
                 )  # fmt: skip
             )
-    folder = repo.paths.case_dir(case.id) / ATTACHMENTS_DIR
+    folder = repo.paths.attachments_dir(case.id)
     if folder.is_symlink():
         found.append(Problem(repo.rel(folder), 1, Msg("toml.symlink")))
     elif folder.is_dir():

@@ -93,7 +93,7 @@ def digest(repo, case_id: str) -> str | None:
 
     h = hashlib.blake2b(digest_size=20)
     h.update(__version__.encode())
-    folder = os.path.join(os.fspath(repo.paths.cases), case_id)
+    folder = os.fspath(repo.paths.case_dir(case_id))
 
     def add(path: str, name: str) -> None:
         st = os.lstat(path)
@@ -131,8 +131,8 @@ def attachments_stat(folder: str, *, with_ctime: bool = True) -> tuple[bytes, bo
     :data:`ppks_cli.index.RACY_NS` of now). No folder gives a fixed marker."""
     import time
 
-    from ppks_cli.attachments import ATTACHMENTS_DIR
     from ppks_cli.index import RACY_NS
+    from ppks_cli.paths import ATTACHMENTS_DIR
 
     recent = time.time_ns() - RACY_NS
     racy = False
@@ -202,7 +202,7 @@ class Cache:
         from ppks_cli import index
 
         signature, racy = index.folder_signature(self.repo, case_id)
-        attached, attached_racy = attachments_stat(os.path.join(self.repo.paths.cases, case_id))
+        attached, attached_racy = attachments_stat(os.fspath(self.repo.paths.case_dir(case_id)))
         signature, racy = signature + attached, racy or attached_racy
         self.signatures[case_id] = None if racy else signature
         stored = self.stored.get(case_id)

@@ -475,7 +475,7 @@ def case_data(repo, case_id: str) -> CaseData:
         from ppks_cli.i18n import Msg
 
         reason = exc.strerror or type(exc).__name__
-        rel = f"{paths.CASES_DIR}/{case_id}/{paths.CASE_FILE}"
+        rel = paths.case_file_rel(case_id)
         problem = Problem(rel, 1, Msg("toml.unreadable", reason=reason))
         return CaseData(case_id, {"id": case_id, "problem": json.dumps(_problem_data(problem))})
     from ppks_cli import deadlines

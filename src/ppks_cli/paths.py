@@ -15,6 +15,8 @@ CONFIG_FILE = "ppks.toml"
 CASES_DIR = "cases"
 CASE_FILE = "case.toml"
 RECORDS_DIR = "records"
+ATTACHMENTS_DIR = "attachments"  # files kept with a case (scans, photos)
+CASE_SUBFOLDERS = (RECORDS_DIR, ATTACHMENTS_DIR)  # what ppks writes in a case folder
 TEMPLATES_DIR = "templates"
 OUT_DIR = "out"  # rendered letters; ignored by git (the .gitignore `init` writes, and its own)
 ROOT_ENV = "PPKS_ROOT"
@@ -120,6 +122,9 @@ class RepoPaths:
 
     def records_dir(self, case_id: str) -> Path:
         return self.case_dir(case_id) / RECORDS_DIR
+
+    def attachments_dir(self, case_id: str) -> Path:
+        return self.case_dir(case_id) / ATTACHMENTS_DIR
 
     def record_file(self, case_id: str, date: str, kind: str, record_id: str) -> Path:
         return self.records_dir(case_id) / f"{date}-{kind}-{record_id}.toml"

@@ -520,8 +520,8 @@ def clean_after_crash(repo: Repository) -> list[Path]:
     if repo.paths.cases.is_dir() and not repo.paths.cases.is_symlink():
         for case_dir in repo.paths.cases.iterdir():
             if case_dir.is_dir() and not case_dir.is_symlink():
-                folders += [case_dir, case_dir / paths.RECORDS_DIR, case_dir / "attachments"]
-    templates = repo.root / "templates"
+                folders += [case_dir, *(case_dir / sub for sub in paths.CASE_SUBFOLDERS)]
+    templates = repo.paths.templates
     if templates.is_dir() and not templates.is_symlink():
         folders += [p for p in templates.rglob("*") if p.is_dir() and not p.is_symlink()]
     for folder in folders:
