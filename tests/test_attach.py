@@ -252,7 +252,10 @@ def test_the_core_refuses_before_writing(git_office, tmp_path):
 
 
 def test_the_command_kinds_are_the_record_kinds():
-    from ppks_cli.commands.attach import KINDS
-    from ppks_cli.records import ATTACHMENT_KINDS
+    import typing
 
-    assert KINDS == ATTACHMENT_KINDS
+    from ppks_cli.choices import ATTACHMENT_KINDS
+    from ppks_cli.records import Attachment
+
+    field = Attachment.model_fields["document"].annotation
+    assert typing.get_args(field) == ATTACHMENT_KINDS

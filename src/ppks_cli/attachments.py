@@ -111,7 +111,7 @@ def attach_file(
     options: WriteOptions | None = None,
 ) -> AttachResult:  # fmt: skip
     """Copy ``source`` into the folder of the case ``case_ref`` and write its attachment
-    record (kind ``kind``, one of :data:`~ppks_cli.records.ATTACHMENT_KINDS`), both in one
+    record (kind ``kind``, one of :data:`~ppks_cli.choices.ATTACHMENT_KINDS`), both in one
     commit (``CASE: attachment added``). At any stage; the phase never changes.
 
     Raises :class:`NotFound` for an unknown case, :class:`InvalidInput` for what

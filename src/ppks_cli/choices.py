@@ -13,6 +13,9 @@ from ppks_cli.i18n import Msg
 # ten years (a larger number is a typo, and a date that far ahead does not exist)
 MAX_DAYS_AHEAD = 3660
 
+# the kinds of document `ppks attach --kind` takes (records.Attachment.document)
+ATTACHMENT_KINDS = ("ktp", "kk", "akta", "foto", "persetujuan", "surat", "lainnya")
+
 STAGES = ("intake", "assessment", "planning", "intervention", "evaluation", "termination")
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ppks_cli import ids
+from ppks_cli.choices import ATTACHMENT_KINDS
 from ppks_cli.i18n import Msg
 from ppks_cli.models import (
     Date,
@@ -462,7 +463,6 @@ class Link(Record):
 # What a file attached to a case is (``ppks attach --kind``): a scanned KTP, a KK (family
 # card), a birth certificate (akta), a photo, a signed consent (persetujuan), a letter or
 # statement (surat), anything else (lainnya).
-ATTACHMENT_KINDS = ("ktp", "kk", "akta", "foto", "persetujuan", "surat", "lainnya")
 _STORED_NAME_RE = re.compile(r"^([0-9A-Z]{6,10})\.[a-z0-9]{1,8}$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.choices import ATTACHMENT_KINDS
 from ppks_cli.commands._casework import (
     CaseArg,
     DateOpt,
@@ -19,9 +20,6 @@ from ppks_cli.commands._casework import (
 )
 from ppks_cli.commands._common import command, open_repo, print_json, say, write_options
 from ppks_cli.i18n import t
-
-# the same as records.ATTACHMENT_KINDS (not imported: it would load the models at start-up)
-KINDS = ("ktp", "kk", "akta", "foto", "persetujuan", "surat", "lainnya")
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +40,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.i18n import label
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
-        choice = one_of("attachment_kind", KINDS, "--kind")
+        choice = one_of("attachment_kind", ATTACHMENT_KINDS, "--kind")
         result = attachments.attach_file(
             repo, case.id, file, worker=who, date=when, note=note,
             kind=need(ctx, kind, "--kind", "attach_kind", **choice),

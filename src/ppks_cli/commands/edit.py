@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._casework import CaseArg, DateOpt, JsonOpt, WorkerOpt, record_date
+from ppks_cli.commands._casework import CaseArg, DateOpt, JsonOpt, WorkerOpt, begin
 from ppks_cli.commands._common import (
     ask,
     command,
     info_line,
     interactive,
-    open_repo,
     print_json,
     run_editor,
     say,
@@ -66,7 +65,6 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import corrections
-        from ppks_cli.commands._casework import record_worker
         from ppks_cli.errors import InvalidInput
 
         given = {
@@ -77,10 +75,7 @@ def register(app: typer.Typer) -> None:
             "last_known_address": last_known_address, "found_at": found_at,
             "referred_by": referred_by, "category": category,
         }  # fmt: skip
-        repo = open_repo(ctx)
-        case = repo.find_case(case_ref)
-        when = record_date(date)
-        who = record_worker(ctx, repo, worker, case)
+        repo, case, when, who = begin(ctx, case_ref, date, worker)
         if any(v is not None for v in given.values()):
             values = corrections.parse_values(given)  # refused here: nothing written
             if (reason is None or not reason.strip()) and interactive(ctx):
