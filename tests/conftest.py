@@ -237,3 +237,28 @@ def git_office(tmp_path, tmp_path_factory) -> tuple[Path, str]:
     root = tmp_path / "kasus"
     shutil.copytree(template, root, symlinks=True)
     return root, case_id
+
+
+@pytest.fixture
+def git_office_cli(git_office) -> tuple[Path, Cli, str]:
+    """:func:`git_office` with a runner for it: ``(root, cli, case id)``."""
+    root, case_id = git_office
+    return root, Cli(root), case_id
+
+
+def new_case(cli, name: str, worker: str = "Wati Sembiring") -> str:
+    """Open a case for ``name`` through ``cli`` (duplicates allowed); its ID."""
+    result = cli(
+        "new-case", "--name", name, "--sex", "L", "--category", "pengemis",
+        "--birth-year", "1970", "--source", "walk-in", "--intake-date", "2024-06-01",
+        "--worker", worker, "--yes", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["id"]
+
+
+def damage_a_record(root, cli, case_id: str) -> None:
+    """A note whose worker is a number: the case refuses new records (exit 6)."""
+    assert cli("note", case_id, "kunjungan", "--worker", "Wati Sembiring").exit_code == 0
+    [note] = (root / "cases" / case_id / "records").glob("*-note-*.toml")
+    note.write_text(note.read_text().replace('worker = "Wati Sembiring"', "worker = 5"))

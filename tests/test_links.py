@@ -12,7 +12,7 @@ from ppks_cli.intake import create_case, prepare
 from ppks_cli.records import INVERSE_RELATION, LINK_RELATIONS
 from ppks_cli.store import Repository
 
-from conftest import MR, Cli, git, run_ppks, snapshot
+from conftest import MR, damage_a_record, git, new_case, run_ppks, snapshot
 
 
 def add(repo, name: str, **more):
@@ -188,30 +188,6 @@ def test_links_and_merges_made_offline_in_two_clones_survive_sync(tmp_path):
 # --- the reason on both sides; no way around merge; refusals that write nothing -----------
 
 
-@pytest.fixture
-def office(git_office):
-    """A git repository (committing) with MR's case; returns (root, cli, case id)."""
-    root, case_id = git_office
-    return root, Cli(root), case_id
-
-
-def new_case(cli, name: str, worker: str = "Wati Sembiring") -> str:
-    result = cli(
-        "new-case", "--name", name, "--sex", "L", "--category", "pengemis",
-        "--birth-year", "1970", "--source", "walk-in", "--intake-date", "2024-06-01",
-        "--worker", worker, "--yes", "--json",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["id"]
-
-
-def damage_a_record(root, cli, case_id: str) -> None:
-    """A note whose worker is a number: the case refuses new records (exit 6)."""
-    assert cli("note", case_id, "kunjungan", "--worker", "Wati Sembiring").exit_code == 0
-    [note] = (root / "cases" / case_id / "records").glob("*-note-*.toml")
-    note.write_text(note.read_text().replace('worker = "Wati Sembiring"', "worker = 5"))
-
-
 def show(cli, case_id: str) -> dict:
     result = cli("show", case_id, "--json")
     assert result.exit_code == 0, result.output
@@ -219,8 +195,8 @@ def show(cli, case_id: str) -> dict:
 
 
 @pytest.mark.parametrize("damaged", ["keep", "dup"])
-def test_merge_with_a_damaged_case_writes_nothing(office, damaged):
-    root, cli, _ = office
+def test_merge_with_a_damaged_case_writes_nothing(git_office_cli, damaged):
+    root, cli, _ = git_office_cli
     cases = {"keep": new_case(cli, "Klien Satu"), "dup": new_case(cli, "Klien Dua")}
     damage_a_record(root, cli, cases[damaged])
     before = snapshot(root)
@@ -229,8 +205,8 @@ def test_merge_with_a_damaged_case_writes_nothing(office, damaged):
     assert snapshot(root) == before  # not the kept case's link either
 
 
-def test_the_reason_of_a_link_is_shown_on_the_other_side_too(office):
-    _, cli, mother = office
+def test_the_reason_of_a_link_is_shown_on_the_other_side_too(git_office_cli):
+    _, cli, mother = git_office_cli
     child = new_case(cli, "Anak")
     assert cli("link", child, mother, "--as", "ibu", "--reason", "dijemput bersama").exit_code == 0
     [seen_from_child] = show(cli, child)["links"]
@@ -240,8 +216,8 @@ def test_the_reason_of_a_link_is_shown_on_the_other_side_too(office):
     assert seen_from_mother["reason"] == "dijemput bersama"
 
 
-def test_link_as_duplicate_is_not_a_way_around_merge(office):
-    root, cli, case_id = office
+def test_link_as_duplicate_is_not_a_way_around_merge(git_office_cli):
+    root, cli, case_id = git_office_cli
     other = new_case(cli, "Lain")
     before = snapshot(root)
     result = cli("link", case_id, other, "--as", "duplicate")
@@ -250,8 +226,8 @@ def test_link_as_duplicate_is_not_a_way_around_merge(office):
     assert snapshot(root) == before
 
 
-def test_merge_into_a_merged_duplicate_is_refused_and_names_the_case_kept(office):
-    root, cli, _ = office
+def test_merge_into_a_merged_duplicate_is_refused_and_names_the_case_kept(git_office_cli):
+    root, cli, _ = git_office_cli
     a, b, c = (new_case(cli, f"Klien {n}") for n in "ABC")
     assert cli("merge", a, b, "--reason", "sama").exit_code == 0
     before = snapshot(root)

@@ -11,7 +11,7 @@ from ppks_cli.errors import InvalidInput, NotFound, Refused
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, Cli, git, run_ppks, snapshot
+from conftest import MR, damage_a_record, git, new_case, run_ppks, snapshot
 
 
 def add(repo, name: str, worker: str = "Saskia Pane", **more):
@@ -210,33 +210,9 @@ def test_two_clones_transfer_and_add_records_offline_then_merge_without_conflict
 # --- a refusal writes nothing; a transfer that would not take effect is refused ------------
 
 
-@pytest.fixture
-def office(git_office):
-    """A git repository (committing) with MR's case; returns (root, cli, case id)."""
-    root, case_id = git_office
-    return root, Cli(root), case_id
-
-
-def new_case(cli, name: str, worker: str = "Wati Sembiring") -> str:
-    result = cli(
-        "new-case", "--name", name, "--sex", "L", "--category", "pengemis",
-        "--birth-year", "1970", "--source", "walk-in", "--intake-date", "2024-06-01",
-        "--worker", worker, "--yes", "--json",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["id"]
-
-
-def damage_a_record(root, cli, case_id: str) -> None:
-    """A note whose worker is a number: the case refuses new records (exit 6)."""
-    assert cli("note", case_id, "kunjungan", "--worker", "Wati Sembiring").exit_code == 0
-    [note] = (root / "cases" / case_id / "records").glob("*-note-*.toml")
-    note.write_text(note.read_text().replace('worker = "Wati Sembiring"', "worker = 5"))
-
-
 @pytest.mark.parametrize("damaged", [0, -1])  # the first or the last in ID order
-def test_bulk_transfer_with_one_damaged_case_writes_nothing(office, damaged):
-    root, cli, _ = office
+def test_bulk_transfer_with_one_damaged_case_writes_nothing(git_office_cli, damaged):
+    root, cli, _ = git_office_cli
     ids = sorted(new_case(cli, f"Klien {n}") for n in "ABC")
     damage_a_record(root, cli, ids[damaged])
     before = snapshot(root)
@@ -246,8 +222,8 @@ def test_bulk_transfer_with_one_damaged_case_writes_nothing(office, damaged):
     assert snapshot(root) == before  # not one transfer written, committed or not
 
 
-def test_bulk_transfer_refused_for_one_case_backdated_writes_nothing(office):
-    root, cli, _ = office
+def test_bulk_transfer_refused_for_one_case_backdated_writes_nothing(git_office_cli):
+    root, cli, _ = git_office_cli
     first, second = sorted(new_case(cli, f"Klien {n}") for n in "AB")
     assert cli("transfer", second, "--to", "Rina", "--reason", "a", "--date", "2024-07-01",
                "--worker", "S").exit_code == 0  # fmt: skip
@@ -261,8 +237,8 @@ def test_bulk_transfer_refused_for_one_case_backdated_writes_nothing(office):
     assert snapshot(root) == before
 
 
-def test_a_backdated_transfer_is_refused(office):
-    root, cli, case_id = office
+def test_a_backdated_transfer_is_refused(git_office_cli):
+    root, cli, case_id = git_office_cli
     assert cli("transfer", case_id, "--to", "Dewi Lubis", "--reason", "a",
                "--date", "2024-06-01").exit_code == 0  # fmt: skip
     before = snapshot(root)
@@ -292,8 +268,8 @@ def test_core_refuses_a_transfer_before_the_latest(repo):
     assert case.state.current_worker == "Dewi"
 
 
-def test_history_shows_from_whom_to_whom(office):
-    _, cli, case_id = office
+def test_history_shows_from_whom_to_whom(git_office_cli):
+    _, cli, case_id = git_office_cli
     assert cli("transfer", case_id, "--to", "Dewi Lubis", "--reason", "cuti").exit_code == 0
     text = cli("history", case_id)
     assert text.exit_code == 0, text.output
