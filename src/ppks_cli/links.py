@@ -238,14 +238,6 @@ class MergeResult(Result):
         }  # fmt: skip
 
 
-def _merged_into(case: Case) -> str | None:
-    """The case ``case`` was merged into (closed as its duplicate), or None."""
-    termination = case.state.termination if case.state.closed else None
-    if termination is not None and termination.reason == "duplicate":
-        return termination.reason_note
-    return None
-
-
 def merge_cases(
     repo: Repository, keep_ref: str, duplicate_ref: str, *, worker: str, reason: str,
     date: dt.date | None = None, options: WriteOptions | None = None,
@@ -267,7 +259,7 @@ def merge_cases(
         _check_pair(keep, dup)
         if dup.state.closed:
             raise Refused("error.merge_closed", case=dup.id)
-        merged = _merged_into(keep)
+        merged = keep.state.merged_into
         if merged is not None:
             raise Refused("error.merge_into_duplicate", case=keep.id, kept=merged)
         # every record is checked before the first is written: a refusal writes nothing

@@ -155,10 +155,7 @@ class CaseView(Result):
     def to_json(self) -> dict[str, Any]:
         detail = case_detail(self.case, self.config, self.today)
         detail["links"] = [link.to_json() for link in self.links]
-        termination = self.case.state.termination  # closed by ppks merge: the case kept
-        detail["duplicate_of"] = (
-            termination.reason_note if termination and termination.reason == "duplicate" else None
-        )
+        detail["duplicate_of"] = self.case.state.merged_into
         if self.as_of is not None:
             detail["as_of"] = self.as_of.to_json()
         return detail

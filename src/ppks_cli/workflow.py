@@ -235,6 +235,15 @@ class CaseState:
     def termination(self) -> Termination | None:
         return self.current.latest(Termination) if self.closed else None
 
+    @property
+    def merged_into(self) -> str | None:
+        """The case this one was merged into by ``ppks merge`` (closed as its duplicate,
+        the kept case's ID in the termination's note), else None."""
+        from ppks_cli.records import DUPLICATE
+
+        termination = self.termination
+        return termination.reason_note if termination and termination.reason == DUPLICATE else None
+
     def goal_status(self) -> dict[int, str]:
         """Goal number → achieved/partly/not-yet, from the latest evaluation of the plan."""
         evaluation = self.latest_evaluation

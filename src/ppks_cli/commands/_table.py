@@ -149,6 +149,12 @@ def render(
     return "\n".join(out) + "\n"
 
 
+def wants_style(console) -> bool:
+    """Whether output to ``console`` (a rich Console) may carry colour and bold: a
+    terminal that allows colour (``NO_COLOR``, a pipe or a file give plain text)."""
+    return console.is_terminal and not console.no_color
+
+
 def paint(text: str, codes: str, styled: bool) -> str:
     """``text`` in the SGR style ``codes`` (``"1;31"``: bold red) when ``styled``."""
     return f"\x1b[{codes}m{text}{RESET}" if styled and codes and text else text

@@ -72,11 +72,11 @@ def _groups(found) -> None:
     red, today in yellow), the due date, what is owed. Colours only on a terminal that
     wants them (``NO_COLOR``, a pipe or a file give plain text). Written in one go: an
     office's list can run to thousands of lines."""
-    from ppks_cli.commands._table import paint, write
+    from ppks_cli.commands._table import paint, wants_style, write
     from ppks_cli.neutral import neutralise
 
     out = console()
-    styled = out.is_terminal and not out.no_color
+    styled = wants_style(out)
     width = max(len(when(entry.days_late)) for entry in found.entries)
     lines: list[str] = []
     for number, group in enumerate(found.groups):

@@ -120,7 +120,7 @@ def _table(rows: list[dict]) -> None:
         )
     out = console()
     room = out.width
-    styled = out.is_terminal and not out.no_color
+    styled = table.wants_style(out)
     columns = [
         table.Column(t("column.id"), whole=True),
         table.Column(t("column.name"), ratio=3, min_width=12),

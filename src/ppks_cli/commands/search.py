@@ -69,7 +69,7 @@ def _table(found) -> None:
         why = ", ".join(t(f"search.reason_{r.replace(' ', '_')}") for r in hit.reasons)
         cells.append([hit.id, name, _match(hit), why, label("stage", hit.stage)])
     out = console()
-    styled = out.is_terminal and not out.no_color
+    styled = table.wants_style(out)
     table.write(table.render(columns, cells, out.width, styled=styled))
 
 
