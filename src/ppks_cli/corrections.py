@@ -305,18 +305,15 @@ def cases_with_nik(repo: Repository, nik: str, *, but: str) -> list[str]:
 EDITOR_FIELDS = tuple(CORRECTABLE)
 
 
-def editor_text(case: Case, error: str | None = None) -> str:
+def editor_text(case: Case) -> str:
     """The TOML snippet ``ppks edit`` opens in ``$EDITOR``: every correctable field with
     its current value (an empty one commented out), a ``reason`` line, and comments that
-    say how; ``error`` (the problem with the last save) on top, as comments."""
+    say how. (After a save that fails, the command puts the problem on top of what was
+    typed, as comments.)"""
     from ppks_cli.i18n import t
     from ppks_cli.tomlio import dumps
 
-    lines: list[str] = []
-    if error:
-        lines += [f"# {line}" for line in t("edit.editor_error", error=error).splitlines()]
-        lines.append("#")
-    lines += [f"# {line}" for line in t("edit.editor_help", case=case.id).splitlines()]
+    lines = [f"# {line}" for line in t("edit.editor_help", case=case.id).splitlines()]
     lines.append("")
     lines.append('reason = ""')
     lines.append("")

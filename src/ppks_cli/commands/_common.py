@@ -130,6 +130,13 @@ def warn_line(message: str) -> None:
     )
 
 
+def warn_unreadable(problems: list) -> None:
+    """One warning for each case folder that could not be read (a read across cases
+    leaves them out and says so)."""
+    for problem in problems:
+        warn_line(t("list.unreadable", problem=problem.render()))
+
+
 def info_line(message: str) -> None:
     """A line on stderr that is neither the command's result nor an error."""
     err_console().print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)

@@ -14,6 +14,7 @@ from ppks_cli.commands._common import (
     progress_bar,
     say,
     warn_line,
+    warn_unreadable,
 )
 from ppks_cli.i18n import label, t
 
@@ -38,8 +39,7 @@ def register(app: typer.Typer) -> None:
                 open_repo(ctx), worker=worker, everyone=everyone, within=within,
                 progress=progress,
             )  # fmt: skip
-        for problem in found.problems:
-            warn_line(t("list.unreadable", problem=problem.render()))
+        warn_unreadable(found.problems)
         if json_output:
             print_json(found)
             return

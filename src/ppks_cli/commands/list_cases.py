@@ -14,6 +14,7 @@ from ppks_cli.commands._common import (
     progress_bar,
     say,
     warn_line,
+    warn_unreadable,
 )
 from ppks_cli.i18n import label, t
 
@@ -85,8 +86,7 @@ def register(app: typer.Typer) -> None:
                 limit=limit, progress=progress,
             )  # fmt: skip
         problems = found.problems
-        for problem in problems:
-            warn_line(t("list.unreadable", problem=problem.render()))
+        warn_unreadable(problems)
         if json_output:
             print_json(found)
             return

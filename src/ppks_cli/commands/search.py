@@ -14,6 +14,7 @@ from ppks_cli.commands._common import (
     progress_bar,
     say,
     warn_line,
+    warn_unreadable,
 )
 from ppks_cli.i18n import label, t
 
@@ -35,8 +36,7 @@ def register(app: typer.Typer) -> None:
             found = index.search(
                 open_repo(ctx), text, limit, in_text=in_text, progress=progress
             )
-        for problem in found.problems:
-            warn_line(t("list.unreadable", problem=problem.render()))
+        warn_unreadable(found.problems)
         if json_output:
             print_json(found)
             return
