@@ -125,3 +125,33 @@ def test_a_conflict_with_pushed_work_changes_nothing(team, field, tmp_path):  # 
     assert ppks(office, "check").returncode == 0
     assert ppks(office, "sync", worker="Dewi").returncode == 0
     assert is_ancestor(before, "HEAD", office)
+
+
+def test_a_merged_bundle_not_yet_pushed_stays_a_merge_when_syncing(team, field, tmp_path):  # noqa: F811
+    """The bundle's merge commit is not flattened by the next sync: when a colleague
+    pushed meanwhile, the office's branch is merged with theirs instead of rebased
+    (a rebase would replay the bundle's commits and drop the merge)."""
+    shelter, office, shared = team
+    assert ppks(field, "note", shared, "dari lapangan", worker="Joko").returncode == 0
+    stick = export(field, tmp_path)
+    assert ppks(office, "note", shared, "dari kantor", worker="Dewi").returncode == 0
+    assert ppks(office, "sync", worker="Dewi").returncode == 0
+    assert ppks(office, "bundle", "import", str(stick), worker="Dewi").returncode == 0
+    merge = git("rev-parse", "HEAD", cwd=office)
+    assert len(git("log", "-1", "--format=%P", cwd=office).split()) == 2
+    # a colleague pushes before the office sends the merge on
+    assert ppks(shelter, "note", shared, "dari rumah singgah", worker="Sari").returncode == 0
+    assert ppks(shelter, "sync", worker="Sari").returncode == 0
+
+    synced = ppks(office, "sync", worker="Dewi", PPKS_LANG="en")
+    assert synced.returncode == 0, synced.stderr
+    field_tip = git("rev-parse", "HEAD", cwd=field)
+    # the merge commit itself is kept and pushed, with the field worker's commit
+    assert is_ancestor(merge, "origin/main", office)
+    assert is_ancestor(field_tip, "origin/main", office)
+    assert git("log", "-1", "--format=%an|%s", cwd=office) == "Dewi|ppks: colleagues' work merged"
+    assert len(notes(office, shared)) == 3
+    assert git("status", "--porcelain", cwd=office) == ""
+    pulled = ppks(shelter, "sync")
+    assert pulled.returncode == 0, pulled.stderr
+    assert len(notes(shelter, shared)) == 3

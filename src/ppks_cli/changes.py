@@ -58,6 +58,7 @@ COMMIT_WORDS = {
     "migration": "repository migrated to schema {schema}",
     "finished": "finish an interrupted commit",
     "bundle": "work from a bundle merged",
+    "sync": "colleagues' work merged",
     # the team's records
     "transfer": "case transferred",
     "transfer-caseload": "{count} cases transferred",

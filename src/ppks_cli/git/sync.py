@@ -256,9 +256,9 @@ def rewrites_pushed(root: Path, upstream: str) -> bool:
 def integrate(
     root: Path, upstream: str, worker: str | None = None, merge: bool = False
 ) -> tuple[list[str], list[str], list[str], list[str]]:
-    """Rebase the local commits onto ``upstream`` (with ``merge``: merge ``upstream``
-    into the branch in a new merge commit, authored by ``worker``, leaving the local
-    commits as they are). Returns (cases received, records received, cases sent, records
+    """Rebase the local commits onto ``upstream`` (with ``merge``, or when the local
+    commits not yet in ``upstream`` hold a merge: merge ``upstream`` into the branch in
+    a new merge commit, authored by ``worker``, leaving the local commits as they are). Returns (cases received, records received, cases sent, records
     sent): only what one side holds and the other does not yet (:func:`changes_between`).
     On a conflict, the rebase or merge is aborted — the repository is exactly as
     before — and :class:`SyncConflict` names the files and both versions; any other
@@ -275,6 +275,13 @@ def integrate(
         # nothing to replay onto: a rebase would only flatten merges the branch holds (a
         # bundle merged in, a conflict resolved by hand) and so undo their resolution
         return received[0], received[1], sent[0], sent[1]
+    if not merge and out(root, "rev-list", "--merges", "--count", "--end-of-options",
+                         f"{upstream}..HEAD") != "0":  # fmt: skip
+        # local merges not sent yet (a bundle merged in): a rebase would replay their
+        # commits one by one and drop the merge, so the others' work is merged instead
+        merge, event = True, "sync"
+    else:
+        event = "bundle"
     # replaying commits makes new ones: their committer is git's identity, else the worker
     _refuse_overwritten(root, upstream)
     identity = identity_env(root, worker)
@@ -291,7 +298,7 @@ def integrate(
 
         command = "git merge"
         result = run(root, "merge", "--quiet", "--no-ff", "--no-edit", "-m",
-                     commit_message(None, "bundle"), "--end-of-options", upstream,
+                     commit_message(None, event), "--end-of-options", upstream,
                      check=False, env=identity)  # fmt: skip
         sides = ((3, upstream), (2, "HEAD"))  # stage 3 is theirs (the shared side)
     else:
