@@ -2,6 +2,7 @@
 prompts and language."""
 
 import json
+import re
 
 import pytest
 
@@ -98,6 +99,22 @@ def test_init_creates_repository(tmp_path):
     result = Cli(None)("init", str(tmp_path / "baru"), "--office", "Dinas Sosial Kota Binjai")
     assert result.exit_code == 0, result.output
     assert 'name = "Dinas Sosial Kota Binjai"' in (tmp_path / "baru" / "ppks.toml").read_text()
+
+
+def test_each_new_repository_gets_its_own_identity(tmp_path):
+    """Two offices made in the same second with the same settings still differ (a random
+    UUID in ppks.toml), so their first commits are never one and the same; a hand-made
+    identity that is no UUID is a problem `check` names."""
+    for name in ("a", "b"):
+        assert Cli(None)("init", str(tmp_path / name), "--office", "Dinas Sosial").exit_code == 0
+    ids = [re.search(r'^repository = "([0-9a-f-]{36})"$', (tmp_path / n / "ppks.toml").read_text(),
+                     re.M) for n in ("a", "b")]  # fmt: skip
+    assert all(ids) and ids[0][1] != ids[1][1]
+    toml = tmp_path / "a" / "ppks.toml"
+    toml.write_text(toml.read_text().replace(ids[0][1], "abc"))
+    checked = Cli(tmp_path / "a")("check", lang="en")
+    assert checked.exit_code != 0
+    assert "ppks.toml:4: 'repository': not a repository identity" in checked.output
 
 
 def add(repo, **kw):

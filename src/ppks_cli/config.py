@@ -207,7 +207,13 @@ class AttachmentSettings(Model):
     max_mb: int = Field(10, ge=1, le=1024)
 
 
+REPOSITORY_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a UUID
+
+
 class RepoConfig(VersionedFile):
+    # written once by `ppks init` (a random UUID): tells two offices' repositories apart
+    # even when both were made in the same second with the same settings
+    repository: str | None = None
     office: Office
     defaults: Defaults = Defaults()
     ids: IdSettings = IdSettings()
@@ -219,9 +225,18 @@ class RepoConfig(VersionedFile):
     git: GitSettings = GitSettings()
     attachments: AttachmentSettings = AttachmentSettings()
 
+    @field_validator("repository")
+    @classmethod
+    def _repository_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(REPOSITORY_ID, value):
+            raise custom_error("validation.repository_id", value=escaped(value))
+        return value
+
 
 def render_new_config(office: str, worker: str | None, language: str) -> str:
     """The text of a new ``ppks.toml``, with comments explaining each setting."""
+    import uuid
+
     from ppks_cli.tomlio import dumps
 
     def value(text: str) -> str:
@@ -232,6 +247,8 @@ def render_new_config(office: str, worker: str | None, language: str) -> str:
     return f"""\
 # Pengaturan repositori kasus ppks. / Settings of this ppks case repository.
 schema = {SCHEMA_VERSION}
+# Tanda pengenal repositori ini (jangan diubah). / This repository's identity (keep it).
+repository = "{uuid.uuid4()}"
 
 [office]
 # Kop surat / letterhead
