@@ -107,7 +107,8 @@ def due_items(config: RepoConfig, case: Case, state: CaseState | None = None) ->
         if waiting is not None and not state.is_approved(waiting):
             found.append(DueItem("approval", waiting.date, waiting.id, {"stage": stage}))
     termination = state.termination
-    if termination is not None:
+    # a duplicate closed by `merge` is no client who left: nobody visits it afterwards
+    if termination is not None and state.merged_into is None:
         visits = [
             r for r in episode.records
             if isinstance(r, FollowUp) and r.sort_key() > termination.sort_key()
