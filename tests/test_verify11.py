@@ -4,10 +4,11 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 
 from ppks_cli.commands import _common
 
-from conftest import Cli, git, new_case, run_ppks, snapshot
+from conftest import Cli, git, new_case, ppks_command, run_ppks, snapshot
 
 
 def _link(cli, case_id, other, word):
@@ -136,7 +137,9 @@ def test_link_prompt_asks_again_after_an_unknown_relation(git_office_cli, monkey
     monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
     result = cli("link", a, b, "--worker", "Saskia", "--json", input="kakek\nibu\n")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["record"]["relation"] == "mother"
+    answer = result.stdout[result.stdout.index("{"):]  # after the typed answers' echo
+    assert json.loads(answer)["record"]["relation"] == "mother"
+    assert "1) ibu" in result.output  # the choices are shown, numbered
 
 
 # --- Indonesian mode ----------------------------------------------------------------------
@@ -283,3 +286,33 @@ def test_the_fix_check_names_for_an_orphan_attachment_works(git_office_cli):
     done = subprocess.run(command.split(), cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, (command, done.stderr)
     assert [p for p in _problems(cli) if p["file"].endswith("scan.pdf")] == []
+
+
+def test_edit_in_the_editor_does_not_undo_a_correction_made_meanwhile(
+    git_office_cli, tmp_path, monkeypatch
+):
+    """While a worker has the case open in $EDITOR (ppks holds no lock then), a
+    colleague's correction lands (another terminal, or a sync): alias 'Ucok' -> 'Mamat'.
+    The worker changes only the name and saves; the correction written also sets the
+    alias back to 'Ucok' (the value shown when the editor opened), silently undoing the
+    colleague's work."""
+    root, cli, case_id = git_office_cli
+    assert cli("edit", case_id, "--alias", "Ucok", "--reason", "di jalan").exit_code == 0
+    colleague = [*ppks_command(), "--root", str(root), "edit", case_id, "--alias", "Mamat",
+                 "--reason", "rekan", "--worker", "Dewi"]  # fmt: skip
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import pathlib, subprocess, sys\n"
+        f"subprocess.run({colleague!r}, check=True, stdin=subprocess.DEVNULL)\n"
+        "path = pathlib.Path(sys.argv[-1])\n"
+        "text = path.read_text().replace('reason = \"\"', 'reason = \"KTP\"')\n"
+        "path.write_text(text.replace('name = \"MR\"', 'name = \"Rahmat Siregar\"'))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
+    result = cli("edit", case_id, "--worker", "Saskia")
+    assert result.exit_code == 0, result.output
+    client = json.loads(cli("show", case_id, "--json").stdout)["client"]
+    assert client["name"] == "Rahmat Siregar"
+    assert client["alias"] == "Mamat"  # the colleague's correction stands

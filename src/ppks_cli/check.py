@@ -122,6 +122,7 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
 
     nik_owners: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     id_owners: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    folders: set[str] = set()  # every case folder, readable or not
     if repo.paths.cases.is_symlink():
         report.problems.append(with_fix(Problem(paths.CASES_DIR, 1, Msg("toml.symlink"))))
         return report
@@ -144,6 +145,7 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
             report.problems.append(with_fix(stray))
             continue
         report.cases += 1
+        folders.add(entry.name)
         result = cache.get(entry.name)
         if result is None:
             result = _check_case(repo, entry.name)
@@ -171,6 +173,7 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
                 report.problems.append(with_fix(problem, case_id))
     if only is None:  # across the whole repository: not for a check of some cases
         report.problems.extend(_duplicate_letter_numbers(repo))
+        report.problems.extend(_check_links(repo, folders))
     report.problems.sort(key=lambda p: (p.file, p.line))
     return report
 
@@ -199,6 +202,66 @@ def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
                     )  # fmt: skip
                 )
     return problems
+
+
+def _check_links(repo: Repository, known: set[str]) -> list[Problem]:
+    """Links between cases that no single folder shows wrong: a link to a case that
+    exists nowhere (a hand edit, a case deleted in a colleague's clone), to the case
+    itself, and two links of one pair that contradict each other (two workers linked
+    them offline: "B is A's mother" here, "A is B's father" there). ``known`` holds the
+    IDs of every case folder that could be read; the links come from the index."""
+    from ppks_cli import index
+    from ppks_cli.i18n import label
+    from ppks_cli.links import agree
+    from ppks_cli.records import DUPLICATE_OF, INVERSE_RELATION
+
+    with index.opened(repo) as (conn, _done):
+        rows = conn.execute(
+            "SELECT case_id, other, relation, record FROM links ORDER BY case_id, record"
+        ).fetchall()
+    problems: list[Problem] = []
+    # what the second case of each pair is to the first, as each link record says it
+    said: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    for case_id, other, relation, record in rows:
+        file = _record_file(repo, case_id, "link", record)
+        if file is None:
+            continue
+        where = repo.rel(file)
+        line = _line_of(file, ("other",))
+        remove = Msg("fix.link_remove", file=where)
+        if other == case_id:
+            problems.append(Problem(where, line, Msg("check.link_to_itself"), hint=remove))
+        elif other not in known:
+            message = Msg("check.link_missing_case", other=other)
+            problems.append(Problem(where, line, message, hint=remove))
+        elif relation != DUPLICATE_OF:
+            if case_id < other:
+                said[(case_id, other)].append((relation, where, case_id))
+            else:
+                said[(other, case_id)].append((INVERSE_RELATION[relation], where, case_id))
+    for (first, second), statements in said.items():
+        for relation, where, holder in statements:
+            against = [(r, w) for r, w, _ in statements if not agree(relation, r)]
+            if not against:
+                continue
+            # as the holder of this record reads it: what the other case is to it
+            shown = relation if holder == first else INVERSE_RELATION[relation]
+            message = Msg(
+                "check.link_contradicts", case=holder, other=second if holder == first else first,
+                relation=label("relation", shown), others=", ".join(w for _, w in against),
+            )  # fmt: skip
+            file = repo.root / where
+            problems.append(
+                Problem(where, _line_of(file, ("relation",)), message, "warning",
+                        hint=Msg("fix.link_remove", file=where))  # fmt: skip
+            )
+    return problems
+
+
+def _record_file(repo: Repository, case_id: str, kind: str, record: str):
+    """The file of the record ``record`` (of ``kind``) in ``case_id``'s folder, or None."""
+    found = sorted(repo.paths.records_dir(case_id).glob(f"*-{kind}-{record}.toml"))
+    return found[0] if found else None
 
 
 def _letter_kind(path) -> str:

@@ -93,10 +93,15 @@ def links_of(repo: Repository, case: Case, *, incoming: bool = True) -> list[Cas
                 tuple(others),
             ).fetchall()
         ) if others else {}  # fmt: skip
-    found = [CaseLink(r.other, r.relation, r.id, True, names.get(r.other), r.reason) for r in own]
+    # one relation recorded twice here (two workers linked the pair offline) is shown once
+    here: set[tuple[str, str]] = set()
+    found = []
+    for r in own:
+        if (r.other, r.relation) not in here:
+            here.add((r.other, r.relation))
+            found.append(CaseLink(r.other, r.relation, r.id, True, names.get(r.other), r.reason))
     # a pair seen from here (other, what it is to this case) and from there (other, what
     # this case is to it): either one matching an incoming record means it is shown already
-    here = {(r.other, r.relation) for r in own}
     there = {(r.other, INVERSE_RELATION[r.relation]) for r in own}
     for other, relation, record, reason in incoming:
         inverse = INVERSE_RELATION.get(relation, "other")
@@ -147,12 +152,14 @@ def _existing(case: Case, other: Case) -> list[tuple[str, Link]]:
     return found
 
 
-def _agrees(new: str, seen: str) -> bool:
-    """Whether ``new`` (what the other case is to this one) says what ``seen`` does (a
-    link from the other side: ``parent`` is ``mother`` or ``father``), or is a role."""
+def agree(new: str, seen: str) -> bool:
+    """Whether two statements of what one case is to another (relation codes of
+    :data:`ppks_cli.records.INVERSE_RELATION`) can both be true: the same, ``parent``
+    and ``mother`` or ``father``, or one of them a role (a guardian may be a relative)."""
     if new == seen or new in ROLES or seen in ROLES:
         return True
-    return seen == "parent" and new in ("mother", "father")
+    parents = ("mother", "father")
+    return (seen == "parent" and new in parents) or (new == "parent" and seen in parents)
 
 
 def _prepare_link(
@@ -172,7 +179,7 @@ def _prepare_link(
             )  # fmt: skip
     if code != DUPLICATE_OF:  # a merge may follow any link: it was one person after all
         for seen, record in _existing(case, other):
-            if not _agrees(code, seen):
+            if not agree(code, seen):
                 raise Refused(
                     "error.link_contradicts", case=case.id, other=other.id,
                     relation=label("relation", seen), record=record.id,

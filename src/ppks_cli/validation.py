@@ -3,6 +3,7 @@ for the errors raised when a damaged file is read."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -29,6 +30,13 @@ _TYPE_ERRORS = {
 }  # fmt: skip
 
 
+# pydantic's bounds, as the catalog words them
+_LIMITS = {
+    "greater_than_equal": "at_least", "less_than_equal": "at_most",
+    "greater_than": "above", "less_than": "below",
+}  # fmt: skip
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts: list[str] = []
     for part in loc:
@@ -51,11 +59,12 @@ def describe(exc: ValidationError) -> list[tuple[tuple[Any, ...], Msg]]:
             msg = Msg("validation.missing", {"field": name})
         elif kind == "extra_forbidden":
             msg = Msg("validation.unknown_key", {"field": name})
-        elif kind == "literal_error":
-            msg = Msg(
-                "validation.choice",
-                {"field": name, "value": error.get("input"), "expected": ctx.get("expected", "")},
-            )
+        elif kind in ("literal_error", "enum"):
+            # pydantic's "'a', 'b' or 'c'" is English: the values alone, comma-separated
+            values = re.findall(r"'((?:[^'\\]|\\.)*)'", str(ctx.get("expected", "")))
+            expected = ", ".join(values) or str(ctx.get("expected", ""))
+            msg = Msg("validation.choice",
+                      {"field": name, "value": error.get("input"), "expected": expected})
         elif kind in _TYPE_ERRORS:
             msg = Msg(
                 "validation.wrong_type",
@@ -63,8 +72,14 @@ def describe(exc: ValidationError) -> list[tuple[tuple[Any, ...], Msg]]:
             )
         elif kind == "string_too_short":
             msg = Msg("validation.empty", {"field": name})
-        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            msg = Msg("validation.range", {"field": name, "detail": error["msg"]})
+        elif kind in _LIMITS:
+            limit = next(iter(v for k, v in ctx.items() if k in ("ge", "le", "gt", "lt")), "")
+            msg = Msg(f"validation.{_LIMITS[kind]}", {"field": name, "limit": limit})
+        elif kind in ("string_too_long", "too_long"):
+            limit = ctx.get("max_length", "")
+            msg = Msg("validation.max_length", {"field": name, "limit": limit})
+        elif kind == "string_pattern_mismatch":
+            msg = Msg("validation.pattern", {"field": name, "value": error.get("input")})
         elif kind.startswith("validation."):
             msg = Msg("validation.field", {"field": name, "detail": Msg(kind, ctx)})
         else:

@@ -40,7 +40,8 @@ def register(app: typer.Typer) -> None:
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         result = links.link_cases(
             repo, case.id, other_ref, worker=who, date=when, reason=reason,
-            relation=need(ctx, relation, "--as", "link_relation"),
+            relation=need(ctx, relation, "--as", "link_relation", parse=_relation_word,
+                          choices=[(w, "") for w in links.RELATION_WORDS]),
             options=write_options(ctx),
         )  # fmt: skip
         if json_output:
@@ -50,3 +51,11 @@ def register(app: typer.Typer) -> None:
             t("link.recorded", case=result.case.id, other=result.other.id,
               relation=label("relation", result.record.relation), record=result.record.id)
         )  # fmt: skip
+
+
+def _relation_word(value: str) -> str:
+    """``value`` as typed, once it names a relation (asked again at a prompt if not)."""
+    from ppks_cli.links import parse_relation
+
+    parse_relation(value)
+    return value
