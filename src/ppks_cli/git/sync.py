@@ -259,7 +259,8 @@ def integrate(
     """Rebase the local commits onto ``upstream`` (with ``merge``, or when the local
     commits not yet in ``upstream`` hold a merge: merge ``upstream`` into the branch in
     a new merge commit, authored by ``worker``, leaving the local commits as they are).
-    Returns (cases received, records received, cases sent, records sent): only what one side holds and the other does not yet (:func:`changes_between`).
+    Returns (cases received, records received, cases sent, records sent): only what one
+    side holds and the other does not yet (:func:`changes_between`).
     On a conflict, the rebase or merge is aborted — the repository is exactly as
     before — and :class:`SyncConflict` names the files and both versions; any other
     failure of git raises :class:`ExternalToolError`."""
