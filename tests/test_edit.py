@@ -143,6 +143,9 @@ def test_letters_use_the_current_identity(office):
         ["--name", "-"],
         ["--name", "Rahmat\x1b[31m"],
         ["--birth-year", "2030"],
+        ["--intake-date", "2099-01-01"],
+        ["--intake-date", "-"],
+        ["--source", "helikopter"],
     ],
 )
 def test_invalid_values_are_refused_with_nothing_written(office, args):
@@ -154,6 +157,32 @@ def test_invalid_values_are_refused_with_nothing_written(office, args):
     assert "Traceback" not in result.output
     assert snapshot(root) == before
     assert git("rev-parse", "HEAD", cwd=root) == head
+
+
+def test_the_intake_date_is_corrected_but_never_after_the_casework_began(office):
+    """A mistyped intake date is corrected like the client's data (a record, old and new
+    value), and the casework then counts from it; a date after the case's first record
+    is refused with nothing written (the work cannot have begun before the client came)."""
+    root, case_id = office
+    cli = Cli(root)
+    noted = cli("note", case_id, "kunjungan", "--date", "2024-03-01", "--worker", "Saskia")
+    assert noted.exit_code == 0, noted.output
+    before = snapshot(root)
+    late = cli("edit", case_id, "--intake-date", "2024-04-01", "--reason", REASON,
+               "--worker", "Saskia", lang="en")  # fmt: skip
+    assert late.exit_code == 3, late.output
+    assert "--intake-date" in late.output and "first record" in late.output
+    assert snapshot(root) == before
+    done = cli("edit", case_id, "--intake-date", "15-02-2024", "--source", "walk-in",
+               "--reason", REASON, "--worker", "Saskia")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    [record] = records_of(root, case_id)
+    fields = {c["field"]: c["new"] for c in record["changes"]}
+    assert fields == {"intake_date": dt.date(2024, 2, 15), "source": "walk-in"}
+    shown = json.loads(cli("show", case_id, "--json").stdout)["intake"]
+    assert (shown["date"], shown["source"]) == ("2024-02-15", "walk-in")
+    row = next(r for r in json.loads(cli("list", "--json").stdout) if r["id"] == case_id)
+    assert row["intake_date"] == "2024-02-15" and row["source"] == "walk-in"
 
 
 def test_invalid_nik_message_names_the_option(office):

@@ -33,7 +33,7 @@ OPTION_OF_FIELD = {
 
 
 # the correctable fields a case cannot be without: an "unknown" word is refused, not emptied
-REQUIRED_FIELDS = ("name", "sex", "category")
+REQUIRED_FIELDS = ("name", "sex", "category", "intake_date", "source")
 
 
 def field_value(file: CaseFile, name: str) -> Any:
@@ -126,8 +126,12 @@ def parse_value(name: str, text: str) -> Any:
         return intake.parse_nik_option(text, option)
     if name == "kk_number":
         return intake.parse_kk_option(text, option)
-    if name == "birth_date":
+    if name in ("birth_date", "intake_date"):
         return parse_date(text, option=option)
+    if name == "source":
+        from ppks_cli.models import SOURCES
+
+        return parse_choice(text, SOURCES, option)
     if name == "birth_year":
         return intake.parse_year(text, option)
     if name in choices:
@@ -201,6 +205,16 @@ def plan_changes(case: Case, values: Mapping[str, Any]) -> list[FieldChange]:
         for name in CORRECTABLE
         if name in values and values[name] != field_value(current, name)
     ]
+    moved = next((c.new for c in changes if c.field == "intake_date"), None)
+    if moved is not None:
+        work = [r for r in case.records if r.kind != "correction" and r.date < moved]
+        if work:  # the casework cannot have begun before the client came
+            first = min(work, key=lambda r: r.date)
+            raise InvalidInput(
+                "error.invalid_option", option=OPTION_OF_FIELD["intake_date"],
+                detail=Msg("validation.intake_after_record", date=first.date.isoformat(),
+                           record=first.id),
+            )  # fmt: skip
     try:
         _with_changes(current, ((c.field, c.new) for c in changes))
     except ValidationError as exc:
@@ -319,8 +333,10 @@ def editor_text(case: Case) -> str:
     lines.append("")
     from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SEXES
 
+    from ppks_cli.models import SOURCES
+
     choices = {"sex": SEXES, "religion": RELIGIONS, "marital_status": MARITAL_STATUSES,
-               "education": EDUCATION_LEVELS}  # fmt: skip
+               "education": EDUCATION_LEVELS, "source": SOURCES}  # fmt: skip
     current = case.current
     for name in EDITOR_FIELDS:
         value = field_value(current, name)
@@ -343,7 +359,7 @@ def _editor_type_fits(name: str, value: Any) -> bool:
     if isinstance(value, int):
         return name in ("birth_year", "nik", "kk_number")
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return name == "birth_date"
+        return name in ("birth_date", "intake_date")
     return False
 
 

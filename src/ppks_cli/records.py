@@ -287,6 +287,8 @@ CORRECTABLE: dict[str, tuple[str, str]] = {
         "religion", "marital_status", "education", "occupation", "phone", "address",
         "last_known_address",
     )},
+    "intake_date": ("intake", "date"),
+    "source": ("intake", "source"),
     "found_at": ("intake", "found_at"),
     "referred_by": ("intake", "referred_by"),
     "category": ("case", "category"),

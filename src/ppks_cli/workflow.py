@@ -276,7 +276,7 @@ def derive(case: Case, records: Iterable[Record] | None = None) -> CaseState:
     """Fold the records of ``case`` (or ``records``) into its state."""
     items = sorted(case.records if records is None else records, key=lambda r: r.sort_key())
     result = CaseState(
-        episodes=[Episode(1, case.file.intake.date)], intake_worker=case.file.intake.worker
+        episodes=[Episode(1, case.current.intake.date)], intake_worker=case.file.intake.worker
     )
     by_id = {r.id: r for r in items}
     for record in items:
@@ -321,10 +321,10 @@ def ensure_fits(config: RepoConfig, case: Case, record: Record) -> None:
     """Refuse ``record`` unless it fits the case: at its date, in the stage machine, and
     without upsetting the records dated after it. The message names the current stage
     and the command to run instead."""
-    if record.date < case.file.intake.date:
+    if record.date < case.current.intake.date:
         raise Refused(
             "error.before_intake", date=record.date.isoformat(),
-            intake=case.file.intake.date.isoformat(),
+            intake=case.current.intake.date.isoformat(),
         )  # fmt: skip
     now = case.state
     before = [r for r in case.records if r.sort_key() <= record.sort_key()]

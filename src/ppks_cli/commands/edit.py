@@ -54,6 +54,10 @@ def register(app: typer.Typer) -> None:
         last_known_address: Annotated[
             str | None, _opt("--last-known-address", "last_known_address", "ADDRESS")
         ] = None,
+        intake_date: Annotated[
+            str | None, _opt("--intake-date", "intake_date", "YYYY-MM-DD")
+        ] = None,
+        source: Annotated[str | None, _opt("--source", "source", "SOURCE")] = None,
         found_at: Annotated[str | None, _opt("--found-at", "found_at", "PLACE")] = None,
         referred_by: Annotated[str | None, _opt("--referred-by", "referred_by", "AGENCY")] = None,
         category: Annotated[str | None, _opt("--category", "category", "SLUG")] = None,
@@ -72,7 +76,8 @@ def register(app: typer.Typer) -> None:
             "birth_place": birth_place, "birth_date": birth_date, "birth_year": birth_year,
             "religion": religion, "marital_status": marital_status, "education": education,
             "occupation": occupation, "phone": phone, "address": address,
-            "last_known_address": last_known_address, "found_at": found_at,
+            "last_known_address": last_known_address, "intake_date": intake_date,
+            "source": source, "found_at": found_at,
             "referred_by": referred_by, "category": category,
         }  # fmt: skip
         repo, case, when, who = begin(ctx, case_ref, date, worker)
