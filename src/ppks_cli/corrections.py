@@ -331,9 +331,7 @@ def editor_text(case: Case) -> str:
     lines.append("")
     lines.append('reason = ""')
     lines.append("")
-    from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SEXES
-
-    from ppks_cli.models import SOURCES
+    from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SEXES, SOURCES
 
     choices = {"sex": SEXES, "religion": RELIGIONS, "marital_status": MARITAL_STATUSES,
                "education": EDUCATION_LEVELS, "source": SOURCES}  # fmt: skip
