@@ -316,3 +316,19 @@ def test_edit_in_the_editor_does_not_undo_a_correction_made_meanwhile(
     client = json.loads(cli("show", case_id, "--json").stdout)["client"]
     assert client["name"] == "Rahmat Siregar"
     assert client["alias"] == "Mamat"  # the colleague's correction stands
+
+
+def test_check_flags_two_offline_transfers_and_a_later_one_settles_it(git_office_cli, tmp_path):
+    """MR moved to Dewi in one clone and to Wati in the other: the second transfer says
+    "from Saskia" although Dewi held the case by then. `check` warns and names the
+    command; a transfer recorded after both settles it."""
+    root, cli, case_id = git_office_cli
+    other = _offline_clone(root, tmp_path)
+    assert cli("transfer", case_id, "--to", "Dewi", "--reason", "rotasi").exit_code == 0
+    _bring_back(root, other, case_id, "transfer", case_id, "--to", "Wati",
+                "--reason", "rotasi", "--worker", "Wati", "--date", "2026-12-01")  # fmt: skip
+    warned = [p for p in _problems(cli) if "-transfer-" in p["file"]]
+    assert len(warned) == 1 and "ppks transfer" in warned[0]["fix"], warned
+    settled = cli("transfer", case_id, "--to", "Sari", "--reason", "disepakati")
+    assert settled.exit_code == 0, settled.output
+    assert [p for p in _problems(cli) if "-transfer-" in p["file"]] == []

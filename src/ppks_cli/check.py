@@ -441,6 +441,7 @@ def _check_records(
         case = Case(file, repo.paths.case_dir(case_id), sorted(records, key=lambda r: r.sort_key()))
         problems.extend(check_case(case, seen))
         problems.extend(_check_corrections(repo, case))
+        problems.extend(_check_offline_changes(repo, case))
         problems.extend(_check_attachments(repo, case))
         return problems, len(records), case
     return problems, len(records), None
@@ -482,6 +483,49 @@ def _check_attachments(repo: Repository, case: Case) -> list[Problem]:
             if entry.name not in named and not entry.name.startswith("."):
                 found.append(Problem(repo.rel(entry), 1, Msg("attachment.orphan"), "warning"))
     return found
+
+
+def _check_offline_changes(repo: Repository, case: Case) -> list[Problem]:
+    """Two workers who changed the same thing offline, each without seeing the other:
+    a correction whose old value is not what the field held by then (another
+    correction had changed it), a transfer from a worker who no longer had the case.
+    The later record silently wins, so a person must confirm it; a later correction (or
+    transfer) made after both settles it. Warnings, each naming the command to settle."""
+    from ppks_cli.corrections import OPTION_OF_FIELD, field_value
+
+    value = {}  # field -> (its value by now, the correction that set it)
+    open_: dict[str, Problem] = {}  # field -> the unsettled disagreement
+    worker, transfer, moved = case.file.intake.worker, None, None
+    for record in case.records:
+        path = repo.paths.record_file(case.id, record.date.isoformat(), record.kind, record.id)
+        if record.kind == "correction":
+            for change in record.changes:
+                start = (field_value(case.file, change.field), None)
+                before, setter = value.get(change.field, start)
+                if change.old != before and setter is not None:
+                    shown = "—" if before is None else str(before)
+                    open_[change.field] = Problem(
+                        repo.rel(path), _line_of(path, ("changes",)),
+                        Msg("check.correction_offline", other=setter, value=shown,
+                            field=Msg(f"correction_field.{change.field}")),
+                        "warning",
+                        hint=Msg("fix.correction_offline", case=case.id,
+                                 option=OPTION_OF_FIELD[change.field]),
+                    )  # fmt: skip
+                else:
+                    open_.pop(change.field, None)
+                value[change.field] = (change.new, record.id)
+        elif record.kind == "transfer":
+            if record.from_ != worker and transfer is not None:
+                moved = Problem(
+                    repo.rel(path), _line_of(path, ("from",)),
+                    Msg("check.transfer_offline", other=transfer, worker=worker),
+                    "warning", hint=Msg("fix.transfer_offline", case=case.id),
+                )  # fmt: skip
+            else:
+                moved = None
+            worker, transfer = record.to, record.id
+    return [*open_.values(), *([moved] if moved else [])]
 
 
 def _check_corrections(repo: Repository, case: Case) -> list[Problem]:
