@@ -47,7 +47,9 @@ def new_record_id(taken: Iterable[str] = ()) -> str:
 
 
 # what people type for the dash: en and em dashes, minus signs, hyphens of word processors
-_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"))
+_DASHES = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-")
+)
 SUFFIX_MIN = 3
 """The fewest characters of a case ID's suffix that find it without the year ("YZ4")."""
 _CANDIDATES_SHOWN = 10
@@ -83,7 +85,7 @@ def resolve_prefix(text: str, ids: Iterable[str]) -> str:
         return ref
     matches = [case_id for case_id in all_ids if case_id.startswith(ref)]
     bare = ref.replace("-", "")
-    typed_dash = "-" in text.translate(_DASHES) or "\uff0d" in text
+    typed_dash = "-" in text.translate(_DASHES)
     if not typed_dash and len(bare) >= SUFFIX_MIN:  # the suffix alone, of any year
         suffixes = {case_id: case_id.partition("-")[2] for case_id in all_ids}
         exact = [case_id for case_id, suffix in suffixes.items() if suffix == bare]

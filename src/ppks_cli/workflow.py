@@ -288,7 +288,7 @@ def derive(case: Case, records: Iterable[Record] | None = None) -> CaseState:
                         "workflow.out_of_order",
                         kind=Msg(f"kind_in_text.{record.kind}"),
                         date=record.date.isoformat(),
-                        stage=Msg(f"stage.{STAGE_OF[result.phase]}"),
+                        stage=Msg(f"stage_in_text.{STAGE_OF[result.phase]}"),
                     ),
                 )
             )
@@ -366,7 +366,7 @@ def _refuse(case: Case, at: CaseState, record: Record, later: int) -> None:
     if at.closed:
         key = "error.case_closed"
     raise Refused(
-        key, case=case.id, stage=Msg(f"stage.{at.stage}"), stage_code=at.stage,
+        key, case=case.id, stage=Msg(f"stage_in_text.{at.stage}"), stage_code=at.stage,
         kind=kind_phrase(record.kind), commands=commands, date=record.date.isoformat(),
     )  # fmt: skip
 
