@@ -338,7 +338,7 @@ def ensure_fits(config: RepoConfig, case: Case, record: Record) -> None:
         if waiting is not None and not at.is_approved(waiting):
             raise Refused(
                 "error.needs_approval", case=case.id, stage=Msg(f"approval_stage.{needed}"),
-                command=f"ppks approve {case.id} {needed} --by NAMA",
+                command=Msg("placeholder.approve", case=case.id, stage=needed),
             )  # fmt: skip
     after = derive(case, [*case.records, record])
     if later and len(after.warnings) > len(now.warnings):
