@@ -291,6 +291,12 @@ def test_an_ambiguous_suffix_is_refused_with_the_candidates():
     assert ids.resolve_prefix("2024 YZ492", [*IDS, "2024-YZ492"]) == "2024-YZ492"
 
 
+def test_a_suffix_that_is_also_the_start_of_an_id_is_ambiguous():
+    with pytest.raises(NotFound) as err:
+        ids.resolve_prefix("20245", ["2023-20245", "2024-5ABCD"])
+    assert "2023-20245, 2024-5ABCD" in str(err.value)
+
+
 def test_a_suffix_needs_three_characters_and_a_long_list_is_cut():
     with pytest.raises(NotFound) as err:
         ids.resolve_prefix("YZ", IDS)

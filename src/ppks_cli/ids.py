@@ -89,7 +89,7 @@ def resolve_prefix(text: str, ids: Iterable[str]) -> str:
     if not typed_dash and len(bare) >= SUFFIX_MIN:  # the suffix alone, of any year
         suffixes = {case_id: case_id.partition("-")[2] for case_id in all_ids}
         exact = [case_id for case_id, suffix in suffixes.items() if suffix == bare]
-        if len(exact) == 1:
+        if len(exact) == 1 and set(matches) <= set(exact):  # no ID starts so either
             return exact[0]
         matches += [c for c, suffix in suffixes.items() if suffix.startswith(bare)]
         matches = sorted(set(matches))
