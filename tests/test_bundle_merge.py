@@ -58,7 +58,7 @@ def test_pushed_commits_are_kept_and_the_bundle_is_merged(team, field, tmp_path)
 
     imported = ppks(office, "bundle", "import", str(stick), worker="Dewi", PPKS_LANG="en")
     assert imported.returncode == 0, imported.stderr
-    assert "1 new records" in imported.stdout
+    assert "1 new record." in imported.stdout
     # the pushed commit is still in the history, unchanged; the bundle's too
     assert is_ancestor("origin/main", "HEAD", office)
     assert is_ancestor(pushed, "HEAD", office)

@@ -257,7 +257,10 @@ def test_history_tells_who_recorded_what_and_when(storied):
     ]
     assert entries[-1]["date"].startswith("2024-02-16")
     readable = ppks(kasus, "history", case_id).stdout
-    assert "Dewi" in readable and "note added" in readable and "Catatan" in readable
+    assert "Dewi" in readable and "Catatan ditambahkan" in readable and "Catatan" in readable
+    # what ppks did not write is shown as it was written, quoted
+    assert f'"{case_id}: birth year corrected"' in readable and "note added" not in readable
+    assert [e["event"] for e in entries] == [None, "plan", "note", "assessment", "case"]
 
 
 def test_show_as_of_a_date_or_a_revision(storied):

@@ -35,7 +35,7 @@ def test_a_new_case_sent_is_counted_and_said(team):  # noqa: F811
     new_case(office, "Siti", worker="Dewi")
     said = ppks(office, "sync", worker="Dewi", PPKS_LANG="en")
     assert said.returncode == 0, said.stderr
-    assert "1 new cases and 0 records sent" in said.stdout, said.stdout
+    assert "1 new case and 0 records sent" in said.stdout, said.stdout
     assert "(branch main)" in said.stdout
 
 

@@ -152,7 +152,7 @@ def test_the_commit_names_no_one(tmp_path):
                      "--reason", "Butet pindah", "--worker", "Saskia")  # fmt: skip
     assert moved.returncode == 0, moved.stderr
     log = git("log", "--format=%s", cwd=root).splitlines()
-    assert log[0] == "ppks: 1 cases transferred"
+    assert log[0] == "ppks: 1 case transferred"
     one = run_ppks("--root", str(root), "transfer", case_id, "--to", "Rina", "--reason", "Butet")
     assert one.returncode == 0, one.stderr
     assert git("log", "-1", "--format=%s %an", cwd=root).strip() == (

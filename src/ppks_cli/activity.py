@@ -41,6 +41,27 @@ class CaseHistory(Result):
         return t("history.correction", line=describe_correction(record), worker=record.worker,
                  date=long_date(record.date))  # fmt: skip
 
+    def event(self, entry):
+        """What the commit ``entry`` records (:class:`ppks_cli.changes.CommitEvent`), or
+        None when ppks did not write its message."""
+        from ppks_cli.changes import parse_commit_message
+
+        return parse_commit_message(entry.subject)
+
+    def describe(self, entry) -> str:
+        """The commit ``entry`` in the interface's language: ``Rencana intervensi
+        dicatat`` for ``2024-9E4KD: plan recorded``; another case's ID stands before it;
+        a message ppks did not write is given as it is, in quotes."""
+        from ppks_cli.i18n import t
+
+        found = self.event(entry)
+        if found is None:
+            return t("history.message.as_written", message=entry.subject)
+        text = t(f"history.event.{found.event}", **found.params, case=found.case_id or "")
+        if found.case_id not in (None, self.case_id) and found.event != "merge":
+            return t("history.message.other_case", case=found.case_id, text=text)
+        return text
+
     def to_json(self) -> list[dict[str, Any]]:
         def change(c) -> dict[str, Any]:
             found = {"status": c.status, "path": c.path, "kind": c.kind, "record": c.record}
@@ -66,6 +87,8 @@ class CaseHistory(Result):
             {
                 "commit": e.sha, "author": e.author, "email": e.email,
                 "date": e.when.isoformat(), "message": e.subject,
+                "event": (found.event if (found := self.event(e)) else None),
+                "text": self.describe(e),
                 "changes": [change(c) for c in e.changes],
             }
             for e in self.entries

@@ -25,6 +25,7 @@ should be told along the way (waiting for the lock, a repair) is passed to ``not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,10 @@ MODES = ("records", "git", "files")
 itself (sync, bundle import); ``files``: files ppks writes but does not commit."""
 
 # What each event says in a commit message: the case ID and what happened, never who
-# the client is (a test greps the log for names, NIKs and addresses).
+# the client is (a test greps the log for names, NIKs and addresses). The words are a
+# stable English code (plural fields as in the catalogs, always English): ``ppks history``
+# reads them back (:func:`parse_commit_message`) and shows the event in the user's
+# language (``history.event.*``). Change a wording only with the old one still read.
 COMMIT_WORDS = {
     "case": "case opened",
     "assessment": "assessment recorded",
@@ -54,14 +58,14 @@ COMMIT_WORDS = {
     "correction": "client data corrected",
     "letter": "letter {number} issued",
     "repository": "case repository created",
-    "templates": "letter templates exported ({count} files)",
+    "templates": "letter templates exported ({count} {count:file|files})",
     "migration": "repository migrated to schema {schema}",
     "finished": "finish an interrupted commit",
     "bundle": "work from a bundle merged",
     "sync": "colleagues' work merged",
     # the team's records
     "transfer": "case transferred",
-    "transfer-caseload": "{count} cases transferred",
+    "transfer-caseload": "{count} {count:case|cases} transferred",
     "link": "link recorded",
     "merge": "duplicate {duplicate} merged",
     "attachment": "attachment added",
@@ -72,7 +76,68 @@ def commit_message(case_id: str | None, event: str, **params: Any) -> str:
     """The commit message for ``event`` (a record kind, ``case``, ``letter`` …, see
     :data:`COMMIT_WORDS`) on the case ``case_id`` (``None``: the repository as a whole,
     written as ``ppks:``). ``params`` fill the event's words (a letter's number)."""
-    return f"{case_id or 'ppks'}: {COMMIT_WORDS[event].format(**params)}"
+    from ppks_cli.i18n import fill
+
+    return f"{case_id or 'ppks'}: {fill(COMMIT_WORDS[event], 'en', **params)}"
+
+
+@dataclass(frozen=True)
+class CommitEvent:
+    """What a commit message made by :func:`commit_message` says: the case (``None`` for
+    ``ppks:``, the repository as a whole), the event (a key of :data:`COMMIT_WORDS`) and
+    the values in its words (strings: ``{"number": "462/17/Dinsos/2024"}``)."""
+
+    case_id: str | None
+    event: str
+    params: dict[str, str]
+
+
+def _word_pattern(words: str) -> re.Pattern[str]:
+    """A regular expression matching what ``words`` (a COMMIT_WORDS template) gives:
+    ``{name}`` is any text (a group), ``{name:one|other}`` either form (no group when
+    the value also stands on its own)."""
+    import string
+
+    pattern, seen = "", set()
+    for literal, name, spec, _ in string.Formatter().parse(words):
+        pattern += re.escape(literal)
+        if name is None:
+            continue
+        if spec and "|" in spec:
+            pattern += "(?:" + "|".join(map(re.escape, spec.split("|"))) + ")"
+        elif name in seen:
+            pattern += f"(?P={name})"
+        else:
+            seen.add(name)
+            pattern += f"(?P<{name}>.+?)"
+    return re.compile(pattern + r"\Z", re.DOTALL)
+
+
+_COMMIT_RE = re.compile(r"(?P<case>[0-9]{4}-[0-9A-Z]+|ppks): (?P<words>.+)\Z", re.DOTALL)
+
+
+def parse_commit_message(subject: str) -> CommitEvent | None:
+    """The event a commit message of :func:`commit_message` records (older wordings
+    such as ``1 cases transferred`` included), or None for any other message (a commit
+    made by hand, a merge git named itself)."""
+    found = _COMMIT_RE.match(subject.strip())
+    if not found:
+        return None
+    case_id = None if found["case"] == "ppks" else found["case"]
+    for event, pattern in _patterns().items():
+        matched = pattern.match(found["words"])
+        if matched:
+            return CommitEvent(case_id, event, matched.groupdict())
+    return None
+
+
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _patterns() -> dict[str, re.Pattern[str]]:
+    if not _compiled:
+        _compiled.update({event: _word_pattern(words) for event, words in COMMIT_WORDS.items()})
+    return _compiled
 
 
 @dataclass(frozen=True)

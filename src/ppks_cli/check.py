@@ -55,7 +55,7 @@ def with_fix(problem: Problem, case_id: str | None = None) -> Problem:
         return problem
     key, params = problem.message.key, problem.message.params
     where = {"file": problem.file, "line": problem.line}
-    case = case_id or "KASUS"
+    case = case_id or Msg("placeholder.case")
     hint: Msg | None = None
     if key.startswith("validation.") or key in _EDIT:
         hint = Msg("fix.edit", where)

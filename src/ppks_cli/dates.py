@@ -1,4 +1,5 @@
-"""Dates typed by users, and dates in Indonesian as letters print them."""
+"""Dates typed by users, and dates written out: in the interface's language for the
+screen (:func:`long_date`), in Indonesian for letters (``lang="id"``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import datetime as dt
 import re
 
 from ppks_cli.errors import InvalidInput
+from ppks_cli.i18n import Msg
 
 MONTHS_ID = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
 )  # fmt: skip
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 # ASCII digits only (``\d`` alone would take ``²`` or ``٣``); digits typed full-width or
 # Arabic-Indic are made ASCII first by :func:`ppks_cli.nik.normalize_digits`
@@ -45,7 +46,7 @@ def parse_date(text: str, *, option: str, allow_future: bool = False) -> dt.date
             "error.bad_day",
             option=option,
             value=text,
-            month=MONTHS_ID[month - 1],
+            month=Msg(f"month.{month}"),  # in the language the message is shown in
             year=year,
             last=last,
         )
@@ -55,10 +56,30 @@ def parse_date(text: str, *, option: str, allow_future: bool = False) -> dt.date
     return date
 
 
-def long_date(date: dt.date) -> str:
-    """``30 Juni 2024``: the long Indonesian form, independent of system locales."""
-    return f"{date.day} {MONTHS_ID[date.month - 1]} {date.year}"
+# --- dates written out (output); the month and day names live in the message catalogs ---
 
 
-def day_name(date: dt.date) -> str:
-    return DAYS_ID[date.weekday()]
+def month_name(month: int, lang: str | None = None) -> str:
+    """The name of ``month`` (1 to 12) in ``lang`` (default: the interface's language):
+    ``Februari``, ``February``."""
+    from ppks_cli import i18n
+
+    return i18n.catalog(lang or i18n.get_language())[f"month.{month}"]
+
+
+def long_date(date: dt.date, lang: str | None = None) -> str:
+    """``30 Juni 2024`` / ``30 June 2024``: the long form in ``lang`` (default: the
+    interface's language; letters pass ``"id"``), independent of system locales."""
+    from ppks_cli import i18n
+
+    code = lang or i18n.get_language()
+    return i18n.fill(i18n.catalog(code)["date.long"], code, day=date.day,
+                     month=month_name(date.month, code), year=date.year)  # fmt: skip
+
+
+def day_name(date: dt.date, lang: str | None = None) -> str:
+    """The weekday of ``date`` in ``lang`` (default: the interface's language):
+    ``Minggu``, ``Sunday``."""
+    from ppks_cli import i18n
+
+    return i18n.catalog(lang or i18n.get_language())[f"weekday.{date.weekday()}"]

@@ -3,10 +3,21 @@
 Keys are dotted (``error.no_repository``); values are ``str.format`` templates. The
 language is Bahasa Indonesia unless the command line chooses another one with
 :func:`set_language`.
+
+A number that names a count takes its noun with it in a *plural field*: the format spec
+lists the forms, ``one|other`` in CLDR's order, and the language's plural rule picks one::
+
+    summary = "{cases} {cases:case|cases} checked"      # en: 1 case, 2 cases, 0 cases
+    summary = "{cases} kasus diperiksa"                 # id: no inflection
+
+The rules are CLDR's (English: ``one`` for exactly 1, else ``other``; Indonesian: always
+``other``): two lines of code, where Babel would add a dependency and its locale data to
+every start-up for the same answer.
 """
 
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import cache
 from typing import Any
@@ -58,16 +69,52 @@ def catalog(lang: str) -> dict[str, str]:
     return flat
 
 
+def plural_category(count: int, lang: str) -> str:
+    """CLDR's plural category of the whole number ``count`` in ``lang``: ``"one"`` or
+    ``"other"`` (Indonesian has no plural inflection: always ``"other"``)."""
+    if lang == "en" and count == 1:
+        return "one"
+    return "other"
+
+
+class _PluralFormatter(string.Formatter):
+    """``str.format`` plus plural fields: ``{n:case|cases}`` is the form of ``n``'s plural
+    category (``one|other``; a single form serves every count)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        forms = format_spec.split("|")
+        try:
+            count = int(value)
+        except (TypeError, ValueError):  # not a count after all: the general form
+            return forms[-1]
+        return forms[0] if plural_category(count, self.lang) == "one" else forms[-1]
+
+
+def fill(text: str, lang: str, /, **params: Any) -> str:
+    """``text`` (a catalog template) filled with ``params``, plural fields chosen by the
+    plural rule of ``lang`` (a value that is no whole number takes the ``other`` form)."""
+    if "|" not in text:
+        return text.format(**params)
+    return _PluralFormatter(lang).format(text, **params)
+
+
 def t(key: str, /, **params: Any) -> str:
     """The message ``key`` in the current language, filled with ``params``.
 
     A key missing from a non-default catalog falls back to Indonesian; a key missing
     everywhere is a bug and raises KeyError.
     """
-    text = catalog(_current).get(key)
+    lang = _current
+    text = catalog(lang).get(key)
     if text is None:
-        text = catalog(DEFAULT_LANGUAGE)[key]
-    return text.format(**params)
+        lang = DEFAULT_LANGUAGE
+        text = catalog(lang)[key]
+    return fill(text, lang, **params)
 
 
 class Msg:

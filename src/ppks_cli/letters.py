@@ -448,8 +448,8 @@ def draft(
         )  # fmt: skip
     if when < about.date:  # a letter cannot report a step before it happened
         raise InvalidInput(
-            "error.letter_before_event", date=when.isoformat(), kind=Msg(f"kind.{about.kind}"),
-            event=about.date.isoformat(),
+            "error.letter_before_event", date=when.isoformat(),
+            kind=Msg(f"kind_in_text.{about.kind}"), event=about.date.isoformat(),
         )  # fmt: skip
     if preview:
         number_text, seq = DRAFT_NUMBER, None

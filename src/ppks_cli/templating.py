@@ -36,7 +36,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
-from ppks_cli.dates import MONTHS_ID, day_name, long_date
+from ppks_cli.dates import day_name, long_date, month_name
 from ppks_cli.errors import InvalidInput, Refused
 from ppks_cli.terbilang import terbilang
 
@@ -225,7 +225,7 @@ ESCAPERS: dict[str, Callable[[str], str]] = {"md": escape_markdown, "typ": escap
 
 def _as_text(value: Any) -> str:
     if isinstance(value, dt.date):
-        text = long_date(value)
+        text = long_date(value, "id")  # letters are Indonesian documents
     elif isinstance(value, bool):
         text = "ya" if value else "tidak"
     else:
@@ -237,11 +237,15 @@ def _as_text(value: Any) -> str:
 
 
 def _date_filter(value: dt.date) -> str:
-    return long_date(value)
+    return long_date(value, "id")
+
+
+def _day_filter(value: dt.date) -> str:
+    return day_name(value, "id")
 
 
 def _month_filter(value: dt.date) -> str:
-    return MONTHS_ID[value.month - 1]
+    return month_name(value.month, "id")
 
 
 def _words_filter(value: int | str) -> str:
@@ -505,7 +509,7 @@ def build_environment(roots: Iterable[tuple[Path, Path] | Path], fmt: str) -> Bo
             name: _bounded_filter(function)
             for name, function in {
                 "tanggal": _date_filter,  # 30 Juni 2024
-                "hari": day_name,  # Minggu
+                "hari": _day_filter,  # Minggu
                 "bulan": _month_filter,  # Juni
                 "terbilang": _words_filter,  # dua ribu dua puluh empat
                 "typst_str": _typst_str_filter,  # a string in Typst code

@@ -286,9 +286,9 @@ def derive(case: Case, records: Iterable[Record] | None = None) -> CaseState:
                     record,
                     Msg(
                         "workflow.out_of_order",
-                        kind=Msg(f"kind.{record.kind}"),
+                        kind=Msg(f"kind_in_text.{record.kind}"),
                         date=record.date.isoformat(),
-                        stage=Msg(f"stage.{STAGE_OF[result.phase]}"),
+                        stage=Msg(f"stage_in_text.{STAGE_OF[result.phase]}"),
                     ),
                 )
             )
@@ -338,21 +338,20 @@ def ensure_fits(config: RepoConfig, case: Case, record: Record) -> None:
         if waiting is not None and not at.is_approved(waiting):
             raise Refused(
                 "error.needs_approval", case=case.id, stage=Msg(f"approval_stage.{needed}"),
-                command=f"ppks approve {case.id} {needed} --by NAMA",
+                command=Msg("placeholder.approve", case=case.id, stage=needed),
             )  # fmt: skip
     after = derive(case, [*case.records, record])
     if later and len(after.warnings) > len(now.warnings):
         raise Refused(
             "error.upsets_later_records", case=case.id, date=record.date.isoformat(),
-            kind=Msg(f"kind.{record.kind}"),
+            kind=Msg(f"kind_a.{record.kind}"),
         )  # fmt: skip
 
 
-def kind_phrase(kind: str) -> str:
-    """A record kind as it stands inside a sentence ("rencana intervensi")."""
-    from ppks_cli.i18n import t
-
-    return t(f"kind.{kind}").lower()
+def kind_phrase(kind: str) -> Msg:
+    """A record kind as it stands inside a sentence where English puts an article
+    before it ("an intervention plan", "rencana intervensi")."""
+    return Msg(f"kind_a.{kind}")
 
 
 def suggest(case: Case, commands: Iterable[str]) -> str:
@@ -367,7 +366,7 @@ def _refuse(case: Case, at: CaseState, record: Record, later: int) -> None:
     if at.closed:
         key = "error.case_closed"
     raise Refused(
-        key, case=case.id, stage=Msg(f"stage.{at.stage}"), stage_code=at.stage,
+        key, case=case.id, stage=Msg(f"stage_in_text.{at.stage}"), stage_code=at.stage,
         kind=kind_phrase(record.kind), commands=commands, date=record.date.isoformat(),
     )  # fmt: skip
 
@@ -400,6 +399,6 @@ def _out_of_order_fix(case: Case, record: Record, file: str) -> Msg:
         first = next(r for r in reversed(before) if r.kind == "termination")
         return Msg("fix.repeated_termination", params, first=first.date.isoformat())
     if phase == CLOSED:
-        return Msg("fix.after_termination", params, kind=Msg(f"kind.{record.kind}"))
+        return Msg("fix.after_termination", params, kind=Msg(f"kind_in_text.{record.kind}"))
     command = f"ppks {NEXT_COMMANDS[phase][0]} {case.id}"  # one: the hint is cached as data
     return Msg("fix.out_of_order", params, command=command)

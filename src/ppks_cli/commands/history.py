@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
             line = Text()
             line.append(entry.when.strftime("%Y-%m-%d %H:%M"), style="bold")
             line.append(f"  {entry.author}  ")
-            line.append(entry.subject)
+            line.append(found.describe(entry))
             line.append(f"  {entry.sha[:8]}", style="dim")
             out.print(line)
             for change in entry.changes:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ppks_cli.commands._common import command, console, open_repo, print_json, warn_line
-from ppks_cli.i18n import label, t
+from ppks_cli.i18n import get_language, label, t
 
 
 def register(app: typer.Typer) -> None:
@@ -111,7 +111,7 @@ def render_case(case, config, today) -> None:
                     f"{label('stage', state.stage)}"
                     + (f" — {t('show.closed')}" if state.closed else ""),
                 ),
-                (t("field.category"), category.name),
+                (t("field.category"), category.display(get_language())),
                 (t("field.tags"), ", ".join(case.file.tags)),
                 (t("field.current_worker"), _current_worker(state)),
             ]
