@@ -43,11 +43,27 @@ def reason_of(match: Match) -> str:
 
 def find_duplicates(cases: Iterable[Any], client: ClientLike) -> list[PossibleDuplicate]:
     """The cases whose client may be ``client``, most likely first (same NIK, then by
-    :attr:`Match.score`, then case ID)."""
+    :attr:`Match.score`, then case ID). A case's ``former_names`` (names and aliases
+    before a correction, when it has them) are compared as its client's name too: a
+    street client opened as "Ucok" and corrected to his real name is still found when
+    he is picked up as "Ucok" again."""
     found: list[PossibleDuplicate] = []
     for case in cases:
         match = match_client(client, case.client)
+        for name in getattr(case, "former_names", ()):
+            earlier = match_client(client, _named(case.client, name))
+            if earlier is not None and (match is None or earlier.score > match.score):
+                match = earlier
         if match is not None:
             found.append(PossibleDuplicate(case, reason_of(match), match))
     found.sort(key=lambda d: (not d.match.certain, -d.match.score, d.case.id))
     return found
+
+
+def _named(client: Any, name: str) -> Any:
+    """``client`` under the name ``name`` (and no alias): a dataclass or a pydantic model."""
+    if hasattr(client, "model_copy"):
+        return client.model_copy(update={"name": name, "alias": None})
+    from dataclasses import replace
+
+    return replace(client, name=name, alias=None)

@@ -776,16 +776,23 @@ class IndexedCase:
     closed: bool
     intake_date: str
     worker: str
+    former_names: tuple[str, ...] = ()  # names and aliases before a correction
 
 
 def client_cases(repo, progress: Progress | None = None) -> list[IndexedCase]:
-    """Every readable case of ``repo`` with what identifies its client, from the index
-    (brought up to date first), by case ID."""
+    """Every readable case of ``repo`` with what identifies its client (and the names
+    the client had before a correction), from the index (brought up to date first), by
+    case ID."""
     with opened(repo, progress) as (conn, _done):
         rows = conn.execute(
             "SELECT id, name, alias, nik, phone, birth_date, birth_year, stage, closed, "
             "intake_date, worker, sex FROM cases WHERE problem IS NULL ORDER BY id"
         ).fetchall()
+        former: dict[str, list[str]] = {}
+        for case_id, name in conn.execute(
+            "SELECT case_id, name FROM people WHERE kind = 'former_name' ORDER BY rowid"
+        ):
+            former.setdefault(case_id, []).append(name)
     return [
         IndexedCase(
             case_id,
@@ -793,7 +800,7 @@ def client_cases(repo, progress: Progress | None = None) -> list[IndexedCase]:
                 name, alias, nik, phone, dt.date.fromisoformat(born) if born else None, year,
                 sex,
             ),
-            stage, bool(closed), intake_date, worker,
+            stage, bool(closed), intake_date, worker, tuple(former.get(case_id, ())),
         )  # fmt: skip
         for (case_id, name, alias, nik, phone, born, year, stage, closed, intake_date, worker,
              sex) in rows
