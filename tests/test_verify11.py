@@ -248,6 +248,8 @@ def test_new_case_duplicate_check_knows_a_former_name(git_office_cli):
     assert edit.exit_code == 0, edit.output
     found = json.loads(cli("search", "Ucok", "--json").stdout)
     assert [row["id"] for row in found] == [case_id]
+    listed = json.loads(cli("list", "--name", "Ucok", "--json").stdout)
+    assert [row["id"] for row in listed] == [case_id]
     again = cli("new-case", "--name", "Ucok", "--sex", "L", "--birth-year", "1975",
                 "--category", "pengemis", "--intake-date", "2024-05-16",
                 "--source", "street-raid")  # fmt: skip

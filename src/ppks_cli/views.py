@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from ppks_cli import categories
@@ -219,12 +220,12 @@ class CaseFilter:
     due_within: int | None = None
 
 
-def _name_matches(wanted: str, row) -> bool:
+def _name_matches(wanted: str, row, former: Iterable[str] = ()) -> bool:
     from ppks_cli import matching
     from ppks_cli.index import plain
 
     wanted_plain = plain(wanted)
-    for name in (row.name, row.alias):
+    for name in (row.name, row.alias, *former):
         if not name:
             continue
         if f" {wanted_plain} " in f" {plain(name)} ":
@@ -339,13 +340,19 @@ def list_cases(
             due_by=due_by,
         )  # fmt: skip
         problems = index.problems(conn)
+        former: dict[str, list[str]] = {}
+        if wanted.name:  # a name the client had before a correction finds the case too
+            for case_id, name in conn.execute(
+                "SELECT case_id, name FROM people WHERE kind = 'former_name'"
+            ):
+                former.setdefault(case_id, []).append(name)
     if wanted.worker:
         from ppks_cli.due import words, worker_matches
 
         named = words(wanted.worker)
         rows = [r for r in rows if worker_matches(named, r.worker, whole=False)]
     if wanted.name:
-        rows = [r for r in rows if _name_matches(wanted.name, r)]
+        rows = [r for r in rows if _name_matches(wanted.name, r, former.get(r.id, ()))]
     ordered = _sorted(rows, sort)
     shown = ordered[:limit] if limit is not None else ordered
     return CaseList(shown, len(ordered), today, problems)
