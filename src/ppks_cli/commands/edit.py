@@ -167,6 +167,11 @@ def _edit_in_editor(case, reason: str | None):
                 continue
             if not changes:
                 return {}, answer.reason
+            # only what the worker changed: a colleague's correction that landed while the
+            # editor was open (ppks holds no lock meanwhile) is not undone by the values
+            # the editor showed
+            values = {name: value for name, value in values.items()
+                      if name in {c.field for c in changes}}  # fmt: skip
             return values, answer.reason or reason or ask(t("prompt.edit_reason"), _reason)
 
 
