@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ppks_cli import categories
-from ppks_cli.choices import MAX_DAYS_AHEAD
+from ppks_cli.choices import MAX_DAYS_AHEAD, SORTS  # --sort: the first is the default
 from ppks_cli.results import Result
 from ppks_cli.store import Case
 
@@ -192,8 +192,6 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
         )  # fmt: skip
 
 
-# the orders ``ppks list --sort`` knows; the first is the default
-SORTS = ("newest", "oldest", "name", "id", "stage", "due", "worker")
 LIMIT_MAX = 1_000_000
 
 

@@ -13,6 +13,7 @@ from ppks_cli.commands._casework import (
     WorkerOpt,
     begin,
     need,
+    one_of,
     option,
 )
 from ppks_cli.commands._common import command, print_json, say, write_options
@@ -36,11 +37,15 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import links
+        from ppks_cli.choices import LINK_RELATIONS
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         result = links.link_cases(
             repo, case.id, other_ref, worker=who, date=when, reason=reason,
-            relation=need(ctx, relation, "--as", "link_relation"),
+            relation=need(
+                ctx, relation, "--as", "link_relation",
+                **one_of("relation", LINK_RELATIONS, "--as"),
+            ),
             options=write_options(ctx),
         )  # fmt: skip
         if json_output:
