@@ -194,18 +194,13 @@ class ChoiceList:
 
     # --- what an error says -----------------------------------------------------------
 
-    def _expected(self) -> str | Msg:
+    def _expected(self) -> _Named | Msg:
         if self.expected and len(self.codes) > LIST_IN_ERROR:
             return Msg(self.expected, count=len(self.codes))
         return self._names(self.codes)
 
-    def _names(self, codes: tuple[str, ...]) -> str:
-        """``code (Label)`` for each code, in the interface language."""
-        named = []
-        for code in codes:
-            label = self.label(code)
-            named.append(code if normalize(label) == normalize(code) else f"{code} ({label})")
-        return ", ".join(named)
+    def _names(self, codes: tuple[str, ...]) -> _Named:
+        return _Named(self, tuple(codes))
 
     def _ambiguous(self, value: str, option: str, codes: tuple[str, ...]) -> InvalidInput:
         detail = Msg("choice.ambiguous", value=value, candidates=self._names(codes))
@@ -226,6 +221,33 @@ class ChoiceList:
             for code in words[word]:
                 found.setdefault(code)
         return tuple(found)[:SUGGESTIONS]
+
+
+class _Named:
+    """``code (Label), …`` of some choices, in the language current when it is shown
+    (a parameter of a :class:`~ppks_cli.i18n.Msg`, rendered later)."""
+
+    __slots__ = ("choices", "codes")
+
+    def __init__(self, choices: ChoiceList, codes: tuple[str, ...]) -> None:
+        self.choices, self.codes = choices, codes
+
+    def __str__(self) -> str:
+        named = []
+        for code in self.codes:
+            label = self.choices.label(code)
+            named.append(code if normalize(label) == normalize(code) else f"{code} ({label})")
+        return ", ".join(named)
+
+    def __repr__(self) -> str:
+        return f"_Named({self.choices.group!r}, {self.codes!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Named) and (self.choices, self.codes) == (
+            other.choices, other.codes,
+        )  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _number(text: str) -> int | None:
