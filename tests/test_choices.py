@@ -214,6 +214,12 @@ def test_the_words_staff_typed_are_accepted(found, typed, code):
     assert found.parse(typed, "--x") == code
 
 
+@pytest.mark.parametrize("typed", ["0", "-1", "4", "1.5", "99999"])
+def test_only_the_numbers_shown_are_choices(typed):
+    with pytest.raises(InvalidInput):
+        choices.RISK.parse(typed, "--risk")
+
+
 def test_a_category_number_not_shown_says_which_numbers_are():
     with pytest.raises(InvalidInput) as err:
         choices.category_list().parse("27", "--category")

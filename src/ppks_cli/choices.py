@@ -161,7 +161,7 @@ class ChoiceList:
         its own): for an unknown answer (with the closest choices, when some are close),
         an ambiguous one (naming the choices it fits) or a number that is not shown."""
         text = normalize(value)
-        number = _number(text)
+        number = _number(unicodedata.normalize("NFKC", value).strip())  # "-1" is no number
         if number is not None and 1 <= number <= len(self.codes):
             return self.codes[number - 1]
         exact, parts, prefixes = _index(self)
