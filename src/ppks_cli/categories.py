@@ -3,7 +3,6 @@ the package in ``data/ppks-categories.toml``."""
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -50,21 +49,15 @@ def known_tags() -> dict[str, Category]:
     return _load()[1]
 
 
-def resolve_category(value: str) -> str:
-    """The slug for ``value``: a slug or an official name, in any letter case."""
-    wanted = value.strip().lower()
-    table = categories()
-    if wanted in table:
-        return wanted
-    for slug, cat in table.items():
-        if wanted in (cat.name.lower(), cat.en.lower()):
-            return slug
-    close = difflib.get_close_matches(wanted, list(table), n=3, cutoff=0.5)
-    raise InvalidInput(
-        "error.unknown_category",
-        value=value,
-        suggestion=", ".join(close) if close else "ppks categories",
-    )
+def resolve_category(value: str, option: str = "--category") -> str:
+    """The slug of the category ``value`` names: its number in ``ppks categories``, its
+    slug, its name (Indonesian or English, or the abbreviation in brackets) or a word
+    of ``[synonyms.category]`` (``lansia telantar``), in any letter case, spaced or
+    hyphenated (see :mod:`ppks_cli.choices`). Raises :class:`InvalidInput` naming
+    ``option``, with the closest categories when some are close."""
+    from ppks_cli.choices import category_list
+
+    return category_list().parse(value, option)
 
 
 @dataclass(frozen=True)

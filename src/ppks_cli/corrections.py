@@ -108,9 +108,8 @@ def parse_value(name: str, text: str) -> Any:
     (``-``, ``tidak tahu``) empties the field (None). Raises :class:`InvalidInput`
     naming the option."""
     from ppks_cli import categories, intake
-    from ppks_cli.choices import parse_choice
+    from ppks_cli.choices import EDUCATION, MARITAL_STATUS, RELIGION, SOURCE
     from ppks_cli.dates import parse_date
-    from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS
 
     option = OPTION_OF_FIELD[name]
     if name in REQUIRED_FIELDS:
@@ -118,8 +117,8 @@ def parse_value(name: str, text: str) -> Any:
             raise InvalidInput("error.empty_value", option=option)
     elif intake.is_unknown(text):
         return None
-    choices = {"religion": RELIGIONS, "marital_status": MARITAL_STATUSES,
-               "education": EDUCATION_LEVELS}  # fmt: skip
+    choices = {"religion": RELIGION, "marital_status": MARITAL_STATUS, "education": EDUCATION,
+               "source": SOURCE}  # fmt: skip
     if name == "sex":
         return intake.parse_sex_option(text, option)
     if name == "nik":
@@ -128,16 +127,12 @@ def parse_value(name: str, text: str) -> Any:
         return intake.parse_kk_option(text, option)
     if name in ("birth_date", "intake_date"):
         return parse_date(text, option=option)
-    if name == "source":
-        from ppks_cli.models import SOURCES
-
-        return parse_choice(text, SOURCES, option)
     if name == "birth_year":
         return intake.parse_year(text, option)
     if name in choices:
-        return parse_choice(text, choices[name], option)
+        return choices[name].parse(text, option)
     if name == "category":
-        return categories.resolve_category(text)
+        return categories.resolve_category(text, option)
     value = text.strip()
     _check(name, value)
     return value

@@ -51,22 +51,39 @@ def get_language() -> str:
 
 
 @cache
-def catalog(lang: str) -> dict[str, str]:
-    """The flattened catalog of one language."""
+def _load(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """One language's catalog, flattened to dotted keys: the messages (strings) and the
+    word lists (TOML arrays of strings, such as ``[synonyms.risk] high = [...]``)."""
     with paths.package_file("messages", f"{lang}.toml").open("rb") as fh:
         data = tomllib.load(fh)
     flat: dict[str, str] = {}
+    lists: dict[str, tuple[str, ...]] = {}
 
     def walk(prefix: str, node: dict[str, Any]) -> None:
         for key, value in node.items():
             full = f"{prefix}{key}"
             if isinstance(value, dict):
                 walk(full + ".", value)
+            elif isinstance(value, list):
+                lists[full] = tuple(str(item) for item in value)
             else:
                 flat[full] = value
 
     walk("", data)
-    return flat
+    return flat, lists
+
+
+def catalog(lang: str) -> dict[str, str]:
+    """The flattened catalog of one language: every message (a string) by dotted key.
+    Word lists are not messages; see :func:`word_lists`."""
+    return _load(lang)[0]
+
+
+def word_lists(lang: str) -> dict[str, tuple[str, ...]]:
+    """The word lists of one language's catalog by dotted key, e.g.
+    ``word_lists("id")["synonyms.risk.high"] == ("berat", ...)`` (the words staff use
+    for a choice besides its code and label; see :mod:`ppks_cli.choices`)."""
+    return _load(lang)[1]
 
 
 def plural_category(count: int, lang: str) -> str:

@@ -14,20 +14,15 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ppks_cli import categories, nik, paths
-from ppks_cli.choices import parse_choice
+from ppks_cli.choices import EDUCATION, MARITAL_STATUS, RELIGION, SEX, SOURCE, ChoiceList
 from ppks_cli.dates import parse_date
 from ppks_cli.duplicates import find_duplicates
 from ppks_cli.errors import InvalidInput, NikError, PossibleDuplicates, PpksError
 from ppks_cli.i18n import Msg
 from ppks_cli.models import (
-    EDUCATION_LEVELS,
-    MARITAL_STATUSES,
-    RELIGIONS,
-    SOURCES,
     Client,
     Intake,
     Person,
-    parse_sex,
 )
 from ppks_cli.results import Result
 from ppks_cli.store import Case, Repository
@@ -48,10 +43,9 @@ def _invalid(option: str, key: str, **params: Any) -> InvalidInput:
 
 
 def parse_sex_option(value: str, option: str = "--sex") -> str:
-    sex = parse_sex(value)
-    if sex is None:
-        raise _invalid(option, "validation.sex", value=value)
-    return sex
+    """``L`` or ``P`` for what was typed: the number shown, the code, a label or another
+    word for it (:data:`ppks_cli.choices.SEX`). Raises :class:`InvalidInput`."""
+    return SEX.parse(value, option)
 
 
 def parse_nik_option(value: str, option: str = "--nik") -> str:
@@ -185,8 +179,8 @@ def prepare(form: NewCase) -> Prepared:
             )
         birth_year = None  # the date says it all
 
-    def choice(value: str | None, choices: tuple[str, ...], option: str) -> str | None:
-        return None if is_unknown(value) else parse_choice(value, choices, option)
+    def choice(value: str | None, choices: ChoiceList, option: str) -> str | None:
+        return None if is_unknown(value) else choices.parse(value, option)
 
     def build(model, prefix: str, **values):
         try:
@@ -205,9 +199,9 @@ def prepare(form: NewCase) -> Prepared:
         birth_place=_text(form.birth_place),
         birth_date=birth_date,
         birth_year=birth_year,
-        religion=choice(form.religion, RELIGIONS, "--religion"),
-        marital_status=choice(form.marital_status, MARITAL_STATUSES, "--marital-status"),
-        education=choice(form.education, EDUCATION_LEVELS, "--education"),
+        religion=choice(form.religion, RELIGION, "--religion"),
+        marital_status=choice(form.marital_status, MARITAL_STATUS, "--marital-status"),
+        education=choice(form.education, EDUCATION, "--education"),
         occupation=_text(form.occupation),
         phone=_text(form.phone),
         address=_text(form.address),
@@ -219,7 +213,7 @@ def prepare(form: NewCase) -> Prepared:
         Intake,
         "intake",
         date=intake_date,
-        source=parse_choice(form.source, SOURCES, "--source"),
+        source=SOURCE.parse(form.source, "--source"),
         found_at=_text(form.found_at),
         referred_by=_text(form.referred_by),
         worker=form.worker.strip(),

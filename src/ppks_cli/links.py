@@ -14,20 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ppks_cli.errors import InvalidInput, Refused
-from ppks_cli.i18n import Msg
 from ppks_cli.results import Result
 
 if TYPE_CHECKING:
     from ppks_cli.changes import WriteOptions
     from ppks_cli.records import Link, Termination
     from ppks_cli.store import Case, Repository
-
-# what ``--as`` takes: the Indonesian words the help shows (as the office speaks); the
-# stored codes are not accepted, and ``duplicate`` is written by ``ppks merge`` only
-RELATION_WORDS = {
-    "ibu": "mother", "ayah": "father", "anak": "child", "saudara": "sibling",
-    "pasangan": "spouse", "wali": "guardian", "lainnya": "other",
-}  # fmt: skip
 
 # a role that a relative may hold as well (an older sister who is the guardian): it never
 # contradicts another link between the same two cases
@@ -36,16 +28,13 @@ ROLES = frozenset({"guardian", "ward"})
 
 def parse_relation(value: str, option: str = "--as") -> str:
     """The relation code (``mother`` …, :data:`ppks_cli.records.LINK_RELATIONS`) that
-    ``value`` names: an Indonesian word of :data:`RELATION_WORDS`, any case. Raises
-    :class:`InvalidInput` naming ``option`` and the words (for a code such as
-    ``mother`` or ``duplicate`` too: two cases of one person are merged, not linked)."""
-    wanted = value.strip().casefold()
-    if wanted in RELATION_WORDS:
-        return RELATION_WORDS[wanted]
-    raise InvalidInput(
-        "error.invalid_option", option=option,
-        detail=Msg("validation.not_a_choice", value=value, expected="|".join(RELATION_WORDS)),
-    )  # fmt: skip
+    ``value`` names: its number at the prompt, the code, the label (``Ibu``) or another
+    word for it (``bapak``, ``suami``; see :data:`ppks_cli.choices.LINK_RELATION`), any
+    case. Raises :class:`InvalidInput` naming ``option`` (for ``duplicate`` too: two
+    cases of one person are merged, not linked)."""
+    from ppks_cli.choices import LINK_RELATION
+
+    return LINK_RELATION.parse(value, option)
 
 
 @dataclass(frozen=True)
@@ -126,7 +115,7 @@ def link(
     reason: str | None = None, date: dt.date | None = None,
 ) -> Link:  # fmt: skip
     """Write a link record in ``case``'s folder: ``other`` is ``relation`` (a word of
-    :data:`RELATION_WORDS`) to ``case``. Any stage, open or closed. Raises
+    :data:`ppks_cli.choices.LINK_RELATION`) to ``case``. Any stage, open or closed. Raises
     :class:`InvalidInput` (the same case twice, an unknown relation, a bad date) and
     :class:`Refused`: ``error.link_exists`` (this case already holds that link),
     ``error.link_contradicts`` (the two cases are linked as something else already,

@@ -23,6 +23,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ppks_cli import categories, ids, nik
+
+# the fixed lists of the client's and the intake's fields: one definition, with their
+# labels and the words accepted for them
+from ppks_cli.choices import (
+    EDUCATION_LEVELS,
+    MARITAL_STATUSES,
+    RELIGIONS,
+    SEXES,
+    SOURCES,
+)
 from ppks_cli.errors import NikError
 
 SCHEMA_VERSION = 2
@@ -38,13 +48,6 @@ SCHEMA_VERSION = 2
 """
 OLDEST_SCHEMA = 1
 
-SEXES = ("L", "P")
-SOURCES = ("street-raid", "outreach", "agency-referral", "community-report", "walk-in")
-RELIGIONS = ("islam", "kristen", "katolik", "hindu", "buddha", "konghucu", "lainnya")
-MARITAL_STATUSES = ("belum-kawin", "kawin", "cerai-hidup", "cerai-mati")
-EDUCATION_LEVELS = (
-    "tidak-sekolah", "belum-tamat-sd", "sd", "smp", "sma", "diploma", "s1", "s2", "s3",
-)  # fmt: skip
 
 # Length caps: a value longer than these is a mistake (or an attack) and would break a
 # letter, a terminal or a git command line later.
@@ -375,15 +378,16 @@ class CaseFile(VersionedFile):
         return sorted(set(value))
 
 
-_SEX_WORDS = {
-    "l": "L", "p": "P", "m": "L", "f": "P", "male": "L", "female": "P",
-    "laki-laki": "L", "laki": "L", "lelaki": "L", "pria": "L", "perempuan": "P", "wanita": "P",
-}  # fmt: skip
-
-
 def parse_sex(value: str) -> str | None:
-    """``L``/``P`` for what a user typed (``L``, ``male``, ``perempuan`` …), else None."""
-    return _SEX_WORDS.get(value.strip().lower())
+    """``L``/``P`` for what a user typed (``L``, ``male``, ``perempuan``, ``1`` …: see
+    :data:`ppks_cli.choices.SEX`), else None."""
+    from ppks_cli.choices import SEX
+    from ppks_cli.errors import InvalidInput
+
+    try:
+        return SEX.parse(value, "--sex")
+    except InvalidInput:
+        return None
 
 
 def parse_worker(value: str, option: str) -> str:

@@ -57,18 +57,22 @@ def parse_task(value: str) -> Task:
 
 
 def parse_goal_status(value: str) -> GoalProgress:
-    """``"1=achieved"`` or ``"2=partly:masih perlu pendampingan"``."""
+    """``"1=achieved"`` or ``"2=partly:masih perlu pendampingan"``: a goal number, ``=``,
+    a status as :data:`ppks_cli.choices.GOAL_STATUS` reads it (``1=sebagian`` and
+    ``1=tercapai sebagian`` are ``partly``) and an optional note after ``:``. Raises
+    :class:`InvalidInput` naming ``--goal-status``."""
+    from ppks_cli.choices import GOAL_STATUS, GOAL_STATUSES
     from ppks_cli.nik import is_ascii_digits, normalize_digits
-    from ppks_cli.records import GOAL_STATUSES
 
     number, sep, rest = value.partition("=")
     number = normalize_digits(number)  # "２" and "٢" are 2; "²" alone is no number
     status, _, note = rest.partition(":")
-    status = status.strip().lower().replace("_", "-").replace(" ", "-")
-    if not sep or not is_ascii_digits(number) or len(number) > 3 or status not in GOAL_STATUSES:
+    if not sep or not is_ascii_digits(number) or len(number) > 3 or not status.strip():
         raise InvalidInput(
             "error.invalid_option", option="--goal-status",
             detail=Msg("validation.goal_status", value=value, expected=", ".join(GOAL_STATUSES)),
         )  # fmt: skip
-    return build(GoalProgress, "--goal-status", goal=int(number), status=status,
+    # the status as at the prompt: "partly", "tercapai sebagian", "sebagian", "2" …
+    code = GOAL_STATUS.parse(status, "--goal-status")
+    return build(GoalProgress, "--goal-status", goal=int(number), status=code,
                  note=note.strip() or None)  # fmt: skip

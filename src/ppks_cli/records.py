@@ -16,7 +16,20 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ppks_cli import ids
-from ppks_cli.choices import ATTACHMENT_KINDS
+
+# the fixed lists: one definition, with their labels and the words accepted for them
+from ppks_cli.choices import (
+    ACTIVITIES,
+    APPROVAL_STAGES,
+    ATTACHMENT_KINDS,
+    CLOSING_REASONS,
+    DECISIONS,
+    GOAL_STATUSES,
+    LETTER_KINDS,
+    LINK_RELATIONS,
+    REFERRAL_STATUSES,
+    RISK_LEVELS,
+)
 from ppks_cli.i18n import Msg
 from ppks_cli.models import (
     Date,
@@ -87,23 +100,10 @@ def _record_ref(value: str) -> str:
 # the ID of another record of the case (a referral, an approved record)
 RecordRef = Annotated[str, AfterValidator(_record_ref)]
 
-RISK_LEVELS = ("low", "medium", "high")
-ACTIVITIES = (
-    "individual-counseling", "family-counseling", "family-mediation", "home-visit",
-    "accompaniment", "emotional-support", "material-help", "id-documents", "family-tracing",
-    "reunification", "return-home", "skills-training", "health-service", "other",
-)  # fmt: skip
-REFERRAL_STATUSES = ("sent", "accepted", "rejected", "completed", "revoked")
-GOAL_STATUSES = ("achieved", "partly", "not-yet")
-DECISIONS = ("continue", "revise", "terminate")
-TERMINATION_REASONS = (
-    "goals-achieved", "referred", "reunified", "returned-home", "refused-or-left", "died",
-    "contact-lost", "other",
-)  # fmt: skip
 # a reason only ``ppks merge`` records (the case was a duplicate of another): reports do
 # not count it as a closed case, and ``ppks terminate`` does not offer it
 DUPLICATE = "duplicate"
-TERMINATION_REASONS = (*TERMINATION_REASONS, DUPLICATE)
+TERMINATION_REASONS = (*CLOSING_REASONS, DUPLICATE)
 
 
 class ApprovalStage(StrEnum):
@@ -113,9 +113,6 @@ class ApprovalStage(StrEnum):
     ASSESSMENT = "assessment"
     PLAN = "plan"
     TERMINATION = "termination"
-
-
-APPROVAL_STAGES = tuple(stage.value for stage in ApprovalStage)
 
 
 def _non_empty(value: list[str], field: str) -> list[str]:
@@ -376,9 +373,6 @@ class Correction(Record):
         return value
 
 
-LETTER_KINDS = ("assessment", "referral", "termination")
-
-
 class Letter(Record):
     """An issued official letter: its number, and everything needed to render the same
     letter again (the data it was made from, the template checksum, and the Typst source
@@ -435,7 +429,6 @@ class Transfer(Record):
 # What the case linked to (``other``) is to this case. The first seven can be given to
 # ``ppks link``; ``parent`` and ``ward`` are only seen from the other side (the inverse
 # of child and guardian), ``duplicate`` is written by ``ppks merge``.
-LINK_RELATIONS = ("mother", "father", "child", "sibling", "spouse", "guardian", "other")
 DUPLICATE_OF = "duplicate"
 INVERSE_RELATION = {
     "mother": "child", "father": "child", "child": "parent", "parent": "child",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ppks_cli import categories
-from ppks_cli.choices import MAX_DAYS_AHEAD
+from ppks_cli.choices import MAX_DAYS_AHEAD, SORTS  # --sort: the first is the default
 from ppks_cli.results import Result
 from ppks_cli.store import Case
 
@@ -193,8 +193,6 @@ def show_case(repo, ref: str, *, as_of: str | None = None) -> CaseView:
         )  # fmt: skip
 
 
-# the orders ``ppks list --sort`` knows; the first is the default
-SORTS = ("newest", "oldest", "name", "id", "stage", "due", "worker")
 LIMIT_MAX = 1_000_000
 
 
@@ -304,6 +302,7 @@ def list_cases(
     """The cases of ``repo`` that match ``wanted``, in the order ``sort`` (one of
     :data:`SORTS`), ``limit`` at most (``None``: all), from the index (brought up to
     date first; ``progress(done, total)`` is called while it reads changed cases).
+    ``sort`` may be any answer :data:`ppks_cli.choices.SORT` takes (``terbaru``).
     ``today`` (default: the system date) is the day overdue items and ages are reckoned
     on. Raises :class:`~ppks_cli.errors.InvalidInput` for a ``limit`` below 1, a
     ``due_within`` out of range or an unknown ``sort``."""
@@ -311,9 +310,9 @@ def list_cases(
     from ppks_cli.errors import InvalidInput
 
     if sort not in SORTS:
-        from ppks_cli.choices import parse_choice
+        from ppks_cli.choices import SORT
 
-        parse_choice(sort, SORTS, "--sort")  # raises, naming the choices
+        sort = SORT.parse(sort, "--sort")  # "terbaru" is newest; else raises, naming them
     if limit is not None and not 1 <= limit <= LIMIT_MAX:
         raise InvalidInput("error.list_limit", value=limit)
     if wanted.due_within is not None and not 0 <= wanted.due_within <= MAX_DAYS_AHEAD:

@@ -120,13 +120,16 @@ def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt
 
 
 def one_of(group: str, values: tuple[str, ...], option_name: str) -> dict[str, Any]:
-    """How to take one of ``values``: the parser (naming ``option_name`` in its error)
-    and the numbered choices shown at a prompt, labelled from the catalog ``group``."""
-    from ppks_cli.choices import parse_choice
+    """How to take one of ``values`` (the fixed list of :mod:`ppks_cli.choices` whose
+    labels are the catalog section ``group``): the parser of the flag and the prompt
+    alike (the number shown, the code, a label, a synonym; its error names
+    ``option_name``) and the numbered ``(code, label)`` choices a prompt shows."""
+    from ppks_cli.choices import ChoiceList
 
+    choices = ChoiceList(group, tuple(values))
     return {
-        "parse": lambda value: parse_choice(value, values, option_name),
-        "choices": [(v, label(group, v)) for v in values],
+        "parse": lambda value: choices.parse(value, option_name),
+        "choices": choices.shown(),
     }
 
 

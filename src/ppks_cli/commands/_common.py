@@ -306,7 +306,22 @@ def ask(
 
 
 def confirm(question: str, default: bool = False) -> bool:
-    return typer.confirm(question, default=default, err=True)
+    """Ask a yes/no ``question`` (on stderr) until it is answered: ``ya``/``y``/``iya``/
+    ``yes`` or ``tidak``/``t``/``n``/``no`` (any word of
+    :data:`ppks_cli.choices.YES_OR_NO`, in either language); an empty answer is
+    ``default``. Another answer is asked again, saying what to type, in the interface
+    language."""
+    from ppks_cli.choices import YES_OR_NO
+
+    suffix = t("choice.confirm_yes" if default else "choice.confirm_no")
+    while True:
+        answer = typer.prompt(question + suffix, default="", show_default=False, err=True)
+        if not answer.strip():
+            return default
+        try:
+            return YES_OR_NO.parse(answer, "-") == "yes"
+        except InvalidInput:
+            info_line(t("choice.yes_no_again"))
 
 
 def run_editor(path: Path) -> None:

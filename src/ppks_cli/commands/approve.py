@@ -38,12 +38,13 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import casework
+        from ppks_cli.choices import APPROVAL_STAGE
 
         repo = open_repo(ctx)
         case = repo.find_case(case_ref)
         result = casework.record_step(
             repo, case.id, "approve", options=write_options(ctx),
-            stage=stage.strip().lower(), date=record_date(date),
+            stage=APPROVAL_STAGE.parse(stage, "STAGE"), date=record_date(date),
             by=need(ctx, by, "--by", "approved_by"), comment=comment,
         )  # fmt: skip
         show_step(result, json_output)

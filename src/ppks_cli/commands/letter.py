@@ -75,6 +75,10 @@ def register(app: typer.Typer) -> None:
             return
         if case_ref is None:
             raise InvalidInput("error.missing_option", option="CASE")
+        from ppks_cli.choices import LETTER_FORMAT, LETTER_KIND
+
+        kind = LETTER_KIND.parse(kind, "KIND") if kind is not None else None
+        fmt = LETTER_FORMAT.parse(fmt, "--format")
         issuing = not draft and not reissue
         request = letters.LetterRequest(
             kind=kind, fmt=fmt, output=output, date=record_date(date) if date else None,

@@ -13,6 +13,7 @@ from ppks_cli.commands._casework import (
     WorkerOpt,
     begin,
     need,
+    one_of,
     option,
 )
 from ppks_cli.commands._common import command, print_json, say, write_options
@@ -36,12 +37,15 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import links
+        from ppks_cli.choices import LINK_RELATIONS
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         result = links.link_cases(
             repo, case.id, other_ref, worker=who, date=when, reason=reason,
-            relation=need(ctx, relation, "--as", "link_relation", parse=_relation_word,
-                          choices=[(w, "") for w in links.RELATION_WORDS]),
+            relation=need(
+                ctx, relation, "--as", "link_relation",
+                **one_of("relation", LINK_RELATIONS, "--as"),
+            ),
             options=write_options(ctx),
         )  # fmt: skip
         if json_output:
@@ -51,11 +55,3 @@ def register(app: typer.Typer) -> None:
             t("link.recorded", case=result.case.id, other=result.other.id,
               relation=label("relation", result.record.relation), record=result.record.id)
         )  # fmt: skip
-
-
-def _relation_word(value: str) -> str:
-    """``value`` as typed, once it names a relation (asked again at a prompt if not)."""
-    from ppks_cli.links import parse_relation
-
-    parse_relation(value)
-    return value

@@ -64,12 +64,12 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
         from ppks_cli import categories
-        from ppks_cli.choices import STAGES, parse_choice
+        from ppks_cli.choices import SORT, STAGE
         from ppks_cli.dates import parse_date
-        from ppks_cli.views import SORTS, CaseFilter, list_cases
+        from ppks_cli.views import CaseFilter, list_cases
 
         wanted = CaseFilter(
-            stage=parse_choice(stage, STAGES, "--stage") if stage else None,
+            stage=STAGE.parse(stage, "--stage") if stage else None,
             category=categories.resolve_category(category) if category else None,
             worker=worker,
             closed=None if open_ is None else not open_,
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         )
         with progress_bar(t("cli.reading_cases")) as progress:
             found = list_cases(
-                open_repo(ctx), wanted, sort=parse_choice(sort, SORTS, "--sort"),
+                open_repo(ctx), wanted, sort=SORT.parse(sort, "--sort"),
                 limit=limit, progress=progress,
             )  # fmt: skip
         problems = found.problems

@@ -21,20 +21,13 @@ from ppks_cli.commands._casework import (
 from ppks_cli.commands._common import command, interactive, write_options
 from ppks_cli.i18n import t
 
-YES = {"yes", "y", "ya", "true", "1", "setuju"}
-NO = {"no", "n", "tidak", "false", "0", "tidak-setuju"}
-
 
 def parse_consent(value: str) -> bool:
-    from ppks_cli.errors import InvalidInput
-    from ppks_cli.i18n import Msg
+    """The client's consent: yes or no in either language (``ya``, ``y``, ``tidak``,
+    ``t``, ``yes``, ``no`` …; :data:`ppks_cli.choices.YES_OR_NO`)."""
+    from ppks_cli.choices import parse_yes_no
 
-    word = value.strip().lower()
-    if word in YES | NO:
-        return word in YES
-    raise InvalidInput(
-        "error.invalid_option", option="--consent", detail=Msg("validation.yes_no", value=value)
-    )
+    return parse_yes_no(value, "--consent")
 
 
 def register(app: typer.Typer) -> None:
