@@ -348,6 +348,32 @@ def ensure_fits(config: RepoConfig, case: Case, record: Record) -> None:
         )  # fmt: skip
 
 
+def ensure_can_start(config: RepoConfig, case: Case, kind: str, date: dt.date) -> None:
+    """Refuse a step that will make a record of ``kind`` dated ``date`` before its form
+    is asked at a terminal, for what :func:`ensure_fits` would refuse it for once every
+    answer is typed: a date before the intake, a stage it does not fit, an approval still
+    missing. (An evaluation's decision is not known yet: any evaluation fits where one of
+    them would. The record is checked fully again when it is written.)"""
+    from types import SimpleNamespace
+
+    if date < case.file.intake.date:
+        raise Refused(
+            "error.before_intake", date=date.isoformat(), intake=case.file.intake.date.isoformat()
+        )
+    before = [r for r in case.records if r.date <= date]
+    at = derive(case, before)
+    if not fits(at.phase, kind):
+        _refuse(case, at, SimpleNamespace(kind=kind, date=date), len(case.records) - len(before))
+    needed = config.supervision.requires(APPROVAL_GATES.get(kind))
+    if needed:
+        waiting = at.approvable(needed)
+        if waiting is not None and not at.is_approved(waiting):
+            raise Refused(
+                "error.needs_approval", case=case.id, stage=Msg(f"approval_stage.{needed}"),
+                command=f"ppks approve {case.id} {needed} --by NAMA",
+            )  # fmt: skip
+
+
 def kind_phrase(kind: str) -> str:
     """A record kind as it stands inside a sentence ("rencana intervensi")."""
     from ppks_cli.i18n import t

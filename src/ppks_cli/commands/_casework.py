@@ -40,15 +40,25 @@ def record_date(value: str | None, option_name: str = "--date") -> dt.date:
     return parse_date(value, option=option_name) if value else dt.date.today()
 
 
-def begin(ctx: typer.Context, case_ref: str, date: str | None, worker: str | None):
+def begin(
+    ctx: typer.Context, case_ref: str, date: str | None, worker: str | None,
+    step: str | None = None,
+):  # fmt: skip
     """What every casework command starts with: the repository, the case (read to ask
     the right questions; the step itself reads it again while it holds the repository),
-    the date and the worker of the step (asked, defaulted or refused)."""
+    the date and the worker of the step (asked, defaulted or refused). At a terminal,
+    a ``step`` (:data:`ppks_cli.casework.STEP_KINDS`) the case cannot take now is
+    refused before its questions are asked, so no answer is typed in vain."""
     from ppks_cli.commands._common import open_repo
 
     repo = open_repo(ctx)
     case = repo.find_case(case_ref)
-    return repo, case, record_date(date), record_worker(ctx, repo, worker, case)
+    when = record_date(date)
+    if step is not None and interactive(ctx):
+        from ppks_cli.casework import check_before_form
+
+        check_before_form(repo, case, step, when)
+    return repo, case, when, record_worker(ctx, repo, worker, case)
 
 
 def record_worker(ctx: typer.Context, repo, given: str | None, case=None) -> str:

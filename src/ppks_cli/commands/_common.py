@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ppks_cli.errors import InvalidInput, PpksError
+from ppks_cli.errors import InvalidInput, PpksError, Refused
 from ppks_cli.i18n import t
 
 T = TypeVar("T")
@@ -278,11 +278,12 @@ def ask(
     (:func:`prompt_error`: the reason, in words about the question, never a flag). An
     empty answer to a required question is asked again with its reason too.
     ``choices`` are ``(value, description)`` pairs, shown numbered; the number or the
-    value may be typed. ``parse`` (default :func:`ppks_cli.models.parse_text`: one answer
-    as free text, which a record accepts) raises :class:`InvalidInput` for a wrong
-    answer. An optional question accepts an empty answer or "unknown"/"tidak tahu" as
-    no value (``None``). Ctrl-C or closed input raises ``click.Abort`` (the error
-    boundary of :func:`command` makes it "cancelled", exit 8)."""
+    value may be typed. ``parse`` (default :func:`prompt_text`: free text, as a record
+    accepts it) raises :class:`InvalidInput` for a wrong answer (or :class:`Refused`, an
+    answer the case cannot take). An optional question accepts an empty answer or
+    "unknown"/"tidak tahu" as no value (``None``). Ctrl-C or closed input raises
+    ``click.Abort`` (the error boundary of :func:`command` makes it "cancelled", exit
+    8)."""
     from ppks_cli.intake import is_unknown
 
     parse = parse or prompt_text
@@ -309,7 +310,7 @@ def ask(
             continue
         try:
             return parse(text)
-        except InvalidInput as exc:
+        except (InvalidInput, Refused) as exc:  # Refused: an answer the case cannot take
             error_line(prompt_error(exc))
 
 

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         result = links.link_cases(
             repo, case.id, other_ref, worker=who, date=when, reason=reason,
-            relation=need(ctx, relation, "--as", "link_relation"),
+            relation=need(ctx, relation, "--as", "link_relation", _relation),
             options=write_options(ctx),
         )  # fmt: skip
         if json_output:
@@ -50,3 +50,12 @@ def register(app: typer.Typer) -> None:
             t("link.recorded", case=result.case.id, other=result.other.id,
               relation=label("relation", result.record.relation), record=result.record.id)
         )  # fmt: skip
+
+
+def _relation(value: str) -> str:
+    """The relation as typed, once :func:`ppks_cli.links.parse_relation` knows it (the
+    link reads it again while it writes)."""
+    from ppks_cli.links import parse_relation
+
+    parse_relation(value)
+    return value

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
         from ppks_cli.planning import build_goals, dates_before, parse_task
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "plan")
         form = interactive(ctx) and not any((goal, strategy, task))
         goals = items(ctx, goal, "--goal", "goal", required=True)
         asked_dates = form and not measure and not target_date
