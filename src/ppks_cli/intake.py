@@ -124,13 +124,12 @@ def stored_phone(value: str | None) -> str | None:
     """A phone number as typed, normalised to ``08…`` / ``+62…`` when it is a plausible
     Indonesian number (:func:`ppks_cli.plausibility.normalise_phone`), else as typed (the
     model checks its characters and the warnings name it)."""
-    from ppks_cli.plausibility import normalise_phone
+    from ppks_cli.plausibility import normalise_phone, plausible_phone
 
     if value is None or not value.strip():
         return None
-    digits = nik.normalize_digits(value)
-    normalised = normalise_phone(digits)
-    return normalised if normalised != digits else value.strip()
+    digits = nik.normalize_digits(value)  # full-width digits made ASCII, spaces gone
+    return normalise_phone(digits) if plausible_phone(digits) else value.strip()
 
 
 # the relations a family member is chosen from at a prompt, as they are stored (the

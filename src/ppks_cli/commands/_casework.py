@@ -127,7 +127,7 @@ def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt
     error. At a terminal each line is checked as it is typed (``parse``, or as free
     text) and asked again with the reason, so one wrong line never loses the others;
     an empty line ends the list (a required list says why it needs one more)."""
-    from ppks_cli.commands._common import error_line, prompt_error, prompt_text
+    from ppks_cli.commands._common import error_line, prompt_error, prompt_text, read_answer
     from ppks_cli.errors import InvalidInput
 
     given = [v for v in values or [] if v.strip()]
@@ -139,8 +139,8 @@ def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt
     found: list[Any] = []
     err_console().print(t("prompt.list_hint"), markup=False, highlight=False)
     while True:
-        answer = typer.prompt(
-            f"  {t('prompt.' + prompt_key)}", default="", show_default=False, err=True
+        answer = read_answer(
+            f"  {t('prompt.' + prompt_key)}", default="", show_default=False
         ).strip()
         if not answer:
             if found or not required:

@@ -294,12 +294,10 @@ def ask(
             err_console().print(f"  {number:>{width}}) {shown}", markup=False, highlight=False)
     hint = t("prompt.optional_hint") if optional else ""
     while True:
-        raw = typer.prompt(
-            f"{label}{hint}",
-            default=default if default is not None else "",
+        raw = read_answer(
+            f"{label}{hint}", default=default if default is not None else "",
             show_default=bool(default),
-            err=True,
-        )
+        )  # fmt: skip
         if optional and is_unknown(raw):
             return None
         text = raw.strip()
@@ -338,8 +336,29 @@ def prompt_error(exc: PpksError) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def read_answer(question: str, **kwargs: Any) -> str:
+    """One line typed at ``question`` (``typer.prompt`` on stderr). Ctrl-C or closed
+    input end the line first, so that "cancelled" is a line of its own, then raise
+    ``click.Abort``."""
+    from typer.exceptions import Abort
+
+    try:
+        return typer.prompt(question, err=True, **kwargs)
+    except (Abort, KeyboardInterrupt, EOFError):
+        err_console().print()
+        raise Abort() from None
+
+
 def confirm(question: str, default: bool = False) -> bool:
-    return typer.confirm(question, default=default, err=True)
+    """A yes/no question (on stderr); Ctrl-C or closed input end the line, then raise
+    ``click.Abort``."""
+    from typer.exceptions import Abort
+
+    try:
+        return typer.confirm(question, default=default, err=True)
+    except (Abort, KeyboardInterrupt, EOFError):
+        err_console().print()
+        raise Abort() from None
 
 
 def run_editor(path: Path) -> None:

@@ -50,11 +50,14 @@ def register(app: typer.Typer) -> None:
         if asked_dates:
             measure, target_date = _ask_smart(goals, when)
         built = build_goals(goals, measure or [], target_date or [])
+        strategies = items(ctx, strategy, "--strategy", "strategy", ask_it=form)
+        techniques = items(ctx, technique, "--technique", "technique", ask_it=form)
         asked_tasks = form and not task
         tasks = items(
             ctx, task, "--task", "task", ask_it=form,
             parse=(lambda v: _warn_early(parse_task(v, option=None), when)) if form else parse_task,
         )  # fmt: skip
+        resources = items(ctx, resource, "--resource", "plan_resource", ask_it=form)
         # dates given as flags are looked at here (answers were, as they were typed)
         for warning in dates_before(
             [] if asked_dates else built, [] if asked_tasks else tasks, when
@@ -62,11 +65,8 @@ def register(app: typer.Typer) -> None:
             warn_line(str(warning))
         result = casework.record_step(
             repo, case.id, "plan", options=write_options(ctx),
-            date=when, worker=who, goals=built,
-            strategies=items(ctx, strategy, "--strategy", "strategy", ask_it=form),
-            techniques=items(ctx, technique, "--technique", "technique", ask_it=form),
-            tasks=tasks,
-            resources=items(ctx, resource, "--resource", "plan_resource", ask_it=form),
+            date=when, worker=who, goals=built, strategies=strategies, techniques=techniques,
+            tasks=tasks, resources=resources,
         )  # fmt: skip
         show_step(result, json_output)
 
