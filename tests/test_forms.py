@@ -410,3 +410,12 @@ def test_closed_input_at_the_office_question_of_init(cli, tmp_path, terminal):
 
     result = Cli(None)("init", str(tmp_path / "baru"), "--worker", "S", input="")
     assert result.exit_code == 8 and not (tmp_path / "baru").exists()
+
+
+def test_a_phone_corrected_with_edit_is_stored_normalised(cli):
+    case_id = _case_at(cli, "assessment")
+    result = cli("edit", case_id, "--phone", "+62 812-3456-7890", "--reason", "Nomor baru",
+                 "--worker", "Saskia")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shown = json.loads(cli("show", case_id, "--json").stdout)
+    assert shown["client"]["phone"] == "+6281234567890"

@@ -134,7 +134,7 @@ def parse_value(name: str, text: str) -> Any:
         return parse_choice(text, choices[name], option)
     if name == "category":
         return categories.resolve_category(text)
-    value = text.strip()
+    value = intake.stored_phone(text) if name == "phone" else text.strip()  # 08… / +62…
     _check(name, value)
     return value
 
