@@ -274,7 +274,7 @@ def _ask_missing(form, whole_form: bool) -> set[str]:
         )
         if born is not None:
             setattr(form, *born)
-            _said_born(form, born, intake_date(), category(), warn)
+            _said_born(born, intake_date(), category(), warn)
     fill("birth_place", field_of("Client", "birth_place"), optional=True)
     fill("religion", **one_of("religion", RELIGIONS, "--religion"), optional=True)
     fill("marital_status", **one_of("marital", MARITAL_STATUSES, "--marital-status"), optional=True)
@@ -290,7 +290,7 @@ def _ask_missing(form, whole_form: bool) -> set[str]:
     return shown
 
 
-def _said_born(form, born: tuple[str, str], intake_date: dt.date, category, warn) -> None:
+def _said_born(born: tuple[str, str], intake_date: dt.date, category, warn) -> None:
     """After the birth answer: the estimated birth year of an age, and a warning when
     the age does not fit the category."""
     from ppks_cli import intake, plausibility
