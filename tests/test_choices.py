@@ -177,7 +177,7 @@ def test_a_wrong_answer_at_the_prompt_is_asked_again_with_the_reason():
         shown = err.getvalue().decode()
     _common.reset_consoles()
     assert "Mungkin maksud Anda: high (Tinggi)" in shown
-    assert "tidak ada pilihan nomor 9; pilih nomor 1 sampai 3" in shown
+    assert "tidak ada pilihan nomor 9; pilih nomor 1 sampai 3" in shown.lower()
 
 
 # --- the failures the issue lists ------------------------------------------------------

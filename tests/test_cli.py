@@ -226,11 +226,10 @@ def test_interactive_intake_prompts_for_missing_values(cli, repo, monkeypatch):
         "Saskia",        # worker
         "tidak tahu",    # NIK unknown
         "",              # KK
-        "unknown",       # birth date unknown
-        "1975",          # estimated birth year
+        "1975",          # birth date unknown: the estimated birth year
         # place, religion, marital status, education, occupation, phone, address
         "", "", "", "", "", "", "",
-        "y", "Siti;ibu;081200000001", "n",
+        "y", "Siti", "1", "0812-0000-0001", "", "n",  # one family member, question by question
     ]) + "\n"  # fmt: skip
     result = cli("new-case", "--json", input=answers)
     assert result.exit_code == 0, result.output

@@ -69,7 +69,7 @@ def test_flags_correct_every_kind_of_field_as_a_record(office):
         "marital_status": (None, "kawin"),
         "education": (None, "sd"),
         "occupation": (None, "buruh"),
-        "phone": (None, "0812 3456 789"),
+        "phone": (None, "08123456789"),  # stored normalised
         "address": (None, "Jl. Mawar 3"),
         "found_at": ("Simpang Pos, Medan", "Pasar Petisah"),
         "category": ("pengemis", "gelandangan"),

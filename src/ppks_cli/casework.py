@@ -42,7 +42,7 @@ from ppks_cli.validation import describe
 
 if TYPE_CHECKING:
     from ppks_cli.changes import WriteOptions
-from ppks_cli.workflow import ensure_fits
+from ppks_cli.workflow import ensure_can_start, ensure_fits
 
 # The command-line option behind each record field, so that a validation error names
 # what the user typed.
@@ -339,6 +339,23 @@ STEP_FUNCTIONS = {
     "follow_up": follow_up, "reopen": reopen, "note": note, "approve": approve,
 }  # fmt: skip
 """The casework steps by the name of their function above (and of their command)."""
+
+
+# the kind of record each step writes
+STEP_KINDS = {
+    "assess": "assessment", "plan": "plan", "intervene": "intervention", "refer": "referral",
+    "evaluate": "evaluation", "terminate": "termination", "follow_up": "follow-up",
+    "reopen": "reopen", "note": "note",
+}  # fmt: skip
+
+
+def check_before_form(repo: Repository, case: Case, step: str, date: dt.date) -> None:
+    """Refuse the step ``step`` (a key of :data:`STEP_KINDS`) dated ``date`` before its
+    questions are asked, for what would refuse it after every answer was typed: the
+    stage, the date, a missing approval (:func:`ppks_cli.workflow.ensure_can_start`), a
+    damaged record of the case. Raises :class:`Refused` (:class:`DamagedFile`)."""
+    ensure_can_start(repo.config, case, STEP_KINDS[step], date)
+    repo.check_writable(case)
 
 
 @dataclass

@@ -71,6 +71,10 @@ def with_fix(problem: Problem, case_id: str | None = None) -> Problem:
     elif key == "check.duplicate_nik":
         other = str(params["cases"]).split(", ")[0]
         hint = Msg("fix.merge", where, case=case, other=other)
+    elif key in ("warning.child_age", "warning.toddler_age", "warning.elderly_age"):
+        hint = Msg("fix.edit_category", where, case=case)
+    elif key == "warning.phone_implausible":
+        hint = Msg("fix.edit_phone", where, case=case)
     elif key.startswith("warning."):  # the client's data: an unusual age, a NIK
         hint = Msg("fix.edit_client", where, case=case)
     elif key == "check.bad_record_name":
@@ -356,6 +360,11 @@ def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, s
         )
     for loc, key, params in file.client.warnings():
         problems.append(Problem(shown, locator.line(("client", *loc)), Msg(key, params), "warning"))
+    from ppks_cli.plausibility import client_warnings
+
+    for loc, key, params in client_warnings(file.client, file.category, file.intake.date):
+        where = ("category",) if key != "warning.phone_implausible" else ("client", *loc)
+        problems.append(Problem(shown, locator.line(where), Msg(key, params), "warning"))
     return file, text, problems
 
 

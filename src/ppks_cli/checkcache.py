@@ -31,6 +31,11 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.validation import Problem
 
+# what ``check`` looks for, by version: raised when a check is added (2: plausibility
+# warnings, an age that does not fit the category and an implausible phone), so that
+# results cached before are not taken for folders whose files did not change
+RULES = 2
+
 _TABLE = """CREATE TABLE IF NOT EXISTS checks (
     case_id TEXT PRIMARY KEY, digest TEXT NOT NULL, result TEXT NOT NULL, signature BLOB)"""
 
@@ -92,7 +97,7 @@ def digest(repo, case_id: str) -> str | None:
     from ppks_cli import __version__
 
     h = hashlib.blake2b(digest_size=20)
-    h.update(__version__.encode())
+    h.update(f"{__version__}\0{RULES}".encode())
     folder = os.fspath(repo.paths.case_dir(case_id))
 
     def add(path: str, name: str) -> None:
@@ -203,7 +208,7 @@ class Cache:
 
         signature, racy = index.folder_signature(self.repo, case_id)
         attached, attached_racy = attachments_stat(os.fspath(self.repo.paths.case_dir(case_id)))
-        signature, racy = signature + attached, racy or attached_racy
+        signature, racy = b"%d\0" % RULES + signature + attached, racy or attached_racy
         self.signatures[case_id] = None if racy else signature
         stored = self.stored.get(case_id)
         if not self.full and stored is not None and not racy and stored[2] == signature:

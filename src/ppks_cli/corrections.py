@@ -133,7 +133,7 @@ def parse_value(name: str, text: str) -> Any:
         return choices[name].parse(text, option)
     if name == "category":
         return categories.resolve_category(text, option)
-    value = text.strip()
+    value = intake.stored_phone(text) if name == "phone" else text.strip()  # 08… / +62…
     _check(name, value)
     return value
 

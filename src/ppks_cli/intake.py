@@ -8,6 +8,7 @@ naming the option, so the command line can use the same checks for flags and pro
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -76,9 +77,28 @@ def parse_year(value: str, option: str = "--birth-year") -> int:
     return int(text)
 
 
+# words around an estimated age: "sekitar 40 tahun", "± 40 th", "kira-kira 40", "40 thn"
+_AGE_BEFORE = re.compile(
+    r"^(?:umur|usia|sekitar|kira-kira|kira2|kurang lebih|lebih kurang|kl|kurleb|±|\+/-|\+-|"
+    r"~|\+-|about|around|approx\.?|approximately|aged|age|ca\.?|circa)\s*",
+)
+_AGE_AFTER = re.compile(r"\s*(?:tahun|thn|th|tahunan|an|years? old|years?|yrs?|y)\.?$")
+
+
+def age_digits(value: str) -> str:
+    """The number in an age as field workers say it: ``40``, ``sekitar 40 tahun``,
+    ``± 40 th``, ``kira-kira 40``, ``about 40 years`` (any letter case, any digits);
+    the text without those words (not yet checked to be a number)."""
+    text = " ".join(value.casefold().split())
+    for _ in range(3):  # "umur sekitar 40", "± sekitar 40 th"
+        text = _AGE_BEFORE.sub("", text)
+    return nik.normalize_digits(_AGE_AFTER.sub("", text))
+
+
 def parse_age(value: str, option: str = "--age") -> int:
-    """An age in years, 0 to 120, typed in any digits. Raises :class:`InvalidInput`."""
-    text = nik.normalize_digits(value)
+    """An age in years, 0 to 120, typed in any digits, alone or with the words around an
+    estimate (:func:`age_digits`: ``sekitar 40 tahun``). Raises :class:`InvalidInput`."""
+    text = age_digits(value)
     if not nik.is_ascii_digits(text) or len(text) > 3 or not 0 <= int(text) <= 120:
         raise _invalid(option, "validation.age", value=value)
     return int(text)
@@ -90,8 +110,107 @@ def parse_person(value: str, option: str) -> Person:
     if not parts or not parts[0] or len(parts) > 4:
         raise _invalid(option, "validation.person", value=value)
     parts += [None] * (4 - len(parts))
-    return build(Person, option, name=parts[0], relation=parts[1], phone=parts[2],
+    return build(Person, option, name=parts[0], relation=parts[1], phone=stored_phone(parts[2]),
                  address=parts[3])  # fmt: skip
+
+
+def stored_phone(value: str | None) -> str | None:
+    """A phone number as typed, normalised to ``08…`` / ``+62…`` when it is a plausible
+    Indonesian number (:func:`ppks_cli.plausibility.normalise_phone`), else as typed (the
+    model checks its characters and the warnings name it)."""
+    from ppks_cli.plausibility import normalise_phone, plausible_phone
+
+    if value is None or not value.strip():
+        return None
+    digits = nik.normalize_digits(value)  # full-width digits made ASCII, spaces gone
+    return normalise_phone(digits) if plausible_phone(digits) else value.strip()
+
+
+# the relations a family member is chosen from at a prompt, as they are stored (the
+# Indonesian word, as in existing files); any other word may be typed too
+FAMILY_RELATIONS = ("ibu", "ayah", "suami", "istri", "anak", "kakak", "adik", "kakek",
+                    "nenek", "paman", "bibi", "wali", "kerabat")  # fmt: skip
+
+
+def parse_field(model: str, name: str, value: str, option: str) -> Any:
+    """``value`` checked as field ``name`` of ``model`` (``"Client"``, ``"Intake"`` or
+    ``"Person"``) is checked in a file: one answer at a prompt, checked when it is
+    typed. Returns the value as the model keeps it; raises :class:`InvalidInput` naming
+    ``option`` with the reason."""
+    from pydantic import TypeAdapter
+
+    from ppks_cli import models
+
+    info = getattr(models, model).model_fields[name]
+    key = (model, name)
+    if key not in _ADAPTERS:
+        from typing import Annotated
+
+        shape = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        _ADAPTERS[key] = TypeAdapter(shape)
+    try:
+        return _ADAPTERS[key].validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        if error["type"].startswith("validation."):
+            detail = Msg(error["type"], dict(error.get("ctx") or {}))
+        else:
+            detail = describe(exc)[0][1]
+        raise InvalidInput("error.invalid_option", option=option, detail=detail) from None
+
+
+_ADAPTERS: dict[tuple[str, str], Any] = {}
+
+
+def parse_family_relation(value: str, option: str = "--family") -> str:
+    """A family member's relation: a word of :data:`FAMILY_RELATIONS` (any letter case;
+    stored as listed) or any other word, as typed. A bare number is refused (it was
+    meant as one of the listed ones). Raises :class:`InvalidInput`."""
+    text = value.strip()
+    if text.casefold() in FAMILY_RELATIONS:
+        return text.casefold()
+    if nik.is_ascii_digits(nik.normalize_digits(text)):
+        raise InvalidInput("form.relation_number", value=value, last=len(FAMILY_RELATIONS))
+    return parse_field("Person", "relation", text, option)
+
+
+def make_person(
+    name: str, relation: str | None, phone: str | None, address: str | None, option: str
+) -> Person:
+    """A family member or contact given one answer at a time; the phone stored as
+    :func:`stored_phone` keeps it. Raises :class:`InvalidInput` naming ``option``."""
+    return build(Person, option, name=name, relation=relation, phone=stored_phone(phone),
+                 address=address)  # fmt: skip
+
+
+def parse_birth(value: str, intake_date: dt.date) -> tuple[str, str]:
+    """One answer to "born when": a birth date (any form :func:`parse_date` reads), a
+    birth year (``1985``) or an estimated age (``40``, ``sekitar 40 tahun``, as
+    :func:`parse_age` reads it). Returns ``(field, text)``, ``field`` one of
+    ``"birth_date"``, ``"birth_year"``, ``"age"``, for :class:`NewCase`. Raises
+    :class:`InvalidInput` (a date or year after ``intake_date`` too)."""
+    digits = age_digits(value)
+    if nik.is_ascii_digits(digits) and len(digits) == 4:
+        year = parse_year(value)
+        if year > intake_date.year:
+            raise InvalidInput(
+                "form.born_after_intake", born=year, intake=intake_date.isoformat()
+            )
+        return "birth_year", value
+    if nik.is_ascii_digits(digits) and len(digits) <= 3:
+        parse_age(value)
+        return "age", value
+    try:
+        born = parse_date(value, option="--birth-date")
+    except InvalidInput as exc:
+        if exc.key == "error.bad_date_format":  # neither a date, a year nor an age
+            raise InvalidInput("form.birth_unreadable", value=value) from None
+        raise  # a date, but not a real one: why
+    if born > intake_date:
+        raise InvalidInput(
+            "form.birth_after_intake", born=born.isoformat(), intake=intake_date.isoformat()
+        )
+    return "birth_date", value
 
 
 @dataclass
@@ -119,8 +238,8 @@ class NewCase:
     phone: str | None = None
     address: str | None = None
     last_known_address: str | None = None
-    family: list[str] = field(default_factory=list)
-    contacts: list[str] = field(default_factory=list)
+    family: list[str | Person] = field(default_factory=list)  # a Person: asked one by one
+    contacts: list[str | Person] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     found_at: str | None = None
     referred_by: str | None = None
@@ -203,11 +322,13 @@ def prepare(form: NewCase) -> Prepared:
         marital_status=choice(form.marital_status, MARITAL_STATUS, "--marital-status"),
         education=choice(form.education, EDUCATION, "--education"),
         occupation=_text(form.occupation),
-        phone=_text(form.phone),
+        phone=stored_phone(form.phone),
         address=_text(form.address),
         last_known_address=_text(form.last_known_address),
-        family=[parse_person(v, "--family") for v in form.family],
-        contacts=[parse_person(v, "--contact") for v in form.contacts],
+        family=[v if isinstance(v, Person) else parse_person(v, "--family") for v in form.family],
+        contacts=[
+            v if isinstance(v, Person) else parse_person(v, "--contact") for v in form.contacts
+        ],
     )
     intake = build(
         Intake,
@@ -230,7 +351,10 @@ def prepare(form: NewCase) -> Prepared:
         )
     category = categories.resolve_category(form.category)
     tags = sorted({categories.normalize_tag(t) for t in form.tags})
-    warnings = [Msg(key, params) for _, key, params in client.warnings()]
+    from ppks_cli.plausibility import client_warnings
+
+    found = client.warnings() + client_warnings(client, category, intake.date)
+    warnings = [Msg(key, params) for _, key, params in found]
     return Prepared(client, intake, category, tags, warnings)
 
 

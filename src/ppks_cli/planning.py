@@ -44,16 +44,48 @@ def build_goals(goals: Sequence[str], measures: Sequence[str], dates: Sequence[s
     return built
 
 
-def parse_task(value: str) -> Task:
-    """``"Hubungi keluarga;Saskia;2024-03-01"``: what, who, when."""
+def parse_task(value: str, option: str | None = "--task") -> Task:
+    """``"Hubungi keluarga;Saskia;2024-03-01"``: what, who, when (a date as
+    :func:`ppks_cli.dates.parse_date` reads it: ``01-03-2024``, ``1 Maret 2024``).
+    Raises :class:`InvalidInput` naming ``option`` (``None``: an answer at a prompt,
+    whose error speaks of the task and its date rather than of a flag)."""
+    named = option or "-"
     parts = [p.strip() or None for p in value.split(";")]
     if not parts[0] or len(parts) > 3:
         raise InvalidInput(
-            "error.invalid_option", option="--task", detail=Msg("validation.task", value=value)
+            "error.invalid_option", option=named, detail=Msg("validation.task", value=value)
         )
     parts += [None] * (3 - len(parts))
-    when = parse_date(parts[2], option="--task", allow_future=True) if parts[2] else None
-    return build(Task, "--task", what=parts[0], who=parts[1], when=when)
+    when = None
+    if parts[2]:
+        try:
+            when = parse_date(parts[2], option=named, allow_future=True)
+        except InvalidInput as exc:
+            if option is not None:
+                raise
+            raise InvalidInput(
+                "error.invalid_option", option=named,
+                detail=Msg("form.task_date", task=parts[0], reason=Msg(
+                    "prompt_error." + exc.key.partition(".")[2], exc.params)),
+            ) from None  # fmt: skip
+    return build(Task, named, what=parts[0], who=parts[1], when=when)
+
+
+def dates_before(goals: Sequence[Goal], tasks: Sequence[Task], plan_date) -> list[Msg]:
+    """A warning (``form.date_before_plan``) for each goal's target date and each task's
+    date that falls before ``plan_date``, the plan's own date: possible (something
+    planned late), more likely a typo."""
+    found = []
+    for number, goal in enumerate(goals, start=1):
+        if goal.target_date is not None and goal.target_date < plan_date:
+            found.append(Msg("form.date_before_plan", date=goal.target_date.isoformat(),
+                             what=Msg("form.goal_number", number=number),
+                             plan=plan_date.isoformat()))  # fmt: skip
+    for task in tasks:
+        if task.when is not None and task.when < plan_date:
+            found.append(Msg("form.date_before_plan", date=task.when.isoformat(),
+                             what=task.what, plan=plan_date.isoformat()))  # fmt: skip
+    return found
 
 
 def parse_goal_status(value: str) -> GoalProgress:

@@ -66,6 +66,20 @@ def transfer(
     return made
 
 
+def receiver(case: Case, to: str, option: str = "--to") -> str:
+    """The name of the worker ``case`` is to be transferred to, checked (a name, not the
+    worker who has the case now: :class:`Refused` ``error.transfer_same_worker``, names
+    compared word by word, ignoring case); the name as it is stored. Raises
+    :class:`InvalidInput` naming ``option`` for a bad name."""
+    from ppks_cli.due import words
+
+    to = _name(to, option)
+    current = case.state.current_worker
+    if current and words(current) == words(to):
+        raise Refused("error.transfer_same_worker", case=case.id, worker=current)
+    return to
+
+
 def prepare_transfer(
     repo: Repository, case: Case, *, worker: str, to: str, reason: str,
     date: dt.date | None = None,
@@ -78,13 +92,9 @@ def prepare_transfer(
     has the case), and what any new record of the case is refused for (a damaged
     record, a date before the intake)."""
     from ppks_cli.casework import _prepare
-    from ppks_cli.due import words
     from ppks_cli.records import Transfer
 
-    to = _name(to, "--to")
-    current = case.state.current_worker
-    if current and words(current) == words(to):
-        raise Refused("error.transfer_same_worker", case=case.id, worker=current)
+    to = receiver(case, to)
     latest = case.state.transfers[-1] if case.state.transfers else None
     when = date or dt.date.today()
     if latest is not None and when < latest.date:
@@ -94,7 +104,7 @@ def prepare_transfer(
         )  # fmt: skip
     return _prepare(
         repo, case, Transfer, date=date, worker=worker, to=to, reason=reason,
-        **{"from": current or case.file.intake.worker},
+        **{"from": case.state.current_worker or case.file.intake.worker},
     )  # fmt: skip
 
 

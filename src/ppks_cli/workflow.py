@@ -354,6 +354,33 @@ def kind_phrase(kind: str) -> Msg:
     return Msg(f"kind_a.{kind}")
 
 
+def ensure_can_start(config: RepoConfig, case: Case, kind: str, date: dt.date) -> None:
+    """Refuse a step that will make a record of ``kind`` dated ``date`` before its form
+    is asked at a terminal, for what :func:`ensure_fits` would refuse it for once every
+    answer is typed: a date before the intake, a stage it does not fit, an approval still
+    missing. (An evaluation's decision is not known yet: any evaluation fits where one of
+    them would. The record is checked fully again when it is written.)"""
+    from types import SimpleNamespace
+
+    if date < case.current.intake.date:
+        raise Refused(
+            "error.before_intake", date=date.isoformat(),
+            intake=case.current.intake.date.isoformat(),
+        )  # fmt: skip
+    before = [r for r in case.records if r.date <= date]
+    at = derive(case, before)
+    if not fits(at.phase, kind):
+        _refuse(case, at, SimpleNamespace(kind=kind, date=date), len(case.records) - len(before))
+    needed = config.supervision.requires(APPROVAL_GATES.get(kind))
+    if needed:
+        waiting = at.approvable(needed)
+        if waiting is not None and not at.is_approved(waiting):
+            raise Refused(
+                "error.needs_approval", case=case.id, stage=Msg(f"approval_stage.{needed}"),
+                command=Msg("placeholder.approve", case=case.id, stage=needed),
+            )  # fmt: skip
+
+
 def suggest(case: Case, commands: Iterable[str]) -> str:
     from ppks_cli.i18n import t
 

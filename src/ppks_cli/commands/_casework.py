@@ -40,15 +40,25 @@ def record_date(value: str | None, option_name: str = "--date") -> dt.date:
     return parse_date(value, option=option_name) if value else dt.date.today()
 
 
-def begin(ctx: typer.Context, case_ref: str, date: str | None, worker: str | None):
+def begin(
+    ctx: typer.Context, case_ref: str, date: str | None, worker: str | None,
+    step: str | None = None,
+):  # fmt: skip
     """What every casework command starts with: the repository, the case (read to ask
     the right questions; the step itself reads it again while it holds the repository),
-    the date and the worker of the step (asked, defaulted or refused)."""
+    the date and the worker of the step (asked, defaulted or refused). At a terminal,
+    a ``step`` (:data:`ppks_cli.casework.STEP_KINDS`) the case cannot take now is
+    refused before its questions are asked, so no answer is typed in vain."""
     from ppks_cli.commands._common import open_repo
 
     repo = open_repo(ctx)
     case = repo.find_case(case_ref)
-    return repo, case, record_date(date), record_worker(ctx, repo, worker, case)
+    when = record_date(date)
+    if step is not None and interactive(ctx):
+        from ppks_cli.casework import check_before_form
+
+        check_before_form(repo, case, step, when)
+    return repo, case, when, record_worker(ctx, repo, worker, case)
 
 
 def record_worker(ctx: typer.Context, repo, given: str | None, case=None) -> str:
@@ -71,11 +81,13 @@ def record_worker(ctx: typer.Context, repo, given: str | None, case=None) -> str
 def need(
     ctx: typer.Context, value: Any, option_name: str, prompt_key: str, parse: Callable = str, **kw
 ) -> Any:
-    """A required single value: given, asked at a terminal, or an error."""
+    """A required single value: given (``parse``d; an error names ``option_name``), asked
+    at a terminal (each answer checked by ``parse`` as it is typed, and asked again with
+    the reason; free text is checked as a record checks it), or an error."""
     if value is not None and value != "":
         return parse(value)
     if interactive(ctx):
-        return ask(t(f"prompt.{prompt_key}"), parse, **kw)
+        return ask(t(f"prompt.{prompt_key}"), _at_prompt(parse), **kw)
     from ppks_cli.errors import InvalidInput
 
     raise InvalidInput("error.missing_option", option=option_name)
@@ -90,33 +102,55 @@ def maybe(
     ask_it: bool = True,
     **kw,
 ) -> Any:
-    """An optional single value: given, asked at a terminal (may be left empty), or None."""
+    """An optional single value: given, asked at a terminal (may be left empty; checked
+    as :func:`need` checks it), or None."""
     if value is not None and value != "":
         return parse(value)
     if ask_it and interactive(ctx):
-        return ask(t(f"prompt.{prompt_key}"), parse, optional=True, **kw)
+        return ask(t(f"prompt.{prompt_key}"), _at_prompt(parse), optional=True, **kw)
     return None
 
 
-def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt_key: str, *,
-          required: bool = False, ask_it: bool = True) -> list[str]:  # fmt: skip
-    """A list of values: given, asked one per line at a terminal, or (when required) an error."""
-    found = [v for v in values or [] if v.strip()]
-    if found or not (ask_it and interactive(ctx)):
-        if required and not found:
-            from ppks_cli.errors import InvalidInput
+def _at_prompt(parse: Callable) -> Callable:
+    """The check of an answer typed at a prompt: ``parse``, or for free text (``str``)
+    the check a record makes of it (:func:`ppks_cli.commands._common.prompt_text`)."""
+    from ppks_cli.commands._common import prompt_text
 
+    return prompt_text if parse is str else parse
+
+
+def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt_key: str, *,
+          required: bool = False, ask_it: bool = True,
+          parse: Callable[[str], Any] | None = None) -> list[Any]:  # fmt: skip
+    """A list of values: given (each through ``parse`` when given, which names the
+    option in its error), asked one per line at a terminal, or (when required) an
+    error. At a terminal each line is checked as it is typed (``parse``, or as free
+    text) and asked again with the reason, so one wrong line never loses the others;
+    an empty line ends the list (a required list says why it needs one more)."""
+    from ppks_cli.commands._common import error_line, prompt_error, prompt_text, read_answer
+    from ppks_cli.errors import InvalidInput
+
+    given = [v for v in values or [] if v.strip()]
+    if given or not (ask_it and interactive(ctx)):
+        if required and not given:
             raise InvalidInput("error.missing_option", option=option_name)
-        return found
+        return [parse(v) for v in given] if parse else given
+    check = parse or prompt_text
+    found: list[Any] = []
     err_console().print(t("prompt.list_hint"), markup=False, highlight=False)
     while True:
-        answer = typer.prompt(
-            f"  {t('prompt.' + prompt_key)}", default="", show_default=False, err=True
-        )
-        if answer.strip():
-            found.append(answer.strip())
-        elif found or not required:
-            return found
+        answer = read_answer(
+            f"  {t('prompt.' + prompt_key)}", default="", show_default=False
+        ).strip()
+        if not answer:
+            if found or not required:
+                return found
+            error_line(t("form.list_required_again"))
+            continue
+        try:
+            found.append(check(answer))
+        except InvalidInput as exc:
+            error_line(prompt_error(exc))
 
 
 def one_of(group: str, values: tuple[str, ...], option_name: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ppks_cli.errors import InvalidInput, PpksError
+from ppks_cli.errors import InvalidInput, PpksError, Refused
 from ppks_cli.i18n import t
 
 T = TypeVar("T")
@@ -268,17 +268,25 @@ def _json_default(value: Any) -> Any:
 
 def ask(
     label: str,
-    parse: Callable[[str], T],
+    parse: Callable[[str], T] | None = None,
     *,
     choices: Sequence[tuple[str, str]] = (),
     default: str | None = None,
     optional: bool = False,
 ) -> T | None:
-    """Ask until the answer parses. ``choices`` are ``(value, description)`` pairs, shown
-    numbered; the number or the value may be typed. An optional question accepts an
-    empty answer or "unknown"/"tidak tahu" as no value."""
+    """Ask until the answer parses, saying after each wrong answer why it is asked again
+    (:func:`prompt_error`: the reason, in words about the question, never a flag). An
+    empty answer to a required question is asked again with its reason too.
+    ``choices`` are ``(value, description)`` pairs, shown numbered; the number or the
+    value may be typed. ``parse`` (default :func:`prompt_text`: free text, as a record
+    accepts it) raises :class:`InvalidInput` for a wrong answer (or :class:`Refused`, an
+    answer the case cannot take). An optional question accepts an empty answer or
+    "unknown"/"tidak tahu" as no value (``None``). Ctrl-C or closed input raises
+    ``click.Abort`` (the error boundary of :func:`command` makes it "cancelled", exit
+    8)."""
     from ppks_cli.intake import is_unknown
 
+    parse = parse or prompt_text
     if choices:
         width = len(str(len(choices)))
         for number, (value, description) in enumerate(choices, start=1):
@@ -286,23 +294,59 @@ def ask(
             err_console().print(f"  {number:>{width}}) {shown}", markup=False, highlight=False)
     hint = t("prompt.optional_hint") if optional else ""
     while True:
-        raw = typer.prompt(
-            f"{label}{hint}",
-            default=default if default is not None else ("" if optional else None),
+        raw = read_answer(
+            f"{label}{hint}", default=default if default is not None else "",
             show_default=bool(default),
-            err=True,
-        )
+        )  # fmt: skip
         if optional and is_unknown(raw):
             return None
         text = raw.strip()
         if choices and text.isascii() and text.isdigit() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1][0]
-        if not text and not optional:
+        if not text:
+            error_line(t("form.required_again"))
             continue
         try:
             return parse(text)
-        except InvalidInput as exc:
-            error_line(exc.message())
+        except (InvalidInput, Refused) as exc:  # Refused: an answer the case cannot take
+            error_line(prompt_error(exc))
+
+
+def prompt_text(value: str) -> str:
+    """An answer of free text, checked at the prompt as a record checks it (no control
+    character, not too long); the stripped text. Raises :class:`InvalidInput`."""
+    from ppks_cli.models import MAX_TEXT, parse_name
+
+    return parse_name(value, "-", max_length=MAX_TEXT)
+
+
+def prompt_error(exc: PpksError) -> str:
+    """Why an answer typed at a prompt was not taken, in words about the question: the
+    detail of an "--option: detail" error, or the ``prompt_error`` variant of a message
+    that names its option (a date); any other message as it is."""
+    from ppks_cli.i18n import DEFAULT_LANGUAGE, catalog
+
+    if exc.key == "error.invalid_option" and "detail" in exc.params:
+        text = str(exc.params["detail"])
+    else:
+        variant = "prompt_error." + exc.key.partition(".")[2]
+        text = t(variant, **exc.params) if variant in catalog(DEFAULT_LANGUAGE) else exc.message()
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def read_answer(question: str, **kwargs: Any) -> str:
+    """One line typed at ``question`` (``typer.prompt`` on stderr). Ctrl-C or closed
+    input end the line first, so that "cancelled" is a line of its own, then raise
+    ``click.Abort``."""
+    from typer.exceptions import Abort
+
+    try:
+        return typer.prompt(question, err=True, **kwargs)
+    except (Abort, KeyboardInterrupt, EOFError):
+        err_console().print()
+        raise Abort() from None
 
 
 def confirm(question: str, default: bool = False) -> bool:
@@ -310,12 +354,12 @@ def confirm(question: str, default: bool = False) -> bool:
     ``yes`` or ``tidak``/``t``/``n``/``no`` (any word of
     :data:`ppks_cli.choices.YES_OR_NO`, in either language); an empty answer is
     ``default``. Another answer is asked again, saying what to type, in the interface
-    language."""
+    language. Ctrl-C or closed input raise ``click.Abort`` (:func:`read_answer`)."""
     from ppks_cli.choices import YES_OR_NO
 
     suffix = t("choice.confirm_yes" if default else "choice.confirm_no")
     while True:
-        answer = typer.prompt(question + suffix, default="", show_default=False, err=True)
+        answer = read_answer(question + suffix, default="", show_default=False)
         if not answer.strip():
             return default
         try:

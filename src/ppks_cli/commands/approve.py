@@ -45,6 +45,13 @@ def register(app: typer.Typer) -> None:
         result = casework.record_step(
             repo, case.id, "approve", options=write_options(ctx),
             stage=APPROVAL_STAGE.parse(stage, "STAGE"), date=record_date(date),
-            by=need(ctx, by, "--by", "approved_by"), comment=comment,
+            by=need(ctx, by, "--by", "approved_by", _worker_name), comment=comment,
         )  # fmt: skip
         show_step(result, json_output)
+
+
+def _worker_name(value: str) -> str:
+    """The supervisor's name, checked as a worker's (at a prompt, as it is typed)."""
+    from ppks_cli.models import parse_worker
+
+    return parse_worker(value, "--by")

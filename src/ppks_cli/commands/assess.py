@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
         from ppks_cli.records import RISK_LEVELS
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "assess")
         # a bare `ppks assess ID` at a terminal walks through the whole form
         form = interactive(ctx) and not any((problem, need, strength, resource, source, context))
         result = casework.record_step(

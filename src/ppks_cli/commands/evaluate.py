@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.planning import parse_goal_status
         from ppks_cli.records import DECISIONS, GOAL_STATUSES, GoalProgress
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "evaluate")
         statuses = [parse_goal_status(v) for v in goal_status or []]
         plan = case.state.current_plan
         if not statuses and interactive(ctx) and plan is not None and progress is None:

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
         from ppks_cli.dates import parse_date
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "follow_up")
         form = interactive(ctx) and findings is None
         result = casework.record_step(
             repo, case.id, "follow_up", options=write_options(ctx),

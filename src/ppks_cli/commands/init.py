@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ppks_cli import i18n
-from ppks_cli.commands._common import command, interactive, print_json, say, warn_line
+from ppks_cli.commands._common import ask, command, interactive, print_json, say, warn_line
 from ppks_cli.i18n import t
 
 DEFAULT_OFFICE = "Dinas Sosial Kota Medan"
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
         if office is None:
             office = (
-                typer.prompt(t("prompt.office"), default=DEFAULT_OFFICE, err=True)
+                ask(t("prompt.office"), _office, default=DEFAULT_OFFICE)
                 if interactive(ctx)
                 else DEFAULT_OFFICE
             )
@@ -52,3 +52,10 @@ def register(app: typer.Typer) -> None:
             if result.commit:
                 say(t("init.git", commit=result.commit))
             say(t("init.next", path=str(path)))
+
+
+def _office(value: str) -> str:
+    """The office's name, checked as ``init`` checks ``--office`` (as it is typed)."""
+    from ppks_cli.models import parse_name
+
+    return parse_name(value, "--office")

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
         from ppks_cli.records import ACTIVITIES
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "intervene")
         form = interactive(ctx) and activity is None and note is None
         result = casework.record_step(
             repo, case.id, "intervene", options=write_options(ctx),

@@ -55,3 +55,4 @@ def register(app: typer.Typer) -> None:
             t("link.recorded", case=result.case.id, other=result.other.id,
               relation=label("relation", result.record.relation), record=result.record.id)
         )  # fmt: skip
+

@@ -101,10 +101,13 @@ def register(app: typer.Typer) -> None:
             # only what is required and missing is asked
             extras = ("yes", "json_output", "worker")
             whole_form = not any(v for k, v in ctx.params.items() if k not in extras)
-            _ask_missing(form, whole_form)
+            shown = _ask_missing(form, whole_form)
+        else:
+            shown = set()
         prepared = intake.prepare(form)
         for warning in prepared.warnings:
-            warn_line(str(warning))
+            if str(warning) not in shown:  # those warned about at their question were seen
+                warn_line(str(warning))
         options = write_options(ctx)
         try:
             with progress_bar(t("cli.reading_cases")) as progress:
@@ -192,15 +195,29 @@ def _use_existing(repo, case_id: str, json_output: bool) -> None:
     say(message)
 
 
-def _ask_missing(form, whole_form: bool) -> None:
+def _ask_missing(form, whole_form: bool) -> set[str]:
     """Prompt, in the order of the assessment form, for what the flags left out.
 
-    Each answer is checked as it is typed (and asked again if wrong); the form keeps the
-    text, which :func:`ppks_cli.intake.prepare` parses again with everything else."""
-    from ppks_cli import categories, intake
+    Each answer is checked as it is typed, as the case file will check it (and asked
+    again, with the reason, if wrong); the form keeps the text, which
+    :func:`ppks_cli.intake.prepare` parses again with everything else, so nothing fails
+    after the form. What is possible but unlikely (a phone number, an age that does not
+    fit the category) is warned about at once; the warnings shown are returned, so that
+    they are not shown twice."""
+    from ppks_cli import categories, intake, plausibility
     from ppks_cli.commands._casework import one_of
     from ppks_cli.dates import parse_date
-    from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SOURCES
+    from ppks_cli.i18n import Msg
+    from ppks_cli.models import EDUCATION_LEVELS, MARITAL_STATUSES, RELIGIONS, SOURCES, parse_worker
+
+    shown: set[str] = set()
+
+    def warn(found) -> None:
+        for _, key, params in found:
+            text = str(Msg(key, params))
+            if text not in shown:
+                shown.add(text)
+                warn_line(text)
 
     def text_if_valid(parse):
         def check(value: str) -> str:
@@ -209,12 +226,29 @@ def _ask_missing(form, whole_form: bool) -> None:
 
         return check
 
-    def fill(field: str, parse=str, **kwargs) -> None:
-        if getattr(form, field) is None and (whole_form or not kwargs.get("optional")):
-            setattr(form, field, ask(t(f"prompt.{field}"), text_if_valid(parse), **kwargs))
+    def field_of(model: str, name: str):
+        return lambda value: intake.parse_field(model, name, value, "-")
+
+    def fill(name: str, parse=str, **kwargs) -> None:
+        if getattr(form, name) is None and (whole_form or not kwargs.get("optional")):
+            setattr(form, name, ask(t(f"prompt.{name}"), text_if_valid(parse), **kwargs))
+
+    def intake_date() -> dt.date:
+        if form.intake_date and not intake.is_unknown(form.intake_date):
+            return parse_date(form.intake_date, option="--intake-date")
+        return dt.date.today()
+
+    def category() -> str | None:
+        return categories.resolve_category(form.category) if form.category else None
+
+    def phone(value: str) -> str:
+        intake.parse_field("Client", "phone", value, "-")
+        if not plausibility.plausible_phone(intake.nik.normalize_digits(value)):
+            warn([((), "warning.phone_implausible", {"phone": value.strip()})])
+        return value
 
     lang = get_language()
-    fill("name")
+    fill("name", field_of("Client", "name"))
     fill("sex", intake.parse_sex_option, choices=one_of("sex", ("L", "P"), "--sex")["choices"])
     fill(
         "category",
@@ -223,29 +257,72 @@ def _ask_missing(form, whole_form: bool) -> None:
     )
     fill("source", **one_of("source", SOURCES, "--source"))
     if form.source and form.source.strip().lower() == "agency-referral":
-        fill("referred_by", optional=True)
+        fill("referred_by", field_of("Intake", "referred_by"), optional=True)
     if whole_form:  # otherwise the intake date defaults to today, as without a terminal
         fill(
             "intake_date",
             lambda v: parse_date(v, option="--intake-date"),
             default=dt.date.today().isoformat(),
         )
-    fill("found_at", optional=True)
-    fill("worker")
+    fill("found_at", field_of("Intake", "found_at"), optional=True)
+    fill("worker", lambda v: parse_worker(v, "-"))
     fill("nik", intake.parse_nik_option, optional=True)
     fill("kk", intake.parse_kk_option, optional=True)
-    fill("birth_date", lambda v: parse_date(v, option="--birth-date"), optional=True)
-    if form.birth_date is None and form.birth_year is None and form.age is None:
-        fill("birth_year", intake.parse_year, optional=True)
-    fill("birth_place", optional=True)
+    if whole_form and form.birth_date is None and form.birth_year is None and form.age is None:
+        born = ask(
+            t("prompt.birth_date"), lambda v: intake.parse_birth(v, intake_date()), optional=True
+        )
+        if born is not None:
+            setattr(form, *born)
+            _said_born(born, intake_date(), category(), warn)
+    fill("birth_place", field_of("Client", "birth_place"), optional=True)
     fill("religion", **one_of("religion", RELIGIONS, "--religion"), optional=True)
     fill("marital_status", **one_of("marital", MARITAL_STATUSES, "--marital-status"), optional=True)
     fill("education", **one_of("education", EDUCATION_LEVELS, "--education"), optional=True)
-    fill("occupation", optional=True)
-    fill("phone", optional=True)
-    fill("address", optional=True)
-    if whole_form:
-        while confirm(t("prompt.add_family"), default=False):
-            form.family.append(
-                ask(t("prompt.family"), text_if_valid(lambda v: intake.parse_person(v, "--family")))
-            )
+    fill("occupation", field_of("Client", "occupation"), optional=True)
+    fill("phone", phone, optional=True)
+    fill("address", field_of("Client", "address"), optional=True)
+    if whole_form and confirm(t("prompt.add_family"), default=False):
+        while True:
+            form.family.append(_ask_family_member(len(form.family) + 1, phone))
+            if not confirm(t("form.add_another_family"), default=False):
+                break
+    return shown
+
+
+def _said_born(born: tuple[str, str], intake_date: dt.date, category, warn) -> None:
+    """After the birth answer: the estimated birth year of an age, and a warning when
+    the age does not fit the category."""
+    from ppks_cli import intake, plausibility
+    from ppks_cli.dates import parse_date
+
+    field, text = born
+    birth_date = parse_date(text, option="-") if field == "birth_date" else None
+    if field == "age":
+        age = intake.parse_age(text)
+        year = intake_date.year - age
+        info_line(t("form.age_estimate", year=year, age=age, intake=intake_date.isoformat()))
+    else:
+        year = intake.parse_year(text) if field == "birth_year" else None
+    if category:
+        warn(plausibility.age_warnings(birth_date, year, category, intake_date))
+
+
+def _ask_family_member(number: int, phone):
+    """One family member, one question at a time: name, relation (from a list, or any
+    word), phone and address; each answer checked as it is typed."""
+    from ppks_cli import intake
+
+    info_line(t("form.family_intro", number=number))
+    relations = [(word, label("family_relation", word)) for word in intake.FAMILY_RELATIONS]
+    name = ask(t("form.family_name"), lambda v: intake.parse_field("Person", "name", v, "-"))
+    relation = ask(
+        t("form.family_relation"), intake.parse_family_relation, choices=relations, optional=True
+    )
+    number_typed = ask(t("form.family_phone"), phone, optional=True)
+    address = ask(
+        t("form.family_address"),
+        lambda v: intake.parse_field("Person", "address", v, "-"),
+        optional=True,
+    )
+    return intake.make_person(name, relation, number_typed, address, "--family")

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import casework
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "note")
         result = casework.record_step(
             repo, case.id, "note", options=write_options(ctx),
             date=when, worker=who, text=need(ctx, text, "TEXT", "note_text")

@@ -30,6 +30,13 @@ def parse_consent(value: str) -> bool:
     return parse_yes_no(value, "--consent")
 
 
+def _destination(value: str) -> str:
+    """The name of the institution a client is referred to, checked as a name."""
+    from ppks_cli.models import parse_name
+
+    return parse_name(value, "--to")
+
+
 def register(app: typer.Typer) -> None:
     @command(app, "refer", help=t("help.refer.command"), epilog=t("help.refer.example"))
     def refer(
@@ -58,8 +65,9 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import casework
         from ppks_cli.records import REFERRAL_STATUSES
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
-        if status is not None or referral is not None:
+        updating = status is not None or referral is not None
+        repo, case, when, who = begin(ctx, case_ref, date, worker, None if updating else "refer")
+        if updating:
             updates = REFERRAL_STATUSES[1:]
             result = casework.record_step(
                 repo, case.id, "update_referral", options=write_options(ctx),
@@ -73,7 +81,7 @@ def register(app: typer.Typer) -> None:
             show_step(result, json_output)
             return
         directory = [(r.name, r.kind or "") for r in repo.config.resources]
-        destination = need(ctx, to, "--to", "destination", choices=directory)
+        destination = need(ctx, to, "--to", "destination", _destination, choices=directory)
         given = need(ctx, consent, "--consent", "consent", parse_consent)
         result = casework.record_step(
             repo, case.id, "refer", options=write_options(ctx),

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from ppks_cli import casework
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "reopen")
         result = casework.record_step(
             repo, case.id, "reopen", options=write_options(ctx),
             date=when, worker=who,

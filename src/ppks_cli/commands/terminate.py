@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
         reasons = tuple(r for r in TERMINATION_REASONS if r != DUPLICATE)  # ppks merge's
 
-        repo, case, when, who = begin(ctx, case_ref, date, worker)
+        repo, case, when, who = begin(ctx, case_ref, date, worker, "terminate")
         form = interactive(ctx) and reason is None and outcome is None
         why = need(
             ctx, reason, "--reason", "termination_reason",

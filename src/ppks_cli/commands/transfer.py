@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         case = repo.find_case(case_ref) if case_ref is not None else None
         when = record_date(date)
         who = record_worker(ctx, repo, worker, case)
-        target = need(ctx, to, "--to", "transfer_to")
+        target = need(ctx, to, "--to", "transfer_to", _receiver(case))
         why = need(ctx, reason, "--reason", "transfer_reason")
         if case is not None:
             result = transfers.transfer_case(
@@ -67,3 +67,17 @@ def register(app: typer.Typer) -> None:
             )  # fmt: skip
         if result.from_name is not None:
             say(t("transfer.count", count=len(result.moved), to=result.to))
+
+
+def _receiver(case):
+    """The check of the answer "transfer to whom" as it is typed: a worker's name, for a
+    case not the worker who has it (:class:`Refused`, which a prompt asks again for)."""
+    from ppks_cli import transfers
+    from ppks_cli.models import parse_worker
+
+    def check(value: str) -> str:
+        if case is None:
+            return parse_worker(value, "--to")
+        return transfers.receiver(case, value)
+
+    return check
