@@ -51,9 +51,9 @@ class SyncReport:
     deleted: list[Deletion] = field(default_factory=list)  # received from the others
     pushed: bool = False
     up_to_date: bool = False
-    # after the branch's first push: "set" when ppks pointed a bare remote's HEAD (which
-    # named no branch) to it, "missing" when such a remote is elsewhere (see
-    # :func:`ppks_cli.git.joining.fix_remote_head`), else "ok"
+    # "set" when ppks pointed a bare remote's HEAD (which named no branch) to the
+    # branch, "missing" when such a remote is elsewhere (asked after the branch's first
+    # push only; see :func:`ppks_cli.git.joining.fix_remote_head`), else "ok"
     remote_head: str = "ok"
 
 
@@ -467,10 +467,6 @@ def sync(
                      f"HEAD:refs/heads/{target}", check=False)  # fmt: skip
         if pushed.returncode == 0:
             report.pushed = True
-            if not exists:
-                from ppks_cli.git.joining import fix_remote_head
-
-                report.remote_head = fix_remote_head(root, remote, target)
             break
         if not _rejected(pushed.stderr):
             raise ExternalToolError(
@@ -480,4 +476,9 @@ def sync(
             raise ExternalToolError("error.sync_busy", remote=remote, branch=target,
                                     attempts=PUSH_ATTEMPTS)  # fmt: skip
         _backoff(attempt)
+    from ppks_cli.git.joining import fix_remote_head
+
+    # a bare remote on this machine is put right at every sync (an office that pushed
+    # with plain git first); one elsewhere is asked only after the branch's first push
+    report.remote_head = fix_remote_head(root, remote, target, elsewhere=not exists)
     return report
