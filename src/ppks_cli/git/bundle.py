@@ -12,6 +12,7 @@ from ppks_cli.git import markers
 from ppks_cli.git.runner import (
     EMPTY_TREE,
     current_branch,
+    fetch,
     git_available,
     has_commits,
     out,
@@ -100,8 +101,8 @@ def bundle_import(
     wanted = f"refs/heads/{branch}" if f"refs/heads/{branch}" in refs else (branches or refs)[0]
     before = ref(root, _BUNDLE_REF)
     # `bundle verify` reads the header only: a pack cut short fails here
-    fetched = run(root, "fetch", "--quiet", "--end-of-options", bundle,
-                  f"+{wanted}:{_BUNDLE_REF}", check=False)  # fmt: skip
+    fetched = fetch(root, "--quiet", "--end-of-options", bundle,
+                    f"+{wanted}:{_BUNDLE_REF}", check=False)  # fmt: skip
     if fetched.returncode != 0:
         _put_back(root, _BUNDLE_REF, before)
         raise unusable_bundle(source)

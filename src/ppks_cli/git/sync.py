@@ -25,6 +25,7 @@ from ppks_cli.git.runner import (
     EMPTY_TREE,
     below,
     current_branch,
+    fetch,
     git_command,
     last_line,
     out,
@@ -258,8 +259,9 @@ def integrate(
 ) -> tuple[list[str], list[str], list[str], list[str]]:
     """Rebase the local commits onto ``upstream`` (with ``merge``, or when the local
     commits not yet in ``upstream`` hold a merge: merge ``upstream`` into the branch in
-    a new merge commit, authored by ``worker``, leaving the local commits as they are). Returns (cases received, records received, cases sent, records
-    sent): only what one side holds and the other does not yet (:func:`changes_between`).
+    a new merge commit, authored by ``worker``, leaving the local commits as they are).
+    Returns (cases received, records received, cases sent, records sent): only what one
+    side holds and the other does not yet (:func:`changes_between`).
     On a conflict, the rebase or merge is aborted — the repository is exactly as
     before — and :class:`SyncConflict` names the files and both versions; any other
     failure of git raises :class:`ExternalToolError`."""
@@ -443,7 +445,7 @@ def sync(
     tracking = f"refs/remotes/{remote_ref}"
     for attempt in range(PUSH_ATTEMPTS):
         before = ref(root, tracking)
-        run(root, "fetch", "--quiet", "--end-of-options", remote)
+        fetch(root, "--quiet", "--end-of-options", remote)
         exists = ref(root, tracking) is not None
         if exists:
             report.deleted += incoming_deletions(
