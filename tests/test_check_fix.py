@@ -199,3 +199,26 @@ def test_a_problem_without_a_fix_says_none(repo):
     plain = Problem("f.toml", 1, Msg("check.summary", cases=1, records=1, errors=0, warnings=0))
     assert with_fix(plain).hint is None and plain.as_dict()["fix"] is None
     assert "→" not in plain.render()
+
+
+def test_the_fix_of_an_orphan_attachment_follows_git_even_from_the_cache(git_office_cli):
+    """Whether git tracks a file is not part of a case folder's cached check: `git add`
+    of an orphan scan changes the fix named although the folder's files did not."""
+    root, cli, case_id = git_office_cli
+    folder = root / "cases" / case_id / "attachments"
+    folder.mkdir()
+    (folder / "scan ktp.pdf").write_bytes(b"%PDF-1.4 scan")
+
+    def fix() -> str:
+        problems = json.loads(cli("check", "--json", lang="en").stdout)["problems"]
+        [found] = [p["fix"] for p in problems if p["code"] == "attachment.orphan"]
+        return found
+
+    shown = f"'cases/{case_id}/attachments/scan ktp.pdf'"
+    assert fix().endswith(f"remove this copy: rm {shown}")
+    assert f"ppks attach {case_id} {shown} --kind KIND" in fix()
+    git("add", "--", f"cases/{case_id}/attachments", cwd=root)
+    assert fix().endswith(f"git rm -q -f {shown}")
+    git("commit", "-qm", "scan", cwd=root)
+    message = f"'{case_id}: unrecorded attachment file removed'"
+    assert fix().endswith(f"git rm -q -f {shown} && git commit -q -m {message} -- {shown}")

@@ -231,6 +231,10 @@ def test_a_refused_commit_keeps_the_files_and_gives_a_command_that_finishes_it(g
     assert not result.committed and head(repo.root) == before and record.is_file()
     assert result.problem.key == "git.commit_failed"
     assert result.problem.params["detail"] == "ditolak oleh kantor"
+    # nothing is left staged for the user's next `git commit`: the file is untracked again
+    assert git("status", "--porcelain", "-uall", cwd=repo.root).splitlines() == [
+        f"?? {repo.rel(record)}"
+    ]
     manual = result.problem.params["manual"]
     assert manual == ppks_git.manual_commit_command(
         repo.root, [repo.rel(record)], f"{case_id}: note added"
@@ -238,6 +242,20 @@ def test_a_refused_commit_keeps_the_files_and_gives_a_command_that_finishes_it(g
     hook.unlink()
     subprocess.run(manual, shell=True, check=True, capture_output=True)
     assert committed_files(repo.root) == [repo.rel(record)]
+
+
+def test_files_ppks_wrote_are_committed_even_where_an_ignore_rule_matches(gitrepo):
+    """An old `.gitignore` or the user's global excludes must not keep a record (or a
+    stored scan) from the colleagues: ppks commits exactly what it wrote, forced."""
+    repo, case_id = gitrepo
+    exclude = repo.root / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(exist_ok=True)
+    exclude.write_text("*.toml\n")
+    record = add_note(repo, case_id, "diabaikan", commit=False)
+    result = ppks_git.commit_paths(repo.root, [record], f"{case_id}: note added")
+    assert result.committed, result.problem
+    assert committed_files(repo.root) == [repo.rel(record)]
+    assert git("status", "--porcelain", "--ignored", cwd=repo.root) == ""
 
 
 def test_a_fresh_index_lock_fails_the_commit_and_names_the_lock(gitrepo, monkeypatch):

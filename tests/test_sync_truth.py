@@ -175,14 +175,21 @@ def test_a_damaged_bundle_is_a_damaged_file_and_nothing_changes(team, tmp_path, 
             data[at] ^= 0x5A
     stick.write_bytes(bytes(data))
     head = git("rev-parse", "HEAD", cwd=office)
+    packs = office / ".git" / "objects" / "pack"
+    packs.mkdir(parents=True, exist_ok=True)
+    theirs = packs / "tmp_pack_Other1"  # not the import's: a git of the user's own
+    theirs.write_bytes(b"PACK")
     for lang, words in (("id", "rusak"), ("en", "damaged")):
         result = ppks(office, "bundle", "import", str(stick), worker="Dewi", PPKS_LANG=lang)
         assert result.returncode == 7, result.stderr
         assert words in result.stderr and "index-pack" not in result.stderr
     assert git("rev-parse", "HEAD", cwd=office) == head
     assert git("status", "--porcelain", cwd=office) == ""
+    # the half-written pack of each refused import is gone; nothing else is touched
+    assert sorted(p.name for p in packs.glob("tmp_*")) == [theirs.name]
     into = ppks(office, "bundle", "import", str(stick), "--into", str(tmp_path / "baru"))
     assert into.returncode == 7, into.stderr
+    assert not (tmp_path / "baru").exists()
     # a file that is no bundle at all is bad input, not a damaged file
     other = tmp_path / "catatan.bundle"
     other.write_text("bukan bundle\n")

@@ -289,6 +289,24 @@ def test_first_sync_leaves_a_remote_git_clone_can_check_out(tmp_path):
     assert git("symbolic-ref", "HEAD", cwd=shared).strip() == "refs/heads/lain"
 
 
+def test_a_sync_with_nothing_to_send_fixes_a_remote_pushed_with_plain_git(broken_head, tmp_path):
+    """An office that pushed with plain git first: its next `ppks sync` (nothing new on
+    either side) points the bare remote's HEAD at the cases and says so."""
+    shared, made = broken_head
+    kasus = tmp_path / "kasus"
+    git("remote", "add", "origin", str(shared), cwd=kasus)
+    git("fetch", "-q", "origin", cwd=kasus)
+    git("branch", "-q", "--set-upstream-to", "origin/main", cwd=kasus)
+    result = run_ppks("--lang", "en", "sync", cwd=kasus)
+    assert result.returncode == 0, result.stderr
+    assert "Already in sync" in result.stdout and "now names main" in result.stdout
+    assert git("symbolic-ref", "HEAD", cwd=shared).strip() == "refs/heads/main"
+    git("clone", "-q", str(shared), str(tmp_path / "polos2"), cwd=tmp_path)
+    assert ids(tmp_path / "polos2") == made
+    again = run_ppks("sync", "--json", cwd=kasus)
+    assert json.loads(again.stdout)["remote_head"] == "ok"
+
+
 def test_a_remote_that_is_no_local_bare_repository_is_reported_not_touched(tmp_path):
     """A non-bare folder as remote: its HEAD is its own checked-out branch."""
     other = tmp_path / "other"

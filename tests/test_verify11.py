@@ -278,16 +278,26 @@ def test_sync_fixes_the_remote_head_of_an_office_that_pushed_with_plain_git(tmp_
 def test_the_fix_check_names_for_an_orphan_attachment_works(git_office_cli):
     """A scan copied into attachments/ by hand (untracked): `check` warns and names
     `git rm cases/…/scan.pdf` as the fix, which fails ("pathspec … did not match any
-    files", exit 128) since git does not track the file."""
+    files", exit 128) since git does not track the file. The fix named must work however
+    git knows the file: untracked, staged only, or committed (then nothing is left for
+    `sync` to refuse)."""
     root, cli, case_id = git_office_cli
     folder = root / "cases" / case_id / "attachments"
-    folder.mkdir()
-    (folder / "scan.pdf").write_bytes(b"%PDF-1.4 scan")
-    [problem] = [p for p in _problems(cli) if p["file"].endswith("scan.pdf")]
-    command = re.search(r"git rm \S+", problem["fix"]).group(0)
-    done = subprocess.run(command.split(), cwd=root, capture_output=True, text=True)
-    assert done.returncode == 0, (command, done.stderr)
-    assert [p for p in _problems(cli) if p["file"].endswith("scan.pdf")] == []
+    for how in ("untracked", "staged", "committed"):
+        folder.mkdir(exist_ok=True)  # git rm takes away the folder it leaves empty
+        scan = folder / f"scan-{how}.pdf"
+        scan.write_bytes(b"%PDF-1.4 scan")
+        if how != "untracked":
+            git("add", "--force", "--", str(scan), cwd=root)
+        if how == "committed":
+            git("commit", "-qm", f"{case_id}: a scan added by hand", cwd=root)
+        [problem] = [p for p in _problems(cli) if p["file"].endswith(scan.name)]
+        command = re.search(r"(?:git rm|rm) \S+.*$", problem["fix"]).group(0)
+        done = subprocess.run(command, shell=True, cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, (how, command, done.stderr)
+        assert not scan.exists()
+        assert [p for p in _problems(cli) if p["file"].endswith(scan.name)] == []
+        assert git("status", "--porcelain", cwd=root) == "", how
 
 
 def test_edit_in_the_editor_does_not_undo_a_correction_made_meanwhile(

@@ -91,13 +91,63 @@ def with_fix(problem: Problem, case_id: str | None = None) -> Problem:
         hint = Msg("fix.correction", where, case=case)
     elif key == "check.attachment_damaged":
         hint = Msg("fix.attachment_damaged", where)
-    elif key == "attachment.orphan":
-        hint = Msg("fix.attachment_orphan", where, case=case)
+    elif key == "attachment.orphan":  # a file copied in by hand: git does not know it
+        hint = orphan_fix(problem.file, case, "untracked")
     elif key in ("workflow.unknown_referral", "workflow.unknown_approved"):
         hint = Msg("fix.unknown_target", where)
     if hint is None:
         return problem
     return replace(problem, hint=hint)
+
+
+def orphan_fix(file: str, case: str, tracked: str) -> Msg:
+    """The fix for ``file``, a file in a case's ``attachments/`` that no record names:
+    attach it if the case needs it, then remove this copy with a command that works as
+    git knows the file (``tracked``): "committed" (``git rm`` and a commit, so that no
+    change is left for ``sync`` to refuse), "staged" (``git rm -f``: git has it only in
+    its index) or "untracked" (a plain ``rm``)."""
+    import shlex
+
+    quoted = shlex.quote(file)
+    if tracked == "committed":
+        message = shlex.quote(f"{case}: unrecorded attachment file removed")
+        remove = f"git rm -q -f {quoted} && git commit -q -m {message} -- {quoted}"
+    elif tracked == "staged":
+        remove = f"git rm -q -f {quoted}"
+    else:
+        remove = f"rm {quoted}"
+    return Msg("fix.attachment_orphan", file=quoted, case=case, remove=remove)
+
+
+def _orphan_fixes(repo: Repository, problems: list[Problem]) -> list[Problem]:
+    """``problems`` with the fix of each file in ``attachments/`` that no record names
+    made to fit how git knows it now (see :func:`orphan_fix`; a checked case folder is
+    cached, whether git tracks a file is not). Two git calls, only when there is such a
+    file; without git (or outside a repository) each is taken as untracked."""
+    orphans = [p.file for p in problems if p.message.key == "attachment.orphan"]
+    if not orphans:
+        return problems
+    from ppks_cli import git
+
+    committed: set[str] = set()
+    staged: set[str] = set()
+    if git.git_available():
+        listed = git.run(repo.root, "ls-files", "-z", "--", *orphans, check=False)
+        if listed.returncode == 0:
+            staged = set(listed.stdout.decode("utf-8", "replace").split("\0"))
+        in_head = git.run(repo.root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--",
+                          *orphans, check=False)  # fmt: skip
+        if in_head.returncode == 0:
+            committed = set(in_head.stdout.decode("utf-8", "replace").split("\0"))
+    fixed = []
+    for problem in problems:
+        if problem.message.key == "attachment.orphan":
+            case = problem.file.split("/")[1]
+            known = "committed" if problem.file in committed else (
+                "staged" if problem.file in staged else "untracked")  # fmt: skip
+            problem = replace(problem, hint=orphan_fix(problem.file, case, known))
+        fixed.append(problem)
+    return fixed
 
 
 def _damaged(exc: DamagedFile) -> Problem:
@@ -178,6 +228,7 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
     if only is None:  # across the whole repository: not for a check of some cases
         report.problems.extend(_duplicate_letter_numbers(repo))
         report.problems.extend(_check_links(repo, folders))
+    report.problems = _orphan_fixes(repo, report.problems)
     report.problems.sort(key=lambda p: (p.file, p.line))
     return report
 

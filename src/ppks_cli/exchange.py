@@ -169,7 +169,9 @@ def clone_repository(source: str, folder: Path | None = None) -> CloneResult:
     remote's HEAD names (see :func:`ppks_cli.git.joining.clone`), and run ``check`` on it.
 
     Raises :class:`~ppks_cli.errors.InvalidInput` (a source starting with "-", naming
-    ``ext::`` or holding control characters), :class:`~ppks_cli.errors.Refused`
+    ``ext::`` or holding control characters; a file that is no git bundle),
+    :class:`~ppks_cli.errors.DamagedFile` (``error.bundle_damaged``: a bundle file cut
+    short or corrupted), :class:`~ppks_cli.errors.Refused`
     (``error.target_not_empty``, ``error.clone_not_ppks``: nothing is left behind),
     :class:`~ppks_cli.errors.GitMissing` and
     :class:`~ppks_cli.errors.ExternalToolError` (git could not clone it)."""

@@ -50,6 +50,7 @@ def register(app: typer.Typer) -> None:
         report = result.report
         if report.up_to_date and not (report.records_sent or report.cases_sent):
             say(t("sync.up_to_date", remote=report.remote, branch=report.remote_branch))
+            _remote_head(report)
             return
         say(
             t(
@@ -59,8 +60,12 @@ def register(app: typer.Typer) -> None:
             )
         )  # fmt: skip
         explain_deletions(report.deleted)
-        if report.remote_head != "ok":
-            say(t(f"sync.remote_head_{report.remote_head}", branch=report.branch))
+        _remote_head(report)
+
+
+def _remote_head(report) -> None:
+    if report.remote_head != "ok":
+        say(t(f"sync.remote_head_{report.remote_head}", branch=report.remote_branch))
 
 
 def _what(deletion) -> str:

@@ -12,6 +12,7 @@ from ppks_cli.git import markers
 from ppks_cli.git.runner import (
     EMPTY_TREE,
     current_branch,
+    fetch,
     git_available,
     has_commits,
     out,
@@ -100,8 +101,8 @@ def bundle_import(
     wanted = f"refs/heads/{branch}" if f"refs/heads/{branch}" in refs else (branches or refs)[0]
     before = ref(root, _BUNDLE_REF)
     # `bundle verify` reads the header only: a pack cut short fails here
-    fetched = run(root, "fetch", "--quiet", "--end-of-options", bundle,
-                  f"+{wanted}:{_BUNDLE_REF}", check=False)  # fmt: skip
+    fetched = fetch(root, "--quiet", "--end-of-options", bundle,
+                    f"+{wanted}:{_BUNDLE_REF}", check=False)  # fmt: skip
     if fetched.returncode != 0:
         _put_back(root, _BUNDLE_REF, before)
         raise unusable_bundle(source)
@@ -141,8 +142,10 @@ def _only_just_created(root: Path) -> bool:
 def clone_bundle(source: Path, target: Path) -> None:
     """A fresh repository in the empty (or new) folder ``target`` from the bundle file
     ``source`` (for a machine that has none yet). Raises :class:`NotFound`,
-    :class:`Refused` (``error.target_not_empty``), :class:`GitMissing`, or
-    :class:`InvalidInput` when git cannot clone it."""
+    :class:`Refused` (``error.target_not_empty``), :class:`GitMissing`,
+    :class:`DamagedFile` (``error.bundle_damaged``) for a bundle cut short or corrupted,
+    or :class:`InvalidInput` for a file that is no bundle; nothing is left in ``target``
+    then."""
     source, target = paths.usable_path(source), paths.usable_path(target)
     if not source.is_file():
         raise NotFound("error.file_not_found", path=str(source))
@@ -150,11 +153,13 @@ def clone_bundle(source: Path, target: Path) -> None:
         raise Refused("error.target_not_empty", path=str(target))
     if not git_available():
         raise GitMissing("error.git_missing")
+    from ppks_cli.git.joining import _remove
+
     target = target.resolve()
+    existed = target.exists()
     where = next(folder for folder in target.parents if folder.is_dir())
     result = run(where, "clone", "--quiet", "--end-of-options", str(source.resolve()),
                  str(target), check=False)  # fmt: skip
     if result.returncode != 0:
-        if target.exists() and not any(target.iterdir()):
-            target.rmdir()
+        _remove(target, existed)  # an empty folder given stays; a new one goes
         raise unusable_bundle(source)

@@ -15,7 +15,14 @@ from pathlib import Path
 from ppks_cli import paths
 from ppks_cli.errors import ExternalToolError, GitMissing
 from ppks_cli.git.identity import identity_env
-from ppks_cli.git.runner import git_available, git_command, is_repository, out, run
+from ppks_cli.git.runner import (
+    git_available,
+    git_command,
+    has_commits,
+    is_repository,
+    out,
+    run,
+)
 from ppks_cli.git.state import index_lock, remove_stale_index_lock
 from ppks_cli.i18n import Msg
 
@@ -58,9 +65,13 @@ def commit_paths(
 ) -> CommitResult:
     """Commit exactly ``files`` (and nothing else that is staged or edited) with
     ``message``. A commit that meets git's ``index.lock`` is retried (a stale lock left by
-    a killed git is removed first). A failure leaves the files written and says how to
-    finish by hand, with a command that works as printed from any folder. Never raises
-    for a refused commit: the result carries the problem."""
+    a killed git is removed first). A failure leaves the files written but none of them
+    staged, and says how to finish by hand, with a command that works as printed from any
+    folder. Never raises for a refused commit: the result carries the problem.
+
+    The files are added with ``--force``: they are exactly what ppks wrote to be shared
+    (a case, a record, a stored scan), and an ignore rule (the ``*.pdf`` of an old
+    ``.gitignore``, a user's global excludes) must not keep them from every colleague."""
     rel = sorted({os.path.relpath(f, root) for f in files})
     if not rel:
         return CommitResult(False)
@@ -68,7 +79,7 @@ def commit_paths(
     detail = ""
     for attempt in range(COMMIT_ATTEMPTS):
         try:
-            added = run(root, "add", "--", *rel, check=False)
+            added = run(root, "add", "--force", "--", *rel, check=False)
             result = added
             if added.returncode == 0:
                 result = run(
@@ -76,6 +87,7 @@ def commit_paths(
                     check=False, env=identity_env(root, worker),
                 )  # fmt: skip
         except ExternalToolError as exc:
+            _unstage(root, rel)
             return CommitResult(
                 False, problem=Msg("git.commit_failed", detail=exc.message(), manual=manual),
                 paths=rel,
@@ -94,15 +106,32 @@ def commit_paths(
             detail = Msg("git.index_locked", file=str(lock))
         if attempt + 1 < COMMIT_ATTEMPTS:
             time.sleep(0.2 * (attempt + 1))
+    _unstage(root, rel)
     return CommitResult(
         False, problem=Msg("git.commit_failed", detail=detail, manual=manual), paths=rel
     )
 
 
+def _unstage(root: Path, rel: Sequence[str]) -> None:
+    """Take ``rel`` out of git's index again after a commit that did not happen (the
+    index as at the last commit; a file new to git is simply untracked again), so that
+    nothing ppks staged is left for the user's next ``git commit``. Best effort: a busy
+    ``index.lock`` leaves the index as it is."""
+    try:
+        if has_commits(root):
+            run(root, "reset", "--quiet", "--", *rel, check=False)
+        else:
+            run(root, "rm", "--cached", "--quiet", "-r", "--ignore-unmatch", "--", *rel,
+                check=False)  # fmt: skip
+    except ExternalToolError:
+        pass
+
+
 def manual_commit_command(root: Path, rel: Sequence[str], message: str) -> str:
-    """``git add`` and ``git commit`` of exactly ``rel`` (paths relative to ``root``)."""
+    """``git add --force`` and ``git commit`` of exactly ``rel`` (paths relative to
+    ``root``): what :func:`commit_paths` runs, so it works where an ignore rule matches."""
     return (
-        git_command(root, "add", "--", *rel)
+        git_command(root, "add", "--force", "--", *rel)
         + " && "
         + git_command(root, "commit", "-m", message, "--", *rel)
     )

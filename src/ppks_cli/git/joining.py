@@ -1,6 +1,7 @@
 """Joining a team: a new clone of the office's repository (a path, a URL, or a bundle
 file), on the branch that holds the cases whatever the remote's HEAD names, and the
-remote's HEAD set right after the first push so a plain ``git clone`` works too."""
+remote's HEAD set by ``sync`` when it names no branch, so a plain ``git clone`` works
+too."""
 
 from __future__ import annotations
 
@@ -65,10 +66,12 @@ def clone(source: str, target: Path) -> Cloned:
     folder) and check out the branch holding ``ppks.toml``: the remote's HEAD branch if
     it holds one, else ``main``, else the only such branch; it tracks ``origin``.
 
-    Raises :class:`InvalidInput` (a bad source), :class:`Refused`
-    (``error.target_not_empty``; ``error.clone_not_ppks`` when no branch holds
-    ``ppks.toml``, and then nothing is left behind), :class:`GitMissing`, and
-    :class:`ExternalToolError` (``error.clone_failed``: git could not reach or read it)."""
+    Raises :class:`InvalidInput` (a bad source; a file that is no git bundle),
+    :class:`DamagedFile` (``error.bundle_damaged``: a bundle file cut short or
+    corrupted), :class:`Refused` (``error.target_not_empty``; ``error.clone_not_ppks``
+    when no branch holds ``ppks.toml``), :class:`GitMissing`, and
+    :class:`ExternalToolError` (``error.clone_failed``: git could not reach or read it).
+    Whatever fails, nothing is left behind in ``target``."""
     given = source
     source = check_source(source)
     target = paths.usable_path(target)
@@ -83,6 +86,10 @@ def clone(source: str, target: Path) -> Cloned:
                  "--end-of-options", source, str(target), check=False)  # fmt: skip
     if result.returncode != 0:
         _remove(target, existed)
+        if Path(source).is_file():  # a bundle file: git's reason is about its contents
+            from ppks_cli.git.bundle import unusable_bundle
+
+            raise unusable_bundle(Path(source))
         raise ExternalToolError("error.clone_failed", source=given,
                                 detail=last_line(result.stderr))  # fmt: skip
     try:
@@ -151,14 +158,18 @@ def local_bare_path(root: Path, remote: str) -> Path | None:
     return path if bare.returncode == 0 and bare.stdout.strip() == b"true" else None
 
 
-def fix_remote_head(root: Path, remote: str, branch: str) -> str:
-    """After pushing ``branch``: make the remote's HEAD name it when HEAD names a branch
-    the remote does not have (a bare repository made by ``git init --bare`` where git's
-    default branch is another), so a plain ``git clone`` checks the cases out.
+def fix_remote_head(root: Path, remote: str, branch: str, *, elsewhere: bool = True) -> str:
+    """After a sync of ``branch``: make the remote's HEAD name it when HEAD names a
+    branch the remote does not have (a bare repository made by ``git init --bare`` where
+    git's default branch is another, pushed to with ppks or plain git), so a plain
+    ``git clone`` checks the cases out. A bare repository on this machine is looked at
+    directly (a few local git calls); a remote elsewhere is asked (``git ls-remote``, one
+    round trip over the network) only when ``elsewhere``.
 
-    Returns "ok" (HEAD names an existing branch), "set" (ppks set it: a bare repository
-    on this machine) or "missing" (a remote elsewhere whose HEAD names no branch; the
-    office fixes it there, see ``sync.remote_head_missing``)."""
+    Returns "ok" (HEAD names an existing branch, or a remote elsewhere not asked), "set"
+    (ppks set it: a bare repository on this machine) or "missing" (a remote elsewhere
+    whose HEAD names no branch; the office fixes it there, see
+    ``sync.remote_head_missing``)."""
     bare = local_bare_path(root, remote)
     if bare is not None:
         git_dir = f"--git-dir={bare}"
@@ -166,8 +177,13 @@ def fix_remote_head(root: Path, remote: str, branch: str) -> str:
         if head and run(bare, git_dir, "rev-parse", "--verify", "-q", "--end-of-options",
                         head, check=False).returncode == 0:  # fmt: skip
             return "ok"
+        if run(bare, git_dir, "rev-parse", "--verify", "-q", "--end-of-options",
+               f"refs/heads/{branch}", check=False).returncode != 0:  # fmt: skip
+            return "ok"  # never point HEAD at a branch the remote lacks too
         run(bare, git_dir, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
         return "set"
+    if not elsewhere:
+        return "ok"
     listed = run(root, "ls-remote", "--symref", "--end-of-options", remote, "HEAD", check=False)
     if listed.returncode != 0:
         return "ok"  # cannot tell; the push itself worked

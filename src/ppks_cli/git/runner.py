@@ -9,7 +9,9 @@ cannot override. Values that come from a user or a repository always go after
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -61,6 +63,46 @@ def run(root: Path, *args: str, check: bool = True, env: dict[str, str] | None =
         raise ExternalToolError("error.git_failed", command=f"git {args[0]}",
                                 detail=last_line(result.stderr))  # fmt: skip
     return result
+
+
+# what git's index-pack writes while a pack comes in, renamed once it is whole
+_PARTIAL_PACK = re.compile(r"^tmp_(pack|idx|rev)_[A-Za-z0-9]+$")
+
+
+def fetch(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """``git fetch args`` (see :func:`run`). When it fails, the half-written pack files
+    that this fetch left in ``objects/pack`` (``tmp_pack_*``, ``tmp_idx_*``, as large as
+    what came before the transfer broke: a bundle cut short, a network gone) are
+    removed: only files of those names that were not there before it started and were
+    written since, never a link. Then :class:`ExternalToolError` as for :func:`run`,
+    unless ``check`` is false."""
+    import time
+
+    where = run(root, "rev-parse", "--git-path", "objects/pack").stdout.strip()
+    pack_dir = root / os.fsdecode(where)  # relative to root, or absolute
+    before = _partial_packs(pack_dir)
+    started = time.time() - 1  # file times may be a little coarse
+    result = run(root, "fetch", *args, check=False)
+    if result.returncode != 0:
+        for name in _partial_packs(pack_dir) - before:
+            path = pack_dir / name
+            try:
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode) and st.st_mtime >= started:
+                    path.unlink()
+            except OSError:
+                pass
+        if check:
+            raise ExternalToolError("error.git_failed", command="git fetch",
+                                    detail=last_line(result.stderr))  # fmt: skip
+    return result
+
+
+def _partial_packs(pack_dir: Path) -> set[str]:
+    try:
+        return {name for name in os.listdir(pack_dir) if _PARTIAL_PACK.match(name)}
+    except OSError:
+        return set()
 
 
 def last_line(output: bytes) -> str:

@@ -25,6 +25,7 @@ from ppks_cli.git.runner import (
     EMPTY_TREE,
     below,
     current_branch,
+    fetch,
     git_command,
     last_line,
     out,
@@ -51,9 +52,9 @@ class SyncReport:
     deleted: list[Deletion] = field(default_factory=list)  # received from the others
     pushed: bool = False
     up_to_date: bool = False
-    # after the branch's first push: "set" when ppks pointed a bare remote's HEAD (which
-    # named no branch) to it, "missing" when such a remote is elsewhere (see
-    # :func:`ppks_cli.git.joining.fix_remote_head`), else "ok"
+    # "set" when ppks pointed a bare remote's HEAD (which named no branch) to the
+    # branch, "missing" when such a remote is elsewhere (asked after the branch's first
+    # push only; see :func:`ppks_cli.git.joining.fix_remote_head`), else "ok"
     remote_head: str = "ok"
 
 
@@ -444,7 +445,7 @@ def sync(
     tracking = f"refs/remotes/{remote_ref}"
     for attempt in range(PUSH_ATTEMPTS):
         before = ref(root, tracking)
-        run(root, "fetch", "--quiet", "--end-of-options", remote)
+        fetch(root, "--quiet", "--end-of-options", remote)
         exists = ref(root, tracking) is not None
         if exists:
             report.deleted += incoming_deletions(
@@ -468,10 +469,6 @@ def sync(
                      f"HEAD:refs/heads/{target}", check=False)  # fmt: skip
         if pushed.returncode == 0:
             report.pushed = True
-            if not exists:
-                from ppks_cli.git.joining import fix_remote_head
-
-                report.remote_head = fix_remote_head(root, remote, target)
             break
         if not _rejected(pushed.stderr):
             raise ExternalToolError(
@@ -481,4 +478,9 @@ def sync(
             raise ExternalToolError("error.sync_busy", remote=remote, branch=target,
                                     attempts=PUSH_ATTEMPTS)  # fmt: skip
         _backoff(attempt)
+    from ppks_cli.git.joining import fix_remote_head
+
+    # a bare remote on this machine is put right at every sync (an office that pushed
+    # with plain git first); one elsewhere is asked only after the branch's first push
+    report.remote_head = fix_remote_head(root, remote, target, elsewhere=not exists)
     return report
