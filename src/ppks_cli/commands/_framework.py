@@ -211,19 +211,19 @@ class UsageProblem(click_errors.UsageError):
     exit_code = int(ExitCode.USAGE)
 
     def show(self, file: Any = None) -> None:
-        from ppks_cli.commands import _common
+        # plain lines, as Click writes them (a rich console would cost start-up time),
+        # neutralised as everything ppks prints (the words typed are in the message)
+        from ppks_cli.neutral import neutralise
 
+        lines = []
         ctx = self.ctx
         if ctx is not None:
-            _common.info_line(ctx.get_usage())
+            lines.append(ctx.get_usage())
             if ctx.command.get_help_option(ctx) is not None:
-                hint = t(
-                    "framework.try_help",
-                    command=ctx.command_path,
-                    option=ctx.help_option_names[0],
-                )
-                _common.info_line(hint + "\n")
-        _common.error_line(self.format_message())
+                option = ctx.help_option_names[0]
+                lines += [t("framework.try_help", command=ctx.command_path, option=option), ""]
+        lines.append(t("cli.error_prefix") + self.format_message())
+        typer.echo(neutralise("\n".join(lines)), err=True)
 
 
 def translated(exc: click_errors.ClickException, ctx) -> click_errors.ClickException:
@@ -253,11 +253,13 @@ def _hint(exc: click_errors.BadParameter) -> str | None:
     return None
 
 
-_EXTRA = re.compile(r"Got unexpected extra arguments? ?\(?s?\)? \((?P<args>.*)\)$", re.DOTALL)
-_SUGGESTION = re.compile(r"^(?P<message>.*?)\.? Did you mean (?P<names>.+)\?$", re.DOTALL)
-_NEEDS = re.compile(r"^Option (?P<name>.+) requires (?:an argument|(?P<count>\d+) arguments)\.$")
-_NO_VALUE = re.compile(r"^Option (?P<name>.+) does not take a value\.$")
-_TAKES = re.compile(r"^Argument (?P<name>.+) takes (?P<count>\d+) values\.$")
+# the framework's messages that carry their data only in their English text (compiled
+# when an error needs them, not at start-up)
+_EXTRA = r"(?s)Got unexpected extra argument\(s\) \((?P<args>.*)\)$"
+_SUGGESTION = r"(?s)^(?P<message>.*?)\.? Did you mean (?P<names>.+)\?$"
+_NEEDS = r"^Option (?P<name>.+) requires (?:an argument|(?P<count>\d+) arguments)\.$"
+_NO_VALUE = r"^Option (?P<name>.+) does not take a value\.$"
+_TAKES = r"^Argument (?P<name>.+) takes (?P<count>\d+) values\.$"
 
 
 def usage_message(exc: click_errors.UsageError) -> str:
@@ -280,17 +282,17 @@ def usage_message(exc: click_errors.UsageError) -> str:
             message += " " + t("framework.possible_options", options=options)
         return message
     message = exc.message
-    if match := _EXTRA.match(message):
+    if match := re.match(_EXTRA, message):
         return t("framework.extra_arguments", args=match["args"])
-    if match := _NEEDS.match(message):
+    if match := re.match(_NEEDS, message):
         if match["count"]:
             return t("framework.option_needs_values", name=match["name"], count=match["count"])
         return t("framework.option_needs_value", name=match["name"])
-    if match := _NO_VALUE.match(message):
+    if match := re.match(_NO_VALUE, message):
         return t("framework.option_takes_no_value", name=match["name"])
-    if match := _TAKES.match(message):
+    if match := re.match(_TAKES, message):
         return t("framework.argument_takes", name=match["name"], count=match["count"])
-    if match := _SUGGESTION.match(message):  # Typer adds it to "No such command"
+    if match := re.match(_SUGGESTION, message):  # Typer adds it to "No such command"
         first = match["message"].rstrip(".")
         return first + ". " + t("framework.did_you_mean", names=match["names"])
     return message
