@@ -25,6 +25,8 @@ ENGLISH = [
     "NAME", "CASE", "DATE", "<str>", "<int>", "<path>", "env var", "Error", "Missing",
     "Try", "Invalid value", "No such", "not one of", "Did you mean", "Possible options",
     "Got unexpected", "argument", "requires",
+    # and any English sentence (Typer's completion options, a help text left untranslated)
+    "the", "and", "for", "with", "this", "of", "to", "is", "when", "from", "current", "completion",
 ]  # fmt: skip
 
 # common Indonesian words and the month names that differ from English
@@ -80,8 +82,9 @@ def help_pages(lang: str) -> dict[str, str]:
 
 
 def test_every_command_and_group_translates_the_framework():
+    root = typer.main.get_command(ppks_app())
     for path in command_paths():
-        command = typer.main.get_command(ppks_app())
+        command = root
         for name in path:
             command = command.commands[name]
         assert isinstance(command, (_framework.PpksCommand, _framework.PpksGroup)), path
@@ -255,4 +258,17 @@ def test_help_of_a_required_option_and_a_range():
     result = CliRunner().invoke(small_app(), ["rate", "--help"], prog_name="ppks")
     assert "--risk JENJANG" in result.output and "[wajib]" in result.output
     assert "[bawaan: 7; x>=1]" in result.output
+    assert not found(ENGLISH, result.output), result.output
+
+
+def test_typers_completion_options_are_translated():
+    """Typer's ``--install-completion`` and ``--show-completion`` (``add_completion``)."""
+    i18n.set_language("id")
+    _framework.install()
+    app = typer.Typer(cls=_framework.PpksGroup, add_completion=True)
+    app.command("a", cls=_framework.PpksCommand)(lambda: None)
+    app.command("b", cls=_framework.PpksCommand)(lambda: None)
+    result = CliRunner().invoke(app, ["--help"], prog_name="ppks")
+    assert "--install-completion" in result.output and "--show-completion" in result.output
+    assert "pelengkapan perintah" in result.output
     assert not found(ENGLISH, result.output), result.output

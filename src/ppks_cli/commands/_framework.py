@@ -51,6 +51,15 @@ TYPER_TEXTS = {
     "No such command {name!r}.": "framework.no_such_command",
 }
 
+# Typer's completion options (``add_completion``): their help, by parameter name, for the
+# current shell (a flag) and for a shell named (a choice)
+_COMPLETION_HELP = {
+    ("install_completion", False): "framework.install_completion",
+    ("show_completion", False): "framework.show_completion",
+    ("install_completion", True): "framework.install_completion_for",
+    ("show_completion", True): "framework.show_completion_for",
+}
+
 # the usage line's placeholders that Click writes itself
 _USAGE_WORDS = {
     "[OPTIONS]": "framework.options_metavar",
@@ -153,6 +162,13 @@ class _Localised:
         its metavar alone (Typer adds its Python type: ``CASE <str>``)."""
         arguments, options = [], []
         for param in self.get_params(ctx):
+            # Typer adds its completion options after the command is made: their help here
+            descriptor = getattr(param, "type_descriptor", None)
+            completion = _COMPLETION_HELP.get(
+                (param.name, bool(descriptor and descriptor.is_choice))
+            )
+            if completion:
+                param.help = t(completion)
             record = param.get_help_record(ctx)
             if record is None:
                 continue
