@@ -193,11 +193,10 @@ def test_usage_errors_speak_the_users_language(args, indonesian, english):
         assert "Penggunaan: ppks" in result.stderr and "untuk bantuan." in result.stderr
 
     i18n.set_language("en")
-    result = invoke(CliRunner(), ["--lang", "en", *args[args[:1] == ["--lang"] :]])
-    if args != ["--lang"]:
-        assert result.exit_code == ExitCode.USAGE, result.output
-        assert english in result.stderr, result.stderr
-        assert not found(["Galat", "Penggunaan", "Lihat", "bantuan"], result.stderr)
+    result = invoke(CliRunner(), ["--lang", "en", *args] if args != ["--lang"] else args)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert english in result.stderr, result.stderr
+    assert not found(["Galat", "Penggunaan", "Lihat", "bantuan"], result.stderr)
 
 
 def test_usage_errors_of_the_installed_program(tmp_path):

@@ -253,8 +253,7 @@ def translated(exc: click_errors.ClickException, ctx) -> click_errors.ClickExcep
             message = t("framework.file_error", name=exc.ui_filename, reason=exc.message)
             return UsageProblem(message, ctx)
         return exc
-    problem = UsageProblem(usage_message(exc), getattr(exc, "ctx", None) or ctx)
-    return problem
+    return UsageProblem(usage_message(exc), exc.ctx or ctx)
 
 
 def _hint(exc: click_errors.BadParameter) -> str | None:
