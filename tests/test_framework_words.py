@@ -271,3 +271,20 @@ def test_typers_completion_options_are_translated():
     assert "--install-completion" in result.output and "--show-completion" in result.output
     assert "pelengkapan perintah" in result.output
     assert not found(ENGLISH, result.output), result.output
+
+
+def test_options_shared_by_commands_follow_the_language_of_each_tree(monkeypatch):
+    """``--json``, ``--date``, ``--worker`` and CASE are made once, at import; a tree made
+    later in another language (two languages in one process) still gets its own words."""
+    from ppks_cli.commands.app import build_app
+
+    i18n.set_language("id")
+    build_app("approve")  # imports the shared options if not yet imported
+    for info, key in _framework._SHARED:  # as if imported in Indonesian
+        monkeypatch.setattr(info, "help", i18n.t(key))
+    i18n.set_language("en")
+    approve = typer.main.get_command(build_app("approve")).commands["approve"]
+    helps = {param.name: param.help for param in approve.params}
+    assert helps["json_output"] == i18n.t("help.option.json")
+    assert helps["case_ref"] == i18n.t("help.option.case")
+    assert "JSON output" in helps["json_output"]

@@ -84,20 +84,25 @@ _SHARED: list[tuple[Any, str]] = []
 def shared_help(info: T, key: str) -> T:
     """``info`` (a ``typer.Option(...)`` or ``typer.Argument(...)`` made once, at import,
     and used by several commands) with the help ``key``: its help is written in the
-    language of each command tree built (see :func:`install`), not frozen in the language
-    of the import."""
+    language of each command made from it (see :meth:`_Localised._localise`), not frozen
+    in the language of the import."""
     info.help = t(key)
     _SHARED.append((info, key))
     return info
 
 
+def _shared_key(text: str | None) -> str | None:
+    """The key of a shared option's help, from the help a command was made with."""
+    if text:
+        for info, key in _SHARED:
+            if text.strip() == info.help.strip():
+                return key
+    return None
+
+
 def install() -> None:
-    """Before a command tree is built: route Typer's own translatable words through the
-    catalogs, and put the shared options' help in the current language (idempotent,
-    cheap)."""
+    """Route Typer's own translatable words through the catalogs (idempotent, cheap)."""
     typer.core._ = typer_text
-    for info, key in _SHARED:
-        info.help = t(key)
 
 
 def metavar_text(metavar: str | None) -> str | None:
@@ -141,6 +146,9 @@ class _Localised:
         # rich panels (its own English constants) are never used
         self.rich_markup_mode = None
         for param in self.params:
+            shared = _shared_key(param.help)
+            if shared:
+                param.help = t(shared)
             if param.metavar is None and param.param_type_name == "argument":
                 param.metavar = param.name.upper()  # shown as a word, like the options
             param.metavar = metavar_text(param.metavar)
