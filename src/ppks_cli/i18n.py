@@ -134,6 +134,13 @@ def t(key: str, /, **params: Any) -> str:
     return fill(text, lang, **params)
 
 
+def template(key: str, /) -> str:
+    """The message ``key`` in the current language, unfilled (its ``{placeholders}``
+    left for the caller), with the same fallback as :func:`t`."""
+    text = catalog(_current).get(key)
+    return text if text is not None else catalog(DEFAULT_LANGUAGE)[key]
+
+
 class Msg:
     """A message to be rendered later, in whatever language is current then. It can be
     a parameter of another message (``t("error.damaged", detail=Msg(...))``)."""

@@ -16,18 +16,21 @@ from ppks_cli.commands._common import (
     print_json,
     say,
 )
+from ppks_cli.commands._framework import shared_help
 from ppks_cli.i18n import label, t
 
+# made once, shared by many commands: their help follows the language of each build
 CaseArg = Annotated[
-    str, typer.Argument(metavar="CASE", help=t("help.option.case"), show_default=False)
+    str,
+    shared_help(typer.Argument(metavar="CASE", show_default=False), "help.option.case"),
 ]
 DateOpt = Annotated[
-    str | None, typer.Option("--date", metavar="YYYY-MM-DD", help=t("help.option.date"))
+    str | None, shared_help(typer.Option("--date", metavar="YYYY-MM-DD"), "help.option.date")
 ]
 WorkerOpt = Annotated[
-    str | None, typer.Option("--worker", metavar="NAME", help=t("help.option.worker"))
+    str | None, shared_help(typer.Option("--worker", metavar="NAME"), "help.option.worker")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help=t("help.option.json"))]
+JsonOpt = Annotated[bool, shared_help(typer.Option("--json"), "help.option.json")]
 
 
 def option(*names: str, key: str, metavar: str = "TEXT", **kwargs: Any):

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from ppks_cli.commands import _framework
 from ppks_cli.errors import InvalidInput, PpksError, Refused
 from ppks_cli.i18n import t
 
@@ -103,6 +104,7 @@ def command(
 
                 fail(Cancelled("error.cancelled"))
 
+        kwargs.setdefault("cls", _framework.PpksCommand)  # the framework's words translated
         app.command(name, **kwargs)(run)
         return run
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ppks_cli import __version__, i18n
-from ppks_cli.commands import _common
+from ppks_cli.commands import _common, _framework
 from ppks_cli.errors import ExitCode
 from ppks_cli.i18n import t
 
@@ -80,6 +80,15 @@ class _Listing:
         self._app.add_typer(typer.Typer(help=group.info.help), **kwargs)
 
 
+class _Typer(typer.Typer):
+    """The app: its groups of commands (``ppks templates``) are :class:`_framework.PpksGroup`,
+    as its commands are :class:`_framework.PpksCommand` (see :func:`_common.command`)."""
+
+    def add_typer(self, group: typer.Typer, **kwargs) -> None:
+        kwargs.setdefault("cls", _framework.PpksGroup)
+        super().add_typer(group, **kwargs)
+
+
 def module_for(word: str) -> str | None:
     """The module in :data:`COMMAND_MODULES` that defines the command ``word`` (as typed:
     ``new-case``), or None for a word that is no command."""
@@ -115,8 +124,10 @@ def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
     The last two keep the start-up of one command short (see :func:`main`)."""
     import importlib
 
-    app = typer.Typer(
+    _framework.install()  # the framework's own words in the chosen language
+    app = _Typer(
         name="ppks",
+        cls=_framework.PpksGroup,
         help=t("help.app"),
         epilog=t("help.app_epilog"),
         no_args_is_help=True,

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         stage: Annotated[
             str,
             typer.Argument(
-                metavar="assessment|plan|termination",
+                metavar="STAGE",
                 help=t("help.approve.stage"),
                 show_default=False,
             ),

@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
         kind: Annotated[
             str | None,
             typer.Argument(
-                metavar="assessment|referral|termination",
+                metavar="KIND",
                 help=t("help.letter.kind"),
                 show_default=False,
             ),

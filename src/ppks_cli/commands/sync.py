@@ -15,10 +15,11 @@ from ppks_cli.commands._common import (
     say,
     write_options,
 )
+from ppks_cli.commands._framework import shared_help
 from ppks_cli.i18n import t
 
 AcceptDeletionsOpt = Annotated[
-    bool, typer.Option("--accept-deletions", help=t("help.sync.accept_deletions"))
+    bool, shared_help(typer.Option("--accept-deletions"), "help.sync.accept_deletions")
 ]
 
 
