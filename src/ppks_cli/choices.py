@@ -16,6 +16,9 @@ MAX_DAYS_AHEAD = 3660
 # the kinds of document `ppks attach --kind` takes (records.Attachment.document)
 ATTACHMENT_KINDS = ("ktp", "kk", "akta", "foto", "persetujuan", "surat", "lainnya")
 
+# the kinds of letter `ppks letter` makes (records.Letter.letter)
+LETTER_KINDS = ("assessment", "referral", "termination")
+
 STAGES = ("intake", "assessment", "planning", "intervention", "evaluation", "termination")
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ppks_cli import ids
-from ppks_cli.choices import ATTACHMENT_KINDS
+from ppks_cli.choices import ATTACHMENT_KINDS, LETTER_KINDS
 from ppks_cli.i18n import Msg
 from ppks_cli.models import (
     Date,
@@ -372,9 +372,6 @@ class Correction(Record):
         if len(set(fields)) != len(fields):
             raise custom_error("validation.correction_twice")
         return value
-
-
-LETTER_KINDS = ("assessment", "referral", "termination")
 
 
 class Letter(Record):

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._common import (
     ask,
     err_console,
@@ -19,13 +20,21 @@ from ppks_cli.commands._common import (
 from ppks_cli.i18n import label, t
 
 CaseArg = Annotated[
-    str, typer.Argument(metavar="CASE", help=t("help.option.case"), show_default=False)
+    str,
+    typer.Argument(
+        metavar="CASE", help=t("help.option.case"), show_default=False,
+        autocompletion=_completers.CASE,
+    ),
 ]
 DateOpt = Annotated[
     str | None, typer.Option("--date", metavar="YYYY-MM-DD", help=t("help.option.date"))
 ]
 WorkerOpt = Annotated[
-    str | None, typer.Option("--worker", metavar="NAME", help=t("help.option.worker"))
+    str | None,
+    typer.Option(
+        "--worker", metavar="NAME", help=t("help.option.worker"),
+        autocompletion=_completers.WORKER,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help=t("help.option.json"))]
 
