@@ -112,7 +112,7 @@ def _clean(text: str) -> str:
     :data:`HELP_WIDTH` characters."""
     from ppks_cli.neutral import neutralise
 
-    line = " ".join(neutralise(text or "", keep="").split())
+    line = neutralise(" ".join((text or "").split()), keep="")
     return line if len(line) <= HELP_WIDTH else line[: HELP_WIDTH - 1].rstrip() + "…"
 
 
@@ -129,12 +129,12 @@ class _Late(Exception):
     """The completion stopped waiting: the index refresh gives up (and rolls back)."""
 
 
-def from_index(repo, read: Callable[[Any], T], seconds: float = INDEX_SECONDS) -> T | None:
+def from_index(repo, read: Callable[[Any], T], seconds: float | None = None) -> T | None:
     """``read(conn)`` on the index of ``repo``, brought up to date first when at most
     :data:`MAX_READ` cases must be read (else as it is). ``None`` when that takes longer
-    than ``seconds`` (a locked index, a slow disk) or fails: the work is stopped (a refresh
-    rolls back) and the caller answers without the index. Runs in a daemon thread, so a
-    wait never outlives the completion."""
+    than ``seconds`` (default :data:`INDEX_SECONDS`; a locked index, a slow disk) or
+    fails: the work is stopped (a refresh rolls back) and the caller answers without the
+    index. Runs in a daemon thread, so a wait never outlives the completion."""
     from ppks_cli import index
 
     answer: list[T] = []
@@ -153,7 +153,7 @@ def from_index(repo, read: Callable[[Any], T], seconds: float = INDEX_SECONDS) -
 
     thread = threading.Thread(target=work, name="ppks-completion", daemon=True)
     thread.start()
-    thread.join(seconds)
+    thread.join(INDEX_SECONDS if seconds is None else seconds)
     if thread.is_alive():
         late.set()
         return None
@@ -227,7 +227,7 @@ def workers(incomplete: str, repo: _Repo) -> list[Pair]:
     return [
         (worker, t("completion.open_cases", count=count or 0))
         for worker, count in rows
-        if matches(incomplete, worker)
+        if matches(incomplete, worker, worker)
     ]
 
 
@@ -264,7 +264,7 @@ def destinations(incomplete: str, repo: _Repo) -> list[Pair]:
 
     for text, count in from_index(opened, read) or []:
         found.append((text.strip(), t("completion.earlier_referrals", count=count)))
-    return [(value, h) for value, h in found if matches(incomplete, value, h)]
+    return [(value, h) for value, h in found if matches(incomplete, value, value, h)]
 
 
 def categories(incomplete: str, _repo: _Repo | None = None) -> list[Pair]:

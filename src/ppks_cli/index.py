@@ -195,14 +195,15 @@ def opened(
     """The index of ``repo``, brought up to date (see :func:`refresh`, which calls
     ``progress`` and, with ``max_read``, may leave it as it was), open for reading until
     the ``with`` block ends."""
+    limit = {} if max_read is None else {"max_read": max_read}
     conn, fresh = _connect(index_path(repo.root))
     try:
         try:
-            done = refresh(repo, conn, progress, max_read=max_read)
+            done = refresh(repo, conn, progress, **limit)
         except sqlite3.OperationalError:  # read-only, or locked too long: work in memory
             conn.close()
             conn, fresh = _memory(), True
-            done = refresh(repo, conn, progress, max_read=max_read)
+            done = refresh(repo, conn, progress, **limit)
         done.rebuilt = fresh
         yield conn, done
     finally:
