@@ -201,13 +201,37 @@ def case_ids(incomplete: str, repo: _Repo) -> list[Pair]:
 
     names = from_index(opened, read) or {}
     typed = incomplete.strip()
+    # a name is matched word by word, as typed without digits (those are an ID's)
+    flat = "" if any(ch.isdigit() for ch in typed) else _plain(typed)
     found = []
-    for case_id in opened.case_ids():
+    for case_id in _case_folders(opened):
         name, alias = names.get(case_id, (None, None))
         shown = f"{name} ({alias})" if name and alias else name or ""
-        if not typed or _id_matches(typed, case_id) or matches(typed, "", name, alias):
+        if (
+            not typed
+            or _id_matches(typed, case_id)
+            or flat and any(f" {flat}" in f" {_plain(text)}" for text in (name, alias) if text)
+        ):
             found.append((case_id, shown))
     return found
+
+
+def _case_folders(repo) -> list[str]:
+    """The case folders of ``repo`` (as :meth:`~ppks_cli.store.Repository.case_ids`
+    finds them), with one ``scandir``: no link is followed."""
+    from ppks_cli.ids import CASE_ID_RE
+
+    cases = repo.paths.cases
+    if cases.is_symlink():
+        return []
+    try:
+        with os.scandir(cases) as entries:
+            return [
+                entry.name for entry in entries
+                if CASE_ID_RE.match(entry.name) and entry.is_dir(follow_symlinks=False)
+            ]  # fmt: skip
+    except OSError:
+        return []
 
 
 def workers(incomplete: str, repo: _Repo) -> list[Pair]:
