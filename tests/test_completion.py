@@ -216,6 +216,14 @@ def test_zsh_and_fish_show_the_client_next_to_the_id(office):
     assert f"{siti}\tSiti Aminah (Butet)" in out.splitlines()
 
 
+def test_help_that_looks_like_markup_is_shown_as_it_is(repo):
+    odd = create_case(repo, prepare(dataclasses.replace(MR, name="Ani [/] [bold]")))
+    _code, out = complete("fish", f"ppks --root {repo.root} show ")
+    assert out.splitlines() == [f"{odd.id}\tAni [/] [bold]"]
+    _code, out = complete("zsh", f"ppks --root {repo.root} show ")
+    assert '"Ani [/] [bold]"' in out
+
+
 def test_categories_stages_and_workers_through_the_protocol(office):
     repo, _mr, _siti = office
     assert complete("bash", "ppks list --stage as")[1].split() == ["assessment"]

@@ -59,11 +59,12 @@ def powershell_quoted(value: str) -> str:
 
 
 def _classes() -> dict[str, type]:
-    """Typer's completion class of each shell, changed in three ways: the values a
+    """Typer's completion class of each shell, changed in four ways: the values a
     callback gave are used as given (Typer keeps only those starting with the typed
-    text, which drops a case found by its client's name); values are quoted for bash and
-    PowerShell (a worker's name has spaces); and ``--opt=value`` as bash splits it
-    (``--opt``, ``=``, ``value``) is read as the option and its value."""
+    text, which drops a case found by its client's name); help texts are escaped where
+    Typer reads them as rich markup (a name with ``[/]`` would fail); values are quoted
+    for bash and PowerShell (a worker's name has spaces); and ``--opt=value`` as bash
+    splits it (``--opt``, ``=``, ``value``) is read as the option and its value."""
     from typer.completion import completion_init, shell_completion
 
     completion_init()
@@ -71,14 +72,20 @@ def _classes() -> dict[str, type]:
 
     def unfiltered(base: type) -> type:
         class Completion(base):
+            # Typer shows the help of zsh and fish as rich markup: a name is escaped
+            renders_markup = True
+
             def get_completions(self, args: list[str], incomplete: str) -> list[Any]:
+                from rich.markup import escape
+
                 _answered.clear()
                 try:
                     items = super().get_completions(args, incomplete)
                 except Exception:  # nothing may reach the shell
                     return []
                 if _answered:
-                    items = [item_class(v, help=h or None) for v, h in _answered[0]]
+                    shown = escape if self.renders_markup else str
+                    items = [item_class(v, help=shown(h) or None) for v, h in _answered[0]]
                 return items
 
         Completion.__name__ = f"Ppks{base.__name__}"
@@ -109,6 +116,8 @@ def _classes() -> dict[str, type]:
     if powershell is not None:
 
         class PowerShell(powershell):
+            renders_markup = False
+
             def format_completion(self, item: Any) -> str:
                 help_text = (item.help or " ").replace(":::", ": ")
                 return f"{powershell_quoted(str(item.value))}:::{help_text}"
