@@ -236,6 +236,15 @@ def test_categories_stages_and_workers_through_the_protocol(office):
     assert out.splitlines() == ["Wati\\ Sembiring"]
 
 
+def test_powershell_gets_quoted_values_and_their_help(office):
+    repo, _mr, _siti = office
+    _shell.register()
+    env = {"_PPKS_COMPLETE": "complete_powershell", "_TYPER_COMPLETE_WORD_TO_COMPLETE": "W",
+           "_TYPER_COMPLETE_ARGS": f"ppks --root {repo.root} list --worker W"}  # fmt: skip
+    result = invoke(CliRunner(), [], env=env, prog_name="ppks")
+    assert result.stdout.splitlines() == ["'Wati Sembiring':::kasus terbuka: 1"]
+
+
 def test_the_language_of_the_help_follows_the_line(office):
     repo, _mr, _siti = office
     i18n.set_language("en")  # as the entry point chooses it from --lang en
