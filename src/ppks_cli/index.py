@@ -121,6 +121,7 @@ class Refresh:
     read: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     rebuilt: bool = False
+    skipped: bool = False  # more cases to read than ``max_read``: left as it was
 
 
 def _memory() -> sqlite3.Connection:
@@ -190,18 +191,20 @@ def _create(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def opened(
-    repo, progress: Progress | None = None
+    repo, progress: Progress | None = None, *, max_read: int | None = None
 ) -> Iterator[tuple[sqlite3.Connection, Refresh]]:
     """The index of ``repo``, brought up to date (see :func:`refresh`, which calls
-    ``progress``), open for reading until the ``with`` block ends."""
+    ``progress`` and, with ``max_read``, may leave it as it was), open for reading until
+    the ``with`` block ends."""
+    limit = {} if max_read is None else {"max_read": max_read}
     conn, fresh = _connect(index_path(repo.root))
     try:
         try:
-            done = refresh(repo, conn, progress)
+            done = refresh(repo, conn, progress, **limit)
         except sqlite3.OperationalError:  # read-only, or locked too long: work in memory
             conn.close()
             conn, fresh = _memory(), True
-            done = refresh(repo, conn, progress)
+            done = refresh(repo, conn, progress, **limit)
         done.rebuilt = fresh
         yield conn, done
     finally:
@@ -372,13 +375,18 @@ def _compare(
     return changed, sorted(indexed - set(now))
 
 
-def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) -> Refresh:
+def refresh(
+    repo, conn: sqlite3.Connection, progress: Progress | None = None, *,
+    max_read: int | None = None,
+) -> Refresh:  # fmt: skip
     """Bring the index ``conn`` up to date with the files of ``repo``: re-read the cases
     whose folder changed (a file changed, added or deleted: see :func:`_folder`) or was
     racy, drop the cases whose folder went; every case when the version of ppks or the
     deadline settings changed. One transaction. ``progress(done, total)`` is called as
-    cases are read (``total``: the cases to read). Returns what was done
-    (:class:`Refresh`)."""
+    cases are read (``total``: the cases to read). With ``max_read``, when more cases
+    than that would have to be read, nothing is done and the result says ``skipped``
+    (shell completion answers from the index as it is rather than wait). Returns what
+    was done (:class:`Refresh`)."""
     done = Refresh()
     started = time.time_ns()
     racy_from = started - RACY_NS
@@ -391,6 +399,9 @@ def refresh(repo, conn: sqlite3.Connection, progress: Progress | None = None) ->
     }
     changed, gone = _compare(now, known, indexed, stale_derivation)
     if not changed and not gone and not stale_derivation:
+        return done
+    if max_read is not None and len(changed) > max_read:
+        done.skipped = True
         return done
     conn.execute("BEGIN IMMEDIATE")
     # another ppks may have brought the index up to date meanwhile: compare again with

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._common import (
     ask,
     err_console,
@@ -22,13 +23,20 @@ from ppks_cli.i18n import label, t
 # made once, shared by many commands: their help follows the language of each build
 CaseArg = Annotated[
     str,
-    shared_help(typer.Argument(metavar="CASE", show_default=False), "help.option.case"),
+    shared_help(
+        typer.Argument(metavar="CASE", show_default=False, autocompletion=_completers.CASE),
+        "help.option.case",
+    ),
 ]
 DateOpt = Annotated[
     str | None, shared_help(typer.Option("--date", metavar="YYYY-MM-DD"), "help.option.date")
 ]
 WorkerOpt = Annotated[
-    str | None, shared_help(typer.Option("--worker", metavar="NAME"), "help.option.worker")
+    str | None,
+    shared_help(
+        typer.Option("--worker", metavar="NAME", autocompletion=_completers.WORKER),
+        "help.option.worker",
+    ),
 ]
 JsonOpt = Annotated[bool, shared_help(typer.Option("--json"), "help.option.json")]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 
 from ppks_cli import __version__, i18n
 from ppks_cli.commands import _common, _framework
-from ppks_cli.errors import ExitCode
+from ppks_cli.errors import ExitCode, PpksError
 from ppks_cli.i18n import t
 
 # One module per command (or group); each exposes register(app).
@@ -159,6 +160,8 @@ def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
                 "--version", help=t("help.option.version"), is_eager=True, callback=_print_version
             ),
         ] = False,
+        install_completion: Annotated[bool, _completion_option("install")] = False,
+        show_completion: Annotated[bool, _completion_option("show")] = False,
     ) -> None:
         if lang is not None and i18n.normalize_language(lang) is None:
             _common.error_line(t("error.bad_language", value=lang))
@@ -173,12 +176,36 @@ def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
     return app
 
 
-def _print_version(value: bool) -> None:
+def _print_version(ctx: typer.Context, value: bool) -> None:
     """``--version``: print the version and stop, while the options are read (so
-    ``ppks --version`` needs no command)."""
-    if value:
+    ``ppks --version`` needs no command); not while the shell asks for completions."""
+    if value and not ctx.resilient_parsing:
         _common.say(f"ppks {__version__}")
         raise typer.Exit()
+
+
+# --- shell completion (ppks_cli.commands._shell, imported only when it is used) ----------
+
+COMPLETE_VAR = "_PPKS_COMPLETE"  # set by the completion scripts when the shell asks
+
+
+def _completion_option(action: str):
+    """``--install-completion`` or ``--show-completion`` (``action``: ``install``,
+    ``show``): done while the options are read, as ``--version`` is."""
+
+    def run(ctx: typer.Context, value: bool) -> None:
+        if value and not ctx.resilient_parsing:
+            from ppks_cli.commands import _shell
+
+            try:
+                _shell.install_or_show(action)
+            except PpksError as exc:
+                _common.fail(exc)
+
+    return typer.Option(
+        f"--{action}-completion", help=t(f"help.completion.{action}"), is_eager=True,
+        callback=run, show_default=False,
+    )  # fmt: skip
 
 
 def _argv_value(args: list[str], *names: str) -> str | None:
@@ -196,6 +223,10 @@ def _argv_value(args: list[str], *names: str) -> str | None:
 
 def main() -> None:
     """Entry point of the ``ppks`` console script."""
+    if COMPLETE_VAR in os.environ:  # the shell asks for completions: answer and exit
+        from ppks_cli.commands import _shell
+
+        _shell.complete(build_app)
     args = sys.argv[1:]
     # help texts are built in the chosen language, so choose it before building
     i18n.set_language(

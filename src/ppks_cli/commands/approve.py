@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
     CaseArg,
     DateOpt,
@@ -32,7 +33,10 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ],
-        by: Annotated[str | None, option("--by", key="approve.by", metavar="NAME")] = None,
+        by: Annotated[
+            str | None,
+            option("--by", key="approve.by", metavar="NAME", autocompletion=_completers.WORKER),
+        ] = None,
         comment: Annotated[str | None, option("--comment", key="approve.comment")] = None,
         date: DateOpt = None,
         json_output: JsonOpt = False,

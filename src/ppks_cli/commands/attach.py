@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ppks_cli.choices import ATTACHMENT_KINDS
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
     CaseArg,
     DateOpt,
@@ -30,7 +31,10 @@ def register(app: typer.Typer) -> None:
         file: Annotated[
             Path, typer.Argument(metavar="FILE", help=t("help.attach.file"), show_default=False)
         ],
-        kind: Annotated[str | None, option("--kind", key="attach.kind", metavar="KIND")] = None,
+        kind: Annotated[str | None, option(
+                "--kind", key="attach.kind", metavar="KIND",
+                autocompletion=_completers.ATTACHMENT_KIND,
+            )] = None,
         note: Annotated[str | None, option("--note", key="attach.note")] = None,
         date: DateOpt = None,
         worker: WorkerOpt = None,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._common import (
     command,
     console,
@@ -24,7 +25,10 @@ def register(app: typer.Typer) -> None:
     def due(
         ctx: typer.Context,
         worker: Annotated[
-            str | None, typer.Option("--worker", metavar="NAME", help=t("help.due.worker"))
+            str | None, typer.Option(
+                "--worker", metavar="NAME", help=t("help.due.worker"),
+                autocompletion=_completers.WORKER,
+            )
         ] = None,
         everyone: Annotated[bool, typer.Option("--all", help=t("help.due.all"))] = False,
         within: Annotated[

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import CaseArg, DateOpt, JsonOpt, WorkerOpt, begin
 from ppks_cli.commands._common import (
     ask,
@@ -21,10 +22,11 @@ from ppks_cli.commands._common import (
 from ppks_cli.i18n import t
 
 
-def _opt(name: str, key: str, metavar: str = "TEXT"):
+def _opt(name: str, key: str, metavar: str = "TEXT", **kwargs):
     field = {"kk": "kk_number"}.get(key, key)
     return typer.Option(
-        name, metavar=metavar, help=t("help.edit.value", field=t(f"correction_field.{field}"))
+        name, metavar=metavar, help=t("help.edit.value", field=t(f"correction_field.{field}")),
+        **kwargs,
     )
 
 
@@ -60,7 +62,10 @@ def register(app: typer.Typer) -> None:
         source: Annotated[str | None, _opt("--source", "source", "SOURCE")] = None,
         found_at: Annotated[str | None, _opt("--found-at", "found_at", "PLACE")] = None,
         referred_by: Annotated[str | None, _opt("--referred-by", "referred_by", "AGENCY")] = None,
-        category: Annotated[str | None, _opt("--category", "category", "SLUG")] = None,
+        category: Annotated[
+            str | None,
+            _opt("--category", "category", "SLUG", autocompletion=_completers.CATEGORY),
+        ] = None,
         reason: Annotated[
             str | None, typer.Option("--reason", metavar="TEXT", help=t("help.edit.reason"))
         ] = None,

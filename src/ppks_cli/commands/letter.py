@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
@@ -36,7 +37,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         case_ref: Annotated[
             str | None,
-            typer.Argument(metavar="CASE", help=t("help.option.case"), show_default=False),
+            typer.Argument(
+                metavar="CASE", help=t("help.option.case"), show_default=False,
+                autocompletion=_completers.CASE,
+            ),
         ] = None,
         kind: Annotated[
             str | None,
@@ -44,6 +48,7 @@ def register(app: typer.Typer) -> None:
                 metavar="KIND",
                 help=t("help.letter.kind"),
                 show_default=False,
+                autocompletion=_completers.LETTER_KIND,
             ),
         ] = None,
         fmt: Annotated[str, option("--format", "-f", key="letter.format", metavar="md|pdf")] = "md",

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
     CaseArg,
     DateOpt,
@@ -26,10 +27,14 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         case_ref: CaseArg,
         other_ref: Annotated[
-            str, typer.Argument(metavar="OTHER", help=t("help.link.other"), show_default=False)
+            str, typer.Argument(
+                metavar="OTHER", help=t("help.link.other"), show_default=False,
+                autocompletion=_completers.CASE,
+            ),
         ],
         relation: Annotated[
-            str | None, option("--as", key="link.as", metavar="RELATION")
+            str | None,
+            option("--as", key="link.as", metavar="RELATION", autocompletion=_completers.RELATION),
         ] = None,
         reason: Annotated[str | None, option("--reason", key="link.reason")] = None,
         date: DateOpt = None,

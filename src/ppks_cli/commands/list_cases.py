@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._common import (
     command,
     console,
@@ -24,13 +25,22 @@ def register(app: typer.Typer) -> None:
     def list_cases(
         ctx: typer.Context,
         stage: Annotated[
-            str | None, typer.Option("--stage", metavar="STAGE", help=t("help.list.stage"))
+            str | None, typer.Option(
+                "--stage", metavar="STAGE", help=t("help.list.stage"),
+                autocompletion=_completers.STAGE,
+            )
         ] = None,
         category: Annotated[
-            str | None, typer.Option("--category", metavar="SLUG", help=t("help.list.category"))
+            str | None, typer.Option(
+                "--category", metavar="SLUG", help=t("help.list.category"),
+                autocompletion=_completers.CATEGORY,
+            )
         ] = None,
         worker: Annotated[
-            str | None, typer.Option("--worker", metavar="NAME", help=t("help.list.worker"))
+            str | None, typer.Option(
+                "--worker", metavar="NAME", help=t("help.list.worker"),
+                autocompletion=_completers.WORKER,
+            )
         ] = None,
         open_: Annotated[
             bool | None,

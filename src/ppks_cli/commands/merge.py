@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
@@ -23,11 +24,17 @@ def register(app: typer.Typer) -> None:
     def merge(
         ctx: typer.Context,
         keep_ref: Annotated[
-            str, typer.Argument(metavar="KEEP", help=t("help.merge.keep"), show_default=False)
+            str, typer.Argument(
+                metavar="KEEP", help=t("help.merge.keep"), show_default=False,
+                autocompletion=_completers.CASE,
+            ),
         ],
         duplicate_ref: Annotated[
             str,
-            typer.Argument(metavar="DUPLICATE", help=t("help.merge.duplicate"), show_default=False),
+            typer.Argument(
+                metavar="DUPLICATE", help=t("help.merge.duplicate"), show_default=False,
+                autocompletion=_completers.CASE,
+            ),
         ],
         reason: Annotated[str | None, option("--reason", key="merge.reason")] = None,
         date: DateOpt = None,

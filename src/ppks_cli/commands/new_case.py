@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._common import (
     ask,
     command,
@@ -24,8 +25,8 @@ from ppks_cli.errors import PossibleDuplicates
 from ppks_cli.i18n import get_language, label, t
 
 
-def _opt(*names: str, key: str, metavar: str = "TEXT"):
-    return typer.Option(*names, metavar=metavar, help=t(f"help.new_case.{key}"))
+def _opt(*names: str, key: str, metavar: str = "TEXT", **kwargs):
+    return typer.Option(*names, metavar=metavar, help=t(f"help.new_case.{key}"), **kwargs)
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +35,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         name: Annotated[str | None, _opt("--name", key="name", metavar="NAME")] = None,
         sex: Annotated[str | None, _opt("--sex", key="sex", metavar="L|P")] = None,
-        category: Annotated[str | None, _opt("--category", key="category", metavar="SLUG")] = None,
+        category: Annotated[str | None, _opt(
+                "--category", key="category", metavar="SLUG",
+                autocompletion=_completers.CATEGORY,
+            )] = None,
         tag: Annotated[list[str] | None, _opt("--tag", key="tag", metavar="TAG")] = None,
         intake_date: Annotated[
             str | None, _opt("--intake-date", key="intake_date", metavar="YYYY-MM-DD")
@@ -44,7 +48,9 @@ def register(app: typer.Typer) -> None:
         referred_by: Annotated[
             str | None, _opt("--referred-by", key="referred_by", metavar="AGENCY")
         ] = None,
-        worker: Annotated[str | None, _opt("--worker", key="worker", metavar="NAME")] = None,
+        worker: Annotated[str | None, _opt(
+                "--worker", key="worker", metavar="NAME", autocompletion=_completers.WORKER
+            )] = None,
         alias: Annotated[str | None, _opt("--alias", key="alias", metavar="NAME")] = None,
         nik: Annotated[str | None, _opt("--nik", key="nik", metavar="16-DIGITS")] = None,
         kk: Annotated[str | None, _opt("--kk", key="kk", metavar="16-DIGITS")] = None,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
     CaseArg,
     DateOpt,
@@ -42,7 +43,10 @@ def register(app: typer.Typer) -> None:
     def refer(
         ctx: typer.Context,
         case_ref: CaseArg,
-        to: Annotated[str | None, option("--to", key="refer.to", metavar="INSTITUTION")] = None,
+        to: Annotated[str | None, option(
+                "--to", key="refer.to", metavar="INSTITUTION",
+                autocompletion=_completers.DESTINATION,
+            )] = None,
         reason: Annotated[str | None, option("--reason", key="refer.reason")] = None,
         request: Annotated[str | None, option("--request", key="refer.request")] = None,
         consent: Annotated[

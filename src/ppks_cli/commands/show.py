@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._common import command, console, open_repo, print_json, warn_line
 from ppks_cli.i18n import get_language, label, t
 
@@ -14,7 +15,9 @@ def register(app: typer.Typer) -> None:
     @command(app, "show", help=t("help.show.command"), epilog=t("help.show.example"))
     def show(
         ctx: typer.Context,
-        case_ref: Annotated[str, typer.Argument(metavar="CASE", help=t("help.option.case"))],
+        case_ref: Annotated[str, typer.Argument(
+                metavar="CASE", help=t("help.option.case"), autocompletion=_completers.CASE
+            )],
         as_of: Annotated[
             str | None,
             typer.Option("--as-of", metavar="DATE|REV", help=t("help.show.as_of")),

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
     DateOpt,
     JsonOpt,
@@ -25,11 +26,20 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         case_ref: Annotated[
             str | None,
-            typer.Argument(metavar="[CASE]", help=t("help.transfer.case"), show_default=False),
+            typer.Argument(
+                metavar="[CASE]", help=t("help.transfer.case"), show_default=False,
+                autocompletion=_completers.CASE,
+            ),
         ] = None,
-        to: Annotated[str | None, option("--to", key="transfer.to", metavar="NAME")] = None,
+        to: Annotated[
+            str | None,
+            option("--to", key="transfer.to", metavar="NAME", autocompletion=_completers.WORKER),
+        ] = None,
         from_name: Annotated[
-            str | None, option("--from", key="transfer.from", metavar="NAME")
+            str | None,
+            option(
+                "--from", key="transfer.from", metavar="NAME", autocompletion=_completers.WORKER
+            ),
         ] = None,
         reason: Annotated[str | None, option("--reason", key="transfer.reason")] = None,
         date: DateOpt = None,
