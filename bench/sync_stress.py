@@ -142,6 +142,7 @@ class Worker:
     syncs: list[Sync] = field(default_factory=list)
     cases: dict[str, dict] = field(default_factory=dict)  # id -> {"stage", "closed"}
     op_seconds: list[float] = field(default_factory=list)
+    warnings: Counter = field(default_factory=Counter)  # ppks check's warnings at the end
     counter: int = 0
 
     # --- running things ----------------------------------------------------------------
@@ -461,9 +462,14 @@ def verify(base: Path, workers: list[Worker]) -> tuple[list[str], int]:
         if markers:
             problems.append(f"{worker.name}: conflict markers: {markers.splitlines()[:3]}")
         code, out, err, _ = worker.ppks("check", "--json")
+        found = json.loads(out).get("problems", []) if out.strip().startswith("{") else err
         if code != 0:
-            found = json.loads(out).get("problems", []) if out.strip().startswith("{") else err
             problems.append(f"{worker.name}: ppks check exit {code}: {str(found)[:400]}")
+        elif isinstance(found, list):  # warnings: records two clones made at once, say
+            worker.warnings = Counter(p["code"] for p in found)
+            unfixed = [p["file"] for p in found if not p.get("fix")]
+            if unfixed:
+                problems.append(f"{worker.name}: check warnings name no fix: {unfixed[:3]}")
     problems += truthful_counts(workers)
     return problems, len(ledger)
 
@@ -595,6 +601,10 @@ def report(outcome: Outcome) -> str:
     if refusals:
         lines.append("refused (the stage did not fit; expected): " + ", ".join(
             f"{op} exit {code} x{n}" for (op, code), n in sorted(refusals.items())))
+    warned = workers[0].warnings  # the same in every clone: the trees are identical
+    if warned:
+        lines.append("check warnings at the end (each names its fix): " + ", ".join(
+            f"{code} x{n}" for code, n in warned.most_common()))  # fmt: skip
     for message, n in messages.most_common():
         lines.append(f"failed sync x{n}: {message}")
     lines.append("")

@@ -10,7 +10,7 @@ from ppks_cli.check import check_repository
 from ppks_cli.i18n import set_language
 from ppks_cli.store import Repository
 
-from conftest import Cli, new_case
+from conftest import Cli, git, new_case
 
 
 @pytest.mark.xfail(
@@ -41,3 +41,20 @@ def test_a_reopening_recorded_on_two_clones_is_fixed_by_removing_one(repo):
     assert f"ppks assess {case}" not in fix  # an assessment before it leaves it out of order
     assert flagged.file in (twin.relative_to(repo.root).as_posix(),
                             reopen.relative_to(repo.root).as_posix())  # fmt: skip
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sync whose remote cannot be reached prints git's last line only "
+    "('git fetch failed: and the repository exists.'), not in ppks's words and not "
+    "saying that nothing changed (sync.py: run(root, 'fetch', ...) with check=True)",
+)
+def test_an_unreachable_remote_is_said_in_ppks_words(tmp_path):
+    root = tmp_path / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    git("remote", "add", "origin", str(tmp_path / "nowhere.git"), cwd=root)
+    done = Cli(root)("sync", lang="en")
+    assert done.exit_code == 9
+    assert "and the repository exists" not in done.output  # half of git's two-line message
+    assert "git fetch failed" not in done.output
+    assert "nothing" in done.output.lower()
