@@ -43,13 +43,9 @@ def test_a_reopening_recorded_on_two_clones_is_fixed_by_removing_one(repo):
                             reopen.relative_to(repo.root).as_posix())  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sync whose remote cannot be reached prints git's last line only "
-    "('git fetch failed: and the repository exists.'), not in ppks's words and not "
-    "saying that nothing changed (sync.py: run(root, 'fetch', ...) with check=True)",
-)
 def test_an_unreachable_remote_is_said_in_ppks_words(tmp_path):
+    """It printed "git fetch failed: and the repository exists.": the tail of git's
+    two-line message, and nothing about what became of the work."""
     root = tmp_path / "kasus"
     assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
     git("remote", "add", "origin", str(tmp_path / "nowhere.git"), cwd=root)
@@ -57,4 +53,39 @@ def test_an_unreachable_remote_is_said_in_ppks_words(tmp_path):
     assert done.exit_code == 9
     assert "and the repository exists" not in done.output  # half of git's two-line message
     assert "git fetch failed" not in done.output
-    assert "nothing" in done.output.lower()
+    assert "Nothing was lost" in done.output
+    assert "does not appear to be a git repository" in done.output  # git's reason, whole
+
+
+def test_a_push_the_remote_declines_is_not_tried_again_as_busy(tmp_path):
+    """A remote whose hook declines the push ("[remote rejected] … (pre-receive hook
+    declined)") was tried six times, then reported as colleagues sending at the same
+    moment. It is said once, with the remote's reason, and that nothing was lost."""
+    remote = tmp_path / "kasus.git"
+    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'kuota penuh' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    root = tmp_path / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    git("remote", "add", "origin", str(remote), cwd=root)
+    done = Cli(root)("sync", lang="en")
+    assert done.exit_code == 9
+    assert "pre-receive hook declined; kuota penuh" in done.output
+    assert "Nothing was lost" in done.output and "same moment" not in done.output
+
+
+@pytest.mark.parametrize("stderr, busy", [
+    ("To r.git\n ! [rejected]        HEAD -> main (fetch first)\nerror: failed to push", True),
+    (" ! [rejected]        HEAD -> main (non-fast-forward)\n", True),
+    (" ! [remote rejected] HEAD -> main (cannot lock ref 'refs/heads/main': is at 1a2b but "
+     "expected 3c4d)\nerror: failed to push some refs", True),
+    (" ! [remote rejected] HEAD -> main (failed to update ref)\n", True),
+    ("remote: kuota penuh\n ! [remote rejected] HEAD -> main (pre-receive hook declined)\n", False),
+    (" ! [remote rejected] HEAD -> main (shallow update not allowed)\n", False),
+    ("fatal: '/x' does not appear to be a git repository\n", False),
+])  # fmt: skip
+def test_only_a_push_that_lost_a_race_is_tried_again(stderr, busy):
+    from ppks_cli.git.sync import _rejected
+
+    assert _rejected(stderr.encode()) is busy
