@@ -519,9 +519,7 @@ def stress(base: Path, workers_n: int = 4, ops: int = 200, seed: int = 1,
     """Run the whole test in ``base`` (an empty folder); see the module docstring."""
     names = (WORKERS + [f"Pekerja {i}" for i in range(1, workers_n + 1)])[:workers_n]
     started = time.perf_counter()
-    workers = setup(base, names, seed, remote_branch)
-    for worker in workers:
-        worker.refresh()
+    workers = setup(base, names, seed, remote_branch)  # no cases yet: each starts with new-case
     go = threading.Event()
     threads = [threading.Thread(target=w.work, args=(ops, sync_rate,
                                 [n for n in names if n != w.name] or names, go))
@@ -531,13 +529,15 @@ def stress(base: Path, workers_n: int = 4, ops: int = 200, seed: int = 1,
     go.set()
     for thread in threads:
         thread.join()
-    rounds = 0
-    while rounds < max_rounds:  # in turn, until a whole round is quiet
-        rounds += 1
-        if all([w.sync("final").quiet for w in workers]):
-            break
+    rounds, quiet = 0, 0
+    while rounds < max_rounds and quiet < len(workers):  # in turn, until each was quiet once
+        rounds += 1  # in a row: then nobody has anything the others lack
+        for worker in workers:
+            quiet = quiet + 1 if worker.sync("final").quiet else 0
+            if quiet == len(workers):
+                break
     problems = [p for w in workers for p in w.problems]
-    if not all(s.quiet for s in (w.syncs[-1] for w in workers)):
+    if quiet < len(workers):
         problems.append(f"the workers' syncs were still not quiet after {max_rounds} rounds")
     found, files = verify(base, workers)
     problems += found + failed_sync_problems(workers)

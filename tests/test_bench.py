@@ -59,7 +59,7 @@ def test_sync_stress_runs_tiny(tmp_path):
     """Two workers, a few operations each, syncing at once: the stress test's own
     checks (nothing lost, identical trees, check, truthful counts) all pass."""
     stress = load("sync_stress")
-    outcome = stress.stress(tmp_path, workers_n=2, ops=5, seed=7, sync_rate=0.4)
+    outcome = stress.stress(tmp_path, workers_n=2, ops=3, seed=7, sync_rate=0.4)
     assert outcome.ok, outcome.problems
     assert outcome.files > 0 and all(w.syncs for w in outcome.workers)
     assert "nothing lost" in stress.report(outcome)
