@@ -39,8 +39,8 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 11  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
-# 11: a merged duplicate owes no follow-up
+INDEX_VERSION = 12  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
+# 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"

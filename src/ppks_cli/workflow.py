@@ -415,8 +415,8 @@ def check_case(case: Case, file_of: dict[str, str]) -> list:
 def _out_of_order_fix(case: Case, record: Record, file: str) -> Msg:
     """What fixes a record that came when the case was at another stage (two clones
     recorded offline). The records are the case's history, so the fix keeps the right
-    ones: a termination after a termination repeats it and is removed (``git rm``); a
-    step after a termination is removed and recorded again after ``ppks reopen``; any
+    ones: a termination after a termination repeats it and is removed (``git rm``), as
+    is a reopening after a reopening; a step after a termination is removed and recorded again after ``ppks reopen``; any
     other step is removed and recorded again once the case is at its stage (or the
     missing step is recorded before it, with ``--date``)."""
     before = [r for r in case.records if r.sort_key() < record.sort_key()]
@@ -425,6 +425,11 @@ def _out_of_order_fix(case: Case, record: Record, file: str) -> Msg:
     if phase == CLOSED and record.kind == "termination":
         first = next(r for r in reversed(before) if r.kind == "termination")
         return Msg("fix.repeated_termination", params, first=first.date.isoformat())
+    if record.kind == "reopen" and phase != CLOSED:
+        # the case was reopened already since its termination (two clones reopened it)
+        first = next((r for r in reversed(before) if r.kind == "reopen"), None)
+        if first is not None:
+            return Msg("fix.repeated_reopen", params, first=first.date.isoformat())
     if phase == CLOSED:
         return Msg("fix.after_termination", params, kind=Msg(f"kind_in_text.{record.kind}"))
     command = f"ppks {NEXT_COMMANDS[phase][0]} {case.id}"  # one: the hint is cached as data

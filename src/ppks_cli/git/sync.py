@@ -362,12 +362,38 @@ def ready_to_integrate(root: Path) -> str:
 PUSH_ATTEMPTS = 6  # a push refused because a colleague pushed in between is retried
 
 
+# why a remote refuses a ref update when a colleague's push got there first (the ref is
+# locked, or no longer at the commit this push expected)
+_RACED = ("cannot lock ref", "failed to update ref", "failed to lock", "incorrect old value",
+          "but expected")  # fmt: skip
+
+
 def _rejected(stderr: bytes) -> bool:
     """Whether git refused a push because the remote branch moved on meanwhile (someone
-    pushed between our fetch and our push), as opposed to any other failure."""
+    pushed between our fetch and our push), as opposed to any other failure: a remote
+    that declines the push itself (its hook, a protected branch, a full disk) is no
+    reason to try again."""
     text = stderr.decode("utf-8", "replace")
-    return any(s in text for s in ("[rejected]", "non-fast-forward", "fetch first",
-                                   "[remote rejected]", "cannot lock ref"))  # fmt: skip
+    if any(s in text for s in ("[rejected]", "non-fast-forward", "fetch first")):
+        return True
+    declined = [line for line in text.splitlines() if "[remote rejected]" in line]
+    if declined:
+        return all(any(r in line for r in _RACED) for line in declined)
+    return "cannot lock ref" in text
+
+
+def push_reason(stderr: bytes) -> str:
+    """Why the remote declined a push, for a ppks message: the reason git gives for the
+    refused branch ("pre-receive hook declined") and what the remote said ("remote: …",
+    a hook's own message), else :func:`git_reason`."""
+    import re
+
+    text = stderr.decode("utf-8", "replace")
+    why = re.search(r"\[remote rejected\][^(\n]*\((.*)\)", text)
+    said = [line.removeprefix("remote:").strip() for line in text.splitlines()
+            if line.startswith("remote:")]  # fmt: skip
+    parts = ([why[1]] if why else []) + [line for line in said if line]
+    return "; ".join(parts) or git_reason(stderr)
 
 
 def _backoff(attempt: int) -> None:
@@ -377,6 +403,22 @@ def _backoff(attempt: int) -> None:
     import time
 
     time.sleep(min(3.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.5))
+
+
+def git_reason(stderr: bytes) -> str:
+    """git's own reason for a failure, for a ppks message: the first ``fatal:`` or
+    ``error:`` line without that word (where a two-line message starts, not its tail:
+    "does not appear to be a git repository", not "and the repository exists."), else
+    the last line."""
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        for word in ("fatal:", "error:"):
+            if line.startswith(word):
+                return line.removeprefix(word).strip()
+    return last_line(stderr)
+
+
+def _url(root: Path, remote: str) -> str:
+    return out(root, "remote", "get-url", "--end-of-options", remote, check=False) or remote
 
 
 def upstream_branch(root: Path, branch: str, remote: str | None) -> tuple[str | None, str | None]:
@@ -420,8 +462,11 @@ def sync(
     anything changes. A conflict raises :class:`SyncConflict`. A push refused because
     colleagues pushed meanwhile is fetched, rebased and tried again, up to
     :data:`PUSH_ATTEMPTS` times with a growing random wait, then raises
-    :class:`ExternalToolError` ``error.sync_busy`` (nothing lost; run it again); any
-    other failure of git raises :class:`ExternalToolError` ``error.git_failed``.
+    :class:`ExternalToolError` ``error.sync_busy`` (nothing lost; run it again). A
+    remote that cannot be fetched from or pushed to (unreachable, no repository, no
+    permission) raises :class:`ExternalToolError` ``sync_failed.fetch`` or
+    ``sync_failed.push``, saying nothing was lost, with git's reason (:func:`git_reason`);
+    any other failure of git raises :class:`ExternalToolError` ``error.git_failed``.
 
     Counting: records and cases received are those the remote branch holds and this
     clone did not (by content), sent the reverse; a branch's first push counts the
@@ -445,7 +490,10 @@ def sync(
     tracking = f"refs/remotes/{remote_ref}"
     for attempt in range(PUSH_ATTEMPTS):
         before = ref(root, tracking)
-        fetch(root, "--quiet", "--end-of-options", remote)
+        fetched = fetch(root, "--quiet", "--end-of-options", remote, check=False)
+        if fetched.returncode != 0:
+            raise ExternalToolError("sync_failed.fetch", remote=remote, url=_url(root, remote),
+                                    reason=git_reason(fetched.stderr))  # fmt: skip
         exists = ref(root, tracking) is not None
         if exists:
             report.deleted += incoming_deletions(
@@ -471,9 +519,9 @@ def sync(
             report.pushed = True
             break
         if not _rejected(pushed.stderr):
-            raise ExternalToolError(
-                "error.git_failed", command="git push", detail=last_line(pushed.stderr)
-            )
+            url, reason = _url(root, remote), push_reason(pushed.stderr)
+            raise ExternalToolError("sync_failed.push", remote=remote, branch=target, url=url,
+                                    reason=reason)  # fmt: skip
         if attempt == PUSH_ATTEMPTS - 1:
             raise ExternalToolError("error.sync_busy", remote=remote, branch=target,
                                     attempts=PUSH_ATTEMPTS)  # fmt: skip
