@@ -416,9 +416,9 @@ def _out_of_order_fix(case: Case, record: Record, file: str) -> Msg:
     """What fixes a record that came when the case was at another stage (two clones
     recorded offline). The records are the case's history, so the fix keeps the right
     ones: a termination after a termination repeats it and is removed (``git rm``), as
-    is a reopening after a reopening; a step after a termination is removed and recorded again after ``ppks reopen``; any
-    other step is removed and recorded again once the case is at its stage (or the
-    missing step is recorded before it, with ``--date``)."""
+    is a reopening after a reopening; a step after a termination is removed and recorded
+    again after ``ppks reopen``; any other step is removed and recorded again once the
+    case is at its stage (or the missing step is recorded before it, with ``--date``)."""
     before = [r for r in case.records if r.sort_key() < record.sort_key()]
     phase = derive(case, before).phase
     params = {"file": file, "case": case.id, "date": record.date.isoformat()}
