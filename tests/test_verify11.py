@@ -344,3 +344,31 @@ def test_check_flags_two_offline_transfers_and_a_later_one_settles_it(git_office
     settled = cli("transfer", case_id, "--to", "Sari", "--reason", "disepakati")
     assert settled.exit_code == 0, settled.output
     assert [p for p in _problems(cli) if "-transfer-" in p["file"]] == []
+
+
+# --- the smaller problems the verification found --------------------------------------
+
+
+def test_a_file_just_over_the_limit_does_not_read_as_the_limit():
+    from ppks_cli.attachments import MB, _mb
+
+    assert _mb(10 * MB + 1, 10 * MB) != _mb(10 * MB)
+    assert _mb(12 * MB, 10 * MB) == "12.0"
+
+
+def test_transfer_without_case_or_from_asks_which(git_office_cli):
+    _, cli, case_id = git_office_cli
+    neither = cli("transfer", "--to", "Dewi", "--reason", "rotasi")
+    assert neither.exit_code == 3 and "bukan keduanya" not in neither.output
+    assert "--from" in neither.output
+    both = cli("transfer", case_id, "--from", "Saskia", "--to", "Dewi", "--reason", "rotasi")
+    assert both.exit_code == 3 and "bukan keduanya" in both.output
+
+
+def test_toml_errors_speak_the_users_language(git_office_cli):
+    """tomllib's English ("Invalid value") was passed through in check and in edit."""
+    root, cli, case_id = git_office_cli
+    case_toml = root / "cases" / case_id / "case.toml"
+    case_toml.write_text(case_toml.read_text().replace('name = "MR"', "name = MR"))
+    messages = " ".join(p["message"] for p in _problems(cli))
+    assert "nilai tidak sah" in messages and "Invalid value" not in messages, messages

@@ -68,8 +68,9 @@ def read_source(source: Path, repo: Repository, max_bytes: int) -> bytes:
         raise InvalidInput("error.attach_in_git", path=shown)
     if st.st_size > max_bytes:
         raise InvalidInput(
-            "error.attach_too_large", path=shown, size=_mb(st.st_size), limit=_mb(max_bytes)
-        )
+            "error.attach_too_large", path=shown, size=_mb(st.st_size, max_bytes),
+            limit=_mb(max_bytes),
+        )  # fmt: skip
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(source, flags)
@@ -81,13 +82,20 @@ def read_source(source: Path, repo: Repository, max_bytes: int) -> bytes:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:  # it grew while being read
         raise InvalidInput(
-            "error.attach_too_large", path=shown, size=_mb(len(data)), limit=_mb(max_bytes)
-        )
+            "error.attach_too_large", path=shown, size=_mb(len(data), max_bytes),
+            limit=_mb(max_bytes),
+        )  # fmt: skip
     return data
 
 
-def _mb(size: int) -> str:
-    return f"{size / MB:.1f}"
+def _mb(size: int, limit: int | None = None) -> str:
+    """``size`` in MB with one decimal; more decimals while it would read the same as
+    ``limit`` (10 MB + 1 byte is not "10.0 MB, over the limit of 10.0 MB")."""
+    for places in range(1, 7):
+        shown = f"{size / MB:.{places}f}"
+        if limit is None or size == limit or shown != f"{limit / MB:.{places}f}":
+            return shown
+    return f"{size:,} B"
 
 
 @dataclass

@@ -376,7 +376,13 @@ def read_editor_text(case: Case, text: str) -> EditorAnswer | None:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput("error.edit_not_toml", detail=str(exc)) from None
+        from ppks_cli.tomlio import toml_error_line, toml_error_reason
+
+        message = str(exc)
+        reason = toml_error_reason(message.split(" (at ")[0])
+        raise InvalidInput(
+            "error.edit_not_toml", detail=reason, line=toml_error_line(message, text)
+        ) from None
     if not data:
         return None
     reason = data.pop("reason", None)

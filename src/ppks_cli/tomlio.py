@@ -22,6 +22,45 @@ from ppks_cli.i18n import Msg
 CONFLICT_MARKER_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)")
 _TOML_ERROR_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)")
 
+# Python's TOML reader (tomllib) speaks English: what each of its messages means, as a
+# key of the ``toml_error`` catalog section (an unknown message is shown as it is)
+_TOML_REASONS = (
+    ("Invalid value", "value"),
+    ("Cannot overwrite a value", "overwrite"),
+    ("Cannot declare", "twice"),
+    ("Unclosed array", "array"),
+    ("Unclosed inline table", "inline_table"),
+    ("Unterminated string", "string"),
+    ("Unescaped", "escape"),
+    ("Expected ']' at the end of a table declaration", "table"),
+    ("Expected '=' after a key", "equals"),
+    ("Expected newline or end of document after a statement", "newline"),
+    ("Invalid statement", "statement"),
+    ("Illegal character", "character"),
+    ("Invalid date or datetime", "date"),
+)
+
+
+def toml_error_reason(message: str) -> Msg | str:
+    """What tomllib's English ``message`` (without its "(at line …)" part) says, in the
+    user's language (a :class:`~ppks_cli.i18n.Msg` of the ``toml_error`` section); an
+    unknown message as it is."""
+    for start, key in _TOML_REASONS:
+        if message.startswith(start):
+            return Msg(f"toml_error.{key}")
+    return message
+
+
+def toml_error_line(message: str, text: str) -> int:
+    """The line tomllib's ``message`` about ``text`` names: its "(at line N" part, the
+    last line for "(at end of document)" (a file cut short), else 1."""
+    match = _TOML_ERROR_LINE_RE.search(message)
+    if match:
+        return int(match.group(1))
+    if "end of document" in message:
+        return max(1, len(text.splitlines()))
+    return 1
+
 
 def dumps(data: dict[str, Any]) -> str:
     """Serialise ``data`` in its own key order; long text becomes multi-line strings."""
@@ -189,16 +228,11 @@ def parse_toml_text(text: str, shown: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        match = _TOML_ERROR_LINE_RE.search(message)
-        if match:
-            line = int(match.group(1))
-        elif "end of document" in message:  # a truncated file: the problem is at its end
-            line = max(1, len(text.splitlines()))
-        else:
-            line = 1
+        line = toml_error_line(message, text)  # a truncated file: the problem is at its end
         detail = _TOML_ERROR_LINE_RE.sub("", message).replace("(at end of document)", "")
+        reason = toml_error_reason(detail.strip())
         raise DamagedFile(
-            "error.damaged", file=shown, line=line, detail=Msg("toml.syntax", detail=detail.strip())
+            "error.damaged", file=shown, line=line, detail=Msg("toml.syntax", detail=reason)
         ) from None
     except RecursionError:  # x = [[[[…]]]] thousands deep
         raise DamagedFile(

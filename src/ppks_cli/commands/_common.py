@@ -371,23 +371,25 @@ def confirm(question: str, default: bool = False) -> bool:
 
 
 def run_editor(path: Path) -> None:
-    """Open ``path`` in the user's editor (``$VISUAL``, else ``$EDITOR``, else nano), as
+    """Open ``path`` in the user's editor (``$VISUAL``, else ``$EDITOR``, else nano or vi), as
     ``git commit`` does, and wait for it to close. Raises :class:`InvalidInput` (exit 3)
     when the variable cannot be read as a command (an unclosed quote) or names no
     program, :class:`~ppks_cli.errors.Cancelled` (exit 8) when the editor fails."""
     import os
     import shlex
+    import shutil
     import subprocess
 
     from ppks_cli.errors import Cancelled
 
     variable = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
-    editor = os.environ.get(variable) or "nano"
+    # as git does when neither is set: an editor every system has (nano, else vi)
+    editor = os.environ.get(variable) or ("nano" if shutil.which("nano") else "vi")
     try:
         words = shlex.split(editor)
-    except ValueError as exc:
+    except ValueError:  # an unclosed quote (shlex says so in English)
         raise InvalidInput(
-            "error.editor_unreadable", variable=variable, editor=editor, detail=str(exc)
+            "error.editor_unreadable", variable=variable, editor=editor
         ) from None
     if not words:
         raise InvalidInput("error.editor_missing", editor=editor)

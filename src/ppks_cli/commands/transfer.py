@@ -49,7 +49,9 @@ def register(app: typer.Typer) -> None:
         from ppks_cli import transfers
         from ppks_cli.errors import InvalidInput
 
-        if (case_ref is None) == (from_name is None):
+        if case_ref is None and from_name is None:
+            raise InvalidInput("error.transfer_what")
+        if case_ref is not None and from_name is not None:
             raise InvalidInput("error.transfer_case_or_from")
         repo = open_repo(ctx)
         case = repo.find_case(case_ref) if case_ref is not None else None
