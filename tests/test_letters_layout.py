@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the office fixture, imported from test_letters, is a parameter)
 """Letters that survive long content: page numbers, the signature never alone on a page,
 left-aligned cells, missing values left out, Markdown escaping only what CommonMark
 needs, the kop surat, the shipped font, and PDFs that pdfinfo and qpdf find clean."""
@@ -37,9 +38,7 @@ PAGE = re.compile(r"Halaman (\d+) dari (\d+)")
 
 
 def pages(data: bytes) -> list[str]:
-    return [
-        re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages
-    ]
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages]
 
 
 def long_assessment(repo: Repository):
@@ -163,7 +162,10 @@ def test_nothing_known_of_the_birth_says_so_once(office):
         ("1. Klien menolak", "1\\. Klien menolak"),
         ("3) Mediasi", "3\\) Mediasi"),
         ("Biaya $5 {kira-kira} ~10 hari!", "Biaya $5 {kira-kira} ~10 hari!"),
-        ("a_b *c* `d` [e](f) <g> h|i &amp; & j\\k", "a\\_b \\*c\\* \\`d\\` \\[e](f) \\<g> h\\|i \\&amp; & j\\\\k"),
+        (
+            "a_b *c* `d` [e](f) <g> h|i &amp; & j\\k",
+            "a\\_b \\*c\\* \\`d\\` \\[e](f) \\<g> h\\|i \\&amp; & j\\\\k",
+        ),
         ("# judul\n- butir\n> kutip", "\\# judul  \n\\- butir  \n\\> kutip"),
     ],
 )
@@ -236,7 +238,9 @@ def _x_of(data: bytes, words: str) -> float:
 def test_the_kop_prints_the_division_and_is_centred_with_or_without_a_logo(office):
     case = papers_case(office)
     plain = _with_office(office, CONTACT)
-    without = letters.to_pdf(plain, letters.draft(plain, plain.find_case(case.id), "referral", preview=True))
+    without = letters.to_pdf(
+        plain, letters.draft(plain, plain.find_case(case.id), "referral", preview=True)
+    )
     (office.root / "logo.svg").write_text(LOGO)
     logo = _with_office(plain, 'logo = "logo.svg"')
     made = letters.draft(logo, logo.find_case(case.id), "referral", preview=True)
@@ -251,7 +255,11 @@ def test_the_kop_prints_the_division_and_is_centred_with_or_without_a_logo(offic
     source = made.texts["typ"]
     for item in ("Telepon", "Pos-el", "Laman"):
         assert re.search(rf"box\[{item} #\"", source), item
-    for item in ("Telepon (061) 8452000", "Pos-el dinsos@contoh.go.id", "Laman dinsos.pemkomedan.go.id"):
+    for item in (
+        "Telepon (061) 8452000",
+        "Pos-el dinsos@contoh.go.id",
+        "Laman dinsos.pemkomedan.go.id",
+    ):
         assert item in text, item
 
 
@@ -331,7 +339,10 @@ def test_the_catalog_is_quiet_for_poppler_and_offsets_stay(office):
                     reason="poppler-utils and qpdf are not installed")  # fmt: skip
 def test_pdfinfo_and_qpdf_report_no_error_on_any_letter(office, tmp_path):
     case = papers_case(office)
-    made = [letters.draft(office, case, kind, preview=True) for kind in ("assessment", "referral", "termination")]
+    made = [
+        letters.draft(office, case, kind, preview=True)
+        for kind in ("assessment", "referral", "termination")
+    ]
     made.append(letters.draft(office, long_assessment(office), "assessment", preview=True))
     for number, letter in enumerate(made):
         path = tmp_path / f"{number}.pdf"
