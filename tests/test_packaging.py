@@ -12,6 +12,9 @@ NEEDED = [
     "ppks_cli/messages/id.toml",
     "ppks_cli/messages/en.toml",
     "ppks_cli/data/ppks-categories.toml",
+    "ppks_cli/data/fonts/LiberationSans-Regular.ttf",
+    "ppks_cli/data/fonts/LiberationSans-Bold.ttf",
+    "ppks_cli/data/fonts/LICENSE",
 ]
 
 

@@ -134,6 +134,9 @@ class Letters(Model):
     number_pattern: Line = "{code}/{seq}/Dinsos/{year}"
     codes: LetterCodes = LetterCodes()
     sifat: Name = "Biasa"
+    # the face of the PDF letters: "sans" is Liberation Sans (Arial's metrics, shipped in
+    # ppks_cli/data/fonts), "serif" Libertinus Serif (built into Typst)
+    font: Literal["sans", "serif"] = "sans"
 
     @field_validator("number_pattern")
     @classmethod
@@ -308,6 +311,9 @@ referral_days = 14
 # {{month}} bulan, {{month_roman}} bulan romawi. / Letter number pattern.
 number_pattern = "{{code}}/{{seq}}/Dinsos/{{year}}"
 sifat = "Biasa"
+# Huruf surat PDF: "sans" (Liberation Sans, ukuran hurufnya sama dengan Arial) atau
+# "serif" (Libertinus Serif). / Letter face: "sans" (Arial's metrics) or "serif".
+font = "sans"
 
 [letters.codes]
 # Kode klasifikasi per jenis surat (belum diverifikasi; sesuaikan dengan kantor).

@@ -302,6 +302,7 @@ def letter_data(
                 "date": date,
                 "place": config.office.city,
                 "sifat": config.letters.sifat,
+                "font": config.letters.font,
                 "lampiran": "-",
             },
             "case": {
@@ -594,9 +595,28 @@ def check_printable(source: str) -> None:
         )
 
 
+_MARK_INFO = b"/MarkInfo<</Marked true/Suspects false>>"
+
+
+def quiet_mark_info(pdf: bytes) -> bytes:
+    """``pdf`` (from Typst) without ``/Suspects false`` in its catalog's ``/MarkInfo``.
+
+    The entry is valid PDF and says what its absence says (false is the default), but
+    poppler up to 25.11 reports it as "Syntax Error: Suspects object is wrong type
+    (boolean)", so ``pdfinfo`` complains about every letter. The entry is blanked with
+    spaces, keeping every byte offset (and so the cross-reference table) as it was. A PDF
+    without exactly one such entry is returned unchanged."""
+    if pdf.count(_MARK_INFO) != 1:
+        return pdf
+    quiet = b"/MarkInfo<</Marked true>>"
+    return pdf.replace(_MARK_INFO, quiet + b" " * (len(_MARK_INFO) - len(quiet)))
+
+
 def to_pdf(repo: Repository, letter: Draft) -> bytes:
-    """Compile the letter's Typst source to PDF, in-process, with the fonts the typst
-    package ships (the system's fonts are ignored, so every machine prints the same).
+    """Compile the letter's Typst source to PDF, in-process, with the fonts ppks ships
+    (:func:`ppks_cli.paths.fonts_dir`) and those built into the typst package (the
+    system's fonts are ignored, so every machine prints the same); the PDF is made quiet
+    for poppler (:func:`quiet_mark_info`).
 
     The compile sees a fresh temporary root holding only the source and a copy of the
     logo the letter's data names (read as :func:`read_logo` allows), an empty package
@@ -629,8 +649,9 @@ def to_pdf(repo: Repository, letter: Draft) -> bytes:
             try:
                 done = _compile_bounded(
                     typst.compile, source.encode("utf-8"), root=str(root), format="pdf",
-                    ignore_system_fonts=True, timestamp=moment,
-                    package_path=str(packages), package_cache_path=str(packages),
+                    ignore_system_fonts=True, font_paths=[str(paths.fonts_dir())],
+                    timestamp=moment, package_path=str(packages),
+                    package_cache_path=str(packages),
                 )  # fmt: skip
             except TimeoutError:
                 # the compile still runs: the dead-end proxy stays for the rest of the process
@@ -641,7 +662,7 @@ def to_pdf(repo: Repository, letter: Draft) -> bytes:
                 offline.__exit__()
                 raise
             offline.__exit__()
-            return done
+            return quiet_mark_info(done)
         except typst.TypstError as exc:
             detail = getattr(exc, "message", "") or str(exc)
             if "package" in detail:

@@ -31,6 +31,12 @@ def package_file(*parts: str) -> Path:
     return _PACKAGE.joinpath(*parts)
 
 
+def fonts_dir() -> Path:
+    """The fonts ppks ships for its letters (``ppks_cli/data/fonts``: Liberation Sans and
+    its licence); Typst is given this folder and its own built-in fonts, nothing else."""
+    return Path(__file__).resolve().parent / "data" / "fonts"
+
+
 def default_templates_dir() -> Path:
     """The built-in letter templates.
 

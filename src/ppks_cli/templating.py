@@ -197,14 +197,31 @@ class ConfinedLoader(BaseLoader):
 
 # --- escaping --------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$&{}!])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])", re.MULTILINE)
+# Anywhere in a line: backslash, code spans, emphasis, links and images, HTML and
+# autolinks, table cells (a GFM table's pipe), and an entity or character reference.
+_MD_SPECIAL = re.compile(r"([\\`*_\[<|])|&(?=#?[0-9A-Za-z]+;)")
+# At the start of a line: a heading, a block quote, a list item (its punctuation is escaped:
+# "1\. ", never "\1. "), a thematic break or setext underline, a code fence.
+_MD_LINE_START = re.compile(r"^([ \t]*)(?:([0-9]{1,9})([.)])|([-+=>#~]))", re.MULTILINE)
+# Leading blanks of a line: Markdown drops them, and four of them start a code block.
+_MD_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, digits, punct, mark = match.groups()
+    if digits is not None:
+        return f"{indent}{digits}\\{punct}"
+    return f"{indent}\\{mark}"
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape what CommonMark would read as formatting, HTML or a list."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    escaped = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    """Backslash-escape what CommonMark (and a GFM table) would read as formatting, HTML, a
+    link, an entity or a block, and nothing else, so the Markdown stays readable as
+    text: ``*`` becomes ``\\*``, a line starting ``1.`` becomes ``1\\.``, ``$`` or ``!``
+    stay as they are. The writer's line breaks are kept (as hard breaks); blanks at the
+    start of a line, which Markdown would drop or read as code, are removed."""
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or "&"), _MD_INDENT.sub("", text))
+    escaped = _MD_LINE_START.sub(_escape_line_start, escaped)
     return escaped.replace("\n", "  \n")  # keep the writer's line breaks
 
 
