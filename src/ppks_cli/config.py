@@ -279,6 +279,40 @@ class RepoConfig(VersionedFile):
         return value
 
 
+# what the sample ppks.toml and its comments hold in place of a real signatory
+PLACEHOLDER_NAMES = ("Nama Kepala Dinas", "Nama Kepala Bidang", "Nama Pekerja Sosial")
+
+
+def is_placeholder(value: str | None) -> bool:
+    """Whether ``value`` (a name or a NIP) is the sample's placeholder: a NIP of zeros
+    only, or one of :data:`PLACEHOLDER_NAMES` (any letter case)."""
+    if not value:
+        return False
+    text = value.replace(" ", "")
+    if text and set(text) == {"0"}:
+        return True
+    return value.strip().casefold() in {n.casefold() for n in PLACEHOLDER_NAMES}
+
+
+def placeholders(config: RepoConfig) -> list[tuple[tuple[str, ...], str, str, str]]:
+    """The placeholder values left from the sample in ``config``: for each, its key path
+    in ``ppks.toml``, the group (``signatory`` or ``worker``), whose it is
+    (``head``, ``delegate``, ``division_head`` or the worker's name) and the value."""
+    found = []
+    for who in ("head", "delegate", "division_head"):
+        official = getattr(config.signatories, who)
+        if official is None:
+            continue
+        for key in ("name", "nip"):
+            value = getattr(official, key)
+            if is_placeholder(value):
+                found.append((("signatories", who, key), "signatory", who, value))
+    for name, profile in config.workers.items():
+        if is_placeholder(profile.nip):
+            found.append((("workers", name, "nip"), "worker", name, profile.nip))
+    return found
+
+
 def render_new_config(office: str, worker: str | None, language: str) -> str:
     """The text of a new ``ppks.toml``, with comments explaining each setting."""
     import uuid

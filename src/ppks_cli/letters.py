@@ -158,9 +158,10 @@ def _render(
 ) -> tuple[dict[str, str], str]:
     """Render ``kind`` in every format, ``first`` (``md`` or ``typ``) first, so that an
     error names the template of the format asked for. Returns the texts and one checksum
-    over all the templates used (in the order of :data:`FORMATS`). Every failure inside a template is one :class:`PpksError` naming the
-    template and line: a missing value or an error (:class:`InvalidInput`, exit 3), a
-    sandbox violation or a refused file (:class:`Refused`, exit 6), a syntax error
+    over all the templates used (in the order of :data:`FORMATS`). Every failure inside a
+    template is one :class:`PpksError` naming the template and line: a missing value or
+    an error (:class:`InvalidInput`, exit 3; :func:`missing_value_error`), a sandbox
+    violation or a refused file (:class:`Refused`, exit 6), a syntax error
     (:class:`DamagedFile`)."""
     import hashlib
 
@@ -216,7 +217,10 @@ def _render(
 
 
 # the lines of ppks.toml that give each setting a letter may need
-_SIGNATORY_LINES = '[signatories.{who}]\ntitle = "…"\nname = "…"\nrank = "…"   # pangkat/golongan, bila ada\nnip = "…"'
+_SIGNATORY_LINES = (
+    '[signatories.{who}]\ntitle = "…"\nname = "…"\nrank = "…"   # pangkat/golongan, bila ada\n'
+    'nip = "…"'
+)
 
 
 def missing_value_error(field: str, template: str, line: int) -> PpksError:
