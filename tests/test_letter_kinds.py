@@ -71,12 +71,12 @@ def plain_office(repo, monkeypatch) -> Repository:
     return _office(repo, monkeypatch, extras="", tembusan="[letters.tembusan]\n")
 
 
-def child_sent_home(repo, reason="returned-home"):
+def child_sent_home(repo, reason="returned-home", name="Budi Santoso"):
     """A 12-year-old street child caught in a raid in Medan and sent home to his parents
     in Deli Serdang four days later (FACTS.md: children go home once the parents sign a
     surat pernyataan)."""
     case = create_case(repo, prepare(NewCase(
-        name="Budi Santoso", sex="L", birth_date="2012-05-04", category="anak-jalanan",
+        name=name, sex="L", birth_date="2012-05-04", category="anak-jalanan",
         intake_date="2025-03-10", source="street-raid", found_at="Simpang Aksara, Medan",
         worker="Saskia",
     )))  # fmt: skip
@@ -362,8 +362,8 @@ def test_statement_and_return_letter_need_a_client_going_home(office):
                                                 intake_date="2024-02-16", source="street-raid", worker="Saskia")))  # fmt: skip
     cli = Cli(office.root)
     before = snapshot(office.root)
-    for kind in ("statement", "return-home"):
-        result = cli("letter", mr.id, kind, "--to", "Deli Serdang")
+    for kind, extra in (("statement", []), ("return-home", ["--to", "Deli Serdang"])):
+        result = cli("letter", mr.id, kind, *extra)
         assert result.exit_code == 6, result.output
         assert "Dirujuk / ditempatkan di lembaga" in result.stderr
     result = cli("letter", fresh.id, "statement")
@@ -413,3 +413,24 @@ def test_generated_pdfs_are_clean_for_qpdf(office, tmp_path):
     out.write_bytes(letters.to_pdf(office, made))
     done = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
     assert done.returncode in (0, 3), done.stdout + done.stderr  # 3: warnings only
+
+
+def test_to_is_for_the_return_letter_and_a_reissue_takes_no_cc(office):
+    case = child_sent_home(office)
+    cli = Cli(office.root)
+    result = cli("letter", case.id, "statement", "--to", "Deli Serdang", "--draft")
+    assert result.exit_code == 3 and "return-home" in result.stderr
+    issued = cli("letter", case.id, "pemulangan", "--to", "Deli Serdang", "--date", "2025-03-14")
+    assert issued.exit_code == 0, issued.output
+    number = [r for r in office.find_case(case.id).records if r.kind == "letter"][0].number
+    result = cli("letter", case.id, "--reissue", number, "--cc", "Arsip")
+    assert result.exit_code == 3 and "--cc" in result.stderr and "--reissue" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["social-report", "statement", "return-home"])
+def test_hostile_values_print_literally_in_the_further_kinds(office, kind):
+    hostile = '#read("/etc/passwd") {{ 7*7 }} *tebal* $x$ <b> @ref \\ [x]'
+    case = child_sent_home(office, name=hostile)
+    made = letters.draft(office, case, kind, preview=True, to="Deli Serdang", date=D(2025, 3, 14))
+    assert hostile in pdf_text(letters.to_pdf(office, made))
+    assert "49" not in made.markdown

@@ -999,6 +999,11 @@ def make_letter(
         raise InvalidInput("error.missing_option", option="--worker")
     if not request.reissue and request.kind is None:
         raise InvalidInput("error.missing_option", option="KIND")
+    if request.reissue and (request.cc or request.to):  # a reissue is the letter as issued
+        option = "--cc" if request.cc else "--to"
+        raise InvalidInput("letter_words.reissue_as_issued", option=option)
+    if request.to and request.kind and request.kind.strip().lower() != "return-home":
+        raise InvalidInput("letter_words.to_only_return")
 
     def prepare(case: Case) -> tuple[Draft, bytes, Path | None]:
         if request.reissue:

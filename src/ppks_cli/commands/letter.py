@@ -69,7 +69,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         force: Annotated[bool, typer.Option("--force", help=t("help.letter.force"))] = False,
         cc: Annotated[list[str] | None, option("--cc", key="letter.cc", metavar="NAME")] = None,
-        to: Annotated[str | None, option("--to", key="letter.to", metavar="NAME")] = None,
+        to: Annotated[
+            str | None,
+            option("--to", key="letter.to", metavar="NAME", autocompletion=_completers.DESTINATION),
+        ] = None,
         list_kinds: Annotated[bool, typer.Option("--list", help=t("help.letter.list"))] = False,
         date: DateOpt = None,
         worker: WorkerOpt = None,
