@@ -362,6 +362,20 @@ def _check_config(repo: Repository) -> list[Problem]:
         except PpksError as exc:
             line = KeyLocator(text).line(("office", "logo"))
             found.append(Problem(paths.CONFIG_FILE, line, Msg("check.logo", detail=exc.message())))
+    found.extend(_placeholder_signatories(config, text))
+    return found
+
+
+def _placeholder_signatories(config, text: str) -> list[Problem]:
+    """A warning for each signatory name or NIP still holding the sample's placeholder
+    (``NIP 000000000000000000``, "Nama Kepala Dinas"): a letter would print it."""
+    from ppks_cli.config import placeholders
+
+    locator = KeyLocator(text)
+    found = []
+    for key, group, who, value in placeholders(config):
+        message = Msg(f"letter_words.placeholder_{group}", who=who, value=value)
+        found.append(Problem(paths.CONFIG_FILE, locator.line(key), message, "warning"))
     return found
 
 

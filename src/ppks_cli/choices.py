@@ -71,7 +71,9 @@ CLOSING_REASONS = (
     "contact-lost", "other",
 )  # fmt: skip
 APPROVAL_STAGES = ("assessment", "plan", "termination")
-LETTER_KINDS = ("assessment", "referral", "termination")
+LETTER_KINDS = (
+    "assessment", "referral", "termination", "social-report", "statement", "return-home",
+)  # fmt: skip
 LETTER_FORMATS = ("md", "pdf")
 # what the case linked to is to this case, as ``ppks link --as`` takes it
 # (records.LINK_RELATIONS; the inverse ones and "duplicate" are written by ppks itself)

@@ -316,7 +316,7 @@ def letter_kinds(incomplete: str, _repo: _Repo | None = None) -> list[Pair]:
     """The kinds of letter ``ppks letter`` makes."""
     from ppks_cli.choices import LETTER_KINDS
 
-    return _choices(incomplete, LETTER_KINDS, "kind")
+    return _choices(incomplete, LETTER_KINDS, "letter_kind")
 
 
 def attachment_kinds(incomplete: str, _repo: _Repo | None = None) -> list[Pair]:

@@ -72,12 +72,28 @@ class Deadlines(Model):
 
 
 class Resource(Model):
-    """An institution in the referral directory (``[[resources]]``)."""
+    """An institution in the referral directory (``[[resources]]``). ``addressee`` is the
+    title letters are addressed to ("Kepala UPT …"; default: "Kepala " and the name),
+    ``city`` what follows "di" under it (default: the city named in the address)."""
 
     name: Name
     kind: Line | None = None
+    addressee: Line | None = None
+    city: Name | None = None
     address: Line | None = None
     contact: Line | None = None
+
+
+class WorkerProfile(Model):
+    """A social worker's official details (``[workers."Saskia"]``), printed under the
+    worker's signature: jabatan (``title``, default "Pekerja Sosial"), pangkat/golongan
+    (``rank``), ``nip``; ``phone`` is printed in referral and return letters so that the
+    receiving institution can call."""
+
+    title: Line | None = None
+    rank: Line | None = None
+    nip: Line | None = None
+    phone: Phone | None = None
 
 
 NUMBER_FIELDS = ("code", "seq", "year", "month", "month_roman")
@@ -90,6 +106,32 @@ class LetterCodes(Model):
     assessment: Name = "460"
     referral: Name = "462"
     termination: Name = "460"
+    social_report: Name = Field("460", alias="social-report")
+    statement: Name = "460"
+    return_home: Name = Field("460", alias="return-home")
+
+    model_config = {**Model.model_config, "populate_by_name": True}
+
+    def code_for(self, kind: str) -> str:
+        """The code of the letter kind ``kind`` (a code of ``LETTER_KINDS``)."""
+        return getattr(self, kind.replace("-", "_"))
+
+
+class Tembusan(Model):
+    """``[letters.tembusan]``: who receives a copy of each kind of letter, printed under
+    the signature as a numbered list (``--cc`` adds to it for one letter)."""
+
+    assessment: list[Line] = []
+    referral: list[Line] = []
+    termination: list[Line] = []
+    social_report: list[Line] = Field([], alias="social-report")
+    statement: list[Line] = []
+    return_home: list[Line] = Field([], alias="return-home")
+
+    model_config = {**Model.model_config, "populate_by_name": True}
+
+    def for_kind(self, kind: str) -> list[str]:
+        return list(getattr(self, kind.replace("-", "_")))
 
 
 # the only format a number field may carry: zero-padding of a number, e.g. {seq:03d}
@@ -137,6 +179,9 @@ class Letters(Model):
     # the face of the PDF letters: "sans" is Liberation Sans (Arial's metrics, shipped in
     # ppks_cli/data/fonts), "serif" Libertinus Serif (built into Typst)
     font: Literal["sans", "serif"] = "sans"
+    tembusan: Tembusan = Tembusan()
+    # where a Laporan Sosial for an identity (NIK) goes
+    civil_registry: Name = "Dinas Kependudukan dan Pencatatan Sipil Kota Medan"
 
     @field_validator("number_pattern")
     @classmethod
@@ -225,6 +270,7 @@ class RepoConfig(VersionedFile):
     resources: list[Resource] = []
     letters: Letters = Letters()
     signatories: Signatories = Signatories()
+    workers: dict[Name, WorkerProfile] = {}
     git: GitSettings = GitSettings()
     attachments: AttachmentSettings = AttachmentSettings()
 
@@ -234,6 +280,40 @@ class RepoConfig(VersionedFile):
         if value is not None and not re.fullmatch(REPOSITORY_ID, value):
             raise custom_error("validation.repository_id", value=escaped(value))
         return value
+
+
+# what the sample ppks.toml and its comments hold in place of a real signatory
+PLACEHOLDER_NAMES = ("Nama Kepala Dinas", "Nama Kepala Bidang", "Nama Pekerja Sosial")
+
+
+def is_placeholder(value: str | None) -> bool:
+    """Whether ``value`` (a name or a NIP) is the sample's placeholder: a NIP of zeros
+    only, or one of :data:`PLACEHOLDER_NAMES` (any letter case)."""
+    if not value:
+        return False
+    text = value.replace(" ", "")
+    if text and set(text) == {"0"}:
+        return True
+    return value.strip().casefold() in {n.casefold() for n in PLACEHOLDER_NAMES}
+
+
+def placeholders(config: RepoConfig) -> list[tuple[tuple[str, ...], str, str, str]]:
+    """The placeholder values left from the sample in ``config``: for each, its key path
+    in ``ppks.toml``, the group (``signatory`` or ``worker``), whose it is
+    (``head``, ``delegate``, ``division_head`` or the worker's name) and the value."""
+    found = []
+    for who in ("head", "delegate", "division_head"):
+        official = getattr(config.signatories, who)
+        if official is None:
+            continue
+        for key in ("name", "nip"):
+            value = getattr(official, key)
+            if is_placeholder(value):
+                found.append((("signatories", who, key), "signatory", who, value))
+    for name, profile in config.workers.items():
+        if is_placeholder(profile.nip):
+            found.append((("workers", name, "nip"), "worker", name, profile.nip))
+    return found
 
 
 def render_new_config(office: str, worker: str | None, language: str) -> str:
@@ -315,13 +395,27 @@ sifat = "Biasa"
 # "serif" (Libertinus Serif). / Letter face: "sans" (Arial's metrics) or "serif".
 font = "sans"
 
+# Tujuan Laporan Sosial untuk penerbitan NIK. / Where a social report for a NIK goes.
+# civil_registry = "Dinas Kependudukan dan Pencatatan Sipil Kota Medan"
+
 [letters.codes]
 # Kode klasifikasi per jenis surat (belum diverifikasi; sesuaikan dengan kantor).
 assessment = "460"
 referral = "462"
 termination = "460"
+social-report = "460"
+statement = "460"
+return-home = "460"
 
-# Penandatangan. / Signatories.
+[letters.tembusan]
+# Tembusan per jenis surat, dicetak bernomor di bawah tanda tangan (--cc menambah).
+# Copies per kind of letter, numbered under the signature (--cc adds one).
+# referral = ["Kepala Dinas Sosial Provinsi Sumatera Utara", "Arsip"]
+# return-home = ["Kepala Dinas Sosial Provinsi Sumatera Utara", "Arsip"]
+
+# Surat perlu penandatangan: isi bagian di bawah (hapus tanda # di depan baris [..],
+# title, name, rank, nip) sebelum membuat surat pertama.
+# Letters need signatories: fill in (uncomment) the sections below before the first letter.
 # [signatories.head]
 # title = "Kepala Dinas Sosial Kota Medan"
 # name = "Nama Kepala Dinas"
@@ -338,10 +432,21 @@ termination = "460"
 # rank = "Pembina (IV/a)"
 # nip = "000000000000000000"
 
-# Direktori lembaga rujukan. / Referral directory.
+# Data pekerja sosial untuk tanda tangan (jabatan, pangkat/golongan, NIP; telepon
+# dicetak pada surat rujukan). / Workers' details printed under their signature.
+# [workers."Nama Pekerja Sosial"]
+# title = "Pekerja Sosial Ahli Pertama"
+# rank = "Penata Muda (III/a)"
+# nip = "000000000000000000"
+# phone = "0812-0000-0000"
+
+# Direktori lembaga rujukan; addressee: jabatan yang dituju (Yth. ...), city: kota
+# setelah "di". / Referral directory; addressee: the title letters go to.
 # [[resources]]
 # name = "UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai"
 # kind = "UPT provinsi"
+# addressee = "Kepala UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai"
+# city = "Binjai"
 # address = "Jl. Panti Karya, Kel. Cengkeh Turi, Kec. Binjai Utara, Kota Binjai"
 # contact = ""
 """

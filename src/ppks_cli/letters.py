@@ -1,5 +1,8 @@
 """Official letters: the assessment report (*laporan hasil asesmen*), the referral letter
-(*surat rujukan*) and the termination record (*berita acara terminasi*).
+(*surat rujukan*), the termination record (*berita acara terminasi*), the social report
+for Disdukcapil (*laporan sosial*, the basis for a new NIK), the statement the client or
+the family signs when the client goes home (*surat pernyataan*) and the cover letter for a
+return to the home region (*surat pengantar pemulangan*, to that region's Dinas Sosial).
 
 A letter is made in three steps: :func:`draft` gathers the data from the case and
 ``ppks.toml``, gives it a number and renders it (Markdown and Typst); :func:`issue` records
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ppks_cli import categories, paths
+from ppks_cli.dates import day_name
 from ppks_cli.errors import (
     DamagedFile,
     ExternalToolError,
@@ -45,7 +49,19 @@ TITLES = {
     "assessment": "LAPORAN HASIL ASESMEN",
     "referral": "SURAT RUJUKAN",
     "termination": "BERITA ACARA TERMINASI",
+    "social-report": "LAPORAN SOSIAL",
+    "statement": "SURAT PERNYATAAN",
+    "return-home": "SURAT PENGANTAR PEMULANGAN",
 }
+# the termination reasons that send a client home: the statement and the return letter
+# are about such a termination (FACTS.md: children sent home after a raid once the
+# parents sign a surat pernyataan; people sent back to their home region)
+HOME_REASONS = ("reunified", "returned-home")
+# what each kind is about: the latest assessment, a referral, or the termination
+ABOUT = {
+    "assessment": "assessment", "referral": "referral", "termination": "termination",
+    "social-report": "assessment", "statement": "termination", "return-home": "termination",
+}  # fmt: skip
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 DRAFT_NUMBER = "DRAF"
 
@@ -137,11 +153,15 @@ def export_templates(repo: Repository, force: bool = False) -> tuple[list[Path],
     return written, skipped
 
 
-def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str, str], str]:
-    """Render ``kind`` in every format. Returns the texts and one checksum over all the
-    templates used. Every failure inside a template is one :class:`PpksError` naming the
-    template and line: a missing value or an error (:class:`InvalidInput`, exit 3), a
-    sandbox violation or a refused file (:class:`Refused`, exit 6), a syntax error
+def _render(
+    repo: Repository, kind: str, data: dict[str, Any], first: str = "md"
+) -> tuple[dict[str, str], str]:
+    """Render ``kind`` in every format, ``first`` (``md`` or ``typ``) first, so that an
+    error names the template of the format asked for. Returns the texts and one checksum
+    over all the templates used (in the order of :data:`FORMATS`). Every failure inside a
+    template is one :class:`PpksError` naming the template and line: a missing value or
+    an error (:class:`InvalidInput`, exit 3; :func:`missing_value_error`), a sandbox
+    violation or a refused file (:class:`Refused`, exit 6), a syntax error
     (:class:`DamagedFile`)."""
     import hashlib
 
@@ -151,8 +171,8 @@ def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str
     from ppks_cli.templating import TemplateLimit, render_bounded
 
     texts: dict[str, str] = {}
-    checksums = []
-    for fmt in FORMATS:
+    checksums: dict[str, str] = {}
+    for fmt in sorted(FORMATS, key=lambda f: f != first):
         env = build_environment(template_roots(repo), fmt)
         name = template_name(kind, fmt)
         try:
@@ -162,9 +182,7 @@ def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str
             raise
         except MissingField as exc:
             where, line = _template_frame(exc, name)
-            raise InvalidInput(
-                "error.letter_missing_value", field=str(exc), template=where, line=line
-            ) from None
+            raise missing_value_error(str(exc), where, line) from None
         except TemplateSyntaxError as exc:
             raise DamagedFile(
                 "error.damaged", file=exc.filename or name, line=exc.lineno,
@@ -193,8 +211,36 @@ def _render(repo: Repository, kind: str, data: dict[str, Any]) -> tuple[dict[str
             raise InvalidInput(
                 "error.template_failed", template=where, line=line, detail=type(exc).__name__
             ) from None
-        checksums.append(env.loader.checksum())
-    return texts, hashlib.sha256("".join(checksums).encode()).hexdigest()
+        checksums[fmt] = env.loader.checksum()
+    joined = "".join(checksums[fmt] for fmt in FORMATS)
+    return {fmt: texts[fmt] for fmt in FORMATS}, hashlib.sha256(joined.encode()).hexdigest()
+
+
+# the lines of ppks.toml that give each setting a letter may need
+_SIGNATORY_LINES = (
+    '[signatories.{who}]\ntitle = "…"\nname = "…"\nrank = "…"   # pangkat/golongan, bila ada\n'
+    'nip = "…"'
+)
+
+
+def missing_value_error(field: str, template: str, line: int) -> PpksError:
+    """The error for a value a template needs and the letter data lacks: for a
+    signatory or a setting of the office, the exact ``ppks.toml`` lines to fill in
+    (``letter_words.missing_setting``); anything else ``error.letter_missing_value``."""
+    parts = field.split(".")
+    if parts[0] == "signatories" and len(parts) >= 2:
+        lines = _SIGNATORY_LINES.format(who=parts[1])
+        return InvalidInput(
+            "letter_words.missing_setting", field=field, template=template, line=line,
+            lines=lines,
+        )  # fmt: skip
+    if parts[0] == "office" and len(parts) == 2:
+        lines = f'[office]\n{parts[1]} = "…"'
+        return InvalidInput(
+            "letter_words.missing_setting", field=field, template=template, line=line,
+            lines=lines,
+        )  # fmt: skip
+    return InvalidInput("error.letter_missing_value", field=field, template=template, line=line)
 
 
 def _template_frame(exc: BaseException, default: str) -> tuple[str, int]:
@@ -258,7 +304,7 @@ def subject(case: Case, kind: str, referral: str | None = None):
             "error.invalid_option", option="KIND",
             detail=Msg("validation.not_a_choice", value=kind, expected=", ".join(LETTER_KINDS)),
         )  # fmt: skip
-    if kind == "referral":
+    if ABOUT[kind] == "referral":
         from ppks_cli.casework import find_referral
 
         try:
@@ -268,16 +314,89 @@ def subject(case: Case, kind: str, referral: str | None = None):
                 raise Refused("error.letter_needs_referral", case=case.id) from None
             raise
     state = case.state
-    found = state.latest_assessment if kind == "assessment" else state.termination
+    about = ABOUT[kind]
+    found = state.latest_assessment if about == "assessment" else state.termination
+    if kind in ("statement", "return-home"):
+        if found is None:
+            raise Refused("letter_words.needs_home", case=case.id, kind=Msg(f"letter_kind.{kind}"))
+        if found.reason not in HOME_REASONS:
+            raise Refused(
+                "letter_words.not_home", case=case.id, kind=Msg(f"letter_kind.{kind}"),
+                reason=Msg(f"termination_reason.{found.reason}"),
+            )  # fmt: skip
     if found is None:
-        raise Refused(f"error.letter_needs_{kind}", case=case.id)
+        raise Refused(f"error.letter_needs_{about}", case=case.id)
     return found
 
 
+_CITY_IN_ADDRESS = re.compile(r"\b(?:Kota|Kabupaten|Kab\.)\s+([^,]+?)\s*(?:,|\d|$)")
+
+
+def city_of(address: str | None) -> str | None:
+    """The city an address names, for the "di …" line under an addressee: the name after
+    "Kota" ("…, Kota Binjai" → "Binjai"), "Kabupaten Karo" for a regency, or a
+    one-part address as it is ("Medan"); None when none can be told."""
+    if not address:
+        return None
+    match = _CITY_IN_ADDRESS.search(address)
+    if match:
+        name = match.group(1).strip()
+        return name if "Kota" in match.group(0) else f"Kabupaten {name}"
+    if "," not in address and not any(ch.isdigit() for ch in address):
+        return address.strip()
+    return None
+
+
+def addressee(repo: Repository, institution: str, address: str | None = None) -> dict[str, str]:
+    """Whom a letter to ``institution`` is addressed to: ``title`` ("Kepala UPT …", or the
+    title its ``[[resources]]`` entry gives) and ``city`` (the entry's ``city``, else the
+    city named in its address or in ``address``; "Tempat" when none is known)."""
+    from ppks_cli.casework import find_resource
+
+    entry = find_resource(repo, institution)
+    title = (entry.addressee if entry else None) or f"Kepala {institution}"
+    city = (
+        (entry.city if entry else None)
+        or city_of(entry.address if entry else None)
+        or city_of(address)
+        or "Tempat"
+    )
+    return {"title": title, "institution": entry.name if entry else institution, "city": city}
+
+
+def worker_data(repo: Repository, name: str) -> dict[str, Any]:
+    """The worker ``name`` with the details ``[workers."NAME"]`` gives (``title``,
+    ``rank``, ``nip``, ``phone``; matched by name, any letter case)."""
+    profiles = repo.config.workers
+    profile = profiles.get(name) or next(
+        (p for key, p in profiles.items() if key.casefold() == name.strip().casefold()), None
+    )
+    details = profile.model_dump(mode="python", exclude_none=True) if profile else {}
+    return {"name": name, **details}
+
+
+def tembusan(repo: Repository, kind: str, cc: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Who receives a copy of a letter of ``kind``: ``[letters.tembusan]`` for the kind,
+    then each ``--cc`` name (each name once, in that order; blank names left out)."""
+    from ppks_cli.models import parse_name
+
+    names: list[str] = []
+    for name in [*repo.config.letters.tembusan.for_kind(kind), *cc]:
+        name = parse_name(name.strip(), "--cc") if name.strip() else ""
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 def letter_data(
-    repo: Repository, case: Case, kind: str, about, *, number: str, date: dt.date
-) -> dict[str, Any]:
-    """The data a letter of ``kind`` about the record ``about`` is rendered from."""
+    repo: Repository, case: Case, kind: str, about, *, number: str, date: dt.date,
+    cc: list[str] | tuple[str, ...] = (), to: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The data a letter of ``kind`` about the record ``about`` is rendered from. ``cc``:
+    more names for the *tembusan*; ``to``: the destination's Dinas Sosial of a return
+    letter (default: the termination's placement when the directory has it). Raises
+    :class:`InvalidInput` (``letter_words.return_needs_to``) for a return letter with no
+    destination."""
     from ppks_cli import i18n
 
     lang = i18n.get_language()
@@ -304,6 +423,8 @@ def letter_data(
                 "sifat": config.letters.sifat,
                 "font": config.letters.font,
                 "lampiran": "-",
+                "day": day_name(date, "id"),
+                "tembusan": tembusan(repo, kind, cc),
             },
             "case": {
                 "id": case.id,
@@ -316,7 +437,7 @@ def letter_data(
                 **intake.model_dump(mode="python", exclude_none=True),
                 "source_label": t(f"source.{intake.source}"),
             },
-            "worker": {"name": about.worker},
+            "worker": worker_data(repo, about.worker),
             "assessment": _record_data(assessment),
             "plan": _record_data(state.current_plan),
             "referral": _record_data(referral),
@@ -331,11 +452,76 @@ def letter_data(
         }
         if assessment is not None and assessment.risk:
             data["assessment"]["risk_label"] = t(f"risk.{assessment.risk}")
+        age = data["client"].get("age")
+        data["client"]["child"] = age is not None and age < 18
+        if referral is not None:
+            data["addressee"] = addressee(
+                repo, referral.destination, referral.destination_address
+            )
+        elif kind == "social-report":  # Disdukcapil of the office's own city
+            data["addressee"] = addressee(repo, config.letters.civil_registry)
+            if data["addressee"]["city"] == "Tempat":
+                data["addressee"]["city"] = config.office.city
+        elif kind == "return-home":
+            destination = (to or "").strip() or _placement_in_directory(repo, termination)
+            if not destination:
+                raise InvalidInput("letter_words.return_needs_to", case=case.id)
+            data["addressee"] = addressee(repo, destination)
+        if kind in ("statement", "return-home"):
+            data["stay"] = {
+                "from": intake.date, "to": termination.date,
+                "days": (termination.date - intake.date).days + 1,
+            }  # fmt: skip
         # sections stay even when empty, so a template asking for a missing value gets
         # its full name ("signatories.head.nip"); records the case lacks are left out
         return {key: prune(value) for key, value in data.items() if value is not None}
     finally:
         i18n.set_language(lang)
+
+
+def _placement_in_directory(repo: Repository, termination) -> str | None:
+    """The termination's placement when the referral directory has it (a Dinas Sosial
+    listed there), else None."""
+    from ppks_cli.casework import find_resource
+
+    placement = getattr(termination, "placement", None)
+    entry = find_resource(repo, placement) if placement else None
+    return entry.name if entry else None
+
+
+def date_warnings(date: dt.date) -> list[Msg]:
+    """Warnings for a letter dated on a day the office is closed: a Sunday
+    (``letter_words.sunday``) or a national holiday of Indonesia
+    (``letter_words.holiday``, naming it; from the ``holidays`` package, which follows
+    the government's decrees and estimates the years not decreed yet). Never an error:
+    a letter may be signed on such a day."""
+    found = []
+    if date.weekday() == 6:
+        found.append(Msg("letter_words.sunday", date=long_date_id(date)))
+    name = holiday_name(date)
+    if name:
+        found.append(Msg("letter_words.holiday", date=long_date_id(date), name=name))
+    return found
+
+
+def holiday_name(date: dt.date) -> str | None:
+    """The name (in Indonesian) of the national holiday of Indonesia on ``date``, or None."""
+    try:
+        import holidays
+    except ImportError:  # pragma: no cover - a dependency; without it, no holiday warning
+        return None
+    try:
+        calendar = holidays.country_holidays("ID", years=date.year, language="id")
+    except (NotImplementedError, KeyError, ValueError):
+        return None
+    name = calendar.get(date)
+    return "; ".join(dict.fromkeys(name.split("; "))) if name else None
+
+
+def long_date_id(date: dt.date) -> str:
+    from ppks_cli.dates import long_date
+
+    return long_date(date, "id")
 
 
 # --- numbers -----------------------------------------------------------------------------
@@ -372,7 +558,7 @@ def issued_numbers(repo: Repository) -> list[IssuedNumber]:
 
 def format_number(repo: Repository, kind: str, seq: int, date: dt.date) -> str:
     return repo.config.letters.number_pattern.format(
-        code=getattr(repo.config.letters.codes, kind), seq=seq, year=date.year,
+        code=repo.config.letters.codes.code_for(kind), seq=seq, year=date.year,
         month=date.month, month_roman=ROMAN[date.month - 1],
     )  # fmt: skip
 
@@ -437,8 +623,12 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
 def draft(
     repo: Repository, case: Case, kind: str, *, date: dt.date | None = None,
     number: str | None = None, referral: str | None = None, preview: bool = False,
+    fmt: str = "md", cc: list[str] | tuple[str, ...] = (), to: str | None = None,
 ) -> Draft:  # fmt: skip
-    """Gather, number and render a letter, without recording it."""
+    """Gather, number and render a letter, without recording it. ``fmt`` (``md`` or
+    ``pdf``) is rendered first (an error names its template); ``cc`` and ``to`` as for
+    :func:`letter_data`. The draft's ``warnings`` say when the date is a Sunday or a
+    national holiday (:func:`date_warnings`)."""
     about = subject(case, kind, referral)
     # an office issues the letter the day the step is done; backdated entries keep that day
     when = date or about.date
@@ -458,9 +648,12 @@ def draft(
         number_text, seq = given_number(repo, number, when)
     else:
         number_text, seq = next_number(repo, kind, when)
-    data = letter_data(repo, case, kind, about, number=number_text, date=when)
-    texts, checksum = _render(repo, kind, data)
-    return Draft(kind, number_text, seq, when, data, texts, checksum, about.id)
+    data = letter_data(repo, case, kind, about, number=number_text, date=when, cc=cc, to=to)
+    texts, checksum = _render(repo, kind, data, first="typ" if fmt == "pdf" else "md")
+    return Draft(
+        kind, number_text, seq, when, data, texts, checksum, about.id,
+        warnings=date_warnings(when),
+    )  # fmt: skip
 
 
 def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter:
@@ -488,7 +681,7 @@ def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -
     """Render an issued letter again from its record. Refuses (unless ``force``) when the
     templates changed since, because the letter would not be identical."""
     record = find_issued(case, number)
-    texts, checksum = _render(repo, record.letter, record.context)
+    texts, checksum = _render(repo, record.letter, record.context)  # the order is moot here
     if checksum != record.template_sha256 and not record.edited_source and not force:
         raise Refused("error.template_changed", number=record.number)
     return Draft(
@@ -774,6 +967,8 @@ class LetterRequest:
     force: bool = False
     worker: str | None = None
     edit: Callable[[str], str] | None = None
+    cc: list[str] = field(default_factory=list)  # more names for the tembusan (--cc)
+    to: str | None = None  # a return letter's destination Dinas Sosial (--to)
 
 
 @dataclass
@@ -800,6 +995,7 @@ class LetterResult(Result):
             "date": self.letter.date.isoformat(),
             "record": self.record.id if self.record else None,
             "file": str(self.target) if self.target else None,
+            "warnings": [str(w) for w in self.letter.warnings],
             **({"text": self.letter.markdown} if self.target is None else {}),
         }
 
@@ -824,6 +1020,11 @@ def make_letter(
         raise InvalidInput("error.missing_option", option="--worker")
     if not request.reissue and request.kind is None:
         raise InvalidInput("error.missing_option", option="KIND")
+    if request.reissue and (request.cc or request.to):  # a reissue is the letter as issued
+        option = "--cc" if request.cc else "--to"
+        raise InvalidInput("letter_words.reissue_as_issued", option=option)
+    if request.to and request.kind and request.kind.strip().lower() != "return-home":
+        raise InvalidInput("letter_words.to_only_return")
 
     def prepare(case: Case) -> tuple[Draft, bytes, Path | None]:
         if request.reissue:
@@ -832,6 +1033,7 @@ def make_letter(
             made = draft(
                 repo, case, request.kind.strip().lower(), date=request.date,
                 number=request.number, referral=request.referral, preview=request.draft,
+                fmt=request.fmt, cc=request.cc, to=request.to,
             )  # fmt: skip
             if request.edit is not None:
                 if request.fmt != "pdf":

@@ -24,6 +24,7 @@ from ppks_cli.commands._common import (
     open_repo,
     print_json,
     run_editor,
+    warn_line,
     write_options,
     write_out,
 )
@@ -67,6 +68,11 @@ def register(app: typer.Typer) -> None:
             str | None, option("--reissue", key="letter.reissue", metavar="NUMBER")
         ] = None,
         force: Annotated[bool, typer.Option("--force", help=t("help.letter.force"))] = False,
+        cc: Annotated[list[str] | None, option("--cc", key="letter.cc", metavar="NAME")] = None,
+        to: Annotated[
+            str | None,
+            option("--to", key="letter.to", metavar="NAME", autocompletion=_completers.DESTINATION),
+        ] = None,
         list_kinds: Annotated[bool, typer.Option("--list", help=t("help.letter.list"))] = False,
         date: DateOpt = None,
         worker: WorkerOpt = None,
@@ -91,9 +97,12 @@ def register(app: typer.Typer) -> None:
             # who issues it is settled first: no work is done for a letter nobody may sign
             worker=record_worker(ctx, repo, worker, repo.find_case(case_ref)) if issuing else None,
             edit=(lambda source: _edit(ctx, source)) if edit else None,
+            cc=list(cc or []), to=to,
         )  # fmt: skip
         result = letters.make_letter(repo, case_ref, request, options=write_options(ctx))
         made = result.letter
+        for warning in made.warnings:  # a Sunday, a national holiday: signed anyway
+            warn_line(str(warning))
         if result.to_screen and not json_output:
             write_out(made.markdown)
         if json_output:
