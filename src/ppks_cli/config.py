@@ -130,10 +130,17 @@ def check_number_pattern(value: str) -> str:
     return value
 
 
+SEQUENCES = ("shared", "per-code")
+"""How the serial of letter numbers runs within a year: ``shared``, one running number for
+every letter of the office (the *buku agenda surat keluar*: "nomor urut dalam satu tahun
+takwim"), or ``per-code``, a serial of its own for each classification code."""
+
+
 class Letters(Model):
     number_pattern: Line = "{code}/{seq}/Dinsos/{year}"
     codes: LetterCodes = LetterCodes()
     sifat: Name = "Biasa"
+    sequence: Literal[SEQUENCES] = "shared"
 
     @field_validator("number_pattern")
     @classmethod
@@ -308,6 +315,10 @@ referral_days = 14
 # {{month}} bulan, {{month_roman}} bulan romawi. / Letter number pattern.
 number_pattern = "{{code}}/{{seq}}/Dinsos/{{year}}"
 sifat = "Biasa"
+# Nomor urut: "shared" (satu nomor urut untuk semua surat kantor per tahun, seperti buku
+# agenda) atau "per-code" (nomor urut sendiri per kode klasifikasi).
+# Serial: one for all letters of the year ("shared") or one per classification code.
+sequence = "shared"
 
 [letters.codes]
 # Kode klasifikasi per jenis surat (belum diverifikasi; sesuaikan dengan kantor).
