@@ -996,7 +996,7 @@ def make_letter(
             raise NotFound("error.numbering.not_issued", number=wanted)
         if len(cases) > 1:
             raise InvalidInput(
-                "error.numbering.reissue_ambiguous", number=wanted, cases=", ".join(cases)
+                "error.numbering.reissue_ambiguous", number=wanted, where=", ".join(cases)
             )
         case_ref = cases[0]
 
