@@ -2,9 +2,13 @@
 (*surat rujukan*) and the termination record (*berita acara terminasi*).
 
 A letter is made in three steps: :func:`draft` gathers the data from the case and
-``ppks.toml``, gives it a number and renders it (Markdown and Typst); :func:`issue` records
-it in the case; :func:`to_pdf` compiles the Typst source in-process. :func:`reissue`
-renders an issued letter again from what its record kept.
+``ppks.toml``, numbers it (or not: a preview is ``DRAF``) and renders it (Markdown and
+Typst); :func:`issue` records it in the case; :func:`to_pdf` compiles the Typst source
+in-process. :func:`reissue` renders an issued letter again from what its record kept.
+:func:`make_letter` does it the whole way for ``ppks letter``: only ``--issue`` takes a
+number, one document (a kind of letter about one record) keeps one number, and a number
+is taken only while the repository is held (:func:`next_number`). The agenda book and
+renumbering are in :mod:`ppks_cli.agenda`.
 
 Letters read only what they are given: templates are regular files inside the template
 folders (no symbolic link on the way), the logo a regular file inside the repository, and
@@ -281,7 +285,14 @@ def subject(case: Case, kind: str, referral: str | None = None):
 def letter_data(
     repo: Repository, case: Case, kind: str, about, *, number: str, date: dt.date
 ) -> dict[str, Any]:
-    """The data a letter of ``kind`` about the record ``about`` is rendered from."""
+    """The data a letter of ``kind`` about the record ``about`` is rendered from: the
+    template context, stored whole in the letter's record so that a reissue prints the
+    same letter. Top-level keys: ``office``, ``signatories``, ``letter`` (``kind``,
+    ``title``, ``number``, ``date``: the day the letter is signed, ``place``, ``sifat``,
+    ``lampiran``, ``draft``: true for a preview numbered ``DRAF``), ``record`` (the record
+    the letter is about, its fields with ``date``: the day of the step, and ``kind``),
+    ``case``, ``client``, ``intake``, ``worker``, and ``assessment``, ``plan``,
+    ``referral``, ``termination`` when the case has them."""
     from ppks_cli import i18n
 
     lang = i18n.get_language()
