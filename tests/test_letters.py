@@ -5,7 +5,6 @@ import io
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from ppks_cli.records import Goal
 from ppks_cli.store import Repository
 from ppks_cli.templating import escape_markdown
 
-from conftest import MR, Cli, git, run_ppks, snapshot
+from conftest import MR, Cli, run_ppks, snapshot
 
 HOSTILE = '#read("/etc/passwd") {{ 7*7 }} *tebal* $x$ <b> @ref \\ [x]'
 GOLDEN = Path(__file__).parent / "golden"

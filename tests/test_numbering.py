@@ -10,16 +10,26 @@ import stat
 import subprocess
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_letters import SIGNATORIES, papers_case, pdf_text
 
 from ppks_cli import agenda, letters
 from ppks_cli.errors import InvalidInput, Refused
 from ppks_cli.store import Repository
 
 from conftest import Cli, git, run_ppks, snapshot
-from test_letters import office, papers_case, pdf_text  # noqa: F401  (the fixture and the case)
 
 D = dt.date
 REFERRAL_DAY = ("--date", "2024-06-20")
+
+
+@pytest.fixture
+def office(repo, monkeypatch) -> Repository:
+    """A repository whose letters can be made: the signatories set."""
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    repo.paths.config.write_text(repo.paths.config.read_text() + SIGNATORIES)
+    return Repository.open(repo.root)
 
 
 def letter_records(repo, case_id):
@@ -408,3 +418,32 @@ def test_two_letters_issued_at_once_never_share_a_number(office):
         numbers.append(json.loads(out)["number"])
     serials = sorted(int(n.split("/")[1]) for n in numbers)
     assert serials == [1, 2, 3]
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["assessment", "referral", "termination"]),
+                  st.sampled_from([D(2024, 7, 1), D(2024, 12, 31), D(2025, 1, 2)])),
+        min_size=1, max_size=7,
+    ),
+    sequence=st.sampled_from(["shared", "per-code"]),
+)  # fmt: skip
+def test_numbers_never_repeat_and_serials_run_without_gaps(tmp_path_factory, steps, sequence):
+    """Any run of letters issued: no number twice, and each sequence (per year, and per
+    code when so set) counts 1, 2, 3 … with no gap."""
+    root = tmp_path_factory.mktemp("seq") / "kasus"
+    repo = Repository.create(root, "Dinas Sosial Kota Medan", "Saskia")
+    repo.paths.config.write_text(repo.paths.config.read_text() + SIGNATORIES)
+    repo = set_sequence(Repository.open(root), sequence)
+    case = papers_case(repo)
+    for kind, day in steps:
+        letters.issue(repo, case, letters.draft(repo, case, kind, date=day, new=True), worker="S")
+    issued = letters.issued_numbers(repo)
+    assert len({i.number for i in issued}) == len(issued)
+    groups: dict[tuple, list[int]] = {}
+    for i in issued:
+        key = (i.year, i.code) if sequence == "per-code" else (i.year,)
+        groups.setdefault(key, []).append(i.seq)
+    for serials in groups.values():
+        assert sorted(serials) == list(range(1, len(serials) + 1))

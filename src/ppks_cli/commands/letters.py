@@ -78,13 +78,18 @@ def _table(book) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     shown = ("number", "date", "kind", "case", "worker", "about")
     for key in shown:
-        table.add_column(t(f"agenda.column.{key}"), no_wrap=key in ("number", "date", "case"))
-    table.add_column("")
-    for row in book.rows():
+        table.add_column(t(f"agenda.column.{key}"), no_wrap=key != "about")
+    rows = book.rows()
+    replaced = any(row["replaced_by"] for row in rows)
+    if replaced:
+        table.add_column("")
+    for row in rows:
         cells = [
             row["date"].isoformat() if key == "date" and row[key] else row[key] or ""
             for key in shown
         ]
-        note = t("agenda.replaced", number=row["replaced_by"]) if row["replaced_by"] else ""
-        table.add_row(*(Text(neutralise(str(c))) for c in [*cells, note]))
+        if replaced:
+            by = row["replaced_by"]
+            cells.append(t("agenda.replaced", number=by) if by else "")
+        table.add_row(*(Text(neutralise(str(c))) for c in cells))
     console().print(table)
