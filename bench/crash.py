@@ -190,7 +190,7 @@ def check_after(root: Path, case: str, before: dict[str, bytes], figures: Figure
 WRITERS = {
     "note": lambda case, i: ["note", case, f"catatan {i}"],
     "new-case": lambda case, i: ["new-case", "--name", f"Klien {i}", *CASE_ARGS],
-    "letter": lambda case, i: ["letter", case, "assessment", "-o", "-"],
+    "letter": lambda case, i: ["letter", case, "assessment", "--issue", "--new", "-o", "-"],
 }
 
 

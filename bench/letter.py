@@ -1,8 +1,8 @@
 """Time to make one PDF letter from the command line.
 
 Builds a repository holding the paper's case MR through termination, then runs
-``ppks letter ID termination --format pdf -o FILE`` several times (each run issues a new
-letter, as an office would) and reports the median wall time, split into Python start-up
+``ppks letter ID termination --issue --new --format pdf -o FILE`` several times (each run
+issues a new letter, as an office would) and reports the median wall time, split into Python start-up
 with the command's imports and the Typst compilation. Target: well under one second.
 
 Run: python bench/letter.py [--runs N]
@@ -65,7 +65,8 @@ def main() -> None:
             out = Path(tmp) / f"terminasi-{run}.pdf"
             start = time.perf_counter()
             subprocess.run(
-                [*ppks(), "letter", case_id, "termination", "--format", "pdf", "-o", str(out)],
+                [*ppks(), "letter", case_id, "termination", "--issue", "--new", "--format", "pdf",
+                 "-o", str(out)],
                 cwd=root, env=env, check=True, capture_output=True,
             )  # fmt: skip
             times.append(time.perf_counter() - start)

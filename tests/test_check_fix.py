@@ -62,7 +62,7 @@ def office(tmp_path_factory):
         ("intervene", "--kind", "home-visit", "--note", "Kunjungan", "--date", "2024-03-01"),
         ("evaluate", "--progress", "Baik", "--decision", "terminate", "--date", "2024-06-25"),
         ("terminate", "--reason", "referred", "--outcome", "Di UPT", "--date", "2024-06-30"),
-        ("letter", "termination"),
+        ("letter", "termination", "--issue"),
     ]:
         done = cli(step, first, *more, *(() if step == "letter" else ("--worker", "Saskia")))
         assert done.exit_code == 0, done.output
@@ -94,7 +94,7 @@ def by_code(problems):
 
 EXPECTED = {  # code: (words of the fix in Indonesian, in English)
     "check.duplicate_nik": ("ppks merge", "ppks merge"),
-    "check.duplicate_letter_number": ("ppks letter", "ppks letter"),
+    "check.duplicate_letter_number": ("ppks letter renumber", "ppks letter renumber"),
     "check.record_case_mismatch": ("git mv", "git mv"),
     "check.bad_record_name": ("TANGGAL-JENIS-ID.toml", "DATE-KIND-ID.toml"),
     "toml.conflict_marker": ("git merge --abort", "git merge --abort"),
@@ -113,10 +113,10 @@ def test_each_problem_names_its_fix_in_json(office, lang):
     for code, words in EXPECTED.items():
         for problem in found[code]:
             assert problem["fix"] and words[lang == "en"] in problem["fix"], problem
-    # the fix of the letter number names the case and the kind of letter
+    # the fix of the letter number names the command that gives one letter a new number
     letters = found["check.duplicate_letter_number"]
-    assert all(f"ppks letter {first} termination" in p["fix"] for p in letters)
-    assert all(f"git rm {p['file']}" in p["fix"] for p in letters)
+    number = json.loads(Cli(root)("letters", "--json").stdout)[0]["number"]
+    assert all(f"ppks letter renumber {number} --case {first}" in p["fix"] for p in letters)
     late = {p["file"]: p["fix"] for p in found["workflow.out_of_order"]}
     repeated = made["repeated_termination"].relative_to(root).as_posix()
     after = made["after_termination"].relative_to(root).as_posix()

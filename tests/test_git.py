@@ -170,7 +170,7 @@ def test_commit_messages_carry_no_personal_data(kasus, tmp_path):
         ["intervene", case_id, "--kind", "home-visit", "--note", "Kunjungan ke Jl. Mawar 3", "--date", "2024-03-04"],
         ["refer", case_id, "--to", "RSUD Dr. Pirngadi Medan", "--reason", "x", "--consent", "yes", "--date", "2024-03-05"],
         ["note", case_id, f"Bertemu {SECRET_NAMES[1]}"],
-        ["letter", case_id, "referral", "--format", "pdf", "-o", str(tmp_path / "r.pdf")],
+        ["letter", case_id, "referral", "--issue", "--format", "pdf", "-o", str(tmp_path / "r.pdf")],
     ]  # fmt: skip
     for step in steps:
         result = ppks(kasus, *step)

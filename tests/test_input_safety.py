@@ -394,7 +394,7 @@ def test_a_20_digit_serial_never_becomes_a_toml_integer(repo):
     assert data["number"] == "460/12345678901234567890/Dinsos/2024"
     assert all(-(2**63) <= v < 2**63 for v in data.values() if isinstance(v, int))
     with pytest.raises(InvalidInput):
-        letters.draft(repo, case, "assessment", number="460/\x1b[2J/2024")
+        letters.draft(repo, case, "assessment", number="460/\x1b[2J/2024", new=True)
 
 
 # --- init validates before it creates ---------------------------------------------------------

@@ -134,6 +134,11 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     check("letter", "letter", case_id, "referral", "--format", "pdf", "-o",
           str(tmp_path / "r.pdf"), "--worker", "Saskia", optional={"text"})  # fmt: skip
     check("letter --list", "letter", "--list")
+    check("letter", "letter", case_id, "referral", "--issue", "--worker", "Saskia",
+          optional={"text"})  # fmt: skip
+    check("letters", "letters")
+    check("letters", "letters", "--kind", "referral")
+    check("letters -o FILE", "letters", "--format", "csv", "-o", str(tmp_path / "agenda.csv"))
     check("templates export", "templates", "export")
     assert git("status", "--porcelain", cwd=office) == ""  # export committed what it wrote
     check("history", "history", case_id)

@@ -201,7 +201,8 @@ def test_berita_acara_day_is_computed_and_a_sunday_warns(office, tmp_path):
     # a weekday that is no holiday: no warning
     result = Cli(office.root)("letter", case.id, "termination", "--draft", "--date", "2024-07-01")
     assert result.exit_code == 0 and "Minggu" not in result.stderr and "libur" not in result.stderr
-    assert "Pada hari ini Senin tanggal satu bulan Juli" in result.stdout
+    # the berita acara tells the day of the termination, not the day it is signed
+    assert "Pada hari Minggu tanggal tiga puluh bulan Juni" in result.stdout
 
 
 def test_a_national_holiday_warns_with_its_name(office):
@@ -285,7 +286,7 @@ def test_kinds_by_code_label_and_synonym():
 def test_social_report_for_the_papers_case(office, tmp_path):
     case = papers_case(office)
     out = tmp_path / "lapsos.pdf"
-    result = Cli(office.root)("letter", case.id, "social-report", "-f", "pdf", "-o", str(out),
+    result = Cli(office.root)("letter", case.id, "social-report", "--issue", "-f", "pdf", "-o", str(out),
                               "--date", "2024-02-20")  # fmt: skip
     assert result.exit_code == 0, result.output
     data = out.read_bytes()
@@ -310,7 +311,8 @@ def test_the_three_kinds_for_a_child_sent_home_issue_and_reissue_identically(off
     for kind, extra in (("social-report", []), ("statement", []),
                         ("return-home", ["--to", "Deli Serdang"])):  # fmt: skip
         out = tmp_path / f"{kind}.pdf"
-        result = cli("letter", case.id, kind, "-f", "pdf", "-o", str(out), "--date", "2025-03-14", *extra)
+        result = cli("letter", case.id, kind, "--issue", "-f", "pdf", "-o", str(out), "--date", "2025-03-14",
+                     *extra)  # fmt: skip
         assert result.exit_code == 0, result.output
         made[kind] = out.read_bytes()
         # the cover letter, with its tembusan, may take a second page: then the closing
@@ -424,7 +426,7 @@ def test_to_is_for_the_return_letter_and_a_reissue_takes_no_cc(office):
     cli = Cli(office.root)
     result = cli("letter", case.id, "statement", "--to", "Deli Serdang", "--draft")
     assert result.exit_code == 3 and "return-home" in result.stderr
-    issued = cli("letter", case.id, "pemulangan", "--to", "Deli Serdang", "--date", "2025-03-14")
+    issued = cli("letter", case.id, "pemulangan", "--issue", "--to", "Deli Serdang", "--date", "2025-03-14")
     assert issued.exit_code == 0, issued.output
     number = [r for r in office.find_case(case.id).records if r.kind == "letter"][0].number
     result = cli("letter", case.id, "--reissue", number, "--cc", "Arsip")

@@ -39,7 +39,8 @@ def test_a_pdf_letter_without_o_goes_to_the_ignored_out_folder(team, tmp_path):
             "--context", "Hidup di jalan.", "--date", "2024-02-20", "--worker", "Saskia")  # fmt: skip
     assert run_ppks("assess", case_id, *args, cwd=root).returncode == 0
     inside = root / "cases"  # run from a folder inside the repository
-    done = run_ppks("letter", case_id, "assessment", "--format", "pdf", "--json", cwd=inside)
+    done = run_ppks("letter", case_id, "assessment", "--issue", "--format", "pdf", "--json",
+                    cwd=inside)  # fmt: skip
     assert done.returncode == 0, done.stderr
     pdfs = sorted((root / "out").glob("*.pdf"))
     assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")

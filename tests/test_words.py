@@ -225,7 +225,8 @@ def test_history_is_shown_in_the_users_language(git_office_cli):
     assert entries[1]["message"] == f"{case_id}: note added"  # git keeps the stable code
 
 
-PARAMS = {"letter": {"number": "462/17/Dinsos/2024"}, "templates": {"count": 1},
+PARAMS = {"letter": {"number": "462/17/Dinsos/2024"},
+          "letter-renumbered": {"old": "462/17/Dinsos/2024", "number": "462/18/Dinsos/2024"}, "templates": {"count": 1},
           "migration": {"schema": 2}, "transfer-caseload": {"count": 3},
           "merge": {"duplicate": "2023-ABCDE"}}  # fmt: skip
 

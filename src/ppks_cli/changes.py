@@ -57,6 +57,7 @@ COMMIT_WORDS = {
     "approval": "approval recorded",
     "correction": "client data corrected",
     "letter": "letter {number} issued",
+    "letter-renumbered": "letter {old} renumbered {number}",
     "repository": "case repository created",
     "templates": "letter templates exported ({count} {count:file|files})",
     "migration": "repository migrated to schema {schema}",

@@ -234,21 +234,27 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
 
 
 def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
-    """Two letters with one number: possible when clones issued letters offline."""
+    """Two standing letters with one number (possible when clones issued letters offline),
+    and, with ``[letters] sequence = "shared"``, one serial of a year under two codes
+    (a warning). A renumbered letter no longer counts. Each problem's fix is
+    ``ppks letter renumber NUMBER --case CASE``."""
     from ppks_cli.letters import issued_numbers
 
+    issued = [i for i in issued_numbers(repo) if i.active]
     by_number: dict[str, list] = defaultdict(list)
-    for issued in issued_numbers(repo):
-        by_number[issued.number].append(issued)
+    by_serial: dict[tuple[int, int], list] = defaultdict(list)
+    for one in issued:
+        by_number[one.number].append(one)
+        if one.seq:
+            by_serial[(one.year, one.seq)].append(one)
     problems = []
     for number, letters in by_number.items():
         if len(letters) > 1:
-            for issued in letters:
-                file = issued.file
+            for one in letters:
+                file = one.file
                 others = ", ".join(i.file for i in letters if i.file != file)
                 line = _line_of(repo.root / file, ("number",))
-                kind = _letter_kind(repo.root / file)
-                hint = Msg("fix.letter_number", file=file, case=issued.case, kind=kind)
+                hint = Msg("fix.letter_number", number=number, case=one.case)
                 problems.append(
                     Problem(
                         file, line,
@@ -256,6 +262,20 @@ def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
                         hint=hint,
                     )  # fmt: skip
                 )
+    if repo.config.letters.sequence == "shared":
+        for (year, seq), letters in by_serial.items():
+            if len({i.number for i in letters}) < 2:
+                continue
+            for one in letters:
+                others = ", ".join(
+                    f"{i.number} ({i.file})" for i in letters if i.number != one.number
+                )
+                if not others:
+                    continue  # the same number twice: reported above
+                message = Msg("check.numbering.same_serial", seq=seq, year=year, others=others)
+                hint = Msg("fix.letter_number", number=one.number, case=one.case)
+                line = _line_of(repo.root / one.file, ("number",))
+                problems.append(Problem(one.file, line, message, "warning", hint=hint))
     return problems
 
 
@@ -317,18 +337,6 @@ def _record_file(repo: Repository, case_id: str, kind: str, record: str):
     """The file of the record ``record`` (of ``kind``) in ``case_id``'s folder, or None."""
     found = sorted(repo.paths.records_dir(case_id).glob(f"*-{kind}-{record}.toml"))
     return found[0] if found else None
-
-
-def _letter_kind(path) -> str:
-    """The kind of letter (assessment, referral, termination) a letter record issued, or
-    ``KIND`` when it cannot be read."""
-    import tomllib
-
-    try:
-        kind = tomllib.loads(path.read_text(encoding="utf-8")).get("letter")
-    except (OSError, ValueError, RecursionError):
-        return "KIND"
-    return kind if isinstance(kind, str) and kind.isidentifier() else "KIND"
 
 
 def _line_of(path, key: tuple[str, ...]) -> int:

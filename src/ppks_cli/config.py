@@ -172,6 +172,12 @@ def check_number_pattern(value: str) -> str:
     return value
 
 
+SEQUENCES = ("shared", "per-code")
+"""How the serial of letter numbers runs within a year: ``shared``, one running number for
+every letter of the office (the *buku agenda surat keluar*: "nomor urut dalam satu tahun
+takwim"), or ``per-code``, a serial of its own for each classification code."""
+
+
 class Letters(Model):
     number_pattern: Line = "{code}/{seq}/Dinsos/{year}"
     codes: LetterCodes = LetterCodes()
@@ -182,6 +188,7 @@ class Letters(Model):
     tembusan: Tembusan = Tembusan()
     # where a Laporan Sosial for an identity (NIK) goes
     civil_registry: Name = "Dinas Kependudukan dan Pencatatan Sipil Kota Medan"
+    sequence: Literal[SEQUENCES] = "shared"
 
     @field_validator("number_pattern")
     @classmethod
@@ -397,6 +404,11 @@ font = "sans"
 
 # Tujuan Laporan Sosial untuk penerbitan NIK. / Where a social report for a NIK goes.
 # civil_registry = "Dinas Kependudukan dan Pencatatan Sipil Kota Medan"
+
+# Nomor urut: "shared" (satu nomor urut untuk semua surat kantor per tahun, seperti buku
+# agenda) atau "per-code" (nomor urut sendiri per kode klasifikasi).
+# Serial: one for all letters of the year ("shared") or one per classification code.
+sequence = "shared"
 
 [letters.codes]
 # Kode klasifikasi per jenis surat (belum diverifikasi; sesuaikan dengan kantor).

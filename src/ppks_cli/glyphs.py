@@ -6,8 +6,9 @@ math fonts, DejaVu Sans Mono) would come out as an empty box or vanish. :func:`m
 finds those before a PDF is made. The letters' own face (Liberation Sans, shipped in
 ``ppks_cli/data/fonts``) falls back on these fonts for what it lacks, so the table is
 what any letter can print, whichever ``[letters] font`` the office chose. The table
-below is the union of the fonts' ``cmap`` tables of typst 0.15.2; ``tests/test_letters_safety.py`` compares it with the fonts
-of the installed package (with fontTools) so that an upgrade cannot silently change it.
+below is the union of the fonts' ``cmap`` tables of typst 0.15.2;
+``tests/test_letters_safety.py`` compares it with the fonts of the installed package
+(with fontTools) so that an upgrade cannot silently change it.
 """
 
 from __future__ import annotations

@@ -5,9 +5,13 @@ the family signs when the client goes home (*surat pernyataan*) and the cover le
 return to the home region (*surat pengantar pemulangan*, to that region's Dinas Sosial).
 
 A letter is made in three steps: :func:`draft` gathers the data from the case and
-``ppks.toml``, gives it a number and renders it (Markdown and Typst); :func:`issue` records
-it in the case; :func:`to_pdf` compiles the Typst source in-process. :func:`reissue`
-renders an issued letter again from what its record kept.
+``ppks.toml``, numbers it (or not: a preview is ``DRAF``) and renders it (Markdown and
+Typst); :func:`issue` records it in the case; :func:`to_pdf` compiles the Typst source
+in-process. :func:`reissue` renders an issued letter again from what its record kept.
+:func:`make_letter` does it the whole way for ``ppks letter``: only ``--issue`` takes a
+number, one document (a kind of letter about one record) keeps one number, and a number
+is taken only while the repository is held (:func:`next_number`). The agenda book and
+renumbering are in :mod:`ppks_cli.agenda`.
 
 Letters read only what they are given: templates are regular files inside the template
 folders (no symbolic link on the way), the logo a regular file inside the repository, and
@@ -80,6 +84,10 @@ class Draft:
     about: str | None = None
     edited_source: str | None = None
     warnings: list[Msg] = field(default_factory=list)
+    code: str | None = None  # the classification code the number was taken under
+    earlier: list[str] = field(default_factory=list)  # standing numbers of this document
+    renumbers: str | None = None  # a renumbering: the letter record it gives a new number
+    reason: str | None = None
 
     @property
     def markdown(self) -> str:
@@ -392,11 +400,17 @@ def letter_data(
     repo: Repository, case: Case, kind: str, about, *, number: str, date: dt.date,
     cc: list[str] | tuple[str, ...] = (), to: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The data a letter of ``kind`` about the record ``about`` is rendered from. ``cc``:
-    more names for the *tembusan*; ``to``: the destination's Dinas Sosial of a return
-    letter (default: the termination's placement when the directory has it). Raises
-    :class:`InvalidInput` (``letter_words.return_needs_to``) for a return letter with no
-    destination."""
+    """The data a letter of ``kind`` about the record ``about`` is rendered from: the
+    template context, stored whole in the letter's record so that a reissue prints the
+    same letter. Top-level keys: ``office``, ``signatories``, ``letter`` (``kind``,
+    ``title``, ``number``, ``date``: the day the letter is signed, ``place``, ``sifat``,
+    ``lampiran``, ``draft``: true for a preview numbered ``DRAF``, ``tembusan``), ``record``
+    (the record the letter is about, its fields with ``date``: the day of the step, and
+    ``kind``), ``case``, ``client``, ``intake``, ``worker``, and ``assessment``, ``plan``,
+    ``referral``, ``termination`` when the case has them. ``cc``: more names for the
+    *tembusan*; ``to``: the destination's Dinas Sosial of a return letter (default: the
+    termination's placement when the directory has it). Raises :class:`InvalidInput`
+    (``letter_words.return_needs_to``) for a return letter with no destination."""
     from ppks_cli import i18n
 
     lang = i18n.get_language()
@@ -425,7 +439,11 @@ def letter_data(
                 "lampiran": "-",
                 "day": day_name(date, "id"),
                 "tembusan": tembusan(repo, kind, cc),
+                "draft": number == DRAFT_NUMBER,  # a preview: no number, not to be signed
             },
+            # the record the letter is about (its ``date`` is the day of the step, while
+            # ``letter.date`` is the day the letter is signed)
+            "record": {**(_record_data(about) or {}), "kind": about.kind},
             "case": {
                 "id": case.id,
                 "category": category.slug,
@@ -529,16 +547,47 @@ def long_date_id(date: dt.date) -> str:
 
 @dataclass(frozen=True)
 class IssuedNumber:
+    """One letter number in the repository, as its record file says it: the number, its
+    year and serial (``seq``, None for a number outside the office pattern), the record
+    file (relative to the repository) and case, the letter's kind, classification code,
+    record ID, date, worker, the record it is about, and, for a renumbering, the letter
+    record it gives a new number (``renumbers``) and why. ``replaced_by`` is the number a
+    later renumbering gave this letter instead (None: the number stands)."""
+
     number: str
     year: int
     seq: int | None
     file: str
     case: str
+    kind: str | None = None
+    code: str | None = None
+    record: str | None = None
+    date: dt.date | None = None
+    worker: str | None = None
+    about: str | None = None
+    renumbers: str | None = None
+    reason: str | None = None
+    recorded_at: str = ""
+    replaced_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the number still stands (no renumbering replaced it)."""
+        return self.replaced_by is None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def issued_numbers(repo: Repository) -> list[IssuedNumber]:
-    """Every letter number recorded in the repository (read straight from the letter
-    files, which is fast even with thousands of cases)."""
+    """Every letter number recorded in the repository, in file order (read straight from
+    the letter files, which is fast even with thousands of cases). A renumbered letter
+    stays in the list with ``replaced_by`` set: its number was used once and is never
+    handed out again. Unreadable files are left out (``ppks check`` reports them)."""
+    import dataclasses
+
+    regex = _number_regex(repo.config.letters.number_pattern)
     found = []
     for path in sorted(repo.paths.cases.glob("*/records/*-letter-*.toml")):
         try:
@@ -546,29 +595,55 @@ def issued_numbers(repo: Repository) -> list[IssuedNumber]:
         except (OSError, ValueError, RecursionError):
             continue  # `ppks check` reports it
         number, year, seq = data.get("number"), data.get("year"), data.get("seq")
-        if isinstance(number, str) and isinstance(year, int):
-            found.append(
-                IssuedNumber(
-                    number, year, seq if isinstance(seq, int) else None,
-                    repo.rel(path), path.parent.parent.name,
-                )
-            )  # fmt: skip
-    return found
+        if not (isinstance(number, str) and isinstance(year, int)):
+            continue
+        code = _text(data.get("code"))
+        if code is None:
+            match = regex.match(number)
+            code = match.groupdict().get("code") if match else None
+        date, recorded = data.get("date"), data.get("recorded_at")
+        found.append(
+            IssuedNumber(
+                number, year, seq if isinstance(seq, int) else None,
+                repo.rel(path), path.parent.parent.name, kind=_text(data.get("letter")),
+                code=code, record=_text(data.get("id")),
+                date=date if isinstance(date, dt.date) else None,
+                worker=_text(data.get("worker")), about=_text(data.get("about")),
+                renumbers=_text(data.get("renumbers")), reason=_text(data.get("reason")),
+                recorded_at=recorded.isoformat() if isinstance(recorded, dt.datetime) else "",
+            )
+        )  # fmt: skip
+    replaced = {(i.case, i.renumbers): i.number for i in found if i.renumbers}
+    return [
+        dataclasses.replace(i, replaced_by=replaced[(i.case, i.record)])
+        if (i.case, i.record) in replaced
+        else i
+        for i in found
+    ]
 
 
-def format_number(repo: Repository, kind: str, seq: int, date: dt.date) -> str:
+def format_number(
+    repo: Repository, kind: str, seq: int, date: dt.date, code: str | None = None
+) -> str:
+    """The number of serial ``seq`` for a letter of ``kind`` dated ``date``, by
+    ``[letters] number_pattern`` (``code``: instead of the kind's ``[letters.codes]``)."""
     return repo.config.letters.number_pattern.format(
-        code=repo.config.letters.codes.code_for(kind), seq=seq, year=date.year,
+        code=code if code is not None else kind_code(repo, kind), seq=seq, year=date.year,
         month=date.month, month_roman=ROMAN[date.month - 1],
     )  # fmt: skip
+
+
+def kind_code(repo: Repository, kind: str) -> str:
+    """The classification code of ``kind`` (``[letters.codes]``)."""
+    return repo.config.letters.codes.code_for(kind)
 
 
 def _number_regex(pattern: str) -> re.Pattern[str]:
     parts = {
         # ASCII digits only, and a sequence that fits the record's bounds (a longer
         # serial is kept as a number from the agenda book, outside the sequence)
-        "code": r".+?", "seq": r"(?P<seq>[0-9]{1,9})", "year": r"(?P<year>[0-9]{4})",
-        "month": r"[0-9]{1,2}", "month_roman": r"[IVX]+",
+        "code": r"(?P<code>.+?)", "seq": r"(?P<seq>[0-9]{1,9})",
+        "year": r"(?P<year>[0-9]{4})", "month": r"[0-9]{1,2}", "month_roman": r"[IVX]+",
     }  # fmt: skip
     regex, seen = "", set()
     for literal, name, _, _ in string.Formatter().parse(pattern):
@@ -579,15 +654,26 @@ def _number_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-def next_number(repo: Repository, kind: str, date: dt.date) -> tuple[str, int]:
-    """The next free number of the office's sequence for the year of ``date``."""
+def next_number(
+    repo: Repository, kind: str, date: dt.date, code: str | None = None
+) -> tuple[str, int]:
+    """The next free number for a letter of ``kind`` (classification ``code``, default the
+    kind's) dated ``date``, and its serial. The serial runs per year: across every letter
+    of the office (``[letters] sequence = "shared"``, the agenda book's way) or per
+    classification code (``"per-code"``). A number ever used, renumbered ones included,
+    is never handed out again. Call it while holding the repository
+    (:class:`ppks_cli.changes.Writer`), so two commands never take one number."""
+    code = code if code is not None else kind_code(repo, kind)
     issued = issued_numbers(repo)
     used = {i.number for i in issued}
-    seq = max((i.seq for i in issued if i.year == date.year and i.seq), default=0) + 1
-    number = format_number(repo, kind, seq, date)
+    same = [i for i in issued if i.year == date.year and i.seq]
+    if repo.config.letters.sequence == "per-code":
+        same = [i for i in same if i.code == code]
+    seq = max((i.seq for i in same), default=0) + 1
+    number = format_number(repo, kind, seq, date, code)
     while number in used:  # a hand-given number may have taken it
         seq += 1
-        number = format_number(repo, kind, seq, date)
+        number = format_number(repo, kind, seq, date, code)
     return number, seq
 
 
@@ -617,6 +703,27 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     return number, int(match["seq"]) if int(year or date.year) == date.year else None
 
 
+def code_of(repo: Repository, number: str) -> str | None:
+    """The classification code in ``number`` by ``[letters] number_pattern`` (None when
+    the number does not follow it or the pattern has no ``{code}``)."""
+    match = _number_regex(repo.config.letters.number_pattern).match(number)
+    return match.groupdict().get("code") if match else None
+
+
+def active_letters(case: Case) -> list[Letter]:
+    """The letters of ``case`` whose number stands (a renumbered letter is left out: the
+    record that renumbered it stands in its place)."""
+    replaced = {r.renumbers for r in case.records if isinstance(r, Letter) and r.renumbers}
+    return [r for r in case.records if isinstance(r, Letter) and r.id not in replaced]
+
+
+def issued_for(case: Case, kind: str, about: str | None) -> list[Letter]:
+    """The standing letters of ``kind`` about the record ``about`` (one document)."""
+    if about is None:
+        return []
+    return [r for r in active_letters(case) if r.letter == kind and r.about == about]
+
+
 # --- making letters ------------------------------------------------------------------------
 
 
@@ -624,14 +731,23 @@ def draft(
     repo: Repository, case: Case, kind: str, *, date: dt.date | None = None,
     number: str | None = None, referral: str | None = None, preview: bool = False,
     fmt: str = "md", cc: list[str] | tuple[str, ...] = (), to: str | None = None,
+    new: bool = False,
 ) -> Draft:  # fmt: skip
-    """Gather, number and render a letter, without recording it. ``fmt`` (``md`` or
-    ``pdf``) is rendered first (an error names its template); ``cc`` and ``to`` as for
-    :func:`letter_data`. The draft's ``warnings`` say when the date is a Sunday or a
-    national holiday (:func:`date_warnings`)."""
+    """Gather, number and render a letter of ``kind`` about its record (:func:`subject`),
+    without recording it. ``fmt`` (``md`` or ``pdf``) is rendered first (an error names
+    its template); ``cc`` and ``to`` as for :func:`letter_data`.
+
+    The letter is dated ``date``, or today (the day it is signed); never in the future,
+    never before its record. A ``preview`` takes no number (``DRAF``); otherwise the number
+    is ``number`` (from the agenda book, :func:`given_number`) or the next of the sequence
+    (:func:`next_number`: call it holding the repository). One document keeps one number:
+    a standing letter of ``kind`` about the same record refuses (:class:`Refused`,
+    ``error.numbering.already_issued``, naming its number) unless ``new``. The draft's
+    ``warnings`` say when the date is a Sunday or a national holiday
+    (:func:`date_warnings`). Raises :class:`InvalidInput`, :class:`Refused`,
+    :class:`NotFound`."""
     about = subject(case, kind, referral)
-    # an office issues the letter the day the step is done; backdated entries keep that day
-    when = date or about.date
+    when = date or dt.date.today()
     if when > dt.date.today():
         raise InvalidInput(
             "error.invalid_option", option="--date",
@@ -642,22 +758,31 @@ def draft(
             "error.letter_before_event", date=when.isoformat(),
             kind=Msg(f"kind_in_text.{about.kind}"), event=about.date.isoformat(),
         )  # fmt: skip
+    earlier = [r.number for r in issued_for(case, kind, about.id)]
+    if earlier and not preview and not new:
+        raise Refused(
+            "error.numbering.already_issued", number=earlier[-1], case=case.id, kind=kind
+        )
+    code: str | None = kind_code(repo, kind)
     if preview:
         number_text, seq = DRAFT_NUMBER, None
     elif number:
         number_text, seq = given_number(repo, number, when)
+        code = code_of(repo, number_text)
     else:
         number_text, seq = next_number(repo, kind, when)
     data = letter_data(repo, case, kind, about, number=number_text, date=when, cc=cc, to=to)
     texts, checksum = _render(repo, kind, data, first="typ" if fmt == "pdf" else "md")
-    return Draft(
+    made = Draft(
         kind, number_text, seq, when, data, texts, checksum, about.id,
         warnings=date_warnings(when),
     )  # fmt: skip
+    made.code, made.earlier = code, earlier
+    return made
 
 
 def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter:
-    """Record ``letter`` as issued, in its own record file."""
+    """Record ``letter`` as issued, in its own record file (:class:`Refused` for a draft)."""
     from ppks_cli import casework
 
     if letter.number == DRAFT_NUMBER:
@@ -665,29 +790,43 @@ def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter
     return casework._write(
         repo, case, Letter, date=letter.date, worker=worker, letter=letter.kind,
         number=letter.number, year=letter.date.year, seq=letter.seq, about=letter.about,
+        code=letter.code, renumbers=letter.renumbers, reason=letter.reason,
         template_sha256=letter.checksum, edited_source=letter.edited_source,
         context=letter.data,
     )  # fmt: skip
 
 
 def find_issued(case: Case, number: str) -> Letter:
-    for record in case.records:
-        if isinstance(record, Letter) and record.number == number.strip():
-            return record
+    """The letter numbered ``number`` in ``case`` (the standing one when a renumbering
+    left the old number in the case too). Raises :class:`NotFound`."""
+    found = [r for r in case.records if isinstance(r, Letter) and r.number == number.strip()]
+    standing = [r for r in found if r in active_letters(case)]
+    if standing or found:
+        return (standing or found)[-1]
     raise NotFound("error.letter_not_found", case=case.id, number=number)
 
 
 def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -> Draft:
-    """Render an issued letter again from its record. Refuses (unless ``force``) when the
-    templates changed since, because the letter would not be identical."""
+    """Render an issued letter again from its record: the same number, date and data,
+    so the same bytes. Refuses (unless ``force``) when the templates changed since,
+    because the letter would not be identical (``error.template_changed``), and a number
+    a renumbering replaced (``error.numbering.renumbered``, naming the new number)."""
     record = find_issued(case, number)
+    newer = [r for r in case.records if isinstance(r, Letter) and r.renumbers == record.id]
+    if newer:
+        raise Refused(
+            "error.numbering.renumbered", number=record.number, new=newer[-1].number,
+            case=case.id,
+        )  # fmt: skip
     texts, checksum = _render(repo, record.letter, record.context)  # the order is moot here
     if checksum != record.template_sha256 and not record.edited_source and not force:
         raise Refused("error.template_changed", number=record.number)
-    return Draft(
+    made = Draft(
         record.letter, record.number, record.seq, record.date, record.context, texts,
         record.template_sha256, record.about, record.edited_source,
     )  # fmt: skip
+    made.code = record.code
+    return made
 
 
 def read_logo(repo: Repository, logo: str) -> tuple[str, bytes]:
@@ -949,12 +1088,17 @@ def default_output_path(repo: Repository, case: Case, letter: Draft, fmt: str) -
 
 @dataclass
 class LetterRequest:
-    """What ``ppks letter`` asks for. Exactly one of: an issued letter of ``kind`` (the
-    default), a ``draft`` (no number, nothing recorded), or the ``reissue`` of an issued
-    number. ``fmt`` is ``md`` or ``pdf``; ``output`` a file (``-`` or None: the screen;
-    a PDF without ``output`` goes to the repository's ``out/`` folder, ignored by git,
-    with a file name with no personal data: :func:`default_output_path`). ``edit``, when
-    given, is called with the Typst source and returns the edited source (``--edit``)."""
+    """What ``ppks letter`` asks for. By default a draft: rendered with no number,
+    nothing recorded (looking at a letter never takes a number). ``issue``: take the next
+    number (or ``number``, from the agenda book), record the letter and commit it; a
+    document already issued is refused unless ``new`` (a genuinely new letter about the
+    same record). ``reissue``: the issued letter with that number again, byte for byte.
+    ``fmt`` is ``md`` or ``pdf``; ``output`` a file (``-`` or None: the screen; a PDF
+    without ``output`` goes to the repository's ``out/`` folder, ignored by git, with a
+    file name with no personal data: :func:`default_output_path`). ``edit``, when given,
+    is called with the Typst source and returns the edited source (``--edit``).
+    ``draft`` is the explicit form of the default (``--draft``); with ``issue`` it is a
+    contradiction and refused."""
 
     kind: str | None = None
     fmt: str = "md"
@@ -969,12 +1113,17 @@ class LetterRequest:
     edit: Callable[[str], str] | None = None
     cc: list[str] = field(default_factory=list)  # more names for the tembusan (--cc)
     to: str | None = None  # a return letter's destination Dinas Sosial (--to)
+    issue: bool = False
+    new: bool = False
 
 
 @dataclass
 class LetterResult(Result):
     """What ``ppks letter`` made: the letter (:class:`Draft`), its record when it was
-    issued now, the bytes made, and the file written (None: for the screen)."""
+    issued now, the bytes made, and the file written (None: for the screen).
+    ``reissued``: an issued letter printed again; ``renumbered``: the number a
+    renumbering replaced; ``earlier``: the standing numbers of the same document (for
+    a draft: it was issued already; for ``--new``: the letters before this one)."""
 
     case: Case
     letter: Draft
@@ -982,31 +1131,68 @@ class LetterResult(Result):
     data: bytes
     target: Path | None
     reissued: bool = False
+    renumbered: str | None = None
 
     @property
     def to_screen(self) -> bool:
         return self.target is None
 
+    @property
+    def issued(self) -> bool:
+        return self.record is not None
+
+    @property
+    def earlier(self) -> list[str]:
+        return list(self.letter.earlier)
+
     def to_json(self) -> dict[str, Any]:
+        draft = self.letter.number == DRAFT_NUMBER
         return {
             "case": self.case.id,
             "kind": self.letter.kind,
-            "number": self.letter.number,
+            "number": None if draft else self.letter.number,
+            "draft": draft,
+            "issued": self.issued,
+            "reissued": self.reissued,
             "date": self.letter.date.isoformat(),
             "record": self.record.id if self.record else None,
+            "about": self.letter.about,
+            "earlier": self.earlier,
+            "renumbered": self.renumbered,
             "file": str(self.target) if self.target else None,
             "warnings": [str(w) for w in self.letter.warnings],
             **({"text": self.letter.markdown} if self.target is None else {}),
         }
 
 
-def make_letter(
-    repo: Repository, case_ref: str, request: LetterRequest, *, options=None
-) -> LetterResult:
-    """Make the letter ``request`` asks for on the case ``case_ref``, the whole way.
+def _render_output(
+    repo: Repository, case: Case, made: Draft, fmt: str, output: Path | None
+) -> tuple[bytes, Path | None]:
+    """The bytes of ``made`` in ``fmt`` and the file they go to (None: the screen),
+    checked (:func:`check_output`) but not written."""
+    data = to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
+    target = output
+    if target is not None and str(target) == "-":
+        target = None
+    if target is None and fmt == "pdf":
+        if output is not None:  # -o -: a PDF is never sent to the terminal
+            raise InvalidInput("error.pdf_to_stdout")
+        target = default_output_path(repo, case, made, "pdf")
+    if target is not None:
+        check_output(target, repo)
+    return data, target
 
-    Everything that can be checked is checked before a number is taken: the kind, the
-    format, the record the letter is about, the values it needs, the glyphs of the PDF,
+
+def make_letter(
+    repo: Repository, case_ref: str | None, request: LetterRequest, *, options=None
+) -> LetterResult:
+    """Make the letter ``request`` asks for on the case ``case_ref``, the whole way
+    (``case_ref`` None: the case of the letter ``request.reissue`` names, when one case
+    has it).
+
+    Only ``request.issue`` takes a number. Everything that can be checked is checked
+    before a number is taken: the flags, the kind, the format, the record the letter is
+    about and whether it was issued already, the values it needs, the glyphs of the PDF,
     and the output file (:func:`check_output`). Issuing then holds the repository
     (:class:`ppks_cli.changes.Writer`), so two letters never get one number, records the
     letter and commits it; the file is written last. A draft or a reissue records
@@ -1015,8 +1201,16 @@ def make_letter(
 
     if request.fmt not in ("md", "pdf"):
         raise InvalidInput("error.invalid_option", option="--format", detail=Msg("letters.formats"))
-    issuing = not request.draft and not request.reissue
-    if issuing and not request.worker:
+    if request.issue and (request.draft or request.reissue):
+        other = "--draft" if request.draft else "--reissue"
+        raise InvalidInput("error.numbering.contradiction", first="--issue", second=other)
+    if request.reissue and (request.new or request.number):
+        other = "--new" if request.new else "--number"
+        raise InvalidInput("error.numbering.contradiction", first="--reissue", second=other)
+    for flag, given in (("--new", request.new), ("--number", request.number)):
+        if given and not request.issue:
+            raise InvalidInput("error.numbering.needs_issue", option=flag)
+    if request.issue and not request.worker:
         raise InvalidInput("error.missing_option", option="--worker")
     if not request.reissue and request.kind is None:
         raise InvalidInput("error.missing_option", option="KIND")
@@ -1025,6 +1219,18 @@ def make_letter(
         raise InvalidInput("letter_words.reissue_as_issued", option=option)
     if request.to and request.kind and request.kind.strip().lower() != "return-home":
         raise InvalidInput("letter_words.to_only_return")
+    if case_ref is None:  # `ppks letter --reissue NUMBER`: the number names its case
+        if not request.reissue:
+            raise InvalidInput("error.missing_option", option="CASE")
+        wanted = request.reissue.strip()
+        cases = sorted({i.case for i in issued_numbers(repo) if i.number == wanted})
+        if not cases:
+            raise NotFound("error.numbering.not_issued", number=wanted)
+        if len(cases) > 1:
+            raise InvalidInput(
+                "error.numbering.reissue_ambiguous", number=wanted, where=", ".join(cases)
+            )
+        case_ref = cases[0]
 
     def prepare(case: Case) -> tuple[Draft, bytes, Path | None]:
         if request.reissue:
@@ -1032,26 +1238,18 @@ def make_letter(
         else:
             made = draft(
                 repo, case, request.kind.strip().lower(), date=request.date,
-                number=request.number, referral=request.referral, preview=request.draft,
+                number=request.number, referral=request.referral,
+                preview=not request.issue, new=request.new,
                 fmt=request.fmt, cc=request.cc, to=request.to,
             )  # fmt: skip
             if request.edit is not None:
                 if request.fmt != "pdf":
                     raise InvalidInput("error.edit_needs_pdf")
                 made.edited_source = request.edit(made.texts["typ"])
-        data = to_pdf(repo, made) if request.fmt == "pdf" else made.markdown.encode("utf-8")
-        target = request.output
-        if target is not None and str(target) == "-":
-            target = None
-        if target is None and request.fmt == "pdf":
-            if request.output is not None:  # -o -: a PDF is never sent to the terminal
-                raise InvalidInput("error.pdf_to_stdout")
-            target = default_output_path(repo, case, made, "pdf")
-        if target is not None:
-            check_output(target, repo)
+        data, target = _render_output(repo, case, made, request.fmt, request.output)
         return made, data, target
 
-    if not issuing:
+    if not request.issue:
         case = repo.find_case(case_ref)
         made, data, target = prepare(case)
         record = None

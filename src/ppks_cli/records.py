@@ -385,6 +385,11 @@ class Letter(Record):
     # the office sequence, when the number follows the pattern
     seq: int | None = Field(None, ge=1, le=999_999_999)
     about: str | None = None  # the record the letter is about (referral, termination …)
+    # the classification code the number was taken under (a per-code sequence counts by it)
+    code: Line | None = None
+    # ``ppks letter renumber``: the letter record this one gives a new number, and why
+    renumbers: RecordRef | None = None
+    reason: Text | None = None
     template_sha256: str
     edited_source: str | None = None
     context: dict[str, Any]

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "note",
     "approve",
     "letter",
+    "letters",
     "templates",
     "history",
     "status",

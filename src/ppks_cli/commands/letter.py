@@ -1,4 +1,6 @@
-"""``ppks letter``: render and issue an official letter; list the kinds and templates."""
+"""``ppks letter``: show a letter as a draft, issue it (``--issue``), print it again
+(``--reissue``), give it a new number (``ppks letter renumber NUMBER``); list the kinds
+and templates."""
 
 from __future__ import annotations
 
@@ -74,6 +76,17 @@ def register(app: typer.Typer) -> None:
             option("--to", key="letter.to", metavar="NAME", autocompletion=_completers.DESTINATION),
         ] = None,
         list_kinds: Annotated[bool, typer.Option("--list", help=t("help.letter.list"))] = False,
+        issue: Annotated[
+            bool, typer.Option("--issue", help=t("help.letter_numbering.issue"))
+        ] = False,
+        new: Annotated[bool, typer.Option("--new", help=t("help.letter_numbering.new"))] = False,
+        in_case: Annotated[
+            str | None, option("--case", key="letter_numbering.case", metavar="CASE",
+                               autocompletion=_completers.CASE)
+        ] = None,  # fmt: skip
+        reason: Annotated[
+            str | None, option("--reason", key="letter_numbering.reason", metavar="TEXT")
+        ] = None,
         date: DateOpt = None,
         worker: WorkerOpt = None,
         json_output: JsonOpt = False,
@@ -84,33 +97,85 @@ def register(app: typer.Typer) -> None:
         if list_kinds:
             _list(repo, json_output)
             return
-        if case_ref is None:
+        if case_ref is None and not reissue:
             raise InvalidInput("error.missing_option", option="CASE")
         from ppks_cli.choices import LETTER_FORMAT, LETTER_KIND
 
-        kind = LETTER_KIND.parse(kind, "KIND") if kind is not None else None
         fmt = LETTER_FORMAT.parse(fmt, "--format")
-        issuing = not draft and not reissue
+        if case_ref == RENUMBER:
+            _renumber(ctx, repo, kind, fmt=fmt, output=output, number=number, case=in_case,
+                      reason=reason, force=force, worker=worker, json_output=json_output,
+                      others={"--issue": issue, "--new": new, "--draft": draft,
+                              "--reissue": reissue, "--edit": edit, "--date": date,
+                              "--referral": referral, "--cc": cc, "--to": to})  # fmt: skip
+            return
+        for flag, given in (("--case", in_case), ("--reason", reason)):
+            if given is not None:
+                raise InvalidInput("error.numbering.needs_renumber", option=flag)
+        kind = LETTER_KIND.parse(kind, "KIND") if kind is not None else None
         request = letters.LetterRequest(
             kind=kind, fmt=fmt, output=output, date=record_date(date) if date else None,
             number=number, referral=referral, draft=draft, reissue=reissue, force=force,
             # who issues it is settled first: no work is done for a letter nobody may sign
-            worker=record_worker(ctx, repo, worker, repo.find_case(case_ref)) if issuing else None,
-            edit=(lambda source: _edit(ctx, source)) if edit else None,
+            worker=record_worker(ctx, repo, worker, repo.find_case(case_ref) if case_ref else None)
+            if issue else None,
+            edit=(lambda source: _edit(ctx, source)) if edit else None, issue=issue, new=new,
             cc=list(cc or []), to=to,
         )  # fmt: skip
         result = letters.make_letter(repo, case_ref, request, options=write_options(ctx))
-        made = result.letter
-        for warning in made.warnings:  # a Sunday, a national holiday: signed anyway
-            warn_line(str(warning))
-        if result.to_screen and not json_output:
-            write_out(made.markdown)
-        if json_output:
-            print_json(result)
-        key = "letters.reissued" if reissue else "letters.draft" if draft else "letters.issued"
-        info_line(t(key, number=made.number, case=result.case.id))
-        if result.target is not None:
-            info_line(t("letters.written", path=str(result.target)))
+        _report(result, json_output)
+
+
+RENUMBER = "renumber"  # ppks letter renumber NUMBER: never a case ID (they start with a year)
+
+
+def _report(result, json_output: bool) -> None:
+    """The letter on screen (Markdown without -o), or its JSON; then what was done."""
+    made = result.letter
+    for warning in made.warnings:  # a Sunday, a national holiday: signed anyway
+        warn_line(str(warning))
+    if result.to_screen and not json_output:
+        write_out(made.markdown)
+    if json_output:
+        print_json(result)
+    case = result.case.id
+    if result.renumbered:
+        info_line(t("numbering.renumbered", old=result.renumbered, number=made.number,
+                    case=case, reason=made.reason or ""))  # fmt: skip
+    elif result.reissued:
+        info_line(t("letters.reissued", number=made.number, case=case))
+    elif not result.issued:
+        info_line(t("numbering.draft", case=case))
+        if made.earlier:
+            info_line(t("numbering.issued_before", earlier=", ".join(made.earlier), case=case))
+    elif made.earlier:
+        info_line(t("numbering.issued_new", number=made.number, case=case,
+                    earlier=", ".join(made.earlier)))  # fmt: skip
+    else:
+        info_line(t("letters.issued", number=made.number, case=case))
+    if result.target is not None:
+        info_line(t("letters.written", path=str(result.target)))
+
+
+def _renumber(
+    ctx: typer.Context, repo, old: str | None, *, fmt: str, output: Path | None,
+    number: str | None, case: str | None, reason: str | None, force: bool,
+    worker: str | None, json_output: bool, others: dict,
+) -> None:  # fmt: skip
+    """``ppks letter renumber NUMBER``: the letter numbered NUMBER gets the next free
+    number (or ``--number``), with why, and is printed again."""
+    from ppks_cli import agenda
+
+    if old is None or not old.strip():
+        raise InvalidInput("error.missing_option", option="NUMBER")
+    for flag, given in others.items():
+        if given:
+            raise InvalidInput("error.numbering.contradiction", first=RENUMBER, second=flag)
+    request = agenda.RenumberRequest(
+        number=old, worker=record_worker(ctx, repo, worker), case=case, new_number=number,
+        reason=reason, fmt=fmt, output=output, force=force,
+    )  # fmt: skip
+    _report(agenda.renumber(repo, request, options=write_options(ctx)), json_output)
 
 
 def _edit(ctx: typer.Context, source: str) -> str:

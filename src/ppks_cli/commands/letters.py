@@ -1,0 +1,95 @@
+"""``ppks letters``: the book of outgoing letters (*buku agenda surat keluar*), on screen,
+as JSON, or exported to CSV or XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ppks_cli.commands import _completers
+from ppks_cli.commands._casework import JsonOpt, option
+from ppks_cli.commands._common import command, console, info_line, open_repo, print_json, say
+from ppks_cli.errors import InvalidInput
+from ppks_cli.i18n import Msg, t
+
+FORMATS = ("table", "csv", "xlsx")
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "letters", help=t("help.letters.command"), epilog=t("help.letters.example"))
+    def letters(
+        ctx: typer.Context,
+        year: Annotated[int | None, option("--year", key="letters.year", metavar="YEAR")] = None,
+        kind: Annotated[
+            str | None,
+            option("--kind", key="letters.kind", metavar="KIND",
+                   autocompletion=_completers.LETTER_KIND),
+        ] = None,  # fmt: skip
+        fmt: Annotated[
+            str, option("--format", "-f", key="letters.format", metavar="table|csv|xlsx")
+        ] = "table",
+        output: Annotated[
+            Path | None, option("--output", "-o", key="letters.output", metavar="FILE")
+        ] = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        from ppks_cli import agenda
+        from ppks_cli.choices import LETTER_KIND
+
+        fmt = fmt.strip().lower()
+        if fmt not in FORMATS:
+            raise InvalidInput(
+                "error.invalid_option", option="--format", detail=Msg("agenda.formats")
+            )
+        if fmt != "table" and output is None:
+            raise InvalidInput("agenda.needs_output", fmt=fmt)
+        if fmt == "table" and output is not None:
+            raise InvalidInput("error.numbering.contradiction", first="--output",
+                               second="--format table")  # fmt: skip
+        kind = LETTER_KIND.parse(kind, "--kind") if kind is not None else None
+        if year is not None and not 1900 <= year <= 9999:
+            raise InvalidInput("error.invalid_option", option="--year",
+                               detail=Msg("agenda.bad_year", value=year))  # fmt: skip
+        repo = open_repo(ctx)
+        book = agenda.agenda(repo, year=year, kind=kind)
+        if fmt != "table":
+            done = agenda.export(repo, book, fmt, output)
+            if json_output:
+                print_json(done)
+            info_line(t("agenda.written", count=len(book.letters), path=str(done.path)))
+            return
+        if json_output:
+            print_json(book)
+            return
+        if not book.letters:
+            say(t("agenda.empty"))
+            return
+        _table(book)
+
+
+def _table(book) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ppks_cli.neutral import neutralise
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    shown = ("number", "date", "kind", "case", "worker", "about")
+    for key in shown:
+        table.add_column(t(f"agenda.column.{key}"), no_wrap=key != "about")
+    rows = book.rows()
+    replaced = any(row["replaced_by"] for row in rows)
+    if replaced:
+        table.add_column("")
+    for row in rows:
+        cells = [
+            row["date"].isoformat() if key == "date" and row[key] else row[key] or ""
+            for key in shown
+        ]
+        if replaced:
+            by = row["replaced_by"]
+            cells.append(t("agenda.replaced", number=by) if by else "")
+        table.add_row(*(Text(neutralise(str(c))) for c in cells))
+    console().print(table)
