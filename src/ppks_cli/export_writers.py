@@ -39,7 +39,7 @@ def check_target(path: Path, *, force: bool) -> None:
     if path.is_symlink():
         raise Refused("error.symlink_refused", path=str(path), link=str(path))
     if path.is_dir():
-        raise Refused("error.export_folder", path=str(path))
+        raise Refused("error.export.folder", path=str(path))
     if path.exists() and not force:
         raise Refused("error.export_exists", path=str(path))
     parent = path.parent
@@ -51,11 +51,12 @@ def write(path: Path, fmt: str, columns: Sequence, rows: Iterable[dict[str, Any]
           force: bool = False, title: str = "ppks") -> int:  # fmt: skip
     """Write ``rows`` (dicts by column name) with ``columns``
     (:class:`ppks_cli.exports.Column`) to ``path`` as ``fmt`` (``csv``, ``xlsx``,
-    ``jsonl``; ``title``: the XLSX sheet's name); the number of rows written. The data goes to a temporary file (mode 0600)
-    in the same folder; when complete it is linked to ``path`` (which fails if ``path``
-    appeared meanwhile), or with ``force`` renamed over it (a rename replaces a link
-    itself, never what it points to). A failure leaves no file behind. Raises what
-    :func:`check_target` raises, and :class:`WriteFailed`."""
+    ``jsonl``; ``title``: the XLSX sheet's name); the number of rows written. The data
+    goes to a temporary file (mode 0600) in the same folder; when complete it is linked
+    to ``path`` (which fails if ``path`` appeared meanwhile), or with ``force`` renamed
+    over it (a rename replaces a link itself, never what it points to). A failure
+    leaves no file behind. Raises what :func:`check_target` raises, and
+    :class:`WriteFailed`."""
     import tempfile
 
     check_target(path, force=force)

@@ -554,7 +554,7 @@ def _record_data(case, record, table, texts, episode_of, category) -> dict[str, 
 def export(
     repo,
     table: str,
-    fmt: str,
+    fmt: str | None,
     path: Path,
     wanted,
     *,
@@ -566,14 +566,16 @@ def export(
 ) -> ExportResult:
     """Write the ``table`` (``cases``, ``records`` or ``letters``) of the cases of ``repo``
     that match ``wanted`` (a :class:`~ppks_cli.views.CaseFilter`, as ``ppks list``) to
-    ``path`` as ``fmt`` (one of :data:`FORMATS`): one row per case (oldest intake first),
+    ``path`` as ``fmt`` (one of :data:`FORMATS`; ``None``: from the ending of ``path``,
+    ``.csv``, ``.xlsx`` or ``.jsonl``): one row per case (oldest intake first),
     per record of those cases (in each case oldest first) or per issued letter, with the
     columns of :func:`columns`. ``anonymise``/``keep_text``: see the module. ``today`` is
     the day ages and overdue items are reckoned on (default: the system date);
     ``progress(done, total)`` is called while the index is refreshed and while rows are
     made. The file is owner-only and written atomically (:mod:`ppks_cli.export_writers`).
 
-    Raises :class:`~ppks_cli.errors.InvalidInput` for an unknown table or format,
+    Raises :class:`~ppks_cli.errors.InvalidInput` for an unknown table or format (or none
+    given with a ``path`` whose ending names none),
     ``keep_text`` without ``anonymise``, or a filter ``ppks list`` refuses;
     :class:`~ppks_cli.errors.Refused` when ``path`` exists and ``force`` is not given, or
     is a symbolic link or a folder; :class:`~ppks_cli.errors.WriteFailed` when it cannot
@@ -583,11 +585,18 @@ def export(
     from ppks_cli.views import list_cases
 
     if table not in TABLES:
-        raise InvalidInput("error.export_table", value=table, expected=", ".join(TABLES))
+        raise InvalidInput("error.export.table", value=table, expected=", ".join(TABLES))
+    if fmt is None:
+        fmt = path.suffix.lower().removeprefix(".")
+        if fmt not in FORMATS:
+            raise InvalidInput(
+                "error.export.format_needed", file=str(path), expected=", ".join(FORMATS)
+            )
+    fmt = fmt.strip().lower()
     if fmt not in FORMATS:
-        raise InvalidInput("error.export_format", value=fmt, expected=", ".join(FORMATS))
+        raise InvalidInput("error.export.format", value=fmt, expected=", ".join(FORMATS))
     if keep_text and not anonymise:
-        raise InvalidInput("error.export_keep_text")
+        raise InvalidInput("error.export.keep_text")
     export_writers.check_target(path, force=force)
     found = list_cases(repo, wanted, sort="oldest", today=today, progress=progress)
     pseudo = Pseudonyms()

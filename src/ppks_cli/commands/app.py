@@ -47,6 +47,8 @@ COMMAND_MODULES = (
     "link",
     "merge",
     "attach",
+    # exports for the office head and for research
+    "export",
 )
 
 
