@@ -124,6 +124,11 @@ def _formula_like(text: str) -> bool:
 
 def _text_cell(value: Any) -> str:
     """A value as CSV text (see the module)."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value and value[0] in "=@+-\t\r" and _formula_like(value) else value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -214,21 +219,21 @@ def _xlsx(fh: IO[bytes], columns: Sequence, rows: Iterable[dict[str, Any]], titl
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    formats = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
     count = 0
     for row in itertools.chain(first, rows):
-        cells = []
+        values = []
         for column in columns:
             value = _xlsx_value(row.get(column.name))
             if isinstance(value, str) and value.startswith("="):
                 cell = WriteOnlyCell(sheet, value=None)
                 cell._value, cell.data_type = value, "s"  # text, never a formula
-            else:
+                value = cell
+            elif isinstance(value, dt.datetime):
                 cell = WriteOnlyCell(sheet, value=value)
-            if column.type in formats and value is not None:
-                cell.number_format = formats[column.type]
-            cells.append(cell)
-        sheet.append(cells)
+                cell.number_format = "yyyy-mm-dd hh:mm"
+                value = cell
+            values.append(value)  # a date gets openpyxl's format for dates, yyyy-mm-dd
+        sheet.append(values)
         count += 1
     last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"

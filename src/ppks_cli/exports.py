@@ -22,6 +22,7 @@ Nothing here prints; :func:`export` returns an :class:`ExportResult`. The file i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -193,6 +194,7 @@ _SEGMENTS = re.compile(r"[,;/()\n]+")
 _STREET_WORDS = frozenset({"jl", "jln", "jalan", "gg", "gang"})
 
 
+@functools.lru_cache(maxsize=4096)  # places repeat: a city office names a few hundred
 def kecamatan(found_at: str | None) -> str | None:
     """The kecamatan of Kota Medan that ``found_at`` names, else ``None``. The text is cut
     at commas, semicolons, slashes and brackets; a part names a kecamatan by its whole
@@ -305,6 +307,24 @@ def identity(case) -> Identity:
             found.add("names", person.name)
             found.add("numbers", person.phone)
             found.add("places", person.address)
+    return _corrected(case, found)
+
+
+def workers(case) -> set[str]:
+    """Every worker's name ``case`` holds: the intake's, each record's, a transfer's
+    ``from`` and ``to``, an approval's ``by`` (pseudonyms in an anonymised export, so
+    replaced in its kept text too)."""
+    found = {case.file.intake.worker, case.current.intake.worker}
+    for record in case.records:
+        found.add(record.worker)
+        for attr in ("from_", "to", "by"):
+            value = getattr(record, attr, None)
+            if isinstance(value, str):
+                found.add(value)
+    return found
+
+
+def _corrected(case, found: Identity) -> Identity:
     for record in case.records:
         if record.kind == "correction":
             for change in record.changes:
@@ -313,6 +333,14 @@ def identity(case) -> Identity:
                     found.add(kind, change.old)
                     found.add(kind, change.new)
     return found
+
+
+def scrubber(case) -> Scrubber:
+    """The :class:`Scrubber` of ``case``: its identity values and its workers' names."""
+    found = identity(case)
+    for name in workers(case):
+        found.add("names", name)
+    return Scrubber(found)
 
 
 def _name_pattern(value: str) -> str:
@@ -450,7 +478,7 @@ def _case_rows(repo, found, conn, anonymise: bool, keep_text: bool, pseudo: Pseu
         }  # fmt: skip
         if anonymise:
             if keep_text:
-                scrub = Scrubber(identity(repo.load_case(row.id)))
+                scrub = scrubber(repo.load_case(row.id))
             else:  # no free text: the identity values the index holds serve the tags
                 known = Identity()
                 for kind, value in (("names", row.name), ("names", row.alias),
@@ -513,7 +541,7 @@ def _case_records(repo, found, table: str, anonymise: bool, keep_text: bool,
         state = case.state
         episode_of = {r.id: e.number for e in state.episodes for r in e.records}
         category = case.current.category
-        scrub = Scrubber(identity(case)) if anonymise else None
+        scrub = scrubber(case) if anonymise else None
         texts = _record_texts(case) if table == "records" else {}
         for record in case.records:
             if table == "letters" and record.kind != "letter":
