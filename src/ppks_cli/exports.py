@@ -478,25 +478,48 @@ def _case_rows(repo, found, conn, anonymise: bool, keep_text: bool, pseudo: Pseu
         }  # fmt: skip
         if anonymise:
             if keep_text:
-                scrub = scrubber(repo.load_case(row.id))
+                scrub = _Lazy(lambda row=row: scrubber(repo.load_case(row.id)))
             else:  # no free text: the identity values the index holds serve the tags
-                known = Identity()
-                for kind, value in (("names", row.name), ("names", row.alias),
-                                    ("numbers", nik), ("numbers", kk), ("numbers", phone),
-                                    ("places", row.found_at)):  # fmt: skip
-                    known.add(kind, value)
-                for name, their_phone in people.get(row.id, ()):
-                    known.add("names", name)
-                    known.add("numbers", their_phone)
-                scrub = Scrubber(known)
+                scrub = _Lazy(lambda row=row, nik=nik, kk=kk, phone=phone: _index_scrubber(
+                    row, nik, kk, phone, people.get(row.id, ())))
             data = _anonymised(data, CASE_COLUMNS, pseudo, scrub, "K")
         if progress is not None:
             progress(number, len(wanted))
         yield data
 
 
+class _Lazy:
+    """A :class:`Scrubber` made only when there is something to scrub (most cases of an
+    export without free text have no tags)."""
+
+    def __init__(self, make: Callable[[], Scrubber]) -> None:
+        self._make, self._made = make, None
+
+    def __call__(self, text: str | None) -> str | None:
+        if not text:
+            return text
+        if self._made is None:
+            self._made = self._make()
+        return self._made(text)
+
+
+def _index_scrubber(row, nik, kk, phone, people) -> Scrubber:
+    known = Identity()
+    for kind, value in (("names", row.name), ("names", row.alias), ("numbers", nik),
+                        ("numbers", kk), ("numbers", phone), ("places", row.found_at),
+                        ("names", row.worker), ("names", row.intake_worker)):  # fmt: skip
+        known.add(kind, value)
+    for name, their_phone in people:
+        known.add("names", name)
+        known.add("numbers", their_phone)
+    return Scrubber(known)
+
+
+Scrub = Callable[[str | None], str | None]
+
+
 def _anonymised(data: dict[str, Any], cols: tuple[Column, ...], pseudo: Pseudonyms,
-                scrub: Scrubber, id_prefix: str) -> dict[str, Any]:  # fmt: skip
+                scrub: Scrub, id_prefix: str) -> dict[str, Any]:  # fmt: skip
     prefixes = {"id": id_prefix, "case": "K", "related_case": "K", "related": "R",
                 "about": "R", "worker": "W", "intake_worker": "W", "new_worker": "W"}  # fmt: skip
     out: dict[str, Any] = {}
