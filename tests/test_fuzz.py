@@ -301,6 +301,11 @@ BASELINE: dict[str, dict[str, object]] = {
         "family": ["Ibu: Siti"], "contact": ["Kepling: Budi"], "note": "catatan",
     },  # fmt: skip
     "list": {"stage": "intake", "category": "pengemis", "worker": WORKER},
+    "export": {
+        "what": "cases", "fmt": "xlsx", "output": "ekspor.xlsx", "stage": "intake",
+        "category": "pengemis", "worker": WORKER, "since": "2024-01-01", "until": "2024-12-31",
+        "name": "GH", "tag": "lansia", "due_within": "30",
+    },  # fmt: skip
     "search": {"text": "GH", "limit": "5"},
     "due": {"worker": WORKER, "within": "7"},
     "show": {"case_ref": "{active}", "as_of": "HEAD"},
@@ -418,12 +423,14 @@ EXTRA_VALUES: dict[str, tuple[str, ...]] = {
     "bundle import into": ("klon",),
     "clone source": ("{bundle}", "../../../remote.git"),
     "show as_of": ("2024-03-01", "HEAD~1"),
+    "export what": ("records", "letters"),
+    "export fmt": ("csv", "jsonl"),
 }
 # options whose value names a file or folder the command writes (outside the repository
 # is allowed there, as the user asked for it)
 OUTPUTS = {"init path", "letter output", "bundle export file", "bundle import into",
            "letter pdf output", "clone folder", "attachment export dest", "letters output",
-           "letter issue output", "letter renumber output"}
+           "letter issue output", "letter renumber output", "export output"}
 GLOBAL_TARGETS = ("root", "lang")
 GLOBAL_TARGET_COMMANDS = ("init", "list", "note", "new-case", "letter", "sync", "templates export")
 

@@ -125,6 +125,7 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     check("attachment export", "attachment", "export", case_id, attached,
           str(tmp_path / "kembali.pdf"))  # fmt: skip
     check("list", "list")
+    check("export", "export", "records", "-o", str(tmp_path / "catatan.xlsx"))
     text_keys = {"record", "record_kind", "field", "snippet"}
     check("search", "search", "MR", optional=text_keys)
     check("search", "search", "Konflik", "--text")

@@ -48,6 +48,8 @@ COMMAND_MODULES = (
     "link",
     "merge",
     "attach",
+    # exports for the office head and for research
+    "export",
 )
 
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands import _completers
 from ppks_cli.commands._common import (
     command,
     console,
@@ -17,6 +16,19 @@ from ppks_cli.commands._common import (
     warn_line,
     warn_unreadable,
 )
+from ppks_cli.commands._filters import (
+    CategoryOpt,
+    DueWithinOpt,
+    NameOpt,
+    OpenOpt,
+    OverdueOpt,
+    SinceOpt,
+    StageOpt,
+    TagOpt,
+    UntilOpt,
+    WorkerOpt,
+    case_filter,
+)
 from ppks_cli.i18n import label, t
 
 
@@ -24,47 +36,16 @@ def register(app: typer.Typer) -> None:
     @command(app, "list", help=t("help.list.command"), epilog=t("help.list.example"))
     def list_cases(
         ctx: typer.Context,
-        stage: Annotated[
-            str | None, typer.Option(
-                "--stage", metavar="STAGE", help=t("help.list.stage"),
-                autocompletion=_completers.STAGE,
-            )
-        ] = None,
-        category: Annotated[
-            str | None, typer.Option(
-                "--category", metavar="SLUG", help=t("help.list.category"),
-                autocompletion=_completers.CATEGORY,
-            )
-        ] = None,
-        worker: Annotated[
-            str | None, typer.Option(
-                "--worker", metavar="NAME", help=t("help.list.worker"),
-                autocompletion=_completers.WORKER,
-            )
-        ] = None,
-        open_: Annotated[
-            bool | None,
-            typer.Option("--open/--closed", help=t("help.list.open"), show_default=False),
-        ] = None,
-        name: Annotated[
-            str | None, typer.Option("--name", metavar="TEXT", help=t("help.list.name"))
-        ] = None,
-        tag: Annotated[
-            str | None, typer.Option("--tag", metavar="TAG", help=t("help.list.tag"))
-        ] = None,
-        since: Annotated[
-            str | None, typer.Option("--since", metavar="DATE", help=t("help.list.since"))
-        ] = None,
-        until: Annotated[
-            str | None, typer.Option("--until", metavar="DATE", help=t("help.list.until"))
-        ] = None,
-        overdue: Annotated[
-            bool, typer.Option("--overdue", help=t("help.list.overdue"))
-        ] = False,
-        due_within: Annotated[
-            int | None,
-            typer.Option("--due-within", metavar="DAYS", help=t("help.list.due_within")),
-        ] = None,
+        stage: StageOpt = None,
+        category: CategoryOpt = None,
+        worker: WorkerOpt = None,
+        open_: OpenOpt = None,
+        name: NameOpt = None,
+        tag: TagOpt = None,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        overdue: OverdueOpt = False,
+        due_within: DueWithinOpt = None,
         sort: Annotated[
             str, typer.Option("--sort", metavar="ORDER", help=t("help.list.sort"))
         ] = "newest",
@@ -73,23 +54,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        from ppks_cli import categories
-        from ppks_cli.choices import SORT, STAGE
-        from ppks_cli.dates import parse_date
-        from ppks_cli.views import CaseFilter, list_cases
+        from ppks_cli.choices import SORT
+        from ppks_cli.views import list_cases
 
-        wanted = CaseFilter(
-            stage=STAGE.parse(stage, "--stage") if stage else None,
-            category=categories.resolve_category(category) if category else None,
-            worker=worker,
-            closed=None if open_ is None else not open_,
-            name=name,
-            tag=categories.normalize_tag(tag) if tag and tag.strip() else tag,
-            since=parse_date(since, option="--since", allow_future=True) if since else None,
-            until=parse_date(until, option="--until", allow_future=True) if until else None,
-            overdue=overdue,
-            due_within=due_within,
-        )
+        wanted = case_filter(
+            stage=stage, category=category, worker=worker, open_=open_, name=name, tag=tag,
+            since=since, until=until, overdue=overdue, due_within=due_within,
+        )  # fmt: skip
         with progress_bar(t("cli.reading_cases")) as progress:
             found = list_cases(
                 open_repo(ctx), wanted, sort=SORT.parse(sort, "--sort"),

@@ -1,0 +1,241 @@
+"""The files of ``ppks export``: CSV, XLSX (openpyxl) and JSON lines, written owner-only
+(mode 0600), atomically (a temporary file beside the target, renamed or linked into
+place only when complete) and never through a symbolic link.
+
+Cells by type (:data:`ppks_cli.exports.TYPES`):
+
+- CSV: UTF-8 with a byte-order mark (so Excel reads the accents), comma-separated, a
+  header row; dates ``2024-06-30``, moments ISO with their offset, booleans ``true`` /
+  ``false``, lists joined with ``", "``, an empty value an empty cell. A text that a
+  spreadsheet would run as a formula (it starts with ``=``, ``@``, or ``+``/``-``
+  followed by something other than a number) gets a leading ``'``.
+- XLSX: one sheet named after the table, the header row bold and frozen, a filter on
+  it, columns sized to their content (at most 60 characters wide); numbers are numbers,
+  dates are dates (``yyyy-mm-dd``), moments are date-times in the time of day they were
+  recorded at (``yyyy-mm-dd hh:mm``; Excel keeps no offset), booleans are booleans, and
+  no text is ever a formula.
+- JSON lines: one object per row, the columns as keys in order; dates and moments ISO,
+  lists as lists, an empty value ``null``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from ppks_cli.errors import Refused, WriteFailed
+
+MAX_WIDTH = 60  # characters: the widest an XLSX column is made
+SIZED_FROM = 500  # rows: XLSX columns are sized from the header and this many rows
+
+
+def check_target(path: Path, *, force: bool) -> None:
+    """Refuse ``path`` as an export's target when it is a symbolic link or a folder, or
+    exists and ``force`` is not given (:class:`Refused`), or its folder does not exist
+    (:class:`WriteFailed`)."""
+    if path.is_symlink():
+        raise Refused("error.symlink_refused", path=str(path), link=str(path))
+    if path.is_dir():
+        raise Refused("error.export.folder", path=str(path))
+    if path.exists() and not force:
+        raise Refused("error.export_exists", path=str(path))
+    parent = path.parent
+    if not parent.is_dir():
+        raise WriteFailed("error.write_failed", path=str(path), reason=os.strerror(2))
+
+
+def write(path: Path, fmt: str, columns: Sequence, rows: Iterable[dict[str, Any]], *,
+          force: bool = False, title: str = "ppks") -> int:  # fmt: skip
+    """Write ``rows`` (dicts by column name) with ``columns``
+    (:class:`ppks_cli.exports.Column`) to ``path`` as ``fmt`` (``csv``, ``xlsx``,
+    ``jsonl``; ``title``: the XLSX sheet's name); the number of rows written. The data
+    goes to a temporary file (mode 0600) in the same folder; when complete it is linked
+    to ``path`` (which fails if ``path`` appeared meanwhile), or with ``force`` renamed
+    over it (a rename replaces a link itself, never what it points to). A failure
+    leaves no file behind. Raises what :func:`check_target` raises, and
+    :class:`WriteFailed`."""
+    import tempfile
+
+    check_target(path, force=force)
+    writer = {"csv": _csv, "xlsx": _xlsx, "jsonl": _jsonl}[fmt]
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            count = writer(fh, columns, rows, title)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, path)
+            tmp = None
+        else:
+            _place_new(tmp, path)
+    except FileExistsError:
+        raise Refused("error.export_exists", path=str(path)) from None
+    except OSError as exc:
+        raise WriteFailed(
+            "error.write_failed", path=str(path), reason=exc.strerror or str(exc)
+        ) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return count
+
+
+def _place_new(tmp: str, path: Path) -> None:
+    """Put the complete file ``tmp`` at ``path``, which must not exist: a hard link
+    (atomic, and refused with :class:`FileExistsError` if anything, a link included, is
+    there), or where the file system has none, an exclusive creation of ``path``
+    (``O_EXCL``: a link there is never followed) and a rename over it."""
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    os.close(os.open(path, flags, 0o600))
+    os.replace(tmp, path)
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+def _formula_like(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula (CSV injection)."""
+    if not text:
+        return False
+    first = text[0]
+    if first in "=@\t\r":
+        return True
+    if first in "+-":
+        rest = text[1:].strip()
+        return not rest or not all(ch.isdigit() or ch in " .-()/" for ch in rest)
+    return False
+
+
+def _text_cell(value: Any) -> str:
+    """A value as CSV text (see the module)."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value and value[0] in "=@+-\t\r" and _formula_like(value) else value
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        value = ", ".join(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if isinstance(value, str) and _formula_like(text) else text
+
+
+def _csv(fh: IO[bytes], columns: Sequence, rows: Iterable[dict[str, Any]], _title: str) -> int:
+    import csv
+    import io
+
+    out = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="", write_through=False)
+    try:
+        writer = csv.writer(out)
+        writer.writerow([c.name for c in columns])
+        count = 0
+        for row in rows:
+            writer.writerow([_text_cell(row.get(c.name)) for c in columns])
+            count += 1
+        out.flush()
+    finally:
+        out.detach()
+    return count
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _jsonl(fh: IO[bytes], columns: Sequence, rows: Iterable[dict[str, Any]], _title: str) -> int:
+    import json
+
+    count = 0
+    for row in rows:
+        line = json.dumps({c.name: _json_value(row.get(c.name)) for c in columns},
+                          ensure_ascii=False)  # fmt: skip
+        fh.write(line.encode("utf-8") + b"\n")
+        count += 1
+    return count
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)  # the time of day as recorded
+    return value
+
+
+def _shown_width(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return 16
+    if isinstance(value, dt.date):
+        return 10
+    text = _text_cell(value)
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def _xlsx(fh: IO[bytes], columns: Sequence, rows: Iterable[dict[str, Any]], title: str) -> int:
+    import itertools
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    rows = iter(rows)
+    first = list(itertools.islice(rows, SIZED_FROM))
+    for number, column in enumerate(columns, start=1):
+        widest = max([len(column.name)] + [_shown_width(r.get(column.name)) for r in first])
+        sheet.column_dimensions[get_column_letter(number)].width = min(widest + 2, MAX_WIDTH)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in itertools.chain(first, rows):
+        values = []
+        for column in columns:
+            value = _xlsx_value(row.get(column.name))
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=None)
+                cell._value, cell.data_type = value, "s"  # text, never a formula
+                value = cell
+            elif isinstance(value, dt.datetime):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "yyyy-mm-dd hh:mm"
+                value = cell
+            values.append(value)  # a date gets openpyxl's format for dates, yyyy-mm-dd
+        sheet.append(values)
+        count += 1
+    last = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    book.save(fh)
+    return count
