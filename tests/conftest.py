@@ -123,8 +123,16 @@ class Cli:
         prefix = ["--root", str(self.root)] if self.root else []
         if lang:
             prefix += ["--lang", lang]
+        from ppks_cli.commands.app import _argv_value
+
+        # the command tree is built in the language of this command line, as the entry
+        # point builds it (not in the language a previous run left behind)
+        argv = [*prefix, *args]
+        i18n.set_language(
+            i18n.choose_language(_argv_value(argv, "--lang"), _argv_value(argv, "--root", "-C"))
+        )
         _common.reset_consoles()
-        return invoke(self.runner, [*prefix, *args], input=input)
+        return invoke(self.runner, argv, input=input)
 
 
 @pytest.fixture

@@ -288,3 +288,33 @@ def test_options_shared_by_commands_follow_the_language_of_each_tree(monkeypatch
     assert helps["json_output"] == i18n.t("help.option.json")
     assert helps["case_ref"] == i18n.t("help.option.case")
     assert "JSON output" in helps["json_output"]
+
+
+def test_argument_names_follow_the_language_of_each_command_line(cli, mr_case):
+    """Two languages in one process (the in-process runner): each command line names its
+    arguments in its own language, not in the language the run before it left behind."""
+    shown = {}
+    for lang in ("id", "en", "id", "en"):
+        result = cli("attach", mr_case.id, lang=lang)
+        assert result.exit_code == ExitCode.USAGE
+        shown.setdefault(lang, set()).add(result.stderr.splitlines()[0])
+    assert shown == {
+        "id": {"Penggunaan: ppks attach [OPSI] {KASUS} {BERKAS}"},
+        "en": {"Usage: ppks attach [OPTIONS] {CASE} {FILE}"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("lang", "argument"), [("id", "KASUS"), ("en", "CASE"), ("id", "JENIS"), ("en", "KIND")]
+)
+def test_an_argument_named_in_an_error_of_ppks_is_written_as_help_writes_it(lang, argument):
+    """``error.missing_option`` and ``error.invalid_option`` name an argument by its code
+    word (``CASE``, ``KIND``); the message shows it as ``--help`` shows it; options stay."""
+    from ppks_cli.errors import InvalidInput
+
+    code = {"KASUS": "CASE", "JENIS": "KIND"}.get(argument, argument)
+    i18n.set_language(lang)
+    assert InvalidInput("error.missing_option", option=code).message().startswith(argument)
+    detail = InvalidInput("error.invalid_option", option=code, detail="x").message()
+    assert detail == f"{argument}: x."
+    assert InvalidInput("error.missing_option", option="--to").message().startswith("--to ")

@@ -394,6 +394,9 @@ def _check_case(repo: Repository, case_id: str):
 
     file, text, problems = _check_case_file(repo, case_id)
     record_problems, count, case = _check_records(repo, case_id, file)
+    if file is not None:  # the client's data as it stands now (the intake's if unreadable)
+        current = case.current if case is not None else file
+        problems += _client_warnings(repo.rel(repo.paths.case_file(case_id)), text, current)
     problems = [with_fix(p, case_id) for p in problems + record_problems]
     if file is None or case is None:
         return CaseCheck(problems, count)
@@ -431,14 +434,27 @@ def _check_case_file(repo: Repository, case_id: str) -> tuple[CaseFile | None, s
                 Msg("check.id_folder_mismatch", {"id": file.id, "folder": case_id}),
             )
         )
-    for loc, key, params in file.client.warnings():
-        problems.append(Problem(shown, locator.line(("client", *loc)), Msg(key, params), "warning"))
+    return file, text, problems
+
+
+def _client_warnings(shown: str, text: str, current: CaseFile) -> list[Problem]:
+    """The warnings about the client's data (an unusual age, a NIK that does not fit, an
+    age that does not fit the category, an implausible phone) of ``current``: the case
+    as it stands now, corrections (``ppks edit``) applied, so that a warning ends once
+    the fix it names was made. Lines are those of the fields in ``case.toml`` (``text``)."""
     from ppks_cli.plausibility import client_warnings
 
-    for loc, key, params in client_warnings(file.client, file.category, file.intake.date):
+    locator = KeyLocator(text)
+    problems = [
+        Problem(shown, locator.line(("client", *loc)), Msg(key, params), "warning")
+        for loc, key, params in current.client.warnings()
+    ]
+    for loc, key, params in client_warnings(
+        current.client, current.category, current.intake.date
+    ):
         where = ("category",) if key != "warning.phone_implausible" else ("client", *loc)
         problems.append(Problem(shown, locator.line(where), Msg(key, params), "warning"))
-    return file, text, problems
+    return problems
 
 
 def _check_records(

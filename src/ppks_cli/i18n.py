@@ -112,9 +112,32 @@ class _PluralFormatter(string.Formatter):
         return forms[0] if plural_category(count, self.lang) == "one" else forms[-1]
 
 
+_ARGUMENT_NAME = None  # re.Pattern of an argument's name (``KIND``, ``16-DIGITS``), compiled once
+
+
+def argument_name(name: str, lang: str | None = None) -> str:
+    """How an argument named by its code word (``KIND``, ``CASE``: the words of the
+    ``metavar`` section, as ``--help`` shows them) is written in ``lang`` (default: the
+    current language): ``JENIS``, ``KASUS``. An option (``--date``), or a word the
+    catalog does not know, is returned as it is."""
+    global _ARGUMENT_NAME
+    if _ARGUMENT_NAME is None:
+        import re
+
+        _ARGUMENT_NAME = re.compile(r"[0-9A-Z]+(?:-[0-9A-Z]+)*")
+    if not _ARGUMENT_NAME.fullmatch(name):
+        return name
+    return catalog(lang or _current).get(f"metavar.{name}", name)
+
+
 def fill(text: str, lang: str, /, **params: Any) -> str:
     """``text`` (a catalog template) filled with ``params``, plural fields chosen by the
-    plural rule of ``lang`` (a value that is no whole number takes the ``other`` form)."""
+    plural rule of ``lang`` (a value that is no whole number takes the ``other`` form).
+    An ``option`` parameter that names an argument by its code word (``KIND``) is written
+    as ``--help`` writes it in ``lang`` (:func:`argument_name`)."""
+    option = params.get("option")
+    if isinstance(option, str):
+        params["option"] = argument_name(option, lang)
     if "|" not in text:
         return text.format(**params)
     return _PluralFormatter(lang).format(text, **params)

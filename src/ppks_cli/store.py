@@ -612,6 +612,24 @@ def init_repository(
         lock.release()
 
 
+def init_needs_worker(path: Path, worker: str | None = None, *, git: bool = True) -> bool:
+    """Whether :func:`init_repository` of ``path`` with ``worker`` (and ``git``) would
+    raise ``error.missing_worker_init`` for want of a name: git is used and neither
+    ``worker``, ``$PPKS_WORKER``, git's identity nor its ``user.name`` gives one. Lets
+    ``ppks init`` at a terminal ask the name together with its other questions, before
+    anything is answered in vain. Raises nothing (a ``worker`` that is no valid name is
+    reported by :func:`init_repository`)."""
+    from ppks_cli.git import git_available
+
+    if not (git and git_available()):
+        return False
+    try:
+        _init_author(path, worker)
+    except InvalidInput as exc:
+        return exc.key == "error.missing_worker_init"
+    return False
+
+
 def _init_author(path: Path, worker: str | None) -> str | None:
     """The author of a new repository's first commit (see :func:`init_repository`):
     None when git's own identity will do."""

@@ -149,8 +149,13 @@ class _Localised:
             shared = _shared_key(param.help)
             if shared:
                 param.help = t(shared)
-            if param.metavar is None and param.param_type_name == "argument":
-                param.metavar = param.name.upper()  # shown as a word, like the options
+            if param.param_type_name == "argument":
+                if param.metavar is None:
+                    param.metavar = param.name.upper()  # shown as a word, like the options
+                # the usage line brackets an optional argument itself (``[KASUS]``): a
+                # metavar written with its brackets would be shown in two pairs
+                elif param.metavar.startswith("[") and param.metavar.endswith("]"):
+                    param.metavar = param.metavar[1:-1]
             param.metavar = metavar_text(param.metavar)
 
     def get_help_option(self, ctx):

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
                                 show_default=False)  # fmt: skip
         ],
         folder: Annotated[
-            Path | None, typer.Argument(metavar="[FOLDER]", help=t("help.clone.folder"),
+            Path | None, typer.Argument(metavar="FOLDER", help=t("help.clone.folder"),
                                         show_default=False)  # fmt: skip
         ] = None,
         json_output: JsonOpt = False,

@@ -30,14 +30,19 @@ def register(app: typer.Typer) -> None:
         no_git: Annotated[bool, typer.Option("--no-git", help=t("help.init.no_git"))] = False,
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
-        from ppks_cli.store import init_repository
+        from ppks_cli.store import init_needs_worker, init_repository
 
+        # at a terminal, a name that is needed and found nowhere is asked with the office,
+        # before anything is written (never an answer given, then an error for want of it)
+        ask_worker = interactive(ctx) and init_needs_worker(path, worker, git=not no_git)
         if office is None:
             office = (
                 ask(t("prompt.office"), _office, default=DEFAULT_OFFICE)
                 if interactive(ctx)
                 else DEFAULT_OFFICE
             )
+        if ask_worker:
+            worker = ask(t("init_prompt.worker"), _worker)
         result = init_repository(
             path, office, worker, i18n.get_language(), git=not no_git, command=ctx.command_path
         )
@@ -59,3 +64,10 @@ def _office(value: str) -> str:
     from ppks_cli.models import parse_name
 
     return parse_name(value, "--office")
+
+
+def _worker(value: str) -> str:
+    """The worker's name, checked as ``init`` checks ``--worker`` (as it is typed)."""
+    from ppks_cli.models import parse_worker
+
+    return parse_worker(value, "--worker")

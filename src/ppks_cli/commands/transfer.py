@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         case_ref: Annotated[
             str | None,
             typer.Argument(
-                metavar="[CASE]", help=t("help.transfer.case"), show_default=False,
+                metavar="CASE", help=t("help.transfer.case"), show_default=False,
                 autocompletion=_completers.CASE,
             ),
         ] = None,
