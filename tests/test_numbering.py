@@ -447,3 +447,26 @@ def test_numbers_never_repeat_and_serials_run_without_gaps(tmp_path_factory, ste
         groups.setdefault(key, []).append(i.seq)
     for serials in groups.values():
         assert sorted(serials) == list(range(1, len(serials) + 1))
+
+
+def test_the_xlsx_agenda_is_the_same_bytes_whatever_the_second_it_is_saved_in(monkeypatch):
+    """openpyxl stamps the time of saving into the file (the "modified" property, each
+    zip entry's date): two saves a second apart differed."""
+    import datetime as dt
+    import time as real_time
+
+    from openpyxl.writer import excel
+
+    from ppks_cli import agenda
+
+    book = agenda.Agenda([])
+    first = agenda.to_xlsx(book)
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2031, 5, 6, 7, 8, 9, tzinfo=tz)
+
+    monkeypatch.setattr(excel.datetime, "datetime", Later)
+    monkeypatch.setattr(real_time, "localtime", lambda *a: real_time.gmtime(1_900_000_000))
+    assert agenda.to_xlsx(book) == first

@@ -161,6 +161,29 @@ def to_xlsx(book: Agenda) -> bytes:
     workbook.properties.creator = "ppks"
     out = io.BytesIO()
     workbook.save(out)
+    return _same_bytes(out.getvalue(), stamp)
+
+
+def _same_bytes(data: bytes, stamp: dt.datetime) -> bytes:
+    """The workbook ``data`` with the times openpyxl writes on saving (the "modified"
+    property, each zip entry's date) set to ``stamp``: the same agenda, the same bytes,
+    whatever the second it was saved in."""
+    import io
+    import re
+    import zipfile
+
+    fixed = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + fixed + rb"\2",
+                              body)  # fmt: skip
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, body)
     return out.getvalue()
 
 
