@@ -318,9 +318,10 @@ def _ask_family_member(number: int, phone):
     """One family member, one question at a time: name, relation (from a list, or any
     word), phone and address; each answer checked as it is typed."""
     from ppks_cli import intake
+    from ppks_cli.choices import FAMILY_RELATION
 
     info_line(t("form.family_intro", number=number))
-    relations = [(word, label("family_relation", word)) for word in intake.FAMILY_RELATIONS]
+    relations = FAMILY_RELATION.shown()
     name = ask(t("form.family_name"), lambda v: intake.parse_field("Person", "name", v, "-"))
     relation = ask(
         t("form.family_relation"), intake.parse_family_relation, choices=relations, optional=True
