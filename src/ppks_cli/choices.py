@@ -22,9 +22,10 @@ use for a choice (the catalogs' ``[synonyms.<list>]`` sections, in both language
    "janda mati"; it is listed under both "cerai hidup" and "cerai mati").
 
 Letter case, spaces, hyphens and underscores do not matter (``belum kawin`` is
-``belum-kawin``), nor do spaces around a slash (``SMA / sederajat``). The first of these steps that finds something decides; when it finds
-two choices the answer is refused naming them (``cerai`` is "cerai hidup" or "cerai
-mati"). Anything else is refused with the closest choices, when some are close.
+``belum-kawin``), nor do spaces around a slash (``SMA / sederajat``). The first of these
+steps that finds something decides; when it finds two choices the answer is refused
+naming them (``cerai`` is "cerai hidup" or "cerai mati"). Anything else is refused with
+the closest choices, when some are close.
 """
 
 from __future__ import annotations

@@ -16,8 +16,14 @@ from pydantic import ValidationError
 
 from ppks_cli import categories, nik, paths
 from ppks_cli.choices import (
-    EDUCATION, FAMILY_RELATION, MARITAL_STATUS, RELIGION, SEX, SOURCE, ChoiceList,
-)  # fmt: skip
+    EDUCATION,
+    FAMILY_RELATION,
+    MARITAL_STATUS,
+    RELIGION,
+    SEX,
+    SOURCE,
+    ChoiceList,
+)
 from ppks_cli.dates import parse_date
 from ppks_cli.duplicates import find_duplicates
 from ppks_cli.errors import InvalidInput, NikError, PossibleDuplicates, PpksError
