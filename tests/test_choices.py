@@ -20,8 +20,28 @@ from ppks_cli.errors import InvalidInput
 from conftest import NEW_MR_ARGS, invoke
 
 LISTS = choices.all_lists()
+
+
+def _ambiguous() -> set[tuple[str, str]]:
+    """Every word the tables give two choices of one list (normalised)."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for name, listed in LISTS.items():
+        for code in listed.codes:
+            for word in listed.words(code):
+                found.setdefault((name, choices.normalize(word)), set()).add(code)
+    return {key for key, codes in found.items() if len(codes) > 1}
+
+
 # a word staff use for two choices at once: refused, naming both
-AMBIGUOUS = {("category", "gepeng"), ("education", "sederajat")}
+AMBIGUOUS = _ambiguous()
+
+
+def test_the_words_for_two_choices_include_those_staff_use():
+    assert {
+        ("category", "gepeng"), ("education", "sederajat"), ("marital_status", "janda"),
+        ("marital_status", "duda"), ("marital_status", "pisah"),
+        ("family_relation", "saudara kandung"), ("family_relation", "orang tua"),
+    } <= AMBIGUOUS  # fmt: skip
 
 
 def words(name: str, code: str) -> list[str]:
@@ -29,7 +49,10 @@ def words(name: str, code: str) -> list[str]:
     its labels and their parts, its synonyms (less the ambiguous ones)."""
     found = LISTS[name]
     number = str(found.codes.index(code) + 1)
-    return [number] + [w for w in dict.fromkeys(found.words(code)) if (name, w) not in AMBIGUOUS]
+    return [number] + [
+        w for w in dict.fromkeys(found.words(code))
+        if (name, choices.normalize(w)) not in AMBIGUOUS
+    ]  # fmt: skip
 
 
 def every_word(name: str) -> list[tuple[str, str]]:
@@ -91,7 +114,10 @@ def test_a_word_for_two_choices_is_refused_naming_both(name, word):
     with pytest.raises(InvalidInput) as err:
         LISTS[name].parse(word, "--x")
     assert err.value.params["detail"].key == "choice.ambiguous"
-    found = [c for c in LISTS[name].codes if word in LISTS[name].words(c)]
+    found = [
+        c for c in LISTS[name].codes
+        if word in map(choices.normalize, LISTS[name].words(c))
+    ]  # fmt: skip
     assert len(found) >= 2
     for code in found:
         assert code in str(err.value)
@@ -258,6 +284,57 @@ def test_a_typo_gets_the_closest_choice(found, typed, suggested):
     with pytest.raises(InvalidInput) as err:
         found.parse(typed, "--x")
     assert f"Mungkin maksud Anda: {suggested}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("found", "typed", "code"),
+    [
+        (choices.YES_OR_NO, "yeah", "yes"), (choices.YES_OR_NO, "sure", "yes"),
+        (choices.YES_OR_NO, "nope", "no"), (choices.YES_OR_NO, "ga", "no"),
+        (choices.YES_OR_NO, "gak", "no"), (choices.YES_OR_NO, "nggak", "no"),
+        (choices.LINK_RELATION, "relative", "other"),
+        (choices.EDUCATION, "SMP / sederajat", "smp"), (choices.EDUCATION, "sma/ sederajat", "sma"),
+        (choices.FAMILY_RELATION, "mamak", "ibu"), (choices.FAMILY_RELATION, "Older sibling", "kakak"),
+        # a beginning inside a word still names its choice
+        (choices.MARITAL_STATUS, "bercer", "cerai-hidup"), (choices.SOURCE, "satp", "street-raid"),
+    ],
+)  # fmt: skip
+def test_more_words_staff_use_are_accepted(found, typed, code):
+    assert found.parse(typed, "--x") == code
+
+
+@pytest.mark.parametrize(
+    ("found", "typed"),
+    [
+        (choices.TERMINATION_REASON, "tidak"),  # of "tidak bisa dihubungi"
+        (choices.ACTIVITY, "rumah"),  # of "rumah sakit": a home visit, or a hospital?
+        (choices.category_list(), "disabilitas"),  # of "disabilitas dewasa": child or adult?
+        (choices.LETTER_KIND, "untuk"),  # of "(untuk Disdukcapil)"
+    ],
+)  # fmt: skip
+def test_a_whole_word_is_no_beginning_of_a_longer_synonym(found, typed):
+    # "janda" was taken for "janda mati": a word that says less than the synonym it
+    # begins does not decide for it
+    with pytest.raises(InvalidInput):
+        found.parse(typed, "--x")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("sepupu", "sepupu"), ("Ibu tiri", "Ibu tiri"), ("3", "suami"), ("Tulang", "paman")],
+)  # fmt: skip
+def test_a_family_relation_not_listed_is_kept_as_typed(typed, stored):
+    from ppks_cli import intake
+
+    assert intake.parse_family_relation(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["saudara kandung", "brother", "orang tua", "0", "14"])
+def test_a_family_relation_for_two_listed_or_a_number_not_shown_is_refused(typed):
+    from ppks_cli import intake
+
+    with pytest.raises(InvalidInput):
+        intake.parse_family_relation(typed)
 
 
 def test_an_unknown_answer_far_from_everything_lists_the_choices():
@@ -432,6 +509,38 @@ def test_intervene_refer_and_terminate_take_words(run):
         ("termination", "referred"),
     ]  # fmt: skip
     assert case["referrals"][0]["consent"] is True
+
+
+DIRECTORY = """
+[[resources]]
+name = "UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai"
+
+[[resources]]
+name = "Panti Sosial Tresna Werdha Binjai"
+"""
+
+
+def test_refer_to_takes_the_number_and_a_unique_part_and_refuses_two(run, repo):
+    with (repo.root / "ppks.toml").open("a", encoding="utf-8") as f:
+        f.write(DIRECTORY)
+    case_id = mr(run)
+    casework(run, case_id)
+    base = ("--reason", "x", "--consent", "ya", "--worker", "S")
+    assert run("refer", case_id, "--to", "2", *base).exit_code == 0
+    assert run("refer", case_id, "--to", "tresna", *base).exit_code == 0
+    for refused, said in (("binjai", ("Gelandangan", "Tresna Werdha")), ("3", ("1 sampai 2",))):
+        result = run("refer", case_id, "--to", refused, *base)
+        assert result.exit_code == 3, result.output
+        assert "--to" in result.stderr and all(s in result.stderr for s in said), result.stderr
+    names = [r["destination"] for r in shown(run, case_id)["referrals"]]
+    assert names == ["Panti Sosial Tresna Werdha Binjai"] * 2
+
+
+def test_the_family_flag_stores_a_relation_as_the_listed_word(run):
+    case_id = mr(run, family="Siti;mother;081311112222")
+    assert shown(run, case_id)["client"]["family"][0]["relation"] == "ibu"
+    other = mr(run, family="Sri;sepupu", name="Butet")
+    assert shown(run, other)["client"]["family"][0]["relation"] == "sepupu"
 
 
 def test_list_filters_take_words(run):

@@ -195,14 +195,47 @@ def find_resource(repo: Repository, name: str):
     return partial[0] if len(partial) == 1 else None
 
 
+def resolve_destination(repo: Repository, value: str, option: str = "--to") -> str:
+    """The institution a referral goes to, as ``value`` names it: the number of an entry
+    of the directory (``[[resources]]`` in ``ppks.toml``, numbered from 1 in its order,
+    as the prompt shows it), the entry's name or a part of it that is in one entry's
+    name only (any letter case), else any other institution, named as typed. Returns
+    the entry's name or the name typed (stripped). Raises :class:`InvalidInput` naming
+    ``option``: for a number that is no entry's, a part of two entries' names or more
+    (naming them), a name a record cannot take."""
+    from ppks_cli import nik
+    from ppks_cli.models import parse_name
+
+    entries = repo.config.resources
+    text = value.strip()
+    digits = nik.normalize_digits(text)
+    if nik.is_ascii_digits(digits):
+        if 1 <= int(digits) <= len(entries):
+            return entries[int(digits) - 1].name
+        key = "destination.number" if entries else "destination.number_no_directory"
+        detail = Msg(key, value=text, last=len(entries))
+        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+    wanted = text.casefold()
+    exact = [r for r in entries if r.name.casefold() == wanted]
+    partial = [r for r in entries if wanted and wanted in r.name.casefold()]
+    if not exact and len(partial) > 1:
+        names = "; ".join(r.name for r in partial)
+        detail = Msg("destination.ambiguous", value=text, names=names)
+        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+    found = exact or partial
+    return found[0].name if found else parse_name(text, option)
+
+
 def refer(
     repo: Repository, case: Case, *, worker: str, destination: str, reason: str,
     consent: bool, date: dt.date | None = None, no_consent_reason: str | None = None,
     request: str | None = None,
 ) -> Referral:  # fmt: skip
     """Record a referral. A destination from the directory in ``ppks.toml`` brings its
-    address and contact; any other name is recorded as given."""
-    entry = find_resource(repo, destination)
+    address and contact; any other name is recorded as given. Raises
+    :class:`InvalidInput` for a destination :func:`resolve_destination` refuses (a part
+    of two institutions' names)."""
+    entry = find_resource(repo, resolve_destination(repo, destination))
     return _write(
         repo, case, Referral, date=date, worker=worker,
         destination=entry.name if entry else destination.strip(),

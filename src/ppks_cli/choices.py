@@ -17,12 +17,15 @@ use for a choice (the catalogs' ``[synonyms.<list>]`` sections, in both language
 3. a label as displayed, in Indonesian or English (``Tercapai sebagian``);
 4. a part of a label (``Razia`` of "Razia / terjaring penertiban", ``ABH`` of "Anak yang
    Berhadapan dengan Hukum (ABH)") or a synonym (``sebagian``, ``lansia telantar``);
-5. the beginning of any of those, three letters or more, when it names one choice only.
+5. the beginning of any of those, three letters or more, when it names one choice only
+   (but a whole word is no beginning of a synonym: ``janda`` alone is not the synonym
+   "janda mati"; it is listed under both "cerai hidup" and "cerai mati").
 
 Letter case, spaces, hyphens and underscores do not matter (``belum kawin`` is
-``belum-kawin``). The first of these steps that finds something decides; when it finds
-two choices the answer is refused naming them (``cerai`` is "cerai hidup" or "cerai
-mati"). Anything else is refused with the closest choices, when some are close.
+``belum-kawin``), nor do spaces around a slash (``SMA / sederajat``). The first of these
+steps that finds something decides; when it finds two choices the answer is refused
+naming them (``cerai`` is "cerai hidup" or "cerai mati"). Anything else is refused with
+the closest choices, when some are close.
 """
 
 from __future__ import annotations
@@ -78,6 +81,12 @@ LETTER_FORMATS = ("md", "pdf")
 # what the case linked to is to this case, as ``ppks link --as`` takes it
 # (records.LINK_RELATIONS; the inverse ones and "duplicate" are written by ppks itself)
 LINK_RELATIONS = ("mother", "father", "child", "sibling", "spouse", "guardian", "other")
+# a family member's relation to the client, as a prompt lists it and files store it (the
+# Indonesian word, as in existing files); intake takes any other word too
+FAMILY_RELATIONS = (
+    "ibu", "ayah", "suami", "istri", "anak", "kakak", "adik", "kakek", "nenek", "paman",
+    "bibi", "wali", "kerabat",
+)  # fmt: skip
 # the kinds of document `ppks attach --kind` takes (records.Attachment.document)
 ATTACHMENT_KINDS = ("ktp", "kk", "akta", "foto", "persetujuan", "surat", "lainnya")
 # the orders of `ppks list --sort` (views.list_cases)
@@ -97,9 +106,11 @@ LIST_IN_ERROR = 15
 def normalize(text: str) -> str:
     """``text`` as answers are compared: Unicode-normalised (NFKC), case-folded, with every
     run of spaces, hyphens, dashes and underscores made one space, and no surrounding
-    spaces or full stop (``" Belum_Kawin. "`` → ``"belum kawin"``)."""
+    spaces or full stop (``" Belum_Kawin. "`` → ``"belum kawin"``); no space either side
+    of a slash (``"SMA / sederajat"`` is ``"sma/sederajat"``)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s_\-\u2010-\u2015]+", " ", folded).strip(" .")
+    spaced = re.sub(r"[\s_\-\u2010-\u2015]+", " ", folded)
+    return re.sub(r" ?/ ?", "/", spaced).strip(" .")
 
 
 def _label_variants(label: str) -> list[str]:
@@ -162,6 +173,25 @@ class ChoiceList:
         ``option``, with a ``detail`` :class:`~ppks_cli.i18n.Msg` a prompt can show on
         its own): for an unknown answer (with the closest choices, when some are close),
         an ambiguous one (naming the choices it fits) or a number that is not shown."""
+        found = self.lookup(value, option)
+        if found is not None:
+            return found
+        text = normalize(value)
+        close = self._closest(text)
+        if close:
+            detail = Msg(
+                "choice.unknown", value=value, suggestion=self._names(close),
+                expected=self._expected(),
+            )  # fmt: skip
+        else:
+            detail = Msg("validation.not_a_choice", value=value, expected=self._expected())
+        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+
+    def lookup(self, value: str, option: str) -> str | None:
+        """The code ``value`` names, as :meth:`parse` reads it, or None when it names
+        none (for a list that also takes other words: a family member's relation).
+        Raises :class:`~ppks_cli.errors.InvalidInput` naming ``option`` for an answer
+        that fits two choices or more (naming them) and for a number not shown."""
         text = normalize(value)
         number = _number(unicodedata.normalize("NFKC", value).strip())  # "-1" is no number
         if number is not None and 1 <= number <= len(self.codes):
@@ -175,8 +205,12 @@ class ChoiceList:
                 raise self._ambiguous(value, option, found)
         if len(text) >= MIN_PREFIX:
             found = tuple(
-                dict.fromkeys(c for word, codes in prefixes if word.startswith(text) for c in codes)
-            )
+                dict.fromkeys(
+                    c for word, codes, whole in prefixes
+                    if word.startswith(text) and (whole or not _whole_words(text, word))
+                    for c in codes
+                )
+            )  # fmt: skip
             if len(found) == 1:
                 return found[0]
             if found:
@@ -184,15 +218,7 @@ class ChoiceList:
         if number is not None:
             detail = Msg("choice.number", value=value.strip(), last=len(self.codes))
             raise InvalidInput("error.invalid_option", option=option, detail=detail)
-        close = self._closest(text)
-        if close:
-            detail = Msg(
-                "choice.unknown", value=value, suggestion=self._names(close),
-                expected=self._expected(),
-            )  # fmt: skip
-        else:
-            detail = Msg("validation.not_a_choice", value=value, expected=self._expected())
-        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+        return None
 
     # --- what an error says -----------------------------------------------------------
 
@@ -252,6 +278,12 @@ class _Named:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _whole_words(text: str, word: str) -> bool:
+    """True when ``text`` is the first whole word(s) of the longer ``word`` (``janda`` of
+    "janda mati"), not the beginning of one of its words (``jan``)."""
+    return len(word) > len(text) and word[len(text)] in " /"
+
+
 def _number(text: str) -> int | None:
     """The number ``text`` is, in any script's digits (``２``), else None."""
     if text.isdecimal() and len(text) <= 4:
@@ -260,13 +292,21 @@ def _number(text: str) -> int | None:
 
 
 _Words = dict[str, tuple[str, ...]]  # a normalised word → the codes it names
+# every word, the codes it names, and whether it is a code or a whole label
+_Prefixes = list[tuple[str, tuple[str, ...], bool]]
 
 
 @cache
-def _index(choices: ChoiceList) -> tuple[_Words, _Words, list[tuple[str, tuple[str, ...]]]]:
+def _index(choices: ChoiceList) -> tuple[_Words, _Words, _Prefixes]:
     """The words of ``choices`` (normalised) and the codes each names: codes and whole
     labels (``exact``); parts of labels and synonyms (``parts``); and every word with
-    its codes, for beginnings (``prefixes``). A word naming two codes stays ambiguous."""
+    its codes, for beginnings (``prefixes``), marked True for a code or whole label. A
+    word naming two codes stays ambiguous.
+
+    The first whole word of a synonym or of a part of a label is no beginning of it:
+    "janda" (a woman once married) is not taken for the synonym "janda mati" (cerai-mati)
+    when the tables lack "janda cerai"; a word that names a choice on its own is listed
+    as a synonym itself, under each choice it may mean."""
 
     def add(table: _Words, word: str, code: str) -> None:
         key = normalize(word)
@@ -292,7 +332,7 @@ def _index(choices: ChoiceList) -> tuple[_Words, _Words, list[tuple[str, tuple[s
         for word, codes in table.items():
             for code in codes:
                 add(merged, word, code)
-    return exact, parts, list(merged.items())
+    return exact, parts, [(word, codes, word in exact) for word, codes in merged.items()]
 
 
 # --- the lists ------------------------------------------------------------------------------
@@ -314,6 +354,7 @@ APPROVAL_STAGE = ChoiceList("approval_stage", APPROVAL_STAGES)
 LETTER_KIND = ChoiceList("letter_kind", LETTER_KINDS)
 LETTER_FORMAT = ChoiceList("letter_format", LETTER_FORMATS)
 LINK_RELATION = ChoiceList("relation", LINK_RELATIONS)
+FAMILY_RELATION = ChoiceList("family_relation", FAMILY_RELATIONS)
 ATTACHMENT_KIND = ChoiceList("attachment_kind", ATTACHMENT_KINDS)
 SORT = ChoiceList("sort", SORTS)
 YES_OR_NO = ChoiceList("yes_no", YES_NO)

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ppks_cli import categories, nik, paths
-from ppks_cli.choices import EDUCATION, MARITAL_STATUS, RELIGION, SEX, SOURCE, ChoiceList
+from ppks_cli.choices import (
+    EDUCATION,
+    FAMILY_RELATION,
+    MARITAL_STATUS,
+    RELIGION,
+    SEX,
+    SOURCE,
+    ChoiceList,
+)
 from ppks_cli.dates import parse_date
 from ppks_cli.duplicates import find_duplicates
 from ppks_cli.errors import InvalidInput, NikError, PossibleDuplicates, PpksError
@@ -110,7 +118,8 @@ def parse_person(value: str, option: str) -> Person:
     if not parts or not parts[0] or len(parts) > 4:
         raise _invalid(option, "validation.person", value=value)
     parts += [None] * (4 - len(parts))
-    return build(Person, option, name=parts[0], relation=parts[1], phone=stored_phone(parts[2]),
+    relation = parse_family_relation(parts[1], option) if parts[1] else None
+    return build(Person, option, name=parts[0], relation=relation, phone=stored_phone(parts[2]),
                  address=parts[3])  # fmt: skip
 
 
@@ -128,8 +137,7 @@ def stored_phone(value: str | None) -> str | None:
 
 # the relations a family member is chosen from at a prompt, as they are stored (the
 # Indonesian word, as in existing files); any other word may be typed too
-FAMILY_RELATIONS = ("ibu", "ayah", "suami", "istri", "anak", "kakak", "adik", "kakek",
-                    "nenek", "paman", "bibi", "wali", "kerabat")  # fmt: skip
+FAMILY_RELATIONS = FAMILY_RELATION.codes
 
 
 def parse_field(model: str, name: str, value: str, option: str) -> Any:
@@ -163,15 +171,19 @@ _ADAPTERS: dict[tuple[str, str], Any] = {}
 
 
 def parse_family_relation(value: str, option: str = "--family") -> str:
-    """A family member's relation: a word of :data:`FAMILY_RELATIONS` (any letter case;
-    stored as listed) or any other word, as typed. A bare number is refused (it was
-    meant as one of the listed ones). Raises :class:`InvalidInput`."""
+    """A family member's relation, stored as the listed word of
+    :data:`~ppks_cli.choices.FAMILY_RELATION` it names (its number, the word, its label
+    in either language, a synonym: ``older sibling`` → ``kakak``, ``mamak`` → ``ibu``),
+    or any other word, as typed (``sepupu``). A number not listed is refused (it was
+    meant as one of the listed ones), and so is a word that fits two listed ones
+    (``saudara kandung``: kakak or adik). Raises :class:`InvalidInput`."""
     text = value.strip()
-    if text.casefold() in FAMILY_RELATIONS:
-        return text.casefold()
-    if nik.is_ascii_digits(nik.normalize_digits(text)):
-        raise InvalidInput("form.relation_number", value=value, last=len(FAMILY_RELATIONS))
-    return parse_field("Person", "relation", text, option)
+    digits = nik.normalize_digits(text)
+    if nik.is_ascii_digits(digits) and not 1 <= int(digits) <= len(FAMILY_RELATIONS):
+        detail = Msg("form.relation_number", value=value.strip(), last=len(FAMILY_RELATIONS))
+        raise InvalidInput("error.invalid_option", option=option, detail=detail)
+    found = FAMILY_RELATION.lookup(text, option)
+    return found if found is not None else parse_field("Person", "relation", text, option)
 
 
 def make_person(

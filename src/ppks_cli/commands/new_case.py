@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
         except PossibleDuplicates as exc:
             if not interactive(ctx):
                 raise
-            existing = _choose_existing(exc.matches)
+            existing = _choose_existing(exc.matches, repo)
             if existing is not None:
                 _use_existing(repo, existing, json_output)
                 return
@@ -139,11 +139,15 @@ NEW_WORDS = ("baru", "new")
 CANCEL_WORDS = ("batal", "cancel")
 
 
-def _choose_existing(matches: list) -> str | None:
+def _choose_existing(matches: list, repo) -> str | None:
     """At a terminal: show the cases whose client may be the new one and ask which to
-    use. Returns the chosen case ID, or ``None`` to open a new case anyway; raises
-    :class:`~ppks_cli.errors.Cancelled` when the user cancels."""
-    from ppks_cli.errors import Cancelled, InvalidInput
+    use: a number shown, a case ID as every command takes it (a unique prefix, the
+    suffix without the year, any letter case or dash; one of those shown first, else
+    any case of ``repo``), new or cancel. Returns the chosen case ID, or ``None`` to
+    open a new case anyway; raises :class:`~ppks_cli.errors.Cancelled` when the user
+    cancels."""
+    from ppks_cli import ids as case_ids
+    from ppks_cli.errors import Cancelled, InvalidInput, NotFound
     from ppks_cli.i18n import Msg
 
     warn_line(t("new_case.duplicates_found", count=len(matches)))
@@ -169,9 +173,12 @@ def _choose_existing(matches: list) -> str | None:
         word = text.strip()
         if word.casefold() in NEW_WORDS or word.casefold() in CANCEL_WORDS:
             return word.casefold()
-        found = [case_id for case_id in ids if case_id.casefold() == word.casefold()]
-        if found:
-            return found[0]
+        for among in (ids, None):  # those shown first, then any case
+            try:
+                return case_ids.resolve_prefix(word, among if among else repo.case_ids())
+            except NotFound as exc:
+                if exc.key == "error.case_ambiguous":
+                    raise InvalidInput(exc.key, **exc.params) from None
         raise InvalidInput("error.choose_duplicate", value=text, new=new, cancel=cancel)
 
     answer = ask(t("new_case.which_case"), parse, choices=choices)
@@ -318,9 +325,10 @@ def _ask_family_member(number: int, phone):
     """One family member, one question at a time: name, relation (from a list, or any
     word), phone and address; each answer checked as it is typed."""
     from ppks_cli import intake
+    from ppks_cli.choices import FAMILY_RELATION
 
     info_line(t("form.family_intro", number=number))
-    relations = [(word, label("family_relation", word)) for word in intake.FAMILY_RELATIONS]
+    relations = FAMILY_RELATION.shown()
     name = ask(t("form.family_name"), lambda v: intake.parse_field("Person", "name", v, "-"))
     relation = ask(
         t("form.family_relation"), intake.parse_family_relation, choices=relations, optional=True

@@ -31,13 +31,6 @@ def parse_consent(value: str) -> bool:
     return parse_yes_no(value, "--consent")
 
 
-def _destination(value: str) -> str:
-    """The name of the institution a client is referred to, checked as a name."""
-    from ppks_cli.models import parse_name
-
-    return parse_name(value, "--to")
-
-
 def register(app: typer.Typer) -> None:
     @command(app, "refer", help=t("help.refer.command"), epilog=t("help.refer.example"))
     def refer(
@@ -85,7 +78,10 @@ def register(app: typer.Typer) -> None:
             show_step(result, json_output)
             return
         directory = [(r.name, r.kind or "") for r in repo.config.resources]
-        destination = need(ctx, to, "--to", "destination", _destination, choices=directory)
+        destination = need(
+            ctx, to, "--to", "destination",
+            lambda value: casework.resolve_destination(repo, value, "--to"), choices=directory,
+        )  # fmt: skip
         given = need(ctx, consent, "--consent", "consent", parse_consent)
         result = casework.record_step(
             repo, case.id, "refer", options=write_options(ctx),
