@@ -183,7 +183,8 @@ class Base:
 
 
 def _git(*args: str, cwd: Path) -> str:
-    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL)
     assert out.returncode == 0, (args, out.stderr)
     return out.stdout
 
@@ -271,9 +272,9 @@ def _build_base(folder: Path) -> Base:
         _git("branch", "-q", "--set-upstream-to=origin/main", cwd=repo.root)
         _git("bundle", "create", "-q", str(folder / "stick.bundle"), "--all", cwd=repo.root)
         for git_dir in (repo.root, folder / "remote.git"):  # few files: fast to copy
-            # only to make the copies faster: under a heavy load git's repack has been
-            # seen to fail here ("bad revision"), which must not fail the fuzz tests
-            subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=git_dir, capture_output=True)
+            # only to make the copies faster; git reads no revisions from the test's input
+            subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=git_dir, capture_output=True,
+                           stdin=subprocess.DEVNULL)  # fmt: skip
         ids = {
             "intake": intake.id, "assessed": assessed.id, "active": active.id,
             "closed": closed.id, "attachment": attached.record.id,

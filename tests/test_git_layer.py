@@ -781,3 +781,19 @@ def test_a_pending_commit_outside_the_repository_is_dropped_not_committed(gitrep
     assert ppks_git.recover(repo.root).committed == []
     assert head(repo.root) == before
     assert markers.read(repo.root / ".git", markers.PENDING_COMMIT) is None
+
+
+def test_git_never_reads_the_users_input(tmp_path):
+    """A git that ppks runs gets no input from ppks's own standard input (a repack that
+    `git gc --auto` starts reads revisions there, and answers typed ahead for a form
+    would be eaten): what comes on ppks's stdin stays unread by git."""
+    import subprocess
+    import sys
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    code = ("import sys; from pathlib import Path; from ppks_cli.git.runner import run; "
+            "print(run(Path(sys.argv[1]), 'hash-object', '--stdin').stdout.decode().strip())")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], input=b"typed ahead\n",
+                          capture_output=True, check=True)  # fmt: skip
+    empty_blob = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+    assert done.stdout.decode().strip() == empty_blob

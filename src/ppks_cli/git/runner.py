@@ -56,8 +56,11 @@ def run(root: Path, *args: str, check: bool = True, env: dict[str, str] | None =
         "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS, **(env or {}),
     }  # fmt: skip
     forced = [part for setting in SAFE_CONFIG for part in ("-c", setting)]
+    # git never reads the user's input: a repack that `git gc --auto` starts would take
+    # revisions from it, and a form's answers typed ahead must stay for ppks
+    stdin = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
     result = subprocess.run(
-        ["git", *forced, *args], cwd=root, env=full_env, input=input, capture_output=True
+        ["git", *forced, *args], cwd=root, env=full_env, capture_output=True, **stdin
     )
     if check and result.returncode != 0:
         raise ExternalToolError("error.git_failed", command=f"git {args[0]}",
