@@ -380,6 +380,10 @@ BASELINE: dict[str, dict[str, object]] = {
     "sync": {"remote": "origin"},
     "check": {},
     "categories": {},
+    "report": {
+        "month": "2024-03", "worker": WORKER, "category": "pengemis", "tag": "lansia",
+        "age_groups": "18,60", "awaiting_days": "14", "fmt": "md", "output": "laporan.md",
+    },  # fmt: skip
     "migrate": {},  # on branches that have it
     "templates export": {},
     "bundle export": {"file": "keluar.bundle"},
@@ -404,7 +408,7 @@ EXTRA_VALUES: dict[str, tuple[str, ...]] = {
 # options whose value names a file or folder the command writes (outside the repository
 # is allowed there, as the user asked for it)
 OUTPUTS = {"init path", "letter output", "bundle export file", "bundle import into",
-           "letter pdf output", "clone folder", "attachment export dest"}
+           "letter pdf output", "clone folder", "attachment export dest", "report output"}
 GLOBAL_TARGETS = ("root", "lang")
 GLOBAL_TARGET_COMMANDS = ("init", "list", "note", "new-case", "letter", "sync", "templates export")
 

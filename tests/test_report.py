@@ -13,6 +13,8 @@ import os
 import stat
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ppks_cli import reports
 from ppks_cli.errors import ExitCode, InvalidInput
@@ -318,3 +320,52 @@ def test_periods():
 def test_duration_buckets_by_calendar_month(opened, closed, bucket):
     day = dt.date.fromisoformat
     assert reports.duration_bucket(day(opened), day(closed)) == bucket
+
+
+def test_text_that_looks_like_a_formula_stays_text(repo, cli, tmp_path):
+    from openpyxl import load_workbook
+
+    case = new(cli, "Joko", date="2024-06-02", worker=SASKIA)
+    ok(cli, "refer", case, "--to", "=HYPERLINK(\"http://x.invalid\")", "--reason", "x",
+       "--consent", "yes", "--date", "2024-06-03")  # fmt: skip
+    text = cli("report", "--month", "2024-06", "--format", "csv").stdout
+    assert "'=HYPERLINK" in text
+    out = tmp_path / "r.xlsx"
+    assert cli("report", "--month", "2024-06", "--format", "xlsx", "-o", str(out)).exit_code == 0
+    cells = [row[1] for row in load_workbook(out)["referrals_by_destination"].iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [('=HYPERLINK("http://x.invalid")', "s")]
+
+
+def test_an_output_file_is_owner_only_even_when_it_was_there(repo, cli, tmp_path):
+    out = tmp_path / "laporan.md"
+    out.write_text("lama")
+    out.chmod(0o644)
+    result = cli("report", "--month", "2024-06", "--format", "md", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600 and out.read_text().startswith("# ")
+
+
+def test_a_new_record_is_counted_at_once(repo, cli):
+    case = new(cli, "Joko", date="2024-06-02", worker=SASKIA)
+    before = by_name(ok(cli, "report", "--month", "2024-06"))
+    assert nonzero(before["summary"]) == {"new": 1, "open_at_end": 1}
+    terminate(cli, case, "2024-06-20", "died")
+    after = by_name(ok(cli, "report", "--month", "2024-06"))
+    assert nonzero(after["summary"]) == {"new": 1, "closures": 1}
+    assert nonzero(after["overdue_at_end"]) == {}  # the follow-up is due 07-20
+
+
+@given(st.integers(1900, 9999), st.integers(1, 12))
+def test_a_month_is_its_whole_calendar_month(year, month):
+    period = reports.parse_period(month=f"{year}-{month:02d}")
+    assert period.start == dt.date(year, month, 1) and period.months() == [period.label]
+    following = period.end + dt.timedelta(days=1)
+    assert following.day == 1 and following.month == month % 12 + 1
+
+
+@given(st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)), st.integers(0, 400))
+def test_buckets_grow_with_the_days(opened, days):
+    order = list(reports.DURATION_BUCKETS)
+    first = reports.duration_bucket(opened, opened + dt.timedelta(days=days))
+    later = reports.duration_bucket(opened, opened + dt.timedelta(days=days + 1))
+    assert order.index(first) <= order.index(later)

@@ -20,14 +20,16 @@ from ppks_cli.reports import UNKNOWN, Report, Table
 
 FORMATS = ("md", "csv", "xlsx", "json")
 
-# the message group whose labels name the rows of a table (``None``: the key as it is)
+# the message group whose labels name the rows of a table (else the key as it is); the
+# tables of _OWN_ROWS are labelled by the report's own rows (``report.row.*``)
 _ROW_LABELS = {
-    "summary": "report.row", "new_by_sex": "sex", "new_by_source": "source",
-    "caseload_by_stage": "stage", "closures_by_reason": "termination_reason",
-    "duration": "report.row", "referrals_by_status": "referral_status",
-    "referrals_awaiting": "report.row", "follow_ups": "report.row",
-    "overdue_at_end": "report.row", "repeat_clients": "report.row",
+    "new_by_sex": "sex", "new_by_source": "source", "caseload_by_stage": "stage",
+    "closures_by_reason": "termination_reason", "referrals_by_status": "referral_status",
 }  # fmt: skip
+_OWN_ROWS = frozenset(
+    {"summary", "duration", "referrals_awaiting", "follow_ups", "overdue_at_end",
+     "repeat_clients"}
+)  # fmt: skip
 
 
 def table_title(report: Report, table: Table) -> str:
@@ -45,6 +47,8 @@ def row_label(table: Table, key: str) -> str:
 
         found = categories.categories().get(key)
         return found.display(i18n.get_language()) if found else key
+    if table.name in _OWN_ROWS:
+        return t(f"report.row.{key}")
     group = _ROW_LABELS.get(table.name)
     return t(f"{group}.{key}") if group else key
 
@@ -123,9 +127,9 @@ def _safe_text(text: str) -> str:
 
 
 def to_csv(report: Report) -> str:
-    """The report as one CSV table (comma-separated, quoted as RFC 4180, a header row, lines ended by LF): the
-    columns ``table``, ``key`` (the code), ``label``, one per repository when there are
-    several, and ``total``; a median not known is left empty."""
+    """The report as one CSV table (comma-separated, quoted as RFC 4180, a header row,
+    lines ended by LF): the columns ``table``, ``key`` (the code), ``label``, one per
+    repository when there are several, and ``total``; a median not known is left empty."""
     import csv
     import io
 

@@ -291,8 +291,8 @@ def count(
             continue
         cases[case_id] = row
     events: dict[str, list[tuple]] = {}
-    for case_id, record, kind, date, episode, opened, a, b in conn.execute(
-        "SELECT case_id, record, kind, date, episode, opened, a, b FROM events "
+    for case_id, record, kind, date, opened, a, b in conn.execute(
+        "SELECT case_id, record, kind, date, opened, a, b FROM events "
         "WHERE date <= ? ORDER BY date, rowid",
         (end,),
     ):
@@ -457,11 +457,15 @@ def report(
     if waiting < 0:
         raise InvalidInput("error.report.awaiting_days", value=waiting)
     counts, found, problems = [], [], []
-    for repo in repos:
+    for number, repo in enumerate(repos, start=1):
         with index.opened(repo, progress) as (conn, _done):
+            if progress is not None:  # the counting, after the reading: one step a repository
+                progress(number - 1, len(repos))
             counts.append(count(conn, period, filters, age_groups=groups,
                                 awaiting_days=waiting))  # fmt: skip
             problems += index.problems(conn)
+            if progress is not None:
+                progress(number, len(repos))
         found.append({"root": str(repo.root), "office": repo.config.office.name})
     return Report(period, filters, found, groups, waiting, combine(counts, period, groups),
                   problems)  # fmt: skip

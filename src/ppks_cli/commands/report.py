@@ -72,7 +72,8 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--format", metavar="FORMAT", help=t("help.report.format"))
         ] = None,
         output: Annotated[
-            Path | None, typer.Option("--output", "-o", metavar="FILE", help=t("help.report.output"))
+            Path | None,
+            typer.Option("--output", "-o", metavar="FILE", help=t("help.report.output")),
         ] = None,
         roots: Annotated[
             list[Path] | None,
