@@ -232,6 +232,34 @@ def render(report: Report, fmt: str) -> bytes:
     return (json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def check_output(path: Path) -> None:
+    """Refuse, before any work, an output ``path`` that cannot be written: its folder
+    missing or not writable, a name too long, a folder or a link in its place. Raises
+    :class:`~ppks_cli.errors.InvalidInput` (``error.report.output``)."""
+    import errno
+
+    from ppks_cli.errors import InvalidInput
+
+    def refuse(code: int) -> None:
+        raise InvalidInput("error.report.output", file=str(path), reason=os.strerror(code))
+
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        longest = os.pathconf(folder, "PC_NAME_MAX") if folder.is_dir() else 255
+    except (OSError, ValueError):
+        longest = 255
+    if len(os.fsencode(path.name)) > longest:
+        refuse(errno.ENAMETOOLONG)
+    if not folder.is_dir():
+        refuse(errno.ENOENT)
+    if path.is_symlink():
+        refuse(errno.ELOOP)
+    if path.is_dir():
+        refuse(errno.EISDIR)
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        refuse(errno.EACCES)
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path``, readable and writable by its owner only (0600, also
     when the file was there before); a link at ``path`` is not followed. Raises

@@ -372,7 +372,7 @@ def count(
                 c["follow_ups"]["overdue"] += 1
     returned = {
         kept for case_id, kept in merged.items()
-        if kept and within(cases[case_id][7])
+        if kept in cases and within(cases[case_id][7])
     }  # fmt: skip
     c["repeat_clients"]["reopened"] = len(reopened)
     c["repeat_clients"]["returned_as_new_case"] = len(returned)

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         quarter: Annotated[
             str | None,
-            typer.Option("--quarter", metavar="YYYY-Qn", help=t("help.report.quarter")),
+            typer.Option("--quarter", metavar="YYYY-QN", help=t("help.report.quarter")),
         ] = None,
         year: Annotated[
             str | None, typer.Option("--year", metavar="YYYY", help=t("help.report.year"))
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         age_groups: Annotated[
             str | None,
-            typer.Option("--age-groups", metavar="18,60", help=t("help.report.age_groups")),
+            typer.Option("--age-groups", metavar="N,N", help=t("help.report.age_groups")),
         ] = None,
         awaiting_days: Annotated[
             int | None,
@@ -96,6 +96,8 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput("error.report.format", value=fmt)
         if chosen == "xlsx" and output is None:
             raise InvalidInput("error.report.xlsx_needs_file")
+        if output is not None:
+            report_render.check_output(output)
         filters = reports.Filters(
             worker=worker,
             category=categories.resolve_category(category) if category else None,
