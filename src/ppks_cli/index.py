@@ -2,7 +2,8 @@
 
 The TOML files are the source of truth; the index is a cache of what can be derived from
 them (stage, closed, worker, intake date, category, tags, and the client's names and
-numbers for search). It lives outside git: ``.git/ppks-index.sqlite`` in a git
+numbers for search), and the history reports count from (:func:`history_rows`: the
+events, the stage and worker after each record date, and what was owed when). It lives outside git: ``.git/ppks-index.sqlite`` in a git
 repository, else ``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that
 ``ppks init`` writes). Deleting it loses nothing: :func:`refresh` rebuilds it.
 
@@ -84,7 +85,7 @@ CREATE TABLE events (case_id TEXT NOT NULL, record TEXT NOT NULL, kind TEXT NOT 
 CREATE INDEX events_case ON events (case_id);
 CREATE TABLE stages (case_id TEXT NOT NULL, date TEXT NOT NULL, stage TEXT NOT NULL,
     closed INTEGER NOT NULL, worker TEXT NOT NULL);
-CREATE INDEX stages_case ON stages (case_id);
+CREATE INDEX stages_case ON stages (case_id, date);
 CREATE TABLE due_spans (case_id TEXT NOT NULL, kind TEXT NOT NULL, due TEXT NOT NULL,
     since TEXT NOT NULL, until TEXT);
 CREATE INDEX due_spans_case ON due_spans (case_id);

@@ -256,53 +256,46 @@ def count(
     (row key → count), and ``_durations``: a Counter of episode lengths in days (for the
     median). See the module's docstring for what each count is."""
     start, end = period.start.isoformat(), period.end.isoformat()
-    stages: dict[str, tuple[list[str], list[tuple]]] = {}
-    for case_id, date, stage, closed, worker in conn.execute(
-        "SELECT case_id, date, stage, closed, worker FROM stages ORDER BY case_id, date"
-    ):
-        dates, rows = stages.setdefault(case_id, ([], []))
-        dates.append(date)
-        rows.append((stage, closed, worker))
-
-    def at_end(case_id: str) -> tuple | None:
-        found = stages.get(case_id)
-        if not found:
-            return None
-        at = bisect.bisect_right(found[0], end)
-        return found[1][at - 1] if at else None
-
+    # each case at the end of the last day: its stages row of the latest date up to then
+    # (one row a case, so that 50,000 cases stay well within memory)
+    at_end: dict[str, tuple] = {
+        case_id: (stage, closed, worker)
+        for case_id, stage, closed, worker in conn.execute(
+            "SELECT s.case_id, s.stage, s.closed, s.worker FROM stages AS s JOIN "
+            "(SELECT case_id, MAX(date) AS last FROM stages WHERE date <= ? GROUP BY case_id) "
+            "AS m ON s.case_id = m.case_id AND s.date = m.last",
+            (end,),
+        )
+    }  # fmt: skip
     from ppks_cli.due import words, worker_matches
 
     named = words(filters.worker) if filters.worker else None
-    cases: dict[str, tuple] = {}
-    for row in conn.execute(
-        "SELECT id, sex, birth_date, birth_year, source, category, tags, intake_date "
-        "FROM cases WHERE problem IS NULL AND intake_date <= ?",
-        (end,),
+    kept: set[str] = set()  # the cases taken in by the end that pass the filters
+    for case_id, category, tags in conn.execute(
+        "SELECT id, category, tags FROM cases WHERE problem IS NULL AND intake_date <= ?", (end,)
     ):
-        case_id, category, tags = row[0], row[5], json.loads(row[6])
         if filters.category is not None and category != filters.category:
             continue
-        if filters.tag is not None and filters.tag not in tags:
+        if filters.tag is not None and filters.tag not in json.loads(tags):
             continue
-        state = at_end(case_id)
+        state = at_end.get(case_id)
         if named is not None and (state is None or not worker_matches(named, state[2],
                                                                       whole=False)):
             continue
-        cases[case_id] = row
+        kept.add(case_id)
     events: dict[str, list[tuple]] = {}
     for case_id, record, kind, date, opened, a, b in conn.execute(
-        "SELECT case_id, record, kind, date, opened, a, b FROM events "
-        "WHERE date <= ? ORDER BY date, rowid",
-        (end,),
+        "SELECT case_id, record, kind, date, opened, a, b FROM events WHERE date <= :end "
+        "AND (date >= :start OR kind IN ('referral', 'referral-update')) ORDER BY date, rowid",
+        {"start": start, "end": end},
     ):
-        if case_id in cases:
+        if case_id in kept:
             events.setdefault(kind, []).append((case_id, record, date, opened, a, b))
-    merged = {row[0]: row[5] for row in events.get("termination", ()) if row[4] == "duplicate"}
-    # merged after the period too: a duplicate is never a new case
-    merged_any = {
-        case_id: kept for case_id, kept in conn.execute(
-            "SELECT case_id, b FROM events WHERE kind = 'termination' AND a = 'duplicate'"
+    # merged duplicates, whenever merged: a duplicate is never a new case
+    merged_any: dict[str, tuple[str, str, str]] = {
+        case_id: (kept_id, date, intake) for case_id, kept_id, date, intake in conn.execute(
+            "SELECT e.case_id, e.b, e.date, c.intake_date FROM events AS e JOIN cases AS c "
+            "ON c.id = e.case_id WHERE e.kind = 'termination' AND e.a = 'duplicate'"
         )
     }  # fmt: skip
     c: dict[str, Counter] = {name: Counter() for name in (*TABLES, "_durations")}
@@ -310,8 +303,12 @@ def count(
     def within(date: str) -> bool:
         return start <= date <= end
 
-    for case_id, sex, birth_date, birth_year, source, category, _tags, intake in cases.values():
-        if not within(intake) or case_id in merged_any:
+    for case_id, sex, birth_date, birth_year, source, category, intake in conn.execute(
+        "SELECT id, sex, birth_date, birth_year, source, category, intake_date FROM cases "
+        "WHERE problem IS NULL AND intake_date BETWEEN ? AND ?",
+        (start, end),
+    ):
+        if case_id not in kept or case_id in merged_any:
             continue
         c["summary"]["new"] += 1
         c["new_by_category"][category] += 1
@@ -320,8 +317,8 @@ def count(
         age = _age_on(dt.date.fromisoformat(intake), birth_date, birth_year)
         c["new_by_age"][_age_group(age_groups, age)] += 1
         c["new_by_source"][source or UNKNOWN] += 1
-    for case_id in cases:
-        state = at_end(case_id)
+    for case_id in kept:
+        state = at_end.get(case_id)
         if state is not None and not state[1]:
             c["summary"]["open_at_end"] += 1
             c["caseload_by_stage"][state[0]] += 1
@@ -351,7 +348,7 @@ def count(
             c["summary"]["referrals"] += 1
             c["referrals_by_destination"][destination] += 1
             c["referrals_by_status"][answer] += 1
-        state = at_end(case_id)
+        state = at_end.get(case_id)
         waited = (end_day - dt.date.fromisoformat(date)).days
         if answer == "sent" and state is not None and not state[1] and waited > awaiting_days:
             c["referrals_awaiting"]["awaiting"] += 1
@@ -363,7 +360,7 @@ def count(
         "AND (until IS NULL OR until > :end)",
         {"end": end},
     ):
-        if case_id not in cases:
+        if case_id not in kept:
             continue
         kind = "follow_up" if kind == "next_follow_up" else kind
         if kind in OVERDUE_KINDS:
@@ -371,8 +368,8 @@ def count(
             if kind == "follow_up":
                 c["follow_ups"]["overdue"] += 1
     returned = {
-        kept for case_id, kept in merged.items()
-        if kept in cases and within(cases[case_id][7])
+        kept_id for case_id, (kept_id, merged_on, intake) in merged_any.items()
+        if case_id in kept and kept_id in kept and merged_on <= end and within(intake)
     }  # fmt: skip
     c["repeat_clients"]["reopened"] = len(reopened)
     c["repeat_clients"]["returned_as_new_case"] = len(returned)
