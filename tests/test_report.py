@@ -369,3 +369,15 @@ def test_buckets_grow_with_the_days(opened, days):
     first = reports.duration_bucket(opened, opened + dt.timedelta(days=days))
     later = reports.duration_bucket(opened, opened + dt.timedelta(days=days + 1))
     assert order.index(first) <= order.index(later)
+
+
+def test_the_format_follows_the_files_ending(repo, cli, tmp_path):
+    from openpyxl import load_workbook
+
+    new(cli, "Joko", date="2024-06-02", worker=SASKIA)
+    assert cli("report", "--month", "2024-06", "-o", str(tmp_path / "r.xlsx")).exit_code == 0
+    assert load_workbook(tmp_path / "r.xlsx").sheetnames[1] == "summary"
+    assert cli("report", "--month", "2024-06", "-o", str(tmp_path / "r.json")).exit_code == 0
+    assert json.loads((tmp_path / "r.json").read_text())["period"]["label"] == "2024-06"
+    assert cli("report", "--month", "2024-06", "-o", str(tmp_path / "r.txt")).exit_code == 0
+    assert (tmp_path / "r.txt").read_text().startswith("# Laporan 2024-06")

@@ -94,6 +94,9 @@ def register(app: typer.Typer) -> None:
         chosen = "json" if json_output else (fmt or "").strip().lower() or None
         if chosen is not None and chosen not in report_render.FORMATS:
             raise InvalidInput("error.report.format", value=fmt)
+        if chosen is None and output is not None:  # the file's own ending, else Markdown
+            ending = output.suffix.lower().lstrip(".")
+            chosen = ending if ending in report_render.FORMATS else "md"
         if chosen == "xlsx" and output is None:
             raise InvalidInput("error.report.xlsx_needs_file")
         if output is not None:
@@ -115,7 +118,7 @@ def register(app: typer.Typer) -> None:
             _terminal(found)
             return
         if output is not None:
-            report_render.write_file(output, report_render.render(found, chosen or "md"))
+            report_render.write_file(output, report_render.render(found, chosen))
             say(t("report.written", file=str(output)))
             return
         if chosen == "json":
