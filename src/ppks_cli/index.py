@@ -4,8 +4,9 @@ The TOML files are the source of truth; the index is a cache of what can be deri
 them (stage, closed, worker, intake date, category, tags, and the client's names and
 numbers for search), and the history reports count from (:func:`history_rows`: the
 events, the stage and worker after each record date, and what was owed when). It lives
-outside git: ``.git/ppks-index.sqlite`` in a git repository, else ``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that
-``ppks init`` writes). Deleting it loses nothing: :func:`refresh` rebuilds it.
+outside git: ``.git/ppks-index.sqlite`` in a git repository, else
+``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that ``ppks init`` writes).
+Deleting it loses nothing: :func:`refresh` rebuilds it.
 
 It is never stale. Before answering, :func:`refresh` brings it up to date the way git
 updates its own index: it compares each file's stat data (size, mtime_ns, ctime_ns,
