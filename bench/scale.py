@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
 
 MiB = 1024 * 1024
-ROWS = ("list", "search", "due", "new-case", "status", "cold", "startup")
+ROWS = ("list", "search", "due", "new-case", "status", "report", "cold", "startup")
 TASK_HINT = (
     "taskwarrior not found: cd /tmp/ppks-bench && apt-get download taskwarrior && "
     "dpkg -x taskwarrior_*.deb taskwarrior   (or set $PPKS_BENCH_TASK)"
@@ -259,6 +259,8 @@ def main() -> None:
     parser.add_argument("--stage", default="intervention")
     parser.add_argument("--name", default="Butet", help="the name searched for")
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--year", default=str(time.localtime().tm_year - 1),
+                        help="the year `ppks report` counts (default: last year)")
     parser.add_argument("--rows", default=",".join(ROWS), help="of: " + ", ".join(ROWS))
     args = parser.parse_args()
     want = set(args.rows.split(","))
@@ -301,6 +303,14 @@ def main() -> None:
     if "status" in want:
         rows.append(pair("status", [*ppks, "status"], listing, repo, runs, "ppks list (warm)",
                          1.5))  # fmt: skip
+    if "report" not in want:
+        pass
+    elif has_command(ppks, "report", repo):
+        everything = [*ppks, "list"]  # every case: what a report reads too
+        rows.append(pair(f"report --year {args.year}", [*ppks, "report", "--year", args.year],
+                         everything, repo, runs, "ppks list (warm, every case)", 2.0))  # fmt: skip
+    else:
+        rows.append(Row("report", [], None, "ppks list (warm)", 2.0, "skipped: no `ppks report`"))
     if "cold" in want:
         rows += cold_rows(ppks, repo, listing, runs, args.name)
     if "startup" in want:

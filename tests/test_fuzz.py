@@ -399,6 +399,10 @@ BASELINE: dict[str, dict[str, object]] = {
     "sync": {"remote": "origin"},
     "check": {},
     "categories": {},
+    "report": {
+        "month": "2024-03", "worker": WORKER, "category": "pengemis", "tag": "lansia",
+        "age_groups": "18,60", "awaiting_days": "14", "fmt": "md", "output": "laporan.md",
+    },  # fmt: skip
     "migrate": {},  # on branches that have it
     "templates export": {},
     "bundle export": {"file": "keluar.bundle"},
@@ -431,7 +435,7 @@ EXTRA_VALUES: dict[str, tuple[str, ...]] = {
 # is allowed there, as the user asked for it)
 OUTPUTS = {"init path", "letter output", "bundle export file", "bundle import into",
            "letter pdf output", "clone folder", "attachment export dest", "letters output",
-           "letter issue output", "letter renumber output", "export output"}
+           "letter issue output", "letter renumber output", "export output", "report output"}
 GLOBAL_TARGETS = ("root", "lang")
 GLOBAL_TARGET_COMMANDS = ("init", "list", "note", "new-case", "letter", "sync", "templates export")
 

@@ -791,9 +791,15 @@ def test_git_never_reads_the_users_input(tmp_path):
     import sys
 
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    code = ("import sys; from pathlib import Path; from ppks_cli.git.runner import run; "
-            "print(run(Path(sys.argv[1]), 'hash-object', '--stdin').stdout.decode().strip())")
+    code = ("import sys; from pathlib import Path; from ppks_cli.git import runner; "
+            "print(runner.run(Path(sys.argv[1]), 'hash-object', '--stdin').stdout.decode())")
+    import os
+
+    import ppks_cli
+
+    source = str(Path(ppks_cli.__file__).parents[1])  # this ppks, whatever else is installed
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], input=b"typed ahead\n",
-                          capture_output=True, check=True)  # fmt: skip
+                          capture_output=True, check=True,
+                          env={**os.environ, "PYTHONPATH": source})  # fmt: skip
     empty_blob = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
-    assert done.stdout.decode().strip() == empty_blob
+    assert done.stdout.decode().strip() == empty_blob, done.stderr

@@ -151,6 +151,7 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     check("clone", "clone", str(tmp_path / "kasus.bundle"), str(tmp_path / "klon"))
     check("migrate", "migrate", "--dry-run")
     check("categories", "categories")
+    check("report", "report", "--year", "2024")
     check("init", "init", str(tmp_path / "baru"))
     shown = json.loads(cli("show", case_id, "--as-of", "HEAD", "--json").stdout)
     assert set(shown) == table["show"][1] | {"as_of"}

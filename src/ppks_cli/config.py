@@ -71,6 +71,22 @@ class Deadlines(Model):
     referral_days: int = Field(14, ge=0, le=MAX_DAYS_AHEAD)
 
 
+class Reports(Model):
+    """``[reports]``: how ``ppks report`` groups and flags (README, "What a report
+    counts"): the age-group boundaries (``[18, 60]``: 0–17, 18–59, 60+) and the days
+    after which a referral still only "sent" counts as awaiting an answer."""
+
+    age_groups: list[int] = [18, 60]
+    awaiting_days: int = Field(14, ge=0, le=MAX_DAYS_AHEAD)
+
+    @field_validator("age_groups")
+    @classmethod
+    def _rising(cls, value: list[int]) -> list[int]:
+        if not value or any(not 1 <= b <= 150 for b in value) or value != sorted(set(value)):
+            raise custom_error("validation.report.age_groups")
+        return value
+
+
 class Resource(Model):
     """An institution in the referral directory (``[[resources]]``). ``addressee`` is the
     title letters are addressed to ("Kepala UPT …"; default: "Kepala " and the name),
@@ -280,6 +296,7 @@ class RepoConfig(VersionedFile):
     workers: dict[Name, WorkerProfile] = {}
     git: GitSettings = GitSettings()
     attachments: AttachmentSettings = AttachmentSettings()
+    reports: Reports = Reports()
 
     @field_validator("repository")
     @classmethod

@@ -40,6 +40,9 @@ def check_target(path: Path, *, force: bool) -> None:
         raise Refused("error.symlink_refused", path=str(path), link=str(path))
     if path.is_dir():
         raise Refused("error.export.folder", path=str(path))
+    from ppks_cli.tomlio import refuse_special_file
+
+    refuse_special_file(path)  # /dev/null, a pipe: never replaced by the export
     if path.exists() and not force:
         raise Refused("error.export_exists", path=str(path))
     parent = path.parent

@@ -2,9 +2,11 @@
 
 The TOML files are the source of truth; the index is a cache of what can be derived from
 them (stage, closed, worker, intake date, category, tags, and the client's names and
-numbers for search). It lives outside git: ``.git/ppks-index.sqlite`` in a git
-repository, else ``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that
-``ppks init`` writes). Deleting it loses nothing: :func:`refresh` rebuilds it.
+numbers for search), and the history reports count from (:func:`history_rows`: the
+events, the stage and worker after each record date, and what was owed when). It lives
+outside git: ``.git/ppks-index.sqlite`` in a git repository, else
+``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that ``ppks init`` writes).
+Deleting it loses nothing: :func:`refresh` rebuilds it.
 
 It is never stale. Before answering, :func:`refresh` brings it up to date the way git
 updates its own index: it compares each file's stat data (size, mtime_ns, ctime_ns,
@@ -39,8 +41,9 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 12  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
-# 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes
+INDEX_VERSION = 13  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
+# 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes;
+# 13: the history reports count from (events, stages, due_spans)
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -78,6 +81,15 @@ CREATE TABLE texts_gone (id INTEGER PRIMARY KEY, plain TEXT NOT NULL);
 CREATE TABLE links (case_id TEXT NOT NULL, other TEXT NOT NULL, relation TEXT NOT NULL,
     record TEXT NOT NULL, reason TEXT);
 CREATE INDEX links_other ON links (other);
+CREATE TABLE events (case_id TEXT NOT NULL, record TEXT NOT NULL, kind TEXT NOT NULL,
+    date TEXT NOT NULL, episode INTEGER NOT NULL, opened TEXT, a TEXT, b TEXT);
+CREATE INDEX events_case ON events (case_id);
+CREATE TABLE stages (case_id TEXT NOT NULL, date TEXT NOT NULL, stage TEXT NOT NULL,
+    closed INTEGER NOT NULL, worker TEXT NOT NULL);
+CREATE INDEX stages_case ON stages (case_id, date);
+CREATE TABLE due_spans (case_id TEXT NOT NULL, kind TEXT NOT NULL, due TEXT NOT NULL,
+    since TEXT NOT NULL, until TEXT);
+CREATE INDEX due_spans_case ON due_spans (case_id);
 """
 
 def fts5_available() -> bool:
@@ -450,7 +462,8 @@ def _forget(conn: sqlite3.Connection, case_id: str) -> None:
 _CASE_TABLES = (
     ("folders", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
     ("due", "case_id"), ("texts", "case_id"),
-    ("links", "case_id"),
+    ("links", "case_id"), ("events", "case_id"), ("stages", "case_id"),
+    ("due_spans", "case_id"),
 )  # fmt: skip
 
 
@@ -468,6 +481,10 @@ class CaseData:
     due: list[tuple] = field(default_factory=list)
     texts: list[tuple] = field(default_factory=list)
     links: list[tuple] = field(default_factory=list)  # case_id, other, relation, record, reason
+    # the history reports count from (see :func:`history_rows`)
+    events: list[tuple] = field(default_factory=list)
+    stages: list[tuple] = field(default_factory=list)
+    due_spans: list[tuple] = field(default_factory=list)
 
 
 def case_data(repo, case_id: str) -> CaseData:
@@ -492,6 +509,7 @@ def case_data(repo, case_id: str) -> CaseData:
         return CaseData(case_id, {"id": case_id, "problem": json.dumps(_problem_data(problem))})
     from ppks_cli import deadlines
 
+    events, stages, due_spans = history_rows(repo.config, case)
     file = case.current  # case.toml with the corrections applied
     client = file.client
     termination = state.termination
@@ -541,7 +559,76 @@ def case_data(repo, case_id: str) -> CaseData:
         links=[
             (case_id, r.other, r.relation, r.id, r.reason) for r in case.records if r.kind == "link"
         ],
+        events=events,
+        stages=stages,
+        due_spans=due_spans,
     )
+
+
+# the record kinds a report counts, and what it keeps of each (columns ``a``, ``b``)
+_EVENT_FIELDS: dict[str, tuple[str | None, str | None]] = {
+    "termination": ("reason", "placement"),
+    "reopen": (None, None),
+    "follow-up": (None, None),
+    "referral": ("destination", None),
+    "referral-update": ("referral", "status"),
+    "transfer": ("from_", "to"),
+}
+
+
+def history_rows(config, case) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """What reports count of ``case`` (a :class:`~ppks_cli.store.Case`) under the settings
+    ``config``, worked out by folding its records in date order (record dates, not the
+    moment they were written):
+
+    - ``events``: ``(case_id, record, kind, date, episode, opened, a, b)`` for each
+      termination (a: reason, b: placement), reopening, follow-up, referral (a:
+      destination), referral update (a: the referral, b: the status) and transfer (a:
+      from, b: to); ``episode`` the episode it belongs to and ``opened`` (ISO) the day
+      that episode began (intake or the reopening);
+    - ``stages``: ``(case_id, date, stage, closed, worker)``: the state after every
+      record dated on or before ``date``, one row for the intake date and one for each
+      later date a record bears;
+    - ``due_spans``: ``(case_id, kind, due, since, until)``: each thing the case owed
+      (:func:`ppks_cli.deadlines.due_items`), owed from ``since`` until the day it was
+      no longer owed (``until``, ``None`` while still owed). Dates are ISO text."""
+    from ppks_cli import deadlines, workflow
+
+    case_id = case.id
+    intake = case.current.intake
+    records = sorted(case.records, key=lambda r: r.sort_key())
+    state = workflow.derive(case, records)
+    events = []
+    for episode in state.episodes:
+        for record in episode.records:
+            fields = _EVENT_FIELDS.get(record.kind)
+            if fields is None:
+                continue
+            a, b = (getattr(record, name) if name else None for name in fields)
+            if record.kind == "termination" and a == "duplicate":
+                b = record.reason_note  # the case kept by ``ppks merge``
+            events.append((case_id, record.id, record.kind, record.date.isoformat(),
+                           episode.number, episode.opened.isoformat(), a, b))  # fmt: skip
+    dates = sorted({intake.date} | {r.date for r in records if r.date > intake.date})
+    stages: list[tuple] = []
+    spans: list[tuple] = []
+    owed: dict[tuple, str] = {}  # (kind, due, record, params) → since
+    for day in dates:
+        prefix = [r for r in records if r.date <= day]
+        at = workflow.derive(case, prefix)
+        worker = at.current_worker or intake.worker
+        stages.append((case_id, day.isoformat(), at.stage, int(at.closed), worker))
+        now = {
+            (item.kind, item.due.isoformat(), item.record, json.dumps(item.params, default=str))
+            for item in deadlines.due_items(config, case, at)
+        }
+        for key in list(owed):
+            if key not in now:
+                spans.append((case_id, key[0], key[1], owed.pop(key), day.isoformat()))
+        for key in now:
+            owed.setdefault(key, day.isoformat())
+    spans += [(case_id, key[0], key[1], since, None) for key, since in owed.items()]
+    return events, stages, spans
 
 
 def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
@@ -557,6 +644,9 @@ def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
     conn.executemany("INSERT INTO tags VALUES (?, ?)", data.tags)
     conn.executemany("INSERT INTO due VALUES (?, ?, ?, ?, ?)", data.due)
     conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)", data.links)
+    conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", data.events)
+    conn.executemany("INSERT INTO stages VALUES (?, ?, ?, ?, ?)", data.stages)
+    conn.executemany("INSERT INTO due_spans VALUES (?, ?, ?, ?, ?)", data.due_spans)
     if data.texts:
         conn.executemany(
             "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "

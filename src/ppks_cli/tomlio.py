@@ -99,6 +99,23 @@ def check_no_symlinks(path: Path, root: Path | None = None) -> None:
         raise Refused("error.symlink_refused", path=shown, link=shown)
 
 
+def refuse_special_file(path: Path) -> None:
+    """Refuse (:class:`~ppks_cli.errors.InvalidInput`, ``error.not_a_regular_file``) to
+    write over ``path`` when it is there and is neither a regular file nor a link (the
+    link is refused elsewhere): a device such as ``/dev/null``, a pipe, a socket. A
+    rename over it would replace the device itself, which as root breaks the machine."""
+    import stat
+
+    from ppks_cli.errors import InvalidInput
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        raise InvalidInput("error.not_a_regular_file", path=str(path))
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> bool:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, flush,
     fsync, rename); False when the file already held exactly these bytes.
@@ -108,6 +125,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> 
     permission, disk full, read-only) raises :class:`WriteFailed` naming the file, and
     leaves no temporary file behind."""
     check_no_symlinks(path, root)
+    refuse_special_file(path)
     try:
         if path.is_file() and path.read_bytes() == data:
             return False

@@ -43,6 +43,7 @@ COMMAND_MODULES = (
     "check",
     "migrate",
     "categories",
+    "report",
     # the team's records
     "transfer",
     "link",
