@@ -11,8 +11,6 @@ import pytest
 from ppks_cli.errors import InvalidInput
 from ppks_cli.tomlio import atomic_write_bytes, refuse_special_file
 
-from conftest import Cli
-
 
 @pytest.fixture
 def fifo(tmp_path):
