@@ -1010,6 +1010,7 @@ def write_output(path: Path, data: bytes, repo: Repository | None = None) -> Non
     :class:`~ppks_cli.errors.WriteFailed` when the system refuses the write."""
     from ppks_cli.tomlio import atomic_write_bytes
 
+    refuse_repository_data(path, repo)
     if path.is_dir() and not path.is_symlink():
         raise InvalidInput("error.not_a_file", path=str(path))
     root = None
@@ -1019,6 +1020,24 @@ def write_output(path: Path, data: bytes, repo: Repository | None = None) -> Non
             root = Path(os.path.abspath(repo.root))
             path = full
     atomic_write_bytes(path, data, root=root)
+
+
+def refuse_repository_data(path: Path, repo: Repository | None) -> None:
+    """Refuse (:class:`Refused`, ``error.output_is_data``) an output ``path`` that is one
+    of the repository's own files: ``ppks.toml``, anything under ``cases/``, ``templates/``
+    or git's folder. A letter or an export written there would replace a client's case
+    or the office's settings. (Its ``out/`` folder, and any other place, are fine.)"""
+    if repo is None:
+        return
+    root = Path(os.path.realpath(repo.root))
+    full = Path(os.path.realpath(os.path.abspath(path)))
+    if not full.is_relative_to(root):
+        return
+    inside = full.relative_to(root).parts
+    if not inside:
+        return
+    if inside[0] in ("cases", "templates", ".git") or inside == ("ppks.toml",):
+        raise Refused("error.output_is_data", path=str(path))
 
 
 def check_output(path: Path, repo: Repository | None = None) -> None:
@@ -1032,6 +1051,9 @@ def check_output(path: Path, repo: Repository | None = None) -> None:
     text = str(path)
     if not text.strip() or text.strip() == ".":
         raise InvalidInput("error.not_a_file", path=text)
+    if text.strip() == "-":  # most tools read "-" as the screen: never a file named "-"
+        raise InvalidInput("error.output_dash")
+    refuse_repository_data(path, repo)
     try:
         if path.is_dir() and not path.is_symlink():
             raise InvalidInput("error.not_a_file", path=text)
