@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import typer.testing as _typer_testing
+from hypothesis import settings as _hypothesis_settings
 from typer.testing import CliRunner
 
 from ppks_cli import i18n
@@ -20,6 +21,12 @@ from ppks_cli.commands import _common
 from ppks_cli.commands.app import build_app
 from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.store import Repository
+
+# Property tests: 30 examples each by default, to keep the suite fast on a 2-core machine
+# (a test that needs more says so with @settings); HYPOTHESIS_PROFILE=thorough runs 500.
+_hypothesis_settings.register_profile("default", max_examples=30)
+_hypothesis_settings.register_profile("thorough", max_examples=500)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "cases"
