@@ -257,7 +257,7 @@ def find_referral(case: Case, ref: str | None, open_only: bool = False) -> Refer
         by_name = [r for r in candidates if wanted.casefold() in r.destination.casefold()]
         candidates = by_id or by_name
     if not candidates:
-        raise NotFound("error.no_referral", case=case.id, ref=ref or "")
+        raise NotFound("error.no_referral", case=case.id, ref=f" {ref}" if ref else "")
     if len(candidates) > 1:
         listing = "; ".join(f"{r.id} ({r.destination}, {r.date.isoformat()})" for r in candidates)
         raise NotFound("error.referral_ambiguous", case=case.id, candidates=listing)
