@@ -111,7 +111,7 @@ def test_referral_pdf_has_pemerlu_yth_kepala_the_tembusan_and_the_workers_nip(of
         "Pemerlu Pelayanan Kesejahteraan Sosial (PPKS)",
         "Yth. Kepala UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai",
         "Tembusan: 1. Kepala Dinas Sosial Provinsi Sumatera Utara 2. Arsip 3. Camat Medan Sunggal",
-        "Saskia (telepon 0812-6000-1234)",
+        "Saskia, NIP 199001012020122001 (telepon 0812-6000-1234)",
     ):
         assert words in text, words
     assert "Penerima Pelayanan" not in text and "Pimpinan" not in text
@@ -332,7 +332,7 @@ def test_the_three_kinds_for_a_child_sent_home_issue_and_reissue_identically(off
     for words in ("Pengantar Pemulangan Klien PPKS", "Yth. Kepala Dinas Sosial Kabupaten Deli Serdang di Lubuk Pakam",
                   "Pemerlu Pelayanan Kesejahteraan Sosial (PPKS)", "sejak 10 Maret 2025 sampai 14 Maret 2025 (5 hari)",
                   "Mengamen di persimpangan jalan", "bimbingan lanjut di daerah asal (kunjungan rumah sebulan sekali)",
-                  "Saskia (telepon 0812-6000-1234)", "a.n. Kepala Dinas Sosial Kota Medan",
+                  "Saskia, NIP 199001012020122001 (telepon 0812-6000-1234)", "a.n. Kepala Dinas Sosial Kota Medan",
                   "Tembusan: 1. Kepala Dinas Sosial Provinsi Sumatera Utara 2. Arsip"):  # fmt: skip
         assert words in back, words
     social = pdf_text(made["social-report"])

@@ -2,7 +2,11 @@
 each test fails on the code as it was found."""
 
 
+import io
+
 import pytest
+from pypdf import PdfReader
+from test_letter_kinds import _office
 from test_letters import papers_case
 from test_numbering import REFERRAL_DAY, issue_three, letter_records
 from test_numbering import office as office  # noqa: F401  (the fixture)
@@ -55,3 +59,27 @@ def test_the_agenda_export_to_dash_writes_no_file_named_dash(office):
     issue_three(office)
     result = run_ppks("letters", "--format", "csv", "-o", "-", cwd=office.root)
     assert not (office.root / "-").exists(), result.stdout + result.stderr
+
+
+def test_an_empty_number_is_refused_not_ignored(office):
+    # `--number " "` is refused as empty, but `--number ""` (an unset variable in a script)
+    # was ignored and the next serial taken
+    case = papers_case(office)
+    result = Cli(office.root)(
+        "letter", case.id, "referral", "--issue", "--number", "", *REFERRAL_DAY
+    )
+    assert result.exit_code != 0, result.output
+    assert letter_records(office, case.id) == []
+
+
+def test_the_referral_letter_carries_the_workers_nip_when_set(repo, monkeypatch, tmp_path):
+    # issue 13, "What it must show": the referral letter's PDF text holds the worker's NIP
+    # when [workers."Saskia"] sets it. The referral names the worker (and phone) in the
+    # body but not the NIP; the kinds' test checks the NIP in the assessment report instead.
+    office = _office(repo, monkeypatch)
+    case = papers_case(office)
+    out = tmp_path / "rujukan.pdf"
+    done = Cli(office.root)("letter", case.id, "referral", "-f", "pdf", "-o", str(out))
+    assert done.exit_code == 0, done.output
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "199001012020122001" in " ".join(text.split())

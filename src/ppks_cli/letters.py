@@ -766,7 +766,7 @@ def draft(
     code: str | None = kind_code(repo, kind)
     if preview:
         number_text, seq = DRAFT_NUMBER, None
-    elif number:
+    elif number is not None:  # "" too: refused as empty, never the next serial instead
         number_text, seq = given_number(repo, number, when)
         code = code_of(repo, number_text)
     else:
