@@ -83,3 +83,19 @@ def test_the_referral_letter_carries_the_workers_nip_when_set(repo, monkeypatch,
     assert done.exit_code == 0, done.output
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
     assert "199001012020122001" in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export", "cases", "--format", "csv", "--force", "-o"], ["report", "--year", "2024",
+                                                                "--format", "csv", "-o"]],
+)
+def test_no_export_nor_report_is_written_over_the_repositorys_data(office, args):
+    # the same kind of fault as the agenda's: an export with --force, or a report, wrote
+    # over ppks.toml or a client's case.toml
+    case = issue_three(office)
+    for path in (office.root / "ppks.toml", office.root / "cases" / case.id / "case.toml"):
+        before = path.read_bytes()
+        result = Cli(office.root)(*args, str(path))
+        assert result.exit_code != 0, result.output
+        assert path.read_bytes() == before

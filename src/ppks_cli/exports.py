@@ -648,6 +648,9 @@ def export(
         raise InvalidInput("error.export.format", value=fmt, expected=", ".join(FORMATS))
     if keep_text and not anonymise:
         raise InvalidInput("error.export.keep_text")
+    from ppks_cli.tomlio import refuse_repository_data
+
+    refuse_repository_data(path, repo.root)  # never over ppks.toml or a case, even --force
     export_writers.check_target(path, force=force)
     found = list_cases(repo, wanted, sort="oldest", today=today, progress=progress)
     pseudo = Pseudonyms()

@@ -1008,9 +1008,10 @@ def write_output(path: Path, data: bytes, repo: Repository | None = None) -> Non
     link (:class:`Refused`, ``error.symlink_refused``); inside ``repo`` no folder on the
     way may be a link either. Raises :class:`InvalidInput` for a folder,
     :class:`~ppks_cli.errors.WriteFailed` when the system refuses the write."""
-    from ppks_cli.tomlio import atomic_write_bytes
+    from ppks_cli.tomlio import atomic_write_bytes, refuse_repository_data
 
-    refuse_repository_data(path, repo)
+    if repo is not None:
+        refuse_repository_data(path, repo.root)
     if path.is_dir() and not path.is_symlink():
         raise InvalidInput("error.not_a_file", path=str(path))
     root = None
@@ -1022,38 +1023,21 @@ def write_output(path: Path, data: bytes, repo: Repository | None = None) -> Non
     atomic_write_bytes(path, data, root=root)
 
 
-def refuse_repository_data(path: Path, repo: Repository | None) -> None:
-    """Refuse (:class:`Refused`, ``error.output_is_data``) an output ``path`` that is one
-    of the repository's own files: ``ppks.toml``, anything under ``cases/``, ``templates/``
-    or git's folder. A letter or an export written there would replace a client's case
-    or the office's settings. (Its ``out/`` folder, and any other place, are fine.)"""
-    if repo is None:
-        return
-    root = Path(os.path.realpath(repo.root))
-    full = Path(os.path.realpath(os.path.abspath(path)))
-    if not full.is_relative_to(root):
-        return
-    inside = full.relative_to(root).parts
-    if not inside:
-        return
-    if inside[0] in ("cases", "templates", ".git") or inside == ("ppks.toml",):
-        raise Refused("error.output_is_data", path=str(path))
-
-
 def check_output(path: Path, repo: Repository | None = None) -> None:
     """Refuse an output target that :func:`write_output` could not write, before anything
     is recorded: an empty name, a folder, a symbolic link, a missing or read-only folder,
     a name the system refuses. Raises :class:`InvalidInput` or :class:`Refused`."""
     import tempfile
 
-    from ppks_cli.tomlio import check_no_symlinks
+    from ppks_cli.tomlio import check_no_symlinks, refuse_repository_data
 
     text = str(path)
     if not text.strip() or text.strip() == ".":
         raise InvalidInput("error.not_a_file", path=text)
     if text.strip() == "-":  # most tools read "-" as the screen: never a file named "-"
         raise InvalidInput("error.output_dash")
-    refuse_repository_data(path, repo)
+    if repo is not None:
+        refuse_repository_data(path, repo.root)
     try:
         if path.is_dir() and not path.is_symlink():
             raise InvalidInput("error.not_a_file", path=text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -232,10 +233,15 @@ def render(report: Report, fmt: str) -> bytes:
     return (json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def check_output(path: Path) -> None:
+def check_output(path: Path, roots: Iterable[Path] = ()) -> None:
     """Refuse, before any work, an output ``path`` that cannot be written: its folder
-    missing or not writable, a name too long, a folder or a link in its place. Raises
-    :class:`~ppks_cli.errors.InvalidInput` (``error.report.output``)."""
+    missing or not writable, a name too long, a folder or a link in its place
+    (:class:`~ppks_cli.errors.InvalidInput`, ``error.report.output``), or one of the own
+    files of a repository at ``roots`` (:class:`~ppks_cli.errors.Refused`)."""
+    from ppks_cli.tomlio import refuse_repository_data
+
+    for root in roots:
+        refuse_repository_data(path, root)
     import errno
 
     from ppks_cli.errors import InvalidInput
@@ -264,26 +270,19 @@ def check_output(path: Path) -> None:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path``, readable and writable by its owner only (0600, also
-    when the file was there before); a link at ``path`` is not followed. Raises
+    """Write ``data`` to ``path`` atomically (:func:`ppks_cli.tomlio.atomic_write_bytes`:
+    never through a link, never over a device), readable and writable by its owner only
+    (0600, also when the file was there before). Raises
     :class:`~ppks_cli.errors.InvalidInput` (``error.report.output``) when it cannot be
     written."""
-    from ppks_cli.errors import InvalidInput
-    from ppks_cli.tomlio import refuse_special_file
+    from ppks_cli.errors import InvalidInput, WriteFailed
+    from ppks_cli.tomlio import atomic_write_bytes
 
-    refuse_special_file(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags, 0o600)
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-    except OSError as exc:
+        atomic_write_bytes(path, data)  # its temporary file is made owner-only
+        os.chmod(path, 0o600, follow_symlinks=False)  # the same bytes were there already
+    except (WriteFailed, OSError) as exc:
+        reason = exc.params.get("reason") if isinstance(exc, WriteFailed) else exc.strerror
         raise InvalidInput(
-            "error.report.output", file=str(path), reason=exc.strerror or type(exc).__name__
+            "error.report.output", file=str(path), reason=reason or type(exc).__name__
         ) from None

@@ -116,6 +116,21 @@ def refuse_special_file(path: Path) -> None:
         raise InvalidInput("error.not_a_regular_file", path=str(path))
 
 
+def refuse_repository_data(path: Path, root: Path) -> None:
+    """Refuse (:class:`Refused`, ``error.output_is_data``) an output ``path`` (a letter,
+    an export, a report) that is one of the own files of the repository at ``root``:
+    ``ppks.toml``, anything under ``cases/``, ``templates/`` or git's folder, which it
+    would replace (a client's case, the office's settings). Its ``out/`` folder and any
+    other place are fine."""
+    real = Path(os.path.realpath(root))
+    full = Path(os.path.realpath(os.path.abspath(path)))
+    if not full.is_relative_to(real):
+        return
+    inside = full.relative_to(real).parts
+    if inside and (inside[0] in ("cases", "templates", ".git") or inside == ("ppks.toml",)):
+        raise Refused("error.output_is_data", path=str(path))
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> bool:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, flush,
     fsync, rename); False when the file already held exactly these bytes.

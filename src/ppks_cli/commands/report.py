@@ -99,14 +99,14 @@ def register(app: typer.Typer) -> None:
             chosen = ending if ending in report_render.FORMATS else "md"
         if chosen == "xlsx" and output is None:
             raise InvalidInput("error.report.xlsx_needs_file")
+        repos = [Repository.open(root) for root in roots] if roots else [open_repo(ctx)]
         if output is not None:
-            report_render.check_output(output)
+            report_render.check_output(output, [r.root for r in repos])
         filters = reports.Filters(
             worker=worker,
             category=categories.resolve_category(category) if category else None,
             tag=categories.normalize_tag(tag) if tag and tag.strip() else tag,
         )
-        repos = [Repository.open(root) for root in roots] if roots else [open_repo(ctx)]
         with progress_bar(t("cli.reading_cases")) as progress:
             found = reports.report(
                 repos, period, filters,
