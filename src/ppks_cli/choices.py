@@ -90,6 +90,13 @@ FAMILY_RELATIONS = (
 # the kinds of document `ppks attach --kind` takes (records.Attachment.document)
 ATTACHMENT_KINDS = ("ktp", "kk", "akta", "foto", "persetujuan", "surat", "lainnya")
 # the orders of `ppks list --sort` (views.list_cases)
+# what happens to a person picked up in a street raid (records.RaidCatch; FACTS.md "Street
+# raids and the shelter"): placed in the city's rumah singgah, sent home with a signed surat
+# pernyataan, handed to Satpol PP, taken to hospital (RSUD; ODGJ), referred to an
+# institution, released
+DISPOSITIONS = ("shelter", "home", "satpol-pp", "hospital", "institution", "released")
+# where a client leaving the rumah singgah goes (records.ShelterDischarge)
+DISCHARGE_DESTINATIONS = ("home", "institution", "hospital", "ran-away", "other")
 SORTS = ("newest", "oldest", "name", "id", "stage", "due", "worker")
 YES_NO = ("yes", "no")
 
@@ -356,6 +363,8 @@ LETTER_FORMAT = ChoiceList("letter_format", LETTER_FORMATS)
 LINK_RELATION = ChoiceList("relation", LINK_RELATIONS)
 FAMILY_RELATION = ChoiceList("family_relation", FAMILY_RELATIONS)
 ATTACHMENT_KIND = ChoiceList("attachment_kind", ATTACHMENT_KINDS)
+DISPOSITION = ChoiceList("disposition", DISPOSITIONS)
+DISCHARGE_DESTINATION = ChoiceList("discharge_destination", DISCHARGE_DESTINATIONS)
 SORT = ChoiceList("sort", SORTS)
 YES_OR_NO = ChoiceList("yes_no", YES_NO)
 

@@ -22,6 +22,9 @@ CASE_SUFFIX_LENGTH = 5
 RECORD_ID_LENGTH = 6
 CASE_ID_RE = re.compile(r"^\d{4}-[0-9A-HJKMNP-TV-Z]{4,8}$")
 RECORD_ID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{6,10}$")
+# a street raid: "R", the raid's year and five random characters (``R2024-K7Q3M``); its
+# folder is ``raids/<ID>/`` beside ``cases/``
+RAID_ID_RE = re.compile(r"^R\d{4}-[0-9A-HJKMNP-TV-Z]{4,8}$")
 
 _CROCKFORD_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 

@@ -24,6 +24,8 @@ from ppks_cli.choices import (
     ATTACHMENT_KINDS,
     CLOSING_REASONS,
     DECISIONS,
+    DISCHARGE_DESTINATIONS,
+    DISPOSITIONS,
     GOAL_STATUSES,
     LETTER_KINDS,
     LINK_RELATIONS,
@@ -496,12 +498,63 @@ class Attachment(Record):
         return self
 
 
+def _raid_id(value: str | None) -> str | None:
+    if value is not None and not ids.RAID_ID_RE.match(value):
+        raise custom_error("validation.raid_id", value=value)
+    return value
+
+
+class RaidCatch(Record):
+    """The client picked up in a street raid (*razia*, *penjangkauan*): the first catch or
+    a repeat one, with what was done with the person (``disposition``). ``raid`` is the
+    raid's ID (``raids/<ID>/raid.toml``); ``place`` where the person was found;
+    ``destination`` the hospital, institution or address the disposition names."""
+
+    kind: Literal["raid-catch"] = "raid-catch"
+    raid: str
+    place: Line | None = None
+    disposition: Literal[DISPOSITIONS]
+    destination: Line | None = None
+    note: Text | None = None
+
+    @field_validator("raid")
+    @classmethod
+    def _raid(cls, value: str) -> str:
+        return _raid_id(value)
+
+
+class ShelterAdmission(Record):
+    """The client placed in the office's rumah singgah (a placement, not a referral) on
+    ``date``: ``shelter`` names one of the shelters of ``ppks.toml`` (``None``: the only
+    one), ``bed`` is the bed's label, ``raid`` the raid the client came from."""
+
+    kind: Literal["shelter-admission"] = "shelter-admission"
+    shelter: Line | None = None
+    bed: Line | None = None
+    raid: str | None = None
+    note: Text | None = None
+
+    @field_validator("raid")
+    @classmethod
+    def _raid(cls, value: str | None) -> str | None:
+        return _raid_id(value)
+
+
+class ShelterDischarge(Record):
+    """The client left the rumah singgah on ``date``, to ``to``."""
+
+    kind: Literal["shelter-discharge"] = "shelter-discharge"
+    to: Literal[DISCHARGE_DESTINATIONS]
+    shelter: Line | None = None
+    note: Text | None = None
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     model.model_fields["kind"].default: model
     for model in (
         Assessment, Plan, Intervention, Referral, ReferralUpdate, Evaluation, Termination,
         FollowUp, Reopen, Note, Approval, Letter, Correction,
-        Transfer, Link, Attachment,
+        Transfer, Link, Attachment, RaidCatch, ShelterAdmission, ShelterDischarge,
     )
 }  # fmt: skip
 
