@@ -168,13 +168,15 @@ def one_of(group: str, values: tuple[str, ...], option_name: str) -> dict[str, A
     """How to take one of ``values`` (the fixed list of :mod:`ppks_cli.choices` whose
     labels are the catalog section ``group``): the parser of the flag and the prompt
     alike (the number shown, the code, a label, a synonym; its error names
-    ``option_name``) and the numbered ``(code, label)`` choices a prompt shows."""
+    ``option_name``) and the numbered ``(code, label)`` choices a prompt shows (the
+    labels alone), as keyword arguments of :func:`ask`."""
     from ppks_cli.choices import ChoiceList
 
     choices = ChoiceList(group, tuple(values))
     return {
         "parse": lambda value: choices.parse(value, option_name),
         "choices": choices.shown(),
+        "labels_only": True,  # "1) Rendah", not "1) low — Rendah": the code is for files
     }
 
 

@@ -275,12 +275,15 @@ def ask(
     choices: Sequence[tuple[str, str]] = (),
     default: str | None = None,
     optional: bool = False,
+    labels_only: bool = False,
 ) -> T | None:
     """Ask until the answer parses, saying after each wrong answer why it is asked again
     (:func:`prompt_error`: the reason, in words about the question, never a flag). An
     empty answer to a required question is asked again with its reason too.
     ``choices`` are ``(value, description)`` pairs, shown numbered; the number or the
-    value may be typed. ``parse`` (default :func:`prompt_text`: free text, as a record
+    value may be typed; with ``labels_only`` (a fixed list whose values are stored
+    codes, such as ``low``) only the descriptions are shown, though the codes are still
+    accepted. ``parse`` (default :func:`prompt_text`: free text, as a record
     accepts it) raises :class:`InvalidInput` for a wrong answer (or :class:`Refused`, an
     answer the case cannot take). An optional question accepts an empty answer or
     "unknown"/"tidak tahu" as no value (``None``). Ctrl-C or closed input raises
@@ -292,7 +295,10 @@ def ask(
     if choices:
         width = len(str(len(choices)))
         for number, (value, description) in enumerate(choices, start=1):
-            shown = f"{value} — {description}" if description and description != value else value
+            if labels_only or not description or description == value:
+                shown = description or value
+            else:
+                shown = f"{value} — {description}"
             err_console().print(f"  {number:>{width}}) {shown}", markup=False, highlight=False)
     hint = t("prompt.optional_hint") if optional else ""
     while True:

@@ -331,7 +331,8 @@ def _ask_family_member(number: int, phone):
     relations = FAMILY_RELATION.shown()
     name = ask(t("form.family_name"), lambda v: intake.parse_field("Person", "name", v, "-"))
     relation = ask(
-        t("form.family_relation"), intake.parse_family_relation, choices=relations, optional=True
+        t("form.family_relation"), intake.parse_family_relation, choices=relations, optional=True,
+        labels_only=True,
     )
     number_typed = ask(t("form.family_phone"), phone, optional=True)
     address = ask(
