@@ -277,3 +277,13 @@ def test_history_shows_from_whom_to_whom(git_office_cli):
     data = json.loads(cli("history", case_id, "--json").stdout)
     [moved] = [c["transfer"] for e in data for c in e["changes"] if "transfer" in c]
     assert (moved["from"], moved["to"], moved["reason"]) == ("Saskia", "Dewi Lubis", "cuti")
+
+
+def test_a_reason_of_several_lines_stays_indented_under_its_change(git_office_cli):
+    _, cli, case_id = git_office_cli
+    reason = "pindah tugas\nke kecamatan lain\n\n  mulai Juni"
+    assert cli("transfer", case_id, "--to", "Dewi Lubis", "--reason", reason).exit_code == 0
+    text = cli("history", case_id).stdout
+    at = text.index("Saskia → Dewi Lubis: pindah tugas")
+    shown = text[at:].splitlines()[:3]
+    assert shown[1:] == ["      ke kecamatan lain", "      mulai Juni"], shown

@@ -46,5 +46,6 @@ def register(app: typer.Typer) -> None:
                 detail = found.correction_line(change.record) or found.transfer_line(
                     change.record
                 )
-                if detail:
-                    out.print(Text(f"      {detail}"))
+                if detail:  # a reason of several lines stays under its change
+                    lines = [part.strip() for part in detail.splitlines() if part.strip()]
+                    out.print(Text("\n".join(f"      {part}" for part in lines)))
