@@ -52,8 +52,12 @@ _OWN_ROWS = frozenset(
 
 
 def table_title(report: Report, table: Table) -> str:
-    """The title of ``table`` in the interface's language."""
-    return t(f"report.table.{table.name}", days=report.awaiting_days)
+    """The title of ``table`` in the interface's language (its code when the catalogs do
+    not name it yet: a new table still renders)."""
+    try:
+        return t(f"report.table.{table.name}", days=report.awaiting_days)
+    except KeyError:
+        return table.name
 
 
 def row_label(table: Table, key: str) -> str:
