@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import stat
 from html.parser import HTMLParser
@@ -317,6 +318,14 @@ def test_the_repositorys_own_files_are_never_written(office, fmt, target):
     assert result.exit_code == ExitCode.REFUSED, result.output
     assert (root / "ppks.toml").read_bytes() == before
     assert not (root / "cases" / "x.pdf").exists()
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "md"])
+def test_a_dash_is_no_file_name(office, fmt):
+    root, cli = office
+    result = cli("report", "--month", "2024-06", "--format", fmt, "-o", "-")
+    assert result.exit_code == ExitCode.INVALID_INPUT and "'-'" in result.output
+    assert not (root / "-").exists() and not os.path.lexists("-")
 
 
 def test_the_format_follows_html_and_pdf_endings(office, tmp_path):

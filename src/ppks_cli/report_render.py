@@ -343,9 +343,14 @@ def render(report: Report, fmt: str, repo=None) -> bytes:
 def check_output(path: Path, roots: Iterable[Path] = ()) -> None:
     """Refuse, before any work, an output ``path`` that cannot be written: its folder
     missing or not writable, a name too long, a folder or a link in its place
-    (:class:`~ppks_cli.errors.InvalidInput`, ``error.report.output``), or one of the own
-    files of a repository at ``roots`` (:class:`~ppks_cli.errors.Refused`)."""
+    (:class:`~ppks_cli.errors.InvalidInput`, ``error.report.output``), ``-`` (most tools
+    read it as the screen: ``error.output_dash``), or one of the own files of a
+    repository at ``roots`` (:class:`~ppks_cli.errors.Refused`)."""
+    from ppks_cli.errors import InvalidInput as _Invalid
     from ppks_cli.tomlio import refuse_repository_data
+
+    if str(path).strip() == "-":
+        raise _Invalid("error.output_dash")
 
     for root in roots:
         refuse_repository_data(path, root)
