@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -273,8 +274,16 @@ def source(report: Report, repo, today: dt.date | None = None) -> str:
     (:func:`ppks_cli.letters.missing_value_error` …) for an office's own
     ``base.typ.j2`` that fails."""
     from ppks_cli import i18n
+    from ppks_cli.i18n import Msg
     from ppks_cli.letters import _template_frame, missing_value_error, template_roots
-    from ppks_cli.templating import MissingField, Raw, build_environment, render_bounded, wrap
+    from ppks_cli.templating import (
+        MissingField,
+        Raw,
+        TemplateLimit,
+        build_environment,
+        render_bounded,
+        wrap,
+    )
 
     check_ready(repo)
     config = repo.config
@@ -292,16 +301,27 @@ def source(report: Report, repo, today: dt.date | None = None) -> str:
         '{% extends "base.typ.j2" %}{% block body %}{{ body }}{% endblock %}'
         "{% block tembusan %}{% endblock %}"
     )
+    # the office's template is rendered within the letters' bounds around a mark, which
+    # the body (written here, as long as the report's tables are) then replaces
+    mark = f"// ppks-report-body-{uuid.uuid4().hex}"
     data = {
         "office": config.office.model_dump(mode="python", exclude_none=True),
         "letter": {"title": f"Laporan {report.period.label}", "font": config.letters.font},
-        "body": Raw(written),
+        "body": Raw(mark),
     }
     try:
-        return render_bounded(template, wrap("", data)).rstrip() + "\n"
+        page = render_bounded(template, wrap("", data))
     except MissingField as exc:
         where, line = _template_frame(exc, "base.typ.j2")
         raise missing_value_error(str(exc), where, line) from None
+    except TemplateLimit as exc:
+        where, line = _template_frame(exc, "base.typ.j2")
+        raise InvalidInput("error.template_limit", template=where, line=line,
+                           detail=Msg(exc.key)) from None  # fmt: skip
+    if page.count(mark) != 1:  # an office's base.typ.j2 without its body block
+        raise InvalidInput("error.template_failed", template="base.typ.j2", line=0,
+                           detail="{% block body %}")  # fmt: skip
+    return page.replace(mark, written).rstrip() + "\n"
 
 
 def to_pdf(report: Report, repo, today: dt.date | None = None) -> bytes:
