@@ -43,7 +43,7 @@ from ppks_cli.reports import Report
 # Okabe–Ito: told apart by colour-blind readers and on a grey print-out
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")  # fmt: skip
-SHORT_TABLE = 14  # a table of up to so many rows is kept on one page with its chart
+SHORT_TABLE = 8  # a table of up to so many rows is kept on one page with its chart
 WIDTH = 680  # the charts' drawing width (CSS pixels at full size: 180 mm, A4's text width)
 CHAR = 6.6  # the mean width of a character of the 12px labels, for fitting them
 
@@ -242,7 +242,7 @@ section.short { break-inside: avoid; page-break-inside: avoid; }
 h2 { font-size: 11.5pt; margin: 0 0 4px; padding-bottom: 2px; border-bottom: 1px solid #888;
   break-after: avoid; page-break-after: avoid; }
 svg.chart { display: block; width: 100%; max-width: 680px; height: auto; margin: 2px 0 6px;
-  break-inside: avoid; page-break-inside: avoid; }
+  break-inside: avoid; page-break-inside: avoid; break-after: avoid; page-break-after: avoid; }
 svg.chart text { fill: #1a1a1a; }
 svg.chart text.value { font-weight: bold; }
 svg.chart text.year { fill: #555; }

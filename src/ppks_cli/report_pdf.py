@@ -14,8 +14,9 @@ The body: a title and the period, a block naming the period, offices (and which 
 is which), filters and how it counted; then every table of the report (whichever the
 report holds), numbered, each under a heading that never stays alone at the foot of a
 page, with a chart drawn in Typst itself (boxes and rectangles: bars, or columns for the
-months; :func:`ppks_cli.report_render.chart`) and the table, whose header row is repeated
-on each page it runs onto; a short table stays on one page with its chart. Last, the
+months; :func:`ppks_cli.report_render.chart`) kept with the start of the table, whose
+header row is repeated on each page it runs onto; a short table (:data:`SHORT_TABLE`
+rows) stays on one page with its chart. Last, the
 signature block *Mengetahui,* of ``[signatories.division_head]`` with the place and day.
 
 Every value is escaped for Typst (:func:`ppks_cli.templating.escape_typst`) by
@@ -51,7 +52,7 @@ from ppks_cli.reports import Report
 
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")  # fmt: skip  (as the HTML's: Okabe–Ito)
-SHORT_TABLE = 14  # a table of up to so many rows stays on one page with its chart
+SHORT_TABLE = 8  # a table of up to so many rows stays on one page with its chart
 TITLE = "LAPORAN PELAYANAN KASUS PPKS"
 UNPRINTABLE = "\ufffd"
 
@@ -114,12 +115,13 @@ def bars(found: Chart) -> Typ:
                 count / found.most * 85, Typ(COLOURS[n % len(COLOURS)]), faint)
             for n, count in enumerate(counts) if count > 0
         ]  # fmt: skip
+        parts.insert(0, Typ("box(width: 0pt, height: 8pt)"))  # every row as high as a bar
         parts.append(Typ("h(3pt)"))
         parts.append(Typ("strong[{}]").format(sum(counts)))
         cells.append(Typ("[{}], stack(dir: ltr, {}),").format(label, Typ(", ").join(parts)))
     legend = _legend(found.series) if len(found.series) > 1 else Typ("")
     return Typ(
-        "#block(breakable: false, above: 0.3em, below: 0.6em, {{\n"
+        "#block(breakable: false, sticky: true, above: 0.3em, below: 0.6em, {{\n"
         "  set text(size: 8.5pt)\n  set par(justify: false, leading: 0.35em)\n{}"
         "  grid(columns: (4.6cm, 1fr), column-gutter: 6pt, row-gutter: 3.5pt,\n"
         "    align: (right + horizon, left + horizon),\n{}\n  )\n}})\n"
@@ -149,7 +151,8 @@ def columns(found: Chart) -> Typ:
         years.append(Typ("[{}],").format(str(year) if number == 0 or month == 1 else ""))
     legend = _legend(found.series) if len(found.series) > 1 else Typ("")
     return Typ(
-        "#block(breakable: false, above: 0.3em, below: 0.6em, {{\n  set text(size: 7.5pt)\n{}"
+        "#block(breakable: false, sticky: true, above: 0.3em, below: 0.6em, {{\n"
+        "  set text(size: 7.5pt)\n{}"
         "  grid(columns: ({}), rows: (3.8cm, auto, auto), column-gutter: 1pt, row-gutter: 2pt,"
         "\n    align: center + bottom,\n    {}\n    {}\n    {}\n  )\n"
         "  v(-0.3em)\n}})\n"
