@@ -237,7 +237,7 @@ def sections(lines: list[str], report: reports.Report) -> dict[str, list[list[st
             continue
         elif line.startswith("Uraian "):
             started = True
-        elif line.startswith("Medan, "):  # the signature block
+        elif line.startswith("Demikian laporan"):  # the closing and the signature
             current = None
         elif started:
             found[current].append(line)
@@ -428,6 +428,20 @@ def test_a_long_table_runs_over_pages_with_its_header_repeated(repo):
     assert all(f"Halaman {n} dari {len(pages)}" in page for n, page in enumerate(pages, 1))
     text = " ".join(" ".join(pages).split())
     assert all(f"Lembaga nomor {n:03d} {n % 7}" in text for n in range(1, 121))
+
+
+@pytest.mark.parametrize("rows", [83, 84])  # the signature fits after the table; it does not
+def test_the_signature_never_stands_alone_on_its_page(repo, rows):
+    from pypdf import PdfReader
+
+    sign(repo.root)
+    repo = Repository.open(repo.root)
+    table = reports.Table("caseload_by_worker", [(f"Pekerja {n:02d}", [n]) for n in range(rows)],
+                          list(range(rows)))  # fmt: skip
+    data = report_pdf.to_pdf(made_report([table]), repo)
+    last = PdfReader(io.BytesIO(data)).pages[-1].extract_text()
+    assert "Demikian laporan ini dibuat" in last and "Mengetahui," in last
+    assert "Contoh Kepala Bidang, S.Sos." in last
 
 
 def test_the_typst_source_holds_no_value_unescaped(repo):

@@ -17,7 +17,8 @@ page, with a chart drawn in Typst itself (boxes and rectangles: bars, or columns
 months; :func:`ppks_cli.report_render.chart`) kept with the start of the table, whose
 header row is repeated on each page it runs onto; a short table (:data:`SHORT_TABLE`
 rows) stays on one page with its chart. Last, the
-signature block *Mengetahui,* of ``[signatories.division_head]`` with the place and day.
+closing sentence and, on the same page, the signature block *Mengetahui,* of
+``[signatories.division_head]`` with the place and day.
 
 Every value is escaped for Typst (:func:`ppks_cli.templating.escape_typst`) by
 :class:`Typ` on its way in, loses bidirectional and control characters, and a character
@@ -218,12 +219,13 @@ def _signature(signatory: dict[str, Any], place: str, day: dt.date) -> Typ:
         lines.append(Typ("[{}]").format(signatory["rank"]))
     if signatory.get("nip"):
         lines.append(Typ("[NIP. {}]").format(signatory["nip"]))
+    # the closing sentence and the signature on one page: never a signature alone
     return Typ(
-        "#block(breakable: false, width: 100%, above: 2em, {{\n"
-        "  set par(justify: false, spacing: 0.45em)\n"
+        "#block(breakable: false, width: 100%, above: 1.4em, {{\n"
+        "  set par(justify: false, spacing: 0.45em)\n  [{}]\n  v(1em)\n"
         "  grid(columns: (1fr, 8.5cm), [], grid(columns: 1fr, align: center, row-gutter: "
         "0.45em,\n    {}\n  ))\n}})\n"
-    ).format(Typ(",\n    ").join(lines))
+    ).format(t("report.doc.closing"), Typ(",\n    ").join(lines))
 
 
 def body(report: Report, signatory: dict[str, Any], place: str, day: dt.date) -> Typ:
