@@ -23,7 +23,6 @@ from ppks_cli.i18n import t
 from ppks_cli.reports import UNKNOWN, Report, Table
 
 FORMATS = ("md", "csv", "xlsx", "json", "html", "pdf")
-BINARY_FORMATS = ("xlsx", "pdf")  # never to the screen
 
 # the tables HTML and PDF draw as a chart too, and how: "bars" (one horizontal bar a row,
 # in the table's order), "ranked" (the same, largest first: rows with no order of their
