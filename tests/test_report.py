@@ -287,7 +287,7 @@ def test_terminal_tables_with_bars(office):
 @pytest.mark.parametrize("args", [
     [], ["--month", "2024-13"], ["--month", "2024-06", "--year", "2024"], ["--quarter", "2024-Q5"],
     ["--from", "2024-06-01"], ["--from", "2024-06-30", "--to", "2024-06-01"], ["--year", "24"],
-    ["--month", "2024-06", "--format", "pdf"], ["--month", "2024-06", "--format", "xlsx"],
+    ["--month", "2024-06", "--format", "docx"], ["--month", "2024-06", "--format", "xlsx"],
     ["--month", "2024-06", "--age-groups", "60,18"], ["--month", "2024-06", "--worker", " "],
 ])  # fmt: skip
 def test_bad_input_is_one_clear_message(office, args):

@@ -1067,11 +1067,17 @@ def default_output_name(case: Case, letter: Draft, fmt: str) -> str:
 
 def default_output_path(repo: Repository, case: Case, letter: Draft, fmt: str) -> Path:
     """Where a letter goes when no file is named: ``out/`` of the repository
-    (:attr:`ppks_cli.paths.RepoPaths.out`), named by :func:`default_output_name`. The
-    folder is made when missing, with its own ``.gitignore`` (``*``) so that git ignores
-    it even in a repository whose ``.gitignore`` does not list it; a linked ``out/`` is
-    refused (:class:`Refused`, ``error.symlink_refused``), an OS error raises
-    :class:`InvalidInput` ``error.output_unusable``."""
+    (:func:`out_folder`), named by :func:`default_output_name`."""
+    return out_folder(repo) / default_output_name(case, letter, fmt)
+
+
+def out_folder(repo: Repository) -> Path:
+    """``out/`` of the repository (:attr:`ppks_cli.paths.RepoPaths.out`), where rendered
+    letters and reports go when no file is named. The folder is made when missing, with
+    its own ``.gitignore`` (``*``) so that git ignores it even in a repository whose
+    ``.gitignore`` does not list it; a linked ``out/`` is refused (:class:`Refused`,
+    ``error.symlink_refused``), an OS error raises :class:`InvalidInput`
+    ``error.output_unusable``."""
     from ppks_cli.tomlio import atomic_write_text, check_no_symlinks
 
     folder = repo.paths.out
@@ -1086,7 +1092,7 @@ def default_output_path(repo: Repository, case: Case, letter: Draft, fmt: str) -
         raise InvalidInput(
             "error.output_unusable", path=str(folder), reason=exc.strerror or type(exc).__name__
         ) from None
-    return folder / default_output_name(case, letter, fmt)
+    return folder
 
 
 # --- one letter, the whole way -------------------------------------------------------------

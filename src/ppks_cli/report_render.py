@@ -1,6 +1,8 @@
-"""Renderers of a :class:`~ppks_cli.reports.Report`: Markdown, CSV and XLSX (the terminal's
-tables are drawn by the command). Each renderer only formats the report's tables; none
-counts anything. HTML and PDF renderers belong here too, as functions of the same shape.
+"""Renderers of a :class:`~ppks_cli.reports.Report`: Markdown, CSV and XLSX here, HTML in
+:mod:`ppks_cli.report_html`, PDF in :mod:`ppks_cli.report_pdf` (the terminal's tables are
+drawn by the command). Each renderer only formats the report's tables, whichever tables
+the report holds; none counts anything. What HTML and PDF draw as charts is decided here
+once (:data:`CHARTS`, :func:`chart`), so both show the same pictures.
 
 Text that came from the cases (workers' names, referral destinations, placements) is
 written as text: a cell that starts like a spreadsheet formula (``=``, ``+``, ``-``,
@@ -13,13 +15,28 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ppks_cli.i18n import t
 from ppks_cli.reports import UNKNOWN, Report, Table
 
-FORMATS = ("md", "csv", "xlsx", "json")
+FORMATS = ("md", "csv", "xlsx", "json", "html", "pdf")
+
+# the tables HTML and PDF draw as a chart too, and how: "bars" (one horizontal bar a row,
+# in the table's order), "ranked" (the same, largest first: rows with no order of their
+# own, such as names) or "columns" (one column a month, in order); where a picture says
+# more. A table not named here (one added to the report later) is shown as a table only.
+CHARTS = {
+    "new_by_category": "ranked", "new_by_month": "columns", "new_by_sex": "bars",
+    "new_by_age": "bars", "new_by_source": "bars", "caseload_by_stage": "bars",
+    "caseload_by_worker": "ranked", "closures_by_reason": "bars",
+    "closures_by_placement": "ranked", "duration": "bars",
+    "referrals_by_destination": "ranked", "referrals_by_status": "bars",
+    "overdue_at_end": "bars",
+}  # fmt: skip
+MAX_BARS = 12  # a bar chart shows the 11 largest rows and one bar for the others
 
 # the message group whose labels name the rows of a table (else the key as it is); the
 # tables of _OWN_ROWS are labelled by the report's own rows (``report.row.*``)
@@ -34,8 +51,12 @@ _OWN_ROWS = frozenset(
 
 
 def table_title(report: Report, table: Table) -> str:
-    """The title of ``table`` in the interface's language."""
-    return t(f"report.table.{table.name}", days=report.awaiting_days)
+    """The title of ``table`` in the interface's language (its code when the catalogs do
+    not name it yet: a new table still renders)."""
+    try:
+        return t(f"report.table.{table.name}", days=report.awaiting_days)
+    except KeyError:
+        return table.name
 
 
 def row_label(table: Table, key: str) -> str:
@@ -88,6 +109,81 @@ def filters_text(report: Report) -> str:
     """The filters given, as ``--worker Dewi, --tag odgj`` (empty when none)."""
     return ", ".join(f"--{name} {value}" for name, value in report.filters.to_json().items()
                      if value is not None)  # fmt: skip
+
+
+def period_text(report: Report) -> str:
+    """The period in words, in the interface's language: ``Juni 2024``, ``Triwulan II
+    2024``, ``Tahun 2024``, or ``1 Januari 2024 – 31 Maret 2024`` for ``--from``/``--to``."""
+    from ppks_cli.dates import long_date, month_name
+
+    label, start, end = report.period.label, report.period.start, report.period.end
+    if len(label) == 7 and label[4] == "-" and label[5:].isdigit():
+        return t("report.doc.period_month", month=month_name(start.month), year=start.year)
+    if "-Q" in label:
+        quarter = ("I", "II", "III", "IV")[(start.month - 1) // 3]
+        return t("report.doc.period_quarter", quarter=quarter, year=start.year)
+    if label.isdigit():
+        return t("report.doc.period_year", year=start.year)
+    return f"{long_date(start)} – {long_date(end)}"
+
+
+@dataclass
+class Chart:
+    """What a chart of a table shows: its ``kind`` (``bars`` or ``columns``), the
+    ``series`` (one per repository, named as its column; one, the total, for one
+    repository) and the ``bars``: ``(key, label, counts)`` with one count per series, in
+    the table's order (largest first for a "ranked" table of :data:`CHARTS`); for more
+    than :data:`MAX_BARS` rows, the largest rows and last one bar of key ``_others``
+    adding up the rest, so that the bars always sum to the table."""
+
+    kind: str
+    series: list[str]
+    bars: list[tuple[str, str, list[int]]]
+
+    @property
+    def most(self) -> int:
+        """The largest total of one bar (at least 1)."""
+        return max([1, *(sum(counts) for _k, _l, counts in self.bars)])
+
+
+OTHERS = "_others"  # the key of the bar adding up the rows a chart has no room for
+
+
+def chart(report: Report, table: Table) -> Chart | None:
+    """The :class:`Chart` of ``table``, or None when it is not one of :data:`CHARTS`, or
+    has fewer than two rows of counts, or only zeros. Rows that are not counts (the
+    median) are left out of the picture (the table shows them)."""
+    kind = CHARTS.get(table.name)
+    if kind is None:
+        return None
+    names = column_names(report)
+    series = names[:-1] if len(names) > 1 else names
+    bars = []
+    for (key, values), total in zip(table.rows, table.totals, strict=True):
+        counts = values if len(values) > 1 else [total]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
+            bars.append((key, row_label(table, key), list(counts)))
+    if len(bars) < 2 or not any(any(counts) for _k, _l, counts in bars):
+        return None
+    if kind == "ranked":
+        bars.sort(key=lambda bar: -sum(bar[2]))  # stable: ties keep the table's order
+    if kind != "columns" and len(bars) > MAX_BARS:
+        rest = bars[MAX_BARS - 1 :] if kind == "ranked" else sorted(
+            bars, key=lambda bar: -sum(bar[2]))[MAX_BARS - 1 :]  # fmt: skip
+        left = {id(bar) for bar in rest}
+        others = [sum(counts[n] for _k, _l, counts in rest) for n in range(len(series))]
+        bars = [bar for bar in bars if id(bar) not in left]
+        bars.append((OTHERS, t("report.doc.others", count=len(rest)), others))
+    return Chart("columns" if kind == "columns" else "bars", series, bars)
+
+
+def settings_text(report: Report) -> str:
+    """The settings the counts used, in words: the age groups and the days after which a
+    referral awaits an answer."""
+    from ppks_cli.reports import age_group_keys
+
+    groups = ", ".join(age_group_keys(report.age_groups))
+    return t("report.doc.settings", groups=groups, days=report.awaiting_days)
 
 
 def _md_cell(text: str) -> str:
@@ -220,12 +316,22 @@ def to_xlsx(report: Report) -> bytes:
     return out.getvalue()
 
 
-def render(report: Report, fmt: str) -> bytes:
-    """The report in ``fmt`` (one of :data:`FORMATS`) as bytes (text as UTF-8)."""
+def render(report: Report, fmt: str, repo=None) -> bytes:
+    """The report in ``fmt`` (one of :data:`FORMATS`) as bytes (text as UTF-8). A PDF
+    needs ``repo``, the :class:`~ppks_cli.store.Repository` whose kop surat, signatory
+    and templates it is made with (see :func:`ppks_cli.report_pdf.to_pdf`)."""
     import json
 
     if fmt == "xlsx":
         return to_xlsx(report)
+    if fmt == "html":
+        from ppks_cli.report_html import to_html
+
+        return to_html(report).encode("utf-8")
+    if fmt == "pdf":
+        from ppks_cli.report_pdf import to_pdf
+
+        return to_pdf(report, repo)
     if fmt == "md":
         return to_markdown(report).encode("utf-8")
     if fmt == "csv":
@@ -236,9 +342,14 @@ def render(report: Report, fmt: str) -> bytes:
 def check_output(path: Path, roots: Iterable[Path] = ()) -> None:
     """Refuse, before any work, an output ``path`` that cannot be written: its folder
     missing or not writable, a name too long, a folder or a link in its place
-    (:class:`~ppks_cli.errors.InvalidInput`, ``error.report.output``), or one of the own
-    files of a repository at ``roots`` (:class:`~ppks_cli.errors.Refused`)."""
+    (:class:`~ppks_cli.errors.InvalidInput`, ``error.report.output``), ``-`` (most tools
+    read it as the screen: ``error.output_dash``), or one of the own files of a
+    repository at ``roots`` (:class:`~ppks_cli.errors.Refused`)."""
+    from ppks_cli.errors import InvalidInput as _Invalid
     from ppks_cli.tomlio import refuse_repository_data
+
+    if str(path).strip() == "-":
+        raise _Invalid("error.output_dash")
 
     for root in roots:
         refuse_repository_data(path, root)

@@ -1,6 +1,7 @@
 """``ppks report``: the counts of a period (:mod:`ppks_cli.reports`), as tables with bar
-charts on the terminal, or as Markdown, CSV, XLSX or JSON (:mod:`ppks_cli.report_render`)
-on stdout or in a file."""
+charts on the terminal, or as Markdown, CSV, XLSX, JSON, HTML or PDF
+(:mod:`ppks_cli.report_render`) on stdout or in a file (a PDF without ``-o`` goes to the
+repository's ``out/`` folder, as a letter does)."""
 
 from __future__ import annotations
 
@@ -96,10 +97,17 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput("error.report.format", value=fmt)
         if chosen is None and output is not None:  # the file's own ending, else Markdown
             ending = output.suffix.lower().lstrip(".")
+            ending = "html" if ending == "htm" else ending
             chosen = ending if ending in report_render.FORMATS else "md"
         if chosen == "xlsx" and output is None:
             raise InvalidInput("error.report.xlsx_needs_file")
         repos = [Repository.open(root) for root in roots] if roots else [open_repo(ctx)]
+        if chosen == "pdf":  # before any counting: the signatory, and where it goes
+            from ppks_cli import report_pdf
+
+            report_pdf.check_ready(repos[0])
+            if output is None:  # like a letter: out/ of the repository, ignored by git
+                output = report_pdf.default_path(repos[0], period)
         if output is not None:
             report_render.check_output(output, [r.root for r in repos])
         filters = reports.Filters(
@@ -118,7 +126,7 @@ def register(app: typer.Typer) -> None:
             _terminal(found)
             return
         if output is not None:
-            report_render.write_file(output, report_render.render(found, chosen))
+            report_render.write_file(output, report_render.render(found, chosen, repos[0]))
             say(t("report.written", file=str(output)))
             return
         if chosen == "json":
