@@ -278,6 +278,40 @@ class AttachmentSettings(Model):
     max_mb: int = Field(10, ge=1, le=1024)
 
 
+DEFAULT_SHELTER_BEDS = 30
+"""The beds of the one shelter when ``ppks.toml`` does not say (``[shelter] beds``)."""
+DEFAULT_SHELTER_MAX_DAYS = 7
+"""The basic-service limit of a stay in the shelter, in days: the city's minimum-service
+rule (SPM, PP 2/2018) gives basic service (meals) for at most 7 days."""
+
+
+class ShelterPlace(Model):
+    """One shelter of ``[[shelters]]`` (several shelters): its ``name`` (as admissions
+    name it, any letter case) and its ``beds``."""
+
+    name: Name
+    beds: int = Field(ge=1, le=100_000)
+
+
+class ShelterSettings(Model):
+    """``[shelter]``: ``max_days``, the days a stay may last before ``ppks shelter`` warns
+    (day 1 is the day of admission; the warning shows from day ``max_days + 1``); and,
+    for an office with one shelter, its ``beds`` (default :data:`DEFAULT_SHELTER_BEDS`)
+    and optional ``name``. An office with several shelters lists them as
+    ``[[shelters]]`` instead and sets neither here."""
+
+    name: Name | None = None
+    beds: int | None = Field(None, ge=1, le=100_000)
+    max_days: int = Field(DEFAULT_SHELTER_MAX_DAYS, ge=1, le=MAX_DAYS_AHEAD)
+
+
+class UnnamedShelter(Model):
+    """The one shelter of ``[shelter]``: a name only when ``ppks.toml`` gives one."""
+
+    name: Name | None = None
+    beds: int
+
+
 REPOSITORY_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a UUID
 
 
@@ -297,6 +331,37 @@ class RepoConfig(VersionedFile):
     git: GitSettings = GitSettings()
     attachments: AttachmentSettings = AttachmentSettings()
     reports: Reports = Reports()
+    # the rumah singgah: [shelter] (one shelter, and the settings of all), [[shelters]]
+    shelter: ShelterSettings = ShelterSettings()
+    shelters: list[ShelterPlace] = []
+
+    @field_validator("shelters")
+    @classmethod
+    def _one_way_to_name_shelters(cls, value: list[ShelterPlace], info) -> list[ShelterPlace]:
+        """Several shelters are listed as ``[[shelters]]``, each name once; the one
+        shelter's ``[shelter] beds`` and ``name`` are then left out (else which one
+        would an admission naming no shelter go to?)."""
+        single = info.data.get("shelter")
+        if value and single is not None and (single.beds is not None or single.name):
+            raise custom_error("validation.shelter.both")
+        seen: dict[str, int] = {}
+        for number, place in enumerate(value, start=1):
+            key = place.name.strip().casefold()
+            if key in seen:
+                raise custom_error(
+                    "validation.shelter.same_name", name=place.name, first=seen[key],
+                    second=number,
+                )  # fmt: skip
+            seen[key] = number
+        return value
+
+    def shelter_places(self) -> list[ShelterPlace | UnnamedShelter]:
+        """The shelters of the office, in the order of ``ppks.toml``: the ``[[shelters]]``,
+        else the one shelter of ``[shelter]`` (its name may be ``None``)."""
+        if self.shelters:
+            return list(self.shelters)
+        beds = self.shelter.beds if self.shelter.beds is not None else DEFAULT_SHELTER_BEDS
+        return [UnnamedShelter(name=self.shelter.name, beds=beds)]
 
     @field_validator("repository")
     @classmethod
