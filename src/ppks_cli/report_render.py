@@ -26,6 +26,7 @@ FORMATS = ("md", "csv", "xlsx", "json")
 _ROW_LABELS = {
     "new_by_sex": "sex", "new_by_source": "source", "caseload_by_stage": "stage",
     "closures_by_reason": "termination_reason", "referrals_by_status": "referral_status",
+    "shelter": "shelter_report_row", "shelter_discharges": "discharge_destination",
 }  # fmt: skip
 _OWN_ROWS = frozenset(
     {"summary", "duration", "referrals_awaiting", "follow_ups", "overdue_at_end",
