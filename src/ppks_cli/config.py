@@ -346,7 +346,7 @@ class RepoConfig(VersionedFile):
             raise custom_error("validation.shelter.both")
         seen: dict[str, int] = {}
         for number, place in enumerate(value, start=1):
-            key = place.name.strip().casefold()
+            key = " ".join(place.name.split()).casefold()  # as admissions are matched
             if key in seen:
                 raise custom_error(
                     "validation.shelter.same_name", name=place.name, first=seen[key],
