@@ -173,7 +173,7 @@ title = "Kepala Bidang Rehabilitasi Sosial"
 name = "Kabid Fiktif, S.Sos."
 nip = "197502022005012002"
 
-[shelter]
+[[shelters]]
 name = "RPS Kota Medan"
 beds = 30
 """

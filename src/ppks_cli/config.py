@@ -460,6 +460,20 @@ auto_commit = true
 # The largest file ppks attach takes, in MB; every clone receives every file.
 max_mb = 10
 
+[shelter]
+# Rumah singgah: batas layanan dasar dalam hari (SPM: paling lama 7 hari; peringatan mulai
+# hari ke-8) dan jumlah tempat tidur. / The shelter: the basic-service limit in days (SPM:
+# at most 7; the warning shows from day 8) and its beds.
+max_days = 7
+# beds = 30
+# name = "Rumah Singgah Dinas Sosial Kota Medan"
+# Beberapa rumah singgah: biarkan beds dan name di atas sebagai komentar, lalu satu
+# [[shelters]] untuk setiap rumah singgah. / Several shelters: leave beds and name above
+# out, and add one [[shelters]] each:
+# [[shelters]]
+# name = "RPS Kota Medan"
+# beds = 30
+
 [supervision]
 # Tahap yang harus disetujui supervisor sebelum tahap berikutnya (untuk mahasiswa magang):
 # "assessment", "plan", "termination". Kosong = tidak perlu persetujuan.

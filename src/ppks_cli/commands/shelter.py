@@ -228,10 +228,12 @@ def _show_list(ctx: typer.Context, on: str | None, shelter: str | None, json_out
 
 
 def _list_table(found) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from ppks_cli.neutral import neutralise
+    """Who is in the shelter, one client a row, longest stay first: the day of the stay
+    (marked ⚠ past ``max_days``), the case, the name with the category under it, sex and
+    age, the shelter (when there are several), the bed, the day of admission and the
+    worker; the day, ID and dates never cut, a long name wrapped (the plain table of
+    ``ppks list``)."""
+    from ppks_cli.commands import _table as table
 
     say(t("shelter.title", date=found.on.isoformat(), max_days=found.max_days))
     for count in found.places:
@@ -248,26 +250,29 @@ def _list_table(found) -> None:
         say(t("shelter.empty", date=found.on.isoformat()))
         return
     several = len(found.places) > 1
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    columns = ["days", "case", "name", "sex", "age", "category", "bed", "admitted", "worker"]
-    if several:
-        columns.insert(6, "shelter")
-    for key in columns:
-        table.add_column(t(f"shelter.column.{key}"), no_wrap=key not in ("name", "worker"),
-                         justify="right" if key in ("days", "age") else "left")  # fmt: skip
+    columns = [
+        table.Column(t("shelter.column.days"), whole=True),
+        table.Column(t("shelter.column.case"), whole=True),
+        table.Column(t("shelter.column.name"), ratio=3, min_width=12),
+        table.Column(t("shelter.column.sex_age"), whole=True),
+        *([table.Column(t("shelter.column.shelter"), ratio=2, min_width=8)] if several else []),
+        table.Column(t("shelter.column.bed"), ratio=1, min_width=4),
+        table.Column(t("shelter.column.admitted"), whole=True),
+        table.Column(t("shelter.column.worker"), ratio=1, min_width=8),
+    ]
+    cells = []
     for one in found.residents:
         name = one.name + (f" ({one.alias})" if one.alias else "")
-        cells = {
-            "days": f"{one.days} ⚠" if one.over else str(one.days),
-            "case": one.stay.case, "name": name, "sex": one.sex or "",
-            "age": "" if one.age is None else str(one.age),
-            "category": one.category or "", "shelter": _place_name(one.place, title=True),
-            "bed": one.stay.bed or "", "admitted": one.stay.admitted.isoformat(),
-            "worker": one.worker or "",
-        }  # fmt: skip
-        style = "yellow" if one.over else None
-        table.add_row(*(Text(neutralise(cells[k]), style=style) for k in columns))
-    console().print(table)
+        row = [
+            f"{one.days} ⚠" if one.over else str(one.days), one.stay.case,
+            (name, table.Dim(one.category or "")),
+            ", ".join(str(v) for v in (one.sex, one.age) if v is not None),
+            *([_place_name(one.place, title=True)] if several else []),
+            one.stay.bed or "", one.stay.admitted.isoformat(), one.worker or "",
+        ]  # fmt: skip
+        cells.append(row)
+    out = console()
+    table.write(table.render(columns, cells, out.width, styled=table.wants_style(out)))
     over = [r for r in found.residents if r.over]
     if over:
         warn_line(t("shelter.over_limit", count=len(over), max_days=found.max_days))
