@@ -20,7 +20,7 @@ from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.records import RECORD_TYPES
 from ppks_cli.store import Repository
 
-from conftest import Cli, git, run_ppks, snapshot
+from conftest import git, run_ppks, snapshot
 
 D = dt.date
 WORKER = "Saskia"
