@@ -287,11 +287,16 @@ def test_admit_asks_the_bed_and_the_reopening_at_a_terminal(known, cli, monkeypa
        "2024-06-01", "--worker", WORKER)  # fmt: skip
     monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
     result = cli("shelter", "admit", f, "--date", "2024-06-12", "--worker", WORKER,
-                 input="7\nya\nDitemukan lagi di jalan\n")  # fmt: skip
+                 input="ya\nDitemukan lagi di jalan\n7\n")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Buka kembali kasusnya" in result.stderr
     detail = json.loads(ok(cli, "show", f, "--json").stdout)
     assert detail["shelter"][0]["bed"] == "7" and not detail["closed"]
+    # a client in the shelter already is refused before any question
+    again = cli("shelter", "admit", known["B"], "--date", "2024-06-12", "--worker", WORKER,
+                input="")  # fmt: skip
+    assert again.exit_code == 6 and "sudah di rumah singgah" in again.stderr
+    assert "Tempat tidur" not in again.stderr  # the bed was not asked
 
 
 # --- several shelters --------------------------------------------------------------------
@@ -330,6 +335,19 @@ def test_several_shelters_are_named_counted_apart_and_chosen(repo, cli):
     month = json.loads(ok(cli, "shelter", "occupancy", "--month", "2024-06", "--json").stdout)
     assert month["beds"] == 7
     assert month["days"][1] == {"date": "2024-06-02", "occupied": 3, "by_shelter": [2, 1]}
+
+
+def test_admit_asks_which_shelter_at_a_terminal(repo, cli, monkeypatch):
+    add_config(repo, SEVERAL)
+    case = new(repo, "A")
+    monkeypatch.setattr(_common, "stdin_is_terminal", lambda: True)
+    result = cli("shelter", "admit", case.id, "--date", "2024-06-01", "--worker", WORKER,
+                 "--json", input="Medan Timur\n2\n\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1) RPS Kota Medan" in result.stderr and "2) Rumah Singgah Belawan" in result.stderr
+    assert "bukan rumah singgah di ppks.toml" in result.stderr  # asked again
+    made = json.loads(result.stdout[result.stdout.index("{"):])
+    assert made["shelter"] == "Rumah Singgah Belawan" and made["bed"] is None
 
 
 @pytest.mark.parametrize("text, line, words", [

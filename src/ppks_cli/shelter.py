@@ -604,6 +604,25 @@ def closed_on(case: Case, day: dt.date) -> Record | None:
     return state.termination if state.closed else None
 
 
+def ensure_can_admit(config: RepoConfig, case: Case, when: dt.date, *, reopen: bool) -> None:
+    """Refuse (:class:`Refused`) an admission of ``case`` on ``when`` for what
+    :func:`admit` refuses it whatever else is typed: the client in the shelter that day
+    already, the case closed that day without ``reopen``. A command calls it before
+    asking its questions at a terminal (it asks about reopening itself)."""
+    current = _stay_over(case_stays(case), when)
+    if current is not None:
+        raise Refused(
+            "shelter.error.already_in", case=case.id, date=current.admitted.isoformat(),
+            shelter=_shown(Places(config).of(current.shelter)), day=current.days_on(when),
+        )  # fmt: skip
+    closing = closed_on(case, when)
+    if closing is not None and not reopen:
+        raise Refused(
+            "shelter.error.case_closed", case=case.id, closed=closing.date.isoformat(),
+            date=when.isoformat(),
+        )  # fmt: skip
+
+
 def admit(
     repo: Repository, case_ref: str, *, worker: str, date: dt.date | None = None,
     bed: str | None = None, shelter: str | None = None, note: str | None = None,
@@ -638,18 +657,8 @@ def admit(
         case = repo.find_case(case_ref)
         repo.check_writable(case)
         own, _problems = stays_of(case.records, case.id)
-        current = _stay_over(own, when)
-        if current is not None:
-            raise Refused(
-                "shelter.error.already_in", case=case.id, date=current.admitted.isoformat(),
-                shelter=_shown(places.of(current.shelter)), day=current.days_on(when),
-            )  # fmt: skip
+        ensure_can_admit(repo.config, case, when, reopen=bool(reopen_reason))
         closing = closed_on(case, when)
-        if closing is not None and not reopen_reason:
-            raise Refused(
-                "shelter.error.case_closed", case=case.id, closed=closing.date.isoformat(),
-                date=when.isoformat(),
-            )  # fmt: skip
         pending: list[Record] = []
         reopened = None
         if closing is not None:

@@ -105,20 +105,24 @@ def register(app: typer.Typer) -> None:
 
         repo, case, when, who = begin(ctx, case_ref, date, worker)
         form = interactive(ctx)
-        places = core.Places(repo.config)
-        if shelter is None and form and len(places.known) > 1:
-            choices = [(p.name, "") for p in places.known]
-            shelter = need(ctx, None, "--shelter", "stay.which", choices=choices,
-                           parse=lambda v: places.choose(v).name)  # fmt: skip
-        if form and bed is None:
-            bed = maybe(ctx, None, "stay.bed")
-        closing = core.closed_on(case, when)
-        if closing is not None and reopen is None and form:
-            from ppks_cli.commands._common import confirm
+        if form:  # what refuses it whatever is answered: before the questions
+            closing = core.closed_on(case, when)
+            core.ensure_can_admit(repo.config, case, when, reopen=True)
+            if closing is not None and reopen is None:
+                from ppks_cli.commands._common import confirm
 
-            question = t("shelter.ask_reopen", case=case.id, closed=closing.date.isoformat())
-            if confirm(question, default=True):
-                reopen = need(ctx, None, "--reopen", "stay.reopen_reason")
+                question = t("shelter.ask_reopen", case=case.id, closed=closing.date.isoformat())
+                if confirm(question, default=True):
+                    reopen = need(ctx, None, "--reopen", "stay.reopen_reason")
+                else:
+                    core.ensure_can_admit(repo.config, case, when, reopen=False)
+            places = core.Places(repo.config)
+            if shelter is None and len(places.known) > 1:
+                choices = [(p.name, "") for p in places.known]
+                shelter = need(ctx, None, "--shelter", "stay.which", choices=choices,
+                               parse=lambda v: places.choose(v).name)  # fmt: skip
+            if bed is None:
+                bed = maybe(ctx, None, "stay.bed")
         result = core.admit(
             repo, case.id, worker=who, date=when, bed=bed, shelter=shelter, note=note,
             reopen_reason=reopen, options=write_options(ctx),
