@@ -619,3 +619,18 @@ def test_any_sequence_makes_stays_or_names_each_record_that_does_not_fit(kinds):
     assert used | flagged == {e.record for e in events} and not used & flagged
     assert all(s.discharged is None or s.discharged >= s.admitted for s in stays)
     assert sum(s.discharged is None for s in stays) <= 1
+
+
+def test_the_installed_command_reads_the_sample_shelter():
+    """End to end, as a worker runs it (the entry point builds only the shelter group)."""
+    from conftest import SAMPLE, run_installed
+
+    found = run_installed("--root", str(SAMPLE), "shelter", "--on", "2024-05-02", "--json")
+    assert found.returncode == 0, found.stderr
+    [stay] = json.loads(found.stdout)["stays"]
+    assert stay["case"] == "2024-W07T4" and stay["days"] == 1 and stay["bed"] == "5"
+    assert stay["shelter"] == "Rumah Singgah Dinas Sosial Kota Medan"
+    month = run_installed("--root", str(SAMPLE), "--lang", "en", "shelter", "occupancy",
+                          "--month", "2024-03")  # fmt: skip
+    assert month.returncode == 0, month.stderr
+    assert "Peak: 1 on 2024-03-05, 2024-03-06, 2024-03-07, 2024-03-08." in month.stdout
