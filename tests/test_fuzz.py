@@ -48,7 +48,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ppks_cli import attachments, casework, letters
+from ppks_cli import attachments, casework, letters, shelter
 from ppks_cli import git as ppks_git
 from ppks_cli.commands import _common
 from ppks_cli.commands.app import build_app
@@ -172,6 +172,10 @@ nip = "197502022005012002"
 title = "Kepala Bidang Rehabilitasi Sosial"
 name = "Kabid Fiktif, S.Sos."
 nip = "197502022005012002"
+
+[[shelters]]
+name = "RPS Kota Medan"
+beds = 30
 """
 
 
@@ -266,6 +270,8 @@ def _build_base(folder: Path) -> Base:
         scan = folder / "scan.pdf"  # committed by ppks attach itself
         scan.write_bytes(b"%PDF-1.4 fuzz scan")
         attached = attachments.attach_file(repo, active.id, scan, kind="ktp", worker=WORKER)
+        # in the rumah singgah (committed by the admission itself), for shelter discharge
+        shelter.admit(repo, assessed.id, worker=WORKER, date=D(2024, 2, 21), bed="1")
         _git("clone", "-q", "--bare", str(repo.root), str(folder / "remote.git"), cwd=folder)
         _git("remote", "add", "origin", "../remote.git", cwd=repo.root)
         _git("fetch", "-q", "origin", cwd=repo.root)
@@ -408,6 +414,16 @@ BASELINE: dict[str, dict[str, object]] = {
     "bundle export": {"file": "keluar.bundle"},
     "bundle import": {"file": "{bundle}"},
     "clone": {"source": "{bundle}", "folder": "klon"},
+    "shelter list": {"on": "2024-03-01", "shelter": "RPS"},
+    "shelter admit": {
+        "case_ref": "{active}", "date": "2024-03-05", "bed": "2", "shelter": "RPS",
+        "note": "dari razia", "reopen": "kembali ke jalan", "worker": WORKER,
+    },  # fmt: skip
+    "shelter discharge": {
+        "case_ref": "{assessed}", "to": "home", "date": "2024-03-05", "note": "pulang",
+        "worker": WORKER,
+    },  # fmt: skip
+    "shelter occupancy": {"month": "2024-02", "shelter": "RPS"},
 }
 # values a target may take besides hostile ones (so a hostile value meets real state)
 EXTRA_VALUES: dict[str, tuple[str, ...]] = {
@@ -430,6 +446,9 @@ EXTRA_VALUES: dict[str, tuple[str, ...]] = {
     "show as_of": ("2024-03-01", "HEAD~1"),
     "export what": ("records", "letters"),
     "export fmt": ("csv", "jsonl"),
+    "shelter admit case_ref": ("{closed}", "{assessed}"),
+    "shelter discharge case_ref": ("{active}", "{closed}"),
+    "shelter discharge to": ("kabur", "5"),
 }
 # options whose value names a file or folder the command writes (outside the repository
 # is allowed there, as the user asked for it)

@@ -152,6 +152,12 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     check("migrate", "migrate", "--dry-run")
     check("categories", "categories")
     check("report", "report", "--year", "2024")
+    check("shelter admit", "shelter", "admit", case_id, "--date", "2024-09-02", "--bed", "1",
+          "--worker", "Saskia")  # fmt: skip
+    check("shelter list", "shelter", "list", "--on", "2024-09-05")
+    check("shelter occupancy", "shelter", "occupancy", "--month", "2024-09")
+    check("shelter discharge", "shelter", "discharge", case_id, "--to", "home", "--date",
+          "2024-09-06", "--worker", "Saskia")  # fmt: skip
     check("init", "init", str(tmp_path / "baru"))
     shown = json.loads(cli("show", case_id, "--as-of", "HEAD", "--json").stdout)
     assert set(shown) == table["show"][1] | {"as_of"}

@@ -70,6 +70,10 @@ COMMIT_WORDS = {
     "link": "link recorded",
     "merge": "duplicate {duplicate} merged",
     "attachment": "attachment added",
+    # the rumah singgah (ppks shelter)
+    "shelter-admission": "admitted to the shelter",
+    "shelter-readmission": "case reopened, admitted to the shelter",
+    "shelter-discharge": "discharged from the shelter",
 }
 
 

@@ -228,6 +228,7 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
     if only is None:  # across the whole repository: not for a check of some cases
         report.problems.extend(_duplicate_letter_numbers(repo))
         report.problems.extend(_check_links(repo, folders))
+        report.problems.extend(_check_shelters(repo))
     report.problems = _orphan_fixes(repo, report.problems)
     report.problems.sort(key=lambda p: (p.file, p.line))
     return report
@@ -540,6 +541,7 @@ def _check_records(
         problems.extend(check_case(case, seen))
         problems.extend(_check_corrections(repo, case))
         problems.extend(_check_offline_changes(repo, case))
+        problems.extend(_check_shelter_records(repo, case, seen))
         problems.extend(_check_attachments(repo, case))
         return problems, len(records), case
     return problems, len(records), None
@@ -624,6 +626,73 @@ def _check_offline_changes(repo: Repository, case: Case) -> list[Problem]:
                 moved = None
             worker, transfer = record.to, record.id
     return [*open_.values(), *([moved] if moved else [])]
+
+
+def _check_shelter_records(repo: Repository, case: Case, file_of: dict[str, str]) -> list[Problem]:
+    """The shelter records of ``case`` that do not make stays (two admissions without a
+    discharge between them, a discharge before the admission, without one, or twice) and
+    a stay still open on a closed case (:func:`ppks_cli.shelter.sequence_problems`):
+    warnings at the record's ``date`` line, each with its way out."""
+    if not any(r.kind in ("shelter-admission", "shelter-discharge") for r in case.records):
+        return []
+    from ppks_cli.shelter import sequence_problems
+
+    found = []
+    for record_id, _kind, message, hint in sequence_problems(case, file_of):
+        shown = file_of.get(record_id)
+        if shown is None:
+            continue
+        line = _line_of(repo.root / shown, ("date",))
+        found.append(Problem(shown, line, message, "warning", hint))
+    return found
+
+
+def _check_shelters(repo: Repository) -> list[Problem]:
+    """What no single case folder shows of the shelter (from the index, with the
+    shelters of ``ppks.toml``): an admission naming a shelter ``ppks.toml`` does not have
+    (renamed, or typed by hand), and one bed of a shelter held by two clients on the same
+    night. Warnings at the record's line, each with its way out."""
+    from ppks_cli import index, shelter
+    from ppks_cli.errors import PpksError
+
+    try:
+        places = shelter.Places(repo.config)
+    except PpksError:  # a damaged ppks.toml: reported on its own
+        return []
+    with index.opened(repo) as (conn, _done):
+        stays = shelter.indexed_stays(conn)
+    problems: list[Problem] = []
+    beds: dict[tuple, list] = defaultdict(list)
+    for stay in stays:
+        place = places.of(stay.shelter)
+        file = _record_file(repo, stay.case, "shelter-admission", stay.admission)
+        if file is None:
+            continue
+        where = repo.rel(file)
+        if not place.known:
+            message = Msg("shelter.check.unknown_shelter", name=stay.shelter,
+                          names=places.names() or "-")  # fmt: skip
+            hint = Msg("shelter.fix.unknown_shelter", file=where)
+            problems.append(
+                Problem(where, _line_of(file, ("shelter",)), message, "warning", hint)
+            )
+        if stay.bed is not None and stay.length != 0:
+            beds[(place, " ".join(stay.bed.split()).casefold())].append((stay, file, where))
+    for held in beds.values():
+        held.sort(key=lambda item: (item[0].admitted, item[0].case))
+        for number, (stay, file, where) in enumerate(held):
+            for other, _other_file, other_where in held[:number]:
+                if other.discharged is None or other.discharged > stay.admitted:
+                    message = Msg(
+                        "shelter.check.bed_shared", bed=stay.bed, case=other.case,
+                        since=other.admitted.isoformat(), file=other_where,
+                    )  # fmt: skip
+                    hint = Msg("shelter.fix.bed_shared", file=where, case=other.case)
+                    problems.append(
+                        Problem(where, _line_of(file, ("bed",)), message, "warning", hint)
+                    )
+                    break
+    return problems
 
 
 def _check_corrections(repo: Repository, case: Case) -> list[Problem]:

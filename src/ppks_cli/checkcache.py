@@ -34,9 +34,9 @@ from ppks_cli.validation import Problem
 # what ``check`` looks for, by version: raised when a check is added (2: plausibility
 # warnings, an age that does not fit the category and an implausible phone; 3: two
 # offline corrections or transfers, a link to the case itself, a reopening twice; 4: the
-# client's warnings read the data with its corrections), so that results cached before
-# are not taken for folders whose files did not change
-RULES = 4
+# client's warnings read the data with its corrections; 5: the shelter's records), so
+# that results cached before are not taken for folders whose files did not change
+RULES = 5
 
 _TABLE = """CREATE TABLE IF NOT EXISTS checks (
     case_id TEXT PRIMARY KEY, digest TEXT NOT NULL, result TEXT NOT NULL, signature BLOB)"""

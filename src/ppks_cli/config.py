@@ -278,6 +278,40 @@ class AttachmentSettings(Model):
     max_mb: int = Field(10, ge=1, le=1024)
 
 
+DEFAULT_SHELTER_BEDS = 30
+"""The beds of the one shelter when ``ppks.toml`` does not say (``[shelter] beds``)."""
+DEFAULT_SHELTER_MAX_DAYS = 7
+"""The basic-service limit of a stay in the shelter, in days: the city's minimum-service
+rule (SPM, PP 2/2018) gives basic service (meals) for at most 7 days."""
+
+
+class ShelterPlace(Model):
+    """One shelter of ``[[shelters]]`` (several shelters): its ``name`` (as admissions
+    name it, any letter case) and its ``beds``."""
+
+    name: Name
+    beds: int = Field(ge=1, le=100_000)
+
+
+class ShelterSettings(Model):
+    """``[shelter]``: ``max_days``, the days a stay may last before ``ppks shelter`` warns
+    (day 1 is the day of admission; the warning shows from day ``max_days + 1``); and,
+    for an office with one shelter, its ``beds`` (default :data:`DEFAULT_SHELTER_BEDS`)
+    and optional ``name``. An office with several shelters lists them as
+    ``[[shelters]]`` instead and sets neither here."""
+
+    name: Name | None = None
+    beds: int | None = Field(None, ge=1, le=100_000)
+    max_days: int = Field(DEFAULT_SHELTER_MAX_DAYS, ge=1, le=MAX_DAYS_AHEAD)
+
+
+class UnnamedShelter(Model):
+    """The one shelter of ``[shelter]``: a name only when ``ppks.toml`` gives one."""
+
+    name: Name | None = None
+    beds: int
+
+
 REPOSITORY_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a UUID
 
 
@@ -297,6 +331,37 @@ class RepoConfig(VersionedFile):
     git: GitSettings = GitSettings()
     attachments: AttachmentSettings = AttachmentSettings()
     reports: Reports = Reports()
+    # the rumah singgah: [shelter] (one shelter, and the settings of all), [[shelters]]
+    shelter: ShelterSettings = ShelterSettings()
+    shelters: list[ShelterPlace] = []
+
+    @field_validator("shelters")
+    @classmethod
+    def _one_way_to_name_shelters(cls, value: list[ShelterPlace], info) -> list[ShelterPlace]:
+        """Several shelters are listed as ``[[shelters]]``, each name once; the one
+        shelter's ``[shelter] beds`` and ``name`` are then left out (else which one
+        would an admission naming no shelter go to?)."""
+        single = info.data.get("shelter")
+        if value and single is not None and (single.beds is not None or single.name):
+            raise custom_error("validation.shelter.both")
+        seen: dict[str, int] = {}
+        for number, place in enumerate(value, start=1):
+            key = " ".join(place.name.split()).casefold()  # as admissions are matched
+            if key in seen:
+                raise custom_error(
+                    "validation.shelter.same_name", name=place.name, first=seen[key],
+                    second=number,
+                )  # fmt: skip
+            seen[key] = number
+        return value
+
+    def shelter_places(self) -> list[ShelterPlace | UnnamedShelter]:
+        """The shelters of the office, in the order of ``ppks.toml``: the ``[[shelters]]``,
+        else the one shelter of ``[shelter]`` (its name may be ``None``)."""
+        if self.shelters:
+            return list(self.shelters)
+        beds = self.shelter.beds if self.shelter.beds is not None else DEFAULT_SHELTER_BEDS
+        return [UnnamedShelter(name=self.shelter.name, beds=beds)]
 
     @field_validator("repository")
     @classmethod
@@ -394,6 +459,20 @@ auto_commit = true
 # Ukuran terbesar satu lampiran (ppks attach), dalam MB; setiap klon menerima semua berkas.
 # The largest file ppks attach takes, in MB; every clone receives every file.
 max_mb = 10
+
+[shelter]
+# Rumah singgah: batas layanan dasar dalam hari (SPM: paling lama 7 hari; peringatan mulai
+# hari ke-8) dan jumlah tempat tidur. / The shelter: the basic-service limit in days (SPM:
+# at most 7; the warning shows from day 8) and its beds.
+max_days = 7
+# beds = 30
+# name = "Rumah Singgah Dinas Sosial Kota Medan"
+# Beberapa rumah singgah: biarkan beds dan name di atas sebagai komentar, lalu satu
+# [[shelters]] untuk setiap rumah singgah. / Several shelters: leave beds and name above
+# out, and add one [[shelters]] each:
+# [[shelters]]
+# name = "RPS Kota Medan"
+# beds = 30
 
 [supervision]
 # Tahap yang harus disetujui supervisor sebelum tahap berikutnya (untuk mahasiswa magang):

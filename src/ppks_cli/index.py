@@ -41,9 +41,9 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 13  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
+INDEX_VERSION = 14  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
 # 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes;
-# 13: the history reports count from (events, stages, due_spans)
+# 13: the history reports count from (events, stages, due_spans); 14: shelter records
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -90,6 +90,10 @@ CREATE INDEX stages_case ON stages (case_id, date);
 CREATE TABLE due_spans (case_id TEXT NOT NULL, kind TEXT NOT NULL, due TEXT NOT NULL,
     since TEXT NOT NULL, until TEXT);
 CREATE INDEX due_spans_case ON due_spans (case_id);
+CREATE TABLE shelter (case_id TEXT NOT NULL, record TEXT NOT NULL, kind TEXT NOT NULL,
+    date TEXT NOT NULL, recorded_at TEXT NOT NULL, shelter TEXT, bed TEXT, dest TEXT,
+    raid TEXT);
+CREATE INDEX shelter_case ON shelter (case_id);
 """
 
 def fts5_available() -> bool:
@@ -463,7 +467,7 @@ _CASE_TABLES = (
     ("folders", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
     ("due", "case_id"), ("texts", "case_id"),
     ("links", "case_id"), ("events", "case_id"), ("stages", "case_id"),
-    ("due_spans", "case_id"),
+    ("due_spans", "case_id"), ("shelter", "case_id"),
 )  # fmt: skip
 
 
@@ -485,6 +489,8 @@ class CaseData:
     events: list[tuple] = field(default_factory=list)
     stages: list[tuple] = field(default_factory=list)
     due_spans: list[tuple] = field(default_factory=list)
+    # the shelter's admissions and discharges (see :func:`shelter_rows`)
+    shelter: list[tuple] = field(default_factory=list)
 
 
 def case_data(repo, case_id: str) -> CaseData:
@@ -562,7 +568,30 @@ def case_data(repo, case_id: str) -> CaseData:
         events=events,
         stages=stages,
         due_spans=due_spans,
+        shelter=shelter_rows(case),
     )
+
+
+SHELTER_KINDS = ("shelter-admission", "shelter-discharge")
+
+
+def shelter_rows(case) -> list[tuple]:
+    """The rows of the ``shelter`` table for ``case``: ``(case_id, record, kind, date,
+    recorded_at, shelter, bed, dest, raid)`` for each admission to and discharge from the
+    rumah singgah, whichever command wrote it (``ppks shelter``, ``ppks raid``). Dates
+    are ISO text, ``recorded_at`` in UTC (so that text order is time order); ``dest`` is
+    a discharge's ``to``. :mod:`ppks_cli.shelter` makes the stays of them."""
+    found = []
+    for record in case.records:
+        if record.kind not in SHELTER_KINDS:
+            continue
+        moment = record.recorded_at.astimezone(dt.UTC).isoformat()
+        found.append((
+            case.id, record.id, record.kind, record.date.isoformat(), moment,
+            record.shelter, getattr(record, "bed", None), getattr(record, "to", None),
+            getattr(record, "raid", None),
+        ))  # fmt: skip
+    return found
 
 
 # the record kinds a report counts, and what it keeps of each (columns ``a``, ``b``)
@@ -647,6 +676,7 @@ def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
     conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", data.events)
     conn.executemany("INSERT INTO stages VALUES (?, ?, ?, ?, ?)", data.stages)
     conn.executemany("INSERT INTO due_spans VALUES (?, ?, ?, ?, ?)", data.due_spans)
+    conn.executemany("INSERT INTO shelter VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data.shelter)
     if data.texts:
         conn.executemany(
             "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "

@@ -43,6 +43,7 @@ MAX_BARS = 12  # a bar chart shows the 11 largest rows and one bar for the other
 _ROW_LABELS = {
     "new_by_sex": "sex", "new_by_source": "source", "caseload_by_stage": "stage",
     "closures_by_reason": "termination_reason", "referrals_by_status": "referral_status",
+    "shelter": "shelter_report_row", "shelter_discharges": "discharge_destination",
 }  # fmt: skip
 _OWN_ROWS = frozenset(
     {"summary", "duration", "referrals_awaiting", "follow_ups", "overdue_at_end",

@@ -20,7 +20,11 @@ The definitions are the README's ("What a report counts"); in short, for a perio
 - *follow-ups*: done in the period; overdue at the end (and assessments, evaluations,
   goals): owed at the end of ``end`` and due on or before ``end``;
 - *repeat clients*: cases reopened in the period, and cases kept by a merge whose
-  duplicate was taken in during the period (the client came back as a new case).
+  duplicate was taken in during the period (the client came back as a new case);
+- *the shelter* (rumah singgah, :mod:`ppks_cli.shelter`): stays begun (admissions) and
+  ended (discharges, by destination) in the period, the average length of the stays
+  ended, those longer than ``[shelter] max_days``, the most clients in one night of the
+  period (peak occupancy), and who was in the night of the last day.
 
 Filters keep whole cases: ``worker`` (whole words of the worker the case was with at the
 end of the period), ``category``, ``tag`` (as they are now).
@@ -48,6 +52,7 @@ from ppks_cli.results import Result
 
 DEFAULT_AGE_GROUPS = (18, 60)  # anak 0–17, dewasa 18–59, lansia 60+
 DEFAULT_AWAITING_DAYS = 14
+DEFAULT_SHELTER_MAX_DAYS = 7  # [shelter] max_days (config.DEFAULT_SHELTER_MAX_DAYS)
 UNKNOWN = "unknown"  # an age, a placement not recorded
 DURATION_BUCKETS = ("lt1", "1to3", "3to6", "gt6")  # months from intake to termination
 OVERDUE_KINDS = ("assessment", "evaluation", "goal", "follow_up")  # follow_up: both kinds
@@ -57,7 +62,11 @@ TABLES = (
     "summary", "new_by_category", "new_by_month", "new_by_sex", "new_by_age", "new_by_source",
     "caseload_by_stage", "caseload_by_worker", "closures_by_reason", "closures_by_placement",
     "duration", "referrals_by_destination", "referrals_by_status", "referrals_awaiting",
-    "follow_ups", "overdue_at_end", "repeat_clients",
+    "follow_ups", "overdue_at_end", "repeat_clients", "shelter", "shelter_discharges",
+)  # fmt: skip
+SHELTER_ROWS = (
+    "admissions", "discharges", "average_stay_days", "completed_over_max", "peak_occupancy",
+    "in_shelter_at_end", "over_max_at_end",
 )  # fmt: skip
 SUMMARY_ROWS = (
     "new", "open_at_end", "closures", "merged", "reopened", "transfers", "referrals",
@@ -249,12 +258,15 @@ def _age_on(day: dt.date, birth_date: str | None, birth_year: int | None) -> int
 
 def count(
     conn, period: Period, filters: Filters, *, age_groups: tuple[int, ...] = DEFAULT_AGE_GROUPS,
-    awaiting_days: int = DEFAULT_AWAITING_DAYS,
+    awaiting_days: int = DEFAULT_AWAITING_DAYS, max_days: int = DEFAULT_SHELTER_MAX_DAYS,
 ) -> dict[str, Counter]:  # fmt: skip
     """The counts of one repository's index ``conn`` (brought up to date by the caller)
     for ``period``: a :class:`~collections.Counter` per table name of :data:`TABLES`
-    (row key → count), and ``_durations``: a Counter of episode lengths in days (for the
-    median). See the module's docstring for what each count is."""
+    (row key → count), ``_durations``: a Counter of episode lengths in days (for the
+    median), ``_stays``: a Counter of the lengths of the shelter stays ended in the
+    period (for the average), ``_nights``: the clients in the shelter each night of the
+    period (ISO date → count; for the peak). ``max_days`` is ``[shelter] max_days``.
+    See the module's docstring for what each count is."""
     start, end = period.start.isoformat(), period.end.isoformat()
     # each case at the end of the last day: its stages row of the latest date up to then
     # (one row a case, so that 50,000 cases stay well within memory)
@@ -298,7 +310,9 @@ def count(
             "ON c.id = e.case_id WHERE e.kind = 'termination' AND e.a = 'duplicate'"
         )
     }  # fmt: skip
-    c: dict[str, Counter] = {name: Counter() for name in (*TABLES, "_durations")}
+    c: dict[str, Counter] = {
+        name: Counter() for name in (*TABLES, "_durations", "_stays", "_nights")
+    }
 
     def within(date: str) -> bool:
         return start <= date <= end
@@ -374,7 +388,38 @@ def count(
     c["repeat_clients"]["reopened"] = len(reopened)
     c["repeat_clients"]["returned_as_new_case"] = len(returned)
     c["repeat_clients"]["total"] = len(reopened | returned)
+    _count_shelter(conn, period, kept, max_days, c)
     return c
+
+
+def _count_shelter(conn, period: Period, kept: set[str], max_days: int,
+                   c: dict[str, Counter]) -> None:  # fmt: skip
+    """The shelter's counts of ``period`` (README, "What a report counts") into ``c``:
+    the stays of the cases in ``kept``, made of their admissions and discharges as
+    :mod:`ppks_cli.shelter` makes them."""
+    from ppks_cli import shelter
+
+    events = shelter.indexed_events(conn)
+    stays = shelter.all_stays({case_id: events[case_id] for case_id in events
+                               if case_id in kept})  # fmt: skip
+    row, ended = c["shelter"], c["_stays"]
+    for stay in stays:
+        if period.start <= stay.admitted <= period.end:
+            row["admissions"] += 1
+        if stay.discharged is not None and period.start <= stay.discharged <= period.end:
+            row["discharges"] += 1
+            c["shelter_discharges"][stay.to] += 1
+            ended[stay.length] += 1
+            if stay.length > max_days:
+                row["completed_over_max"] += 1
+        if stay.in_on(period.end):
+            row["in_shelter_at_end"] += 1
+            if stay.days_on(period.end) > max_days:
+                row["over_max_at_end"] += 1
+    nights = shelter.daily_counts(stays, period.start, period.end)
+    for number, clients in enumerate(nights):
+        c["_nights"][(period.start + dt.timedelta(days=number)).isoformat()] = clients
+    row["peak_occupancy"] = max(nights, default=0)
 
 
 def _order(name: str, keys: set[str], period: Period, age_groups: tuple[int, ...]) -> list[str]:
@@ -396,6 +441,8 @@ def _order(name: str, keys: set[str], period: Period, age_groups: tuple[int, ...
         "follow_ups": ("done", "overdue"),
         "overdue_at_end": OVERDUE_KINDS,
         "repeat_clients": ("reopened", "returned_as_new_case", "total"),
+        "shelter": SHELTER_ROWS,
+        "shelter_discharges": choices.DISCHARGE_DESTINATIONS,
     }
     rows = list(fixed.get(name, ()))
     if name == "new_by_age" and UNKNOWN not in keys:
@@ -406,6 +453,14 @@ def _order(name: str, keys: set[str], period: Period, age_groups: tuple[int, ...
 def _median(durations: Counter) -> float | None:
     values = list(durations.elements())
     return float(statistics.median(values)) if values else None
+
+
+def _average(lengths: Counter) -> float | None:
+    """The mean of the values counted in ``lengths``, to one decimal; None for none."""
+    total = sum(lengths.values())
+    if not total:
+        return None
+    return round(sum(value * times for value, times in lengths.items()) / total, 1)
 
 
 def combine(
@@ -421,6 +476,16 @@ def combine(
             if key == "median_days":
                 values = [_median(c["_durations"]) for c in counts]
                 total = _median(sum((c["_durations"] for c in counts), Counter()))
+            elif name == "shelter" and key == "average_stay_days":
+                values = [_average(c["_stays"]) for c in counts]
+                total = _average(sum((c["_stays"] for c in counts), Counter()))
+            elif name == "shelter" and key == "peak_occupancy":
+                # the most clients in one night of all the shelters together
+                values = [c[name][key] for c in counts]
+                nights: Counter = Counter()
+                for c in counts:
+                    nights.update(c["_nights"])
+                total = max(nights.values(), default=0)
             else:
                 values = [c[name][key] for c in counts]
                 total = sum(values)
@@ -458,8 +523,8 @@ def report(
         with index.opened(repo, progress) as (conn, _done):
             if progress is not None:  # the counting, after the reading: one step a repository
                 progress(number - 1, len(repos))
-            counts.append(count(conn, period, filters, age_groups=groups,
-                                awaiting_days=waiting))  # fmt: skip
+            counts.append(count(conn, period, filters, age_groups=groups, awaiting_days=waiting,
+                                max_days=repo.config.shelter.max_days))  # fmt: skip
             problems += index.problems(conn)
             if progress is not None:
                 progress(number, len(repos))

@@ -60,6 +60,7 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
              "date": r.date.isoformat(), "worker": r.worker, "note": r.note}
             for r in case.records if r.kind == "attachment"
         ],  # fmt: skip
+        "shelter": shelter_view(case, today or dt.date.today()),
         "overdue": [{"code": m.key, "message": str(m)} for m in overdue],
         "warnings": [{"record": r.id, "code": m.key, "message": str(m)} for r, m in state.warnings],
         "episodes": [
@@ -73,6 +74,28 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
         "records": [record_view(r) for r in case.records],
         "damaged_records": [p.as_dict() for p in case.damaged],
     }
+
+
+def shelter_view(case: Case, today: dt.date) -> list[dict[str, Any]]:
+    """The client's stays in the shelter (:func:`ppks_cli.shelter.case_stays`), for
+    ``ppks show --json``: each ``admitted``, ``discharged`` (or null), ``to``,
+    ``shelter`` (as the admission names it; null: the first of ``ppks.toml``), ``bed``,
+    ``raid``, the records (``admission``, ``discharge``), ``in_shelter`` (still there
+    today) and ``days`` (a stay ended: its length; still there: the day of the stay
+    today, 1 on the day of admission)."""
+    from ppks_cli.shelter import case_stays
+
+    found = []
+    for stay in case_stays(case):
+        still = stay.discharged is None
+        found.append({
+            "admitted": stay.admitted.isoformat(),
+            "discharged": None if still else stay.discharged.isoformat(),
+            "to": stay.to, "shelter": stay.shelter, "bed": stay.bed, "raid": stay.raid,
+            "admission": stay.admission, "discharge": stay.discharge, "in_shelter": still,
+            "days": stay.days_on(today) if still else stay.length,
+        })  # fmt: skip
+    return found
 
 
 def headline(record) -> str:
@@ -114,6 +137,19 @@ def headline(record) -> str:
     if kind == "link":
         note = f": {record.reason}" if record.reason else ""
         return f"{label('relation', record.relation)} → {record.other}{note}"
+    if kind == "shelter-admission":
+        from ppks_cli.i18n import t
+
+        parts = [record.shelter or t("shelter.unnamed_title")]
+        if record.bed:
+            parts.append(t("shelter.headline_bed", bed=record.bed))
+        if record.raid:
+            parts.append(t("shelter.headline_raid", raid=record.raid))
+        note = f": {record.note}" if record.note else ""
+        return ", ".join(parts) + note
+    if kind == "shelter-discharge":
+        note = f": {record.note}" if record.note else ""
+        return f"→ {label('discharge_destination', record.to)}{note}"
     return ""
 
 

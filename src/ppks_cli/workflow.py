@@ -100,6 +100,11 @@ ANYWHERE = frozenset({"note", "approval", "referral-update", "letter", "correcti
 ANYWHERE |= {"transfer", "link"}
 # a file attached to the case (a scan, a photo, a signed consent) fits anywhere too
 ANYWHERE |= {"attachment"}
+# the rumah singgah: an admission and a discharge never move the phase. A discharge fits a
+# closed case too (the client may leave after the case closed); ``ppks shelter admit``
+# refuses a case closed on the admission's date itself (reopen it first), and ``check``
+# reports a stay still open on a closed case (:mod:`ppks_cli.shelter`)
+ANYWHERE |= {"shelter-admission", "shelter-discharge"}
 
 # Supervision: with ``[supervision] require_approval``, a step waits for the approval of
 # the record it builds on (the step → the approval stage it needs).

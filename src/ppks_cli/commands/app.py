@@ -51,6 +51,8 @@ COMMAND_MODULES = (
     "attach",
     # exports for the office head and for research
     "export",
+    # the rumah singgah (issue 15)
+    "shelter",
 )
 
 

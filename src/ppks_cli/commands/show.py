@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         render_case(view.case, view.config, view.today)
         render_links(view.links)
         render_attachments(view.case)
+        render_shelter(view.case, view.config, view.today)
 
 
 def render_attachments(case) -> None:
@@ -53,6 +54,33 @@ def render_attachments(case) -> None:
               worker=record.worker, record=record.id),
             markup=False, highlight=False, emoji=False,
         )  # fmt: skip
+
+
+def render_shelter(case, config, today) -> None:
+    """The client's stays in the rumah singgah (when there are any): each from the day
+    of admission to the discharge and where the client went, or the day of the stay
+    today, marked past ``[shelter] max_days``."""
+    from ppks_cli.shelter import case_stays
+
+    stays = case_stays(case)
+    if not stays:
+        return
+    limit = config.shelter.max_days if config is not None else None
+    _section(t("shelter.show_title"))
+    for stay in stays:
+        where = stay.shelter or t("shelter.unnamed")
+        bed = ", " + t("shelter.headline_bed", bed=stay.bed) if stay.bed else ""
+        if stay.discharged is None:
+            days = stay.days_on(today)
+            line = t("shelter.show_open", admitted=stay.admitted.isoformat(), day=days,
+                     shelter=where, bed=bed)  # fmt: skip
+            if limit is not None and days > limit:
+                line += " ⚠ " + t("shelter.show_over", max_days=limit)
+        else:
+            line = t("shelter.show_closed", admitted=stay.admitted.isoformat(),
+                     discharged=stay.discharged.isoformat(), days=stay.length, shelter=where,
+                     bed=bed, to=label("discharge_destination", stay.to))  # fmt: skip
+        console().print(line, markup=False, highlight=False, emoji=False)
 
 
 def render_links(links) -> None:
