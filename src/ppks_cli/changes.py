@@ -70,6 +70,10 @@ COMMIT_WORDS = {
     "link": "link recorded",
     "merge": "duplicate {duplicate} merged",
     "attachment": "attachment added",
+    # street raids (``ppks raid``): the raid itself, the people caught, a correction
+    "raid": "raid {raid} recorded",
+    "raid-people": "{count} {count:person|people} caught in raid {raid}",
+    "raid-correction": "raid {raid} corrected",
 }
 
 

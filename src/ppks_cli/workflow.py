@@ -100,6 +100,11 @@ ANYWHERE = frozenset({"note", "approval", "referral-update", "letter", "correcti
 ANYWHERE |= {"transfer", "link"}
 # a file attached to the case (a scan, a photo, a signed consent) fits anywhere too
 ANYWHERE |= {"attachment"}
+# a street raid's catch (``ppks raid add``) fits anywhere too: a person is picked up
+# whatever the stage of the case (a closed case is reopened first, by a reopen record)
+ANYWHERE |= {"raid-catch"}
+# a stay in the rumah singgah: admitted and discharged at any stage
+ANYWHERE |= {"shelter-admission", "shelter-discharge"}
 
 # Supervision: with ``[supervision] require_approval``, a step waits for the approval of
 # the record it builds on (the step → the approval stage it needs).
