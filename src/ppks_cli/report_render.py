@@ -26,10 +26,11 @@ FORMATS = ("md", "csv", "xlsx", "json")
 _ROW_LABELS = {
     "new_by_sex": "sex", "new_by_source": "source", "caseload_by_stage": "stage",
     "closures_by_reason": "termination_reason", "referrals_by_status": "referral_status",
+    "raid_catches_by_disposition": "disposition",
 }  # fmt: skip
 _OWN_ROWS = frozenset(
     {"summary", "duration", "referrals_awaiting", "follow_ups", "overdue_at_end",
-     "repeat_clients"}
+     "repeat_clients", "raids"}
 )  # fmt: skip
 
 

@@ -60,6 +60,8 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
              "date": r.date.isoformat(), "worker": r.worker, "note": r.note}
             for r in case.records if r.kind == "attachment"
         ],  # fmt: skip
+        # street raids: each catch, their count and whether [raids] repeat_threshold is reached
+        "raids": _raids_of(case, config),
         "overdue": [{"code": m.key, "message": str(m)} for m in overdue],
         "warnings": [{"record": r.id, "code": m.key, "message": str(m)} for r, m in state.warnings],
         "episodes": [
@@ -73,6 +75,13 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
         "records": [record_view(r) for r in case.records],
         "damaged_records": [p.as_dict() for p in case.damaged],
     }
+
+
+def _raids_of(case: Case, config) -> dict[str, Any]:
+    from ppks_cli.raids import case_catches
+
+    threshold = config.raids.repeat_threshold if config is not None else 3
+    return case_catches(case, threshold)
 
 
 def headline(record) -> str:
@@ -114,6 +123,9 @@ def headline(record) -> str:
     if kind == "link":
         note = f": {record.reason}" if record.reason else ""
         return f"{label('relation', record.relation)} → {record.other}{note}"
+    if kind == "raid-catch":
+        where = f" ({record.destination})" if record.destination else ""
+        return f"{record.raid}: {label('disposition', record.disposition)}{where}"
     return ""
 
 

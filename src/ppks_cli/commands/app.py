@@ -51,6 +51,8 @@ COMMAND_MODULES = (
     "attach",
     # exports for the office head and for research
     "export",
+    # street raids (razia) and the people they pick up
+    "raid",
 )
 
 
