@@ -616,6 +616,7 @@ class RowProblem:
     row: int | None
     column: str | None
     message: Msg
+    person: bool = False  # ``row`` numbers a person entered at a terminal, not a row
 
     def render(self) -> str:
         from ppks_cli.i18n import t
@@ -623,6 +624,8 @@ class RowProblem:
         column = COLUMN_SHOWN.get(self.column, self.column) if self.column else None
         if self.row is None:
             where = t("raids.where_column", column=column) if column else ""
+        elif self.person:
+            where = t("raids.where_person", number=self.row)
         elif column:
             where = t("raids.where_row_column", row=self.row, column=column)
         else:
@@ -632,6 +635,16 @@ class RowProblem:
     def to_json(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "code": self.message.key,
                 "message": str(self.message)}  # fmt: skip
+
+
+def _mark_people(plan: PersonPlan) -> PersonPlan:
+    """``plan``'s problems said of the person's number when it was entered at a
+    terminal (no spreadsheet row)."""
+    from dataclasses import replace
+
+    if plan.entry.row is None:
+        plan.problems = [replace(p, person=True) for p in plan.problems]
+    return plan
 
 
 def _blank(value: str | None) -> bool:
@@ -732,18 +745,27 @@ def _client_query(prepared, entry: PersonEntry):
     return None
 
 
-def check_entry(
+def already_caught(repo: Repository, raid_id: str) -> set[str]:
+    """The cases with a catch of the raid ``raid_id`` already (from the index)."""
+    from ppks_cli import index
+
+    with index.opened(repo) as (conn, _done):
+        return {row["case_id"] for row in index.raid_catches(conn, raid_id)}
+
+
+def _check_entry(
     repo: Repository, raid: Raid, entry: PersonEntry, number: int, *, worker: str,
-    clients: Sequence[Any] | None = None,
+    clients: Sequence[Any] | None = None, in_raid: set[str] | frozenset = frozenset(),
 ) -> PersonPlan:  # fmt: skip
     """Check one person of ``raid`` completely, writing nothing: every value (each wrong
     one is a :class:`RowProblem` of its column), the intake of a new case as
     ``new-case`` checks it (source ``street-raid``, intake date the raid's, an estimated
     age as a birth year from that date, no name as :data:`NO_NAME`), the office's
     clients the person may be (``clients``: :func:`ppks_cli.index.client_cases`; a
-    likely match with no decision in ``entry.case`` is a problem naming the cases), and
-    for an existing case whether it can take the catch (its records, its date, a
-    reopening). ``number`` is the row reported when ``entry.row`` is None."""
+    likely match with no decision in ``entry.case`` is a problem naming the cases; a
+    match among ``in_raid``, the cases this raid caught already, says so), and for an
+    existing case whether it can take the catch (its records, its date, a reopening).
+    ``number`` is the row reported when ``entry.row`` is None."""
     from ppks_cli import categories, intake
     from ppks_cli.duplicates import find_duplicates
 
@@ -822,7 +844,8 @@ def check_entry(
         plan.matches = found
         if found:
             listing = "; ".join(
-                f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)})"
+                f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)}"
+                + (f", {Msg('raids.in_this_raid')})" if m.case.id in in_raid else ")")
                 for m in found[:5]
             )
             plan.problems.append(RowProblem(row, "case", Msg(
@@ -833,6 +856,17 @@ def check_entry(
         plan.new = True
         plan.name = plan.prepared.client.name
     return plan
+
+
+def check_entry(
+    repo: Repository, raid: Raid, entry: PersonEntry, number: int, *, worker: str,
+    clients: Sequence[Any] | None = None, in_raid: set[str] | frozenset = frozenset(),
+) -> PersonPlan:  # fmt: skip
+    """Check one person of ``raid`` completely, writing nothing (see
+    :func:`_check_entry`); a person entered at a terminal has their problems said of
+    their number."""
+    return _mark_people(_check_entry(repo, raid, entry, number, worker=worker,
+                                     clients=clients, in_raid=in_raid))  # fmt: skip
 
 
 def _catch_records(
@@ -932,6 +966,7 @@ class PersonOutcome:
     destination: str | None
     records: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[Msg] = field(default_factory=list)
+    from_file: bool = True  # ``row`` is a spreadsheet's row (else the person's number)
 
     @property
     def statement_due(self) -> bool:
@@ -1009,7 +1044,7 @@ def check_one(repo: Repository, raid: Raid, plan: PersonPlan, worker: str) -> Pe
         _check_new(repo, raid, plan, worker)
     elif plan.ok:
         _check_existing(repo, raid, plan, worker)
-    return plan
+    return _mark_people(plan)
 
 
 def check_people(
@@ -1022,8 +1057,9 @@ def check_people(
     from ppks_cli import index
 
     clients = index.client_cases(repo, progress)
+    in_raid = already_caught(repo, raid.id)
     plans = [
-        check_entry(repo, raid, entry, number, worker=worker, clients=clients)
+        check_entry(repo, raid, entry, number, worker=worker, clients=clients, in_raid=in_raid)
         for number, entry in enumerate(entries, start=1)
     ]
     seen: dict[str, int] = {}
@@ -1071,7 +1107,7 @@ def add_people(
                 existing[number] = _check_existing(repo, raid, plan, who)
             elif plan.ok:  # a new case: its records checked on a case opened that day
                 _check_new(repo, raid, plan, who)
-        problems = [p for plan in plans for p in plan.problems]
+        problems = [p for plan in plans for p in _mark_people(plan).problems]
         if problems and not skip_invalid:
             raise RowsRefused(problems, len({p.row for p in problems}))
         valid = [(n, plan) for n, plan in enumerate(plans) if plan.ok]
@@ -1151,6 +1187,7 @@ def _outcome(plan: PersonPlan, threshold: int) -> PersonOutcome:
         row=plan.row, case=plan.case_id, name=plan.name or "", new=plan.new,
         reopened=plan.reopen, number=plan.number, threshold_reached=plan.number >= threshold,
         disposition=plan.disposition, destination=plan.destination, warnings=plan.warnings,
+        from_file=plan.entry.row is not None,
     )  # fmt: skip
 
 

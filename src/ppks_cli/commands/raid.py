@@ -281,6 +281,7 @@ def _ask_people(repo, raid, worker: str) -> list:
 
     entries: list = []
     clients = index.client_cases(repo)
+    in_raid = raids.already_caught(repo, raid.id)
     places = raid.places
     info_line(t("raids.intro", raid=raid.id, date=raid.date.isoformat(),
                 places=", ".join(places)))  # fmt: skip
@@ -319,7 +320,7 @@ def _ask_people(repo, raid, worker: str) -> list:
             )  # fmt: skip
         elif entry.disposition == "home":
             entry.destination = ask(t("raids.prompt_address"), raids.parse_place, optional=True)
-        decided = _decide(repo, raid, entry, number, worker, clients)
+        decided = _decide(repo, raid, entry, number, worker, clients, in_raid)
         if decided is not None:
             entries.append(decided)
     if not entries:
@@ -347,7 +348,7 @@ def _name_answer(value: str) -> str:
     return intake.parse_field("Client", "name", value, "-")
 
 
-def _decide(repo, raid, entry, number: int, worker: str, clients):
+def _decide(repo, raid, entry, number: int, worker: str, clients, in_raid):
     """Search the office's clients for the person of ``entry``: with likely matches,
     ask which case it is (a number shown, a case ID), new, or leave the person out
     (``lewati``/``skip``); then check that the case can take the catch (a case already
@@ -357,11 +358,12 @@ def _decide(repo, raid, entry, number: int, worker: str, clients):
 
     matches = None
     while True:
-        plan = raids.check_entry(repo, raid, entry, number, worker=worker, clients=clients)
+        plan = raids.check_entry(repo, raid, entry, number, worker=worker, clients=clients,
+                                 in_raid=in_raid)  # fmt: skip
         if matches is None:
             matches = plan.matches
         if entry.case is None and plan.matches:
-            entry.case = _choose(repo, matches)
+            entry.case = _choose(repo, matches, in_raid)
         elif plan.ok and (plan := raids.check_one(repo, raid, plan, worker)).ok:
             if entry.case is None:
                 entry.case = raids.NEW_WORDS[0]
@@ -381,7 +383,7 @@ def _decide(repo, raid, entry, number: int, worker: str, clients):
             if entry.case is None or not any(p.column == "case" for p in plan.problems):
                 entry.case = None
             else:  # the case chosen cannot take the catch: choose again
-                entry.case = _choose(repo, matches)
+                entry.case = _choose(repo, matches, in_raid)
         if entry.case is None:
             info_line(t("raids.left_out", number=number))
             return None
@@ -390,7 +392,7 @@ def _decide(repo, raid, entry, number: int, worker: str, clients):
 SKIP_WORDS = ("lewati", "skip")
 
 
-def _choose(repo, matches) -> str | None:
+def _choose(repo, matches, in_raid=frozenset()) -> str | None:
     """Ask which case the person is: a number shown, a case ID (any case of the
     office), ``baru``/``new`` or ``lewati``/``skip``. Returns the case ID, ``baru``, or
     None to leave the person out."""
@@ -404,7 +406,8 @@ def _choose(repo, matches) -> str | None:
     choices = [
         (m.case.id, t("new_case.duplicate_choice", name=m.case.client.name,
                       reason=str(Msg("duplicate." + m.reason)),
-                      stage=label("stage", m.case.stage), date=m.case.intake_date))
+                      stage=label("stage", m.case.stage), date=m.case.intake_date)
+         + (f" ({t('raids.in_this_raid')})" if m.case.id in in_raid else ""))
         for m in matches[:9]
     ]  # fmt: skip
     english = _lang() != "id"
@@ -517,7 +520,7 @@ def _render_raid(view) -> None:
         category = names[person.category].slug if person.category in names else ""
         table.add_row(
             Text(person.case), Text(person.name), Text(person.sex or ""), Text(age),
-            Text(category), Text(label("disposition", person.disposition) + where),
+            Text(category), Text(label("disposition_short", person.disposition) + where),
             Text(catches),
         )  # fmt: skip
     out.print(table)
@@ -551,7 +554,8 @@ def _render_added(result) -> None:
         if person.reopened:
             what += t("raids.outcome_reopened")
         where = f" ({person.destination})" if person.destination else ""
-        say(t("raids.outcome", row=person.row, case=person.case or "—", name=person.name,
+        key = "raids.outcome" if person.from_file else "raids.outcome_person"
+        say(t(key, row=person.row, case=person.case or "—", name=person.name,
               what=what, disposition=label("disposition_short", person.disposition) + where))
         if person.threshold_reached:
             warn_line(t("raids.threshold_reached", case=person.case or "—", count=person.number,
