@@ -1766,7 +1766,15 @@ def berita_acara(
         from ppks_cli.models import parse_name
 
         number = parse_name(number, "--number")
-    view = show_raid(repo, ref, progress=progress)
+    target = output
+    if target is not None and str(target) == "-":
+        if fmt == "pdf":
+            raise InvalidInput("error.pdf_to_stdout")
+        target = None
+    if target is not None:  # a file that cannot be written: refused before anything is read
+        letters.check_output(target, repo)
+    raid = find_raid(repo, ref)
+    view = show_raid(repo, raid.id, progress=progress)
     when = date or dt.date.today()
     data = report_data(repo, view, number=number, date=when)
     first = "typ" if fmt == "pdf" else "md"
@@ -1774,15 +1782,10 @@ def berita_acara(
     made = letters.Draft(kind=REPORT_KIND, number=number or "", seq=None, date=when, data=data,
                          texts=texts, checksum=checksum)  # fmt: skip
     content = letters.to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
-    target = output
-    if target is not None and str(target) == "-":
-        if fmt == "pdf":
-            raise InvalidInput("error.pdf_to_stdout")
-        target = None
     if target is None and fmt == "pdf":
         target = _default_report_path(repo, view.raid)
-    if target is not None:
         letters.check_output(target, repo)
+    if target is not None:
         letters.write_output(target, content, repo)
     return BeritaAcara(view.raid, fmt, number, texts, content, target)
 
