@@ -27,11 +27,13 @@ from ppks_cli.commands._common import (
     write_options,
     write_out,
 )
+from ppks_cli.commands._framework import shared_help
 from ppks_cli.errors import InvalidInput
 from ppks_cli.i18n import label, t
 
 RaidArg = Annotated[
-    str, typer.Argument(metavar="RAID", help=t("help.raid.raid"), show_default=False)
+    str,
+    shared_help(typer.Argument(metavar="RAID", show_default=False), "help.raid.raid"),
 ]
 
 
