@@ -409,10 +409,25 @@ def test_check_names_a_damaged_raid_file_and_line(office):
     raid = new_raid(cli, RAID_DATE, "Simpang Pos")
     path = root / "raids" / raid / "raid.toml"
     path.write_text(path.read_text().replace('places = [', 'places = 5\nx = [', 1))
+    rows = [["Andi", "L", "12", "anak jalanan", "", "pulang", "", ""]]
+    caught = cli("raid", "add", raid, "--from", str(write_csv(root.parent / "a.csv", rows)))
+    assert caught.exit_code == 7  # the raid cannot be read: nobody is entered
     done = cli("check")
     assert done.exit_code == 1
-    assert f"raids/{raid}/raid.toml:" in done.stdout + done.stderr
+    assert f"raids/{raid}/raid.toml:4:" in done.stdout  # the line of places
     assert cli("raid", "show", raid).exit_code == 7
+    listed = cli("raid", "list")
+    assert listed.exit_code == 0 and "razia tidak dapat dibaca" in listed.stderr
+    # a catch naming a raid that exists nowhere (its folder deleted by hand): a warning
+    other = new_raid(cli, RAID_DATE, "Simpang Pos")
+    assert cli("raid", "add", other, "--from", str(write_csv(root.parent / "a.csv", rows))
+               ).exit_code == 0  # fmt: skip
+    import shutil
+
+    shutil.rmtree(root / "raids" / other)
+    warned = cli("check")
+    assert f"razia {other} tidak ada di raids/" in warned.stdout
+    assert f"razia {raid} tidak ada" not in warned.stdout  # damaged is not missing
 
 
 def test_berita_acara_pdf(office, tmp_path):

@@ -1590,6 +1590,7 @@ def check_raids(repo: Repository, known_cases: set[str] | None = None) -> list:
         if not entry.is_dir() or not ids.RAID_ID_RE.match(entry.name):
             found.append(Problem(shown, 1, Msg("check.stray_entry"), "warning"))
             continue
+        valid.add(entry.name)  # it exists: its catches name no missing raid, even if damaged
         path = repo.paths.raid_file(entry.name)
         shown = repo.rel(path)
         try:
@@ -1606,7 +1607,6 @@ def check_raids(repo: Repository, known_cases: set[str] | None = None) -> list:
             found.append(Problem(shown, line, Msg("raids.id_folder_mismatch", id=file.id,
                                                   folder=entry.name)))  # fmt: skip
             continue
-        valid.add(entry.name)
         for correction in correction_files(repo, entry.name):
             shown = repo.rel(correction)
             try:

@@ -23,7 +23,6 @@ from ppks_cli.commands._common import (
     progress_bar,
     say,
     warn_line,
-    warn_unreadable,
     write_options,
     write_out,
 )
@@ -87,7 +86,8 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput("error.report.year", value=str(year))
         with progress_bar(t("cli.reading_cases")) as progress:
             found = raids.list_raids(open_repo(ctx), year, progress=progress)
-        warn_unreadable(found.problems)
+        for problem in found.problems:
+            warn_line(t("raids.unreadable", problem=problem.render()))
         if json_output:
             print_json(found)
             return
