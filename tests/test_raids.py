@@ -189,6 +189,10 @@ def test_a_raid_of_twelve_from_an_xlsx_file(office, tmp_path):
     ucok = next(p for p in result["people"] if p["case"] == ids["ucok"])
     assert ucok["threshold_reached"] is True and ucok["catches"] == 3
     assert [p["row"] for p in result["people"]] == list(range(2, 14))
+    head = git("rev-parse", "HEAD", cwd=root)
+    assert result["commit"] and head.startswith(result["commit"])
+    assert git("log", "-1", "--format=%s", cwd=root).strip() == \
+        f"ppks: 12 people caught in raid {raid}"  # fmt: skip
     assert [p["statement_due"] for p in result["people"]].count(True) == 2
     check_the_raid(root, cli, ids, raid, commits)
     text = cli("raid", "add", raid, "--from", str(sheet))  # the same file again: all refused

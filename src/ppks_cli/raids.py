@@ -831,7 +831,6 @@ def _check_entry(
     except PpksError as exc:
         plan.problems.append(_problem_of(exc, row, "name"))
         return plan
-    plan.warnings = list(plan.prepared.warnings)
     if decision is not None and not forced_new:
         try:
             plan.case_id = repo.resolve(decision)
@@ -855,6 +854,7 @@ def _check_entry(
     if plan.case_id is None:
         plan.new = True
         plan.name = plan.prepared.client.name
+        plan.warnings = list(plan.prepared.warnings)  # about the new case's intake
     return plan
 
 
