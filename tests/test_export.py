@@ -182,7 +182,7 @@ def test_xlsx_sheet_header_frozen_columns_sized(sample, tmp_path):
     widths = {col: sheet.column_dimensions[col].width for col in ("A", "C", "N")}
     assert widths["A"] >= len("2024-9EHTW") and widths["N"] == 60 and widths["C"] < 30
     kinds = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert len(kinds) == 22 + 2 and "letter" in kinds  # 4 of them the shelter's
+    assert len(kinds) == 23 + 2 and "letter" in kinds  # 4 shelter records, 1 raid catch
     dates = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(d, dt.datetime) for d in dates)
     assert sheet.cell(2, 4).number_format == "yyyy-mm-dd"
@@ -364,7 +364,7 @@ def test_anonymised_sample_holds_no_identity_value(sample, tmp_path, table, fmt)
         assert not re.search(r"2024-[0-9A-Z]{5}", text)  # no real case ID
         assert "Saskia" not in text and "Dewi" not in text  # workers are pseudonyms too
         _, rows = read_back(out, fmt)
-        assert len(rows) == {"cases": 5, "records": 24, "letters": 2}[table]  # 4 shelter records
+        assert len(rows) == {"cases": 5, "records": 25, "letters": 2}[table]  # 4 shelter records, 1 raid catch
 
 
 def test_keep_text_replaces_the_names_in_the_text(sample, tmp_path):

@@ -267,6 +267,16 @@ def _build_base(folder: Path) -> Base:
         letters.issue(repo, active, made, worker=WORKER)
         _git("add", "-A", cwd=repo.root)
         _git("commit", "-q", "-m", "fuzz base", cwd=repo.root)
+        # a street raid (committed by itself), with a spreadsheet of its people
+        from ppks_cli import raids
+
+        raid = raids.new_raid(repo, raids.NewRaid(
+            date="2024-03-01", places=["Simpang Pos"], team=[WORKER], agencies=["Satpol PP"],
+            worker=WORKER,
+        )).raid.id  # fmt: skip
+        people = folder / "razia.csv"
+        people.write_text("nama;jenis kelamin;umur;kategori;tindak lanjut;tujuan\n"
+                          "KL;P;30;pengemis;rsud;RSUD Dr. Pirngadi\n", encoding="utf-8")
         scan = folder / "scan.pdf"  # committed by ppks attach itself
         scan.write_bytes(b"%PDF-1.4 fuzz scan")
         attached = attachments.attach_file(repo, active.id, scan, kind="ktp", worker=WORKER)
@@ -283,7 +293,8 @@ def _build_base(folder: Path) -> Base:
                            stdin=subprocess.DEVNULL)  # fmt: skip
         ids = {
             "intake": intake.id, "assessed": assessed.id, "active": active.id,
-            "closed": closed.id, "attachment": attached.record.id,
+            "closed": closed.id, "attachment": attached.record.id, "raid": raid,
+            "people": str(people),
         }  # fmt: skip
         return Base(folder, ids, made.number)
     finally:
@@ -424,6 +435,22 @@ BASELINE: dict[str, dict[str, object]] = {
         "worker": WORKER,
     },  # fmt: skip
     "shelter occupancy": {"month": "2024-02", "shelter": "RPS"},
+    # street raids
+    "raid new": {
+        "date": "2024-03-01", "place": ["Pasar"], "team": [WORKER], "agency": ["Satpol PP"],
+        "note": "razia pagi", "worker": WORKER,
+    },  # fmt: skip
+    "raid list": {"year": "2024"},
+    "raid show": {"raid_ref": "{raid}"},
+    "raid add": {"raid_ref": "{raid}", "from_file": "{people}", "worker": WORKER},
+    "raid print": {
+        "raid_ref": "{raid}", "fmt": "md", "output": "ba.md", "number": "462/1/2024",
+        "date": "2024-03-05",
+    },  # fmt: skip
+    "raid edit": {
+        "raid_ref": "{raid}", "place": ["Pasar"], "team": [WORKER], "agency": ["Satpol PP"],
+        "note": "n", "reason": "koreksi", "worker": WORKER,
+    },  # fmt: skip
 }
 # values a target may take besides hostile ones (so a hostile value meets real state)
 EXTRA_VALUES: dict[str, tuple[str, ...]] = {
@@ -454,7 +481,8 @@ EXTRA_VALUES: dict[str, tuple[str, ...]] = {
 # is allowed there, as the user asked for it)
 OUTPUTS = {"init path", "letter output", "bundle export file", "bundle import into",
            "letter pdf output", "clone folder", "attachment export dest", "letters output",
-           "letter issue output", "letter renumber output", "export output", "report output"}
+           "letter issue output", "letter renumber output", "export output", "report output",
+           "raid print output"}
 GLOBAL_TARGETS = ("root", "lang")
 GLOBAL_TARGET_COMMANDS = ("init", "list", "note", "new-case", "letter", "sync", "templates export")
 

@@ -158,6 +158,20 @@ def test_every_command_prints_the_documented_keys(office, tmp_path):
     check("shelter occupancy", "shelter", "occupancy", "--month", "2024-09")
     check("shelter discharge", "shelter", "discharge", case_id, "--to", "home", "--date",
           "2024-09-06", "--worker", "Saskia")  # fmt: skip
+    raid = check("raid new", "raid", "new", "--date", "2024-06-12", "--place", "Simpang Pos",
+                 "--team", "Saskia", "--agency", "Satpol PP", "--worker", "Saskia")["id"]
+    sheet = tmp_path / "razia.csv"
+    sheet.write_text("nama;jenis kelamin;umur;kategori;tindak lanjut;tujuan;kasus\n"
+                     "Butet Simanjuntak;P;30;pengemis;rsud;RSUD Dr. Pirngadi;\n"
+                     f"MR;L;49;pengemis;singgah;;{case_id}\n", encoding="utf-8")
+    check("raid add", "raid", "add", raid, "--from", str(sheet), "--worker", "Saskia")
+    check("raid list", "raid", "list")
+    check("raid show", "raid", "show", raid)
+    check("raid print", "raid", "print", raid, optional={"text"})
+    check("raid new", "raid", "edit", raid, "--note", "Razia pagi", "--reason", "lupa",
+          "--worker", "Saskia")
+    check("raid edit", "raid", "edit", raid, "--note", "Razia siang", "--reason", "salah",
+          "--worker", "Saskia")
     check("init", "init", str(tmp_path / "baru"))
     shown = json.loads(cli("show", case_id, "--as-of", "HEAD", "--json").stdout)
     assert set(shown) == table["show"][1] | {"as_of"}

@@ -228,7 +228,9 @@ def test_history_is_shown_in_the_users_language(git_office_cli):
 PARAMS = {"letter": {"number": "462/17/Dinsos/2024"},
           "letter-renumbered": {"old": "462/17/Dinsos/2024", "number": "462/18/Dinsos/2024"}, "templates": {"count": 1},
           "migration": {"schema": 2}, "transfer-caseload": {"count": 3},
-          "merge": {"duplicate": "2023-ABCDE"}}  # fmt: skip
+          "merge": {"duplicate": "2023-ABCDE"}, "raid": {"raid": "R2024-K7Q3M"},
+          "raid-people": {"raid": "R2024-K7Q3M", "count": 12},
+          "raid-correction": {"raid": "R2024-K7Q3M"}}  # fmt: skip
 
 
 @pytest.mark.parametrize("event", sorted(changes.COMMIT_WORDS))

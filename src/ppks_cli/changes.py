@@ -74,6 +74,10 @@ COMMIT_WORDS = {
     "shelter-admission": "admitted to the shelter",
     "shelter-readmission": "case reopened, admitted to the shelter",
     "shelter-discharge": "discharged from the shelter",
+    # street raids (``ppks raid``): the raid itself, the people caught, a correction
+    "raid": "raid {raid} recorded",
+    "raid-people": "{count} {count:person|people} caught in raid {raid}",
+    "raid-correction": "raid {raid} corrected",
 }
 
 

@@ -229,6 +229,7 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
         report.problems.extend(_duplicate_letter_numbers(repo))
         report.problems.extend(_check_links(repo, folders))
         report.problems.extend(_check_shelters(repo))
+        report.problems.extend(with_fix(p) for p in _check_raids(repo, folders))
     report.problems = _orphan_fixes(repo, report.problems)
     report.problems.sort(key=lambda p: (p.file, p.line))
     return report
@@ -332,6 +333,14 @@ def _check_links(repo: Repository, known: set[str]) -> list[Problem]:
                         hint=Msg("fix.link_remove", file=where))  # fmt: skip
             )
     return problems
+
+
+def _check_raids(repo: Repository, known: set[str]) -> list[Problem]:
+    """The street raids' files (``raids/``) and the catches naming a raid that does not
+    exist (:func:`ppks_cli.raids.check_raids`)."""
+    from ppks_cli.raids import check_raids
+
+    return check_raids(repo, known)
 
 
 def _record_file(repo: Repository, case_id: str, kind: str, record: str):

@@ -87,6 +87,18 @@ class Reports(Model):
         return value
 
 
+class RaidSettings(Model):
+    """``[raids]``: street raids (``ppks raid``). ``repeat_threshold``: the catch at
+    which a person is flagged (Medan practice: the third catch is sent to a provincial
+    panti), in ``ppks raid add`` and ``ppks show``; ``agencies``: the agencies
+    ``ppks raid new`` suggests (any other may be typed)."""
+
+    repeat_threshold: int = Field(3, ge=2, le=99)
+    agencies: list[Name] = [
+        "Satpol PP", "Disdukcapil", "Kepolisian", "Dinas Kesehatan", "DP3APMPPKB",
+    ]  # fmt: skip
+
+
 class Resource(Model):
     """An institution in the referral directory (``[[resources]]``). ``addressee`` is the
     title letters are addressed to ("Kepala UPT …"; default: "Kepala " and the name),
@@ -324,6 +336,7 @@ class RepoConfig(VersionedFile):
     ids: IdSettings = IdSettings()
     supervision: Supervision = Supervision()
     deadlines: Deadlines = Deadlines()
+    raids: RaidSettings = RaidSettings()
     resources: list[Resource] = []
     letters: Letters = Letters()
     signatories: Signatories = Signatories()
@@ -488,6 +501,11 @@ assessment_days = 7
 evaluation_days = 30
 follow_up_days = 30
 referral_days = 14
+
+[raids]
+# Razia: orang yang terjaring sebanyak ini ditandai (praktik Medan: ketiga kalinya dikirim
+# ke panti provinsi). / Street raids: a person caught this many times is flagged.
+repeat_threshold = 3
 
 [letters]
 # Pola nomor surat: {{code}} kode klasifikasi, {{seq}} nomor urut, {{year}} tahun,

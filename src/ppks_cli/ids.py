@@ -41,6 +41,16 @@ def new_case_id(year: int, taken: Iterable[str] = (), length: int = CASE_SUFFIX_
             return candidate
 
 
+def new_raid_id(year: int, taken: Iterable[str] = (), length: int = CASE_SUFFIX_LENGTH) -> str:
+    """A fresh raid ID for a raid of ``year``: ``R2024-K7Q3M`` (see :data:`RAID_ID_RE`),
+    none of ``taken``."""
+    existing = set(taken)
+    while True:
+        candidate = f"R{year:04d}-{random_code(length)}"
+        if candidate not in existing:
+            return candidate
+
+
 def new_record_id(taken: Iterable[str] = ()) -> str:
     existing = set(taken)
     while True:

@@ -44,6 +44,7 @@ from ppks_cli.results import Result
 INDEX_VERSION = 14  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
 # 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes;
 # 13: the history reports count from (events, stages, due_spans); 14: shelter records
+# (shelter), street raids and their catches (raids, raid_folders, catches)
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -94,6 +95,15 @@ CREATE TABLE shelter (case_id TEXT NOT NULL, record TEXT NOT NULL, kind TEXT NOT
     date TEXT NOT NULL, recorded_at TEXT NOT NULL, shelter TEXT, bed TEXT, dest TEXT,
     raid TEXT);
 CREATE INDEX shelter_case ON shelter (case_id);
+CREATE TABLE catches (case_id TEXT NOT NULL, record TEXT NOT NULL, raid TEXT NOT NULL,
+    date TEXT NOT NULL, disposition TEXT NOT NULL, destination TEXT, place TEXT,
+    number INTEGER NOT NULL, new INTEGER NOT NULL, recorded_at TEXT NOT NULL);
+CREATE INDEX catches_case ON catches (case_id);
+CREATE INDEX catches_raid ON catches (raid);
+CREATE TABLE raids (id TEXT PRIMARY KEY, problem TEXT, date TEXT, places TEXT, team TEXT,
+    agencies TEXT, note TEXT, worker TEXT);
+CREATE TABLE raid_folders (raid_id TEXT PRIMARY KEY, signature BLOB NOT NULL,
+    racy INTEGER NOT NULL);
 """
 
 def fts5_available() -> bool:
@@ -414,7 +424,9 @@ def refresh(
         for case_id in _case_ids(repo)
     }
     changed, gone = _compare(now, known, indexed, stale_derivation)
-    if not changed and not gone and not stale_derivation:
+    raids_now = _raid_folders(repo, racy_from)
+    raids_read, raids_gone = _compare_raids(conn, raids_now, stale_derivation)
+    if not changed and not gone and not stale_derivation and not raids_read and not raids_gone:
         return done
     if max_read is not None and len(changed) > max_read:
         done.skipped = True
@@ -424,10 +436,12 @@ def refresh(
     # what it holds now that no other can write (the folders as read stay valid)
     stale_derivation, known, indexed = _stored(conn, derivation)
     changed, gone = _compare(now, known, indexed, stale_derivation)
-    if not changed and not gone and not stale_derivation:
+    raids_read, raids_gone = _compare_raids(conn, raids_now, stale_derivation)
+    if not changed and not gone and not stale_derivation and not raids_read and not raids_gone:
         conn.execute("ROLLBACK")
         return done
     try:
+        _store_raids(conn, repo, raids_now, raids_read, raids_gone)
         for case_id in gone:
             _forget(conn, case_id)
             done.dropped.append(case_id)
@@ -467,7 +481,7 @@ _CASE_TABLES = (
     ("folders", "case_id"), ("cases", "id"), ("people", "case_id"), ("tags", "case_id"),
     ("due", "case_id"), ("texts", "case_id"),
     ("links", "case_id"), ("events", "case_id"), ("stages", "case_id"),
-    ("due_spans", "case_id"), ("shelter", "case_id"),
+    ("due_spans", "case_id"), ("shelter", "case_id"), ("catches", "case_id"),
 )  # fmt: skip
 
 
@@ -491,6 +505,8 @@ class CaseData:
     due_spans: list[tuple] = field(default_factory=list)
     # the shelter's admissions and discharges (see :func:`shelter_rows`)
     shelter: list[tuple] = field(default_factory=list)
+    # the street raids the client was caught in (see :func:`catch_rows`)
+    catches: list[tuple] = field(default_factory=list)
 
 
 def case_data(repo, case_id: str) -> CaseData:
@@ -569,6 +585,7 @@ def case_data(repo, case_id: str) -> CaseData:
         stages=stages,
         due_spans=due_spans,
         shelter=shelter_rows(case),
+        catches=catch_rows(case),
     )
 
 
@@ -591,6 +608,24 @@ def shelter_rows(case) -> list[tuple]:
             record.shelter, getattr(record, "bed", None), getattr(record, "to", None),
             getattr(record, "raid", None),
         ))  # fmt: skip
+    return found
+
+
+def catch_rows(case) -> list[tuple]:
+    """The ``catches`` rows of ``case``: ``(case_id, record, raid, date, disposition,
+    destination, place, number, new, recorded_at)`` for each ``raid-catch`` record, in
+    record order; ``number`` counts the catches of the case from 1, and ``new`` (1 or 0)
+    says the catch opened the case: its first catch, dated on the intake date of a case
+    whose intake source is ``street-raid`` (as ``ppks raid add`` opens it)."""
+    intake = case.current.intake
+    found = []
+    for number, record in enumerate(
+        (r for r in case.records if r.kind == "raid-catch"), start=1
+    ):
+        new = number == 1 and record.date == intake.date and intake.source == "street-raid"
+        found.append((case.id, record.id, record.raid, record.date.isoformat(),
+                      record.disposition, record.destination, record.place, number, int(new),
+                      record.recorded_at.isoformat()))  # fmt: skip
     return found
 
 
@@ -677,6 +712,7 @@ def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
     conn.executemany("INSERT INTO stages VALUES (?, ?, ?, ?, ?)", data.stages)
     conn.executemany("INSERT INTO due_spans VALUES (?, ?, ?, ?, ?)", data.due_spans)
     conn.executemany("INSERT INTO shelter VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data.shelter)
+    conn.executemany("INSERT INTO catches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", data.catches)
     if data.texts:
         conn.executemany(
             "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "
@@ -774,6 +810,163 @@ def damaged_records(conn: sqlite3.Connection) -> dict[str, list]:
             "SELECT id, damaged FROM cases WHERE damaged_records > 0 ORDER BY id"
         )
     }
+
+
+# --- street raids -----------------------------------------------------------------------
+
+
+def _raid_folders(repo, racy_from: int) -> dict[str, tuple[bytes, bool]]:
+    """Each raid folder of ``repo`` (``raids/<ID>/``, no link followed) with the stat data
+    of its ``raid.toml``, its ``corrections/`` folder and every file in it, as bytes
+    compared exactly, and whether one of them is racy (see :func:`_folder`)."""
+    from ppks_cli import ids
+
+    base = repo.paths.raids
+    if base.is_symlink():
+        return {}
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return {}
+    found: dict[str, tuple[bytes, bool]] = {}
+    for entry in entries:
+        if not ids.RAID_ID_RE.match(entry.name) or not entry.is_dir(follow_symlinks=False):
+            continue
+        folder = f"{entry.path}"
+        flat: list[int] = []
+        newest = 0
+        names: list[str] = []
+        for path in (f"{folder}/{paths.RAID_FILE}", f"{folder}/{paths.RAID_CORRECTIONS_DIR}"):
+            try:
+                st = os.lstat(path)
+                flat += _stat_key(st)
+                newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+            except OSError:
+                flat += _MISSING
+        corrections = f"{folder}/{paths.RAID_CORRECTIONS_DIR}"
+        try:
+            names = sorted(e.name for e in os.scandir(corrections) if e.name.endswith(".toml"))
+        except OSError:
+            names = []
+        for name in names:
+            try:
+                st = os.lstat(f"{corrections}/{name}")
+                flat += _stat_key(st)
+                newest = max(newest, st.st_mtime_ns)
+            except OSError:
+                flat += _MISSING
+        signature = _pack(flat) + "/".join(names).encode()
+        found[entry.name] = (signature, newest >= racy_from)
+    return found
+
+
+def _compare_raids(
+    conn: sqlite3.Connection, now: dict[str, tuple[bytes, bool]], stale: bool
+) -> tuple[list[str], list[str]]:
+    """The raids to read again (changed, new, racy, or all when ``stale``) and those
+    whose folder went."""
+    known = {
+        raid_id: (signature, bool(racy))
+        for raid_id, signature, racy in conn.execute(
+            "SELECT raid_id, signature, racy FROM raid_folders"
+        )
+    }
+    indexed = {row[0] for row in conn.execute("SELECT id FROM raids")} | set(known)
+    changed = sorted(
+        raid_id for raid_id, (signature, _racy) in now.items()
+        if stale or raid_id not in known or known[raid_id][1] or known[raid_id][0] != signature
+    )  # fmt: skip
+    return changed, sorted(indexed - set(now))
+
+
+def _store_raids(conn: sqlite3.Connection, repo, now: dict[str, tuple[bytes, bool]],
+                 read: list[str], gone: list[str]) -> None:  # fmt: skip
+    """Read the raids ``read`` again and drop those ``gone`` (inside a refresh's
+    transaction). A raid that cannot be read is kept with its problem."""
+    from ppks_cli.errors import DamagedFile, NotFound
+
+    for raid_id in [*read, *gone]:
+        conn.execute("DELETE FROM raids WHERE id = ?", (raid_id,))
+        conn.execute("DELETE FROM raid_folders WHERE raid_id = ?", (raid_id,))
+    if not read:
+        return
+    from ppks_cli import raids
+    from ppks_cli.problems import Problem
+
+    for raid_id in read:
+        try:
+            raid = raids.read_raid(repo, raid_id)
+        except (DamagedFile, NotFound, OSError) as exc:
+            if isinstance(exc, DamagedFile):
+                problem = Problem(exc.params["file"], exc.params["line"], exc.params["detail"])
+            else:
+                from ppks_cli.i18n import Msg
+
+                reason = getattr(exc, "strerror", None) or type(exc).__name__
+                where = f"{paths.RAIDS_DIR}/{raid_id}/{paths.RAID_FILE}"
+                problem = Problem(where, 1, Msg("toml.unreadable", reason=reason))
+            conn.execute("INSERT INTO raids (id, problem) VALUES (?, ?)",
+                         (raid_id, json.dumps(_problem_data(problem))))  # fmt: skip
+        else:
+            conn.execute(
+                "INSERT INTO raids VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
+                (raid_id, raid.date.isoformat(), json.dumps(raid.places),
+                 json.dumps(raid.team), json.dumps(raid.agencies), raid.note, raid.file.worker),
+            )  # fmt: skip
+        signature, racy = now[raid_id]
+        conn.execute("INSERT INTO raid_folders VALUES (?, ?, ?)", (raid_id, signature, int(racy)))
+
+
+def raid_rows(conn: sqlite3.Connection, year: int | None = None) -> list[dict[str, Any]]:
+    """The readable raids (of ``year`` when given), newest first (date, then ID), each a
+    dict of :class:`ppks_cli.raids.RaidRow`'s fields with the counts of its catches on
+    readable cases: ``people``, ``new_cases`` (catches that opened a case),
+    ``repeat_catches``."""
+    where, params = ["r.problem IS NULL"], []
+    if year is not None:
+        where.append("substr(r.date, 1, 4) = ?")
+        params.append(f"{year:04d}")
+    rows = conn.execute(
+        "SELECT r.id, r.date, r.places, r.team, r.agencies, "
+        "(SELECT COUNT(*) FROM catches AS k JOIN cases AS c ON c.id = k.case_id "
+        " WHERE k.raid = r.id AND c.problem IS NULL), "
+        "(SELECT COUNT(*) FROM catches AS k JOIN cases AS c ON c.id = k.case_id "
+        " WHERE k.raid = r.id AND c.problem IS NULL AND k.new = 1) "
+        f"FROM raids AS r WHERE {' AND '.join(where)} ORDER BY r.date DESC, r.id",
+        params,
+    ).fetchall()
+    return [
+        {"id": raid_id, "date": date, "places": tuple(json.loads(places)),
+         "team": tuple(json.loads(team)), "agencies": tuple(json.loads(agencies)),
+         "people": people, "new_cases": new, "repeat_catches": people - new}
+        for raid_id, date, places, team, agencies, people, new in rows
+    ]  # fmt: skip
+
+
+def raid_problems(conn: sqlite3.Connection) -> list:
+    """The raids whose files could not be read, as :class:`~ppks_cli.validation.Problem`
+    objects, by raid ID."""
+    return [
+        _problem(row[0])
+        for row in conn.execute("SELECT problem FROM raids WHERE problem IS NOT NULL ORDER BY id")
+    ]
+
+
+def raid_catches(conn: sqlite3.Connection, raid_id: str) -> list[dict[str, Any]]:
+    """The catches naming the raid ``raid_id`` on readable cases, in the order they were
+    entered, each a dict: ``case_id``, ``record``, ``place``, ``disposition``,
+    ``destination``, ``number``, ``new``, and the client's ``name``, ``sex``,
+    ``birth_date``, ``birth_year`` and the case's ``category``."""
+    columns = ("case_id", "record", "place", "disposition", "destination", "number", "new",
+               "name", "sex", "birth_date", "birth_year", "category")  # fmt: skip
+    rows = conn.execute(
+        "SELECT k.case_id, k.record, k.place, k.disposition, k.destination, k.number, k.new, "
+        "c.name, c.sex, c.birth_date, c.birth_year, c.category FROM catches AS k "
+        "JOIN cases AS c ON c.id = k.case_id WHERE k.raid = ? AND c.problem IS NULL "
+        "ORDER BY k.recorded_at, k.case_id",
+        (raid_id,),
+    ).fetchall()
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 # --- cases -----------------------------------------------------------------------------

@@ -17,6 +17,9 @@ CASE_FILE = "case.toml"
 RECORDS_DIR = "records"
 ATTACHMENTS_DIR = "attachments"  # files kept with a case (scans, photos)
 CASE_SUBFOLDERS = (RECORDS_DIR, ATTACHMENTS_DIR)  # what ppks writes in a case folder
+RAIDS_DIR = "raids"  # street raids, beside cases/: raids/<RAID-ID>/raid.toml
+RAID_FILE = "raid.toml"
+RAID_CORRECTIONS_DIR = "corrections"  # raids/<RAID-ID>/corrections/<date>-correction-<id>.toml
 TEMPLATES_DIR = "templates"
 OUT_DIR = "out"  # rendered letters; ignored by git (the .gitignore `init` writes, and its own)
 ROOT_ENV = "PPKS_ROOT"
@@ -95,6 +98,8 @@ class RepoPaths:
         ROOT/out/                       rendered letters (ignored by git, never committed)
         ROOT/cases/<CASE-ID>/case.toml  client identity and intake
         ROOT/cases/<CASE-ID>/records/<date>-<kind>-<record-id>.toml
+        ROOT/raids/<RAID-ID>/raid.toml  a street raid (date, places, team, agencies)
+        ROOT/raids/<RAID-ID>/corrections/<date>-correction-<record-id>.toml
 
     One file per record, named by a random ID, so that two offline clones adding
     records to the same case never touch the same file.
@@ -122,6 +127,23 @@ class RepoPaths:
 
     def case_dir(self, case_id: str) -> Path:
         return self.cases / case_id
+
+    @property
+    def raids(self) -> Path:
+        """``ROOT/raids/``: one folder per street raid (:mod:`ppks_cli.raids`)."""
+        return self.root / RAIDS_DIR
+
+    def raid_dir(self, raid_id: str) -> Path:
+        return self.raids / raid_id
+
+    def raid_file(self, raid_id: str) -> Path:
+        return self.raid_dir(raid_id) / RAID_FILE
+
+    def raid_corrections_dir(self, raid_id: str) -> Path:
+        return self.raid_dir(raid_id) / RAID_CORRECTIONS_DIR
+
+    def raid_correction_file(self, raid_id: str, date: str, record_id: str) -> Path:
+        return self.raid_corrections_dir(raid_id) / f"{date}-correction-{record_id}.toml"
 
     def case_file(self, case_id: str) -> Path:
         return self.case_dir(case_id) / CASE_FILE

@@ -44,10 +44,11 @@ _ROW_LABELS = {
     "new_by_sex": "sex", "new_by_source": "source", "caseload_by_stage": "stage",
     "closures_by_reason": "termination_reason", "referrals_by_status": "referral_status",
     "shelter": "shelter_report_row", "shelter_discharges": "discharge_destination",
+    "raid_catches_by_disposition": "disposition",
 }  # fmt: skip
 _OWN_ROWS = frozenset(
     {"summary", "duration", "referrals_awaiting", "follow_ups", "overdue_at_end",
-     "repeat_clients"}
+     "repeat_clients", "raids"}
 )  # fmt: skip
 
 

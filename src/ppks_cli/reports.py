@@ -25,6 +25,10 @@ The definitions are the README's ("What a report counts"); in short, for a perio
   ended (discharges, by destination) in the period, the average length of the stays
   ended, those longer than ``[shelter] max_days``, the most clients in one night of the
   period (peak occupancy), and who was in the night of the last day.
+- *street raids*: raids dated in the period (all, whatever the filters), and the people
+  caught in them: ``raid-catch`` records dated in the period, those that opened a new
+  case and the repeat catches, those that reached ``[raids] repeat_threshold``, and by
+  disposition.
 
 Filters keep whole cases: ``worker`` (whole words of the worker the case was with at the
 end of the period), ``category``, ``tag`` (as they are now).
@@ -63,11 +67,14 @@ TABLES = (
     "caseload_by_stage", "caseload_by_worker", "closures_by_reason", "closures_by_placement",
     "duration", "referrals_by_destination", "referrals_by_status", "referrals_awaiting",
     "follow_ups", "overdue_at_end", "repeat_clients", "shelter", "shelter_discharges",
+    "raids", "raid_catches_by_disposition",
 )  # fmt: skip
 SHELTER_ROWS = (
     "admissions", "discharges", "average_stay_days", "completed_over_max", "peak_occupancy",
     "in_shelter_at_end", "over_max_at_end",
 )  # fmt: skip
+RAID_ROWS = ("raids_held", "raid_people", "raid_new_cases", "raid_repeat_catches",
+             "raid_threshold_reached")  # fmt: skip
 SUMMARY_ROWS = (
     "new", "open_at_end", "closures", "merged", "reopened", "transfers", "referrals",
     "follow_ups_done",
@@ -256,17 +263,43 @@ def _age_on(day: dt.date, birth_date: str | None, birth_year: int | None) -> int
     return None
 
 
+def _count_raids(
+    conn, c: dict[str, Counter], start: str, end: str, kept: set[str], threshold: int
+) -> None:
+    """The street raids of the period into ``c``: ``raids`` (raids held: every raid
+    dated in the period, whatever the filters; the people caught: catches dated in the
+    period on the cases kept, those that opened a new case, the repeat catches, those
+    whose number reached ``threshold``) and ``raid_catches_by_disposition``."""
+    c["raids"]["raids_held"] = conn.execute(
+        "SELECT COUNT(*) FROM raids WHERE problem IS NULL AND date BETWEEN ? AND ?",
+        (start, end),
+    ).fetchone()[0]
+    for case_id, disposition, number, new in conn.execute(
+        "SELECT case_id, disposition, number, new FROM catches WHERE date BETWEEN ? AND ?",
+        (start, end),
+    ):
+        if case_id not in kept:
+            continue
+        c["raids"]["raid_people"] += 1
+        c["raids"]["raid_new_cases" if new else "raid_repeat_catches"] += 1
+        if number >= threshold:
+            c["raids"]["raid_threshold_reached"] += 1
+        c["raid_catches_by_disposition"][disposition] += 1
+
+
 def count(
     conn, period: Period, filters: Filters, *, age_groups: tuple[int, ...] = DEFAULT_AGE_GROUPS,
     awaiting_days: int = DEFAULT_AWAITING_DAYS, max_days: int = DEFAULT_SHELTER_MAX_DAYS,
+    threshold: int = 3,
 ) -> dict[str, Counter]:  # fmt: skip
     """The counts of one repository's index ``conn`` (brought up to date by the caller)
     for ``period``: a :class:`~collections.Counter` per table name of :data:`TABLES`
     (row key → count), ``_durations``: a Counter of episode lengths in days (for the
     median), ``_stays``: a Counter of the lengths of the shelter stays ended in the
     period (for the average), ``_nights``: the clients in the shelter each night of the
-    period (ISO date → count; for the peak). ``max_days`` is ``[shelter] max_days``.
-    See the module's docstring for what each count is."""
+    period (ISO date → count; for the peak). ``max_days`` is ``[shelter] max_days``,
+    ``threshold`` is ``[raids] repeat_threshold``. See the module's docstring for what
+    each count is."""
     start, end = period.start.isoformat(), period.end.isoformat()
     # each case at the end of the last day: its stages row of the latest date up to then
     # (one row a case, so that 50,000 cases stay well within memory)
@@ -385,6 +418,7 @@ def count(
         kept_id for case_id, (kept_id, merged_on, intake) in merged_any.items()
         if case_id in kept and kept_id in kept and merged_on <= end and within(intake)
     }  # fmt: skip
+    _count_raids(conn, c, start, end, kept, threshold)
     c["repeat_clients"]["reopened"] = len(reopened)
     c["repeat_clients"]["returned_as_new_case"] = len(returned)
     c["repeat_clients"]["total"] = len(reopened | returned)
@@ -443,6 +477,8 @@ def _order(name: str, keys: set[str], period: Period, age_groups: tuple[int, ...
         "repeat_clients": ("reopened", "returned_as_new_case", "total"),
         "shelter": SHELTER_ROWS,
         "shelter_discharges": choices.DISCHARGE_DESTINATIONS,
+        "raids": RAID_ROWS,
+        "raid_catches_by_disposition": choices.DISPOSITIONS,
     }
     rows = list(fixed.get(name, ()))
     if name == "new_by_age" and UNKNOWN not in keys:
@@ -524,7 +560,8 @@ def report(
             if progress is not None:  # the counting, after the reading: one step a repository
                 progress(number - 1, len(repos))
             counts.append(count(conn, period, filters, age_groups=groups, awaiting_days=waiting,
-                                max_days=repo.config.shelter.max_days))  # fmt: skip
+                                max_days=repo.config.shelter.max_days,
+                                threshold=repo.config.raids.repeat_threshold))  # fmt: skip
             problems += index.problems(conn)
             if progress is not None:
                 progress(number, len(repos))

@@ -524,6 +524,12 @@ def clean_after_crash(repo: Repository) -> list[Path]:
     templates = repo.paths.templates
     if templates.is_dir() and not templates.is_symlink():
         folders += [p for p in templates.rglob("*") if p.is_dir() and not p.is_symlink()]
+    raids = repo.paths.raids  # street raids: raids/<ID>/ and its corrections/
+    if raids.is_dir() and not raids.is_symlink():
+        for raid_dir in raids.iterdir():
+            if raid_dir.is_dir() and not raid_dir.is_symlink():
+                folders += [raid_dir, raid_dir / paths.RAID_CORRECTIONS_DIR]
+        folders.append(raids)
     for folder in folders:
         if not folder.is_dir() or folder.is_symlink():
             continue
@@ -544,6 +550,16 @@ def clean_after_crash(repo: Repository) -> list[Path]:
             ):
                 shutil.rmtree(case_dir, ignore_errors=True)
                 removed.append(case_dir)
+    if raids.is_dir() and not raids.is_symlink():  # a raid folder whose file was never written
+        for raid_dir in raids.iterdir():
+            if (
+                raid_dir.is_dir()
+                and not raid_dir.is_symlink()
+                and ids.RAID_ID_RE.match(raid_dir.name)
+                and _holds_nothing(raid_dir)
+            ):
+                shutil.rmtree(raid_dir, ignore_errors=True)
+                removed.append(raid_dir)
     return [Path(repo.rel(p)) for p in removed]
 
 

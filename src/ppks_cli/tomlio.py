@@ -119,7 +119,7 @@ def refuse_special_file(path: Path) -> None:
 def refuse_repository_data(path: Path, root: Path) -> None:
     """Refuse (:class:`Refused`, ``error.output_is_data``) an output ``path`` (a letter,
     an export, a report) that is one of the own files of the repository at ``root``:
-    ``ppks.toml``, anything under ``cases/``, ``templates/`` or git's folder, which it
+    ``ppks.toml``, anything under ``cases/``, ``raids/``, ``templates/`` or git's folder, which it
     would replace (a client's case, the office's settings). Its ``out/`` folder and any
     other place are fine."""
     real = Path(os.path.realpath(root))
@@ -127,7 +127,9 @@ def refuse_repository_data(path: Path, root: Path) -> None:
     if not full.is_relative_to(real):
         return
     inside = full.relative_to(real).parts
-    if inside and (inside[0] in ("cases", "templates", ".git") or inside == ("ppks.toml",)):
+    if inside and (
+        inside[0] in ("cases", "raids", "templates", ".git") or inside == ("ppks.toml",)
+    ):
         raise Refused("error.output_is_data", path=str(path))
 
 

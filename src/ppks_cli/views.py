@@ -61,6 +61,8 @@ def case_detail(case: Case, config=None, today: dt.date | None = None) -> dict[s
             for r in case.records if r.kind == "attachment"
         ],  # fmt: skip
         "shelter": shelter_view(case, today or dt.date.today()),
+        # street raids: each catch, their count and whether [raids] repeat_threshold is reached
+        "raids": _raids_of(case, config),
         "overdue": [{"code": m.key, "message": str(m)} for m in overdue],
         "warnings": [{"record": r.id, "code": m.key, "message": str(m)} for r, m in state.warnings],
         "episodes": [
@@ -96,6 +98,13 @@ def shelter_view(case: Case, today: dt.date) -> list[dict[str, Any]]:
             "days": stay.days_on(today) if still else stay.length,
         })  # fmt: skip
     return found
+
+
+def _raids_of(case: Case, config) -> dict[str, Any]:
+    from ppks_cli.raids import case_catches
+
+    threshold = config.raids.repeat_threshold if config is not None else 3
+    return case_catches(case, threshold)
 
 
 def headline(record) -> str:
@@ -150,6 +159,9 @@ def headline(record) -> str:
     if kind == "shelter-discharge":
         note = f": {record.note}" if record.note else ""
         return f"→ {label('discharge_destination', record.to)}{note}"
+    if kind == "raid-catch":
+        where = f" ({record.destination})" if record.destination else ""
+        return f"{record.raid}: {label('disposition', record.disposition)}{where}"
     return ""
 
 

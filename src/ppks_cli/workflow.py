@@ -100,6 +100,9 @@ ANYWHERE = frozenset({"note", "approval", "referral-update", "letter", "correcti
 ANYWHERE |= {"transfer", "link"}
 # a file attached to the case (a scan, a photo, a signed consent) fits anywhere too
 ANYWHERE |= {"attachment"}
+# a street raid's catch (``ppks raid add``) fits anywhere too: a person is picked up
+# whatever the stage of the case (a closed case is reopened first, by a reopen record)
+ANYWHERE |= {"raid-catch"}
 # the rumah singgah: an admission and a discharge never move the phase. A discharge fits a
 # closed case too (the client may leave after the case closed); ``ppks shelter admit``
 # refuses a case closed on the admission's date itself (reopen it first), and ``check``

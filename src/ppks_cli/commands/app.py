@@ -53,6 +53,8 @@ COMMAND_MODULES = (
     "export",
     # the rumah singgah (issue 15)
     "shelter",
+    # street raids (razia) and the people they pick up
+    "raid",
 )
 
 

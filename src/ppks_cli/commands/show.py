@@ -39,6 +39,30 @@ def register(app: typer.Typer) -> None:
         render_links(view.links)
         render_attachments(view.case)
         render_shelter(view.case, view.config, view.today)
+        render_raids(view.case, view.config)
+
+
+def render_raids(case, config) -> None:
+    """The street raids the client was caught in, their count, and a warning once the
+    count reaches ``[raids] repeat_threshold``."""
+    from ppks_cli.raids import case_catches
+
+    found = case_catches(case, config.raids.repeat_threshold)
+    if not found["count"]:
+        return
+    _section(t("raids.show_title", count=found["count"]))
+    for catch in found["catches"]:
+        where = f" — {catch['destination']}" if catch["destination"] else ""
+        console().print(
+            t("raids.show_line", date=catch["date"], raid=catch["raid"],
+              disposition=label("disposition", catch["disposition"]), destination=where),
+            markup=False, highlight=False, emoji=False,
+        )  # fmt: skip
+    if found["reached"]:
+        from rich.text import Text
+
+        console().print(Text(t("raids.threshold_reached", case=case.id, count=found["count"],
+                               threshold=found["threshold"]), style="bold yellow"))  # fmt: skip
 
 
 def render_attachments(case) -> None:

@@ -222,7 +222,8 @@ def _ensure_clean(root: Path) -> None:
             stash=git_command(root, "stash"), unstash=git_command(root, "stash", "pop"),
             discard=git_command(root, "restore", "--staged", "--worktree", "--", *changed),
         )  # fmt: skip
-    new = [p for code, p in uncommitted if code == "??" and p.startswith(paths.CASES_DIR + "/")]
+    ours = (paths.CASES_DIR + "/", paths.RAIDS_DIR + "/")  # the cases and the street raids
+    new = [p for code, p in uncommitted if code == "??" and p.startswith(ours)]
     if new:
         add = git_command(root, "add", "--", *new)
         commit = git_command(root, "commit", "-m", "ppks: files added by hand", "--", *new)
