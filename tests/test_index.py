@@ -226,8 +226,21 @@ def test_deleted_or_garbage_index_is_rebuilt(repo):
     assert names(repo) == {case.id: "Sukarno"}
     with sqlite3.connect(place) as conn:  # replaced by a real index
         assert conn.execute("SELECT value FROM meta WHERE key='version'").fetchone() == (
-            str(index.INDEX_VERSION),
+            index.STORED_VERSION,
         )
+
+
+def test_an_index_with_other_tables_under_the_same_number_is_rebuilt(repo):
+    case = add(repo, "Sukarno")
+    refresh(repo)
+    place = index.index_path(repo.root)
+    with sqlite3.connect(place) as conn:  # as a branch that added a table made it
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'version'",
+                     (f"{index.INDEX_VERSION}-000000000000",))
+        conn.execute("DROP TABLE people")
+    done = refresh(repo)
+    assert done.rebuilt and done.read == [case.id]
+    assert names(repo) == {case.id: "Sukarno"}
 
 
 def test_a_failed_refresh_leaves_the_index_as_it_was(repo, monkeypatch):

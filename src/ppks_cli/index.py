@@ -25,6 +25,7 @@ usable index is replaced by a new one.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -41,10 +42,10 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 14  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
+INDEX_VERSION = 15  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
 # 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes;
 # 13: the history reports count from (events, stages, due_spans); 14: shelter records
-# (shelter), street raids and their catches (raids, raid_folders, catches)
+# (shelter), street raids and their catches (raids, raid_folders, catches); 15: both
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -105,6 +106,11 @@ CREATE TABLE raids (id TEXT PRIMARY KEY, problem TEXT, date TEXT, places TEXT, t
 CREATE TABLE raid_folders (raid_id TEXT PRIMARY KEY, signature BLOB NOT NULL,
     racy INTEGER NOT NULL);
 """
+# what the index file records as its version: the number above and a digest of the tables
+# it holds, so an index made with other tables (a change that forgot to bump the number,
+# or two changes that bumped it to the same one) is never taken for this one
+STORED_VERSION = f"{INDEX_VERSION}-{hashlib.sha256(_SCHEMA.encode()).hexdigest()[:12]}"
+
 
 def fts5_available() -> bool:
     """Whether this Python's SQLite was built with FTS5 (full-text search). Search does
@@ -170,7 +176,7 @@ def _open_file(place: Path) -> sqlite3.Connection | None:
             _create(conn)
             return conn
         row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        if row and row[0] == str(INDEX_VERSION):
+        if row and row[0] == STORED_VERSION:
             return conn
     except sqlite3.Error:  # damaged, or not an index at all
         pass
@@ -206,7 +212,7 @@ def _create(conn: sqlite3.Connection) -> None:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            conn.execute("INSERT INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
+            conn.execute("INSERT INTO meta VALUES ('version', ?)", (STORED_VERSION,))
             conn.execute("INSERT INTO meta VALUES ('written_ns', '0')")
         conn.execute("COMMIT")
     except BaseException:
