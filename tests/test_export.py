@@ -50,7 +50,7 @@ LETTER_COLUMNS = [
 def sample(tmp_path_factory) -> Path:
     """A copy of the sample repository (``cases/``) with two letters issued."""
     root = tmp_path_factory.mktemp("export") / "kasus"
-    shutil.copytree(SAMPLE, root)
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".ppks-cache"))
     for case, kind, date in (("2024-W07T4", "referral", "2024-05-31"),
                              ("2024-9EHTW", "termination", "2024-06-30")):  # fmt: skip
         done = run_ppks("--root", str(root), "letter", case, kind, "--issue", "--date", date,
