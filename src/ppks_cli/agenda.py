@@ -242,6 +242,48 @@ def clashes(repo: Repository, issued: list[IssuedNumber], one: IssuedNumber) -> 
     ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class TwoNumbers:
+    """One document with two standing numbers, from two clones merged: ``keep`` (the
+    number recorded first) and ``other``; ``how``: ``renumbered`` (one letter renumbered
+    in both clones) or ``issued`` (the document issued in both, neither with ``--new``)."""
+
+    keep: IssuedNumber
+    other: IssuedNumber
+    how: str
+
+
+def two_numbers(issued: list[IssuedNumber]) -> list[TwoNumbers]:
+    """The documents (a kind of letter about one record of a case) with more than one
+    standing number that no one meant: two numbers of one letter (two renumberings of
+    it), or two letters issued as the document's first (neither issued with ``--new``
+    after the other: ``follows``). A letter issued with ``--new`` is meant. ``issued``:
+    every letter, renumbered ones too (:func:`ppks_cli.letters.issued_numbers`). One
+    entry per number that should go, against the one recorded first."""
+    from collections import defaultdict
+
+    from ppks_cli.letters import first_of
+
+    documents: dict[tuple, list[IssuedNumber]] = defaultdict(list)
+    for one in issued:
+        if one.active and one.kind and one.about:
+            documents[(one.case, one.kind, one.about)].append(one)
+    found = []
+    for letters in documents.values():
+        letters.sort(key=lambda i: (i.recorded_at, i.file))
+        for n, other in enumerate(letters[1:], 1):
+            root = first_of(issued, other)
+            for keep in letters[:n]:
+                kept_root = first_of(issued, keep)
+                if kept_root.record == root.record:
+                    found.append(TwoNumbers(keep, other, "renumbered"))
+                    break
+                if not root.follows and not kept_root.follows:
+                    found.append(TwoNumbers(keep, other, "issued"))
+                    break
+    return found
+
+
 def _indonesian(key: str, **params: Any) -> str:
     """The message ``key`` in Indonesian, the language of the office's records."""
     from ppks_cli import i18n
@@ -267,20 +309,8 @@ def renumber(repo: Repository, request: RenumberRequest, *, options=None) -> Let
     number in place of the old one. Raises :class:`NotFound` (no standing letter with
     that number), :class:`InvalidInput` (no reason for a number that is not used twice,
     a bad ``--number``), :class:`Refused`."""
-    from ppks_cli.changes import WriteOptions, commit_message
-    from ppks_cli.letters import (
-        Draft,
-        LetterResult,
-        _render,
-        _render_output,
-        code_of,
-        given_number,
-        issue,
-        issued_numbers,
-        next_number,
-        write_output,
-    )
-    from ppks_cli.templating import escape_typst
+    from ppks_cli.changes import WriteOptions
+    from ppks_cli.letters import LetterResult, issued_numbers, write_output
 
     if request.fmt not in ("md", "pdf"):
         raise InvalidInput(
@@ -298,46 +328,125 @@ def renumber(repo: Repository, request: RenumberRequest, *, options=None) -> Let
         if not candidates:
             raise NotFound("error.numbering.not_issued", number=number)
         chosen = max(candidates, key=lambda i: (i.recorded_at, i.file))
-        others = clashes(repo, issued, chosen)
-        reason = (request.reason or "").strip()
-        if not reason:
-            if not others:
-                raise InvalidInput("error.numbering.renumber_needs_reason", number=number)
-            reason = _indonesian(
-                "numbering.clash_reason", number=number,
-                others=", ".join(f"{i.number} ({i.case})" for i in others),
-            )  # fmt: skip
-        case = repo.find_case(chosen.case)
-        old = next(
-            (r for r in case.records if isinstance(r, Letter) and r.id == chosen.record), None
-        )
-        if old is None:
-            raise NotFound("error.numbering.not_issued", number=number)
-        if request.new_number:
-            new_number, seq = given_number(repo, request.new_number, old.date)
-            code = code_of(repo, new_number)
+        kept = _kept_number(repo, issued, chosen, request.new_number)
+        if kept is not None:  # one document, two numbers: this letter takes the other's
+            case, made, record, data, target = _settle(repo, writer, chosen, kept, request)
         else:
-            code = old.code or code_of(repo, old.number)
-            new_number, seq = next_number(repo, old.letter, old.date, code)
-        context = copy.deepcopy(old.context)
-        context.setdefault("letter", {})["number"] = new_number
-        texts, checksum = _render(repo, old.letter, context)
-        if checksum != old.template_sha256 and not old.edited_source and not request.force:
-            raise Refused("error.template_changed", number=old.number)
-        edited = old.edited_source
-        if edited:
-            escaped = escape_typst(old.number)
-            if escaped not in edited:
-                raise Refused("error.numbering.edited_number_missing", number=old.number)
-            edited = edited.replace(escaped, escape_typst(new_number))
-        made = Draft(
-            old.letter, new_number, seq, old.date, context, texts, checksum, old.about, edited,
-        )  # fmt: skip
-        made.code, made.renumbers, made.reason = code, old.id, reason
-        data, target = _render_output(repo, case, made, request.fmt, request.output)
-        record = issue(repo, case, made, worker=request.worker)
-        message = commit_message(case.id, "letter-renumbered", old=old.number, number=new_number)
-        writer.commit(message, record.worker)
+            case, made, record, data, target = _to_new_number(
+                repo, writer, issued, chosen, request
+            )
     if target is not None:
         write_output(target, data, repo)
-    return LetterResult(case, made, record, data, target, renumbered=old.number)
+    return LetterResult(case, made, record, data, target, renumbered=chosen.number)
+
+
+def _to_new_number(
+    repo: Repository, writer, issued: list[IssuedNumber], chosen: IssuedNumber,
+    request: RenumberRequest,
+) -> tuple:  # fmt: skip
+    """:func:`renumber` of ``chosen`` to the next free number or ``request.new_number``,
+    recorded and committed (the output not written yet): the case, the letter, its new
+    record, the bytes and the file (None: the screen)."""
+    from ppks_cli.changes import commit_message
+    from ppks_cli.letters import (
+        Draft,
+        _render,
+        _render_output,
+        code_of,
+        given_number,
+        issue,
+        next_number,
+    )
+    from ppks_cli.templating import escape_typst
+
+    number = chosen.number
+    others = clashes(repo, issued, chosen)
+    reason = (request.reason or "").strip()
+    if not reason:
+        if not others:
+            raise InvalidInput("error.numbering.renumber_needs_reason", number=number)
+        reason = _indonesian(
+            "numbering.clash_reason", number=number,
+            others=", ".join(f"{i.number} ({i.case})" for i in others),
+        )  # fmt: skip
+    case = repo.find_case(chosen.case)
+    old = next(
+        (r for r in case.records if isinstance(r, Letter) and r.id == chosen.record), None
+    )
+    if old is None:
+        raise NotFound("error.numbering.not_issued", number=number)
+    if request.new_number:
+        new_number, seq = given_number(repo, request.new_number, old.date)
+        code = code_of(repo, new_number)
+    else:
+        code = old.code or code_of(repo, old.number)
+        new_number, seq = next_number(repo, old.letter, old.date, code)
+    context = copy.deepcopy(old.context)
+    context.setdefault("letter", {})["number"] = new_number
+    texts, checksum = _render(repo, old.letter, context)
+    if checksum != old.template_sha256 and not old.edited_source and not request.force:
+        raise Refused("error.template_changed", number=old.number)
+    edited = old.edited_source
+    if edited:
+        escaped = escape_typst(old.number)
+        if escaped not in edited:
+            raise Refused("error.numbering.edited_number_missing", number=old.number)
+        edited = edited.replace(escaped, escape_typst(new_number))
+    made = Draft(
+        old.letter, new_number, seq, old.date, context, texts, checksum, old.about, edited,
+    )  # fmt: skip
+    made.code, made.renumbers, made.reason = code, old.id, reason
+    data, target = _render_output(repo, case, made, request.fmt, request.output)
+    record = issue(repo, case, made, worker=request.worker)
+    message = commit_message(case.id, "letter-renumbered", old=old.number, number=new_number)
+    writer.commit(message, record.worker)
+    return case, made, record, data, target
+
+
+def _kept_number(
+    repo: Repository, issued: list[IssuedNumber], chosen: IssuedNumber, wanted: str | None
+) -> IssuedNumber | None:
+    """The other standing letter of ``chosen``'s document (case, kind, record it is
+    about) whose number ``wanted`` is (however written), or None."""
+    from ppks_cli.letters import number_key, same_number
+
+    if not wanted or not chosen.about:
+        return None
+    wanted = wanted.strip()
+    key = number_key(repo, wanted, chosen.year)
+    for one in issued:
+        if (
+            one.active and one.record != chosen.record and one.case == chosen.case
+            and one.kind == chosen.kind and one.about == chosen.about
+            and (one.number == wanted or same_number(repo, key, number_key(repo, one.number,
+                                                                           one.year)) == "same")
+        ):  # fmt: skip
+            return one
+    return None
+
+
+def _settle(
+    repo: Repository, writer, chosen: IssuedNumber, kept: IssuedNumber, request: RenumberRequest
+) -> tuple:
+    """One document with two standing numbers (two clones): the letter ``chosen`` takes
+    the number of ``kept``. A renumbering record gives ``chosen`` the number of ``kept``
+    and holds ``kept``'s letter (the same number, date and data), so that the agenda
+    book shows ``chosen``'s number replaced and the document keeps one number; the
+    output is ``kept``'s letter printed again (:func:`ppks_cli.letters.reissue`), not
+    written yet. Returns the case, the letter, its new record, the bytes and the file
+    (None: the screen), as :func:`renumber` reports them."""
+    from ppks_cli.changes import commit_message
+    from ppks_cli.letters import _render_output, issue, reissue
+
+    case = repo.find_case(chosen.case)
+    made = reissue(repo, case, kept.number, force=request.force)
+    reason = (request.reason or "").strip() or _indonesian(
+        "letter_settle.reason", number=chosen.number, kept=kept.number
+    )
+    # it follows the kept number: a renumbering to a number the document has (one entry)
+    made.renumbers, made.reason, made.earlier = chosen.record, reason, [kept.number]
+    data, target = _render_output(repo, case, made, request.fmt, request.output)
+    record = issue(repo, case, made, worker=request.worker)
+    message = commit_message(case.id, "letter-renumbered", old=chosen.number, number=kept.number)
+    writer.commit(message, record.worker)
+    return case, made, record, data, target

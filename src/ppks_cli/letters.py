@@ -22,6 +22,7 @@ with no package folder and no network.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import stat
@@ -569,6 +570,7 @@ class IssuedNumber:
     reason: str | None = None
     recorded_at: str = ""
     replaced_by: str | None = None
+    follows: tuple[str, ...] = ()  # a letter issued with --new: the numbers it followed
 
     @property
     def active(self) -> bool:
@@ -611,15 +613,59 @@ def issued_numbers(repo: Repository) -> list[IssuedNumber]:
                 worker=_text(data.get("worker")), about=_text(data.get("about")),
                 renumbers=_text(data.get("renumbers")), reason=_text(data.get("reason")),
                 recorded_at=recorded.isoformat() if isinstance(recorded, dt.datetime) else "",
+                follows=_follows(data.get("follows")),
             )
         )  # fmt: skip
     replaced = {(i.case, i.renumbers): i.number for i in found if i.renumbers}
-    return [
-        dataclasses.replace(i, replaced_by=replaced[(i.case, i.record)])
-        if (i.case, i.record) in replaced
-        else i
-        for i in found
-    ]
+    return _one_entry_per_number(
+        [
+            dataclasses.replace(i, replaced_by=replaced[(i.case, i.record)])
+            if (i.case, i.record) in replaced
+            else i
+            for i in found
+        ]
+    )
+
+
+def _follows(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def first_of(issued: list[IssuedNumber], one: IssuedNumber) -> IssuedNumber:
+    """The letter ``one`` was before any renumbering (itself when it renumbers nothing),
+    found among ``issued``."""
+    by_record = {(i.case, i.record): i for i in issued}
+    seen = set()
+    while one.renumbers and (one.case, one.renumbers) in by_record and one.record not in seen:
+        seen.add(one.record)
+        one = by_record[(one.case, one.renumbers)]
+    return one
+
+
+def _one_entry_per_number(found: list[IssuedNumber]) -> list[IssuedNumber]:
+    """``found`` with one entry for one number of one document (case, kind, record it is
+    about), the one recorded first, where the later entry adds no letter: the same letter
+    renumbered to the same number in two clones, the document issued in two clones with
+    the same number (neither with ``--new``), or a renumbering that gives a letter the
+    number the document already has (:func:`ppks_cli.agenda.renumber` settling two
+    numbers: it follows that number). Two letters issued with ``--new`` are two letters."""
+    first: dict[tuple, IssuedNumber] = {}
+    dropped = set()
+    for i in sorted(found, key=lambda i: (i.recorded_at, i.file)):
+        if not (i.kind and i.about):
+            continue
+        key = (i.case, i.kind, i.about, i.number)
+        if key not in first:
+            first[key] = i
+            continue
+        before, root, kept_root = first[key], first_of(found, i), first_of(found, first[key])
+        if (
+            root.record == kept_root.record
+            or (i.renumbers and i.number in i.follows)
+            or not (root.follows or kept_root.follows)
+        ) and before.file != i.file:
+            dropped.add(i.file)
+    return [i for i in found if i.file not in dropped]
 
 
 def format_number(
@@ -654,6 +700,110 @@ def _number_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+_LOOSE_FIELDS = {
+    "code": r"(?P<code>.+?)", "seq": r"0*(?P<seq>[0-9]{1,9})", "year": r"(?P<year>[0-9]{4})",
+    "month": r"[0-9]{1,2}", "month_roman": r"[IVXivx]+",
+}  # fmt: skip
+_ESSENTIAL = ("code", "seq", "year")
+
+
+def _separators(text: str, *, leading: bool) -> str:
+    """The separator characters (no letter or digit) at the start (``leading``) or the
+    end of a literal of a number pattern."""
+    found = re.match(r"^[^0-9A-Za-z]*", text) if leading else re.search(r"[^0-9A-Za-z]*$", text)
+    return found.group(0) if found else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _loose_regex(pattern: str) -> re.Pattern[str]:
+    """A regex that reads a number written by ``pattern`` however it was spelled: any
+    letter case, leading zeros in the serial, and any text between two of the fields that
+    identify a number (code, serial, year) in place of the pattern's words and month
+    ("462.2/1/Dinsos/2024" read by ``{code}/{seq}/Dinsos-Resos/{month_roman}/{year}``)."""
+    tokens: list[tuple[str, str]] = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        if literal:
+            tokens.append(("text", literal))
+        if name:
+            tokens.append(("field", name))
+    essential = [
+        i for i, (what, name) in enumerate(tokens) if what == "field" and name in _ESSENTIAL
+    ]
+    regex, seen, i = "", set(), 0
+    while i < len(tokens):
+        what, value = tokens[i]
+        if what == "field" and value in _ESSENTIAL:
+            regex += _LOOSE_FIELDS[value] if value not in seen else r".+?"
+            seen.add(value)
+            i += 1
+            continue
+        # a run of words and months between two fields that identify the number
+        end = i
+        while end < len(tokens) and not (
+            tokens[end][0] == "field" and tokens[end][1] in _ESSENTIAL
+        ):
+            end += 1
+        run = tokens[i:end]
+        inside = essential and essential[0] < i and end <= essential[-1]
+        plain = all(w == "text" and not re.search(r"[0-9A-Za-z]", v) for w, v in run)
+        if inside and not plain:
+            first, last = run[0], run[-1]
+            head = _separators(first[1], leading=True) if first[0] == "text" else ""
+            tail = _separators(last[1], leading=False) if last[0] == "text" else ""
+            regex += re.escape(head) + (f"(?:.*{re.escape(tail)})?" if tail else ".*?")
+        else:
+            for w, v in run:
+                regex += re.escape(v) if w == "text" else _LOOSE_FIELDS[v]
+        i = end
+    return re.compile(f"^{regex}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NumberKey:
+    """What identifies a letter number whatever its spelling: the classification code
+    (letter case and spaces ignored; "" when the pattern has none), the serial as an
+    integer (leading zeros ignored) and the year."""
+
+    code: str
+    seq: int
+    year: int
+
+
+def number_key(repo: Repository, number: str, year: int | None = None) -> NumberKey | None:
+    """The :class:`NumberKey` of ``number`` read by ``[letters] number_pattern`` however
+    it is spelled (:func:`_loose_regex`); ``year`` when the pattern has no ``{year}``.
+    None when the number does not follow the pattern (a number outside the sequence)."""
+    match = _loose_regex(repo.config.letters.number_pattern).match(number.strip())
+    if match is None:
+        return None
+    found = match.groupdict()
+    if found.get("year") is None and year is None:
+        return None
+    code = re.sub(r"\s+", "", found.get("code") or "").casefold()
+    return NumberKey(code, int(found["seq"]), int(found.get("year") or year))
+
+
+def issued_key(repo: Repository, issued: IssuedNumber) -> NumberKey | None:
+    """The :class:`NumberKey` of an issued letter: read from its number, else from what
+    its record says (its code, serial and year)."""
+    key = number_key(repo, issued.number, issued.year)
+    if key is None and issued.seq:
+        code = re.sub(r"\s+", "", issued.code or "").casefold()
+        key = NumberKey(code, issued.seq, issued.year)
+    return key
+
+
+def same_number(repo: Repository, one: NumberKey | None, other: NumberKey | None) -> str | None:
+    """How the numbers with the keys ``one`` and ``other`` clash: ``"same"`` (one code,
+    serial and year: one number however written), ``"serial"`` (the serial of the year
+    under another code, with ``[letters] sequence = "shared"``), or None."""
+    if one is None or other is None or (one.seq, one.year) != (other.seq, other.year):
+        return None
+    if one.code == other.code:
+        return "same"
+    return "serial" if repo.config.letters.sequence == "shared" else None
+
+
 def next_number(
     repo: Repository, kind: str, date: dt.date, code: str | None = None
 ) -> tuple[str, int]:
@@ -681,9 +831,16 @@ _AGENDA_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z./-]*[0-9][0-9A-Za-z./-]*|[0-
 
 
 def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int | None]:
-    """A number from the office's agenda book: accepted unless already used, or unless
-    it does not look like a letter number (it starts with a letter or digit, holds only
-    letters, digits, ``.``, ``/`` and ``-``, has a digit, and no ``..``)."""
+    """A number from the office's agenda book for a letter dated ``date``, and its serial
+    (None for a number outside the sequence). Refused (:class:`InvalidInput`) when it
+    does not look like a letter number (it starts with a letter or digit, holds only
+    letters, digits, ``.``, ``/`` and ``-``, has a digit, and no ``..``) or names another
+    year than the letter's date (``error.letter_number.other_year``); refused
+    (:class:`Refused`, naming the letter that has it) when it is taken: by any letter ever
+    issued, compared by :class:`NumberKey` (one code, serial and year however written:
+    ``462/01`` is ``462/1``, ``DINSOS`` is ``Dinsos``; with ``[letters] sequence =
+    "shared"`` the serial of the year under any code), or word for word for a number
+    outside the pattern."""
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
@@ -692,33 +849,55 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     if not _AGENDA_NUMBER.fullmatch(number) or ".." in number or zero:
         detail = Msg("letters.bad_number", value=number)
         raise InvalidInput("error.invalid_option", option="--number", detail=detail)
+    key = number_key(repo, number, date.year)
+    if key is not None and key.year != date.year:
+        raise InvalidInput(
+            "error.letter_number.other_year", number=number, year=key.year,
+            date=date.isoformat(), letter_year=date.year,
+        )  # fmt: skip
     for issued in issued_numbers(repo):
-        if issued.number == number:
-            raise Refused("error.letter_number_used", number=number, case=issued.case)
-    match = _number_regex(repo.config.letters.number_pattern).match(number)
-    if match is None:
+        how = "exact" if issued.number == number else None
+        if how is None and issued.number.casefold() == number.casefold():
+            how = "same"
+        how = how or same_number(repo, key, issued_key(repo, issued))
+        if how is not None:
+            raise Refused(
+                f"error.letter_number.taken_{how}", number=number, existing=issued.number,
+                case=issued.case, seq=key.seq if key else "", year=key.year if key else "",
+            )  # fmt: skip
+    if key is None:
         return number, None
-    year = match.groupdict().get("year")
-    # only a number of this year's sequence moves the sequence on
-    return number, int(match["seq"]) if int(year or date.year) == date.year else None
+    return number, key.seq
 
 
 def code_of(repo: Repository, number: str) -> str | None:
-    """The classification code in ``number`` by ``[letters] number_pattern`` (None when
-    the number does not follow it or the pattern has no ``{code}``)."""
+    """The classification code in ``number`` by ``[letters] number_pattern``, however
+    the number is spelled (:func:`_loose_regex`; None when the number does not follow the
+    pattern or the pattern has no ``{code}``)."""
     match = _number_regex(repo.config.letters.number_pattern).match(number)
+    match = match or _loose_regex(repo.config.letters.number_pattern).match(number.strip())
     return match.groupdict().get("code") if match else None
 
 
 def active_letters(case: Case) -> list[Letter]:
     """The letters of ``case`` whose number stands (a renumbered letter is left out: the
-    record that renumbered it stands in its place)."""
-    replaced = {r.renumbers for r in case.records if isinstance(r, Letter) and r.renumbers}
-    return [r for r in case.records if isinstance(r, Letter) and r.id not in replaced]
+    record that renumbered it stands in its place), in the order they were recorded; one
+    letter for one number of one document (as :func:`issued_numbers` lists them)."""
+    records = [r for r in case.records if isinstance(r, Letter)]
+    replaced = {r.renumbers for r in records if r.renumbers}
+    found, seen = [], set()
+    for r in sorted(records, key=lambda r: r.recorded_at):
+        key = (r.letter, r.about, r.number)
+        if r.id in replaced or (r.about and key in seen):
+            continue
+        seen.add(key)
+        found.append(r)
+    return found
 
 
 def issued_for(case: Case, kind: str, about: str | None) -> list[Letter]:
-    """The standing letters of ``kind`` about the record ``about`` (one document)."""
+    """The standing letters of ``kind`` about the record ``about`` (one document), in the
+    order they were recorded (the latest last)."""
     if about is None:
         return []
     return [r for r in active_letters(case) if r.letter == kind and r.about == about]
@@ -758,7 +937,7 @@ def draft(
             "error.letter_before_event", date=when.isoformat(),
             kind=Msg(f"kind_in_text.{about.kind}"), event=about.date.isoformat(),
         )  # fmt: skip
-    earlier = [r.number for r in issued_for(case, kind, about.id)]
+    earlier = list(dict.fromkeys(r.number for r in issued_for(case, kind, about.id)))
     if earlier and not preview and not new:
         raise Refused(
             "error.numbering.already_issued", number=earlier[-1], case=case.id, kind=kind
@@ -791,6 +970,7 @@ def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter
         repo, case, Letter, date=letter.date, worker=worker, letter=letter.kind,
         number=letter.number, year=letter.date.year, seq=letter.seq, about=letter.about,
         code=letter.code, renumbers=letter.renumbers, reason=letter.reason,
+        follows=list(dict.fromkeys(letter.earlier)) or None,
         template_sha256=letter.checksum, edited_source=letter.edited_source,
         context=letter.data,
     )  # fmt: skip
@@ -800,9 +980,11 @@ def find_issued(case: Case, number: str) -> Letter:
     """The letter numbered ``number`` in ``case`` (the standing one when a renumbering
     left the old number in the case too). Raises :class:`NotFound`."""
     found = [r for r in case.records if isinstance(r, Letter) and r.number == number.strip()]
-    standing = [r for r in found if r in active_letters(case)]
-    if standing or found:
-        return (standing or found)[-1]
+    standing = [r for r in active_letters(case) if r.number == number.strip()]
+    if standing:
+        return standing[0]
+    if found:
+        return found[-1]
     raise NotFound("error.letter_not_found", case=case.id, number=number)
 
 

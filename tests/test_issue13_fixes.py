@@ -1,0 +1,284 @@
+"""What a verification of issue 13 found in letters and the agenda book, each with the
+kind of fault it belongs to: a number taken however it is written, a reissue that would
+ignore an option, one document with two numbers after two clones merged, outputs named
+as folders, warnings at issue time, and the layout of the further kinds."""
+
+import datetime as dt
+import json
+import subprocess
+
+import pytest
+from test_letters import SIGNATORIES, papers_case
+
+from ppks_cli import letters
+from ppks_cli.errors import InvalidInput, Refused
+from ppks_cli.store import Repository
+
+from conftest import Cli, git, run_ppks, snapshot
+
+D = dt.date
+REFERRAL = "462/1/Dinsos/2024"
+
+
+@pytest.fixture
+def office(repo, monkeypatch) -> Repository:
+    """A repository whose letters can be made, with the paper's case MR."""
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    repo.paths.config.write_text(repo.paths.config.read_text() + SIGNATORIES)
+    return Repository.open(repo.root)
+
+
+def set_config(repo: Repository, old: str, new: str) -> Repository:
+    text = repo.paths.config.read_text()
+    assert old in text
+    repo.paths.config.write_text(text.replace(old, new))
+    return Repository.open(repo.root)
+
+
+def issue_referral(office) -> str:
+    case = papers_case(office)
+    done = Cli(office.root)("letter", case.id, "referral", "--issue", "--date", "2024-06-20")
+    assert done.exit_code == 0, done.output
+    return case.id
+
+
+# --- 1. a number is taken however it is written ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number, existing",
+    [
+        ("462/01/Dinsos/2024", REFERRAL),  # leading zero
+        ("462/001/Dinsos/2024", REFERRAL),
+        ("462/1/DINSOS/2024", REFERRAL),  # letter case
+        ("462/1/dinsos/2024", REFERRAL),
+        ("462/1/Dinsos-Resos/2024", REFERRAL),  # other words between serial and year
+        ("462/1/Dinsos-Resos/VI/2024", REFERRAL),
+        ("462/1/2024", REFERRAL),
+        ("460/1/Dinsos/2024", REFERRAL),  # the serial under another code (shared)
+        ("460/01/DINSOS/2024", REFERRAL),
+        (REFERRAL, REFERRAL),
+    ],
+)
+def test_a_number_taken_in_another_spelling_is_refused_naming_the_letter(office, number, existing):
+    case_id = issue_referral(office)
+    before = snapshot(office.root)
+    result = Cli(office.root)("letter", case_id, "termination", "--issue", "--date", "2024-06-30",
+                              "--number", number)  # fmt: skip
+    assert result.exit_code == Refused.exit_code, result.output
+    assert existing in result.stderr and case_id in result.stderr
+    assert result.stderr.count("Galat:") == 1
+    assert snapshot(office.root) == before
+
+
+def test_a_number_of_another_year_than_the_letter_is_refused(office):
+    case_id = issue_referral(office)
+    before = snapshot(office.root)
+    cli = Cli(office.root)
+    for number in ("460/7/Dinsos/2023", "460/7/Dinsos/2025", "460/07/dinsos/2023"):
+        result = cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30",
+                     "--number", number, lang="en")  # fmt: skip
+        assert result.exit_code == InvalidInput.exit_code, result.output
+        assert number in result.stderr and "2024-06-30" in result.stderr and "2024" in result.stderr
+    assert snapshot(office.root) == before
+    done = cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30", "--number",
+               "460/7/Dinsos/2024", "--json")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    # the serial given moves the sequence on: the next number never takes it
+    [record] = [r for r in letters.issued_numbers(office) if r.number == "460/7/Dinsos/2024"]
+    assert record.seq == 7
+
+
+def test_per_code_sequence_refuses_the_same_code_only(office):
+    office = set_config(office, 'sequence = "shared"', 'sequence = "per-code"')
+    case_id = issue_referral(office)
+    cli = Cli(office.root)
+    same = cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30", "--number",
+               "462/01/Dinsos/2024")  # fmt: skip
+    assert same.exit_code == Refused.exit_code and REFERRAL in same.stderr
+    other = cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30", "--number",
+                "460/1/Dinsos/2024")  # fmt: skip
+    assert other.exit_code == 0, other.output
+
+
+def test_a_number_of_a_renumbered_letter_stays_taken_in_any_spelling(office):
+    case_id = issue_referral(office)
+    cli = Cli(office.root)
+    assert cli("letter", "renumber", REFERRAL, "--reason", "salah nomor").exit_code == 0
+    again = cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30", "--number",
+                "462/01/Dinsos/2024")  # fmt: skip
+    assert again.exit_code == Refused.exit_code and REFERRAL in again.stderr
+
+
+@pytest.mark.parametrize(
+    "pattern, number, key",
+    [
+        ("{code}/{seq}/Dinsos/{year}", "462/01/DINSOS/2024", ("462", 1, 2024)),
+        ("{code}/{seq}/Dinsos/{year}", "462.2/1/Dinsos-Resos/VI/2024", ("462.2", 1, 2024)),
+        ("{code}/{seq}/Dinsos-Resos/{month_roman}/{year}", "462.2/1/Dinsos/2024",
+         ("462.2", 1, 2024)),
+        ("{code}/{seq}/Dinsos-Resos/{month_roman}/{year}", "462.2/0003/dinsos-resos/vi/2024",
+         ("462.2", 3, 2024)),
+        ("B-{seq}/{code}/Dinsos/{year}", "b-07/460/DINSOS/2024", ("460", 7, 2024)),
+        ("{code}/{seq}/Dinsos/{year}", "abc", None),
+        ("{seq}", "0012", ("", 12, 2030)),
+    ],
+)  # fmt: skip
+def test_number_key_reads_any_spelling_of_the_pattern(repo, pattern, number, key):
+    repo = set_config(repo, 'number_pattern = "{code}/{seq}/Dinsos/{year}"',
+                      f'number_pattern = "{pattern}"')  # fmt: skip
+    found = letters.number_key(repo, number, 2030)
+    assert (None if found is None else (found.code, found.seq, found.year)) == key
+
+
+# --- 1. check: the same number written two ways, the serial under another code -------------
+
+
+def write_letter(repo, case, number: str, kind: str = "termination", date=D(2024, 6, 30), **extra):
+    """A letter record as a clone could have written it (no check of the number)."""
+    made = letters.draft(repo, case, kind, date=date, preview=True, new=True)
+    made.number, made.seq = number, letters.number_key(repo, number, date.year).seq
+    made.code = letters.code_of(repo, number)
+    for name, value in extra.items():
+        setattr(made, name, value)
+    made.data["letter"]["draft"] = False
+    return letters.issue(repo, case, made, worker="Saskia")
+
+
+def test_check_says_another_code_only_when_the_code_differs(office):
+    case = papers_case(office)
+    letters.issue(office, case, letters.draft(office, case, "referral", date=D(2024, 6, 20)),
+                  worker="S")  # fmt: skip
+    write_letter(office, case, "462/01/Dinsos/2024", kind="assessment", date=D(2024, 2, 20))
+    checked = Cli(office.root)("check")
+    assert checked.exit_code == 1  # one number twice is an error
+    assert "dengan kode lain" not in checked.stdout
+    assert "462/01/Dinsos/2024" in checked.stdout and "ditulis berbeda" in checked.stdout
+    english = Cli(office.root)("check", lang="en")
+    assert "another code" not in english.stdout and "written differently" in english.stdout
+    # with a per-code sequence it is the same number too
+    per_code = set_config(office, 'sequence = "shared"', 'sequence = "per-code"')
+    checked = Cli(per_code.root)("check")
+    assert checked.exit_code == 1 and "ditulis berbeda" in checked.stdout
+
+
+def test_check_says_another_code_when_it_does(office):
+    case = papers_case(office)
+    letters.issue(office, case, letters.draft(office, case, "referral", date=D(2024, 6, 20)),
+                  worker="S")  # fmt: skip
+    write_letter(office, case, "460/1/Dinsos/2024")
+    checked = Cli(office.root)("check")
+    assert "dengan kode lain" in checked.stdout and "ditulis berbeda" not in checked.stdout
+    assert "ppks letter renumber 460/1/Dinsos/2024" in checked.stdout
+    per_code = set_config(office, 'sequence = "shared"', 'sequence = "per-code"')
+    assert "nomor urut 1" not in Cli(per_code.root)("check").stdout
+
+
+# --- 3. one document with two numbers after two clones merged -------------------------------
+
+
+def clones(office, tmp_path):
+    """The office repository in git with the paper's case and its referral letter issued,
+    and a clone of it: ``(case id, clone root)``."""
+    case_id = issue_referral(office)
+    git("init", "-b", "main", cwd=office.root)
+    git("add", "-A", cwd=office.root)
+    git("commit", "-m", "start", cwd=office.root)
+    other = tmp_path / "clone"
+    git("clone", str(office.root), str(other), cwd=tmp_path)
+    return case_id, other
+
+
+def pull(office, other):
+    pulled = subprocess.run(["git", "pull", "--no-rebase", "--no-edit", str(other), "main"],
+                            cwd=office.root, capture_output=True, text=True)  # fmt: skip
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+
+
+def ppks_in(root, *args):
+    return run_ppks(*args, cwd=root, env={"PPKS_WORKER": "Saskia"})
+
+
+def settle_and_check(office, case_id, numbers):
+    """``ppks check`` names both numbers and the command that settles them; the command
+    settles them: check is clean, the document keeps the first number."""
+    checked = ppks_in(office.root, "check")
+    assert checked.returncode == 1, checked.stdout
+    first, second = numbers
+    assert first in checked.stdout and second in checked.stdout
+    fix = f"ppks letter renumber {second} --case {case_id} --number {first}"
+    assert fix in checked.stdout
+    english = ppks_in(office.root, "--lang", "en", "check")
+    assert "one document has one number" in english.stdout and fix in english.stdout
+    settled = ppks_in(office.root, *fix.split()[1:], "--json")
+    assert settled.returncode == 0, settled.stderr
+    assert json.loads(settled.stdout)["number"] == first
+    assert ppks_in(office.root, "check").returncode == 0
+    book = json.loads(ppks_in(office.root, "letters", "--json").stdout)
+    standing = [e["number"] for e in book if e["kind"] == "referral" and not e["replaced_by"]]
+    assert standing == [first]
+    assert [e["replaced_by"] for e in book if e["number"] == second] == [first]
+    # the document has one number: issuing it again names it, reissuing it prints it
+    refused = ppks_in(office.root, "letter", case_id, "referral", "--issue")
+    assert refused.returncode == Refused.exit_code and first in refused.stderr
+    assert ppks_in(office.root, "letter", case_id, "--reissue", first).returncode == 0
+    replaced = ppks_in(office.root, "letter", case_id, "--reissue", second)
+    assert replaced.returncode == Refused.exit_code and first in replaced.stderr
+
+
+def test_one_letter_renumbered_in_two_clones(office, tmp_path):
+    case_id, other = clones(office, tmp_path)
+    here = ppks_in(office.root, "letter", "renumber", REFERRAL, "--reason", "nomor buku agenda",
+                   "--json")  # fmt: skip
+    assert here.returncode == 0, here.stderr
+    # the clone issued another letter first: its renumbering takes another number
+    assert ppks_in(other, "letter", case_id, "termination", "--issue", "--date", "2024-06-30"
+                   ).returncode == 0  # fmt: skip
+    there = ppks_in(other, "letter", "renumber", REFERRAL, "--reason", "salah cetak", "--json")
+    assert there.returncode == 0, there.stderr
+    numbers = json.loads(here.stdout)["number"], json.loads(there.stdout)["number"]
+    assert numbers[0] != numbers[1]
+    pull(office, other)
+    settle_and_check(office, case_id, numbers)
+
+
+def test_one_letter_renumbered_to_the_same_number_in_two_clones_is_one_number(office, tmp_path):
+    case_id, other = clones(office, tmp_path)
+    for root in (office.root, other):
+        done = ppks_in(root, "letter", "renumber", REFERRAL, "--reason", "salah", "--json")
+        assert json.loads(done.stdout)["number"] == "462/2/Dinsos/2024"
+    pull(office, other)
+    assert ppks_in(office.root, "check").returncode == 0, ppks_in(office.root, "check").stdout
+    book = json.loads(ppks_in(office.root, "letters", "--json").stdout)
+    assert [e["number"] for e in book if not e["replaced_by"]] == ["462/2/Dinsos/2024"]
+
+
+def test_one_document_issued_in_two_clones_without_new(office, tmp_path):
+    case = papers_case(office)
+    git("init", "-b", "main", cwd=office.root)
+    git("add", "-A", cwd=office.root)
+    git("commit", "-m", "start", cwd=office.root)
+    other = tmp_path / "clone"
+    git("clone", str(office.root), str(other), cwd=tmp_path)
+    here = ppks_in(office.root, "letter", case.id, "referral", "--issue", "--date", "2024-06-20",
+                   "--json")  # fmt: skip
+    assert ppks_in(other, "letter", case.id, "assessment", "--issue", "--date", "2024-02-20"
+                   ).returncode == 0  # fmt: skip
+    there = ppks_in(other, "letter", case.id, "referral", "--issue", "--date", "2024-06-20",
+                    "--json")  # fmt: skip
+    numbers = json.loads(here.stdout)["number"], json.loads(there.stdout)["number"]
+    assert numbers == (REFERRAL, "462/2/Dinsos/2024")
+    pull(office, other)
+    settle_and_check(office, case.id, numbers)
+
+
+def test_a_new_letter_issued_on_purpose_is_no_clash(office, tmp_path):
+    case_id, other = clones(office, tmp_path)
+    for root in (office.root, other):  # each clone means a new letter about the referral
+        done = ppks_in(root, "letter", case_id, "referral", "--issue", "--new", "--date",
+                       "2024-06-21")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    pull(office, other)
+    checked = ppks_in(office.root, "check")
+    assert "dua klon" not in checked.stdout  # (the two new letters share a number: that is flagged)
+    assert "ppks letter renumber 462/2/Dinsos/2024" in checked.stdout
