@@ -134,7 +134,10 @@ def test_number_key_reads_any_spelling_of_the_pattern(repo, pattern, number, key
 # --- 1. check: the same number written two ways, the serial under another code -------------
 
 
-def write_letter(repo, case, number: str, kind: str = "termination", date=D(2024, 6, 30), **extra):
+JUNE_30 = D(2024, 6, 30)
+
+
+def write_letter(repo, case, number: str, kind: str = "termination", date=JUNE_30, **extra):
     """A letter record as a clone could have written it (no check of the number)."""
     made = letters.draft(repo, case, kind, date=date, preview=True, new=True)
     made.number, made.seq = number, letters.number_key(repo, number, date.year).seq
@@ -282,3 +285,59 @@ def test_a_new_letter_issued_on_purpose_is_no_clash(office, tmp_path):
     checked = ppks_in(office.root, "check")
     assert "dua klon" not in checked.stdout  # (the two new letters share a number: that is flagged)
     assert "ppks letter renumber 462/2/Dinsos/2024" in checked.stdout
+
+
+# --- 2. a reissue is the letter as issued: every option it would ignore is refused ---------
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--date", "2024-06-21"], "--date"),
+        (["--referral", "X"], "--referral"),
+        (["--cc", "Arsip"], "--cc"),
+        (["--to", "Dinas Sosial Kabupaten Deli Serdang"], "--to"),
+        (["--edit"], "--edit"),
+        (["--draft"], "--draft"),
+        (["--worker", "Saskia"], "--worker"),
+        (["--new"], "--new"),
+        (["--number", "462/9/Dinsos/2024"], "--number"),
+        (["--issue"], "--issue"),
+        (["--case", "x"], "--case"),
+        (["--reason", "x"], "--reason"),
+    ],
+)
+def test_a_reissue_refuses_every_option_it_would_ignore(office, args, option):
+    case_id = issue_referral(office)
+    before = snapshot(office.root)
+    for lang in ("id", "en"):
+        result = Cli(office.root)("letter", case_id, "--reissue", REFERRAL, *args, lang=lang)
+        assert result.exit_code == InvalidInput.exit_code, (args, result.output)
+        assert option in result.stderr and result.stdout == ""
+    assert snapshot(office.root) == before
+
+
+def test_a_reissue_of_a_number_of_another_kind_or_case_names_what_it_is(office):
+    case_id = issue_referral(office)
+    other = papers_case(office, name="AB")
+    cli = Cli(office.root)
+    kind = cli("letter", case_id, "termination", "--reissue", REFERRAL)
+    assert kind.exit_code == Refused.exit_code and kind.stdout == ""
+    assert "Surat Rujukan" in kind.stderr and case_id in kind.stderr
+    english = cli("letter", case_id, "termination", "--reissue", REFERRAL, lang="en")
+    assert "referral letter" in english.stderr.lower() or "Referral" in english.stderr
+    elsewhere = cli("letter", other.id, "--reissue", REFERRAL)
+    assert elsewhere.exit_code == Refused.exit_code and elsewhere.stdout == ""
+    assert case_id in elsewhere.stderr and f"ppks letter {case_id} --reissue {REFERRAL}" in elsewhere.stderr
+    # the right kind, and any spelling of the number, print it
+    same = cli("letter", case_id, "referral", "--reissue", "462/01/dinsos/2024")
+    assert same.exit_code == 0 and REFERRAL in same.stdout
+    assert cli("letter", "--reissue", "462/001/DINSOS/2024").exit_code == 0
+
+
+def test_an_empty_reissue_number_is_named(office):
+    case_id = issue_referral(office)
+    for args in ((case_id, "--reissue", ""), ("--reissue", " ")):
+        result = Cli(office.root)("letter", *args, lang="en")
+        assert result.exit_code == InvalidInput.exit_code
+        assert "--reissue" in result.stderr and "KIND" not in result.stderr

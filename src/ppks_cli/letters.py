@@ -976,16 +976,48 @@ def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter
     )  # fmt: skip
 
 
-def find_issued(case: Case, number: str) -> Letter:
+def find_issued(case: Case, number: str, repo: Repository | None = None) -> Letter:
     """The letter numbered ``number`` in ``case`` (the standing one when a renumbering
-    left the old number in the case too). Raises :class:`NotFound`."""
-    found = [r for r in case.records if isinstance(r, Letter) and r.number == number.strip()]
-    standing = [r for r in active_letters(case) if r.number == number.strip()]
+    left the old number in the case too), the number written as issued or in another
+    spelling of it (:func:`number_key`, with ``repo``). Raises :class:`Refused`
+    (``letter_reissue.reissue_other_case``) when the number is another case's letter,
+    :class:`NotFound` when no letter has it."""
+    wanted = number.strip()
+    records = [r for r in case.records if isinstance(r, Letter)]
+    found = [r for r in records if r.number == wanted]
+    if not found and repo is not None:
+        key = number_key(repo, wanted)
+        found = [
+            r for r in records
+            if same_number(repo, key, number_key(repo, r.number, r.year)) == "same"
+        ]  # fmt: skip
+    numbers = {r.number for r in found}
+    standing = [r for r in active_letters(case) if r.number in numbers]
     if standing:
         return standing[0]
     if found:
         return found[-1]
+    if repo is not None:
+        elsewhere = sorted({(i.case, i.kind or "") for i in issued_letters(repo, wanted)})
+        if elsewhere:
+            other, kind = elsewhere[0]
+            raise Refused(
+                "letter_reissue.reissue_other_case", number=wanted, case=case.id, other=other,
+                kind=Msg(f"letter_kind.{kind}") if kind in LETTER_KINDS else kind,
+            )  # fmt: skip
     raise NotFound("error.letter_not_found", case=case.id, number=number)
+
+
+def issued_letters(repo: Repository, number: str) -> list[IssuedNumber]:
+    """The letters of the repository numbered ``number``, as issued or in another
+    spelling of it (:func:`number_key`: one code, serial and year)."""
+    wanted = number.strip()
+    issued = issued_numbers(repo)
+    exact = [i for i in issued if i.number == wanted]
+    if exact:
+        return exact
+    key = number_key(repo, wanted)
+    return [i for i in issued if same_number(repo, key, issued_key(repo, i)) == "same"]
 
 
 def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -> Draft:
@@ -993,7 +1025,7 @@ def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -
     so the same bytes. Refuses (unless ``force``) when the templates changed since,
     because the letter would not be identical (``error.template_changed``), and a number
     a renumbering replaced (``error.numbering.renumbered``, naming the new number)."""
-    record = find_issued(case, number)
+    record = find_issued(case, number, repo)
     newer = [r for r in case.records if isinstance(r, Letter) and r.renumbers == record.id]
     if newer:
         raise Refused(
@@ -1389,6 +1421,8 @@ def make_letter(
 
     if request.fmt not in ("md", "pdf"):
         raise InvalidInput("error.invalid_option", option="--format", detail=Msg("letters.formats"))
+    if request.reissue is not None and not request.reissue.strip():
+        raise InvalidInput("error.empty_value", option="--reissue")
     if request.issue and (request.draft or request.reissue):
         other = "--draft" if request.draft else "--reissue"
         raise InvalidInput("error.numbering.contradiction", first="--issue", second=other)
@@ -1402,16 +1436,21 @@ def make_letter(
         raise InvalidInput("error.missing_option", option="--worker")
     if not request.reissue and request.kind is None:
         raise InvalidInput("error.missing_option", option="KIND")
-    if request.reissue and (request.cc or request.to):  # a reissue is the letter as issued
-        option = "--cc" if request.cc else "--to"
-        raise InvalidInput("letter_words.reissue_as_issued", option=option)
+    if request.reissue:  # a reissue is the letter as issued: nothing of it can change
+        ignored = (
+            ("--date", request.date), ("--referral", request.referral), ("--cc", request.cc),
+            ("--to", request.to), ("--edit", request.edit), ("--draft", request.draft),
+        )  # fmt: skip
+        for option, given in ignored:
+            if given:
+                raise InvalidInput("letter_words.reissue_as_issued", option=option)
     if request.to and request.kind and request.kind.strip().lower() != "return-home":
         raise InvalidInput("letter_words.to_only_return")
     if case_ref is None:  # `ppks letter --reissue NUMBER`: the number names its case
         if not request.reissue:
             raise InvalidInput("error.missing_option", option="CASE")
         wanted = request.reissue.strip()
-        cases = sorted({i.case for i in issued_numbers(repo) if i.number == wanted})
+        cases = sorted({i.case for i in issued_letters(repo, wanted)})
         if not cases:
             raise NotFound("error.numbering.not_issued", number=wanted)
         if len(cases) > 1:
@@ -1423,6 +1462,11 @@ def make_letter(
     def prepare(case: Case) -> tuple[Draft, bytes, Path | None]:
         if request.reissue:
             made = reissue(repo, case, request.reissue, force=request.force)
+            if request.kind is not None and request.kind.strip().lower() != made.kind:
+                raise Refused(
+                    "letter_reissue.reissue_other_kind", number=made.number, case=case.id,
+                    kind=Msg(f"letter_kind.{made.kind}"), asked=request.kind.strip(),
+                )  # fmt: skip
         else:
             made = draft(
                 repo, case, request.kind.strip().lower(), date=request.date,

@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         if list_kinds:
             _list(repo, json_output)
             return
-        if case_ref is None and not reissue:
+        if case_ref is None and reissue is None:
             raise InvalidInput("error.missing_option", option="CASE")
         from ppks_cli.choices import LETTER_FORMAT, LETTER_KIND
 
@@ -112,6 +112,8 @@ def register(app: typer.Typer) -> None:
         for flag, given in (("--case", in_case), ("--reason", reason)):
             if given is not None:
                 raise InvalidInput("error.numbering.needs_renumber", option=flag)
+        if reissue and worker is not None:  # a reissue records nothing: no one to name
+            raise InvalidInput("letter_words.reissue_as_issued", option="--worker")
         kind = LETTER_KIND.parse(kind, "KIND") if kind is not None else None
         request = letters.LetterRequest(
             kind=kind, fmt=fmt, output=output, date=record_date(date) if date else None,
