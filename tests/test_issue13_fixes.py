@@ -341,3 +341,47 @@ def test_an_empty_reissue_number_is_named(office):
         result = Cli(office.root)("letter", *args, lang="en")
         assert result.exit_code == InvalidInput.exit_code
         assert "--reissue" in result.stderr and "KIND" not in result.stderr
+
+
+# --- 5. a placeholder signatory warns when the letter is issued ----------------------------
+
+
+def sample_signatories(repo) -> str:
+    """ppks.toml with the sample's signatories uncommented (placeholders); its text."""
+    text = repo.paths.config.read_text()
+    block = text[text.index("# [signatories.head]"):text.index("\n\n", text.index("# [signatories.head]"))]
+    lines = [line[2:] if line.startswith("# ") else line for line in block.splitlines()]
+    text = text.replace(block, "\n".join(lines))
+    repo.paths.config.write_text(text)
+    return text
+
+
+@pytest.mark.parametrize("lang, words", [("id", "Peringatan"), ("en", "Warning")])
+def test_issuing_with_a_placeholder_signatory_warns_naming_the_line(repo, monkeypatch, lang, words):
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    text = sample_signatories(repo)
+    case = papers_case(Repository.open(repo.root))
+    cli = Cli(repo.root)
+    draft = cli("letter", case.id, "assessment", lang=lang)
+    assert draft.exit_code == 0 and "000000000000000000" not in draft.stderr
+    issued = cli("letter", case.id, "assessment", "--issue", "--date", "2024-02-20", "--json",
+                 lang=lang)  # fmt: skip
+    assert issued.exit_code == 0, issued.output  # a warning, never an error
+    assert json.loads(issued.stdout)["number"] == "460/1/Dinsos/2024"
+    [warning] = [line for line in issued.stderr.splitlines() if line.startswith(words)]
+    lines = text.splitlines()
+    # the assessment report is signed by the worker and the division head: their lines
+    name = next(i for i, line in enumerate(lines) if line.startswith("[signatories.division_head]"))
+    for offset, value in ((2, "Nama Kepala Bidang"), (4, "000000000000000000")):
+        assert lines[name + offset].endswith(f'"{value}"')
+        assert f"[signatories.division_head] {lines[name + offset].split()[0]}" in warning
+        assert f" {name + offset + 1})" in warning and value in warning
+    assert "Nama Kepala Dinas" not in warning  # the head does not sign this letter
+    assert "ppks.toml" in warning and "--issue --new" in warning
+    assert json.loads(issued.stdout)["warnings"] == [warning.split(": ", 1)[1]]
+
+
+def test_real_signatories_give_no_placeholder_warning(office):
+    case = papers_case(office)
+    issued = Cli(office.root)("letter", case.id, "assessment", "--issue", "--date", "2024-02-20")
+    assert issued.exit_code == 0 and "ppks.toml" not in issued.stderr

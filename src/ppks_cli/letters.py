@@ -952,12 +952,51 @@ def draft(
         number_text, seq = next_number(repo, kind, when)
     data = letter_data(repo, case, kind, about, number=number_text, date=when, cc=cc, to=to)
     texts, checksum = _render(repo, kind, data, first="typ" if fmt == "pdf" else "md")
+    warnings = date_warnings(when)
+    if not preview:  # about to be signed: a placeholder from the sample must not be
+        warnings += placeholder_warnings(repo, texts)
     made = Draft(
-        kind, number_text, seq, when, data, texts, checksum, about.id,
-        warnings=date_warnings(when),
+        kind, number_text, seq, when, data, texts, checksum, about.id, warnings=warnings,
     )  # fmt: skip
     made.code, made.earlier = code, earlier
     return made
+
+
+def placeholder_warnings(repo: Repository, texts: dict[str, str]) -> list[Msg]:
+    """One warning (``letter_checks.placeholder_printed``) naming the placeholders left
+    from the sample ``ppks.toml`` (:func:`ppks_cli.config.placeholders`: a NIP of zeros,
+    "Nama Kepala Dinas" …) that the rendered ``texts`` of a letter print, each with the
+    line of ``ppks.toml`` to fill in; none when it prints none. A placeholder NIP counts
+    when the letter prints its holder (the signatory's or worker's name)."""
+    from ppks_cli.config import placeholders
+    from ppks_cli.tomlio import KeyLocator
+
+    def printed(value: str | None) -> bool:
+        return bool(value) and any(value in text for text in texts.values())
+
+    def holder(key: tuple[str, ...]) -> str | None:
+        if key[0] == "workers":
+            return key[1]
+        official = getattr(repo.config.signatories, key[1], None)
+        return official.name if official is not None else None
+
+    found = [
+        (key, value) for key, _group, _who, value in placeholders(repo.config)
+        if printed(value) and (key[-1] == "name" or printed(holder(key)))
+    ]  # fmt: skip
+    if not found:
+        return []
+    try:
+        locator = KeyLocator(repo.paths.config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        locator = None
+    items = []
+    for key, value in found:
+        table = ".".join(k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else f'"{k}"' for k in key[:-1])
+        line = locator.line(key) if locator is not None else 1
+        items.append(Msg("letter_checks.placeholder_item", value=value, table=table,
+                         key=key[-1], line=line))  # fmt: skip
+    return [Msg("letter_checks.placeholder_printed", items="; ".join(str(i) for i in items))]
 
 
 def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter:
@@ -980,7 +1019,7 @@ def find_issued(case: Case, number: str, repo: Repository | None = None) -> Lett
     """The letter numbered ``number`` in ``case`` (the standing one when a renumbering
     left the old number in the case too), the number written as issued or in another
     spelling of it (:func:`number_key`, with ``repo``). Raises :class:`Refused`
-    (``letter_reissue.reissue_other_case``) when the number is another case's letter,
+    (``letter_checks.reissue_other_case``) when the number is another case's letter,
     :class:`NotFound` when no letter has it."""
     wanted = number.strip()
     records = [r for r in case.records if isinstance(r, Letter)]
@@ -1002,7 +1041,7 @@ def find_issued(case: Case, number: str, repo: Repository | None = None) -> Lett
         if elsewhere:
             other, kind = elsewhere[0]
             raise Refused(
-                "letter_reissue.reissue_other_case", number=wanted, case=case.id, other=other,
+                "letter_checks.reissue_other_case", number=wanted, case=case.id, other=other,
                 kind=Msg(f"letter_kind.{kind}") if kind in LETTER_KINDS else kind,
             )  # fmt: skip
     raise NotFound("error.letter_not_found", case=case.id, number=number)
@@ -1464,7 +1503,7 @@ def make_letter(
             made = reissue(repo, case, request.reissue, force=request.force)
             if request.kind is not None and request.kind.strip().lower() != made.kind:
                 raise Refused(
-                    "letter_reissue.reissue_other_kind", number=made.number, case=case.id,
+                    "letter_checks.reissue_other_kind", number=made.number, case=case.id,
                     kind=Msg(f"letter_kind.{made.kind}"), asked=request.kind.strip(),
                 )  # fmt: skip
         else:
