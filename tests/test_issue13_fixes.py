@@ -385,3 +385,65 @@ def test_real_signatories_give_no_placeholder_warning(office):
     case = papers_case(office)
     issued = Cli(office.root)("letter", case.id, "assessment", "--issue", "--date", "2024-02-20")
     assert issued.exit_code == 0 and "ppks.toml" not in issued.stderr
+
+
+# --- 6. outputs: an existing agenda file, a name ending in a slash -------------------------
+
+
+def test_the_agenda_export_keeps_an_existing_file_unless_force(office, tmp_path):
+    issue_referral(office)
+    cli = Cli(office.root)
+    for fmt in ("csv", "xlsx"):
+        target = tmp_path / f"agenda.{fmt}"
+        target.write_bytes(b"buku agenda kertas")
+        refused = cli("letters", "--format", fmt, "-o", str(target))
+        assert refused.exit_code == Refused.exit_code, refused.output
+        assert "--force" in refused.stderr and str(target) in refused.stderr
+        assert target.read_bytes() == b"buku agenda kertas"
+        done = cli("letters", "--format", fmt, "-o", str(target), "--force")
+        assert done.exit_code == 0, done.output
+        assert target.read_bytes() != b"buku agenda kertas"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["letters", "--format", "csv", "-o", "{dir}/"],
+        ["letters", "--format", "xlsx", "-o", "{dir}/", "--force"],
+        ["letter", "{case}", "referral", "-o", "{dir}/"],
+        ["letter", "{case}", "referral", "--format", "pdf", "-o", "{dir}/"],
+        ["letter", "{case}", "referral", "--issue", "--new", "-o", "{dir}/"],
+        ["letter", "{case}", "--reissue", REFERRAL, "-o", "{dir}/"],
+        ["letter", "renumber", REFERRAL, "--reason", "x", "-o", "{dir}/"],
+        ["report", "--year", "2024", "-o", "{dir}/"],
+        ["report", "--year", "2024", "--format", "csv", "-o", "{dir}/"],
+        ["export", "cases", "--format", "csv", "-o", "{dir}/"],
+        ["export", "letters", "--format", "xlsx", "-o", "{dir}/", "--force"],
+    ],
+)
+@pytest.mark.parametrize("exists", [False, True])
+def test_an_output_name_ending_in_a_slash_is_a_folder(office, tmp_path, args, exists):
+    case_id = issue_referral(office)
+    folder = tmp_path / "keluar"
+    if exists:
+        folder.mkdir()
+    before = snapshot(office.root)
+    args = [a.replace("{dir}", str(folder)).replace("{case}", case_id) for a in args]
+    for lang in ("id", "en"):
+        result = Cli(office.root)(*args, lang=lang)
+        assert result.exit_code == InvalidInput.exit_code, result.output
+        assert f"{folder}/" in result.stderr and ("folder" in result.stderr)
+        assert result.stderr.count("\n") == 1
+    assert folder.is_dir() == exists and (not exists or not any(folder.iterdir()))
+    assert snapshot(office.root) == before
+
+
+def test_agenda_export_errors_speak_of_the_agenda_file(office, tmp_path):
+    issue_referral(office)
+    missing = tmp_path / "tidak-ada" / "agenda.csv"
+    for lang, words in (("id", "Buku agenda"), ("en", "agenda book")):
+        result = Cli(office.root)("letters", "--format", "csv", "-o", str(missing), lang=lang)
+        assert result.exit_code == InvalidInput.exit_code
+        assert words in result.stderr and str(missing) in result.stderr
+        assert "nomor" not in result.stderr.lower() and "number" not in result.stderr.lower()
+        assert "Surat tidak" not in result.stderr and "letter" not in result.stderr.lower()

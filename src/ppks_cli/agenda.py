@@ -187,11 +187,14 @@ def _same_bytes(data: bytes, stamp: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def export(repo: Repository, book: Agenda, fmt: str, path: Path) -> AgendaExport:
+def export(
+    repo: Repository, book: Agenda, fmt: str, path: Path, *, force: bool = False
+) -> AgendaExport:
     """Write ``book`` to ``path`` as ``fmt`` (``csv`` or ``xlsx``), atomically, never
-    through a symbolic link, readable by its owner only (0600). Raises
-    :class:`InvalidInput` for another format or an unusable path,
-    :class:`~ppks_cli.errors.WriteFailed`."""
+    through a symbolic link, readable by its owner only (0600); an existing file only
+    with ``force``. Raises :class:`InvalidInput` for another format or an unusable path
+    (``error.output.agenda``), :class:`Refused` for an existing file without ``force``
+    (``error.export_exists``), :class:`~ppks_cli.errors.WriteFailed`."""
     import os
 
     from ppks_cli.letters import check_output, write_output
@@ -200,7 +203,9 @@ def export(repo: Repository, book: Agenda, fmt: str, path: Path) -> AgendaExport
         raise InvalidInput(
             "error.invalid_option", option="--format", detail=Msg("agenda.formats")
         )
-    check_output(path, repo)
+    check_output(path, repo, unusable="error.output.agenda")
+    if os.path.lexists(path) and not force:
+        raise Refused("error.export_exists", path=str(path))
     data = to_csv(book) if fmt == "csv" else to_xlsx(book)
     write_output(path, data, repo)
     os.chmod(path, 0o600)

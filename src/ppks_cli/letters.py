@@ -1276,10 +1276,14 @@ def write_output(path: Path, data: bytes, repo: Repository | None = None) -> Non
     atomic_write_bytes(path, data, root=root)
 
 
-def check_output(path: Path, repo: Repository | None = None) -> None:
+def check_output(
+    path: Path, repo: Repository | None = None, *, unusable: str = "error.output_unusable"
+) -> None:
     """Refuse an output target that :func:`write_output` could not write, before anything
     is recorded: an empty name, a folder, a symbolic link, a missing or read-only folder,
-    a name the system refuses. Raises :class:`InvalidInput` or :class:`Refused`."""
+    a name the system refuses. Raises :class:`InvalidInput` (``unusable``, with ``path``
+    and ``reason``, for a place the system refuses: a letter says no number was taken) or
+    :class:`Refused`."""
     import tempfile
 
     from ppks_cli.tomlio import check_no_symlinks, refuse_repository_data
@@ -1303,9 +1307,7 @@ def check_output(path: Path, repo: Repository | None = None) -> None:
         if len(full.name.encode()) > 255:
             raise OSError(36, "File name too long")
     except OSError as exc:
-        raise InvalidInput(
-            "error.output_unusable", path=text, reason=exc.strerror or type(exc).__name__
-        ) from None
+        raise InvalidInput(unusable, path=text, reason=exc.strerror or type(exc).__name__) from None
 
 
 def default_output_name(case: Case, letter: Draft, fmt: str) -> str:

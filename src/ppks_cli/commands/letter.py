@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         fmt: Annotated[str, option("--format", "-f", key="letter.format", metavar="md|pdf")] = "md",
         output: Annotated[
-            Path | None, option("--output", "-o", key="letter.output", metavar="PATH")
+            str | None, option("--output", "-o", key="letter.output", metavar="PATH")
         ] = None,
         number: Annotated[
             str | None, option("--number", key="letter.number", metavar="NUMBER")
@@ -92,7 +92,9 @@ def register(app: typer.Typer) -> None:
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import letters
+        from ppks_cli.tomlio import output_path
 
+        output = output_path(output)
         repo = open_repo(ctx)
         if list_kinds:
             _list(repo, json_output)

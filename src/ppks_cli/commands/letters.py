@@ -3,7 +3,6 @@ as JSON, or exported to CSV or XLSX."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,12 +30,16 @@ def register(app: typer.Typer) -> None:
             str, option("--format", "-f", key="letters.format", metavar="table|csv|xlsx")
         ] = "table",
         output: Annotated[
-            Path | None, option("--output", "-o", key="letters.output", metavar="FILE")
+            str | None, option("--output", "-o", key="letters.output", metavar="FILE")
         ] = None,
+        force: Annotated[bool, typer.Option("--force", help=t("help.export.force"))] = False,
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import agenda
         from ppks_cli.choices import LETTER_KIND
+        from ppks_cli.tomlio import output_path
+
+        output = output_path(output)
 
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
@@ -55,7 +58,7 @@ def register(app: typer.Typer) -> None:
         repo = open_repo(ctx)
         book = agenda.agenda(repo, year=year, kind=kind)
         if fmt != "table":
-            done = agenda.export(repo, book, fmt, output)
+            done = agenda.export(repo, book, fmt, output, force=force)
             if json_output:
                 print_json(done)
             info_line(t("agenda.written", count=len(book.letters), path=str(done.path)))
