@@ -4,10 +4,12 @@ ignore an option, one document with two numbers after two clones merged, outputs
 as folders, warnings at issue time, and the layout of the further kinds."""
 
 import datetime as dt
+import io
 import json
 import subprocess
 
 import pytest
+from pypdf import PdfReader
 from test_letters import SIGNATORIES, papers_case
 
 from ppks_cli import letters
@@ -447,3 +449,122 @@ def test_agenda_export_errors_speak_of_the_agenda_file(office, tmp_path):
         assert words in result.stderr and str(missing) in result.stderr
         assert "nomor" not in result.stderr.lower() and "number" not in result.stderr.lower()
         assert "Surat tidak" not in result.stderr and "letter" not in result.stderr.lower()
+
+
+# --- 4. layout of the further kinds --------------------------------------------------------
+
+
+def kinds_office(repo, monkeypatch):
+    from test_letter_kinds import _office
+
+    return _office(repo, monkeypatch)
+
+
+def page_lines(data: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
+
+
+def test_statement_keeps_nip_with_its_digits_and_labels_apart_from_their_colons(repo, monkeypatch):
+    from test_letter_kinds import child_sent_home
+
+    office = kinds_office(repo, monkeypatch)
+    case = child_sent_home(office)
+    made = letters.draft(office, case, "statement", date=D(2025, 3, 14), fmt="pdf")
+    lines = page_lines(letters.to_pdf(office, made))
+    # three signature blocks side by side: each NIP on one line with its digits
+    signed = [line for line in lines if "NIP." in line]
+    assert signed == ["NIP. 199001012020122001 NIP. 197502022005012002"], lines
+    assert not any(line.endswith("NIP.") for line in lines)
+    # the longest label does not run into its colon
+    assert any(line.startswith("Hubungan dengan klien :") for line in lines), lines
+    assert not any("klien:" in line for line in lines)
+
+
+@pytest.mark.parametrize("kind", ["social-report", "statement", "return-home"])
+def test_the_further_kinds_for_a_child_sent_home_fit_one_page(repo, monkeypatch, kind):
+    from test_letter_kinds import child_sent_home
+
+    office = kinds_office(repo, monkeypatch)
+    case = child_sent_home(office)
+    made = letters.draft(office, case, kind, date=D(2025, 3, 14), fmt="pdf",
+                         to="Deli Serdang" if kind == "return-home" else None)  # fmt: skip
+    data = letters.to_pdf(office, made)
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+    assert not any(line.startswith("Halaman") for line in page_lines(data))  # no page numbers
+
+
+# --- 8. smaller ones ---------------------------------------------------------------------------
+
+
+def test_the_refusal_to_issue_again_names_the_latest_standing_number(office):
+    case_id = issue_referral(office)  # 462/1, dated 20 June
+    cli = Cli(office.root)
+    for day in ("2024-06-28", "2024-06-21"):  # 462/2, then 462/3 dated before it
+        assert cli("letter", case_id, "referral", "--issue", "--new", "--date", day).exit_code == 0
+    assert cli("letter", "renumber", "462/2/Dinsos/2024", "--reason", "x").exit_code == 0  # 462/4
+    refused = cli("letter", case_id, "referral", "--issue")
+    assert refused.exit_code == Refused.exit_code
+    assert "462/4/Dinsos/2024" in refused.stderr and "462/3/Dinsos/2024" not in refused.stderr
+    shown = cli("letter", case_id, "referral", "--json")
+    assert json.loads(shown.stdout)["earlier"] == [REFERRAL, "462/3/Dinsos/2024", "462/4/Dinsos/2024"]
+
+
+@pytest.mark.parametrize("cc", ["arsip", "ARSIP", " Arsip ", "arsip  "])
+def test_a_copy_already_in_the_tembusan_is_not_listed_twice(repo, monkeypatch, cc):
+    office = kinds_office(repo, monkeypatch)
+    case = papers_case(office)
+    made = letters.draft(office, case, "referral", date=D(2024, 6, 20), preview=True,
+                         cc=[cc, "Camat Medan Sunggal", "camat medan  sunggal"])  # fmt: skip
+    assert made.data["letter"]["tembusan"] == [
+        "Kepala Dinas Sosial Provinsi Sumatera Utara", "Arsip", "Camat Medan Sunggal",
+    ]  # fmt: skip
+
+
+def test_lists_in_letter_text_are_lists(repo, monkeypatch):
+    """Problems written as sentences, or numbered by hand, never read "…; 1. …" or "..":
+    one item is a sentence, several a numbered list, in Markdown and in the PDF."""
+    from ppks_cli import casework
+    from ppks_cli.intake import create_case, prepare
+
+    from conftest import MR
+
+    office = kinds_office(repo, monkeypatch)
+    case = create_case(office, prepare(MR))
+    w = {"worker": "Saskia"}
+    casework.assess(office, case, problems=["Mengemis di lampu merah.", "1. Tidak punya KTP"],
+                    needs=["Tempat tinggal sementara."], date=D(2024, 2, 20), **w)  # fmt: skip
+    casework.refer(office, case, destination="UPT Pelayanan Sosial Gelandangan dan Pengemis Binjai",
+                   reason="Perlu tempat tinggal.", consent=True, date=D(2024, 2, 21), **w)  # fmt: skip
+    casework.terminate(office, office.find_case(case.id), reason="returned-home", outcome="Pulang.",
+                       date=D(2024, 2, 23), **w)  # fmt: skip
+    case = office.find_case(case.id)
+    for kind in ("referral", "social-report", "return-home"):
+        made = letters.draft(office, case, kind, date=D(2024, 2, 23), preview=True, fmt="pdf",
+                             to="Deli Serdang" if kind == "return-home" else None)  # fmt: skip
+        md = made.markdown
+        assert ".;" not in md and ".." not in md and "; 1" not in md, kind
+        assert "\n1. Mengemis di lampu merah.\n2. 1\\. Tidak punya KTP\n" in md, kind
+        text = " ".join(page_lines(letters.to_pdf(office, made)))
+        assert ".;" not in text and ".." not in text.replace("...", ""), kind
+        assert "1. Mengemis di lampu merah." in text and "2. 1. Tidak punya KTP" in text, kind
+    assert "dengan alasan: Perlu tempat tinggal.\n" in letters.draft(
+        office, case, "referral", date=D(2024, 2, 23), preview=True).markdown  # one full stop
+    made = letters.draft(office, case, "social-report", date=D(2024, 2, 23), preview=True)
+    assert "Kebutuhan: Tempat tinggal sementara.\n" in made.markdown
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"x\")", "+62 812", "-1", "@SUM(A1)"])
+def test_xlsx_agenda_cells_that_look_like_formulas_are_text_without_an_apostrophe(value):
+    from openpyxl import load_workbook
+
+    from ppks_cli import agenda
+    from ppks_cli.letters import IssuedNumber
+
+    one = IssuedNumber(REFERRAL, 2024, 1, "f", "2024-AAAAA", kind="referral", worker="Saskia",
+                       reason=value, date=D(2024, 6, 20))  # fmt: skip
+    sheet = load_workbook(io.BytesIO(agenda.to_xlsx(agenda.Agenda([one])))).active
+    cell = sheet.cell(row=2, column=agenda.COLUMNS.index("reason") + 1)
+    assert cell.value == value and cell.data_type == "s" and cell.quotePrefix
+    plain = sheet.cell(row=2, column=agenda.COLUMNS.index("worker") + 1)
+    assert plain.value == "Saskia" and not plain.quotePrefix

@@ -113,19 +113,23 @@ def to_csv(book: Agenda) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def to_xlsx(book: Agenda) -> bytes:
     """The agenda as an XLSX workbook (openpyxl): one sheet, the header frozen, columns
     sized to their content, dates as spreadsheet dates (``dd/mm/yyyy``), text cells as
-    text (a value starting with ``=`` is never a formula)."""
+    text: a value starting like a formula (``= + - @``) is a text cell marked
+    ``quotePrefix``, shown as written (no apostrophe) and still text when edited."""
     import io
 
     from openpyxl import Workbook
@@ -149,6 +153,8 @@ def to_xlsx(book: Agenda) -> bytes:
             else:
                 cell.value = None if value is None else str(value)
                 cell.data_type = "s"
+                # shown as written, with no apostrophe, and still text when edited
+                cell.quotePrefix = bool(cell.value) and cell.value[0] in _FORMULA_START
                 width = len(cell.value or "")
             widths[column - 1] = max(widths[column - 1], width)
     from openpyxl.utils import get_column_letter

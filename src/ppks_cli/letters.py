@@ -386,13 +386,17 @@ def worker_data(repo: Repository, name: str) -> dict[str, Any]:
 
 def tembusan(repo: Repository, kind: str, cc: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Who receives a copy of a letter of ``kind``: ``[letters.tembusan]`` for the kind,
-    then each ``--cc`` name (each name once, in that order; blank names left out)."""
+    then each ``--cc`` name (each name once, as first written, in that order: "arsip"
+    and "ARSIP " are "Arsip"; blank names left out)."""
     from ppks_cli.models import parse_name
 
     names: list[str] = []
+    seen: set[str] = set()
     for name in [*repo.config.letters.tembusan.for_kind(kind), *cc]:
         name = parse_name(name.strip(), "--cc") if name.strip() else ""
-        if name and name not in names:
+        same = " ".join(name.split()).casefold()
+        if name and same not in seen:
+            seen.add(same)
             names.append(name)
     return names
 
