@@ -568,3 +568,62 @@ def test_xlsx_agenda_cells_that_look_like_formulas_are_text_without_an_apostroph
     assert cell.value == value and cell.data_type == "s" and cell.quotePrefix
     plain = sheet.cell(row=2, column=agenda.COLUMNS.index("worker") + 1)
     assert plain.value == "Saskia" and not plain.quotePrefix
+
+
+@pytest.mark.parametrize("width", [80, 60, 120])
+def test_the_agenda_on_screen_shows_every_value_whole_at_any_width(office, width):
+    """Long numbers from the pattern, a renumbered letter, a long kind name: nothing cut."""
+    office = set_config(office, 'number_pattern = "{code}/{seq}/Dinsos/{year}"',
+                        'number_pattern = "{code}/{seq}/Dinsos-Resos/{month_roman}/{year}"')  # fmt: skip
+    case_id = issue_referral(office)
+    cli = Cli(office.root)
+    assert cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30").exit_code == 0
+    assert cli("letter", "renumber", "462/1/Dinsos-Resos/VI/2024", "--reason", "x").exit_code == 0
+    shown = run_ppks("letters", cwd=office.root, env={"COLUMNS": str(width)})
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines)
+    assert "…" not in shown.stdout
+    book = json.loads(run_ppks("letters", "--json", cwd=office.root).stdout)
+    # each column read down its lines: a folded value joins up again
+    header = lines[0]
+    starts = [header.index(word) for word in header.split()]
+    columns = ["".join(line[a:b].strip() for line in lines[1:])
+               for a, b in zip(starts, [*starts[1:], None], strict=True)]  # fmt: skip
+    for entry in book:
+        for index, key in enumerate(("number", "date", "kind", "case", "worker", "about")):
+            assert entry[key].replace(" ", "") in columns[index].replace(" ", ""), (key, entry[key])
+    if width >= 80:  # room enough: each number, case and record ID on one line
+        for entry in book:
+            assert any(entry["number"] in line and entry["about"] in line for line in lines)
+
+
+def test_a_draft_says_draft_on_every_page_and_an_issued_letter_does_not(office, tmp_path):
+    case = papers_case(office)
+    cli = Cli(office.root)
+    draft = tmp_path / "draf.pdf"
+    assert cli("letter", case.id, "assessment", "-f", "pdf", "-o", str(draft)).exit_code == 0
+    reader = PdfReader(io.BytesIO(draft.read_bytes()))
+    for page in reader.pages:
+        text = page.extract_text()
+        assert "DRAF — belum bernomor, jangan ditandatangani" in text and "--issue" in text
+    shown = cli("letter", case.id, "assessment")
+    assert shown.stdout.startswith("> **DRAF — belum bernomor, jangan ditandatangani")
+    issued = tmp_path / "terbit.pdf"
+    assert cli("letter", case.id, "assessment", "--issue", "--date", "2024-02-20", "-f", "pdf",
+               "-o", str(issued)).exit_code == 0  # fmt: skip
+    assert "DRAF" not in " ".join(p.extract_text() for p in PdfReader(issued).pages)
+    again = cli("letter", case.id, "--reissue", "460/1/Dinsos/2024")
+    assert "DRAF" not in again.stdout
+
+
+@pytest.mark.parametrize("lang, words", [("id", "Tanggal surat"), ("en", "The letter's date")])
+def test_the_date_option_of_letter_is_the_letters_date(lang, words):
+    from conftest import run_ppks as run
+
+    lines = run("--lang", lang, "letter", "--help").stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("--date"))
+    end = next(i for i in range(at + 1, len(lines)) if lines[i].strip().startswith("-"))
+    line = " ".join(part.strip() for part in lines[at:end])
+    assert words in line and ("hari ini" in line or "today" in line)
+    assert "pekerjaan dilakukan" not in line and "work was done" not in line

@@ -11,7 +11,6 @@ import typer
 
 from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
-    DateOpt,
     JsonOpt,
     WorkerOpt,
     option,
@@ -87,7 +86,9 @@ def register(app: typer.Typer) -> None:
         reason: Annotated[
             str | None, option("--reason", key="letter_numbering.reason", metavar="TEXT")
         ] = None,
-        date: DateOpt = None,
+        date: Annotated[
+            str | None, option("--date", key="letter.date", metavar="YYYY-MM-DD")
+        ] = None,
         worker: WorkerOpt = None,
         json_output: JsonOpt = False,
     ) -> None:
