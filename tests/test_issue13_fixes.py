@@ -627,3 +627,43 @@ def test_the_date_option_of_letter_is_the_letters_date(lang, words):
     line = " ".join(part.strip() for part in lines[at:end])
     assert words in line and ("hari ini" in line or "today" in line)
     assert "pekerjaan dilakukan" not in line and "work was done" not in line
+
+
+# --- 7. README examples name cases of the sample -------------------------------------------
+
+
+def test_every_case_the_readme_names_is_in_the_sample():
+    import re
+
+    from conftest import PROJECT, SAMPLE
+
+    text = (PROJECT / "README.md").read_text()
+    ids = sorted(p.name for p in (SAMPLE / "cases").iterdir() if p.is_dir())
+    named = {
+        m for m in re.findall(r"\b20\d\d-[0-9A-Z]{2,5}\b", text)
+        if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2]|Q[1-4])", m)  # a month, a quarter
+    }  # fmt: skip
+    assert named
+    for ref in named:
+        assert [i for i in ids if i.startswith(ref)], ref
+
+
+def test_the_readmes_letters_for_a_child_sent_home_work_on_the_sample(tmp_path):
+    import re
+    import shutil
+
+    from conftest import PROJECT, SAMPLE
+
+    root = tmp_path / "kasus"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".ppks-cache"))
+    text = (PROJECT / "README.md").read_text()
+    examples = re.findall(r"^ppks letter (\S+ (?:statement|return-home)[^#\n]*?)\s*#", text, re.M)
+    assert len(examples) == 2, examples
+    for n, example in enumerate(examples):
+        import shlex
+
+        out = tmp_path / f"{n}.pdf"
+        done = run_ppks("--root", str(root), "letter", *shlex.split(example), "-o", str(out))
+        assert done.returncode == 0, done.stderr
+        assert len(PdfReader(out).pages) == 1, example
+    assert run_ppks("--root", str(root), "check").returncode == 0
