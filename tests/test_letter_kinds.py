@@ -387,7 +387,7 @@ def test_return_letter_needs_its_destination(office):
     # a destination outside the directory: "Kepala <name>", "di Tempat"
     result = cli("letter", case.id, "return-home", "--draft", "--to", "Dinas Sosial Kabupaten Asahan")
     assert result.exit_code == 0, result.output
-    assert "Yth. Kepala Dinas Sosial Kabupaten Asahan  \ndi  \nTempat" in result.stdout
+    assert "Yth. Kepala Dinas Sosial Kabupaten Asahan  \ndi Tempat" in result.stdout
 
 
 @pytest.mark.parametrize("kind", ["social-report", "statement", "return-home"])
