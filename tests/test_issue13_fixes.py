@@ -667,3 +667,28 @@ def test_the_readmes_letters_for_a_child_sent_home_work_on_the_sample(tmp_path):
         assert done.returncode == 0, done.stderr
         assert len(PdfReader(out).pages) == 1, example
     assert run_ppks("--root", str(root), "check").returncode == 0
+
+
+def test_one_document_issued_in_two_clones_with_the_same_number(office, tmp_path):
+    case = papers_case(office)
+    git("init", "-b", "main", cwd=office.root)
+    git("add", "-A", cwd=office.root)
+    git("commit", "-m", "start", cwd=office.root)
+    other = tmp_path / "clone"
+    git("clone", str(office.root), str(other), cwd=tmp_path)
+    for root, day in ((office.root, "2024-06-20"), (other, "2024-06-21")):
+        done = ppks_in(root, "letter", case.id, "referral", "--issue", "--date", day, "--json")
+        assert json.loads(done.stdout)["number"] == REFERRAL
+    pull(office, other)
+    checked = ppks_in(office.root, "check")
+    assert checked.returncode == 1
+    fix = f"ppks letter renumber {REFERRAL} --case {case.id} --number {REFERRAL}"
+    assert fix in checked.stdout
+    settled = ppks_in(office.root, *fix.split()[1:])
+    assert settled.returncode == 0, settled.stderr
+    assert ppks_in(office.root, "check").returncode == 0
+    book = json.loads(ppks_in(office.root, "letters", "--json").stdout)
+    assert [e["number"] for e in book if not e["replaced_by"]] == [REFERRAL]
+    # the letter recorded first stands: a reissue prints it, dated 20 June
+    again = ppks_in(office.root, "letter", case.id, "--reissue", REFERRAL)
+    assert "20 Juni 2024" in again.stdout and "21 Juni 2024" not in again.stdout

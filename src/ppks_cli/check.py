@@ -259,11 +259,17 @@ def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
     problems = []
     for number, letters in by_number.items():
         if len(letters) > 1:
+            # one document (two clones issued it): it keeps the number, once
+            document = len({(i.case, i.kind, i.about) for i in letters}) == 1
             for one in letters:
                 file = one.file
                 others = ", ".join(i.file for i in letters if i.file != file)
                 line = _line_of(repo.root / file, ("number",))
-                hint = Msg("fix.letter_number", number=number, case=one.case)
+                hint = (
+                    Msg("fix.letter_two_numbers", number=number, case=one.case, kept=number)
+                    if document and one.about
+                    else Msg("fix.letter_number", number=number, case=one.case)
+                )  # fmt: skip
                 problems.append(
                     Problem(
                         file, line,

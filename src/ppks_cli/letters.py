@@ -575,6 +575,7 @@ class IssuedNumber:
     recorded_at: str = ""
     replaced_by: str | None = None
     follows: tuple[str, ...] = ()  # a letter issued with --new: the numbers it followed
+    content: str = ""  # what it prints: a digest of its date, data and edited source
 
     @property
     def active(self) -> bool:
@@ -617,7 +618,7 @@ def issued_numbers(repo: Repository) -> list[IssuedNumber]:
                 worker=_text(data.get("worker")), about=_text(data.get("about")),
                 renumbers=_text(data.get("renumbers")), reason=_text(data.get("reason")),
                 recorded_at=recorded.isoformat() if isinstance(recorded, dt.datetime) else "",
-                follows=_follows(data.get("follows")),
+                follows=_follows(data.get("follows")), content=_content(data),
             )
         )  # fmt: skip
     replaced = {(i.case, i.renumbers): i.number for i in found if i.renumbers}
@@ -629,6 +630,16 @@ def issued_numbers(repo: Repository) -> list[IssuedNumber]:
             for i in found
         ]
     )
+
+
+def _content(data: dict[str, Any]) -> str:
+    """A digest of what a letter record prints: its date, the data it was made from and
+    its edited source (two records with it print the same letter)."""
+    import hashlib
+    import json
+
+    shown = [data.get(key) for key in ("date", "context", "edited_source", "template_sha256")]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _follows(value: Any) -> tuple[str, ...]:
@@ -649,10 +660,11 @@ def first_of(issued: list[IssuedNumber], one: IssuedNumber) -> IssuedNumber:
 def _one_entry_per_number(found: list[IssuedNumber]) -> list[IssuedNumber]:
     """``found`` with one entry for one number of one document (case, kind, record it is
     about), the one recorded first, where the later entry adds no letter: the same letter
-    renumbered to the same number in two clones, the document issued in two clones with
-    the same number (neither with ``--new``), or a renumbering that gives a letter the
-    number the document already has (:func:`ppks_cli.agenda.renumber` settling two
-    numbers: it follows that number). Two letters issued with ``--new`` are two letters."""
+    renumbered to the same number in two clones, the same letter (the same date and data)
+    issued in two clones with the same number (neither with ``--new``), or a renumbering
+    that gives a letter the number the document already has
+    (:func:`ppks_cli.agenda.renumber` settling two numbers: it follows that number). Two
+    letters issued with ``--new``, or printing differently, are two letters."""
     first: dict[tuple, IssuedNumber] = {}
     dropped = set()
     for i in sorted(found, key=lambda i: (i.recorded_at, i.file)):
@@ -666,7 +678,7 @@ def _one_entry_per_number(found: list[IssuedNumber]) -> list[IssuedNumber]:
         if (
             root.record == kept_root.record
             or (i.renumbers and i.number in i.follows)
-            or not (root.follows or kept_root.follows)
+            or (not (root.follows or kept_root.follows) and i.content == before.content)
         ) and before.file != i.file:
             dropped.add(i.file)
     return [i for i in found if i.file not in dropped]
