@@ -104,12 +104,15 @@ def output_path(text: str | None, option: str = "--output") -> Path | None:
     None. A name ending in a slash names a folder, never a file (``-o out/`` would
     otherwise write a file named ``out`` where the folder is missing): refused with
     :class:`~ppks_cli.errors.InvalidInput` (``error.output.folder``), whether the folder
-    exists or not. Call it with the text as typed: a :class:`Path` has lost the slash."""
+    exists or not; so is a name with a NUL character (``error.output.nul``). Call it with
+    the text as typed: a :class:`Path` has lost the slash."""
     if text is None:
         return None
-    if text.endswith(("/", os.sep)) or (os.altsep and text.endswith(os.altsep)):
-        from ppks_cli.errors import InvalidInput
+    from ppks_cli.errors import InvalidInput
 
+    if "\0" in text:  # no file system takes it
+        raise InvalidInput("error.output.nul", option=option)
+    if text.endswith(("/", os.sep)) or (os.altsep and text.endswith(os.altsep)):
         raise InvalidInput("error.output.folder", option=option, path=text)
     return Path(text)
 
