@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             str | None, option("--output", "-o", key="letters.output", metavar="FILE")
         ] = None,
-        force: Annotated[bool, typer.Option("--force", help=t("help.export.force"))] = False,
+        force: Annotated[bool, typer.Option("--force", help=t("help.letters.force"))] = False,
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import agenda
