@@ -502,12 +502,16 @@ def test_the_refusal_to_issue_again_names_the_latest_standing_number(office):
     cli = Cli(office.root)
     for day in ("2024-06-28", "2024-06-21"):  # 462/2, then 462/3 dated before it
         assert cli("letter", case_id, "referral", "--issue", "--new", "--date", day).exit_code == 0
-    assert cli("letter", "renumber", "462/2/Dinsos/2024", "--reason", "x").exit_code == 0  # 462/4
+    # the first letter renumbered: 462/4, keeping its date (the earliest)
+    assert cli("letter", "renumber", REFERRAL, "--reason", "x").exit_code == 0
     refused = cli("letter", case_id, "referral", "--issue")
     assert refused.exit_code == Refused.exit_code
-    assert "462/4/Dinsos/2024" in refused.stderr and "462/3/Dinsos/2024" not in refused.stderr
+    named = refused.stderr.split("ppks letter")[0]
+    assert "462/4/Dinsos/2024" in named and "462/3/Dinsos/2024" not in named
+    assert "462/2/Dinsos/2024" not in named
     shown = cli("letter", case_id, "referral", "--json")
-    assert json.loads(shown.stdout)["earlier"] == [REFERRAL, "462/3/Dinsos/2024", "462/4/Dinsos/2024"]
+    assert json.loads(shown.stdout)["earlier"] == [
+        "462/2/Dinsos/2024", "462/3/Dinsos/2024", "462/4/Dinsos/2024"]
 
 
 @pytest.mark.parametrize("cc", ["arsip", "ARSIP", " Arsip ", "arsip  "])
