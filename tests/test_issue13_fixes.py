@@ -57,6 +57,10 @@ def issue_referral(office) -> str:
         ("462/1/Dinsos-Resos/2024", REFERRAL),  # other words between serial and year
         ("462/1/Dinsos-Resos/VI/2024", REFERRAL),
         ("462/1/2024", REFERRAL),
+        ("462/1/Dinsos/24", REFERRAL),  # a two-digit year
+        ("462/1", REFERRAL),  # no year: the letter's
+        ("462/01/Dinsos", REFERRAL),
+        ("460/1", REFERRAL),
         ("460/1/Dinsos/2024", REFERRAL),  # the serial under another code (shared)
         ("460/01/DINSOS/2024", REFERRAL),
         (REFERRAL, REFERRAL),
@@ -77,7 +81,8 @@ def test_a_number_of_another_year_than_the_letter_is_refused(office):
     case_id = issue_referral(office)
     before = snapshot(office.root)
     cli = Cli(office.root)
-    for number in ("460/7/Dinsos/2023", "460/7/Dinsos/2025", "460/07/dinsos/2023"):
+    for number in ("460/7/Dinsos/2023", "460/7/Dinsos/2025", "460/07/dinsos/2023",
+                   "460/7/Dinsos/23"):
         result = cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30",
                      "--number", number, lang="en")  # fmt: skip
         assert result.exit_code == InvalidInput.exit_code, result.output
@@ -696,3 +701,10 @@ def test_one_document_issued_in_two_clones_with_the_same_number(office, tmp_path
     # the letter recorded first stands: a reissue prints it, dated 20 June
     again = ppks_in(office.root, "letter", case.id, "--reissue", REFERRAL)
     assert "20 Juni 2024" in again.stdout and "21 Juni 2024" not in again.stdout
+
+
+def test_renumber_finds_the_letter_by_any_spelling_of_its_number(office):
+    issue_referral(office)
+    done = Cli(office.root)("letter", "renumber", "462/01/dinsos/2024", "--reason", "x", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["renumbered"] == REFERRAL

@@ -321,7 +321,7 @@ def renumber(repo: Repository, request: RenumberRequest, *, options=None) -> Let
     that number), :class:`InvalidInput` (no reason for a number that is not used twice,
     a bad ``--number``), :class:`Refused`."""
     from ppks_cli.changes import WriteOptions
-    from ppks_cli.letters import LetterResult, issued_numbers, write_output
+    from ppks_cli.letters import LetterResult, issued_letters, issued_numbers, write_output
 
     if request.fmt not in ("md", "pdf"):
         raise InvalidInput(
@@ -332,7 +332,8 @@ def renumber(repo: Repository, request: RenumberRequest, *, options=None) -> Let
     number = request.number.strip()
     with (options or WriteOptions()).writer(repo) as writer:
         issued = issued_numbers(repo)
-        candidates = [i for i in issued if i.active and i.number == number]
+        wanted = {i.file for i in issued_letters(repo, number)}  # in any spelling of it
+        candidates = [i for i in issued if i.active and i.file in wanted]
         if request.case is not None:
             case_id = repo.find_case(request.case).id
             candidates = [i for i in candidates if i.case == case_id]

@@ -717,7 +717,8 @@ def _number_regex(pattern: str) -> re.Pattern[str]:
 
 
 _LOOSE_FIELDS = {
-    "code": r"(?P<code>.+?)", "seq": r"0*(?P<seq>[0-9]{1,9})", "year": r"(?P<year>[0-9]{4})",
+    "code": r"(?P<code>.+?)", "seq": r"0*(?P<seq>[0-9]{1,9})",
+    "year": r"(?P<year>[0-9]{4}|[0-9]{2})",  # "24" is 2024
     "month": r"[0-9]{1,2}", "month_roman": r"[IVXivx]+",
 }  # fmt: skip
 _ESSENTIAL = ("code", "seq", "year")
@@ -774,6 +775,25 @@ def _loose_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8)
+def _yearless_regex(pattern: str) -> re.Pattern[str] | None:
+    """A regex for a number written by ``pattern`` up to its serial and no year after it
+    ("462/1", "462/01/Dinsos" by ``{code}/{seq}/Dinsos/{year}``), or None when the
+    pattern has no serial before its year."""
+    regex = ""
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        regex += re.escape(literal)
+        if name == "year":
+            return None
+        if name == "seq":
+            # after the serial: nothing, or a separator and words without a digit
+            return re.compile(f"^{regex}{_LOOSE_FIELDS['seq']}(?:[^0-9A-Za-z][^0-9]*)?$",
+                              re.IGNORECASE)  # fmt: skip
+        if name:
+            regex += _LOOSE_FIELDS[name] if name in _LOOSE_FIELDS else ".+?"
+    return None
+
+
 @dataclass(frozen=True)
 class NumberKey:
     """What identifies a letter number whatever its spelling: the classification code
@@ -785,18 +805,29 @@ class NumberKey:
     year: int
 
 
-def number_key(repo: Repository, number: str, year: int | None = None) -> NumberKey | None:
+def number_key(
+    repo: Repository, number: str, year: int | None = None, *, yearless: bool = False
+) -> NumberKey | None:
     """The :class:`NumberKey` of ``number`` read by ``[letters] number_pattern`` however
-    it is spelled (:func:`_loose_regex`); ``year`` when the pattern has no ``{year}``.
-    None when the number does not follow the pattern (a number outside the sequence)."""
-    match = _loose_regex(repo.config.letters.number_pattern).match(number.strip())
+    it is spelled (:func:`_loose_regex`: a two-digit year is of this century); ``year``
+    when the pattern has no year, and with ``yearless`` (a number typed at ``--number``)
+    when the number stops without one ("462/1" is serial 1 of ``year``). None when the
+    number does not follow the pattern (a number outside the sequence)."""
+    pattern = repo.config.letters.number_pattern
+    text = number.strip()
+    match = _loose_regex(pattern).match(text)
+    if match is None and yearless:
+        short = _yearless_regex(pattern)
+        match = short.match(text) if short is not None else None
     if match is None:
         return None
     found = match.groupdict()
-    if found.get("year") is None and year is None:
+    written = found.get("year")
+    if written is None and year is None:
         return None
     code = re.sub(r"\s+", "", found.get("code") or "").casefold()
-    return NumberKey(code, int(found["seq"]), int(found.get("year") or year))
+    shown = int(written) + (2000 if len(written) == 2 else 0) if written else year
+    return NumberKey(code, int(found["seq"]), shown)
 
 
 def issued_key(repo: Repository, issued: IssuedNumber) -> NumberKey | None:
@@ -865,7 +896,7 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     if not _AGENDA_NUMBER.fullmatch(number) or ".." in number or zero:
         detail = Msg("letters.bad_number", value=number)
         raise InvalidInput("error.invalid_option", option="--number", detail=detail)
-    key = number_key(repo, number, date.year)
+    key = number_key(repo, number, date.year, yearless=True)
     if key is not None and key.year != date.year:
         raise InvalidInput(
             "error.letter_number.other_year", number=number, year=key.year,
