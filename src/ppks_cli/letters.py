@@ -789,7 +789,9 @@ def _yearless_regex(pattern: str) -> re.Pattern[str] | None:
             # after the serial: nothing, or a separator and words without a digit
             return re.compile(f"^{regex}{_LOOSE_FIELDS['seq']}(?:[^0-9A-Za-z][^0-9]*)?$",
                               re.IGNORECASE)  # fmt: skip
-        if name:
+        if name == "code":  # one part: "B-12/SEKRE/2024" is no code with serial 2024
+            regex += r"(?P<code>[^/]+?)"
+        elif name:
             regex += _LOOSE_FIELDS[name] if name in _LOOSE_FIELDS else ".+?"
     return None
 
