@@ -47,33 +47,27 @@ def issue_referral(office) -> str:
 # --- 1. a number is taken however it is written ------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "number, existing",
-    [
-        ("462/01/Dinsos/2024", REFERRAL),  # leading zero
-        ("462/001/Dinsos/2024", REFERRAL),
-        ("462/1/DINSOS/2024", REFERRAL),  # letter case
-        ("462/1/dinsos/2024", REFERRAL),
-        ("462/1/Dinsos-Resos/2024", REFERRAL),  # other words between serial and year
-        ("462/1/Dinsos-Resos/VI/2024", REFERRAL),
-        ("462/1/2024", REFERRAL),
-        ("462/1/Dinsos/24", REFERRAL),  # a two-digit year
-        ("462/1", REFERRAL),  # no year: the letter's
-        ("462/01/Dinsos", REFERRAL),
-        ("460/1", REFERRAL),
-        ("460/1/Dinsos/2024", REFERRAL),  # the serial under another code (shared)
-        ("460/01/DINSOS/2024", REFERRAL),
-        (REFERRAL, REFERRAL),
-    ],
-)
-def test_a_number_taken_in_another_spelling_is_refused_naming_the_letter(office, number, existing):
+TAKEN = [
+    "462/01/Dinsos/2024", "462/001/Dinsos/2024",  # leading zeros
+    "462/1/DINSOS/2024", "462/1/dinsos/2024",  # letter case
+    "462/1/Dinsos-Resos/2024", "462/1/Dinsos-Resos/VI/2024", "462/1/2024",  # other words
+    "462/1/Dinsos/24",  # a two-digit year
+    "462/1", "462/01/Dinsos", "460/1",  # no year: the letter's
+    "460/1/Dinsos/2024", "460/01/DINSOS/2024",  # the serial under another code (shared)
+    REFERRAL,
+]  # fmt: skip
+
+
+def test_a_number_taken_in_another_spelling_is_refused_naming_the_letter(office):
     case_id = issue_referral(office)
     before = snapshot(office.root)
-    result = Cli(office.root)("letter", case_id, "termination", "--issue", "--date", "2024-06-30",
-                              "--number", number)  # fmt: skip
-    assert result.exit_code == Refused.exit_code, result.output
-    assert existing in result.stderr and case_id in result.stderr
-    assert result.stderr.count("Galat:") == 1
+    cli = Cli(office.root)
+    for number in TAKEN:
+        result = cli("letter", case_id, "termination", "--issue", "--date", "2024-06-30",
+                     "--number", number)  # fmt: skip
+        assert result.exit_code == Refused.exit_code, (number, result.output)
+        assert REFERRAL in result.stderr and case_id in result.stderr, number
+        assert result.stderr.count("Galat:") == 1
     assert snapshot(office.root) == before
 
 
@@ -297,30 +291,23 @@ def test_a_new_letter_issued_on_purpose_is_no_clash(office, tmp_path):
 # --- 2. a reissue is the letter as issued: every option it would ignore is refused ---------
 
 
-@pytest.mark.parametrize(
-    "args, option",
-    [
-        (["--date", "2024-06-21"], "--date"),
-        (["--referral", "X"], "--referral"),
-        (["--cc", "Arsip"], "--cc"),
-        (["--to", "Dinas Sosial Kabupaten Deli Serdang"], "--to"),
-        (["--edit"], "--edit"),
-        (["--draft"], "--draft"),
-        (["--worker", "Saskia"], "--worker"),
-        (["--new"], "--new"),
-        (["--number", "462/9/Dinsos/2024"], "--number"),
-        (["--issue"], "--issue"),
-        (["--case", "x"], "--case"),
-        (["--reason", "x"], "--reason"),
-    ],
-)
-def test_a_reissue_refuses_every_option_it_would_ignore(office, args, option):
+IGNORED_BY_REISSUE = [
+    (["--date", "2024-06-21"], "--date"), (["--referral", "X"], "--referral"),
+    (["--cc", "Arsip"], "--cc"), (["--to", "Dinas Sosial Kabupaten Deli Serdang"], "--to"),
+    (["--edit"], "--edit"), (["--draft"], "--draft"), (["--worker", "Saskia"], "--worker"),
+    (["--new"], "--new"), (["--number", "462/9/Dinsos/2024"], "--number"),
+    (["--issue"], "--issue"), (["--case", "x"], "--case"), (["--reason", "x"], "--reason"),
+]  # fmt: skip
+
+
+def test_a_reissue_refuses_every_option_it_would_ignore(office):
     case_id = issue_referral(office)
     before = snapshot(office.root)
-    for lang in ("id", "en"):
-        result = Cli(office.root)("letter", case_id, "--reissue", REFERRAL, *args, lang=lang)
-        assert result.exit_code == InvalidInput.exit_code, (args, result.output)
-        assert option in result.stderr and result.stdout == ""
+    for args, option in IGNORED_BY_REISSUE:
+        for lang in ("id", "en"):
+            result = Cli(office.root)("letter", case_id, "--reissue", REFERRAL, *args, lang=lang)
+            assert result.exit_code == InvalidInput.exit_code, (args, result.output)
+            assert option in result.stderr and result.stdout == "", args
     assert snapshot(office.root) == before
 
 
@@ -412,36 +399,36 @@ def test_the_agenda_export_keeps_an_existing_file_unless_force(office, tmp_path)
         assert target.read_bytes() != b"buku agenda kertas"
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["letters", "--format", "csv", "-o", "{dir}/"],
-        ["letters", "--format", "xlsx", "-o", "{dir}/", "--force"],
-        ["letter", "{case}", "referral", "-o", "{dir}/"],
-        ["letter", "{case}", "referral", "--format", "pdf", "-o", "{dir}/"],
-        ["letter", "{case}", "referral", "--issue", "--new", "-o", "{dir}/"],
-        ["letter", "{case}", "--reissue", REFERRAL, "-o", "{dir}/"],
-        ["letter", "renumber", REFERRAL, "--reason", "x", "-o", "{dir}/"],
-        ["report", "--year", "2024", "-o", "{dir}/"],
-        ["report", "--year", "2024", "--format", "csv", "-o", "{dir}/"],
-        ["export", "cases", "--format", "csv", "-o", "{dir}/"],
-        ["export", "letters", "--format", "xlsx", "-o", "{dir}/", "--force"],
-    ],
-)
-@pytest.mark.parametrize("exists", [False, True])
-def test_an_output_name_ending_in_a_slash_is_a_folder(office, tmp_path, args, exists):
+SLASHED = [
+    ["letters", "--format", "csv", "-o", "{dir}/"],
+    ["letters", "--format", "xlsx", "-o", "{dir}/", "--force"],
+    ["letter", "{case}", "referral", "-o", "{dir}/"],
+    ["letter", "{case}", "referral", "--format", "pdf", "-o", "{dir}/"],
+    ["letter", "{case}", "referral", "--issue", "--new", "-o", "{dir}/"],
+    ["letter", "{case}", "--reissue", REFERRAL, "-o", "{dir}/"],
+    ["letter", "renumber", REFERRAL, "--reason", "x", "-o", "{dir}/"],
+    ["report", "--year", "2024", "-o", "{dir}/"],
+    ["report", "--year", "2024", "--format", "csv", "-o", "{dir}/"],
+    ["export", "cases", "--format", "csv", "-o", "{dir}/"],
+    ["export", "letters", "--format", "xlsx", "-o", "{dir}/", "--force"],
+]
+
+
+def test_an_output_name_ending_in_a_slash_is_a_folder(office, tmp_path):
     case_id = issue_referral(office)
-    folder = tmp_path / "keluar"
-    if exists:
-        folder.mkdir()
     before = snapshot(office.root)
-    args = [a.replace("{dir}", str(folder)).replace("{case}", case_id) for a in args]
-    for lang in ("id", "en"):
-        result = Cli(office.root)(*args, lang=lang)
-        assert result.exit_code == InvalidInput.exit_code, result.output
-        assert f"{folder}/" in result.stderr and ("folder" in result.stderr)
-        assert result.stderr.count("\n") == 1
-    assert folder.is_dir() == exists and (not exists or not any(folder.iterdir()))
+    for exists in (False, True):
+        folder = tmp_path / f"keluar-{exists}"
+        if exists:
+            folder.mkdir()
+        for args in SLASHED:
+            args = [a.replace("{dir}", str(folder)).replace("{case}", case_id) for a in args]
+            for lang in ("id", "en"):
+                result = Cli(office.root)(*args, lang=lang)
+                assert result.exit_code == InvalidInput.exit_code, (args, result.output)
+                assert f"{folder}/" in result.stderr and "folder" in result.stderr, args
+                assert result.stderr.count("\n") == 1, args
+        assert folder.is_dir() == exists and (not exists or not any(folder.iterdir()))
     assert snapshot(office.root) == before
 
 
