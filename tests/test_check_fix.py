@@ -73,7 +73,8 @@ def office(tmp_path_factory):
     made = {
         "repeated_termination": copy_record(termination, folder, "TTTTTT"),
         "after_termination": copy_record(intervention, folder, "VVVVVV", date="2024-07-05"),
-        "letter_number": copy_record(letter, folder, "WWWWWW"),
+        # the same letter as another clone issued it, on another day: two letters, one number
+        "letter_number": copy_record(letter, folder, "WWWWWW", date="2024-07-01"),
         "out_of_order": copy_record(intervention, records(root, second), "XXXXXX",
                                     case=second),
         "record_case": copy_record(intervention, records(root, second), "YYYYYY"),

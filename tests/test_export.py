@@ -141,7 +141,7 @@ def test_readme_documents_every_column():
 def test_each_format_reads_back(sample, tmp_path, fmt):
     out = tmp_path / f"kasus.{fmt}"
     done = export(sample, "cases", "--format", fmt, out=out)
-    assert "5 baris (kasus)" in done.stdout
+    assert "6 baris (kasus)" in done.stdout
     header, rows = read_back(out, fmt)
     assert header == CASE_COLUMNS
     by_id = {row["id"]: row for row in rows}
@@ -182,7 +182,7 @@ def test_xlsx_sheet_header_frozen_columns_sized(sample, tmp_path):
     widths = {col: sheet.column_dimensions[col].width for col in ("A", "C", "N")}
     assert widths["A"] >= len("2024-9EHTW") and widths["N"] == 60 and widths["C"] < 30
     kinds = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert len(kinds) == 23 + 2 and "letter" in kinds  # 4 shelter records, 1 raid catch
+    assert len(kinds) == 26 + 2 and "letter" in kinds  # 4 shelter records, 1 raid catch, the child sent home
     dates = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(d, dt.datetime) for d in dates)
     assert sheet.cell(2, 4).number_format == "yyyy-mm-dd"
@@ -364,7 +364,7 @@ def test_anonymised_sample_holds_no_identity_value(sample, tmp_path, table, fmt)
         assert not re.search(r"2024-[0-9A-Z]{5}", text)  # no real case ID
         assert "Saskia" not in text and "Dewi" not in text  # workers are pseudonyms too
         _, rows = read_back(out, fmt)
-        assert len(rows) == {"cases": 5, "records": 25, "letters": 2}[table]  # 4 shelter records, 1 raid catch
+        assert len(rows) == {"cases": 6, "records": 28, "letters": 2}[table]  # with shelter, raid, child sent home
 
 
 def test_keep_text_replaces_the_names_in_the_text(sample, tmp_path):
@@ -522,7 +522,7 @@ def test_json_output(sample, tmp_path):
                     str(tmp_path / "c.jsonl"))  # fmt: skip
     data = json.loads(done.stdout)
     assert data == {
-        "what": "cases", "format": "jsonl", "file": str(tmp_path / "c.jsonl"), "rows": 5,
+        "what": "cases", "format": "jsonl", "file": str(tmp_path / "c.jsonl"), "rows": 6,
         "columns": ANONYMOUS_CASE_COLUMNS, "anonymised": True, "keep_text": False,
         "personal_data": [], "mode": "0600",
     }  # fmt: skip

@@ -381,16 +381,17 @@ def test_renumber_refusals(office):
     assert letter_records(office, case.id)[-1].reason == "nomor sudah dipakai di buku agenda"
 
 
-def test_the_same_serial_under_two_codes_is_flagged_when_shared(office):
+def test_the_same_serial_under_two_codes_is_refused_when_shared(office):
+    """(``ppks check`` flags it when two clones made it: test_issue13_fixes.)"""
     case = papers_case(office)
     referral = letters.draft(office, case, "referral", date=D(2024, 7, 1))
     letters.issue(office, case, referral, worker="S")
-    clash = letters.draft(office, case, "termination", date=D(2024, 7, 1), number="460/1/Dinsos/2024")
-    letters.issue(office, case, clash, worker="S")
-    checked = Cli(office.root)("check")
-    assert "nomor urut 1 tahun 2024" in checked.stdout
-    assert "ppks letter renumber 460/1/Dinsos/2024" in checked.stdout
+    with pytest.raises(Refused) as refused:
+        letters.draft(office, case, "termination", date=D(2024, 7, 1), number="460/1/Dinsos/2024")
+    assert "462/1/Dinsos/2024" in refused.value.message()
     per_code = set_sequence(office, "per-code")
+    clash = letters.draft(per_code, case, "termination", date=D(2024, 7, 1), number="460/1/Dinsos/2024")
+    letters.issue(per_code, case, clash, worker="S")
     assert "nomor urut 1" not in Cli(per_code.root)("check").stdout
 
 

@@ -113,19 +113,23 @@ def to_csv(book: Agenda) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def to_xlsx(book: Agenda) -> bytes:
     """The agenda as an XLSX workbook (openpyxl): one sheet, the header frozen, columns
     sized to their content, dates as spreadsheet dates (``dd/mm/yyyy``), text cells as
-    text (a value starting with ``=`` is never a formula)."""
+    text: a value starting like a formula (``= + - @``) is a text cell marked
+    ``quotePrefix``, shown as written (no apostrophe) and still text when edited."""
     import io
 
     from openpyxl import Workbook
@@ -149,6 +153,8 @@ def to_xlsx(book: Agenda) -> bytes:
             else:
                 cell.value = None if value is None else str(value)
                 cell.data_type = "s"
+                # shown as written, with no apostrophe, and still text when edited
+                cell.quotePrefix = bool(cell.value) and cell.value[0] in _FORMULA_START
                 width = len(cell.value or "")
             widths[column - 1] = max(widths[column - 1], width)
     from openpyxl.utils import get_column_letter
@@ -187,11 +193,14 @@ def _same_bytes(data: bytes, stamp: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def export(repo: Repository, book: Agenda, fmt: str, path: Path) -> AgendaExport:
+def export(
+    repo: Repository, book: Agenda, fmt: str, path: Path, *, force: bool = False
+) -> AgendaExport:
     """Write ``book`` to ``path`` as ``fmt`` (``csv`` or ``xlsx``), atomically, never
-    through a symbolic link, readable by its owner only (0600). Raises
-    :class:`InvalidInput` for another format or an unusable path,
-    :class:`~ppks_cli.errors.WriteFailed`."""
+    through a symbolic link, readable by its owner only (0600); an existing file only
+    with ``force``. Raises :class:`InvalidInput` for another format or an unusable path
+    (``error.output.agenda``), :class:`Refused` for an existing file without ``force``
+    (``error.export_exists``), :class:`~ppks_cli.errors.WriteFailed`."""
     import os
 
     from ppks_cli.letters import check_output, write_output
@@ -200,7 +209,9 @@ def export(repo: Repository, book: Agenda, fmt: str, path: Path) -> AgendaExport
         raise InvalidInput(
             "error.invalid_option", option="--format", detail=Msg("agenda.formats")
         )
-    check_output(path, repo)
+    check_output(path, repo, unusable="error.output.agenda")
+    if os.path.lexists(path) and not force:
+        raise Refused("error.export_exists", path=str(path))
     data = to_csv(book) if fmt == "csv" else to_xlsx(book)
     write_output(path, data, repo)
     os.chmod(path, 0o600)
@@ -242,6 +253,48 @@ def clashes(repo: Repository, issued: list[IssuedNumber], one: IssuedNumber) -> 
     ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class TwoNumbers:
+    """One document with two standing numbers, from two clones merged: ``keep`` (the
+    number recorded first) and ``other``; ``how``: ``renumbered`` (one letter renumbered
+    in both clones) or ``issued`` (the document issued in both, neither with ``--new``)."""
+
+    keep: IssuedNumber
+    other: IssuedNumber
+    how: str
+
+
+def two_numbers(issued: list[IssuedNumber]) -> list[TwoNumbers]:
+    """The documents (a kind of letter about one record of a case) with more than one
+    standing number that no one meant: two numbers of one letter (two renumberings of
+    it), or two letters issued as the document's first (neither issued with ``--new``
+    after the other: ``follows``). A letter issued with ``--new`` is meant. ``issued``:
+    every letter, renumbered ones too (:func:`ppks_cli.letters.issued_numbers`). One
+    entry per number that should go, against the one recorded first."""
+    from collections import defaultdict
+
+    from ppks_cli.letters import first_of
+
+    documents: dict[tuple, list[IssuedNumber]] = defaultdict(list)
+    for one in issued:
+        if one.active and one.kind and one.about:
+            documents[(one.case, one.kind, one.about)].append(one)
+    found = []
+    for letters in documents.values():
+        letters.sort(key=lambda i: (i.recorded_at, i.file))
+        for n, other in enumerate(letters[1:], 1):
+            root = first_of(issued, other)
+            for keep in letters[:n]:
+                kept_root = first_of(issued, keep)
+                if kept_root.record == root.record:
+                    found.append(TwoNumbers(keep, other, "renumbered"))
+                    break
+                if not root.follows and not kept_root.follows:
+                    found.append(TwoNumbers(keep, other, "issued"))
+                    break
+    return found
+
+
 def _indonesian(key: str, **params: Any) -> str:
     """The message ``key`` in Indonesian, the language of the office's records."""
     from ppks_cli import i18n
@@ -267,20 +320,8 @@ def renumber(repo: Repository, request: RenumberRequest, *, options=None) -> Let
     number in place of the old one. Raises :class:`NotFound` (no standing letter with
     that number), :class:`InvalidInput` (no reason for a number that is not used twice,
     a bad ``--number``), :class:`Refused`."""
-    from ppks_cli.changes import WriteOptions, commit_message
-    from ppks_cli.letters import (
-        Draft,
-        LetterResult,
-        _render,
-        _render_output,
-        code_of,
-        given_number,
-        issue,
-        issued_numbers,
-        next_number,
-        write_output,
-    )
-    from ppks_cli.templating import escape_typst
+    from ppks_cli.changes import WriteOptions
+    from ppks_cli.letters import LetterResult, issued_letters, issued_numbers, write_output
 
     if request.fmt not in ("md", "pdf"):
         raise InvalidInput(
@@ -291,53 +332,133 @@ def renumber(repo: Repository, request: RenumberRequest, *, options=None) -> Let
     number = request.number.strip()
     with (options or WriteOptions()).writer(repo) as writer:
         issued = issued_numbers(repo)
-        candidates = [i for i in issued if i.active and i.number == number]
+        wanted = {i.file for i in issued_letters(repo, number)}  # in any spelling of it
+        candidates = [i for i in issued if i.active and i.file in wanted]
         if request.case is not None:
             case_id = repo.find_case(request.case).id
             candidates = [i for i in candidates if i.case == case_id]
         if not candidates:
             raise NotFound("error.numbering.not_issued", number=number)
         chosen = max(candidates, key=lambda i: (i.recorded_at, i.file))
-        others = clashes(repo, issued, chosen)
-        reason = (request.reason or "").strip()
-        if not reason:
-            if not others:
-                raise InvalidInput("error.numbering.renumber_needs_reason", number=number)
-            reason = _indonesian(
-                "numbering.clash_reason", number=number,
-                others=", ".join(f"{i.number} ({i.case})" for i in others),
-            )  # fmt: skip
-        case = repo.find_case(chosen.case)
-        old = next(
-            (r for r in case.records if isinstance(r, Letter) and r.id == chosen.record), None
-        )
-        if old is None:
-            raise NotFound("error.numbering.not_issued", number=number)
-        if request.new_number:
-            new_number, seq = given_number(repo, request.new_number, old.date)
-            code = code_of(repo, new_number)
+        kept = _kept_number(repo, issued, chosen, request.new_number)
+        if kept is not None:  # one document, two numbers: this letter takes the other's
+            case, made, record, data, target = _settle(repo, writer, chosen, kept, request)
         else:
-            code = old.code or code_of(repo, old.number)
-            new_number, seq = next_number(repo, old.letter, old.date, code)
-        context = copy.deepcopy(old.context)
-        context.setdefault("letter", {})["number"] = new_number
-        texts, checksum = _render(repo, old.letter, context)
-        if checksum != old.template_sha256 and not old.edited_source and not request.force:
-            raise Refused("error.template_changed", number=old.number)
-        edited = old.edited_source
-        if edited:
-            escaped = escape_typst(old.number)
-            if escaped not in edited:
-                raise Refused("error.numbering.edited_number_missing", number=old.number)
-            edited = edited.replace(escaped, escape_typst(new_number))
-        made = Draft(
-            old.letter, new_number, seq, old.date, context, texts, checksum, old.about, edited,
-        )  # fmt: skip
-        made.code, made.renumbers, made.reason = code, old.id, reason
-        data, target = _render_output(repo, case, made, request.fmt, request.output)
-        record = issue(repo, case, made, worker=request.worker)
-        message = commit_message(case.id, "letter-renumbered", old=old.number, number=new_number)
-        writer.commit(message, record.worker)
+            case, made, record, data, target = _to_new_number(
+                repo, writer, issued, chosen, request
+            )
     if target is not None:
         write_output(target, data, repo)
-    return LetterResult(case, made, record, data, target, renumbered=old.number)
+    return LetterResult(case, made, record, data, target, renumbered=chosen.number)
+
+
+def _to_new_number(
+    repo: Repository, writer, issued: list[IssuedNumber], chosen: IssuedNumber,
+    request: RenumberRequest,
+) -> tuple:  # fmt: skip
+    """:func:`renumber` of ``chosen`` to the next free number or ``request.new_number``,
+    recorded and committed (the output not written yet): the case, the letter, its new
+    record, the bytes and the file (None: the screen)."""
+    from ppks_cli.changes import commit_message
+    from ppks_cli.letters import (
+        Draft,
+        _render,
+        _render_output,
+        code_of,
+        given_number,
+        issue,
+        next_number,
+    )
+    from ppks_cli.templating import escape_typst
+
+    number = chosen.number
+    others = clashes(repo, issued, chosen)
+    reason = (request.reason or "").strip()
+    if not reason:
+        if not others:
+            raise InvalidInput("error.numbering.renumber_needs_reason", number=number)
+        reason = _indonesian(
+            "numbering.clash_reason", number=number,
+            others=", ".join(f"{i.number} ({i.case})" for i in others),
+        )  # fmt: skip
+    case = repo.find_case(chosen.case)
+    old = next(
+        (r for r in case.records if isinstance(r, Letter) and r.id == chosen.record), None
+    )
+    if old is None:
+        raise NotFound("error.numbering.not_issued", number=number)
+    if request.new_number:
+        new_number, seq = given_number(repo, request.new_number, old.date)
+        code = code_of(repo, new_number)
+    else:
+        code = old.code or code_of(repo, old.number)
+        new_number, seq = next_number(repo, old.letter, old.date, code)
+    context = copy.deepcopy(old.context)
+    context.setdefault("letter", {})["number"] = new_number
+    texts, checksum = _render(repo, old.letter, context)
+    if checksum != old.template_sha256 and not old.edited_source and not request.force:
+        raise Refused("error.template_changed", number=old.number)
+    edited = old.edited_source
+    if edited:
+        escaped = escape_typst(old.number)
+        if escaped not in edited:
+            raise Refused("error.numbering.edited_number_missing", number=old.number)
+        edited = edited.replace(escaped, escape_typst(new_number))
+    made = Draft(
+        old.letter, new_number, seq, old.date, context, texts, checksum, old.about, edited,
+    )  # fmt: skip
+    made.code, made.renumbers, made.reason = code, old.id, reason
+    data, target = _render_output(repo, case, made, request.fmt, request.output)
+    record = issue(repo, case, made, worker=request.worker)
+    message = commit_message(case.id, "letter-renumbered", old=old.number, number=new_number)
+    writer.commit(message, record.worker)
+    return case, made, record, data, target
+
+
+def _kept_number(
+    repo: Repository, issued: list[IssuedNumber], chosen: IssuedNumber, wanted: str | None
+) -> IssuedNumber | None:
+    """The other standing letter of ``chosen``'s document (case, kind, record it is
+    about) whose number ``wanted`` is (however written), or None."""
+    from ppks_cli.letters import number_key, same_number
+
+    if not wanted or not chosen.about:
+        return None
+    wanted = wanted.strip()
+    key = number_key(repo, wanted, chosen.year)
+    for one in issued:
+        if (
+            one.active and one.record != chosen.record and one.case == chosen.case
+            and one.kind == chosen.kind and one.about == chosen.about
+            and (one.number == wanted or same_number(repo, key, number_key(repo, one.number,
+                                                                           one.year)) == "same")
+        ):  # fmt: skip
+            return one
+    return None
+
+
+def _settle(
+    repo: Repository, writer, chosen: IssuedNumber, kept: IssuedNumber, request: RenumberRequest
+) -> tuple:
+    """One document with two standing numbers (two clones): the letter ``chosen`` takes
+    the number of ``kept``. A renumbering record gives ``chosen`` the number of ``kept``
+    and holds ``kept``'s letter (the same number, date and data), so that the agenda
+    book shows ``chosen``'s number replaced and the document keeps one number; the
+    output is ``kept``'s letter printed again (:func:`ppks_cli.letters.reissue`), not
+    written yet. Returns the case, the letter, its new record, the bytes and the file
+    (None: the screen), as :func:`renumber` reports them."""
+    from ppks_cli.changes import commit_message
+    from ppks_cli.letters import _render_output, issue, reissue
+
+    case = repo.find_case(chosen.case)
+    made = reissue(repo, case, kept.number, force=request.force)
+    reason = (request.reason or "").strip() or _indonesian(
+        "letter_settle.reason", number=chosen.number, kept=kept.number
+    )
+    # it follows the kept number: a renumbering to a number the document has (one entry)
+    made.renumbers, made.reason, made.earlier = chosen.record, reason, [kept.number]
+    data, target = _render_output(repo, case, made, request.fmt, request.output)
+    record = issue(repo, case, made, worker=request.worker)
+    message = commit_message(case.id, "letter-renumbered", old=chosen.number, number=kept.number)
+    writer.commit(message, record.worker)
+    return case, made, record, data, target

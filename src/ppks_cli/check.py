@@ -236,27 +236,42 @@ def _check_repository(repo: Repository, cache, only: set[str] | None) -> CheckRe
 
 
 def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
-    """Two standing letters with one number (possible when clones issued letters offline),
-    and, with ``[letters] sequence = "shared"``, one serial of a year under two codes
-    (a warning). A renumbered letter no longer counts. Each problem's fix is
-    ``ppks letter renumber NUMBER --case CASE``."""
-    from ppks_cli.letters import issued_numbers
+    """Letter numbers two clones made clash over, once their work is merged:
 
-    issued = [i for i in issued_numbers(repo) if i.active]
+    - two standing letters with one number (an error), or with one number written two
+      ways (``462/01`` and ``462/1``, ``DINSOS`` and ``Dinsos``: one code, serial and
+      year, :func:`ppks_cli.letters.number_key`; an error);
+    - with ``[letters] sequence = "shared"``, one serial of a year under two codes (a
+      warning);
+    - one document (a kind of letter about one record) with two standing numbers: a
+      letter renumbered in both clones, or issued in both without ``--new``
+      (:func:`ppks_cli.agenda.two_numbers`; an error).
+
+    A renumbered letter no longer counts. The fix of a clash is ``ppks letter renumber
+    NUMBER --case CASE``; of one document with two numbers, ``ppks letter renumber OTHER
+    --case CASE --number KEPT``."""
+    from ppks_cli.agenda import two_numbers
+    from ppks_cli.letters import issued_key, issued_numbers, same_number
+
+    everything = issued_numbers(repo)
+    issued = [i for i in everything if i.active]
     by_number: dict[str, list] = defaultdict(list)
-    by_serial: dict[tuple[int, int], list] = defaultdict(list)
     for one in issued:
         by_number[one.number].append(one)
-        if one.seq:
-            by_serial[(one.year, one.seq)].append(one)
     problems = []
     for number, letters in by_number.items():
         if len(letters) > 1:
+            # one document (two clones issued it): it keeps the number, once
+            document = len({(i.case, i.kind, i.about) for i in letters}) == 1
             for one in letters:
                 file = one.file
                 others = ", ".join(i.file for i in letters if i.file != file)
                 line = _line_of(repo.root / file, ("number",))
-                hint = Msg("fix.letter_number", number=number, case=one.case)
+                hint = (
+                    Msg("fix.letter_two_numbers", number=number, case=one.case, kept=number)
+                    if document and one.about
+                    else Msg("fix.letter_number", number=number, case=one.case)
+                )  # fmt: skip
                 problems.append(
                     Problem(
                         file, line,
@@ -264,20 +279,40 @@ def _duplicate_letter_numbers(repo: Repository) -> list[Problem]:
                         hint=hint,
                     )  # fmt: skip
                 )
-    if repo.config.letters.sequence == "shared":
-        for (year, seq), letters in by_serial.items():
-            if len({i.number for i in letters}) < 2:
-                continue
-            for one in letters:
-                others = ", ".join(
-                    f"{i.number} ({i.file})" for i in letters if i.number != one.number
-                )
-                if not others:
-                    continue  # the same number twice: reported above
+    keys = {one.file: issued_key(repo, one) for one in issued}
+    by_serial: dict[tuple[int, int], list] = defaultdict(list)
+    for one in issued:
+        if keys[one.file] is not None:
+            by_serial[(keys[one.file].year, keys[one.file].seq)].append(one)
+    for (year, seq), letters in by_serial.items():
+        for one in letters:
+            clashing = [
+                (i, same_number(repo, keys[one.file], keys[i.file]))
+                for i in letters if i.number != one.number
+            ]  # fmt: skip
+            line = _line_of(repo.root / one.file, ("number",))
+            hint = Msg("fix.letter_number", number=one.number, case=one.case)
+            spelled = [i for i, how in clashing if how == "same"]
+            if spelled:
+                others = ", ".join(f"{i.number} ({i.file})" for i in spelled)
+                message = Msg("check.letter_number.spelled", number=one.number, others=others)
+                problems.append(Problem(one.file, line, message, hint=hint))
+            coded = [i for i, how in clashing if how == "serial"]
+            if coded:
+                others = ", ".join(f"{i.number} ({i.file})" for i in coded)
                 message = Msg("check.numbering.same_serial", seq=seq, year=year, others=others)
-                hint = Msg("fix.letter_number", number=one.number, case=one.case)
-                line = _line_of(repo.root / one.file, ("number",))
                 problems.append(Problem(one.file, line, message, "warning", hint=hint))
+    for clash in two_numbers(everything):
+        other, kept = clash.other, clash.keep
+        message = Msg(
+            f"check.letter_number.two_numbers_{clash.how}", number=other.number,
+            kept=kept.number, case=other.case, kind=other.kind, about=other.about,
+            file=kept.file,
+        )  # fmt: skip
+        hint = Msg("fix.letter_two_numbers", number=other.number, case=other.case,
+                   kept=kept.number)  # fmt: skip
+        line = _line_of(repo.root / other.file, ("number",))
+        problems.append(Problem(other.file, line, message, hint=hint))
     return problems
 
 

@@ -111,7 +111,8 @@ RECORD_COLUMNS = (
 LETTER_COLUMNS = (
     Column("case", "text", "case ID", PSEUDONYM),
     Column("id", "text", "record ID of the issued letter", PSEUDONYM),
-    Column("letter", "text", "assessment, referral or termination", KEPT),
+    Column("letter", "text", "the kind: assessment, referral, termination, social-report, "
+           "statement or return-home", KEPT),
     Column("number", "text", "letter number", LEFT_OUT),
     Column("year", "integer", "year of the number", KEPT),
     Column("seq", "integer", "office sequence number", LEFT_OUT),

@@ -22,6 +22,7 @@ with no package folder and no network.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import stat
@@ -385,13 +386,17 @@ def worker_data(repo: Repository, name: str) -> dict[str, Any]:
 
 def tembusan(repo: Repository, kind: str, cc: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Who receives a copy of a letter of ``kind``: ``[letters.tembusan]`` for the kind,
-    then each ``--cc`` name (each name once, in that order; blank names left out)."""
+    then each ``--cc`` name (each name once, as first written, in that order: "arsip"
+    and "ARSIP " are "Arsip"; blank names left out)."""
     from ppks_cli.models import parse_name
 
     names: list[str] = []
+    seen: set[str] = set()
     for name in [*repo.config.letters.tembusan.for_kind(kind), *cc]:
         name = parse_name(name.strip(), "--cc") if name.strip() else ""
-        if name and name not in names:
+        same = " ".join(name.split()).casefold()
+        if name and same not in seen:
+            seen.add(same)
             names.append(name)
     return names
 
@@ -569,6 +574,8 @@ class IssuedNumber:
     reason: str | None = None
     recorded_at: str = ""
     replaced_by: str | None = None
+    follows: tuple[str, ...] = ()  # a letter issued with --new: the numbers it followed
+    content: str = ""  # what it prints: a digest of its date, data and edited source
 
     @property
     def active(self) -> bool:
@@ -611,15 +618,70 @@ def issued_numbers(repo: Repository) -> list[IssuedNumber]:
                 worker=_text(data.get("worker")), about=_text(data.get("about")),
                 renumbers=_text(data.get("renumbers")), reason=_text(data.get("reason")),
                 recorded_at=recorded.isoformat() if isinstance(recorded, dt.datetime) else "",
+                follows=_follows(data.get("follows")), content=_content(data),
             )
         )  # fmt: skip
     replaced = {(i.case, i.renumbers): i.number for i in found if i.renumbers}
-    return [
-        dataclasses.replace(i, replaced_by=replaced[(i.case, i.record)])
-        if (i.case, i.record) in replaced
-        else i
-        for i in found
-    ]
+    return _one_entry_per_number(
+        [
+            dataclasses.replace(i, replaced_by=replaced[(i.case, i.record)])
+            if (i.case, i.record) in replaced
+            else i
+            for i in found
+        ]
+    )
+
+
+def _content(data: dict[str, Any]) -> str:
+    """A digest of what a letter record prints: its date, the data it was made from and
+    its edited source (two records with it print the same letter)."""
+    import hashlib
+    import json
+
+    shown = [data.get(key) for key in ("date", "context", "edited_source", "template_sha256")]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _follows(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def first_of(issued: list[IssuedNumber], one: IssuedNumber) -> IssuedNumber:
+    """The letter ``one`` was before any renumbering (itself when it renumbers nothing),
+    found among ``issued``."""
+    by_record = {(i.case, i.record): i for i in issued}
+    seen = set()
+    while one.renumbers and (one.case, one.renumbers) in by_record and one.record not in seen:
+        seen.add(one.record)
+        one = by_record[(one.case, one.renumbers)]
+    return one
+
+
+def _one_entry_per_number(found: list[IssuedNumber]) -> list[IssuedNumber]:
+    """``found`` with one entry for one number of one document (case, kind, record it is
+    about), the one recorded first, where the later entry adds no letter: the same letter
+    renumbered to the same number in two clones, the same letter (the same date and data)
+    issued in two clones with the same number (neither with ``--new``), or a renumbering
+    that gives a letter the number the document already has
+    (:func:`ppks_cli.agenda.renumber` settling two numbers: it follows that number). Two
+    letters issued with ``--new``, or printing differently, are two letters."""
+    first: dict[tuple, IssuedNumber] = {}
+    dropped = set()
+    for i in sorted(found, key=lambda i: (i.recorded_at, i.file)):
+        if not (i.kind and i.about):
+            continue
+        key = (i.case, i.kind, i.about, i.number)
+        if key not in first:
+            first[key] = i
+            continue
+        before, root, kept_root = first[key], first_of(found, i), first_of(found, first[key])
+        if (
+            root.record == kept_root.record
+            or (i.renumbers and i.number in i.follows)
+            or (not (root.follows or kept_root.follows) and i.content == before.content)
+        ) and before.file != i.file:
+            dropped.add(i.file)
+    return [i for i in found if i.file not in dropped]
 
 
 def format_number(
@@ -654,6 +716,143 @@ def _number_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+_LOOSE_FIELDS = {
+    "code": r"(?P<code>.+?)", "seq": r"0*(?P<seq>[0-9]{1,9})",
+    "year": r"(?P<year>[0-9]{4}|[0-9]{2})",  # "24" is 2024
+    "month": r"[0-9]{1,2}", "month_roman": r"[IVXivx]+",
+}  # fmt: skip
+_ESSENTIAL = ("code", "seq", "year")
+
+
+def _separators(text: str, *, leading: bool) -> str:
+    """The separator characters (no letter or digit) at the start (``leading``) or the
+    end of a literal of a number pattern."""
+    found = re.match(r"^[^0-9A-Za-z]*", text) if leading else re.search(r"[^0-9A-Za-z]*$", text)
+    return found.group(0) if found else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _loose_regex(pattern: str) -> re.Pattern[str]:
+    """A regex that reads a number written by ``pattern`` however it was spelled: any
+    letter case, leading zeros in the serial, and any text between two of the fields that
+    identify a number (code, serial, year) in place of the pattern's words and month
+    ("462.2/1/Dinsos/2024" read by ``{code}/{seq}/Dinsos-Resos/{month_roman}/{year}``)."""
+    tokens: list[tuple[str, str]] = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        if literal:
+            tokens.append(("text", literal))
+        if name:
+            tokens.append(("field", name))
+    essential = [
+        i for i, (what, name) in enumerate(tokens) if what == "field" and name in _ESSENTIAL
+    ]
+    regex, seen, i = "", set(), 0
+    while i < len(tokens):
+        what, value = tokens[i]
+        if what == "field" and value in _ESSENTIAL:
+            regex += _LOOSE_FIELDS[value] if value not in seen else r".+?"
+            seen.add(value)
+            i += 1
+            continue
+        # a run of words and months between two fields that identify the number
+        end = i
+        while end < len(tokens) and not (
+            tokens[end][0] == "field" and tokens[end][1] in _ESSENTIAL
+        ):
+            end += 1
+        run = tokens[i:end]
+        inside = essential and essential[0] < i and end <= essential[-1]
+        plain = all(w == "text" and not re.search(r"[0-9A-Za-z]", v) for w, v in run)
+        if inside and not plain:
+            first, last = run[0], run[-1]
+            head = _separators(first[1], leading=True) if first[0] == "text" else ""
+            tail = _separators(last[1], leading=False) if last[0] == "text" else ""
+            regex += re.escape(head) + (f"(?:.*{re.escape(tail)})?" if tail else ".*?")
+        else:
+            for w, v in run:
+                regex += re.escape(v) if w == "text" else _LOOSE_FIELDS[v]
+        i = end
+    return re.compile(f"^{regex}$", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8)
+def _yearless_regex(pattern: str) -> re.Pattern[str] | None:
+    """A regex for a number written by ``pattern`` up to its serial and no year after it
+    ("462/1", "462/01/Dinsos" by ``{code}/{seq}/Dinsos/{year}``), or None when the
+    pattern has no serial before its year."""
+    regex = ""
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        regex += re.escape(literal)
+        if name == "year":
+            return None
+        if name == "seq":
+            # after the serial: nothing, or a separator and words without a digit
+            return re.compile(f"^{regex}{_LOOSE_FIELDS['seq']}(?:[^0-9A-Za-z][^0-9]*)?$",
+                              re.IGNORECASE)  # fmt: skip
+        if name == "code":  # one part: "B-12/SEKRE/2024" is no code with serial 2024
+            regex += r"(?P<code>[^/]+?)"
+        elif name:
+            regex += _LOOSE_FIELDS[name] if name in _LOOSE_FIELDS else ".+?"
+    return None
+
+
+@dataclass(frozen=True)
+class NumberKey:
+    """What identifies a letter number whatever its spelling: the classification code
+    (letter case and spaces ignored; "" when the pattern has none), the serial as an
+    integer (leading zeros ignored) and the year."""
+
+    code: str
+    seq: int
+    year: int
+
+
+def number_key(
+    repo: Repository, number: str, year: int | None = None, *, yearless: bool = False
+) -> NumberKey | None:
+    """The :class:`NumberKey` of ``number`` read by ``[letters] number_pattern`` however
+    it is spelled (:func:`_loose_regex`: a two-digit year is of this century); ``year``
+    when the pattern has no year, and with ``yearless`` (a number typed at ``--number``)
+    when the number stops without one ("462/1" is serial 1 of ``year``). None when the
+    number does not follow the pattern (a number outside the sequence)."""
+    pattern = repo.config.letters.number_pattern
+    text = number.strip()
+    match = _loose_regex(pattern).match(text)
+    if match is None and yearless:
+        short = _yearless_regex(pattern)
+        match = short.match(text) if short is not None else None
+    if match is None:
+        return None
+    found = match.groupdict()
+    written = found.get("year")
+    if written is None and year is None:
+        return None
+    code = re.sub(r"\s+", "", found.get("code") or "").casefold()
+    shown = int(written) + (2000 if len(written) == 2 else 0) if written else year
+    return NumberKey(code, int(found["seq"]), shown)
+
+
+def issued_key(repo: Repository, issued: IssuedNumber) -> NumberKey | None:
+    """The :class:`NumberKey` of an issued letter: read from its number, else from what
+    its record says (its code, serial and year)."""
+    key = number_key(repo, issued.number, issued.year)
+    if key is None and issued.seq:
+        code = re.sub(r"\s+", "", issued.code or "").casefold()
+        key = NumberKey(code, issued.seq, issued.year)
+    return key
+
+
+def same_number(repo: Repository, one: NumberKey | None, other: NumberKey | None) -> str | None:
+    """How the numbers with the keys ``one`` and ``other`` clash: ``"same"`` (one code,
+    serial and year: one number however written), ``"serial"`` (the serial of the year
+    under another code, with ``[letters] sequence = "shared"``), or None."""
+    if one is None or other is None or (one.seq, one.year) != (other.seq, other.year):
+        return None
+    if one.code == other.code:
+        return "same"
+    return "serial" if repo.config.letters.sequence == "shared" else None
+
+
 def next_number(
     repo: Repository, kind: str, date: dt.date, code: str | None = None
 ) -> tuple[str, int]:
@@ -681,9 +880,16 @@ _AGENDA_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z./-]*[0-9][0-9A-Za-z./-]*|[0-
 
 
 def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int | None]:
-    """A number from the office's agenda book: accepted unless already used, or unless
-    it does not look like a letter number (it starts with a letter or digit, holds only
-    letters, digits, ``.``, ``/`` and ``-``, has a digit, and no ``..``)."""
+    """A number from the office's agenda book for a letter dated ``date``, and its serial
+    (None for a number outside the sequence). Refused (:class:`InvalidInput`) when it
+    does not look like a letter number (it starts with a letter or digit, holds only
+    letters, digits, ``.``, ``/`` and ``-``, has a digit, and no ``..``) or names another
+    year than the letter's date (``error.letter_number.other_year``); refused
+    (:class:`Refused`, naming the letter that has it) when it is taken: by any letter ever
+    issued, compared by :class:`NumberKey` (one code, serial and year however written:
+    ``462/01`` is ``462/1``, ``DINSOS`` is ``Dinsos``; with ``[letters] sequence =
+    "shared"`` the serial of the year under any code), or word for word for a number
+    outside the pattern."""
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
@@ -692,33 +898,55 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     if not _AGENDA_NUMBER.fullmatch(number) or ".." in number or zero:
         detail = Msg("letters.bad_number", value=number)
         raise InvalidInput("error.invalid_option", option="--number", detail=detail)
+    key = number_key(repo, number, date.year, yearless=True)
+    if key is not None and key.year != date.year:
+        raise InvalidInput(
+            "error.letter_number.other_year", number=number, year=key.year,
+            date=date.isoformat(), letter_year=date.year,
+        )  # fmt: skip
     for issued in issued_numbers(repo):
-        if issued.number == number:
-            raise Refused("error.letter_number_used", number=number, case=issued.case)
-    match = _number_regex(repo.config.letters.number_pattern).match(number)
-    if match is None:
+        how = "exact" if issued.number == number else None
+        if how is None and issued.number.casefold() == number.casefold():
+            how = "same"
+        how = how or same_number(repo, key, issued_key(repo, issued))
+        if how is not None:
+            raise Refused(
+                f"error.letter_number.taken_{how}", number=number, existing=issued.number,
+                case=issued.case, seq=key.seq if key else "", year=key.year if key else "",
+            )  # fmt: skip
+    if key is None:
         return number, None
-    year = match.groupdict().get("year")
-    # only a number of this year's sequence moves the sequence on
-    return number, int(match["seq"]) if int(year or date.year) == date.year else None
+    return number, key.seq
 
 
 def code_of(repo: Repository, number: str) -> str | None:
-    """The classification code in ``number`` by ``[letters] number_pattern`` (None when
-    the number does not follow it or the pattern has no ``{code}``)."""
+    """The classification code in ``number`` by ``[letters] number_pattern``, however
+    the number is spelled (:func:`_loose_regex`; None when the number does not follow the
+    pattern or the pattern has no ``{code}``)."""
     match = _number_regex(repo.config.letters.number_pattern).match(number)
+    match = match or _loose_regex(repo.config.letters.number_pattern).match(number.strip())
     return match.groupdict().get("code") if match else None
 
 
 def active_letters(case: Case) -> list[Letter]:
     """The letters of ``case`` whose number stands (a renumbered letter is left out: the
-    record that renumbered it stands in its place)."""
-    replaced = {r.renumbers for r in case.records if isinstance(r, Letter) and r.renumbers}
-    return [r for r in case.records if isinstance(r, Letter) and r.id not in replaced]
+    record that renumbered it stands in its place), in the order they were recorded; one
+    letter for one number of one document (as :func:`issued_numbers` lists them)."""
+    records = [r for r in case.records if isinstance(r, Letter)]
+    replaced = {r.renumbers for r in records if r.renumbers}
+    found, seen = [], set()
+    for r in sorted(records, key=lambda r: r.recorded_at):
+        key = (r.letter, r.about, r.number)
+        if r.id in replaced or (r.about and key in seen):
+            continue
+        seen.add(key)
+        found.append(r)
+    return found
 
 
 def issued_for(case: Case, kind: str, about: str | None) -> list[Letter]:
-    """The standing letters of ``kind`` about the record ``about`` (one document)."""
+    """The standing letters of ``kind`` about the record ``about`` (one document), in the
+    order they were recorded (the latest last)."""
     if about is None:
         return []
     return [r for r in active_letters(case) if r.letter == kind and r.about == about]
@@ -758,7 +986,7 @@ def draft(
             "error.letter_before_event", date=when.isoformat(),
             kind=Msg(f"kind_in_text.{about.kind}"), event=about.date.isoformat(),
         )  # fmt: skip
-    earlier = [r.number for r in issued_for(case, kind, about.id)]
+    earlier = list(dict.fromkeys(r.number for r in issued_for(case, kind, about.id)))
     if earlier and not preview and not new:
         raise Refused(
             "error.numbering.already_issued", number=earlier[-1], case=case.id, kind=kind
@@ -773,12 +1001,51 @@ def draft(
         number_text, seq = next_number(repo, kind, when)
     data = letter_data(repo, case, kind, about, number=number_text, date=when, cc=cc, to=to)
     texts, checksum = _render(repo, kind, data, first="typ" if fmt == "pdf" else "md")
+    warnings = date_warnings(when)
+    if not preview:  # about to be signed: a placeholder from the sample must not be
+        warnings += placeholder_warnings(repo, texts)
     made = Draft(
-        kind, number_text, seq, when, data, texts, checksum, about.id,
-        warnings=date_warnings(when),
+        kind, number_text, seq, when, data, texts, checksum, about.id, warnings=warnings,
     )  # fmt: skip
     made.code, made.earlier = code, earlier
     return made
+
+
+def placeholder_warnings(repo: Repository, texts: dict[str, str]) -> list[Msg]:
+    """One warning (``letter_checks.placeholder_printed``) naming the placeholders left
+    from the sample ``ppks.toml`` (:func:`ppks_cli.config.placeholders`: a NIP of zeros,
+    "Nama Kepala Dinas" …) that the rendered ``texts`` of a letter print, each with the
+    line of ``ppks.toml`` to fill in; none when it prints none. A placeholder NIP counts
+    when the letter prints its holder (the signatory's or worker's name)."""
+    from ppks_cli.config import placeholders
+    from ppks_cli.tomlio import KeyLocator
+
+    def printed(value: str | None) -> bool:
+        return bool(value) and any(value in text for text in texts.values())
+
+    def holder(key: tuple[str, ...]) -> str | None:
+        if key[0] == "workers":
+            return key[1]
+        official = getattr(repo.config.signatories, key[1], None)
+        return official.name if official is not None else None
+
+    found = [
+        (key, value) for key, _group, _who, value in placeholders(repo.config)
+        if printed(value) and (key[-1] == "name" or printed(holder(key)))
+    ]  # fmt: skip
+    if not found:
+        return []
+    try:
+        locator = KeyLocator(repo.paths.config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        locator = None
+    items = []
+    for key, value in found:
+        table = ".".join(k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else f'"{k}"' for k in key[:-1])
+        line = locator.line(key) if locator is not None else 1
+        items.append(Msg("letter_checks.placeholder_item", value=value, table=table,
+                         key=key[-1], line=line))  # fmt: skip
+    return [Msg("letter_checks.placeholder_printed", items="; ".join(str(i) for i in items))]
 
 
 def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter:
@@ -791,19 +1058,54 @@ def issue(repo: Repository, case: Case, letter: Draft, *, worker: str) -> Letter
         repo, case, Letter, date=letter.date, worker=worker, letter=letter.kind,
         number=letter.number, year=letter.date.year, seq=letter.seq, about=letter.about,
         code=letter.code, renumbers=letter.renumbers, reason=letter.reason,
+        follows=list(dict.fromkeys(letter.earlier)) or None,
         template_sha256=letter.checksum, edited_source=letter.edited_source,
         context=letter.data,
     )  # fmt: skip
 
 
-def find_issued(case: Case, number: str) -> Letter:
+def find_issued(case: Case, number: str, repo: Repository | None = None) -> Letter:
     """The letter numbered ``number`` in ``case`` (the standing one when a renumbering
-    left the old number in the case too). Raises :class:`NotFound`."""
-    found = [r for r in case.records if isinstance(r, Letter) and r.number == number.strip()]
-    standing = [r for r in found if r in active_letters(case)]
-    if standing or found:
-        return (standing or found)[-1]
+    left the old number in the case too), the number written as issued or in another
+    spelling of it (:func:`number_key`, with ``repo``). Raises :class:`Refused`
+    (``letter_checks.reissue_other_case``) when the number is another case's letter,
+    :class:`NotFound` when no letter has it."""
+    wanted = number.strip()
+    records = [r for r in case.records if isinstance(r, Letter)]
+    found = [r for r in records if r.number == wanted]
+    if not found and repo is not None:
+        key = number_key(repo, wanted)
+        found = [
+            r for r in records
+            if same_number(repo, key, number_key(repo, r.number, r.year)) == "same"
+        ]  # fmt: skip
+    numbers = {r.number for r in found}
+    standing = [r for r in active_letters(case) if r.number in numbers]
+    if standing:
+        return standing[0]
+    if found:
+        return found[-1]
+    if repo is not None:
+        elsewhere = sorted({(i.case, i.kind or "") for i in issued_letters(repo, wanted)})
+        if elsewhere:
+            other, kind = elsewhere[0]
+            raise Refused(
+                "letter_checks.reissue_other_case", number=wanted, case=case.id, other=other,
+                kind=Msg(f"letter_kind.{kind}") if kind in LETTER_KINDS else kind,
+            )  # fmt: skip
     raise NotFound("error.letter_not_found", case=case.id, number=number)
+
+
+def issued_letters(repo: Repository, number: str) -> list[IssuedNumber]:
+    """The letters of the repository numbered ``number``, as issued or in another
+    spelling of it (:func:`number_key`: one code, serial and year)."""
+    wanted = number.strip()
+    issued = issued_numbers(repo)
+    exact = [i for i in issued if i.number == wanted]
+    if exact:
+        return exact
+    key = number_key(repo, wanted)
+    return [i for i in issued if same_number(repo, key, issued_key(repo, i)) == "same"]
 
 
 def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -> Draft:
@@ -811,7 +1113,7 @@ def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -
     so the same bytes. Refuses (unless ``force``) when the templates changed since,
     because the letter would not be identical (``error.template_changed``), and a number
     a renumbering replaced (``error.numbering.renumbered``, naming the new number)."""
-    record = find_issued(case, number)
+    record = find_issued(case, number, repo)
     newer = [r for r in case.records if isinstance(r, Letter) and r.renumbers == record.id]
     if newer:
         raise Refused(
@@ -1023,10 +1325,14 @@ def write_output(path: Path, data: bytes, repo: Repository | None = None) -> Non
     atomic_write_bytes(path, data, root=root)
 
 
-def check_output(path: Path, repo: Repository | None = None) -> None:
+def check_output(
+    path: Path, repo: Repository | None = None, *, unusable: str = "error.output_unusable"
+) -> None:
     """Refuse an output target that :func:`write_output` could not write, before anything
     is recorded: an empty name, a folder, a symbolic link, a missing or read-only folder,
-    a name the system refuses. Raises :class:`InvalidInput` or :class:`Refused`."""
+    a name the system refuses. Raises :class:`InvalidInput` (``unusable``, with ``path``
+    and ``reason``, for a place the system refuses: a letter says no number was taken) or
+    :class:`Refused`."""
     import tempfile
 
     from ppks_cli.tomlio import check_no_symlinks, refuse_repository_data
@@ -1050,9 +1356,7 @@ def check_output(path: Path, repo: Repository | None = None) -> None:
         if len(full.name.encode()) > 255:
             raise OSError(36, "File name too long")
     except OSError as exc:
-        raise InvalidInput(
-            "error.output_unusable", path=text, reason=exc.strerror or type(exc).__name__
-        ) from None
+        raise InvalidInput(unusable, path=text, reason=exc.strerror or type(exc).__name__) from None
 
 
 def default_output_name(case: Case, letter: Draft, fmt: str) -> str:
@@ -1213,6 +1517,8 @@ def make_letter(
 
     if request.fmt not in ("md", "pdf"):
         raise InvalidInput("error.invalid_option", option="--format", detail=Msg("letters.formats"))
+    if request.reissue is not None and not request.reissue.strip():
+        raise InvalidInput("error.empty_value", option="--reissue")
     if request.issue and (request.draft or request.reissue):
         other = "--draft" if request.draft else "--reissue"
         raise InvalidInput("error.numbering.contradiction", first="--issue", second=other)
@@ -1226,16 +1532,21 @@ def make_letter(
         raise InvalidInput("error.missing_option", option="--worker")
     if not request.reissue and request.kind is None:
         raise InvalidInput("error.missing_option", option="KIND")
-    if request.reissue and (request.cc or request.to):  # a reissue is the letter as issued
-        option = "--cc" if request.cc else "--to"
-        raise InvalidInput("letter_words.reissue_as_issued", option=option)
+    if request.reissue:  # a reissue is the letter as issued: nothing of it can change
+        ignored = (
+            ("--date", request.date), ("--referral", request.referral), ("--cc", request.cc),
+            ("--to", request.to), ("--edit", request.edit), ("--draft", request.draft),
+        )  # fmt: skip
+        for option, given in ignored:
+            if given:
+                raise InvalidInput("letter_words.reissue_as_issued", option=option)
     if request.to and request.kind and request.kind.strip().lower() != "return-home":
         raise InvalidInput("letter_words.to_only_return")
     if case_ref is None:  # `ppks letter --reissue NUMBER`: the number names its case
         if not request.reissue:
             raise InvalidInput("error.missing_option", option="CASE")
         wanted = request.reissue.strip()
-        cases = sorted({i.case for i in issued_numbers(repo) if i.number == wanted})
+        cases = sorted({i.case for i in issued_letters(repo, wanted)})
         if not cases:
             raise NotFound("error.numbering.not_issued", number=wanted)
         if len(cases) > 1:
@@ -1247,6 +1558,11 @@ def make_letter(
     def prepare(case: Case) -> tuple[Draft, bytes, Path | None]:
         if request.reissue:
             made = reissue(repo, case, request.reissue, force=request.force)
+            if request.kind is not None and request.kind.strip().lower() != made.kind:
+                raise Refused(
+                    "letter_checks.reissue_other_kind", number=made.number, case=case.id,
+                    kind=Msg(f"letter_kind.{made.kind}"), asked=request.kind.strip(),
+                )  # fmt: skip
         else:
             made = draft(
                 repo, case, request.kind.strip().lower(), date=request.date,

@@ -392,6 +392,9 @@ class Letter(Record):
     # ``ppks letter renumber``: the letter record this one gives a new number, and why
     renumbers: RecordRef | None = None
     reason: Text | None = None
+    # ``--issue --new``: the standing numbers of the same document it was issued after (a
+    # second letter of one document without them came from another clone: ``ppks check``)
+    follows: list[Line] | None = None
     template_sha256: str
     edited_source: str | None = None
     context: dict[str, Any]

@@ -265,6 +265,13 @@ def _month_filter(value: dt.date) -> str:
     return month_name(value.month, "id")
 
 
+def _sentence_filter(value: Any) -> str:
+    """``value`` as the end of a sentence: a full stop added unless it already ends in
+    one (or in ``!``, ``?``, ``…``), so that "alasan: {{ x|titik }}" never prints ".."."""
+    text = _as_text(value).rstrip()
+    return text if not text or text[-1] in ".!?…" else text + "."
+
+
 def _words_filter(value: int | str) -> str:
     number = int(value)
     if abs(number) >= 10**15:  # beyond "ribu triliun": not an amount a letter spells
@@ -529,6 +536,7 @@ def build_environment(roots: Iterable[tuple[Path, Path] | Path], fmt: str) -> Bo
                 "hari": _day_filter,  # Minggu
                 "bulan": _month_filter,  # Juni
                 "terbilang": _words_filter,  # dua ribu dua puluh empat
+                "titik": _sentence_filter,  # a sentence's end: "… keluarga."
                 "typst_str": _typst_str_filter,  # a string in Typst code
             }.items()
         }

@@ -99,6 +99,24 @@ def check_no_symlinks(path: Path, root: Path | None = None) -> None:
         raise Refused("error.symlink_refused", path=shown, link=shown)
 
 
+def output_path(text: str | None, option: str = "--output") -> Path | None:
+    """The output file ``text`` names on the command line (``-o``), as a path; None for
+    None. A name ending in a slash names a folder, never a file (``-o out/`` would
+    otherwise write a file named ``out`` where the folder is missing): refused with
+    :class:`~ppks_cli.errors.InvalidInput` (``error.output.folder``), whether the folder
+    exists or not; so is a name with a NUL character (``error.output.nul``). Call it with
+    the text as typed: a :class:`Path` has lost the slash."""
+    if text is None:
+        return None
+    from ppks_cli.errors import InvalidInput
+
+    if "\0" in text:  # no file system takes it
+        raise InvalidInput("error.output.nul", option=option)
+    if text.endswith(("/", os.sep)) or (os.altsep and text.endswith(os.altsep)):
+        raise InvalidInput("error.output.folder", option=option, path=text)
+    return Path(text)
+
+
 def refuse_special_file(path: Path) -> None:
     """Refuse (:class:`~ppks_cli.errors.InvalidInput`, ``error.not_a_regular_file``) to
     write over ``path`` when it is there and is neither a regular file nor a link (the

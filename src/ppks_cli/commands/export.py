@@ -3,7 +3,6 @@ with the filters of ``ppks list``; ``--anonymise`` for research and sharing."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,7 +43,7 @@ def register(app: typer.Typer) -> None:
                            show_default=False),
         ],  # fmt: skip
         output: Annotated[
-            Path,
+            str,
             typer.Option("--output", "-o", metavar="FILE", help=t("help.export.output"),
                          show_default=False),
         ],  # fmt: skip
@@ -73,6 +72,9 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[bool, typer.Option("--json", help=t("help.option.json"))] = False,
     ) -> None:
         from ppks_cli.exports import export as export_rows
+        from ppks_cli.tomlio import output_path
+
+        output = output_path(output)
 
         wanted = case_filter(
             stage=stage, category=category, worker=worker, open_=open_, name=name, tag=tag,

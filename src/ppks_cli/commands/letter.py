@@ -11,7 +11,6 @@ import typer
 
 from ppks_cli.commands import _completers
 from ppks_cli.commands._casework import (
-    DateOpt,
     JsonOpt,
     WorkerOpt,
     option,
@@ -56,7 +55,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         fmt: Annotated[str, option("--format", "-f", key="letter.format", metavar="md|pdf")] = "md",
         output: Annotated[
-            Path | None, option("--output", "-o", key="letter.output", metavar="PATH")
+            str | None, option("--output", "-o", key="letter.output", metavar="PATH")
         ] = None,
         number: Annotated[
             str | None, option("--number", key="letter.number", metavar="NUMBER")
@@ -87,17 +86,21 @@ def register(app: typer.Typer) -> None:
         reason: Annotated[
             str | None, option("--reason", key="letter_numbering.reason", metavar="TEXT")
         ] = None,
-        date: DateOpt = None,
+        date: Annotated[
+            str | None, option("--date", key="letter.date", metavar="YYYY-MM-DD")
+        ] = None,
         worker: WorkerOpt = None,
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import letters
+        from ppks_cli.tomlio import output_path
 
+        output = output_path(output)
         repo = open_repo(ctx)
         if list_kinds:
             _list(repo, json_output)
             return
-        if case_ref is None and not reissue:
+        if case_ref is None and reissue is None:
             raise InvalidInput("error.missing_option", option="CASE")
         from ppks_cli.choices import LETTER_FORMAT, LETTER_KIND
 
@@ -112,6 +115,8 @@ def register(app: typer.Typer) -> None:
         for flag, given in (("--case", in_case), ("--reason", reason)):
             if given is not None:
                 raise InvalidInput("error.numbering.needs_renumber", option=flag)
+        if reissue and worker is not None:  # a reissue records nothing: no one to name
+            raise InvalidInput("letter_words.reissue_as_issued", option="--worker")
         kind = LETTER_KIND.parse(kind, "KIND") if kind is not None else None
         request = letters.LetterRequest(
             kind=kind, fmt=fmt, output=output, date=record_date(date) if date else None,

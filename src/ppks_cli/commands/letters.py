@@ -3,7 +3,6 @@ as JSON, or exported to CSV or XLSX."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,12 +30,16 @@ def register(app: typer.Typer) -> None:
             str, option("--format", "-f", key="letters.format", metavar="table|csv|xlsx")
         ] = "table",
         output: Annotated[
-            Path | None, option("--output", "-o", key="letters.output", metavar="FILE")
+            str | None, option("--output", "-o", key="letters.output", metavar="FILE")
         ] = None,
+        force: Annotated[bool, typer.Option("--force", help=t("help.letters.force"))] = False,
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import agenda
         from ppks_cli.choices import LETTER_KIND
+        from ppks_cli.tomlio import output_path
+
+        output = output_path(output)
 
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
@@ -55,7 +58,7 @@ def register(app: typer.Typer) -> None:
         repo = open_repo(ctx)
         book = agenda.agenda(repo, year=year, kind=kind)
         if fmt != "table":
-            done = agenda.export(repo, book, fmt, output)
+            done = agenda.export(repo, book, fmt, output, force=force)
             if json_output:
                 print_json(done)
             info_line(t("agenda.written", count=len(book.letters), path=str(done.path)))
@@ -70,26 +73,39 @@ def register(app: typer.Typer) -> None:
 
 
 def _table(book) -> None:
+    """The agenda on screen: one row per letter, every value whole at any width (a value
+    too long for its column wraps, at spaces or, for a number, folds; nothing is cut);
+    a renumbered letter says by which number under its own."""
     from rich.table import Table
     from rich.text import Text
 
     from ppks_cli.neutral import neutralise
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    shown = ("number", "date", "kind", "case", "worker", "about")
-    for key in shown:
-        table.add_column(t(f"agenda.column.{key}"), no_wrap=key != "about")
     rows = book.rows()
-    replaced = any(row["replaced_by"] for row in rows)
-    if replaced:
-        table.add_column("")
+    table = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 1, 0, 0))
+    shown = ("number", "date", "kind", "case", "worker", "about")
+    kept = ("number", "date", "case", "about")  # read whole: they keep their width …
+    whole = {
+        key: max((len(_shown(row, key)) for row in rows), default=0) for key in shown
+    }  # fmt: skip
+    # … when the terminal has room for them and a little of the others; else all fold
+    room = sum(whole[k] for k in kept) + min(whole["kind"], 8) + 6 + len(shown) - 1
+    keep = room <= console().width
+    for key in shown:
+        table.add_column(
+            t(f"agenda.column.{key}"), overflow="fold",
+            no_wrap=keep and key in kept and key != "number",
+            min_width=whole[key] if keep and key in kept else None,
+        )  # fmt: skip
     for row in rows:
-        cells = [
-            row["date"].isoformat() if key == "date" and row[key] else row[key] or ""
-            for key in shown
-        ]
-        if replaced:
-            by = row["replaced_by"]
-            cells.append(t("agenda.replaced", number=by) if by else "")
-        table.add_row(*(Text(neutralise(str(c))) for c in cells))
+        texts = [Text(neutralise(_shown(row, key))) for key in shown]
+        if row["replaced_by"]:
+            texts[0].append("\n" + neutralise(t("agenda.replaced", number=row["replaced_by"])),
+                            style="dim")  # fmt: skip
+        table.add_row(*texts)
     console().print(table)
+
+
+def _shown(row: dict, key: str) -> str:
+    value = row[key]
+    return value.isoformat() if key == "date" and value else str(value or "")

@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--format", metavar="FORMAT", help=t("help.report.format"))
         ] = None,
         output: Annotated[
-            Path | None,
+            str | None,
             typer.Option("--output", "-o", metavar="FILE", help=t("help.report.output")),
         ] = None,
         roots: Annotated[
@@ -86,7 +86,9 @@ def register(app: typer.Typer) -> None:
         from ppks_cli.dates import parse_date
         from ppks_cli.errors import InvalidInput
         from ppks_cli.store import Repository
+        from ppks_cli.tomlio import output_path
 
+        output = output_path(output)
         period = reports.parse_period(
             month=month, quarter=quarter, year=year,
             start=parse_date(start, option="--from", allow_future=True) if start else None,
