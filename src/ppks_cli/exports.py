@@ -441,51 +441,81 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _case_rows(repo, found, conn, anonymise: bool, keep_text: bool, pseudo: Pseudonyms,
+# cases whose rows are read from the index at a time (bounded memory, few queries)
+BATCH = 500
+
+
+def _batches(found) -> Iterator[list]:
+    """The rows of the :class:`~ppks_cli.views.CaseList` ``found``, :data:`BATCH` at a
+    time, in order."""
+    cases = found.cases
+    for start in range(0, len(cases), BATCH):
+        yield cases[start : start + BATCH]
+
+
+def _marks(ids: list[str]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def _identities(conn, ids: list[str]) -> dict[str, Identity]:
+    """The identity values the index keeps of each of the cases ``ids``
+    (:func:`ppks_cli.index.identity_rows`), by case ID."""
+    found: dict[str, Identity] = {case_id: Identity() for case_id in ids}
+    for case_id, kind, value in conn.execute(
+        f"SELECT case_id, kind, value FROM identities WHERE case_id IN ({_marks(ids)})", ids
+    ):
+        found[case_id].add(kind, value)
+    return found
+
+
+def _scrubbers(conn, ids: list[str], anonymise: bool) -> dict[str, Scrub]:
+    """For an anonymised export, the :class:`Scrubber` of each of the cases ``ids``, made
+    only when there is something to scrub; else none."""
+    if not anonymise:
+        return {}
+    return {case_id: _Lazy(lambda found=found: Scrubber(found))
+            for case_id, found in _identities(conn, ids).items()}  # fmt: skip
+
+
+def _case_rows(found, conn, anonymise: bool, keep_text: bool, pseudo: Pseudonyms,
                progress) -> Iterator[dict[str, Any]]:  # fmt: skip
     """The rows of the cases export, for the :class:`~ppks_cli.views.CaseList` ``found``,
-    from the index ``conn`` (a case's files are read only for ``keep_text``)."""
-    wanted = [row.id for row in found.cases]
-    extra: dict[str, tuple] = {}
-    notes: dict[str, str] = {}
-    people: dict[str, list[tuple[str, str | None]]] = {}
-    for case_id, nik, kk, phone in conn.execute("SELECT id, nik, kk, phone FROM cases"):
-        extra[case_id] = (nik, kk, phone)
-    for case_id, text in conn.execute(
-        "SELECT case_id, text FROM texts WHERE record IS NULL AND field = 'intake.note'"
-    ):
-        notes[case_id] = text
-    if anonymise:
-        for case_id, name, phone in conn.execute("SELECT case_id, name, phone FROM people"):
-            people.setdefault(case_id, []).append((name, phone))
-    for number, row in enumerate(found.cases, start=1):
-        nik, kk, phone = extra.get(row.id, (None, None, None))
-        intake = dt.date.fromisoformat(row.intake_date)
-        birth_date = _date(row.birth_date)
-        age = age_on(intake, birth_date, row.birth_year)
-        data = {
-            "id": row.id, "name": row.name, "alias": row.alias, "sex": row.sex,
-            "birth_date": birth_date, "birth_year": row.birth_year, "age_at_intake": age,
-            "age_group": age_group(age), "nik": nik, "kk_number": kk, "phone": phone,
-            "has_nik": bool(nik), "category": row.category, "tags": list(row.tags),
-            "stage": row.stage, "closed": row.closed, "episode": row.episode,
-            "worker": row.worker, "intake_worker": row.intake_worker, "source": row.source,
-            "found_at": row.found_at, "kecamatan": kecamatan(row.found_at),
-            "intake_date": intake, "created_at": dt.datetime.fromisoformat(row.created_at),
-            "termination_date": _date(row.termination_date), "next_due": _date(row.next_due),
-            "overdue": row.overdue, "damaged_records": row.damaged_records,
-            "note": notes.get(row.id),
-        }  # fmt: skip
-        if anonymise:
-            if keep_text:
-                scrub = _Lazy(lambda row=row: scrubber(repo.load_case(row.id)))
-            else:  # no free text: the identity values the index holds serve the tags
-                scrub = _Lazy(lambda row=row, nik=nik, kk=kk, phone=phone: _index_scrubber(
-                    row, nik, kk, phone, people.get(row.id, ())))
-            data = _anonymised(data, CASE_COLUMNS, pseudo, scrub, "K")
-        if progress is not None:
-            progress(number, len(wanted))
-        yield data
+    from the index ``conn``, :data:`BATCH` cases at a time."""
+    total, number = len(found.cases), 0
+    for batch in _batches(found):
+        ids = [row.id for row in batch]
+        extra = {case_id: (nik, kk, phone) for case_id, nik, kk, phone in conn.execute(
+            f"SELECT id, nik, kk, phone FROM cases WHERE id IN ({_marks(ids)})", ids)}  # fmt: skip
+        notes = dict(conn.execute(
+            "SELECT case_id, text FROM texts WHERE record IS NULL AND field = 'intake.note' "
+            f"AND case_id IN ({_marks(ids)})", ids))  # fmt: skip
+        scrubbers = _scrubbers(conn, ids, anonymise)
+        for row in batch:
+            nik, kk, phone = extra.get(row.id, (None, None, None))
+            intake = dt.date.fromisoformat(row.intake_date)
+            birth_date = _date(row.birth_date)
+            age = age_on(intake, birth_date, row.birth_year)
+            data = {
+                "id": row.id, "name": row.name, "alias": row.alias, "sex": row.sex,
+                "birth_date": birth_date, "birth_year": row.birth_year, "age_at_intake": age,
+                "age_group": age_group(age), "nik": nik, "kk_number": kk,
+                "phone": phone, "has_nik": bool(nik), "category": row.category,
+                "tags": list(row.tags), "stage": row.stage, "closed": row.closed,
+                "episode": row.episode, "worker": row.worker,
+                "intake_worker": row.intake_worker, "source": row.source,
+                "found_at": row.found_at, "kecamatan": kecamatan(row.found_at),
+                "intake_date": intake, "created_at": dt.datetime.fromisoformat(row.created_at),
+                "termination_date": _date(row.termination_date),
+                "next_due": _date(row.next_due), "overdue": row.overdue,
+                "damaged_records": row.damaged_records, "note": notes.get(row.id),
+            }  # fmt: skip
+            if anonymise:
+                data = _anonymised(data, CASE_COLUMNS, pseudo, scrubbers[row.id], "K",
+                                   keep_text)  # fmt: skip
+            number += 1
+            if progress is not None:
+                progress(number, total)
+            yield data
 
 
 class _Lazy:
@@ -503,23 +533,11 @@ class _Lazy:
         return self._made(text)
 
 
-def _index_scrubber(row, nik, kk, phone, people) -> Scrubber:
-    known = Identity()
-    for kind, value in (("names", row.name), ("names", row.alias), ("numbers", nik),
-                        ("numbers", kk), ("numbers", phone), ("places", row.found_at),
-                        ("names", row.worker), ("names", row.intake_worker)):  # fmt: skip
-        known.add(kind, value)
-    for name, their_phone in people:
-        known.add("names", name)
-        known.add("numbers", their_phone)
-    return Scrubber(known)
-
-
 Scrub = Callable[[str | None], str | None]
 
 
 def _anonymised(data: dict[str, Any], cols: tuple[Column, ...], pseudo: Pseudonyms,
-                scrub: Scrub, id_prefix: str) -> dict[str, Any]:  # fmt: skip
+                scrub: Scrub, id_prefix: str, keep_text: bool) -> dict[str, Any]:  # fmt: skip
     prefixes = {"id": id_prefix, "case": "K", "related_case": "K", "related": "R",
                 "about": "R", "worker": "W", "intake_worker": "W", "new_worker": "W"}  # fmt: skip
     out: dict[str, Any] = {}
@@ -527,7 +545,7 @@ def _anonymised(data: dict[str, Any], cols: tuple[Column, ...], pseudo: Pseudony
         value = data.get(col.name)
         if col.anonymised == PSEUDONYM:
             out[col.name] = pseudo(prefixes[col.name], value)
-        elif col.anonymised in (SCRUBBED, TEXT):
+        elif col.anonymised == SCRUBBED or (col.anonymised == TEXT and keep_text):
             if isinstance(value, list):
                 out[col.name] = [scrub(v) for v in value]
             else:
@@ -537,68 +555,64 @@ def _anonymised(data: dict[str, Any], cols: tuple[Column, ...], pseudo: Pseudony
     return out
 
 
-def _record_texts(case) -> dict[str, list[tuple[str, str]]]:
-    from ppks_cli.index import text_values
-
-    texts: dict[str, list[tuple[str, str]]] = {}
-    for _seq, record, _kind, field_, value in text_values(case):
-        if record is not None:
-            texts.setdefault(record, []).append((field_, value))
-    return texts
+_RECORD_ROW = (
+    "case_id, seq, id, kind, date, recorded_at, worker, episode, code, destination, related, "
+    "related_case, new_worker, number, year, letter_seq, edited"
+)
 
 
-def _case_records(repo, found, table: str, anonymise: bool, keep_text: bool,
-                  pseudo: Pseudonyms, progress) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """The rows of the records or letters export: the records of each case of ``found``,
-    read from its files, oldest first."""
-    from ppks_cli.errors import DamagedFile
-
-    total = len(found.cases)
-    for number, row in enumerate(found.cases, start=1):
-        try:
-            case = repo.load_case(row.id)
-        except (DamagedFile, OSError):  # damaged since the index read it: left out
+def _record_rows(found, conn, table: str, anonymise: bool, keep_text: bool,
+                 pseudo: Pseudonyms, progress) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """The rows of the records or letters export: the records of each case of ``found``
+    (in each case oldest first, as :func:`ppks_cli.index.record_rows` keeps them), from the
+    index ``conn``, :data:`BATCH` cases at a time."""
+    letters = table == "letters"
+    cols = LETTER_COLUMNS if letters else RECORD_COLUMNS
+    want_text = not letters and (not anonymise or keep_text)
+    total, number = len(found.cases), 0
+    for batch in _batches(found):
+        ids = [row.id for row in batch]
+        records: dict[str, list[tuple]] = {}
+        only = " AND kind = 'letter'" if letters else ""
+        for row in conn.execute(
+            f"SELECT {_RECORD_ROW} FROM record_rows WHERE case_id IN ({_marks(ids)}){only} "
+            "ORDER BY case_id, seq", ids
+        ):  # fmt: skip
+            records.setdefault(row[0], []).append(row)
+        texts: dict[tuple[str, str], list[str]] = {}
+        if want_text:
+            for case_id, record, name, text in conn.execute(
+                "SELECT case_id, record, field, text FROM texts WHERE record IS NOT NULL "
+                f"AND case_id IN ({_marks(ids)}) ORDER BY id", ids
+            ):  # fmt: skip
+                texts.setdefault((case_id, record), []).append(f"{name}: {text}")
+        scrubbers = _scrubbers(conn, ids, anonymise)
+        for case in batch:
+            for row in records.get(case.id, ()):
+                data = _record_data(row, letters, case.category, texts)
+                if anonymise:
+                    data = _anonymised(data, cols, pseudo, scrubbers[case.id], "R", keep_text)
+                yield data
+            number += 1
             if progress is not None:
                 progress(number, total)
-            continue
-        state = case.state
-        episode_of = {r.id: e.number for e in state.episodes for r in e.records}
-        category = case.current.category
-        scrub = scrubber(case) if anonymise else None
-        texts = _record_texts(case) if table == "records" else {}
-        for record in case.records:
-            if table == "letters" and record.kind != "letter":
-                continue
-            data = _record_data(case, record, table, texts, episode_of, category)
-            if anonymise:
-                cols = RECORD_COLUMNS if table == "records" else LETTER_COLUMNS
-                data = _anonymised(data, cols, pseudo, scrub, "R")
-            yield data
-        if progress is not None:
-            progress(number, total)
 
 
-def _record_data(case, record, table, texts, episode_of, category) -> dict[str, Any]:
-    common = {"case": case.id, "id": record.id, "date": record.date,
-              "recorded_at": record.recorded_at, "worker": record.worker,
+def _record_data(row: tuple, letters: bool, category: str,
+                 texts: dict[tuple[str, str], list[str]]) -> dict[str, Any]:  # fmt: skip
+    (case_id, _seq, record_id, kind, date, recorded_at, worker, episode, code, destination,
+     related, related_case, new_worker, number, year, letter_seq, edited) = row  # fmt: skip
+    common = {"case": case_id, "id": record_id, "date": dt.date.fromisoformat(date),
+              "recorded_at": dt.datetime.fromisoformat(recorded_at), "worker": worker,
               "category": category}  # fmt: skip
-    if table == "letters":
-        return {**common, "letter": record.letter, "number": record.number,
-                "year": record.year, "seq": record.seq, "about": record.about,
-                "edited": record.edited_source is not None}  # fmt: skip
-    kind = record.kind
-    if kind == "correction":
-        code = ", ".join(change.field for change in record.changes)
-    else:
-        code = getattr(record, CODE_FIELD[kind], None) if kind in CODE_FIELD else None
-    text = "\n".join(f"{name}: {value}" for name, value in texts.get(record.id, ()))
+    if letters:
+        return {**common, "letter": code, "number": number, "year": year, "seq": letter_seq,
+                "about": related, "edited": bool(edited)}  # fmt: skip
+    text = texts.get((case_id, record_id))
     return {
-        **common, "kind": kind, "episode": episode_of.get(record.id), "code": code,
-        "destination": record.destination if kind == "referral" else None,
-        "related": getattr(record, RELATED_FIELD[kind], None) if kind in RELATED_FIELD else None,
-        "related_case": record.other if kind == "link" else None,
-        "new_worker": record.to if kind == "transfer" else None,
-        "text": text or None,
+        **common, "kind": kind, "episode": episode, "code": code, "destination": destination,
+        "related": related, "related_case": related_case, "new_worker": new_worker,
+        "text": "\n".join(text) if text else None,
     }  # fmt: skip
 
 
@@ -652,16 +666,16 @@ def export(
 
     refuse_repository_data(path, repo.root)  # never over ppks.toml or a case, even --force
     export_writers.check_target(path, force=force)
-    found = list_cases(repo, wanted, sort="oldest", today=today, progress=progress)
     pseudo = Pseudonyms()
     cols = columns(table, anonymise=anonymise, keep_text=keep_text)
-    with index.connection(repo) as conn:
+    with index.opened(repo, progress) as (conn, _done):
+        found = list_cases(repo, wanted, sort="oldest", today=today, conn=conn)
         if table == "cases":
             rows: Iterable[dict[str, Any]] = _case_rows(
-                repo, found, conn, anonymise, keep_text, pseudo, progress
+                found, conn, anonymise, keep_text, pseudo, progress
             )
         else:
-            rows = _case_records(repo, found, table, anonymise, keep_text, pseudo, progress)
+            rows = _record_rows(found, conn, table, anonymise, keep_text, pseudo, progress)
         written = export_writers.write(path, fmt, cols, rows, force=force, title=table)
     if anonymise:
         personal = ["free_text"] if keep_text else []

@@ -298,13 +298,15 @@ def list_cases(
     limit: int | None = None,
     today: dt.date | None = None,
     progress=None,
+    conn=None,
 ) -> CaseList:
     """The cases of ``repo`` that match ``wanted``, in the order ``sort`` (one of
     :data:`SORTS`), ``limit`` at most (``None``: all), from the index (brought up to
     date first; ``progress(done, total)`` is called while it reads changed cases).
     ``sort`` may be any answer :data:`ppks_cli.choices.SORT` takes (``terbaru``).
     ``today`` (default: the system date) is the day overdue items and ages are reckoned
-    on. Raises :class:`~ppks_cli.errors.InvalidInput` for a ``limit`` below 1, a
+    on. ``conn``: an open, up-to-date index to read instead (the caller reads more from
+    it). Raises :class:`~ppks_cli.errors.InvalidInput` for a ``limit`` below 1, a
     ``due_within`` out of range or an unknown ``sort``."""
     from ppks_cli import index
     from ppks_cli.errors import InvalidInput
@@ -332,19 +334,21 @@ def list_cases(
     due_by = None
     if wanted.due_within is not None:
         due_by = today + dt.timedelta(days=wanted.due_within)
-    with index.opened(repo, progress) as (conn, _refresh):
-        rows = index.case_rows(
-            conn, today, stage=wanted.stage, category=wanted.category, closed=wanted.closed,
-            tag=wanted.tag, since=wanted.since, until=wanted.until, overdue=wanted.overdue,
-            due_by=due_by,
-        )  # fmt: skip
-        problems = index.problems(conn)
-        former: dict[str, list[str]] = {}
-        if wanted.name:  # a name the client had before a correction finds the case too
-            for case_id, name in conn.execute(
-                "SELECT case_id, name FROM people WHERE kind = 'former_name'"
-            ):
-                former.setdefault(case_id, []).append(name)
+    if conn is None:
+        with index.opened(repo, progress) as (conn, _refresh):
+            return list_cases(repo, wanted, sort=sort, limit=limit, today=today, conn=conn)
+    rows = index.case_rows(
+        conn, today, stage=wanted.stage, category=wanted.category, closed=wanted.closed,
+        tag=wanted.tag, since=wanted.since, until=wanted.until, overdue=wanted.overdue,
+        due_by=due_by,
+    )  # fmt: skip
+    problems = index.problems(conn)
+    former: dict[str, list[str]] = {}
+    if wanted.name:  # a name the client had before a correction finds the case too
+        for case_id, name in conn.execute(
+            "SELECT case_id, name FROM people WHERE kind = 'former_name'"
+        ):
+            former.setdefault(case_id, []).append(name)
     if wanted.worker:
         from ppks_cli.due import words, worker_matches
 
