@@ -11,9 +11,9 @@ for this one export and never stored, so the same case has the same pseudonym ev
 one export and a different one in the next, and nobody (the office included) can turn a
 pseudonym back into the case; names, aliases, NIK, No. KK, phone numbers, addresses, birth
 date and place, family and contacts are left out; the age becomes an age group
-(:data:`AGE_GROUPS`); the place where the client was found becomes its kecamatan
-(:func:`kecamatan`); free text is left out, or with ``keep_text`` kept with every
-identity value of the case replaced (:class:`Scrubber`).
+(:mod:`ppks_cli.ages`: the groups of ``[reports] age_groups``); the place where the client
+was found becomes its kecamatan (:func:`kecamatan`); free text is left out, or with
+``keep_text`` kept with every identity value of the case replaced (:class:`Scrubber`).
 
 Nothing here prints; :func:`export` returns an :class:`ExportResult`. The file is written by
 :mod:`ppks_cli.export_writers` (owner-only, atomically, never through a link).
@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ppks_cli import ages, choices
+from ppks_cli.ages import age_on
 from ppks_cli.results import Result
 
 FORMATS = ("csv", "xlsx", "jsonl")
@@ -59,6 +61,12 @@ class Column:
     anonymised: str
 
 
+def _one_of(codes: tuple[str, ...]) -> str:
+    """``a, b or c``: a column's values named in its description from the list the code
+    takes them from, so that the two cannot drift apart."""
+    return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
+
+
 CASE_COLUMNS = (
     Column("id", "text", "case ID", PSEUDONYM),
     Column("name", "text", "client's name (with corrections applied)", LEFT_OUT),
@@ -67,7 +75,8 @@ CASE_COLUMNS = (
     Column("birth_date", "date", "birth date", LEFT_OUT),
     Column("birth_year", "integer", "birth year, given or estimated", LEFT_OUT),
     Column("age_at_intake", "integer", "age in whole years on the intake date", LEFT_OUT),
-    Column("age_group", "text", "anak (0-17), dewasa (18-59) or lansia (60+) at intake", KEPT),
+    Column("age_group", "text", f"age group at intake, by [reports] age_groups: "
+           f"{ages.describe(ages.DEFAULT)} by default", KEPT),
     Column("nik", "text", "NIK", LEFT_OUT),
     Column("kk_number", "text", "No. KK (family card)", LEFT_OUT),
     Column("phone", "text", "client's phone", LEFT_OUT),
@@ -111,7 +120,7 @@ RECORD_COLUMNS = (
 LETTER_COLUMNS = (
     Column("case", "text", "case ID", PSEUDONYM),
     Column("id", "text", "record ID of the issued letter", PSEUDONYM),
-    Column("letter", "text", "assessment, referral or termination", KEPT),
+    Column("letter", "text", f"kind of letter: {_one_of(choices.LETTER_KINDS)}", KEPT),
     Column("number", "text", "letter number", LEFT_OUT),
     Column("year", "integer", "year of the number", KEPT),
     Column("seq", "integer", "office sequence number", LEFT_OUT),
@@ -153,35 +162,7 @@ def columns(table: str, *, anonymise: bool = False, keep_text: bool = False) -> 
     return [c for c in TABLES[table] if not anonymise or c.anonymised in wanted]
 
 
-# --- age groups and kecamatan --------------------------------------------------------------
-
-# (name, youngest, oldest or None): the groups of issue 14 (anak 0-17, dewasa 18-59, lansia 60+)
-AGE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
-    ("anak", 0, 17), ("dewasa", 18, 59), ("lansia", 60, None),
-)  # fmt: skip
-
-
-def age_on(day: dt.date, birth_date: dt.date | None, birth_year: int | None) -> int | None:
-    """Age in whole years on ``day``: from the birth date, else ``day.year - birth_year``
-    (an estimated year); ``None`` when neither is known."""
-    if birth_date is not None:
-        return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month,
-                                                                     birth_date.day))
-    if birth_year is not None:
-        return day.year - birth_year
-    return None
-
-
-def age_group(age: int | None) -> str | None:
-    """The name of the group of :data:`AGE_GROUPS` ``age`` falls in; ``None`` for an
-    unknown (or negative) age."""
-    if age is None:
-        return None
-    for name, youngest, oldest in AGE_GROUPS:
-        if age >= youngest and (oldest is None or age <= oldest):
-            return name
-    return None
-
+# --- kecamatan ----------------------------------------------------------------------------
 
 # the 21 kecamatan of Kota Medan
 KECAMATAN = (
@@ -478,9 +459,10 @@ def _scrubbers(conn, ids: list[str], anonymise: bool) -> dict[str, Scrub]:
 
 
 def _case_rows(found, conn, anonymise: bool, keep_text: bool, pseudo: Pseudonyms,
-               progress) -> Iterator[dict[str, Any]]:  # fmt: skip
+               age_groups: tuple[int, ...], progress) -> Iterator[dict[str, Any]]:  # fmt: skip
     """The rows of the cases export, for the :class:`~ppks_cli.views.CaseList` ``found``,
-    from the index ``conn``, :data:`BATCH` cases at a time."""
+    from the index ``conn``, :data:`BATCH` cases at a time; ages in the groups of
+    ``age_groups`` (bounds, :mod:`ppks_cli.ages`)."""
     total, number = len(found.cases), 0
     for batch in _batches(found):
         ids = [row.id for row in batch]
@@ -498,7 +480,7 @@ def _case_rows(found, conn, anonymise: bool, keep_text: bool, pseudo: Pseudonyms
             data = {
                 "id": row.id, "name": row.name, "alias": row.alias, "sex": row.sex,
                 "birth_date": birth_date, "birth_year": row.birth_year, "age_at_intake": age,
-                "age_group": age_group(age), "nik": nik, "kk_number": kk,
+                "age_group": ages.group(age_groups, age), "nik": nik, "kk_number": kk,
                 "phone": phone, "has_nik": bool(nik), "category": row.category,
                 "tags": list(row.tags), "stage": row.stage, "closed": row.closed,
                 "episode": row.episode, "worker": row.worker,
@@ -666,13 +648,14 @@ def export(
 
     refuse_repository_data(path, repo.root)  # never over ppks.toml or a case, even --force
     export_writers.check_target(path, force=force)
+    age_groups = tuple(repo.config.reports.age_groups)
     pseudo = Pseudonyms()
     cols = columns(table, anonymise=anonymise, keep_text=keep_text)
     with index.opened(repo, progress) as (conn, _done):
         found = list_cases(repo, wanted, sort="oldest", today=today, conn=conn)
         if table == "cases":
             rows: Iterable[dict[str, Any]] = _case_rows(
-                found, conn, anonymise, keep_text, pseudo, progress
+                found, conn, anonymise, keep_text, pseudo, age_groups, progress
             )
         else:
             rows = _record_rows(found, conn, table, anonymise, keep_text, pseudo, progress)

@@ -33,7 +33,6 @@ it.
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import datetime as dt
 import json
@@ -43,10 +42,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ppks_cli import ages
 from ppks_cli.errors import InvalidInput
 from ppks_cli.results import Result
 
-DEFAULT_AGE_GROUPS = (18, 60)  # anak 0–17, dewasa 18–59, lansia 60+
+DEFAULT_AGE_GROUPS = ages.DEFAULT  # anak 0–17, dewasa 18–59, lansia 60+
 DEFAULT_AWAITING_DAYS = 14
 UNKNOWN = "unknown"  # an age, a placement not recorded
 DURATION_BUCKETS = ("lt1", "1to3", "3to6", "gt6")  # months from intake to termination
@@ -129,30 +129,19 @@ def parse_period(
 
 def parse_age_groups(text: str) -> tuple[int, ...]:
     """Age-group boundaries typed as ``18,60`` (groups 0–17, 18–59, 60+): whole years,
-    rising, from 1 to 150. Raises :class:`~ppks_cli.errors.InvalidInput` otherwise."""
-    try:
-        bounds = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-    except ValueError:
-        raise InvalidInput("error.report.age_groups", value=text) from None
-    if not bounds or any(not 1 <= b <= 150 for b in bounds) or list(bounds) != sorted(
-        set(bounds)
-    ):
-        raise InvalidInput("error.report.age_groups", value=text)
-    return bounds
+    rising, from 1 to 150 (:func:`ppks_cli.ages.parse`). Raises
+    :class:`~ppks_cli.errors.InvalidInput` otherwise."""
+    return ages.parse(text)
 
 
 def age_group_keys(bounds: tuple[int, ...]) -> list[str]:
-    """The row keys of the age groups of ``bounds``: ``0-17``, ``18-59``, ``60+``."""
-    lows = (0, *bounds)
-    return [f"{low}-{high - 1}" for low, high in zip(lows, bounds, strict=False)] + [
-        f"{bounds[-1]}+"
-    ]
+    """The row keys of the age groups of ``bounds``: ``0-17``, ``18-59``, ``60+``
+    (:func:`ppks_cli.ages.keys`)."""
+    return ages.keys(bounds)
 
 
 def _age_group(bounds: tuple[int, ...], age: int | None) -> str:
-    if age is None or age < 0:
-        return UNKNOWN
-    return age_group_keys(bounds)[bisect.bisect_right(bounds, age)]
+    return ages.group(bounds, age) or UNKNOWN
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -239,12 +228,8 @@ class Report(Result):
 
 
 def _age_on(day: dt.date, birth_date: str | None, birth_year: int | None) -> int | None:
-    if birth_date:
-        born = dt.date.fromisoformat(birth_date)
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-    if birth_year:
-        return day.year - birth_year
-    return None
+    born = dt.date.fromisoformat(birth_date) if birth_date else None
+    return ages.age_on(day, born, birth_year or None)
 
 
 def count(
