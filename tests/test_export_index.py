@@ -153,7 +153,8 @@ def new_rows(repo, table: str, anonymise: bool, keep_text: bool, pseudo) -> list
     with index.opened(repo) as (conn, _done):
         found = list_cases(repo, CaseFilter(), sort="oldest", conn=conn)
         if table == "cases":
-            made = exports._case_rows(found, conn, anonymise, keep_text, pseudo, None)
+            made = exports._case_rows(found, conn, anonymise, keep_text, pseudo, (18, 60),
+                                      None)  # fmt: skip
         else:
             made = exports._record_rows(found, conn, table, anonymise, keep_text, pseudo, None)
         return list(made)
@@ -258,3 +259,40 @@ def test_progress_is_reported_for_each_case(rich, tmp_path):
                    today=dt.date(2024, 7, 1))  # fmt: skip
     total = len(repo.case_ids())
     assert calls[-total:] == [(n, total) for n in range(1, total + 1)]
+
+
+@pytest.mark.parametrize("table", ["cases", "records", "letters"])
+def test_the_xlsx_cells_are_the_json_values(rich, tmp_path, table):
+    """Every cell of the XLSX (XlsxWriter) read back with openpyxl is the JSON Lines value:
+    text as text, numbers as numbers, booleans as booleans, dates and moments as dates;
+    and the same rows give the same bytes."""
+    import json
+
+    import openpyxl
+
+    repo = Repository.open(rich)
+    exports.export(repo, table, "jsonl", tmp_path / "t.jsonl", CaseFilter())
+    exports.export(repo, table, "xlsx", tmp_path / "t.xlsx", CaseFilter())
+    exports.export(repo, table, "xlsx", tmp_path / "again.xlsx", CaseFilter())
+    assert (tmp_path / "t.xlsx").read_bytes() == (tmp_path / "again.xlsx").read_bytes()
+    expected = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    header, *rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert header == [c.name for c in exports.columns(table)]
+    types = {c.name: c.type for c in exports.columns(table)}
+    assert len(rows) == len(expected) > 0
+    for row, want in zip(rows, expected, strict=True):
+        for name, cell in zip(header, row, strict=True):
+            value = want[name]
+            if value in (None, "", []):
+                assert cell is None, name
+            elif types[name] == "date":
+                assert cell == dt.datetime.fromisoformat(value), name
+            elif types[name] == "datetime":
+                moment = dt.datetime.fromisoformat(value).replace(tzinfo=None, second=0,
+                                                                  microsecond=0)  # fmt: skip
+                assert cell.replace(second=0, microsecond=0) == moment, name
+            elif types[name] == "list":
+                assert cell == ", ".join(value), name
+            else:
+                assert cell == value and type(cell) is type(value), name
