@@ -49,6 +49,7 @@ from ppks_cli.results import Result
 DEFAULT_AGE_GROUPS = ages.DEFAULT  # anak 0–17, dewasa 18–59, lansia 60+
 DEFAULT_AWAITING_DAYS = 14
 UNKNOWN = "unknown"  # an age, a placement not recorded
+COUNT_STEPS = 5  # the steps of :func:`count` that report progress
 DURATION_BUCKETS = ("lt1", "1to3", "3to6", "gt6")  # months from intake to termination
 OVERDUE_KINDS = ("assessment", "evaluation", "goal", "follow_up")  # follow_up: both kinds
 
@@ -234,12 +235,18 @@ def _age_on(day: dt.date, birth_date: str | None, birth_year: int | None) -> int
 
 def count(
     conn, period: Period, filters: Filters, *, age_groups: tuple[int, ...] = DEFAULT_AGE_GROUPS,
-    awaiting_days: int = DEFAULT_AWAITING_DAYS,
+    awaiting_days: int = DEFAULT_AWAITING_DAYS, progress=None,
 ) -> dict[str, Counter]:  # fmt: skip
     """The counts of one repository's index ``conn`` (brought up to date by the caller)
     for ``period``: a :class:`~collections.Counter` per table name of :data:`TABLES`
     (row key → count), and ``_durations``: a Counter of episode lengths in days (for the
-    median). See the module's docstring for what each count is."""
+    median). See the module's docstring for what each count is. ``progress(done,
+    total)`` is called after each of :data:`COUNT_STEPS` steps."""
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, COUNT_STEPS)
+
     start, end = period.start.isoformat(), period.end.isoformat()
     # each case at the end of the last day: its stages row of the latest date up to then
     # (one row a case, so that 50,000 cases stay well within memory)
@@ -252,6 +259,7 @@ def count(
             (end,),
         )
     }  # fmt: skip
+    step(1)
     from ppks_cli.due import words, worker_matches
 
     named = words(filters.worker) if filters.worker else None
@@ -268,6 +276,7 @@ def count(
                                                                       whole=False)):
             continue
         kept.add(case_id)
+    step(2)
     events: dict[str, list[tuple]] = {}
     for case_id, record, kind, date, opened, a, b in conn.execute(
         "SELECT case_id, record, kind, date, opened, a, b FROM events WHERE date <= :end "
@@ -288,6 +297,7 @@ def count(
     def within(date: str) -> bool:
         return start <= date <= end
 
+    step(3)
     for case_id, sex, birth_date, birth_year, source, category, intake in conn.execute(
         "SELECT id, sex, birth_date, birth_year, source, category, intake_date FROM cases "
         "WHERE problem IS NULL AND intake_date BETWEEN ? AND ?",
@@ -340,6 +350,7 @@ def count(
     done = sum(1 for row in events.get("follow-up", ()) if within(row[2]))
     c["summary"]["follow_ups_done"] = done
     c["follow_ups"]["done"] = done
+    step(4)
     for case_id, kind in conn.execute(
         "SELECT case_id, kind FROM due_spans WHERE since <= :end AND due <= :end "
         "AND (until IS NULL OR until > :end)",
@@ -352,6 +363,7 @@ def count(
             c["overdue_at_end"][kind] += 1
             if kind == "follow_up":
                 c["follow_ups"]["overdue"] += 1
+    step(5)
     returned = {
         kept_id for case_id, (kept_id, merged_on, intake) in merged_any.items()
         if case_id in kept and kept_id in kept and merged_on <= end and within(intake)
@@ -422,7 +434,8 @@ def report(
 ) -> Report:  # fmt: skip
     """The :class:`Report` of ``period`` over ``repos`` (one or more
     :class:`~ppks_cli.store.Repository`, one column each), each index brought up to date
-    first (``progress(done, total)`` while cases are read). ``age_groups`` (boundaries,
+    first (``progress(done, total)`` while cases are read, then while they are counted:
+    :data:`COUNT_STEPS` steps a repository). ``age_groups`` (boundaries,
     see :func:`parse_age_groups`) and ``awaiting_days`` default to the first repository's
     ``[reports]`` settings. Raises :class:`~ppks_cli.errors.InvalidInput` for a negative
     ``awaiting_days`` or an empty filter, :class:`~ppks_cli.errors.ConfigError` for a
@@ -441,13 +454,15 @@ def report(
     counts, found, problems = [], [], []
     for number, repo in enumerate(repos, start=1):
         with index.opened(repo, progress) as (conn, _done):
-            if progress is not None:  # the counting, after the reading: one step a repository
-                progress(number - 1, len(repos))
+
+            def counted(done: int, total: int, before: int = number - 1) -> None:
+                if progress is not None:  # the counting, after the reading: all repositories
+                    progress(before * total + done, len(repos) * total)
+
+            counted(0, COUNT_STEPS)
             counts.append(count(conn, period, filters, age_groups=groups,
-                                awaiting_days=waiting))  # fmt: skip
+                                awaiting_days=waiting, progress=counted))  # fmt: skip
             problems += index.problems(conn)
-            if progress is not None:
-                progress(number, len(repos))
         found.append({"root": str(repo.root), "office": repo.config.office.name})
     return Report(period, filters, found, groups, waiting, combine(counts, period, groups),
                   problems)  # fmt: skip
