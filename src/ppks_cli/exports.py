@@ -629,7 +629,7 @@ def export(
     be written."""
     from ppks_cli import export_writers, index
     from ppks_cli.errors import InvalidInput
-    from ppks_cli.views import list_cases
+    from ppks_cli.views import check_filter, list_cases
 
     if table not in TABLES:
         raise InvalidInput("error.export.table", value=table, expected=", ".join(TABLES))
@@ -648,6 +648,7 @@ def export(
 
     refuse_repository_data(path, repo.root)  # never over ppks.toml or a case, even --force
     export_writers.check_target(path, force=force)
+    check_filter(wanted, sort="oldest")  # a refused filter leaves even the index as it was
     age_groups = tuple(repo.config.reports.age_groups)
     pseudo = Pseudonyms()
     cols = columns(table, anonymise=anonymise, keep_text=keep_text)
