@@ -616,14 +616,18 @@ def export(
     ``path`` as ``fmt`` (one of :data:`FORMATS`; ``None``: from the ending of ``path``,
     ``.csv``, ``.xlsx`` or ``.jsonl``): one row per case (oldest intake first),
     per record of those cases (in each case oldest first) or per issued letter, with the
-    columns of :func:`columns`. ``anonymise``/``keep_text``: see the module. ``today`` is
-    the day ages and overdue items are reckoned on (default: the system date);
-    ``progress(done, total)`` is called while the index is refreshed and while rows are
-    made. The file is owner-only and written atomically (:mod:`ppks_cli.export_writers`).
+    columns of :func:`columns`. Every row comes from the index (brought up to date first),
+    :data:`BATCH` cases at a time; ages are grouped by ``[reports] age_groups``.
+    ``anonymise``/``keep_text``: see the module. ``today`` is the day ages and overdue
+    items are reckoned on (default: the system date); ``progress(done, total)`` is called
+    while the index is refreshed and for each case whose rows are made. The file is
+    owner-only and written atomically (:mod:`ppks_cli.export_writers`).
 
     Raises :class:`~ppks_cli.errors.InvalidInput` for an unknown table or format (or none
     given with a ``path`` whose ending names none),
-    ``keep_text`` without ``anonymise``, or a filter ``ppks list`` refuses;
+    ``keep_text`` without ``anonymise``, or a filter ``ppks list`` refuses (before the
+    index is touched); :class:`~ppks_cli.errors.DamagedFile` for a ``ppks.toml`` whose
+    settings cannot be read (naming the line);
     :class:`~ppks_cli.errors.Refused` when ``path`` exists and ``force`` is not given, or
     is a symbolic link or a folder; :class:`~ppks_cli.errors.WriteFailed` when it cannot
     be written."""
