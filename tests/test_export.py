@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ppks_cli import exports
-from ppks_cli.exports import Pseudonyms, Scrubber, age_group, age_on, kecamatan
+from ppks_cli.exports import Pseudonyms, Scrubber, age_on, kecamatan
 
 from conftest import PROJECT, SAMPLE, run_ppks
 
@@ -121,17 +121,31 @@ def test_columns_are_stable():
 
 
 def test_readme_documents_every_column():
-    """Each table of the README's "Export columns" lists every column with its type and
-    what --anonymise makes of it, in the order of the file."""
+    """Each table of the README's "Export columns" lists every column with its type, what
+    it holds (word for word as the code says it) and what --anonymise makes of it, in the
+    order of the file."""
     text = (PROJECT / "README.md").read_text()
     block = text.split("<!-- export-columns:begin -->")[1].split("<!-- export-columns:end -->")[0]
     for name, table in exports.TABLES.items():
         part = block.split(f"`ppks export {name}`")[1].split("`ppks export")[0]
         rows = [line.strip("|").split("|") for line in part.splitlines()
                 if line.startswith("| `")]  # fmt: skip
-        documented = [(re.findall(r"`([a-z_]+)`", r[0])[0], r[1].strip(), r[3].strip())
-                      for r in rows]  # fmt: skip
-        assert documented == [(c.name, c.type, c.anonymised) for c in table], name
+        documented = [(re.findall(r"`([a-z_]+)`", r[0])[0], r[1].strip(), r[2].strip(),
+                       r[3].strip()) for r in rows]  # fmt: skip
+        assert documented == [(c.name, c.type, c.meaning, c.anonymised) for c in table], name
+
+
+def test_descriptions_name_the_codes_the_program_takes():
+    """A column whose values come from a fixed list names them from that list: a new kind
+    of letter, or other age groups by default, change the description (and the README,
+    checked above)."""
+    from ppks_cli import ages, choices
+
+    letter = next(c for c in exports.LETTER_COLUMNS if c.name == "letter")
+    assert letter.meaning.endswith(", ".join(choices.LETTER_KINDS[:-1]) + " or "
+                                   + choices.LETTER_KINDS[-1])  # fmt: skip
+    age_group = next(c for c in exports.CASE_COLUMNS if c.name == "age_group")
+    assert ages.describe(ages.DEFAULT) in age_group.meaning
 
 
 # --- every format read back ----------------------------------------------------------------
@@ -180,7 +194,8 @@ def test_xlsx_sheet_header_frozen_columns_sized(sample, tmp_path):
     assert [c.value for c in sheet[1]] == RECORD_COLUMNS
     assert all(c.font.b for c in sheet[1])
     widths = {col: sheet.column_dimensions[col].width for col in ("A", "C", "N")}
-    assert widths["A"] >= len("2024-9EHTW") and widths["N"] == 60 and widths["C"] < 30
+    # in Excel's unit: characters of the widest digit, and the cell's padding (0.71)
+    assert widths["A"] >= len("2024-9EHTW") and int(widths["N"]) == 60 and widths["C"] < 30
     kinds = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(kinds) == 26 + 2 and "letter" in kinds  # 4 shelter records, 1 raid catch, the child sent home
     dates = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
@@ -420,7 +435,7 @@ def test_an_identity_rich_case_leaves_nothing(tmp_path, sample):
                 assert word.lower() not in text.lower(), (table, fmt, word)
     _, rows = read_back(tmp_path / "cases.jsonl", "jsonl")
     row = next(r for r in rows if r["kecamatan"] == "Medan Tembung")
-    assert row["age_group"] == "dewasa" and row["has_nik"] is True
+    assert row["age_group"] == "18-59" and row["has_nik"] is True
     assert "[nama] ([nama]) tinggal di [alamat]" in row["note"] and "[nomor]" in row["note"]
 
 
@@ -479,10 +494,7 @@ def test_kecamatan(text, expected):
     assert kecamatan(text) == expected
 
 
-def test_age_groups():
-    assert [age_group(a) for a in (0, 17, 18, 59, 60, 101)] == [
-        "anak", "anak", "dewasa", "dewasa", "lansia", "lansia"]
-    assert age_group(None) is None and age_group(-1) is None
+def test_ages():
     day = dt.date(2024, 6, 3)
     assert age_on(day, dt.date(2006, 6, 3), None) == 18
     assert age_on(day, dt.date(2006, 6, 4), None) == 17

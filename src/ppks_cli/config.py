@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from ppks_cli import ages
 from ppks_cli.choices import MAX_DAYS_AHEAD
 from ppks_cli.models import (
     SCHEMA_VERSION,
@@ -73,16 +74,17 @@ class Deadlines(Model):
 
 class Reports(Model):
     """``[reports]``: how ``ppks report`` groups and flags (README, "What a report
-    counts"): the age-group boundaries (``[18, 60]``: 0–17, 18–59, 60+) and the days
-    after which a referral still only "sent" counts as awaiting an answer."""
+    counts"): the age-group boundaries (``[18, 60]``: 0–17, 18–59, 60+; the groups of
+    ``ppks export``'s ``age_group`` column too, :mod:`ppks_cli.ages`) and the days after
+    which a referral still only "sent" counts as awaiting an answer."""
 
-    age_groups: list[int] = [18, 60]
+    age_groups: list[int] = list(ages.DEFAULT)
     awaiting_days: int = Field(14, ge=0, le=MAX_DAYS_AHEAD)
 
     @field_validator("age_groups")
     @classmethod
     def _rising(cls, value: list[int]) -> list[int]:
-        if not value or any(not 1 <= b <= 150 for b in value) or value != sorted(set(value)):
+        if not ages.valid(value):
             raise custom_error("validation.report.age_groups")
         return value
 
@@ -506,6 +508,15 @@ referral_days = 14
 # Razia: orang yang terjaring sebanyak ini ditandai (praktik Medan: ketiga kalinya dikirim
 # ke panti provinsi). / Street raids: a person caught this many times is flagged.
 repeat_threshold = 3
+
+[reports]
+# Kelompok umur ppks report dan ppks export (kolom age_group): batas bawah setiap kelompok
+# sesudah yang pertama, dalam tahun. [18, 60]: 0-17 (anak), 18-59 (dewasa), 60+ (lansia).
+# Age groups of ppks report and ppks export: the lower bound of each group after the first.
+age_groups = [18, 60]
+# Rujukan yang masih "sent" lebih dari sekian hari dihitung menunggu jawaban.
+# Days after which a referral still only "sent" counts as awaiting an answer.
+awaiting_days = 14
 
 [letters]
 # Pola nomor surat: {{code}} kode klasifikasi, {{seq}} nomor urut, {{year}} tahun,

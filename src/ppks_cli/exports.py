@@ -11,9 +11,9 @@ for this one export and never stored, so the same case has the same pseudonym ev
 one export and a different one in the next, and nobody (the office included) can turn a
 pseudonym back into the case; names, aliases, NIK, No. KK, phone numbers, addresses, birth
 date and place, family and contacts are left out; the age becomes an age group
-(:data:`AGE_GROUPS`); the place where the client was found becomes its kecamatan
-(:func:`kecamatan`); free text is left out, or with ``keep_text`` kept with every
-identity value of the case replaced (:class:`Scrubber`).
+(:mod:`ppks_cli.ages`: the groups of ``[reports] age_groups``); the place where the client
+was found becomes its kecamatan (:func:`kecamatan`); free text is left out, or with
+``keep_text`` kept with every identity value of the case replaced (:class:`Scrubber`).
 
 Nothing here prints; :func:`export` returns an :class:`ExportResult`. The file is written by
 :mod:`ppks_cli.export_writers` (owner-only, atomically, never through a link).
@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ppks_cli import ages, choices
+from ppks_cli.ages import age_on
 from ppks_cli.results import Result
 
 FORMATS = ("csv", "xlsx", "jsonl")
@@ -59,6 +61,12 @@ class Column:
     anonymised: str
 
 
+def _one_of(codes: tuple[str, ...]) -> str:
+    """``a, b or c``: a column's values named in its description from the list the code
+    takes them from, so that the two cannot drift apart."""
+    return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
+
+
 CASE_COLUMNS = (
     Column("id", "text", "case ID", PSEUDONYM),
     Column("name", "text", "client's name (with corrections applied)", LEFT_OUT),
@@ -67,7 +75,8 @@ CASE_COLUMNS = (
     Column("birth_date", "date", "birth date", LEFT_OUT),
     Column("birth_year", "integer", "birth year, given or estimated", LEFT_OUT),
     Column("age_at_intake", "integer", "age in whole years on the intake date", LEFT_OUT),
-    Column("age_group", "text", "anak (0-17), dewasa (18-59) or lansia (60+) at intake", KEPT),
+    Column("age_group", "text", f"age group at intake, by [reports] age_groups: "
+           f"{ages.describe(ages.DEFAULT)} by default", KEPT),
     Column("nik", "text", "NIK", LEFT_OUT),
     Column("kk_number", "text", "No. KK (family card)", LEFT_OUT),
     Column("phone", "text", "client's phone", LEFT_OUT),
@@ -111,8 +120,7 @@ RECORD_COLUMNS = (
 LETTER_COLUMNS = (
     Column("case", "text", "case ID", PSEUDONYM),
     Column("id", "text", "record ID of the issued letter", PSEUDONYM),
-    Column("letter", "text", "the kind: assessment, referral, termination, social-report, "
-           "statement or return-home", KEPT),
+    Column("letter", "text", f"kind of letter: {_one_of(choices.LETTER_KINDS)}", KEPT),
     Column("number", "text", "letter number", LEFT_OUT),
     Column("year", "integer", "year of the number", KEPT),
     Column("seq", "integer", "office sequence number", LEFT_OUT),
@@ -154,35 +162,7 @@ def columns(table: str, *, anonymise: bool = False, keep_text: bool = False) -> 
     return [c for c in TABLES[table] if not anonymise or c.anonymised in wanted]
 
 
-# --- age groups and kecamatan --------------------------------------------------------------
-
-# (name, youngest, oldest or None): the groups of issue 14 (anak 0-17, dewasa 18-59, lansia 60+)
-AGE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
-    ("anak", 0, 17), ("dewasa", 18, 59), ("lansia", 60, None),
-)  # fmt: skip
-
-
-def age_on(day: dt.date, birth_date: dt.date | None, birth_year: int | None) -> int | None:
-    """Age in whole years on ``day``: from the birth date, else ``day.year - birth_year``
-    (an estimated year); ``None`` when neither is known."""
-    if birth_date is not None:
-        return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month,
-                                                                     birth_date.day))
-    if birth_year is not None:
-        return day.year - birth_year
-    return None
-
-
-def age_group(age: int | None) -> str | None:
-    """The name of the group of :data:`AGE_GROUPS` ``age`` falls in; ``None`` for an
-    unknown (or negative) age."""
-    if age is None:
-        return None
-    for name, youngest, oldest in AGE_GROUPS:
-        if age >= youngest and (oldest is None or age <= oldest):
-            return name
-    return None
-
+# --- kecamatan ----------------------------------------------------------------------------
 
 # the 21 kecamatan of Kota Medan
 KECAMATAN = (
@@ -442,51 +422,82 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _case_rows(repo, found, conn, anonymise: bool, keep_text: bool, pseudo: Pseudonyms,
-               progress) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """The rows of the cases export, for the :class:`~ppks_cli.views.CaseList` ``found``,
-    from the index ``conn`` (a case's files are read only for ``keep_text``)."""
-    wanted = [row.id for row in found.cases]
-    extra: dict[str, tuple] = {}
-    notes: dict[str, str] = {}
-    people: dict[str, list[tuple[str, str | None]]] = {}
-    for case_id, nik, kk, phone in conn.execute("SELECT id, nik, kk, phone FROM cases"):
-        extra[case_id] = (nik, kk, phone)
-    for case_id, text in conn.execute(
-        "SELECT case_id, text FROM texts WHERE record IS NULL AND field = 'intake.note'"
+# cases whose rows are read from the index at a time (bounded memory, few queries)
+BATCH = 500
+
+
+def _batches(found) -> Iterator[list]:
+    """The rows of the :class:`~ppks_cli.views.CaseList` ``found``, :data:`BATCH` at a
+    time, in order."""
+    cases = found.cases
+    for start in range(0, len(cases), BATCH):
+        yield cases[start : start + BATCH]
+
+
+def _marks(ids: list[str]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def _identities(conn, ids: list[str]) -> dict[str, Identity]:
+    """The identity values the index keeps of each of the cases ``ids``
+    (:func:`ppks_cli.index.identity_rows`), by case ID."""
+    found: dict[str, Identity] = {case_id: Identity() for case_id in ids}
+    for case_id, kind, value in conn.execute(
+        f"SELECT case_id, kind, value FROM identities WHERE case_id IN ({_marks(ids)})", ids
     ):
-        notes[case_id] = text
-    if anonymise:
-        for case_id, name, phone in conn.execute("SELECT case_id, name, phone FROM people"):
-            people.setdefault(case_id, []).append((name, phone))
-    for number, row in enumerate(found.cases, start=1):
-        nik, kk, phone = extra.get(row.id, (None, None, None))
-        intake = dt.date.fromisoformat(row.intake_date)
-        birth_date = _date(row.birth_date)
-        age = age_on(intake, birth_date, row.birth_year)
-        data = {
-            "id": row.id, "name": row.name, "alias": row.alias, "sex": row.sex,
-            "birth_date": birth_date, "birth_year": row.birth_year, "age_at_intake": age,
-            "age_group": age_group(age), "nik": nik, "kk_number": kk, "phone": phone,
-            "has_nik": bool(nik), "category": row.category, "tags": list(row.tags),
-            "stage": row.stage, "closed": row.closed, "episode": row.episode,
-            "worker": row.worker, "intake_worker": row.intake_worker, "source": row.source,
-            "found_at": row.found_at, "kecamatan": kecamatan(row.found_at),
-            "intake_date": intake, "created_at": dt.datetime.fromisoformat(row.created_at),
-            "termination_date": _date(row.termination_date), "next_due": _date(row.next_due),
-            "overdue": row.overdue, "damaged_records": row.damaged_records,
-            "note": notes.get(row.id),
-        }  # fmt: skip
-        if anonymise:
-            if keep_text:
-                scrub = _Lazy(lambda row=row: scrubber(repo.load_case(row.id)))
-            else:  # no free text: the identity values the index holds serve the tags
-                scrub = _Lazy(lambda row=row, nik=nik, kk=kk, phone=phone: _index_scrubber(
-                    row, nik, kk, phone, people.get(row.id, ())))
-            data = _anonymised(data, CASE_COLUMNS, pseudo, scrub, "K")
-        if progress is not None:
-            progress(number, len(wanted))
-        yield data
+        found[case_id].add(kind, value)
+    return found
+
+
+def _scrubbers(conn, ids: list[str], anonymise: bool) -> dict[str, Scrub]:
+    """For an anonymised export, the :class:`Scrubber` of each of the cases ``ids``, made
+    only when there is something to scrub; else none."""
+    if not anonymise:
+        return {}
+    return {case_id: _Lazy(lambda found=found: Scrubber(found))
+            for case_id, found in _identities(conn, ids).items()}  # fmt: skip
+
+
+def _case_rows(found, conn, anonymise: bool, keep_text: bool, pseudo: Pseudonyms,
+               age_groups: tuple[int, ...], progress) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """The rows of the cases export, for the :class:`~ppks_cli.views.CaseList` ``found``,
+    from the index ``conn``, :data:`BATCH` cases at a time; ages in the groups of
+    ``age_groups`` (bounds, :mod:`ppks_cli.ages`)."""
+    total, number = len(found.cases), 0
+    for batch in _batches(found):
+        ids = [row.id for row in batch]
+        extra = {case_id: (nik, kk, phone) for case_id, nik, kk, phone in conn.execute(
+            f"SELECT id, nik, kk, phone FROM cases WHERE id IN ({_marks(ids)})", ids)}  # fmt: skip
+        notes = dict(conn.execute(
+            "SELECT case_id, text FROM texts WHERE record IS NULL AND field = 'intake.note' "
+            f"AND case_id IN ({_marks(ids)})", ids))  # fmt: skip
+        scrubbers = _scrubbers(conn, ids, anonymise)
+        for row in batch:
+            nik, kk, phone = extra.get(row.id, (None, None, None))
+            intake = dt.date.fromisoformat(row.intake_date)
+            birth_date = _date(row.birth_date)
+            age = age_on(intake, birth_date, row.birth_year)
+            data = {
+                "id": row.id, "name": row.name, "alias": row.alias, "sex": row.sex,
+                "birth_date": birth_date, "birth_year": row.birth_year, "age_at_intake": age,
+                "age_group": ages.group(age_groups, age), "nik": nik, "kk_number": kk,
+                "phone": phone, "has_nik": bool(nik), "category": row.category,
+                "tags": list(row.tags), "stage": row.stage, "closed": row.closed,
+                "episode": row.episode, "worker": row.worker,
+                "intake_worker": row.intake_worker, "source": row.source,
+                "found_at": row.found_at, "kecamatan": kecamatan(row.found_at),
+                "intake_date": intake, "created_at": dt.datetime.fromisoformat(row.created_at),
+                "termination_date": _date(row.termination_date),
+                "next_due": _date(row.next_due), "overdue": row.overdue,
+                "damaged_records": row.damaged_records, "note": notes.get(row.id),
+            }  # fmt: skip
+            if anonymise:
+                data = _anonymised(data, CASE_COLUMNS, pseudo, scrubbers[row.id], "K",
+                                   keep_text)  # fmt: skip
+            number += 1
+            if progress is not None:
+                progress(number, total)
+            yield data
 
 
 class _Lazy:
@@ -504,23 +515,11 @@ class _Lazy:
         return self._made(text)
 
 
-def _index_scrubber(row, nik, kk, phone, people) -> Scrubber:
-    known = Identity()
-    for kind, value in (("names", row.name), ("names", row.alias), ("numbers", nik),
-                        ("numbers", kk), ("numbers", phone), ("places", row.found_at),
-                        ("names", row.worker), ("names", row.intake_worker)):  # fmt: skip
-        known.add(kind, value)
-    for name, their_phone in people:
-        known.add("names", name)
-        known.add("numbers", their_phone)
-    return Scrubber(known)
-
-
 Scrub = Callable[[str | None], str | None]
 
 
 def _anonymised(data: dict[str, Any], cols: tuple[Column, ...], pseudo: Pseudonyms,
-                scrub: Scrub, id_prefix: str) -> dict[str, Any]:  # fmt: skip
+                scrub: Scrub, id_prefix: str, keep_text: bool) -> dict[str, Any]:  # fmt: skip
     prefixes = {"id": id_prefix, "case": "K", "related_case": "K", "related": "R",
                 "about": "R", "worker": "W", "intake_worker": "W", "new_worker": "W"}  # fmt: skip
     out: dict[str, Any] = {}
@@ -528,7 +527,7 @@ def _anonymised(data: dict[str, Any], cols: tuple[Column, ...], pseudo: Pseudony
         value = data.get(col.name)
         if col.anonymised == PSEUDONYM:
             out[col.name] = pseudo(prefixes[col.name], value)
-        elif col.anonymised in (SCRUBBED, TEXT):
+        elif col.anonymised == SCRUBBED or (col.anonymised == TEXT and keep_text):
             if isinstance(value, list):
                 out[col.name] = [scrub(v) for v in value]
             else:
@@ -538,68 +537,64 @@ def _anonymised(data: dict[str, Any], cols: tuple[Column, ...], pseudo: Pseudony
     return out
 
 
-def _record_texts(case) -> dict[str, list[tuple[str, str]]]:
-    from ppks_cli.index import text_values
-
-    texts: dict[str, list[tuple[str, str]]] = {}
-    for _seq, record, _kind, field_, value in text_values(case):
-        if record is not None:
-            texts.setdefault(record, []).append((field_, value))
-    return texts
+_RECORD_ROW = (
+    "case_id, seq, id, kind, date, recorded_at, worker, episode, code, destination, related, "
+    "related_case, new_worker, number, year, letter_seq, edited"
+)
 
 
-def _case_records(repo, found, table: str, anonymise: bool, keep_text: bool,
-                  pseudo: Pseudonyms, progress) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """The rows of the records or letters export: the records of each case of ``found``,
-    read from its files, oldest first."""
-    from ppks_cli.errors import DamagedFile
-
-    total = len(found.cases)
-    for number, row in enumerate(found.cases, start=1):
-        try:
-            case = repo.load_case(row.id)
-        except (DamagedFile, OSError):  # damaged since the index read it: left out
+def _record_rows(found, conn, table: str, anonymise: bool, keep_text: bool,
+                 pseudo: Pseudonyms, progress) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """The rows of the records or letters export: the records of each case of ``found``
+    (in each case oldest first, as :func:`ppks_cli.index.record_rows` keeps them), from the
+    index ``conn``, :data:`BATCH` cases at a time."""
+    letters = table == "letters"
+    cols = LETTER_COLUMNS if letters else RECORD_COLUMNS
+    want_text = not letters and (not anonymise or keep_text)
+    total, number = len(found.cases), 0
+    for batch in _batches(found):
+        ids = [row.id for row in batch]
+        records: dict[str, list[tuple]] = {}
+        only = " AND kind = 'letter'" if letters else ""
+        for row in conn.execute(
+            f"SELECT {_RECORD_ROW} FROM record_rows WHERE case_id IN ({_marks(ids)}){only} "
+            "ORDER BY case_id, seq", ids
+        ):  # fmt: skip
+            records.setdefault(row[0], []).append(row)
+        texts: dict[tuple[str, str], list[str]] = {}
+        if want_text:
+            for case_id, record, name, text in conn.execute(
+                "SELECT case_id, record, field, text FROM texts WHERE record IS NOT NULL "
+                f"AND case_id IN ({_marks(ids)}) ORDER BY id", ids
+            ):  # fmt: skip
+                texts.setdefault((case_id, record), []).append(f"{name}: {text}")
+        scrubbers = _scrubbers(conn, ids, anonymise)
+        for case in batch:
+            for row in records.get(case.id, ()):
+                data = _record_data(row, letters, case.category, texts)
+                if anonymise:
+                    data = _anonymised(data, cols, pseudo, scrubbers[case.id], "R", keep_text)
+                yield data
+            number += 1
             if progress is not None:
                 progress(number, total)
-            continue
-        state = case.state
-        episode_of = {r.id: e.number for e in state.episodes for r in e.records}
-        category = case.current.category
-        scrub = scrubber(case) if anonymise else None
-        texts = _record_texts(case) if table == "records" else {}
-        for record in case.records:
-            if table == "letters" and record.kind != "letter":
-                continue
-            data = _record_data(case, record, table, texts, episode_of, category)
-            if anonymise:
-                cols = RECORD_COLUMNS if table == "records" else LETTER_COLUMNS
-                data = _anonymised(data, cols, pseudo, scrub, "R")
-            yield data
-        if progress is not None:
-            progress(number, total)
 
 
-def _record_data(case, record, table, texts, episode_of, category) -> dict[str, Any]:
-    common = {"case": case.id, "id": record.id, "date": record.date,
-              "recorded_at": record.recorded_at, "worker": record.worker,
+def _record_data(row: tuple, letters: bool, category: str,
+                 texts: dict[tuple[str, str], list[str]]) -> dict[str, Any]:  # fmt: skip
+    (case_id, _seq, record_id, kind, date, recorded_at, worker, episode, code, destination,
+     related, related_case, new_worker, number, year, letter_seq, edited) = row  # fmt: skip
+    common = {"case": case_id, "id": record_id, "date": dt.date.fromisoformat(date),
+              "recorded_at": dt.datetime.fromisoformat(recorded_at), "worker": worker,
               "category": category}  # fmt: skip
-    if table == "letters":
-        return {**common, "letter": record.letter, "number": record.number,
-                "year": record.year, "seq": record.seq, "about": record.about,
-                "edited": record.edited_source is not None}  # fmt: skip
-    kind = record.kind
-    if kind == "correction":
-        code = ", ".join(change.field for change in record.changes)
-    else:
-        code = getattr(record, CODE_FIELD[kind], None) if kind in CODE_FIELD else None
-    text = "\n".join(f"{name}: {value}" for name, value in texts.get(record.id, ()))
+    if letters:
+        return {**common, "letter": code, "number": number, "year": year, "seq": letter_seq,
+                "about": related, "edited": bool(edited)}  # fmt: skip
+    text = texts.get((case_id, record_id))
     return {
-        **common, "kind": kind, "episode": episode_of.get(record.id), "code": code,
-        "destination": record.destination if kind == "referral" else None,
-        "related": getattr(record, RELATED_FIELD[kind], None) if kind in RELATED_FIELD else None,
-        "related_case": record.other if kind == "link" else None,
-        "new_worker": record.to if kind == "transfer" else None,
-        "text": text or None,
+        **common, "kind": kind, "episode": episode, "code": code, "destination": destination,
+        "related": related, "related_case": related_case, "new_worker": new_worker,
+        "text": "\n".join(text) if text else None,
     }  # fmt: skip
 
 
@@ -621,20 +616,24 @@ def export(
     ``path`` as ``fmt`` (one of :data:`FORMATS`; ``None``: from the ending of ``path``,
     ``.csv``, ``.xlsx`` or ``.jsonl``): one row per case (oldest intake first),
     per record of those cases (in each case oldest first) or per issued letter, with the
-    columns of :func:`columns`. ``anonymise``/``keep_text``: see the module. ``today`` is
-    the day ages and overdue items are reckoned on (default: the system date);
-    ``progress(done, total)`` is called while the index is refreshed and while rows are
-    made. The file is owner-only and written atomically (:mod:`ppks_cli.export_writers`).
+    columns of :func:`columns`. Every row comes from the index (brought up to date first),
+    :data:`BATCH` cases at a time; ages are grouped by ``[reports] age_groups``.
+    ``anonymise``/``keep_text``: see the module. ``today`` is the day ages and overdue
+    items are reckoned on (default: the system date); ``progress(done, total)`` is called
+    while the index is refreshed and for each case whose rows are made. The file is
+    owner-only and written atomically (:mod:`ppks_cli.export_writers`).
 
     Raises :class:`~ppks_cli.errors.InvalidInput` for an unknown table or format (or none
     given with a ``path`` whose ending names none),
-    ``keep_text`` without ``anonymise``, or a filter ``ppks list`` refuses;
+    ``keep_text`` without ``anonymise``, or a filter ``ppks list`` refuses (before the
+    index is touched); :class:`~ppks_cli.errors.DamagedFile` for a ``ppks.toml`` whose
+    settings cannot be read (naming the line);
     :class:`~ppks_cli.errors.Refused` when ``path`` exists and ``force`` is not given, or
     is a symbolic link or a folder; :class:`~ppks_cli.errors.WriteFailed` when it cannot
     be written."""
     from ppks_cli import export_writers, index
     from ppks_cli.errors import InvalidInput
-    from ppks_cli.views import list_cases
+    from ppks_cli.views import check_filter, list_cases
 
     if table not in TABLES:
         raise InvalidInput("error.export.table", value=table, expected=", ".join(TABLES))
@@ -653,16 +652,18 @@ def export(
 
     refuse_repository_data(path, repo.root)  # never over ppks.toml or a case, even --force
     export_writers.check_target(path, force=force)
-    found = list_cases(repo, wanted, sort="oldest", today=today, progress=progress)
+    check_filter(wanted, sort="oldest")  # a refused filter leaves even the index as it was
+    age_groups = tuple(repo.config.reports.age_groups)
     pseudo = Pseudonyms()
     cols = columns(table, anonymise=anonymise, keep_text=keep_text)
-    with index.connection(repo) as conn:
+    with index.opened(repo, progress) as (conn, _done):
+        found = list_cases(repo, wanted, sort="oldest", today=today, conn=conn)
         if table == "cases":
             rows: Iterable[dict[str, Any]] = _case_rows(
-                repo, found, conn, anonymise, keep_text, pseudo, progress
+                found, conn, anonymise, keep_text, pseudo, age_groups, progress
             )
         else:
-            rows = _case_records(repo, found, table, anonymise, keep_text, pseudo, progress)
+            rows = _record_rows(found, conn, table, anonymise, keep_text, pseudo, progress)
         written = export_writers.write(path, fmt, cols, rows, force=force, title=table)
     if anonymise:
         personal = ["free_text"] if keep_text else []

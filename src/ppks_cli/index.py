@@ -2,11 +2,12 @@
 
 The TOML files are the source of truth; the index is a cache of what can be derived from
 them (stage, closed, worker, intake date, category, tags, and the client's names and
-numbers for search), and the history reports count from (:func:`history_rows`: the
-events, the stage and worker after each record date, and what was owed when). It lives
-outside git: ``.git/ppks-index.sqlite`` in a git repository, else
-``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that ``ppks init`` writes).
-Deleting it loses nothing: :func:`refresh` rebuilds it.
+numbers for search), the history reports count from (:func:`history_rows`: the events,
+the stage and worker after each record date, and what was owed when), and what exports
+read (:func:`record_rows`: a row a record; :func:`identity_rows`: the identity values an
+anonymised export replaces in text). It lives outside git: ``.git/ppks-index.sqlite`` in
+a git repository, else ``.ppks-cache/index.sqlite`` (ignored by the ``.gitignore`` that
+``ppks init`` writes). Deleting it loses nothing: :func:`refresh` rebuilds it.
 
 It is never stale. Before answering, :func:`refresh` brings it up to date the way git
 updates its own index: it compares each file's stat data (size, mtime_ns, ctime_ns,
@@ -42,10 +43,11 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 15  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
+INDEX_VERSION = 16  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
 # 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes;
 # 13: the history reports count from (events, stages, due_spans); 14: shelter records
-# (shelter), street raids and their catches (raids, raid_folders, catches); 15: both
+# (shelter), street raids and their catches (raids, raid_folders, catches); 15: both;
+# 16: what exports read (record_rows, identities)
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -105,6 +107,13 @@ CREATE TABLE raids (id TEXT PRIMARY KEY, problem TEXT, date TEXT, places TEXT, t
     agencies TEXT, note TEXT, worker TEXT);
 CREATE TABLE raid_folders (raid_id TEXT PRIMARY KEY, signature BLOB NOT NULL,
     racy INTEGER NOT NULL);
+CREATE TABLE record_rows (case_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,
+    kind TEXT NOT NULL, date TEXT NOT NULL, recorded_at TEXT NOT NULL, worker TEXT NOT NULL,
+    episode INTEGER, code TEXT, destination TEXT, related TEXT, related_case TEXT,
+    new_worker TEXT, number TEXT, year INTEGER, letter_seq INTEGER, edited INTEGER);
+CREATE INDEX record_rows_case ON record_rows (case_id, seq);
+CREATE TABLE identities (case_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX identities_case ON identities (case_id);
 """
 # what the index file records as its version: the number above and a digest of the tables
 # it holds, so an index made with other tables (a change that forgot to bump the number,
@@ -488,6 +497,7 @@ _CASE_TABLES = (
     ("due", "case_id"), ("texts", "case_id"),
     ("links", "case_id"), ("events", "case_id"), ("stages", "case_id"),
     ("due_spans", "case_id"), ("shelter", "case_id"), ("catches", "case_id"),
+    ("record_rows", "case_id"), ("identities", "case_id"),
 )  # fmt: skip
 
 
@@ -496,7 +506,8 @@ class CaseData:
     """Everything the index keeps of one case folder, read from its files (no database
     needed, so it can be worked out in another process): the ``cases`` row (``problem``
     set when ``case.toml`` could not be read), and the rows of ``people``, ``tags``,
-    ``due`` and ``texts``."""
+    ``due``, ``texts``, ``links``, ``events``, ``stages``, ``due_spans``, ``record_rows``
+    and ``identities``."""
 
     case_id: str
     row: dict[str, Any]
@@ -513,6 +524,9 @@ class CaseData:
     shelter: list[tuple] = field(default_factory=list)
     # the street raids the client was caught in (see :func:`catch_rows`)
     catches: list[tuple] = field(default_factory=list)
+    # what exports read (see :func:`record_rows` and :func:`identity_rows`)
+    record_rows: list[tuple] = field(default_factory=list)
+    identities: list[tuple] = field(default_factory=list)
 
 
 def case_data(repo, case_id: str) -> CaseData:
@@ -592,6 +606,8 @@ def case_data(repo, case_id: str) -> CaseData:
         due_spans=due_spans,
         shelter=shelter_rows(case),
         catches=catch_rows(case),
+        record_rows=record_rows(case, state),
+        identities=identity_rows(case),
     )
 
 
@@ -633,6 +649,61 @@ def catch_rows(case) -> list[tuple]:
                       record.disposition, record.destination, record.place, number, int(new),
                       record.recorded_at.isoformat()))  # fmt: skip
     return found
+
+
+def record_rows(case, state) -> list[tuple]:
+    """One row a record of ``case`` (a :class:`~ppks_cli.store.Case`; ``state`` its
+    :class:`~ppks_cli.workflow.CaseState`), in the order of ``case.records`` (``seq``
+    from 1): ``(case_id, seq, id, kind, date, recorded_at, worker, episode, code,
+    destination, related, related_case, new_worker, number, year, letter_seq, edited)``.
+    Dates and moments ISO (``recorded_at`` with its offset); ``episode`` the number of
+    the episode the record belongs to (``None`` for none); ``code`` the record's coded
+    value (:data:`ppks_cli.exports.CODE_FIELD`; a correction's: the fields changed,
+    comma-separated); ``related`` the record it is about (``exports.RELATED_FIELD``);
+    ``related_case`` a link's other case; ``new_worker`` a transfer's ``to``;
+    ``destination`` a referral's; and of a letter its ``number``, ``year``, office
+    sequence number (``letter_seq``) and whether its source was edited by hand
+    (``edited``, 0 or 1). ``None`` where a kind has no such value."""
+    from ppks_cli.exports import CODE_FIELD, RELATED_FIELD
+
+    episode_of = {r.id: e.number for e in state.episodes for r in e.records}
+    rows = []
+    for seq, record in enumerate(case.records, start=1):
+        kind = record.kind
+        if kind == "correction":
+            code = ", ".join(change.field for change in record.changes)
+        else:
+            code = getattr(record, CODE_FIELD[kind], None) if kind in CODE_FIELD else None
+        letter = kind == "letter"
+        rows.append((
+            case.id, seq, record.id, kind, record.date.isoformat(),
+            record.recorded_at.isoformat(), record.worker, episode_of.get(record.id),
+            None if code is None else str(code),
+            record.destination if kind == "referral" else None,
+            getattr(record, RELATED_FIELD[kind], None) if kind in RELATED_FIELD else None,
+            record.other if kind == "link" else None,
+            record.to if kind == "transfer" else None,
+            record.number if letter else None, record.year if letter else None,
+            record.seq if letter else None,
+            int(record.edited_source is not None) if letter else None,
+        ))  # fmt: skip
+    return rows
+
+
+def identity_rows(case) -> list[tuple]:
+    """``(case_id, kind, value)`` for each identity value of ``case`` that an anonymised
+    export replaces in the text it keeps (:func:`ppks_cli.exports.identity`: ``names``,
+    ``numbers``, ``places``; the names of its workers among the ``names``), each once."""
+    from ppks_cli import exports
+
+    found = exports.identity(case)
+    for name in exports.workers(case):
+        found.add("names", name)
+    return [
+        (case.id, kind, value)
+        for kind in ("names", "numbers", "places")
+        for value in sorted(getattr(found, kind))
+    ]
 
 
 # the record kinds a report counts, and what it keeps of each (columns ``a``, ``b``)
@@ -719,6 +790,10 @@ def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
     conn.executemany("INSERT INTO due_spans VALUES (?, ?, ?, ?, ?)", data.due_spans)
     conn.executemany("INSERT INTO shelter VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", data.shelter)
     conn.executemany("INSERT INTO catches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", data.catches)
+    conn.executemany(
+        f"INSERT INTO record_rows VALUES ({', '.join('?' * 17)})", data.record_rows
+    )
+    conn.executemany("INSERT INTO identities VALUES (?, ?, ?)", data.identities)
     if data.texts:
         conn.executemany(
             "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "

@@ -41,7 +41,6 @@ it.
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import datetime as dt
 import json
@@ -51,13 +50,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ppks_cli import ages
 from ppks_cli.errors import InvalidInput
 from ppks_cli.results import Result
 
-DEFAULT_AGE_GROUPS = (18, 60)  # anak 0–17, dewasa 18–59, lansia 60+
+DEFAULT_AGE_GROUPS = ages.DEFAULT  # anak 0–17, dewasa 18–59, lansia 60+
 DEFAULT_AWAITING_DAYS = 14
 DEFAULT_SHELTER_MAX_DAYS = 7  # [shelter] max_days (config.DEFAULT_SHELTER_MAX_DAYS)
 UNKNOWN = "unknown"  # an age, a placement not recorded
+COUNT_STEPS = 5  # the steps of :func:`count` that report progress
 DURATION_BUCKETS = ("lt1", "1to3", "3to6", "gt6")  # months from intake to termination
 OVERDUE_KINDS = ("assessment", "evaluation", "goal", "follow_up")  # follow_up: both kinds
 
@@ -145,30 +146,19 @@ def parse_period(
 
 def parse_age_groups(text: str) -> tuple[int, ...]:
     """Age-group boundaries typed as ``18,60`` (groups 0–17, 18–59, 60+): whole years,
-    rising, from 1 to 150. Raises :class:`~ppks_cli.errors.InvalidInput` otherwise."""
-    try:
-        bounds = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-    except ValueError:
-        raise InvalidInput("error.report.age_groups", value=text) from None
-    if not bounds or any(not 1 <= b <= 150 for b in bounds) or list(bounds) != sorted(
-        set(bounds)
-    ):
-        raise InvalidInput("error.report.age_groups", value=text)
-    return bounds
+    rising, from 1 to 150 (:func:`ppks_cli.ages.parse`). Raises
+    :class:`~ppks_cli.errors.InvalidInput` otherwise."""
+    return ages.parse(text)
 
 
 def age_group_keys(bounds: tuple[int, ...]) -> list[str]:
-    """The row keys of the age groups of ``bounds``: ``0-17``, ``18-59``, ``60+``."""
-    lows = (0, *bounds)
-    return [f"{low}-{high - 1}" for low, high in zip(lows, bounds, strict=False)] + [
-        f"{bounds[-1]}+"
-    ]
+    """The row keys of the age groups of ``bounds``: ``0-17``, ``18-59``, ``60+``
+    (:func:`ppks_cli.ages.keys`)."""
+    return ages.keys(bounds)
 
 
 def _age_group(bounds: tuple[int, ...], age: int | None) -> str:
-    if age is None or age < 0:
-        return UNKNOWN
-    return age_group_keys(bounds)[bisect.bisect_right(bounds, age)]
+    return ages.group(bounds, age) or UNKNOWN
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -255,12 +245,8 @@ class Report(Result):
 
 
 def _age_on(day: dt.date, birth_date: str | None, birth_year: int | None) -> int | None:
-    if birth_date:
-        born = dt.date.fromisoformat(birth_date)
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-    if birth_year:
-        return day.year - birth_year
-    return None
+    born = dt.date.fromisoformat(birth_date) if birth_date else None
+    return ages.age_on(day, born, birth_year or None)
 
 
 def _count_raids(
@@ -290,7 +276,7 @@ def _count_raids(
 def count(
     conn, period: Period, filters: Filters, *, age_groups: tuple[int, ...] = DEFAULT_AGE_GROUPS,
     awaiting_days: int = DEFAULT_AWAITING_DAYS, max_days: int = DEFAULT_SHELTER_MAX_DAYS,
-    threshold: int = 3,
+    threshold: int = 3, progress=None,
 ) -> dict[str, Counter]:  # fmt: skip
     """The counts of one repository's index ``conn`` (brought up to date by the caller)
     for ``period``: a :class:`~collections.Counter` per table name of :data:`TABLES`
@@ -299,7 +285,13 @@ def count(
     period (for the average), ``_nights``: the clients in the shelter each night of the
     period (ISO date → count; for the peak). ``max_days`` is ``[shelter] max_days``,
     ``threshold`` is ``[raids] repeat_threshold``. See the module's docstring for what
-    each count is."""
+    each count is. ``progress(done, total)`` is called after each of
+    :data:`COUNT_STEPS` steps."""
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, COUNT_STEPS)
+
     start, end = period.start.isoformat(), period.end.isoformat()
     # each case at the end of the last day: its stages row of the latest date up to then
     # (one row a case, so that 50,000 cases stay well within memory)
@@ -312,6 +304,7 @@ def count(
             (end,),
         )
     }  # fmt: skip
+    step(1)
     from ppks_cli.due import words, worker_matches
 
     named = words(filters.worker) if filters.worker else None
@@ -328,6 +321,7 @@ def count(
                                                                       whole=False)):
             continue
         kept.add(case_id)
+    step(2)
     events: dict[str, list[tuple]] = {}
     for case_id, record, kind, date, opened, a, b in conn.execute(
         "SELECT case_id, record, kind, date, opened, a, b FROM events WHERE date <= :end "
@@ -350,6 +344,7 @@ def count(
     def within(date: str) -> bool:
         return start <= date <= end
 
+    step(3)
     for case_id, sex, birth_date, birth_year, source, category, intake in conn.execute(
         "SELECT id, sex, birth_date, birth_year, source, category, intake_date FROM cases "
         "WHERE problem IS NULL AND intake_date BETWEEN ? AND ?",
@@ -402,6 +397,7 @@ def count(
     done = sum(1 for row in events.get("follow-up", ()) if within(row[2]))
     c["summary"]["follow_ups_done"] = done
     c["follow_ups"]["done"] = done
+    step(4)
     for case_id, kind in conn.execute(
         "SELECT case_id, kind FROM due_spans WHERE since <= :end AND due <= :end "
         "AND (until IS NULL OR until > :end)",
@@ -414,6 +410,7 @@ def count(
             c["overdue_at_end"][kind] += 1
             if kind == "follow_up":
                 c["follow_ups"]["overdue"] += 1
+    step(5)
     returned = {
         kept_id for case_id, (kept_id, merged_on, intake) in merged_any.items()
         if case_id in kept and kept_id in kept and merged_on <= end and within(intake)
@@ -538,7 +535,8 @@ def report(
 ) -> Report:  # fmt: skip
     """The :class:`Report` of ``period`` over ``repos`` (one or more
     :class:`~ppks_cli.store.Repository`, one column each), each index brought up to date
-    first (``progress(done, total)`` while cases are read). ``age_groups`` (boundaries,
+    first (``progress(done, total)`` while cases are read, then while they are counted:
+    :data:`COUNT_STEPS` steps a repository). ``age_groups`` (boundaries,
     see :func:`parse_age_groups`) and ``awaiting_days`` default to the first repository's
     ``[reports]`` settings. Raises :class:`~ppks_cli.errors.InvalidInput` for a negative
     ``awaiting_days`` or an empty filter, :class:`~ppks_cli.errors.ConfigError` for a
@@ -557,14 +555,17 @@ def report(
     counts, found, problems = [], [], []
     for number, repo in enumerate(repos, start=1):
         with index.opened(repo, progress) as (conn, _done):
-            if progress is not None:  # the counting, after the reading: one step a repository
-                progress(number - 1, len(repos))
+
+            def counted(done: int, total: int, before: int = number - 1) -> None:
+                if progress is not None:  # the counting, after the reading: all repositories
+                    progress(before * total + done, len(repos) * total)
+
+            counted(0, COUNT_STEPS)
             counts.append(count(conn, period, filters, age_groups=groups, awaiting_days=waiting,
                                 max_days=repo.config.shelter.max_days,
-                                threshold=repo.config.raids.repeat_threshold))  # fmt: skip
+                                threshold=repo.config.raids.repeat_threshold,
+                                progress=counted))  # fmt: skip
             problems += index.problems(conn)
-            if progress is not None:
-                progress(number, len(repos))
         found.append({"root": str(repo.root), "office": repo.config.office.name})
     return Report(period, filters, found, groups, waiting, combine(counts, period, groups),
                   problems)  # fmt: skip

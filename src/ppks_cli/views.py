@@ -338,23 +338,12 @@ class CaseList(Result):
         return self.rows()
 
 
-def list_cases(
-    repo,
-    wanted: CaseFilter,
-    *,
-    sort: str = "newest",
-    limit: int | None = None,
-    today: dt.date | None = None,
-    progress=None,
-) -> CaseList:
-    """The cases of ``repo`` that match ``wanted``, in the order ``sort`` (one of
-    :data:`SORTS`), ``limit`` at most (``None``: all), from the index (brought up to
-    date first; ``progress(done, total)`` is called while it reads changed cases).
-    ``sort`` may be any answer :data:`ppks_cli.choices.SORT` takes (``terbaru``).
-    ``today`` (default: the system date) is the day overdue items and ages are reckoned
-    on. Raises :class:`~ppks_cli.errors.InvalidInput` for a ``limit`` below 1, a
-    ``due_within`` out of range or an unknown ``sort``."""
-    from ppks_cli import index
+def check_filter(wanted: CaseFilter, *, sort: str = "newest", limit: int | None = None) -> str:
+    """Check what :func:`list_cases` is asked before anything is read: the sort (returned as
+    one of :data:`SORTS`; any answer :data:`ppks_cli.choices.SORT` takes), the ``limit``
+    and the filters of ``wanted``. Raises :class:`~ppks_cli.errors.InvalidInput` for a
+    ``limit`` below 1, a ``due_within`` out of range, ``since`` after ``until``, an
+    empty ``worker``, ``name`` or ``tag``, or an unknown ``sort``."""
     from ppks_cli.errors import InvalidInput
 
     if sort not in SORTS:
@@ -376,23 +365,48 @@ def list_cases(
                           ("--tag", wanted.tag)):  # fmt: skip
         if value is not None and not value.strip():
             raise InvalidInput("error.empty_value", option=option)
+    return sort
+
+
+def list_cases(
+    repo,
+    wanted: CaseFilter,
+    *,
+    sort: str = "newest",
+    limit: int | None = None,
+    today: dt.date | None = None,
+    progress=None,
+    conn=None,
+) -> CaseList:
+    """The cases of ``repo`` that match ``wanted``, in the order ``sort`` (one of
+    :data:`SORTS`), ``limit`` at most (``None``: all), from the index (brought up to
+    date first; ``progress(done, total)`` is called while it reads changed cases).
+    ``sort`` may be any answer :data:`ppks_cli.choices.SORT` takes (``terbaru``).
+    ``today`` (default: the system date) is the day overdue items and ages are reckoned
+    on. ``conn``: an open, up-to-date index to read instead (the caller reads more from
+    it). Raises what :func:`check_filter` raises, before the index is touched."""
+    from ppks_cli import index
+
+    sort = check_filter(wanted, sort=sort, limit=limit)
     today = today or dt.date.today()
     due_by = None
     if wanted.due_within is not None:
         due_by = today + dt.timedelta(days=wanted.due_within)
-    with index.opened(repo, progress) as (conn, _refresh):
-        rows = index.case_rows(
-            conn, today, stage=wanted.stage, category=wanted.category, closed=wanted.closed,
-            tag=wanted.tag, since=wanted.since, until=wanted.until, overdue=wanted.overdue,
-            due_by=due_by,
-        )  # fmt: skip
-        problems = index.problems(conn)
-        former: dict[str, list[str]] = {}
-        if wanted.name:  # a name the client had before a correction finds the case too
-            for case_id, name in conn.execute(
-                "SELECT case_id, name FROM people WHERE kind = 'former_name'"
-            ):
-                former.setdefault(case_id, []).append(name)
+    if conn is None:
+        with index.opened(repo, progress) as (conn, _refresh):
+            return list_cases(repo, wanted, sort=sort, limit=limit, today=today, conn=conn)
+    rows = index.case_rows(
+        conn, today, stage=wanted.stage, category=wanted.category, closed=wanted.closed,
+        tag=wanted.tag, since=wanted.since, until=wanted.until, overdue=wanted.overdue,
+        due_by=due_by,
+    )  # fmt: skip
+    problems = index.problems(conn)
+    former: dict[str, list[str]] = {}
+    if wanted.name:  # a name the client had before a correction finds the case too
+        for case_id, name in conn.execute(
+            "SELECT case_id, name FROM people WHERE kind = 'former_name'"
+        ):
+            former.setdefault(case_id, []).append(name)
     if wanted.worker:
         from ppks_cli.due import words, worker_matches
 

@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
             category=categories.resolve_category(category) if category else None,
             tag=categories.normalize_tag(tag) if tag and tag.strip() else tag,
         )
-        with progress_bar(t("cli.reading_cases")) as progress:
+        with progress_bar(t("report_progress.label")) as progress:
             found = reports.report(
                 repos, period, filters,
                 age_groups=reports.parse_age_groups(age_groups) if age_groups else None,
