@@ -1,0 +1,82 @@
+"""Finds of the second issue 13 verification (other spellings of a taken number, a month
+part that is not the letter's, ...): each test fails on the code as it was found."""
+
+import datetime as dt
+
+import pytest
+from test_issue13_fixes import set_config
+from test_letters import papers_case
+from test_numbering import office as office  # noqa: F401  (the fixture)
+
+from ppks_cli import letters
+from ppks_cli.errors import InvalidInput, Refused
+
+D = dt.date
+JUNE_20 = D(2024, 6, 20)
+
+
+def _issued(office):
+    case = papers_case(office)
+    letters.issue(office, case, letters.draft(office, case, "referral", date=JUNE_20),
+                  worker="Saskia")  # fmt: skip
+    return case
+
+
+# --- numbers typed another way: after the year, full-width, spaces ---------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "462/1/Dinsos/2024/",  # a trailing slash, dot or dash
+        "462/1/Dinsos/2024.",
+        "462/1/Dinsos/2024-",
+        "462/1/Dinsos/02024",  # the year with a leading zero
+        "462/\uff11/Dinsos/\uff12\uff10\uff12\uff14",  # full-width digits (a phone keyboard)
+        "462 / 1 / Dinsos / 2024",  # spaces around the slashes
+    ],
+)
+def test_a_taken_number_typed_another_way_is_refused_as_taken(office, typed):
+    # `--number 462/1/Dinsos/2024/` was taken as a new number "outside the sequence":
+    # the agenda book had one number twice.
+    _issued(office)
+    with pytest.raises(Refused) as refused:
+        letters.given_number(office, typed, JUNE_20)
+    assert "462/1/Dinsos/2024" in str(refused.value.params)
+
+
+@pytest.mark.parametrize("typed", ["462/1/Dinsos/2024/", "462/\uff11/Dinsos/2024",
+                                   " 462 / 01 / dinsos / 2024 "])  # fmt: skip
+def test_a_reissue_finds_the_letter_in_those_spellings(office, typed):
+    case = _issued(office)
+    assert letters.find_issued(case, typed, office).number == "462/1/Dinsos/2024"
+
+
+def test_a_free_number_typed_full_width_is_kept_in_plain_digits(office):
+    _issued(office)
+    number, seq = letters.given_number(office, "462/\uff17/Dinsos/2024", JUNE_20)
+    assert (number, seq) == ("462/7/Dinsos/2024", 7)
+
+
+def test_a_free_number_ending_in_a_separator_is_refused(office):
+    with pytest.raises(InvalidInput):
+        letters.given_number(office, "462/7/Dinsos/2024/", JUNE_20)
+
+
+# --- the month part of a number ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern, typed", [
+    ("{code}/{seq}/Dinsos-Resos/{month_roman}/{year}", "462/9/Dinsos-Resos/I/2024"),
+    ("{code}/{seq}/Dinsos-Resos/{month}/{year}", "462/9/Dinsos-Resos/1/2024"),
+])  # fmt: skip
+def test_a_number_of_another_month_than_the_letter_is_refused(office, pattern, typed):
+    # `--number 462/9/Dinsos-Resos/I/2024` for a letter dated 20 June was issued: the
+    # number says January, the letter June (the year was checked, the month not).
+    office = set_config(office, 'number_pattern = "{code}/{seq}/Dinsos/{year}"',
+                        f'number_pattern = "{pattern}"')  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        letters.given_number(office, typed, JUNE_20)
+    assert refused.value.key == "error.letter_number.other_month"
+    right = typed.replace("/I/", "/VI/").replace("/1/2024", "/6/2024")
+    assert letters.given_number(office, right, JUNE_20)[1] == 9
