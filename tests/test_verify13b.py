@@ -80,3 +80,40 @@ def test_a_number_of_another_month_than_the_letter_is_refused(office, pattern, t
     assert refused.value.key == "error.letter_number.other_month"
     right = typed.replace("/I/", "/VI/").replace("/1/2024", "/6/2024")
     assert letters.given_number(office, right, JUNE_20)[1] == 9
+
+
+# --- a value of several lines inside a Markdown table -----------------------------------------
+
+
+def _with_outcome(office, outcome: str):
+    import tomllib
+
+    import tomli_w
+
+    case = papers_case(office)
+    (path,) = (office.root / "cases" / case.id / "records").glob("*termination*")
+    data = tomllib.loads(path.read_text())
+    data["outcome"] = outcome
+    path.write_text(tomli_w.dumps(data))
+    return office.load_case(case.id)
+
+
+def test_a_value_of_several_lines_stays_inside_its_table_cell(office):
+    # A termination outcome written in two paragraphs ended the Markdown table in the
+    # middle of the "Capaian pelayanan" row: the rest printed as loose paragraphs and
+    # a dangling "|".
+    from markdown_it import MarkdownIt
+
+    case = _with_outcome(office, "Baris satu | bukan kolom\n\n## bukan judul\n- bukan butir")
+    text = letters.draft(office, case, "termination", date=D(2024, 6, 30), preview=True).markdown
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    cell = next(line for line in html.splitlines() if "Baris satu" in line)
+    assert cell.startswith("<td>") and cell.endswith("</td>"), cell
+    assert "bukan judul" in cell and "bukan butir" in cell
+    assert "<h2>" not in html.split("Baris satu")[1].split("</table>")[0]
+
+
+def test_a_value_of_several_lines_in_running_text_keeps_its_hard_breaks():
+    from ppks_cli.templating import escape_markdown
+
+    assert escape_markdown("satu\ndua") == "satu  \ndua"

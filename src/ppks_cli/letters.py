@@ -178,7 +178,7 @@ def _render(
     from jinja2 import TemplateError, TemplateSyntaxError
     from jinja2.exceptions import SecurityError
 
-    from ppks_cli.templating import TemplateLimit, render_bounded
+    from ppks_cli.templating import TemplateLimit, finish_markdown, render_bounded
 
     texts: dict[str, str] = {}
     checksums: dict[str, str] = {}
@@ -188,6 +188,8 @@ def _render(
         try:
             template = env.get_template(name)
             texts[fmt] = render_bounded(template, wrap("", data)).rstrip() + "\n"
+            if fmt == "md":
+                texts[fmt] = finish_markdown(texts[fmt])
         except PpksError:
             raise
         except MissingField as exc:
