@@ -117,3 +117,55 @@ def test_a_value_of_several_lines_in_running_text_keeps_its_hard_breaks():
     from ppks_cli.templating import escape_markdown
 
     assert escape_markdown("satu\ndua") == "satu  \ndua"
+
+
+# --- a reissue after the office changed its logo -----------------------------------------------
+
+
+def _logo_office(office, colour: str):
+    import subprocess
+
+    from test_letters_layout import LOGO, _with_office
+
+    (office.root / "logo.svg").write_text(LOGO.replace("#1f5fa8", colour))
+    repo = _with_office(office, 'logo = "logo.svg"')
+    if not (repo.root / ".git").exists():
+        subprocess.run(["git", "init", "-q"], cwd=repo.root, check=True, capture_output=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo.root, check=True, capture_output=True)
+    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "logo"],
+                   cwd=repo.root, check=True, capture_output=True)  # fmt: skip
+    return repo
+
+
+def test_a_reissue_after_the_logo_changed_is_still_the_identical_letter(office):
+    # The record kept the logo's path, not the logo: a new logo file made a reissue print
+    # a different letter under the old number, silently.
+    office = _logo_office(office, "#1f5fa8")
+    case = papers_case(office)
+    made = letters.draft(office, case, "referral", date=JUNE_20)
+    first = letters.to_pdf(office, made)
+    letters.issue(office, case, made, worker="Saskia")
+    (office.root / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'"
+                                          " width='10' height='10'/>")  # fmt: skip
+    case = office.load_case(case.id)
+    again = letters.to_pdf(office, letters.reissue(office, case, made.number))
+    assert again == first
+
+
+def test_a_reissue_whose_logo_is_gone_from_history_is_refused_unless_forced(office):
+    office = _logo_office(office, "#1f5fa8")
+    (office.root / "logo.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='20' height='20'/>"
+    )  # never committed: the old logo is nowhere
+    case = papers_case(office)
+    made = letters.draft(office, case, "referral", date=JUNE_20)
+    letters.issue(office, case, made, worker="Saskia")
+    (office.root / "logo.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='30' height='30'/>"
+    )
+    case = office.load_case(case.id)
+    with pytest.raises(Refused) as refused:
+        letters.to_pdf(office, letters.reissue(office, case, made.number))
+    assert refused.value.key == "error.logo_changed"
+    forced = letters.reissue(office, case, made.number, force=True)
+    assert letters.to_pdf(office, forced).startswith(b"%PDF")

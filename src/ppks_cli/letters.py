@@ -90,6 +90,7 @@ class Draft:
     earlier: list[str] = field(default_factory=list)  # standing numbers of this document
     renumbers: str | None = None  # a renumbering: the letter record it gives a new number
     reason: str | None = None
+    logo: bytes | None = None  # a reissue: the logo as issued, when the file changed since
 
     @property
     def markdown(self) -> str:
@@ -429,8 +430,8 @@ def letter_data(
         referral = about if isinstance(about, Referral) else None
         config = repo.config
         office = config.office.model_dump(mode="python", exclude_none=True)
-        if config.office.logo:
-            read_logo(repo, config.office.logo)
+        if config.office.logo:  # the logo as printed, so a reissue prints that one
+            office["logo_blob"] = git_blob_id(read_logo(repo, config.office.logo)[1])
         category = categories.categories()[case.current.category]
         intake = case.current.intake
         data = {
@@ -1162,8 +1163,10 @@ def issued_letters(repo: Repository, number: str) -> list[IssuedNumber]:
 
 def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -> Draft:
     """Render an issued letter again from its record: the same number, date and data,
-    so the same bytes. Refuses (unless ``force``) when the templates changed since,
-    because the letter would not be identical (``error.template_changed``), and a number
+    so the same bytes (the logo as issued: :func:`logo_as_issued`). Refuses (unless
+    ``force``) when the templates changed since, or the logo did and the history does not
+    hold the one printed, because the letter would not be identical
+    (``error.template_changed``, ``error.logo_changed``), and a number
     a renumbering replaced (``error.numbering.renumbered``, naming the new number)."""
     record = find_issued(case, number, repo)
     newer = [r for r in case.records if isinstance(r, Letter) and r.renumbers == record.id]
@@ -1180,6 +1183,11 @@ def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -
         record.template_sha256, record.about, record.edited_source,
     )  # fmt: skip
     made.code = record.code
+    try:
+        made.logo = logo_as_issued(repo, made)
+    except Refused:
+        if not force:
+            raise
     return made
 
 
@@ -1209,6 +1217,39 @@ def read_logo(repo: Repository, logo: str) -> tuple[str, bytes]:
             return Path(relative).as_posix(), handle.read()
     except OSError:
         raise Refused("error.logo_refused", path=text) from None
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a file of bytes ``data`` (hex SHA-1 of its blob): what a letter
+    records of its logo, and how a reissue finds that logo again in the history."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def logo_as_issued(repo: Repository, letter: Draft) -> bytes | None:
+    """The logo a recorded letter was printed with, when the file at its path is another
+    now: read from the repository's git history by the blob id the letter recorded
+    (``office.logo_blob``). None when the file is that logo still, or the letter recorded
+    no logo. Raises :class:`Refused` (``error.logo_changed``) when that logo is nowhere:
+    neither the file nor the history holds it."""
+    from ppks_cli.git.runner import git_available, run
+
+    office = letter.data.get("office") if isinstance(letter.data, dict) else None
+    wanted = office.get("logo_blob") if isinstance(office, dict) else None
+    logo = office.get("logo") if isinstance(office, dict) else None
+    if not (isinstance(wanted, str) and isinstance(logo, str) and logo):
+        return None
+    try:
+        if git_blob_id(read_logo(repo, logo)[1]) == wanted:
+            return None
+    except PpksError:
+        pass  # gone or refused: perhaps the history has it
+    if re.fullmatch(r"[0-9a-f]{40}", wanted) and git_available() and (repo.root / ".git").exists():
+        found = run(repo.root, "cat-file", "blob", wanted, check=False)
+        if found.returncode == 0 and git_blob_id(found.stdout) == wanted:
+            return found.stdout
+    raise Refused("error.logo_changed", number=letter.number, path=logo)
 
 
 # an import of a package ("@preview/cetz:0.2.2"); one built at run time fails offline
@@ -1325,7 +1366,10 @@ def to_pdf(repo: Repository, letter: Draft) -> bytes:
         root.mkdir()
         packages.mkdir()
         if isinstance(logo, str) and logo:
-            relative, data = read_logo(repo, logo)
+            if letter.logo is not None:  # the logo a reissue prints (:func:`reissue`)
+                relative, data = Path(os.path.normpath(logo)).as_posix(), letter.logo
+            else:
+                relative, data = read_logo(repo, logo)
             copy = root / relative
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_bytes(data)
