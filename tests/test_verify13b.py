@@ -169,3 +169,71 @@ def test_a_reissue_whose_logo_is_gone_from_history_is_refused_unless_forced(offi
     assert refused.value.key == "error.logo_changed"
     forced = letters.reissue(office, case, made.number, force=True)
     assert letters.to_pdf(office, forced).startswith(b"%PDF")
+
+
+# --- three clones --------------------------------------------------------------------------------
+
+
+def test_one_document_issued_in_three_clones_is_settled_by_the_fixes_check_names(
+    office, tmp_path
+):
+    import json
+    import re
+
+    from test_issue13_fixes import git, ppks_in, pull
+
+    case = papers_case(office)
+    git("init", "-b", "main", cwd=office.root)
+    git("add", "-A", cwd=office.root)
+    git("commit", "-m", "start", cwd=office.root)
+    clones = [tmp_path / "b", tmp_path / "c"]
+    for other in clones:
+        git("clone", str(office.root), str(other), cwd=tmp_path)
+    refer = ("letter", case.id, "referral", "--issue", "--date", "2024-06-20", "--json")
+    numbers = [json.loads(ppks_in(office.root, *refer).stdout)["number"]]
+    for before, other in enumerate(clones, start=1):  # each clone issued other letters first
+        for kind, day in (("assessment", "2024-02-20"), ("termination", "2024-06-30"))[:before]:
+            assert ppks_in(other, "letter", case.id, kind, "--issue", "--date", day).returncode == 0
+        numbers.append(json.loads(ppks_in(other, *refer).stdout)["number"])
+    assert len(set(numbers)) == 3, numbers
+    for other in clones:
+        pull(office, other)
+    for _ in range(4):  # the clerk runs what check names, until it is clean
+        checked = ppks_in(office.root, "check")
+        if checked.returncode == 0:
+            break
+        fixes = re.findall(r"ppks (letter renumber [^\n(]+?)(?:\s+\(|\n|$)", checked.stdout)
+        assert fixes, checked.stdout
+        done = ppks_in(office.root, *fixes[0].split())
+        assert done.returncode == 0, (fixes[0], done.stderr, checked.stdout)
+    assert ppks_in(office.root, "check").returncode == 0
+    book = json.loads(ppks_in(office.root, "letters", "--json").stdout)
+    standing = [e["number"] for e in book if e["kind"] == "referral" and not e["replaced_by"]]
+    assert standing == [numbers[0]], book
+
+
+# --- the fix check names for one number written two ways is one renumber accepts -------------
+
+
+@pytest.mark.parametrize("sequence, written", [
+    ("shared", "462/1/Dinsos/2024/"),
+    ("per-code", "462/01/Dinsos/2024"),
+])  # fmt: skip
+def test_renumber_accepts_the_number_check_says_is_written_two_ways(office, sequence, written):
+    import re
+
+    from test_issue13_fixes import write_letter
+
+    from conftest import Cli
+
+    office = set_config(office, 'sequence = "shared"', f'sequence = "{sequence}"')
+    case = _issued(office)
+    write_letter(office, case, written, kind="assessment", date=D(2024, 2, 20))
+    cli = Cli(office.root)
+    checked = cli("check")
+    assert checked.exit_code == 1 and written in checked.stdout, checked.stdout
+    fix = re.search(rf"ppks (letter renumber {re.escape(written)} --case \S+)", checked.stdout)
+    assert fix, checked.stdout
+    done = cli(*fix.group(1).split())
+    assert done.exit_code == 0, done.output
+    assert cli("check").exit_code == 0
