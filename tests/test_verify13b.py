@@ -1,5 +1,8 @@
 """Finds of the second issue 13 verification (other spellings of a taken number, a month
-part that is not the letter's, ...): each test fails on the code as it was found."""
+part that is not the letter's, a value of several lines in a Markdown table, a reissue
+after the logo changed, the fix check names for one number written two ways): each test
+fails on the code as it was found, except the three-clone settling, which checks that the
+fixes of the first verification hold for three clones too."""
 
 import datetime as dt
 
