@@ -240,15 +240,20 @@ class RenumberRequest:
 
 
 def clashes(repo: Repository, issued: list[IssuedNumber], one: IssuedNumber) -> list[IssuedNumber]:
-    """The other standing letters ``one`` clashes with: the same number, or (with
-    ``[letters] sequence = "shared"``) the same serial of the same year under another
-    code."""
+    """The other standing letters ``one`` clashes with: the same number however written
+    (:func:`ppks_cli.letters.same_number`, as ``ppks check`` compares them: ``462/01``
+    is ``462/1``), or (with ``[letters] sequence = "shared"``) the same serial of the same
+    year under another code."""
+    from ppks_cli.letters import issued_key, same_number
+
     shared = repo.config.letters.sequence == "shared"
+    key = issued_key(repo, one)
     return [
         i for i in issued
         if i.active and i.file != one.file and (
             i.number == one.number
             or (shared and one.seq and i.seq == one.seq and i.year == one.year)
+            or same_number(repo, key, issued_key(repo, i)) is not None
         )
     ]  # fmt: skip
 

@@ -28,6 +28,7 @@ import re
 import stat
 import string
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,7 @@ class Draft:
     earlier: list[str] = field(default_factory=list)  # standing numbers of this document
     renumbers: str | None = None  # a renumbering: the letter record it gives a new number
     reason: str | None = None
+    logo: bytes | None = None  # a reissue: the logo as issued, when the file changed since
 
     @property
     def markdown(self) -> str:
@@ -177,7 +179,7 @@ def _render(
     from jinja2 import TemplateError, TemplateSyntaxError
     from jinja2.exceptions import SecurityError
 
-    from ppks_cli.templating import TemplateLimit, render_bounded
+    from ppks_cli.templating import TemplateLimit, finish_markdown, render_bounded
 
     texts: dict[str, str] = {}
     checksums: dict[str, str] = {}
@@ -187,6 +189,8 @@ def _render(
         try:
             template = env.get_template(name)
             texts[fmt] = render_bounded(template, wrap("", data)).rstrip() + "\n"
+            if fmt == "md":
+                texts[fmt] = finish_markdown(texts[fmt])
         except PpksError:
             raise
         except MissingField as exc:
@@ -426,8 +430,8 @@ def letter_data(
         referral = about if isinstance(about, Referral) else None
         config = repo.config
         office = config.office.model_dump(mode="python", exclude_none=True)
-        if config.office.logo:
-            read_logo(repo, config.office.logo)
+        if config.office.logo:  # the logo as printed, so a reissue prints that one
+            office["logo_blob"] = git_blob_id(read_logo(repo, config.office.logo)[1])
         category = categories.categories()[case.current.category]
         intake = case.current.intake
         data = {
@@ -718,10 +722,18 @@ def _number_regex(pattern: str) -> re.Pattern[str]:
 
 _LOOSE_FIELDS = {
     "code": r"(?P<code>.+?)", "seq": r"0*(?P<seq>[0-9]{1,9})",
-    "year": r"(?P<year>[0-9]{4}|[0-9]{2})",  # "24" is 2024
+    "year": r"0*(?P<year>[0-9]{4}|[0-9]{2})",  # "24" is 2024, "02024" too
     "month": r"[0-9]{1,2}", "month_roman": r"[IVXivx]+",
 }  # fmt: skip
 _ESSENTIAL = ("code", "seq", "year")
+
+
+def typed_number(number: str) -> str:
+    """A letter number as typed, in the form it is compared and kept: Unicode NFKC (the
+    full-width digits and letters of a phone keyboard, "Ⅻ", become ASCII), stripped, no
+    spaces around a separator ("462 / 1" is "462/1")."""
+    text = unicodedata.normalize("NFKC", number).strip()
+    return re.sub(r"\s*([^\w\s])\s*", r"\1", text)
 
 
 def _separators(text: str, *, leading: bool) -> str:
@@ -811,13 +823,18 @@ def number_key(
     repo: Repository, number: str, year: int | None = None, *, yearless: bool = False
 ) -> NumberKey | None:
     """The :class:`NumberKey` of ``number`` read by ``[letters] number_pattern`` however
-    it is spelled (:func:`_loose_regex`: a two-digit year is of this century); ``year``
+    it is spelled (:func:`typed_number`, :func:`_loose_regex`: a two-digit year is of this
+    century, separators after the number are ignored); ``year``
     when the pattern has no year, and with ``yearless`` (a number typed at ``--number``)
     when the number stops without one ("462/1" is serial 1 of ``year``). None when the
     number does not follow the pattern (a number outside the sequence)."""
     pattern = repo.config.letters.number_pattern
-    text = number.strip()
+    text = typed_number(number)
     match = _loose_regex(pattern).match(text)
+    trimmed = re.sub(r"[^0-9A-Za-z]+$", "", text)  # "462/1/Dinsos/2024/" is that number
+    if match is None and trimmed != text:
+        text = trimmed
+        match = _loose_regex(pattern).match(text)
     if match is None and yearless:
         short = _yearless_regex(pattern)
         match = short.match(text) if short is not None else None
@@ -883,8 +900,10 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     """A number from the office's agenda book for a letter dated ``date``, and its serial
     (None for a number outside the sequence). Refused (:class:`InvalidInput`) when it
     does not look like a letter number (it starts with a letter or digit, holds only
-    letters, digits, ``.``, ``/`` and ``-``, has a digit, and no ``..``) or names another
-    year than the letter's date (``error.letter_number.other_year``); refused
+    letters, digits, ``.``, ``/`` and ``-``, has a digit, ends with a letter or digit, and
+    no ``..``), or names another year or month (by a pattern with ``{month}`` or
+    ``{month_roman}``) than the letter's date (``error.letter_number.other_year``,
+    ``error.letter_number.other_month``); refused
     (:class:`Refused`, naming the letter that has it) when it is taken: by any letter ever
     issued, compared by :class:`NumberKey` (one code, serial and year however written:
     ``462/01`` is ``462/1``, ``DINSOS`` is ``Dinsos``; with ``[letters] sequence =
@@ -893,8 +912,10 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
     number = number.strip()
     if not number:
         raise InvalidInput("error.empty_value", option="--number")
-    number = parse_name(number, "--number")
+    number = typed_number(parse_name(number, "--number"))
+    pattern = repo.config.letters.number_pattern
     zero = number.isdigit() and not int(number)
+    loose_end = not number[-1:].isalnum() and not pattern.endswith(number[-1:])
     if not _AGENDA_NUMBER.fullmatch(number) or ".." in number or zero:
         detail = Msg("letters.bad_number", value=number)
         raise InvalidInput("error.invalid_option", option="--number", detail=detail)
@@ -903,6 +924,12 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
         raise InvalidInput(
             "error.letter_number.other_year", number=number, year=key.year,
             date=date.isoformat(), letter_year=date.year,
+        )  # fmt: skip
+    month = _month_of(pattern, number)
+    if month is not None and month != date.month:
+        raise InvalidInput(
+            "error.letter_number.other_month", number=number, month=month,
+            date=date.isoformat(), letter_month=date.month,
         )  # fmt: skip
     for issued in issued_numbers(repo):
         how = "exact" if issued.number == number else None
@@ -914,9 +941,35 @@ def given_number(repo: Repository, number: str, date: dt.date) -> tuple[str, int
                 f"error.letter_number.taken_{how}", number=number, existing=issued.number,
                 case=issued.case, seq=key.seq if key else "", year=key.year if key else "",
             )  # fmt: skip
+    if loose_end:  # after the check for a taken number, which names the letter
+        detail = Msg("letters.bad_number", value=number)
+        raise InvalidInput("error.invalid_option", option="--number", detail=detail)
     if key is None:
         return number, None
     return number, key.seq
+
+
+_ROMAN_MONTHS = {roman: month for month, roman in enumerate(ROMAN, start=1)}
+
+
+def _month_of(pattern: str, number: str) -> int | None:
+    """The month (1-12) ``number`` names by ``pattern``'s ``{month}`` or
+    ``{month_roman}``, or None (no month in the pattern, the number does not follow it,
+    or its month is no month: "XIII")."""
+    regex, seen = "", set()
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        regex += re.escape(literal)
+        if name in ("month", "month_roman") and not seen & {"month", "month_roman"}:
+            regex += r"0*(?P<month>[0-9]{1,2})" if name == "month" else r"(?P<roman>[IVX]+)"
+        elif name:
+            regex += ".+?" if name in seen or name not in _LOOSE_FIELDS else _LOOSE_FIELDS[name]
+        seen.add(name)
+    match = re.match(f"^{regex}$", number, re.IGNORECASE)
+    if match is None:
+        return None
+    if match.groupdict().get("roman"):
+        return _ROMAN_MONTHS.get(match.group("roman").upper())
+    return int(match.group("month")) if match.groupdict().get("month") else None
 
 
 def code_of(repo: Repository, number: str) -> str | None:
@@ -1070,7 +1123,7 @@ def find_issued(case: Case, number: str, repo: Repository | None = None) -> Lett
     spelling of it (:func:`number_key`, with ``repo``). Raises :class:`Refused`
     (``letter_checks.reissue_other_case``) when the number is another case's letter,
     :class:`NotFound` when no letter has it."""
-    wanted = number.strip()
+    wanted = typed_number(number)
     records = [r for r in case.records if isinstance(r, Letter)]
     found = [r for r in records if r.number == wanted]
     if not found and repo is not None:
@@ -1099,7 +1152,7 @@ def find_issued(case: Case, number: str, repo: Repository | None = None) -> Lett
 def issued_letters(repo: Repository, number: str) -> list[IssuedNumber]:
     """The letters of the repository numbered ``number``, as issued or in another
     spelling of it (:func:`number_key`: one code, serial and year)."""
-    wanted = number.strip()
+    wanted = typed_number(number)
     issued = issued_numbers(repo)
     exact = [i for i in issued if i.number == wanted]
     if exact:
@@ -1110,8 +1163,10 @@ def issued_letters(repo: Repository, number: str) -> list[IssuedNumber]:
 
 def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -> Draft:
     """Render an issued letter again from its record: the same number, date and data,
-    so the same bytes. Refuses (unless ``force``) when the templates changed since,
-    because the letter would not be identical (``error.template_changed``), and a number
+    so the same bytes (the logo as issued: :func:`logo_as_issued`). Refuses (unless
+    ``force``) when the templates changed since, or the logo did and the history does not
+    hold the one printed, because the letter would not be identical
+    (``error.template_changed``, ``error.logo_changed``), and a number
     a renumbering replaced (``error.numbering.renumbered``, naming the new number)."""
     record = find_issued(case, number, repo)
     newer = [r for r in case.records if isinstance(r, Letter) and r.renumbers == record.id]
@@ -1128,6 +1183,11 @@ def reissue(repo: Repository, case: Case, number: str, *, force: bool = False) -
         record.template_sha256, record.about, record.edited_source,
     )  # fmt: skip
     made.code = record.code
+    try:
+        made.logo = logo_as_issued(repo, made)
+    except Refused:
+        if not force:
+            raise
     return made
 
 
@@ -1157,6 +1217,39 @@ def read_logo(repo: Repository, logo: str) -> tuple[str, bytes]:
             return Path(relative).as_posix(), handle.read()
     except OSError:
         raise Refused("error.logo_refused", path=text) from None
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a file of bytes ``data`` (hex SHA-1 of its blob): what a letter
+    records of its logo, and how a reissue finds that logo again in the history."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def logo_as_issued(repo: Repository, letter: Draft) -> bytes | None:
+    """The logo a recorded letter was printed with, when the file at its path is another
+    now: read from the repository's git history by the blob id the letter recorded
+    (``office.logo_blob``). None when the file is that logo still, or the letter recorded
+    no logo. Raises :class:`Refused` (``error.logo_changed``) when that logo is nowhere:
+    neither the file nor the history holds it."""
+    from ppks_cli.git.runner import git_available, run
+
+    office = letter.data.get("office") if isinstance(letter.data, dict) else None
+    wanted = office.get("logo_blob") if isinstance(office, dict) else None
+    logo = office.get("logo") if isinstance(office, dict) else None
+    if not (isinstance(wanted, str) and isinstance(logo, str) and logo):
+        return None
+    try:
+        if git_blob_id(read_logo(repo, logo)[1]) == wanted:
+            return None
+    except PpksError:
+        pass  # gone or refused: perhaps the history has it
+    if re.fullmatch(r"[0-9a-f]{40}", wanted) and git_available() and (repo.root / ".git").exists():
+        found = run(repo.root, "cat-file", "blob", wanted, check=False)
+        if found.returncode == 0 and git_blob_id(found.stdout) == wanted:
+            return found.stdout
+    raise Refused("error.logo_changed", number=letter.number, path=logo)
 
 
 # an import of a package ("@preview/cetz:0.2.2"); one built at run time fails offline
@@ -1273,7 +1366,10 @@ def to_pdf(repo: Repository, letter: Draft) -> bytes:
         root.mkdir()
         packages.mkdir()
         if isinstance(logo, str) and logo:
-            relative, data = read_logo(repo, logo)
+            if letter.logo is not None:  # the logo a reissue prints (:func:`reissue`)
+                relative, data = Path(os.path.normpath(logo)).as_posix(), letter.logo
+            else:
+                relative, data = read_logo(repo, logo)
             copy = root / relative
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_bytes(data)

@@ -220,9 +220,34 @@ def escape_markdown(text: str) -> str:
     text: ``*`` becomes ``\\*``, a line starting ``1.`` becomes ``1\\.``, ``$`` or ``!``
     stay as they are. The writer's line breaks are kept (as hard breaks); blanks at the
     start of a line, which Markdown would drop or read as code, are removed."""
-    escaped = _MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or "&"), _MD_INDENT.sub("", text))
+    return finish_markdown(_escape_markdown_marked(text))
+
+
+def _escape_markdown_marked(text: str) -> str:
+    """:func:`escape_markdown` with the writer's line breaks marked (:data:`_MD_BREAK`)
+    until :func:`finish_markdown` sees the line of the letter they end up in."""
+    text = _MD_INDENT.sub("", text.replace(_MD_BREAK, ""))
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or "&"), text)
     escaped = _MD_LINE_START.sub(_escape_line_start, escaped)
-    return escaped.replace("\n", "  \n")  # keep the writer's line breaks
+    return escaped.replace("\n", _MD_BREAK)
+
+
+# A line break inside a value, until the rendered letter is finished: a hard break in
+# running text, ``<br>`` inside a GFM table row (a row is one line: a break would end the
+# table). A private-use character, removed from the data first.
+_MD_BREAK = "\ue000"
+
+
+def finish_markdown(text: str) -> str:
+    """A rendered Markdown letter with the line breaks of its values made: ``<br>`` in a
+    table row (a line starting with ``|``), else a hard break (two spaces, newline)."""
+    lines = []
+    for line in text.split("\n"):
+        if _MD_BREAK in line:
+            cut = "<br>" if line.lstrip().startswith("|") else "  \n"
+            line = line.replace(_MD_BREAK, cut)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def typst_string(text: str) -> str:
@@ -237,7 +262,7 @@ def escape_typst(text: str) -> str:
     return f"#{typst_string(text)};"
 
 
-ESCAPERS: dict[str, Callable[[str], str]] = {"md": escape_markdown, "typ": escape_typst}
+ESCAPERS: dict[str, Callable[[str], str]] = {"md": _escape_markdown_marked, "typ": escape_typst}
 
 
 def _as_text(value: Any) -> str:
