@@ -939,7 +939,7 @@ def _check_existing(
         plan.problems.append(RowProblem(row, "case", Msg("raids.already_in_raid", case=case.id,
                                                           raid=raid.id)))  # fmt: skip
         return None, []
-    plan.number = len([r for r in catches if r.date <= raid.date]) + 1
+    plan.number = next_catch_number(case, raid.date)
     try:
         records = _catch_records(repo, raid, plan, case, worker)
     except PpksError as exc:
@@ -1539,13 +1539,52 @@ def _age_on(day: dt.date, birth_date: str | None, birth_year: int | None):
 # --- catches on one case (ppks show) --------------------------------------------------------
 
 
+def intake_catch(case: Case) -> dt.date | None:
+    """The intake date of ``case`` when the intake is a catch of its own: a case taken
+    in from a street raid (intake source ``street-raid``, as ``new-case`` records it, or
+    as cases were entered before ``ppks raid``) with no ``raid-catch`` record dated that
+    day. Such a person was caught once already: a later catch is their second. None
+    otherwise (the intake's catch is then a record of its own, or the intake was no
+    raid)."""
+    intake = case.current.intake
+    if intake.source != "street-raid":
+        return None
+    if any(r.kind == "raid-catch" and r.date == intake.date for r in case.records):
+        return None
+    return intake.date
+
+
+def catch_count(case: Case, day: dt.date | None = None) -> int:
+    """How many times the client of ``case`` was caught up to ``day`` (every day when
+    None): the ``raid-catch`` records dated then, and the intake when it is a catch of its
+    own (:func:`intake_catch`)."""
+    counted = sum(1 for r in case.records if r.kind == "raid-catch" and (day is None
+                                                                           or r.date <= day))
+    intake = intake_catch(case)
+    return counted + (1 if intake is not None and (day is None or intake <= day) else 0)
+
+
+def next_catch_number(case: Case, day: dt.date) -> int:
+    """The number a new catch of ``case`` dated ``day`` gets (1: the first): the catches
+    up to that day, plus one; a catch on the day of a street-raid intake that has no
+    catch record is that intake's own catch, not one more."""
+    intake = intake_catch(case)
+    own = intake is not None and intake == day
+    return catch_count(case, day) + (0 if own else 1)
+
+
 def case_catches(case: Case, threshold: int) -> dict[str, Any]:
-    """What ``ppks show`` says of a case's raid catches: ``count``, the ``threshold``
-    (``[raids] repeat_threshold``), whether it is ``reached`` and each catch (record,
-    raid, date, disposition, destination, place), oldest first."""
+    """What ``ppks show`` says of a case's raid catches: ``count`` (the catch records,
+    and the intake when it is a catch of its own: :func:`intake_catch`), the
+    ``threshold`` (``[raids] repeat_threshold``), whether it is ``reached``, ``intake``
+    (that intake's date, else None) and each catch (record, raid, date, disposition,
+    destination, place), oldest first."""
     catches = [r for r in case.records if r.kind == "raid-catch"]
+    count = catch_count(case)
+    intake = intake_catch(case)
     return {
-        "count": len(catches), "threshold": threshold, "reached": len(catches) >= threshold,
+        "count": count, "threshold": threshold, "reached": count >= threshold,
+        "intake": intake.isoformat() if intake is not None else None,
         "catches": [
             {"record": r.id, "raid": r.raid, "date": r.date.isoformat(),
              "disposition": r.disposition, "destination": r.destination, "place": r.place}
