@@ -159,7 +159,7 @@ def check_the_raid(root: Path, cli: Cli, ids: dict, raid: str, commits_before: i
     assert len(catches_of(root, ids["ucok"])) == 3
     sri = json.loads(cli("show", ids["sri"], "--json").stdout)
     assert sri["closed"] is False and sri["stage"] == "assessment" and sri["episode"] == 2
-    assert [r["kind"] for r in sri["records"]][-3:] == ["reopen", "raid-catch", "referral"]
+    assert [r["kind"] for r in sri["records"]][-3:] == ["reopen", "referral", "raid-catch"]
     ucok = json.loads(cli("show", ids["ucok"], "--json").stdout)
     assert ucok["raids"]["count"] == 3 and ucok["raids"]["reached"] is True
     assert "repeat_threshold" in cli("show", ids["ucok"]).stdout or "terjaring 3 kali" in cli(

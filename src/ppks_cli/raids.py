@@ -709,6 +709,9 @@ class PersonPlan:
     number: int = 1
     reopen: bool = False
     warnings: list[Msg] = field(default_factory=list)
+    # the case was opened for this very entry by a run of this raid that was cut off
+    # before its catch was written: the catch completes it (the person is new all the same)
+    resumed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -743,6 +746,46 @@ def _client_query(prepared, entry: PersonEntry):
     if client.nik:
         return client
     return None
+
+
+_SAME_FIELDS = ("name", "alias", "nik", "sex", "birth_date", "birth_year")
+
+
+def _same_client(one: Any, other: Any) -> bool:
+    """Whether two clients (a model or the index's) are written the same way: the same
+    name, alias, NIK, sex and birth date or year (the same row of a spreadsheet)."""
+
+    def key(client: Any) -> tuple:
+        return tuple(str(getattr(client, name, None) or "") for name in _SAME_FIELDS)
+
+    return key(one) == key(other)
+
+
+def _unfinished_case(
+    repo: Repository, raid: Raid, prepared: Any, found: Sequence[Any], in_raid: set[str],
+) -> str | None:  # fmt: skip
+    """The case a run of ``raid`` opened for this very person and was cut off (killed)
+    before writing its catch, among the likely matches ``found``: a case with no catch at
+    all, taken in from a street raid on the raid's day, entered after the raid was, whose
+    client and category are written exactly as ``prepared`` would write them. Its ID
+    when there is exactly one, else None."""
+    own = []
+    for match in found[:5]:
+        if match.case.id in in_raid or not _same_client(match.case.client, prepared.client):
+            continue
+        try:
+            case = repo.load_case(match.case.id)
+        except PpksError:
+            continue
+        intake = case.file.intake
+        if (
+            intake.source == "street-raid" and intake.date == raid.date
+            and case.file.category == prepared.category
+            and case.file.created_at >= raid.file.recorded_at
+            and not any(r.kind == "raid-catch" for r in case.records)
+        ):  # fmt: skip
+            own.append(case.id)
+    return own[0] if len(own) == 1 else None
 
 
 def already_caught(repo: Repository, raid_id: str) -> set[str]:
@@ -837,11 +880,22 @@ def _check_entry(
         except NotFound as exc:
             plan.problems.append(RowProblem(row, "case", Msg(exc.key, exc.params)))
             return plan
-    elif not forced_new:
+    else:
         query = _client_query(plan.prepared, entry)
         found = find_duplicates(clients or (), query) if query is not None else []
-        plan.matches = found
-        if found:
+        own = _unfinished_case(repo, raid, plan.prepared, found, in_raid)
+        if own is not None:  # this very entry, from a run of this raid that was cut off
+            plan.case_id, plan.resumed = own, True
+            plan.warnings.append(Msg("raids.warning.resumed", case=own))
+            return plan
+        again = [m.case.id for m in found if m.case.id in in_raid
+                 and _same_client(m.case.client, plan.prepared.client)]  # fmt: skip
+        if forced_new and again:  # "baru" in a file entered twice: the same person again
+            plan.problems.append(RowProblem(row, "case", Msg(
+                "raids.already_in_raid", case=again[0], raid=raid.id)))  # fmt: skip
+            return plan
+        if found and not forced_new:
+            plan.matches = found
             listing = "; ".join(
                 f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)}"
                 + (f", {Msg('raids.in_this_raid')})" if m.case.id in in_raid else ")")
@@ -871,10 +925,12 @@ def check_entry(
 
 def _catch_records(
     repo: Repository, raid: Raid, plan: PersonPlan, case: Case, worker: str,
+    shelter: str | None = None,
 ) -> list:  # fmt: skip
     """The records the catch of ``plan`` writes on ``case``, prepared in order (each
     checked as a casework step is, against the case with the ones before it): a reopening
-    when the case is closed on the raid's date, the catch, and what the disposition adds.
+    when the case is closed on the raid's date, what the disposition adds (an admission
+    to the shelter named ``shelter``, None: the first; a referral), and the catch, last.
     Raises :class:`Refused` or :class:`InvalidInput` as a step would."""
     from ppks_cli import workflow
     from ppks_cli.casework import _prepare, find_resource
@@ -898,30 +954,39 @@ def _catch_records(
     if workflow.derive(case, earlier).closed:
         plan.reopen = True
         add(Reopen, reason=said("raids.reopen_reason", raid=raid.id))
-    add(RaidCatch, raid=raid.id, place=plan.place, disposition=plan.disposition,
-        destination=plan.destination, note=plan.note)  # fmt: skip
+    # what the disposition adds, then the catch itself, last: a run cut off (killed)
+    # between them leaves no catch, so the same entry entered again completes the
+    # person, skipping what the cut-off run wrote already for this raid
     if plan.disposition == "shelter":
-        add(ShelterAdmission, raid=raid.id)
+        if not any(r.kind == "shelter-admission" and r.raid == raid.id for r in case.records):
+            add(ShelterAdmission, raid=raid.id, shelter=shelter)
     elif plan.disposition in REFERRAL_DISPOSITIONS:
         entry = find_resource(repo, plan.destination)
         label = said(f"disposition.{plan.disposition}")
-        add(
-            Referral, destination=entry.name if entry else plan.destination,
-            destination_kind=entry.kind if entry else None,
-            destination_address=entry.address if entry else None,
-            destination_contact=entry.contact if entry else None,
-            reason=said("raids.referral_reason", raid=raid.id, disposition=label),
-            consent=False, no_consent_reason=said("raids.no_consent", raid=raid.id),
-        )  # fmt: skip
+        reason = said("raids.referral_reason", raid=raid.id, disposition=label)
+        if not any(r.kind == "referral" and r.date == raid.date and r.reason == reason
+                   for r in case.records):  # fmt: skip
+            add(
+                Referral, destination=entry.name if entry else plan.destination,
+                destination_kind=entry.kind if entry else None,
+                destination_address=entry.address if entry else None,
+                destination_contact=entry.contact if entry else None,
+                reason=reason, consent=False,
+                no_consent_reason=said("raids.no_consent", raid=raid.id),
+            )  # fmt: skip
+    add(RaidCatch, raid=raid.id, place=plan.place, disposition=plan.disposition,
+        destination=plan.destination, note=plan.note)  # fmt: skip
     return made
 
 
 def _check_existing(
-    repo: Repository, raid: Raid, plan: PersonPlan, worker: str
-) -> tuple[Any, list]:
+    repo: Repository, raid: Raid, plan: PersonPlan, worker: str, shelter: str | None = None,
+) -> tuple[Any, list]:  # fmt: skip
     """For an entry going to an existing case: the case and the records it would get, or
-    problems on ``plan`` (a damaged case, a merged duplicate, the raid before its intake,
-    a person already recorded in this raid, a step the case refuses)."""
+    problems on ``plan`` (a damaged case, a merged duplicate, a client of the other sex,
+    the raid before its intake, a person already recorded in this raid, a client still in
+    the shelter placed there again, a step the case refuses). A name the case's client
+    does not have is a warning (a case ID typed wrong?)."""
     row = plan.row
     try:
         case = repo.load_case(plan.case_id)
@@ -939,9 +1004,41 @@ def _check_existing(
         plan.problems.append(RowProblem(row, "case", Msg("raids.already_in_raid", case=case.id,
                                                           raid=raid.id)))  # fmt: skip
         return None, []
+    given = plan.prepared.client if plan.prepared is not None else None
+    client = case.current.client
+    if given is not None and given.sex and client.sex and given.sex != client.sex:
+        plan.problems.append(RowProblem(row, "case", Msg(
+            "raids.problem.other_sex", case=case.id, name=client.name, sex=client.sex,
+            given=given.sex)))  # fmt: skip
+        return None, []
+    if given is not None and not plan.resumed and given.name != NO_NAME:
+        from ppks_cli.duplicates import find_duplicates
+
+        query = _client_query(plan.prepared, plan.entry)
+        if query is not None and not find_duplicates([case], query):
+            plan.warnings.append(Msg("raids.warning.other_name", case=case.id,
+                                     name=client.name, given=given.name))  # fmt: skip
     plan.number = next_catch_number(case, raid.date)
+    if plan.disposition == "shelter" and not any(
+        r.kind == "shelter-admission" and r.raid == raid.id for r in case.records
+    ):  # fmt: skip
+        from ppks_cli import shelter as shelters
+
+        stays = shelters.case_stays(case)
+        inside = shelters._stay_over(stays, raid.date)
+        if inside is not None:
+            place = shelters.Places(repo.config).of(inside.shelter)
+            plan.problems.append(RowProblem(row, "disposition", Msg(
+                "raids.problem.in_shelter", case=case.id, date=inside.admitted.isoformat(),
+                shelter=shelters._shown(place), day=inside.days_on(raid.date),
+                raid_date=raid.date.isoformat())))  # fmt: skip
+            return None, []
+        later = [stay for stay in stays if stay.admitted > raid.date]
+        if later:
+            plan.warnings.append(Msg("shelter.warning.later_stay", case=case.id,
+                                     later=later[0].admitted.isoformat()))  # fmt: skip
     try:
-        records = _catch_records(repo, raid, plan, case, worker)
+        records = _catch_records(repo, raid, plan, case, worker, shelter)
     except PpksError as exc:
         plan.problems.append(_problem_of(exc, row, "case"))
         return None, []
@@ -989,7 +1086,8 @@ class AddResult(Result):
     """``ppks raid add``: the raid, what was written for each person (:class:`PersonOutcome`,
     in the order given), the entries left out with their problems (``skipped``, with
     ``skip_invalid``), whether it was a ``dry_run`` (nothing written), the repeat
-    threshold, and the commit (None: not committed)."""
+    threshold, the commit (None: not committed) and the ``warnings`` of the run as a whole
+    (:class:`Msg`: the shelter over its beds that night)."""
 
     raid: Raid
     people: list[PersonOutcome]
@@ -997,6 +1095,7 @@ class AddResult(Result):
     threshold: int
     dry_run: bool = False
     commit: str | None = None
+    warnings: list[Msg] = field(default_factory=list)  # of the run: the shelter over its beds
 
     @property
     def new_cases(self) -> int:
@@ -1016,6 +1115,7 @@ class AddResult(Result):
             "people": [p.to_json() for p in self.people],
             "skipped": [{"row": row, "problems": [p.to_json() for p in problems]}
                         for row, problems in self.skipped],
+            "warnings": [{"code": m.key, "message": str(m)} for m in self.warnings],
         }  # fmt: skip
 
 
@@ -1053,7 +1153,8 @@ def check_people(
 ) -> list[PersonPlan]:  # fmt: skip
     """:func:`check_entry` for every entry, against the office's clients as the index
     knows them now (read once), then the checks across entries: one existing case named
-    twice. Writes nothing."""
+    twice, and a new person who may be the one of an earlier entry (the same person on
+    two rows: a decision is needed, ``baru`` for someone else). Writes nothing."""
     from ppks_cli import index
 
     clients = index.client_cases(repo, progress)
@@ -1071,32 +1172,86 @@ def check_people(
                 "raids.case_twice", case=plan.case_id, other=seen[plan.case_id])))  # fmt: skip
         else:
             seen[plan.case_id] = plan.row
+    _same_person_twice(plans)
     return plans
+
+
+@dataclass(frozen=True)
+class _EarlierEntry:
+    """A new person of an earlier entry, as the matcher compares a case."""
+
+    id: str
+    client: Any
+    former_names: tuple[str, ...] = ()
+
+
+def earlier_matches(plan: PersonPlan, earlier: Sequence[PersonPlan]) -> list[PersonPlan]:
+    """The new people of ``earlier`` entries the new person of ``plan`` may be (the
+    matcher of ``new-case``; a person with no name, alias or NIK is nobody's double)."""
+    from ppks_cli.duplicates import find_duplicates
+
+    if not plan.new or plan.prepared is None:
+        return []
+    query = _client_query(plan.prepared, plan.entry)
+    if query is None:
+        return []
+    by_id = {str(number): other for number, other in enumerate(earlier)
+             if other.new and other.prepared is not None}  # fmt: skip
+    stand_ins = []
+    for key, other in by_id.items():
+        client = _client_query(other.prepared, other.entry)
+        if client is not None:
+            stand_ins.append(_EarlierEntry(key, client))
+    return [by_id[m.case.id] for m in find_duplicates(stand_ins, query)]
+
+
+def _same_person_twice(plans: Sequence[PersonPlan]) -> None:
+    """A new person with no decision (``kasus`` empty) who may be the new person of an
+    earlier entry is a problem naming that row: the same person listed twice (two team
+    members' lists put together) would become two cases."""
+    for number, plan in enumerate(plans):
+        if plan.problems or not plan.new or not _blank(plan.entry.case):
+            continue
+        found = earlier_matches(plan, [p for p in plans[:number] if not p.problems])
+        if found:
+            plan.problems.append(RowProblem(plan.row, "case", Msg(
+                "raids.problem.same_as_row", other=found[0].row, name=found[0].name or "")))
 
 
 def add_people(
     repo: Repository, raid_ref: str, entries: Sequence[PersonEntry], *, worker: str,
-    skip_invalid: bool = False, dry_run: bool = False, options: WriteOptions | None = None,
-    progress=None,
+    skip_invalid: bool = False, dry_run: bool = False, shelter: str | None = None,
+    options: WriteOptions | None = None, progress=None,
 ) -> AddResult:  # fmt: skip
     """Enter the people of the raid ``raid_ref`` the whole way, in one commit: hold the
     repository, check every entry (:func:`check_people`; for an existing case, also the
     records it would get), and only then write: a new case for each new person (through
     :func:`ppks_cli.intake.create_case`, as ``new-case`` writes it) and the records of
     each catch (see the module's description), then commit them all
-    (``ppks: N people caught in raid <ID>``) with ``worker`` as author.
+    (``ppks: N people caught in raid <ID>``) with ``worker`` as author. The catches are
+    entered in the order of ``entries`` (each one's entry time after the one before),
+    so ``raid show`` and the berita acara list the people as they were given.
+
+    ``shelter`` names the shelter the people placed there go to (as ``--shelter`` of
+    ``ppks shelter admit``: a name, part of one or its number; None: the first of
+    ``ppks.toml``); more people than its free beds that night is a warning in the result
+    (the people are there: they are recorded).
 
     An entry with a problem refuses the whole run with :class:`RowsRefused` (every
     problem, nothing written) unless ``skip_invalid``: then the valid entries are written
     and the others listed in the result. ``dry_run``: everything checked, nothing
-    written. No entry at all is :class:`InvalidInput`. A failure while writing removes
-    what this run wrote before it is raised, so the repository is as it was."""
+    written. No entry at all is :class:`InvalidInput`, and so is an unknown shelter. A
+    failure while writing removes what this run wrote before it is raised, so the
+    repository is as it was."""
     from ppks_cli.changes import WriteOptions, commit_message
     from ppks_cli.models import parse_worker
+    from ppks_cli.shelter import Places
 
     who = parse_worker(worker, "--worker")
     if not entries:
         raise InvalidInput("error.raid.no_people")
+    places = Places(repo.config)
+    place = places.choose(shelter) if shelter is not None else places.of(None)
     with (options or WriteOptions()).writer(repo) as writer:
         raid = find_raid(repo, raid_ref)
         threshold = repo.config.raids.repeat_threshold
@@ -1104,7 +1259,7 @@ def add_people(
         existing: dict[int, tuple[Any, list]] = {}
         for number, plan in enumerate(plans):
             if plan.ok and not plan.new:
-                existing[number] = _check_existing(repo, raid, plan, who)
+                existing[number] = _check_existing(repo, raid, plan, who, place.name)
             elif plan.ok:  # a new case: its records checked on a case opened that day
                 _check_new(repo, raid, plan, who)
         problems = [p for plan in plans for p in _mark_people(plan).problems]
@@ -1116,19 +1271,25 @@ def add_people(
         skipped = [(plan.row, sorted(plan.problems, key=problem_order))
                    for plan in plans if not plan.ok]  # fmt: skip
         outcomes = [_outcome(plan, threshold) for _, plan in valid]
+        warnings = _shelter_warnings(repo, raid, places, place,
+                                     [plan for _, plan in valid])  # fmt: skip
         if dry_run:
-            return AddResult(raid, outcomes, skipped, threshold, dry_run=True)
+            return AddResult(raid, outcomes, skipped, threshold, dry_run=True,
+                             warnings=warnings)  # fmt: skip
         start = len(repo.written)
         created: list[Path] = []
+        last = None  # the entry time of the catch before: each one is entered after it
         try:
             for (number, plan), outcome in zip(valid, outcomes, strict=True):
                 if plan.new:
                     case = _open_case(repo, plan, created)
-                    records = _catch_records(repo, raid, plan, case, who)
+                    records = _catch_records(repo, raid, plan, case, who, place.name)
                 else:
                     case, records = existing[number]
+                records = _after(records, last)
                 for record in records:
                     repo.add_record(case, record)
+                last = records[-1].recorded_at
                 outcome.case = case.id
                 outcome.records = [(r.kind, r.id) for r in records]
         except BaseException:
@@ -1137,7 +1298,38 @@ def add_people(
         message = commit_message(None, "raid-people", raid=raid.id, count=len(outcomes))
         done = writer.commit(message, who)
     sha = getattr(done, "sha", None) if done is not None else None
-    return AddResult(raid, outcomes, skipped, threshold, commit=sha)
+    return AddResult(raid, outcomes, skipped, threshold, commit=sha, warnings=warnings)
+
+
+def _after(records: list, last: dt.datetime | None) -> list:
+    """``records`` (of one person, in order) moved later as a whole when the first is not
+    after ``last`` (the previous person's catch), keeping their own order."""
+    if last is None or not records or records[0].recorded_at > last:
+        return records
+    shift = last - records[0].recorded_at + dt.timedelta(seconds=1)
+    return [r.model_copy(update={"recorded_at": r.recorded_at + shift}) for r in records]
+
+
+def _shelter_warnings(
+    repo: Repository, raid: Raid, places: Any, place: Any, plans: Sequence[PersonPlan],
+) -> list[Msg]:  # fmt: skip
+    """A warning when the people placed in the shelter ``place`` by ``plans`` make it
+    hold more clients than its beds the night of the raid."""
+    from ppks_cli import index
+    from ppks_cli.shelter import _shown, indexed_stays
+
+    placed = sum(1 for plan in plans if plan.disposition == "shelter")
+    if not placed or place.beds is None:
+        return []
+    with index.opened(repo) as (conn, _done):
+        stays = indexed_stays(conn)
+    coming = {plan.case_id for plan in plans if plan.case_id}
+    there = sum(1 for stay in stays if stay.in_on(raid.date) and stay.case not in coming
+                and places.of(stay.shelter) == place)  # fmt: skip
+    if there + placed <= place.beds:
+        return []
+    return [Msg("shelter.warning.full", shelter=_shown(place), occupied=there + placed,
+                beds=place.beds, date=raid.date.isoformat())]  # fmt: skip
 
 
 def _check_new(repo: Repository, raid: Raid, plan: PersonPlan, worker: str) -> None:
@@ -1184,7 +1376,7 @@ def _undo(repo: Repository, start: int, created: list[Path]) -> None:
 
 def _outcome(plan: PersonPlan, threshold: int) -> PersonOutcome:
     return PersonOutcome(
-        row=plan.row, case=plan.case_id, name=plan.name or "", new=plan.new,
+        row=plan.row, case=plan.case_id, name=plan.name or "", new=plan.new or plan.resumed,
         reopened=plan.reopen, number=plan.number, threshold_reached=plan.number >= threshold,
         disposition=plan.disposition, destination=plan.destination, warnings=plan.warnings,
         from_file=plan.entry.row is not None,
