@@ -285,3 +285,80 @@ def test_at_the_terminal_the_raids_places_are_offered(office, monkeypatch):
     case = json.loads(done.stdout[done.stdout.index("{"):])["people"][0]["case"]
     assert tomllib.loads((root / "cases" / case / "case.toml").read_text())["intake"][
         "found_at"] == "Pasar Petisah"
+
+
+# --- reading the team's file -------------------------------------------------------------------
+
+
+def xlsx_with_formulas(path: Path, rows: list[list], computed: dict[str, str]) -> str:
+    """An XLSX of ``rows`` under :data:`FULL`; the formulas in it carry the value of
+    ``computed`` (formula → value) as a spreadsheet program saves it, else none (as a
+    program writing XLSX leaves it)."""
+    import zipfile
+
+    from test_raids import write_xlsx
+
+    write_xlsx(path, rows, header=FULL)
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for formula, value in computed.items():
+        sheet = sheet.replace(f"<f>{formula}</f><v />", f"<f>{formula}</f><v>{value}</v>")
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    return str(path)
+
+
+def test_a_formula_without_a_value_is_never_an_empty_cell(office, tmp_path):
+    # an XLSX made by a program (the office's own script): the name "=CONCAT(...)" read
+    # as empty, and the person was opened as "Tanpa Nama"; the age formula lost
+    root, cli, _ids = office
+    raid = new_raid(cli, RAID_DATE, "Simpang Pos")
+    rows = [["=PROPER(\"budi\")", "L", "=20+20", "gelandangan", "dilepas", "", ""],
+            ["Eko Prasetyo", "L", "=30+5", "gelandangan", "dilepas", "", ""]]  # fmt: skip
+    path = xlsx_with_formulas(tmp_path / "f.xlsx", rows, {"30+5": "35"})
+    before = snapshot(root)
+    refused = cli("raid", "add", raid, "--from", path)
+    assert refused.exit_code == 3
+    assert "baris 2, kolom nama: rumus tanpa nilai" in refused.stderr
+    assert "baris 2, kolom umur: rumus tanpa nilai" in refused.stderr
+    assert "baris 3" not in refused.stderr  # a formula saved with its value is its value
+    assert snapshot(root) == before
+    ok = added(cli, raid, xlsx_with_formulas(tmp_path / "g.xlsx", rows[1:], {"30+5": "35"}))
+    case = ok["people"][0]["case"]
+    client = tomllib.loads((root / "cases" / case / "case.toml").read_text())["client"]
+    assert client["birth_year"] == 2024 - 35
+
+
+def test_a_value_under_an_empty_header_is_not_dropped(office, tmp_path):
+    # a column the team added without a header (say a second note): its values vanished
+    from test_raids import write_xlsx
+
+    root, cli, _ids = office
+    raid = new_raid(cli, RAID_DATE, "Simpang Pos")
+    path = write_xlsx(tmp_path / "e.xlsx", [["Vina", "P", "30", "pengemis", "dilepas", "",
+                                              "", "tidur di emperan"]], header=FULL + [None])
+    refused = cli("raid", "add", raid, "--from", str(path))
+    assert refused.exit_code == 3 and "baris 2: ada isian di luar kolom judul" in refused.stderr
+
+
+def test_a_csv_row_number_is_the_row_a_spreadsheet_shows(office, tmp_path):
+    # a quoted note with a line break: "baris 4" was reported for the person on row 3
+    root, cli, _ids = office
+    raid = new_raid(cli, RAID_DATE, "Simpang Pos")
+    path = tmp_path / "n.csv"
+    path.write_text('Nama,Jenis Kelamin,Kategori,Tindak lanjut,Catatan\n'
+                    'Ani,P,pengemis,dilepas,"dua\nbaris"\n'
+                    'Beni,X,pengemis,dilepas,\n', encoding="utf-8")  # fmt: skip
+    refused = cli("raid", "add", raid, "--from", str(path))
+    assert refused.exit_code == 3 and "baris 3, kolom jenis kelamin" in refused.stderr
+
+
+def test_a_tab_separated_file_and_an_english_gender_header_are_read(office, tmp_path):
+    root, cli, _ids = office
+    raid = new_raid(cli, RAID_DATE, "Simpang Pos")
+    path = tmp_path / "t.csv"
+    path.write_text("name\tgender\tcategory\tdisposition\nAni\tP\tpengemis\treleased\n")
+    assert added(cli, raid, str(path))["new_cases"] == 1

@@ -562,7 +562,7 @@ def parse_note(value: str, option: str = "--note") -> str:
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("nama", "nama/alias", "nama atau alias"),
     "alias": ("alias", "nama panggilan", "panggilan"),
-    "sex": ("jenis kelamin", "jk", "l/p", "kelamin"),
+    "sex": ("jenis kelamin", "jk", "l/p", "kelamin", "gender"),
     "age": ("umur", "usia", "perkiraan umur", "umur perkiraan"),
     "category": ("kategori", "kategori ppks", "jenis ppks"),
     "found_at": ("tempat ditemukan", "lokasi", "tempat", "found at", "place"),
@@ -1404,10 +1404,19 @@ def column_of(header: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class UncomputedFormula:
+    """An XLSX cell holding a formula whose value the file does not carry (a workbook
+    written by a program, never opened and saved in a spreadsheet): its value cannot be
+    known, so it is a problem, never an empty cell."""
+
+    formula: str
+
+
 def _cell_text(value: Any) -> str | None:
     """A spreadsheet cell as the text a person typed: a whole number without ``.0``, a
     date as ``YYYY-MM-DD``, empty as None."""
-    if value is None:
+    if value is None or isinstance(value, UncomputedFormula):
         return None
     if isinstance(value, bool):
         return "ya" if value else "tidak"
@@ -1426,8 +1435,10 @@ def rows_to_entries(
 ) -> tuple[list[PersonEntry], list[RowProblem]]:
     """The entries of a table given as ``(row number, cells)``, the first row the
     header (:func:`column_of`); rows with no value at all are left out. Returns the
-    entries and the problems of the header (an unknown or repeated column, a required
-    column missing: :data:`REQUIRED_COLUMNS`), which make the file unusable."""
+    entries and the problems that make the file unusable: of the header (an unknown or
+    repeated column, a required column missing: :data:`REQUIRED_COLUMNS`), a value in a
+    column without a header (it would be lost), a formula whose value the file does not
+    hold (:class:`UncomputedFormula`)."""
     problems: list[RowProblem] = []
     entries: list[PersonEntry] = []
     header: list[str | None] | None = None
@@ -1450,14 +1461,21 @@ def rows_to_entries(
                 if code not in header:
                     problems.append(RowProblem(None, code, Msg("raids.column_missing")))
             continue
+        formulas = [(header[n] if n < len(header) else None, c.formula)
+                    for n, c in enumerate(cells) if isinstance(c, UncomputedFormula)]
+        for code, formula in formulas:
+            problems.append(RowProblem(number, code, Msg("raids.problem.formula",
+                                                         formula=formula[:60])))  # fmt: skip
         if not any(texts):
             continue
         values: dict[str, str | None] = {}
+        outside = any(texts[len(header):])
         for code, text in zip(header, texts, strict=False):
             if code is not None:
                 values[code] = text
-        extra = texts[len(header):]
-        if any(extra):
+            elif text:  # under an empty header cell: no column to put it in
+                outside = True
+        if outside:
             problems.append(RowProblem(number, None, Msg("raids.cells_outside_header")))
         entries.append(PersonEntry(row=number, **values))
     if header is None:
@@ -1517,12 +1535,12 @@ def _csv_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
         raise InvalidInput("error.raid.file_unreadable", file=str(path),
                            reason=Msg("raids.not_text"))  # fmt: skip
     first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max((",", ";", "\t"), key=first.count)  # a tie (none at all): the comma
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
-    try:
-        for cells in reader:
-            rows.append((reader.line_num, cells))
+    try:  # numbered as a spreadsheet shows them: a quoted cell may hold a line break
+        for number, cells in enumerate(reader, start=1):
+            rows.append((number, cells))
             if len(rows) > MAX_ROWS + 1:
                 break
     except csv.Error as exc:
@@ -1537,24 +1555,40 @@ def _xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[Any]]]:
 
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise InvalidInput("error.raid.file_unreadable", file=str(path),
-                           reason=type(exc).__name__) from None  # fmt: skip
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((number, list(cells)))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
-        raise InvalidInput("error.raid.file_unreadable", file=str(path),
-                           reason=type(exc).__name__) from None  # fmt: skip
-    finally:
-        book.close()
+    def first_sheet(values: bool) -> list[tuple[int, list[Any]]]:
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=values)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+            raise InvalidInput("error.raid.file_unreadable", file=str(path),
+                               reason=type(exc).__name__) from None  # fmt: skip
+        try:
+            sheet = book.worksheets[0]
+            rows = []
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                rows.append((number, list(cells)))
+                if len(rows) > MAX_ROWS + 1:
+                    break
+            return rows
+        except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
+            raise InvalidInput("error.raid.file_unreadable", file=str(path),
+                               reason=type(exc).__name__) from None  # fmt: skip
+        finally:
+            book.close()
+
+    # the formulas first: a formula's cell is its value as the file last saved it, and a
+    # formula the file holds no value for is marked (never read as an empty cell)
+    formulas = first_sheet(values=False)
+    if not any(isinstance(c, str) and c.startswith("=") for _, row in formulas for c in row):
+        return formulas
+    found = []
+    for (number, typed), (_, saved) in zip(formulas, first_sheet(values=True), strict=False):
+        saved = saved + [None] * (len(typed) - len(saved))
+        found.append((number, [
+            UncomputedFormula(t) if v is None and isinstance(t, str) and t.startswith("=")
+            else v
+            for t, v in zip(typed, saved, strict=False)
+        ]))  # fmt: skip
+    return found
 
 
 # --- listing and showing ------------------------------------------------------------------
