@@ -362,3 +362,56 @@ def test_a_tab_separated_file_and_an_english_gender_header_are_read(office, tmp_
     path = tmp_path / "t.csv"
     path.write_text("name\tgender\tcategory\tdisposition\nAni\tP\tpengemis\treleased\n")
     assert added(cli, raid, str(path))["new_cases"] == 1
+
+
+# --- what the messages and the report say ------------------------------------------------------
+
+
+def test_the_shelters_offered_show_the_number_to_type_not_the_beds_as_one(office):
+    # "Rumah Singgah A (10), RPS Kota Medan (20)": the beds in brackets read as the
+    # number --shelter takes (it takes 1 or 2)
+    root, cli, ids = office
+    config = root / "ppks.toml"
+    config.write_text(config.read_text() + '\n[[shelters]]\nname = "Rumah Singgah A"\nbeds = 10\n'
+                      '\n[[shelters]]\nname = "RPS Kota Medan"\nbeds = 20\n')
+    git("commit", "-qam", "two shelters", cwd=root)
+    asked = cli("shelter", "admit", ids["rahmat"], "--date", "2024-07-01")
+    assert asked.exit_code == 3
+    assert "1 = Rumah Singgah A (10 tempat tidur), 2 = RPS Kota Medan (20 tempat tidur)" in \
+        asked.stderr  # fmt: skip
+    assert cli("shelter", "admit", ids["rahmat"], "--date", "2024-07-01", "--shelter", "2"
+               ).exit_code == 0  # fmt: skip
+
+
+def test_a_raid_before_the_intake_names_the_raids_date_not_an_option(office, tmp_path):
+    # "periksa --date": raid add has no --date; the raid's date or the case ID is wrong
+    root, cli, ids = office
+    raid = new_raid(cli, "2024-05-01", "Simpang Pos")
+    refused = cli("raid", "add", raid, "--from", sheet(
+        tmp_path, [["Rahmat Siregar", "L", "54", "pengemis", "dilepas", ids["rahmat"]]]))
+    assert refused.exit_code == 3
+    assert "tanggal razia 2024-05-01 jatuh sebelum penerimaan" in refused.stderr
+    assert "--date" not in refused.stderr
+
+
+def test_the_report_names_no_setting_in_its_labels(office, tmp_path):
+    # "Terjaring sebanyak [raids] repeat_threshold kali atau lebih" in the office head's PDF
+    root, cli, ids = office
+    for lang in (None, "en"):
+        text = cli("report", "--month", "2024-06", "--format", "md", lang=lang)
+        assert text.exit_code == 0 and "[raids]" not in text.stdout and "\\[raids" not in \
+            text.stdout  # fmt: skip
+
+
+def test_the_berita_acara_counts_only_the_sexes_caught(office, tmp_path):
+    # "(laki-laki 1, )": men only left a dangling comma in the berita acara
+    root, cli, _ids = office
+    config = root / "ppks.toml"
+    config.write_text(config.read_text() + '\n[signatories.division_head]\ntitle = "Kepala '
+                      'Bidang"\nname = "Kabid Fiktif"\n')
+    git("commit", "-qam", "signatories", cwd=root)
+    raid = new_raid(cli, RAID_DATE, "Simpang Pos")
+    added(cli, raid, sheet(tmp_path, [["Tono", "L", "30", "gelandangan", "dilepas", ""]]))
+    text = cli("raid", "print", raid)
+    assert text.exit_code == 0, text.output
+    assert "(laki-laki 1)," in text.stdout

@@ -676,6 +676,8 @@ def _problem_of(exc: PpksError, row: int | None, column: str | None) -> RowProbl
     option = exc.params.get("option")
     if option in _COLUMN_OF_OPTION:
         column = _COLUMN_OF_OPTION[option]
+    if exc.key == "error.before_intake":  # the raid's date, not a --date of this command
+        return RowProblem(row, column, Msg("raids.problem.before_intake", **exc.params))
     if exc.key == "error.invalid_option" and "detail" in exc.params:
         detail = exc.params["detail"]
         message = detail if isinstance(detail, Msg) else Msg("raids.detail", detail=str(detail))
@@ -890,7 +892,7 @@ def _check_entry(
             return plan
         again = [m.case.id for m in found if m.case.id in in_raid
                  and _same_client(m.case.client, plan.prepared.client)]  # fmt: skip
-        if forced_new and again:  # "baru" in a file entered twice: the same person again
+        if again:  # the same row entered twice ("baru" or not): the same person again
             plan.problems.append(RowProblem(row, "case", Msg(
                 "raids.already_in_raid", case=again[0], raid=raid.id)))  # fmt: skip
             return plan
