@@ -415,3 +415,20 @@ def test_the_berita_acara_counts_only_the_sexes_caught(office, tmp_path):
     text = cli("raid", "print", raid)
     assert text.exit_code == 0, text.output
     assert "(laki-laki 1)," in text.stdout
+
+
+def test_a_linked_corrections_folder_is_named_never_silently_ignored(office, tmp_path):
+    # raids/<ID>/corrections as a link: raid show quietly showed the raid uncorrected and
+    # ppks check said nothing
+    root, cli, _ids = office
+    raid = new_raid(cli, RAID_DATE, "Simpang Pos")
+    assert cli("raid", "edit", raid, "--agency", "Kepolisian", "--reason", "salah",
+               "--worker", "Saskia").exit_code == 0  # fmt: skip
+    folder = root / "raids" / raid / "corrections"
+    elsewhere = tmp_path / "elsewhere"
+    folder.rename(elsewhere)
+    folder.symlink_to(elsewhere)
+    shown = cli("raid", "show", raid)
+    assert shown.exit_code != 0 and f"raids/{raid}/corrections" in shown.stderr
+    checked = cli("check")
+    assert checked.exit_code != 0 and f"raids/{raid}/corrections:1" in checked.stdout

@@ -321,6 +321,10 @@ def read_raid(repo: Repository, raid_id: str) -> Raid:
             detail=Msg("raids.id_folder_mismatch", id=file.id, folder=raid_id),
         )  # fmt: skip
     raid = Raid(file, repo.paths.raid_dir(raid_id))
+    folder = repo.paths.raid_corrections_dir(raid_id)
+    if folder.is_symlink():  # its corrections could be anyone's: never read, never ignored
+        raise DamagedFile("error.damaged", file=repo.rel(folder), line=1,
+                          detail=Msg("toml.symlink"))  # fmt: skip
     for path in correction_files(repo, raid_id):
         shown = repo.rel(path)
         data, text = read_toml(path, shown)
@@ -1874,6 +1878,9 @@ def check_raids(repo: Repository, known_cases: set[str] | None = None) -> list:
             found.append(Problem(shown, line, Msg("raids.id_folder_mismatch", id=file.id,
                                                   folder=entry.name)))  # fmt: skip
             continue
+        corrections = repo.paths.raid_corrections_dir(entry.name)
+        if corrections.is_symlink():
+            found.append(Problem(repo.rel(corrections), 1, Msg("toml.symlink")))
         for correction in correction_files(repo, entry.name):
             shown = repo.rel(correction)
             try:
