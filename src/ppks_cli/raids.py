@@ -1015,7 +1015,7 @@ def _check_existing(
     if given is not None and given.sex and client.sex and given.sex != client.sex:
         plan.problems.append(RowProblem(row, "case", Msg(
             "raids.problem.other_sex", case=case.id, name=client.name, sex=client.sex,
-            given=given.sex)))  # fmt: skip
+            typed=given.sex)))  # fmt: skip
         return None, []
     if given is not None and not plan.resumed and given.name != NO_NAME:
         from ppks_cli.duplicates import find_duplicates
@@ -1023,7 +1023,7 @@ def _check_existing(
         query = _client_query(plan.prepared, plan.entry)
         if query is not None and not find_duplicates([case], query):
             plan.warnings.append(Msg("raids.warning.other_name", case=case.id,
-                                     name=client.name, given=given.name))  # fmt: skip
+                                     name=client.name, typed=given.name))  # fmt: skip
     plan.number = next_catch_number(case, raid.date)
     if plan.disposition == "shelter" and not any(
         r.kind == "shelter-admission" and r.raid == raid.id for r in case.records
