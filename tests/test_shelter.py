@@ -317,7 +317,8 @@ def test_several_shelters_are_named_counted_apart_and_chosen(repo, cli):
     a, b, c = (new(repo, name) for name in "ABC")
     refused = cli("shelter", "admit", a.id, "--date", "2024-06-01", "--worker", WORKER)
     assert refused.exit_code == 3
-    assert "RPS Kota Medan (2), Rumah Singgah Belawan (5)" in refused.stderr
+    assert "1 = RPS Kota Medan (2 tempat tidur), 2 = Rumah Singgah Belawan (5 tempat tidur)" in \
+        refused.stderr  # fmt: skip
     ok(cli, "shelter", "admit", a.id, "--date", "2024-06-01", "--shelter", "belawan",
        "--bed", "1", "--worker", WORKER)  # fmt: skip
     ok(cli, "shelter", "admit", b.id, "--date", "2024-06-02", "--shelter", "rps kota medan",

@@ -43,11 +43,12 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 16  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
+INDEX_VERSION = 17  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
 # 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes;
 # 13: the history reports count from (events, stages, due_spans); 14: shelter records
 # (shelter), street raids and their catches (raids, raid_folders, catches); 15: both;
-# 16: what exports read (record_rows, identities)
+# 16: what exports read (record_rows, identities); 17: a street-raid intake with no catch
+# record counts as a catch (catches.number)
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -636,15 +637,22 @@ def shelter_rows(case) -> list[tuple]:
 def catch_rows(case) -> list[tuple]:
     """The ``catches`` rows of ``case``: ``(case_id, record, raid, date, disposition,
     destination, place, number, new, recorded_at)`` for each ``raid-catch`` record, in
-    record order; ``number`` counts the catches of the case from 1, and ``new`` (1 or 0)
-    says the catch opened the case: its first catch, dated on the intake date of a case
-    whose intake source is ``street-raid`` (as ``ppks raid add`` opens it)."""
+    record order; ``number`` counts the catches of the case from 1 (a street-raid intake
+    with no catch record of its own counts as the first: :func:`ppks_cli.raids.intake_catch`),
+    and ``new`` (1 or 0) says the catch opened the case: its first catch, dated on the
+    intake date of a case whose intake source is ``street-raid`` (as ``ppks raid add``
+    opens it)."""
+    from ppks_cli.raids import intake_catch
+
     intake = case.current.intake
+    counted_intake = intake_catch(case)
     found = []
     for number, record in enumerate(
         (r for r in case.records if r.kind == "raid-catch"), start=1
     ):
         new = number == 1 and record.date == intake.date and intake.source == "street-raid"
+        if counted_intake is not None and record.date > counted_intake:
+            number += 1
         found.append((case.id, record.id, record.raid, record.date.isoformat(),
                       record.disposition, record.destination, record.place, number, int(new),
                       record.recorded_at.isoformat()))  # fmt: skip

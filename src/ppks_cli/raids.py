@@ -321,6 +321,10 @@ def read_raid(repo: Repository, raid_id: str) -> Raid:
             detail=Msg("raids.id_folder_mismatch", id=file.id, folder=raid_id),
         )  # fmt: skip
     raid = Raid(file, repo.paths.raid_dir(raid_id))
+    folder = repo.paths.raid_corrections_dir(raid_id)
+    if folder.is_symlink():  # its corrections could be anyone's: never read, never ignored
+        raise DamagedFile("error.damaged", file=repo.rel(folder), line=1,
+                          detail=Msg("toml.symlink"))  # fmt: skip
     for path in correction_files(repo, raid_id):
         shown = repo.rel(path)
         data, text = read_toml(path, shown)
@@ -562,7 +566,7 @@ def parse_note(value: str, option: str = "--note") -> str:
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("nama", "nama/alias", "nama atau alias"),
     "alias": ("alias", "nama panggilan", "panggilan"),
-    "sex": ("jenis kelamin", "jk", "l/p", "kelamin"),
+    "sex": ("jenis kelamin", "jk", "l/p", "kelamin", "gender"),
     "age": ("umur", "usia", "perkiraan umur", "umur perkiraan"),
     "category": ("kategori", "kategori ppks", "jenis ppks"),
     "found_at": ("tempat ditemukan", "lokasi", "tempat", "found at", "place"),
@@ -676,6 +680,8 @@ def _problem_of(exc: PpksError, row: int | None, column: str | None) -> RowProbl
     option = exc.params.get("option")
     if option in _COLUMN_OF_OPTION:
         column = _COLUMN_OF_OPTION[option]
+    if exc.key == "error.before_intake":  # the raid's date, not a --date of this command
+        return RowProblem(row, column, Msg("raids.problem.before_intake", **exc.params))
     if exc.key == "error.invalid_option" and "detail" in exc.params:
         detail = exc.params["detail"]
         message = detail if isinstance(detail, Msg) else Msg("raids.detail", detail=str(detail))
@@ -709,6 +715,9 @@ class PersonPlan:
     number: int = 1
     reopen: bool = False
     warnings: list[Msg] = field(default_factory=list)
+    # the case was opened for this very entry by a run of this raid that was cut off
+    # before its catch was written: the catch completes it (the person is new all the same)
+    resumed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -743,6 +752,46 @@ def _client_query(prepared, entry: PersonEntry):
     if client.nik:
         return client
     return None
+
+
+_SAME_FIELDS = ("name", "alias", "nik", "sex", "birth_date", "birth_year")
+
+
+def _same_client(one: Any, other: Any) -> bool:
+    """Whether two clients (a model or the index's) are written the same way: the same
+    name, alias, NIK, sex and birth date or year (the same row of a spreadsheet)."""
+
+    def key(client: Any) -> tuple:
+        return tuple(str(getattr(client, name, None) or "") for name in _SAME_FIELDS)
+
+    return key(one) == key(other)
+
+
+def _unfinished_case(
+    repo: Repository, raid: Raid, prepared: Any, found: Sequence[Any], in_raid: set[str],
+) -> str | None:  # fmt: skip
+    """The case a run of ``raid`` opened for this very person and was cut off (killed)
+    before writing its catch, among the likely matches ``found``: a case with no catch at
+    all, taken in from a street raid on the raid's day, entered after the raid was, whose
+    client and category are written exactly as ``prepared`` would write them. Its ID
+    when there is exactly one, else None."""
+    own = []
+    for match in found[:5]:
+        if match.case.id in in_raid or not _same_client(match.case.client, prepared.client):
+            continue
+        try:
+            case = repo.load_case(match.case.id)
+        except PpksError:
+            continue
+        intake = case.file.intake
+        if (
+            intake.source == "street-raid" and intake.date == raid.date
+            and case.file.category == prepared.category
+            and case.file.created_at >= raid.file.recorded_at
+            and not any(r.kind == "raid-catch" for r in case.records)
+        ):  # fmt: skip
+            own.append(case.id)
+    return own[0] if len(own) == 1 else None
 
 
 def already_caught(repo: Repository, raid_id: str) -> set[str]:
@@ -837,11 +886,22 @@ def _check_entry(
         except NotFound as exc:
             plan.problems.append(RowProblem(row, "case", Msg(exc.key, exc.params)))
             return plan
-    elif not forced_new:
+    else:
         query = _client_query(plan.prepared, entry)
         found = find_duplicates(clients or (), query) if query is not None else []
-        plan.matches = found
-        if found:
+        own = _unfinished_case(repo, raid, plan.prepared, found, in_raid)
+        if own is not None:  # this very entry, from a run of this raid that was cut off
+            plan.case_id, plan.resumed = own, True
+            plan.warnings.append(Msg("raids.warning.resumed", case=own))
+            return plan
+        again = [m.case.id for m in found if m.case.id in in_raid
+                 and _same_client(m.case.client, plan.prepared.client)]  # fmt: skip
+        if again:  # the same row entered twice ("baru" or not): the same person again
+            plan.problems.append(RowProblem(row, "case", Msg(
+                "raids.already_in_raid", case=again[0], raid=raid.id)))  # fmt: skip
+            return plan
+        if found and not forced_new:
+            plan.matches = found
             listing = "; ".join(
                 f"{m.case.id} ({m.case.client.name}, {Msg('duplicate.' + m.reason)}"
                 + (f", {Msg('raids.in_this_raid')})" if m.case.id in in_raid else ")")
@@ -871,10 +931,12 @@ def check_entry(
 
 def _catch_records(
     repo: Repository, raid: Raid, plan: PersonPlan, case: Case, worker: str,
+    shelter: str | None = None,
 ) -> list:  # fmt: skip
     """The records the catch of ``plan`` writes on ``case``, prepared in order (each
     checked as a casework step is, against the case with the ones before it): a reopening
-    when the case is closed on the raid's date, the catch, and what the disposition adds.
+    when the case is closed on the raid's date, what the disposition adds (an admission
+    to the shelter named ``shelter``, None: the first; a referral), and the catch, last.
     Raises :class:`Refused` or :class:`InvalidInput` as a step would."""
     from ppks_cli import workflow
     from ppks_cli.casework import _prepare, find_resource
@@ -898,30 +960,39 @@ def _catch_records(
     if workflow.derive(case, earlier).closed:
         plan.reopen = True
         add(Reopen, reason=said("raids.reopen_reason", raid=raid.id))
-    add(RaidCatch, raid=raid.id, place=plan.place, disposition=plan.disposition,
-        destination=plan.destination, note=plan.note)  # fmt: skip
+    # what the disposition adds, then the catch itself, last: a run cut off (killed)
+    # between them leaves no catch, so the same entry entered again completes the
+    # person, skipping what the cut-off run wrote already for this raid
     if plan.disposition == "shelter":
-        add(ShelterAdmission, raid=raid.id)
+        if not any(r.kind == "shelter-admission" and r.raid == raid.id for r in case.records):
+            add(ShelterAdmission, raid=raid.id, shelter=shelter)
     elif plan.disposition in REFERRAL_DISPOSITIONS:
         entry = find_resource(repo, plan.destination)
         label = said(f"disposition.{plan.disposition}")
-        add(
-            Referral, destination=entry.name if entry else plan.destination,
-            destination_kind=entry.kind if entry else None,
-            destination_address=entry.address if entry else None,
-            destination_contact=entry.contact if entry else None,
-            reason=said("raids.referral_reason", raid=raid.id, disposition=label),
-            consent=False, no_consent_reason=said("raids.no_consent", raid=raid.id),
-        )  # fmt: skip
+        reason = said("raids.referral_reason", raid=raid.id, disposition=label)
+        if not any(r.kind == "referral" and r.date == raid.date and r.reason == reason
+                   for r in case.records):  # fmt: skip
+            add(
+                Referral, destination=entry.name if entry else plan.destination,
+                destination_kind=entry.kind if entry else None,
+                destination_address=entry.address if entry else None,
+                destination_contact=entry.contact if entry else None,
+                reason=reason, consent=False,
+                no_consent_reason=said("raids.no_consent", raid=raid.id),
+            )  # fmt: skip
+    add(RaidCatch, raid=raid.id, place=plan.place, disposition=plan.disposition,
+        destination=plan.destination, note=plan.note)  # fmt: skip
     return made
 
 
 def _check_existing(
-    repo: Repository, raid: Raid, plan: PersonPlan, worker: str
-) -> tuple[Any, list]:
+    repo: Repository, raid: Raid, plan: PersonPlan, worker: str, shelter: str | None = None,
+) -> tuple[Any, list]:  # fmt: skip
     """For an entry going to an existing case: the case and the records it would get, or
-    problems on ``plan`` (a damaged case, a merged duplicate, the raid before its intake,
-    a person already recorded in this raid, a step the case refuses)."""
+    problems on ``plan`` (a damaged case, a merged duplicate, a client of the other sex,
+    the raid before its intake, a person already recorded in this raid, a client still in
+    the shelter placed there again, a step the case refuses). A name the case's client
+    does not have is a warning (a case ID typed wrong?)."""
     row = plan.row
     try:
         case = repo.load_case(plan.case_id)
@@ -939,9 +1010,41 @@ def _check_existing(
         plan.problems.append(RowProblem(row, "case", Msg("raids.already_in_raid", case=case.id,
                                                           raid=raid.id)))  # fmt: skip
         return None, []
-    plan.number = len([r for r in catches if r.date <= raid.date]) + 1
+    given = plan.prepared.client if plan.prepared is not None else None
+    client = case.current.client
+    if given is not None and given.sex and client.sex and given.sex != client.sex:
+        plan.problems.append(RowProblem(row, "case", Msg(
+            "raids.problem.other_sex", case=case.id, name=client.name, sex=client.sex,
+            typed=given.sex)))  # fmt: skip
+        return None, []
+    if given is not None and not plan.resumed and given.name != NO_NAME:
+        from ppks_cli.duplicates import find_duplicates
+
+        query = _client_query(plan.prepared, plan.entry)
+        if query is not None and not find_duplicates([case], query):
+            plan.warnings.append(Msg("raids.warning.other_name", case=case.id,
+                                     name=client.name, typed=given.name))  # fmt: skip
+    plan.number = next_catch_number(case, raid.date)
+    if plan.disposition == "shelter" and not any(
+        r.kind == "shelter-admission" and r.raid == raid.id for r in case.records
+    ):  # fmt: skip
+        from ppks_cli import shelter as shelters
+
+        stays = shelters.case_stays(case)
+        inside = shelters._stay_over(stays, raid.date)
+        if inside is not None:
+            place = shelters.Places(repo.config).of(inside.shelter)
+            plan.problems.append(RowProblem(row, "disposition", Msg(
+                "raids.problem.in_shelter", case=case.id, date=inside.admitted.isoformat(),
+                shelter=shelters._shown(place), day=inside.days_on(raid.date),
+                raid_date=raid.date.isoformat())))  # fmt: skip
+            return None, []
+        later = [stay for stay in stays if stay.admitted > raid.date]
+        if later:
+            plan.warnings.append(Msg("shelter.warning.later_stay", case=case.id,
+                                     later=later[0].admitted.isoformat()))  # fmt: skip
     try:
-        records = _catch_records(repo, raid, plan, case, worker)
+        records = _catch_records(repo, raid, plan, case, worker, shelter)
     except PpksError as exc:
         plan.problems.append(_problem_of(exc, row, "case"))
         return None, []
@@ -989,7 +1092,8 @@ class AddResult(Result):
     """``ppks raid add``: the raid, what was written for each person (:class:`PersonOutcome`,
     in the order given), the entries left out with their problems (``skipped``, with
     ``skip_invalid``), whether it was a ``dry_run`` (nothing written), the repeat
-    threshold, and the commit (None: not committed)."""
+    threshold, the commit (None: not committed) and the ``warnings`` of the run as a whole
+    (:class:`Msg`: the shelter over its beds that night)."""
 
     raid: Raid
     people: list[PersonOutcome]
@@ -997,6 +1101,7 @@ class AddResult(Result):
     threshold: int
     dry_run: bool = False
     commit: str | None = None
+    warnings: list[Msg] = field(default_factory=list)  # of the run: the shelter over its beds
 
     @property
     def new_cases(self) -> int:
@@ -1016,6 +1121,7 @@ class AddResult(Result):
             "people": [p.to_json() for p in self.people],
             "skipped": [{"row": row, "problems": [p.to_json() for p in problems]}
                         for row, problems in self.skipped],
+            "warnings": [{"code": m.key, "message": str(m)} for m in self.warnings],
         }  # fmt: skip
 
 
@@ -1053,7 +1159,8 @@ def check_people(
 ) -> list[PersonPlan]:  # fmt: skip
     """:func:`check_entry` for every entry, against the office's clients as the index
     knows them now (read once), then the checks across entries: one existing case named
-    twice. Writes nothing."""
+    twice, and a new person who may be the one of an earlier entry (the same person on
+    two rows: a decision is needed, ``baru`` for someone else). Writes nothing."""
     from ppks_cli import index
 
     clients = index.client_cases(repo, progress)
@@ -1071,32 +1178,86 @@ def check_people(
                 "raids.case_twice", case=plan.case_id, other=seen[plan.case_id])))  # fmt: skip
         else:
             seen[plan.case_id] = plan.row
+    _same_person_twice(plans)
     return plans
+
+
+@dataclass(frozen=True)
+class _EarlierEntry:
+    """A new person of an earlier entry, as the matcher compares a case."""
+
+    id: str
+    client: Any
+    former_names: tuple[str, ...] = ()
+
+
+def earlier_matches(plan: PersonPlan, earlier: Sequence[PersonPlan]) -> list[PersonPlan]:
+    """The new people of ``earlier`` entries the new person of ``plan`` may be (the
+    matcher of ``new-case``; a person with no name, alias or NIK is nobody's double)."""
+    from ppks_cli.duplicates import find_duplicates
+
+    if not plan.new or plan.prepared is None:
+        return []
+    query = _client_query(plan.prepared, plan.entry)
+    if query is None:
+        return []
+    by_id = {str(number): other for number, other in enumerate(earlier)
+             if other.new and other.prepared is not None}  # fmt: skip
+    stand_ins = []
+    for key, other in by_id.items():
+        client = _client_query(other.prepared, other.entry)
+        if client is not None:
+            stand_ins.append(_EarlierEntry(key, client))
+    return [by_id[m.case.id] for m in find_duplicates(stand_ins, query)]
+
+
+def _same_person_twice(plans: Sequence[PersonPlan]) -> None:
+    """A new person with no decision (``kasus`` empty) who may be the new person of an
+    earlier entry is a problem naming that row: the same person listed twice (two team
+    members' lists put together) would become two cases."""
+    for number, plan in enumerate(plans):
+        if plan.problems or not plan.new or not _blank(plan.entry.case):
+            continue
+        found = earlier_matches(plan, [p for p in plans[:number] if not p.problems])
+        if found:
+            plan.problems.append(RowProblem(plan.row, "case", Msg(
+                "raids.problem.same_as_row", other=found[0].row, name=found[0].name or "")))
 
 
 def add_people(
     repo: Repository, raid_ref: str, entries: Sequence[PersonEntry], *, worker: str,
-    skip_invalid: bool = False, dry_run: bool = False, options: WriteOptions | None = None,
-    progress=None,
+    skip_invalid: bool = False, dry_run: bool = False, shelter: str | None = None,
+    options: WriteOptions | None = None, progress=None,
 ) -> AddResult:  # fmt: skip
     """Enter the people of the raid ``raid_ref`` the whole way, in one commit: hold the
     repository, check every entry (:func:`check_people`; for an existing case, also the
     records it would get), and only then write: a new case for each new person (through
     :func:`ppks_cli.intake.create_case`, as ``new-case`` writes it) and the records of
     each catch (see the module's description), then commit them all
-    (``ppks: N people caught in raid <ID>``) with ``worker`` as author.
+    (``ppks: N people caught in raid <ID>``) with ``worker`` as author. The catches are
+    entered in the order of ``entries`` (each one's entry time after the one before),
+    so ``raid show`` and the berita acara list the people as they were given.
+
+    ``shelter`` names the shelter the people placed there go to (as ``--shelter`` of
+    ``ppks shelter admit``: a name, part of one or its number; None: the first of
+    ``ppks.toml``); more people than its free beds that night is a warning in the result
+    (the people are there: they are recorded).
 
     An entry with a problem refuses the whole run with :class:`RowsRefused` (every
     problem, nothing written) unless ``skip_invalid``: then the valid entries are written
     and the others listed in the result. ``dry_run``: everything checked, nothing
-    written. No entry at all is :class:`InvalidInput`. A failure while writing removes
-    what this run wrote before it is raised, so the repository is as it was."""
+    written. No entry at all is :class:`InvalidInput`, and so is an unknown shelter. A
+    failure while writing removes what this run wrote before it is raised, so the
+    repository is as it was."""
     from ppks_cli.changes import WriteOptions, commit_message
     from ppks_cli.models import parse_worker
+    from ppks_cli.shelter import Places
 
     who = parse_worker(worker, "--worker")
     if not entries:
         raise InvalidInput("error.raid.no_people")
+    places = Places(repo.config)
+    place = places.choose(shelter) if shelter is not None else places.of(None)
     with (options or WriteOptions()).writer(repo) as writer:
         raid = find_raid(repo, raid_ref)
         threshold = repo.config.raids.repeat_threshold
@@ -1104,7 +1265,7 @@ def add_people(
         existing: dict[int, tuple[Any, list]] = {}
         for number, plan in enumerate(plans):
             if plan.ok and not plan.new:
-                existing[number] = _check_existing(repo, raid, plan, who)
+                existing[number] = _check_existing(repo, raid, plan, who, place.name)
             elif plan.ok:  # a new case: its records checked on a case opened that day
                 _check_new(repo, raid, plan, who)
         problems = [p for plan in plans for p in _mark_people(plan).problems]
@@ -1116,19 +1277,25 @@ def add_people(
         skipped = [(plan.row, sorted(plan.problems, key=problem_order))
                    for plan in plans if not plan.ok]  # fmt: skip
         outcomes = [_outcome(plan, threshold) for _, plan in valid]
+        warnings = _shelter_warnings(repo, raid, places, place,
+                                     [plan for _, plan in valid])  # fmt: skip
         if dry_run:
-            return AddResult(raid, outcomes, skipped, threshold, dry_run=True)
+            return AddResult(raid, outcomes, skipped, threshold, dry_run=True,
+                             warnings=warnings)  # fmt: skip
         start = len(repo.written)
         created: list[Path] = []
+        last = None  # the entry time of the catch before: each one is entered after it
         try:
             for (number, plan), outcome in zip(valid, outcomes, strict=True):
                 if plan.new:
                     case = _open_case(repo, plan, created)
-                    records = _catch_records(repo, raid, plan, case, who)
+                    records = _catch_records(repo, raid, plan, case, who, place.name)
                 else:
                     case, records = existing[number]
+                records = _after(records, last)
                 for record in records:
                     repo.add_record(case, record)
+                last = records[-1].recorded_at
                 outcome.case = case.id
                 outcome.records = [(r.kind, r.id) for r in records]
         except BaseException:
@@ -1137,7 +1304,38 @@ def add_people(
         message = commit_message(None, "raid-people", raid=raid.id, count=len(outcomes))
         done = writer.commit(message, who)
     sha = getattr(done, "sha", None) if done is not None else None
-    return AddResult(raid, outcomes, skipped, threshold, commit=sha)
+    return AddResult(raid, outcomes, skipped, threshold, commit=sha, warnings=warnings)
+
+
+def _after(records: list, last: dt.datetime | None) -> list:
+    """``records`` (of one person, in order) moved later as a whole when the first is not
+    after ``last`` (the previous person's catch), keeping their own order."""
+    if last is None or not records or records[0].recorded_at > last:
+        return records
+    shift = last - records[0].recorded_at + dt.timedelta(seconds=1)
+    return [r.model_copy(update={"recorded_at": r.recorded_at + shift}) for r in records]
+
+
+def _shelter_warnings(
+    repo: Repository, raid: Raid, places: Any, place: Any, plans: Sequence[PersonPlan],
+) -> list[Msg]:  # fmt: skip
+    """A warning when the people placed in the shelter ``place`` by ``plans`` make it
+    hold more clients than its beds the night of the raid."""
+    from ppks_cli import index
+    from ppks_cli.shelter import _shown, indexed_stays
+
+    placed = sum(1 for plan in plans if plan.disposition == "shelter")
+    if not placed or place.beds is None:
+        return []
+    with index.opened(repo) as (conn, _done):
+        stays = indexed_stays(conn)
+    coming = {plan.case_id for plan in plans if plan.case_id}
+    there = sum(1 for stay in stays if stay.in_on(raid.date) and stay.case not in coming
+                and places.of(stay.shelter) == place)  # fmt: skip
+    if there + placed <= place.beds:
+        return []
+    return [Msg("shelter.warning.full", shelter=_shown(place), occupied=there + placed,
+                beds=place.beds, date=raid.date.isoformat())]  # fmt: skip
 
 
 def _check_new(repo: Repository, raid: Raid, plan: PersonPlan, worker: str) -> None:
@@ -1184,7 +1382,7 @@ def _undo(repo: Repository, start: int, created: list[Path]) -> None:
 
 def _outcome(plan: PersonPlan, threshold: int) -> PersonOutcome:
     return PersonOutcome(
-        row=plan.row, case=plan.case_id, name=plan.name or "", new=plan.new,
+        row=plan.row, case=plan.case_id, name=plan.name or "", new=plan.new or plan.resumed,
         reopened=plan.reopen, number=plan.number, threshold_reached=plan.number >= threshold,
         disposition=plan.disposition, destination=plan.destination, warnings=plan.warnings,
         from_file=plan.entry.row is not None,
@@ -1212,10 +1410,19 @@ def column_of(header: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class UncomputedFormula:
+    """An XLSX cell holding a formula whose value the file does not carry (a workbook
+    written by a program, never opened and saved in a spreadsheet): its value cannot be
+    known, so it is a problem, never an empty cell."""
+
+    formula: str
+
+
 def _cell_text(value: Any) -> str | None:
     """A spreadsheet cell as the text a person typed: a whole number without ``.0``, a
     date as ``YYYY-MM-DD``, empty as None."""
-    if value is None:
+    if value is None or isinstance(value, UncomputedFormula):
         return None
     if isinstance(value, bool):
         return "ya" if value else "tidak"
@@ -1234,8 +1441,10 @@ def rows_to_entries(
 ) -> tuple[list[PersonEntry], list[RowProblem]]:
     """The entries of a table given as ``(row number, cells)``, the first row the
     header (:func:`column_of`); rows with no value at all are left out. Returns the
-    entries and the problems of the header (an unknown or repeated column, a required
-    column missing: :data:`REQUIRED_COLUMNS`), which make the file unusable."""
+    entries and the problems that make the file unusable: of the header (an unknown or
+    repeated column, a required column missing: :data:`REQUIRED_COLUMNS`), a value in a
+    column without a header (it would be lost), a formula whose value the file does not
+    hold (:class:`UncomputedFormula`)."""
     problems: list[RowProblem] = []
     entries: list[PersonEntry] = []
     header: list[str | None] | None = None
@@ -1258,14 +1467,21 @@ def rows_to_entries(
                 if code not in header:
                     problems.append(RowProblem(None, code, Msg("raids.column_missing")))
             continue
+        formulas = [(header[n] if n < len(header) else None, c.formula)
+                    for n, c in enumerate(cells) if isinstance(c, UncomputedFormula)]
+        for code, formula in formulas:
+            problems.append(RowProblem(number, code, Msg("raids.problem.formula",
+                                                         formula=formula[:60])))  # fmt: skip
         if not any(texts):
             continue
         values: dict[str, str | None] = {}
+        outside = any(texts[len(header):])
         for code, text in zip(header, texts, strict=False):
             if code is not None:
                 values[code] = text
-        extra = texts[len(header):]
-        if any(extra):
+            elif text:  # under an empty header cell: no column to put it in
+                outside = True
+        if outside:
             problems.append(RowProblem(number, None, Msg("raids.cells_outside_header")))
         entries.append(PersonEntry(row=number, **values))
     if header is None:
@@ -1325,12 +1541,12 @@ def _csv_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
         raise InvalidInput("error.raid.file_unreadable", file=str(path),
                            reason=Msg("raids.not_text"))  # fmt: skip
     first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max((",", ";", "\t"), key=first.count)  # a tie (none at all): the comma
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
-    try:
-        for cells in reader:
-            rows.append((reader.line_num, cells))
+    try:  # numbered as a spreadsheet shows them: a quoted cell may hold a line break
+        for number, cells in enumerate(reader, start=1):
+            rows.append((number, cells))
             if len(rows) > MAX_ROWS + 1:
                 break
     except csv.Error as exc:
@@ -1345,24 +1561,40 @@ def _xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[Any]]]:
 
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise InvalidInput("error.raid.file_unreadable", file=str(path),
-                           reason=type(exc).__name__) from None  # fmt: skip
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((number, list(cells)))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
-        raise InvalidInput("error.raid.file_unreadable", file=str(path),
-                           reason=type(exc).__name__) from None  # fmt: skip
-    finally:
-        book.close()
+    def first_sheet(values: bool) -> list[tuple[int, list[Any]]]:
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=values)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+            raise InvalidInput("error.raid.file_unreadable", file=str(path),
+                               reason=type(exc).__name__) from None  # fmt: skip
+        try:
+            sheet = book.worksheets[0]
+            rows = []
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                rows.append((number, list(cells)))
+                if len(rows) > MAX_ROWS + 1:
+                    break
+            return rows
+        except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
+            raise InvalidInput("error.raid.file_unreadable", file=str(path),
+                               reason=type(exc).__name__) from None  # fmt: skip
+        finally:
+            book.close()
+
+    # the formulas first: a formula's cell is its value as the file last saved it, and a
+    # formula the file holds no value for is marked (never read as an empty cell)
+    formulas = first_sheet(values=False)
+    if not any(isinstance(c, str) and c.startswith("=") for _, row in formulas for c in row):
+        return formulas
+    found = []
+    for (number, typed), (_, saved) in zip(formulas, first_sheet(values=True), strict=False):
+        saved = saved + [None] * (len(typed) - len(saved))
+        found.append((number, [
+            UncomputedFormula(t) if v is None and isinstance(t, str) and t.startswith("=")
+            else v
+            for t, v in zip(typed, saved, strict=False)
+        ]))  # fmt: skip
+    return found
 
 
 # --- listing and showing ------------------------------------------------------------------
@@ -1539,13 +1771,52 @@ def _age_on(day: dt.date, birth_date: str | None, birth_year: int | None):
 # --- catches on one case (ppks show) --------------------------------------------------------
 
 
+def intake_catch(case: Case) -> dt.date | None:
+    """The intake date of ``case`` when the intake is a catch of its own: a case taken
+    in from a street raid (intake source ``street-raid``, as ``new-case`` records it, or
+    as cases were entered before ``ppks raid``) with no ``raid-catch`` record dated that
+    day. Such a person was caught once already: a later catch is their second. None
+    otherwise (the intake's catch is then a record of its own, or the intake was no
+    raid)."""
+    intake = case.current.intake
+    if intake.source != "street-raid":
+        return None
+    if any(r.kind == "raid-catch" and r.date == intake.date for r in case.records):
+        return None
+    return intake.date
+
+
+def catch_count(case: Case, day: dt.date | None = None) -> int:
+    """How many times the client of ``case`` was caught up to ``day`` (every day when
+    None): the ``raid-catch`` records dated then, and the intake when it is a catch of its
+    own (:func:`intake_catch`)."""
+    counted = sum(1 for r in case.records if r.kind == "raid-catch" and (day is None
+                                                                           or r.date <= day))
+    intake = intake_catch(case)
+    return counted + (1 if intake is not None and (day is None or intake <= day) else 0)
+
+
+def next_catch_number(case: Case, day: dt.date) -> int:
+    """The number a new catch of ``case`` dated ``day`` gets (1: the first): the catches
+    up to that day, plus one; a catch on the day of a street-raid intake that has no
+    catch record is that intake's own catch, not one more."""
+    intake = intake_catch(case)
+    own = intake is not None and intake == day
+    return catch_count(case, day) + (0 if own else 1)
+
+
 def case_catches(case: Case, threshold: int) -> dict[str, Any]:
-    """What ``ppks show`` says of a case's raid catches: ``count``, the ``threshold``
-    (``[raids] repeat_threshold``), whether it is ``reached`` and each catch (record,
-    raid, date, disposition, destination, place), oldest first."""
+    """What ``ppks show`` says of a case's raid catches: ``count`` (the catch records,
+    and the intake when it is a catch of its own: :func:`intake_catch`), the
+    ``threshold`` (``[raids] repeat_threshold``), whether it is ``reached``, ``intake``
+    (that intake's date, else None) and each catch (record, raid, date, disposition,
+    destination, place), oldest first."""
     catches = [r for r in case.records if r.kind == "raid-catch"]
+    count = catch_count(case)
+    intake = intake_catch(case)
     return {
-        "count": len(catches), "threshold": threshold, "reached": len(catches) >= threshold,
+        "count": count, "threshold": threshold, "reached": count >= threshold,
+        "intake": intake.isoformat() if intake is not None else None,
         "catches": [
             {"record": r.id, "raid": r.raid, "date": r.date.isoformat(),
              "disposition": r.disposition, "destination": r.destination, "place": r.place}
@@ -1607,6 +1878,9 @@ def check_raids(repo: Repository, known_cases: set[str] | None = None) -> list:
             found.append(Problem(shown, line, Msg("raids.id_folder_mismatch", id=file.id,
                                                   folder=entry.name)))  # fmt: skip
             continue
+        corrections = repo.paths.raid_corrections_dir(entry.name)
+        if corrections.is_symlink():
+            found.append(Problem(repo.rel(corrections), 1, Msg("toml.symlink")))
         for correction in correction_files(repo, entry.name):
             shown = repo.rel(correction)
             try:

@@ -305,8 +305,13 @@ class Places:
         raise InvalidInput("error.invalid_option", option=option, detail=detail)
 
     def names(self) -> str:
-        """The named shelters, for a message: ``RPS Kota Medan (30), Rumah Singgah B (12)``."""
-        return ", ".join(f"{p.name} ({p.beds})" for p in self.known if p.name is not None)
+        """The named shelters, for a message, each with the number ``--shelter`` takes and
+        its beds: ``1 = RPS Kota Medan (30 tempat tidur), 2 = Rumah Singgah B (12 …)``."""
+        named = [p for p in self.known if p.name is not None]
+        return ", ".join(
+            str(Msg("shelter.numbered", number=number, name=place.name, beds=place.beds))
+            for number, place in enumerate(named, start=1)
+        )  # fmt: skip
 
 
 # --- reading stays from the index -------------------------------------------------------

@@ -118,14 +118,20 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--skip-invalid", help=t("help.raid.skip_invalid"))
         ] = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help=t("help.raid.dry_run"))] = False,
+        shelter: Annotated[
+            str | None, option("--shelter", key="raid.shelter", metavar="NAME")
+        ] = None,
         worker: WorkerOpt = None,
         json_output: JsonOpt = False,
     ) -> None:
         from ppks_cli import raids
+        from ppks_cli.shelter import Places
 
         repo = open_repo(ctx)
         raid = raids.find_raid(repo, raid_ref)  # an unknown raid: refused before any question
         who = record_worker(ctx, repo, worker)
+        if shelter is not None:  # an unknown shelter: refused before any question
+            Places(repo.config).choose(shelter)
         if from_file is not None:
             entries, problems = raids.read_people_file(from_file)
             if problems:  # the header: the file cannot be read as a list of people
@@ -143,7 +149,8 @@ def register(app: typer.Typer) -> None:
             with progress_bar(t("cli.reading_cases")) as progress:
                 result = raids.add_people(
                     repo, raid.id, entries, worker=who, skip_invalid=skip_invalid,
-                    dry_run=dry_run, options=write_options(ctx), progress=progress,
+                    dry_run=dry_run, shelter=shelter, options=write_options(ctx),
+                    progress=progress,
                 )  # fmt: skip
         except raids.RowsRefused as exc:
             for problem in exc.problems:
@@ -276,22 +283,23 @@ def _ask_people(repo, raid, worker: str) -> list:
     """At a terminal: the people of ``raid``, one after the other, with only what the
     field team knows; each answer checked as it is typed. After each person, the
     office's clients they may be are shown and the worker chooses (a case, new, or
-    leave the person out). An empty name ends the list; then what was entered is shown
-    and saved once confirmed. Returns the entries (with their decisions)."""
+    leave the person out); a new person who may be one entered earlier in the sitting is
+    asked about too. An empty name ends the list; then what was entered is shown and
+    saved once confirmed. Returns the entries (with their decisions)."""
     from ppks_cli import categories, index, intake, raids
-    from ppks_cli.choices import DISPOSITION, SEX, category_list
+    from ppks_cli.choices import SEX, category_list
 
     entries: list = []
+    earlier: list = []  # the plans of the new people entered, to compare the next ones with
     clients = index.client_cases(repo)
     in_raid = raids.already_caught(repo, raid.id)
     places = raid.places
     info_line(t("raids.intro", raid=raid.id, date=raid.date.isoformat(),
                 places=", ".join(places)))  # fmt: skip
-    directory = [r.name for r in repo.config.resources]
     while True:
         number = len(entries) + 1
         info_line(t("raids.person", number=number))
-        name = ask(t("raids.prompt_name"), _name_answer, optional=True)
+        name = _ask_name()
         if name is None:
             break
         entry = raids.PersonEntry(name=name)
@@ -310,19 +318,10 @@ def _ask_people(repo, raid, worker: str) -> list:
         entry.found_at = ask(
             t("raids.prompt_found_at"), raids.parse_place, optional=True,
             default=places[0] if len(places) == 1 else None,
+            choices=[(place, "") for place in places] if len(places) > 1 else (),
         )  # fmt: skip
-        entry.disposition = ask(t("raids.prompt_disposition"),
-                                lambda v: DISPOSITION.parse(v, "-"), choices=DISPOSITION.shown())
-        if entry.disposition in raids.NEEDS_DESTINATION:
-            from ppks_cli.casework import resolve_destination
-
-            entry.destination = ask(
-                t("raids.prompt_destination"), lambda v: resolve_destination(repo, v, "-"),
-                choices=[(n, "") for n in directory],
-            )  # fmt: skip
-        elif entry.disposition == "home":
-            entry.destination = ask(t("raids.prompt_address"), raids.parse_place, optional=True)
-        decided = _decide(repo, raid, entry, number, worker, clients, in_raid)
+        _ask_disposition(repo, entry)
+        decided = _decide(repo, raid, entry, number, worker, clients, in_raid, earlier)
         if decided is not None:
             entries.append(decided)
     if not entries:
@@ -333,6 +332,43 @@ def _ask_people(repo, raid, worker: str) -> list:
 
         raise Cancelled("error.cancelled")
     return entries
+
+
+def _ask_name() -> str | None:
+    """The name question: an empty answer ends the list (None); any other answer is a
+    name, an alias or a word for no name ("tanpa nama", "tidak tahu", "-"), never the end
+    of the list."""
+    from ppks_cli.commands._common import prompt_error, read_answer
+
+    while True:
+        answer = read_answer(t("raids.prompt_name"), default="", show_default=False).strip()
+        if not answer:
+            return None
+        try:
+            return _name_answer(answer)
+        except InvalidInput as exc:
+            error_line(prompt_error(exc))
+
+
+def _ask_disposition(repo, entry) -> None:
+    """The disposition of ``entry`` and, for a hospital or an institution, its
+    destination (from the referral directory), for someone sent home the family's
+    address."""
+    from ppks_cli import raids
+    from ppks_cli.choices import DISPOSITION
+
+    entry.destination = None
+    entry.disposition = ask(t("raids.prompt_disposition"),
+                            lambda v: DISPOSITION.parse(v, "-"), choices=DISPOSITION.shown())
+    if entry.disposition in raids.NEEDS_DESTINATION:
+        from ppks_cli.casework import resolve_destination
+
+        entry.destination = ask(
+            t("raids.prompt_destination"), lambda v: resolve_destination(repo, v, "-"),
+            choices=[(r.name, "") for r in repo.config.resources],
+        )  # fmt: skip
+    elif entry.disposition == "home":
+        entry.destination = ask(t("raids.prompt_address"), raids.parse_place, optional=True)
 
 
 def _lang() -> str:
@@ -350,12 +386,15 @@ def _name_answer(value: str) -> str:
     return intake.parse_field("Client", "name", value, "-")
 
 
-def _decide(repo, raid, entry, number: int, worker: str, clients, in_raid):
+def _decide(repo, raid, entry, number: int, worker: str, clients, in_raid, earlier=None):
     """Search the office's clients for the person of ``entry``: with likely matches,
     ask which case it is (a number shown, a case ID), new, or leave the person out
     (``lewati``/``skip``); then check that the case can take the catch (a case already
-    caught in this raid, a merged duplicate: asked again). Returns the entry with its
-    decision (``case``), or None when it is left out."""
+    caught in this raid, a merged duplicate: asked again; a disposition the client cannot
+    have, such as the shelter for one still in it: the disposition asked again). A new
+    person who may be one of ``earlier`` (the plans of the new people entered before, to
+    which this one's is added) is asked about: someone else, or left out. Returns the
+    entry with its decision (``case``), or None when it is left out."""
     from ppks_cli import raids
 
     matches = None
@@ -367,10 +406,20 @@ def _decide(repo, raid, entry, number: int, worker: str, clients, in_raid):
         if entry.case is None and plan.matches:
             entry.case = _choose(repo, matches, in_raid)
         elif plan.ok and (plan := raids.check_one(repo, raid, plan, worker)).ok:
+            if plan.new and earlier is not None and entry.case is None:
+                twin = raids.earlier_matches(plan, earlier)
+                if twin:
+                    warn_line(t("raids.ask.same_person", number=twin[0].row,
+                                name=twin[0].name or ""))  # fmt: skip
+                    if not confirm(t("raids.ask.same_person_confirm"), default=False):
+                        info_line(t("raids.left_out", number=number))
+                        return None
             if entry.case is None:
                 entry.case = raids.NEW_WORDS[0]
             if plan.new:
                 info_line("  → " + t("raids.will_be_new"))
+                if earlier is not None:
+                    earlier.append(plan)
             else:
                 info_line("  → " + t("raids.will_be_repeat", case=plan.case_id,
                                      number=plan.number))  # fmt: skip
@@ -382,6 +431,9 @@ def _decide(repo, raid, entry, number: int, worker: str, clients, in_raid):
         else:
             for problem in plan.problems:
                 error_line(problem.render())
+            if any(p.column == "disposition" for p in plan.problems):
+                _ask_disposition(repo, entry)  # another disposition for this person
+                continue
             if entry.case is None or not any(p.column == "case" for p in plan.problems):
                 entry.case = None
             else:  # the case chosen cannot take the catch: choose again
@@ -571,6 +623,8 @@ def _render_added(result) -> None:
     for _row, problems in result.skipped:
         for problem in problems:
             warn_line(t("raids.skipped", problem=problem.render()))
+    for warning in result.warnings:
+        warn_line(str(warning))
     key = "raids.dry_run_done" if result.dry_run else "raids.added"
     say(t(key, count=len(result.people), raid=result.raid.id, new=result.new_cases,
           repeat=result.repeat_catches,

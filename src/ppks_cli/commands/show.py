@@ -48,9 +48,12 @@ def render_raids(case, config) -> None:
     from ppks_cli.raids import case_catches
 
     found = case_catches(case, config.raids.repeat_threshold)
-    if not found["count"]:
+    if not found["catches"]:  # a street-raid intake alone is said by the intake itself
         return
     _section(t("raids.show_title", count=found["count"]))
+    if found["intake"]:
+        console().print(t("raids.count.intake_line", date=found["intake"]), markup=False,
+                        highlight=False, emoji=False)  # fmt: skip
     for catch in found["catches"]:
         where = f" — {catch['destination']}" if catch["destination"] else ""
         console().print(
