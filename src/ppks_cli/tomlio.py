@@ -104,16 +104,11 @@ def output_path(text: str | None, option: str = "--output") -> Path | None:
     None. A name ending in a slash names a folder, never a file (``-o out/`` would
     otherwise write a file named ``out`` where the folder is missing): refused with
     :class:`~ppks_cli.errors.InvalidInput` (``error.output.folder``), whether the folder
-    exists or not; so is a name with a NUL character (``error.output.nul``), and ``-``
-    (``error.output_dash``: most tools read it as the screen, and a file named ``-`` in
-    the repository holding an export's personal data is easily committed). Call it with
+    exists or not; so is a name with a NUL character (``error.output.nul``). Call it with
     the text as typed: a :class:`Path` has lost the slash."""
     if text is None:
         return None
     from ppks_cli.errors import InvalidInput
-
-    if text.strip() == "-":
-        raise InvalidInput("error.output_dash")
 
     if "\0" in text:  # no file system takes it
         raise InvalidInput("error.output.nul", option=option)
