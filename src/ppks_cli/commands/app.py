@@ -182,8 +182,7 @@ def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
             # `ppks --root A --root B report` would be B's report alone
             from ppks_cli.errors import InvalidInput
 
-            _common.fail(InvalidInput("error.report_input.roots_before_command",
-                                      count=len(roots)))  # fmt: skip
+            _common.fail(InvalidInput("error.report_input.roots_before_command"))
         ctx.obj = _common.State(root=root, no_input=no_input, no_commit=no_commit)
 
     for name in COMMAND_MODULES if only is None else (only,):
