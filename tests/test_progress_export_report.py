@@ -35,9 +35,11 @@ def test_the_export_reports_each_case(office, tmp_path, table):
     assert calls[-cases:] == [(n, cases) for n in range(1, cases + 1)]
 
 
-def test_the_report_reports_its_counting(office):
+def test_the_report_reports_its_counting(office, tmp_path):
     calls: list[tuple[int, int]] = []
-    repos = [Repository.open(office), Repository.open(office)]
+    # a second office (one repository given twice is refused: it would count twice)
+    other = Repository.create(tmp_path / "shelter", "UPT Shelter")
+    repos = [Repository.open(office), Repository.open(other.root)]
     reports.report(repos, reports.parse_period(year="2024"),
                    progress=lambda done, total: calls.append((done, total)))  # fmt: skip
     steps = reports.COUNT_STEPS

@@ -34,9 +34,15 @@ SIZED_FROM = 500  # rows: XLSX columns are sized from the header and this many r
 
 
 def check_target(path: Path, *, force: bool) -> None:
-    """Refuse ``path`` as an export's target when it is a symbolic link or a folder, or
-    exists and ``force`` is not given (:class:`Refused`), or its folder does not exist
+    """Refuse ``path`` as an export's target when it is ``-`` (an export is no stream: a
+    file named ``-`` would land in the working folder, often the repository:
+    :class:`~ppks_cli.errors.InvalidInput`), a symbolic link or a folder, or exists and
+    ``force`` is not given (:class:`Refused`), or its folder does not exist
     (:class:`WriteFailed`)."""
+    if str(path).strip() == "-":
+        from ppks_cli.errors import InvalidInput
+
+        raise InvalidInput("error.output_dash")
     if path.is_symlink():
         raise Refused("error.symlink_refused", path=str(path), link=str(path))
     if path.is_dir():

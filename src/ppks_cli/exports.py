@@ -243,6 +243,16 @@ PUBLIC_PLACES = frozenset(
     {"medan", "kota medan", "sumatera utara", "sumut", "indonesia"}
     | {k.lower() for k in KECAMATAN}
 )
+# the kecamatan of Kota Medan as "Kec. Sunggal" names them: public as their whole names are
+_KECAMATAN_SHORT = frozenset(k.lower().removeprefix("medan ") for k in KECAMATAN)
+# what an address part starts with before the name of the place: the unit (Desa, Kel.,
+# Kec., Kab., Kota, Dusun, Lingkungan …) and its number (Dusun III, Lingkungan 4)
+_ADMINISTRATIVE = re.compile(
+    r"^(?:(?:desa|ds|kelurahan|kel|kecamatan|kec|kabupaten|kab|kota|dusun|dsn|lingkungan"
+    r"|lingk|ling|lk|kampung|kp|gampong|nagari|jorong|provinsi|prov|rt|rw)\b\.?\s*"
+    r"(?:(?:\d+|(?-i:[IVXLC]+))\b\.?\s*)?)+",
+    re.IGNORECASE,
+)
 # any run of 9 or more digits (with spaces, dots, dashes between): a NIK, No. KK or phone
 _LONG_NUMBER = re.compile(r"\+?(?<![0-9])\d(?:[ .\-/]?\d){8,}(?![0-9])")
 # a street address: Jl./Jalan/Gg./Gang and the capitalised words and numbers after it
@@ -365,8 +375,12 @@ class Scrubber:
                 places.add(_name_pattern(place))
             for part in _SEGMENTS.split(place):
                 part = part.strip(" .")
-                if len(part) >= 3 and " ".join(part.lower().split()) not in PUBLIC_PLACES:
-                    places.add(_name_pattern(part))
+                # the part as written (Desa Bandar Klippa) and the place it names (Bandar
+                # Klippa): a text says "tinggal di Bandar Klippa"
+                for named in {part, _ADMINISTRATIVE.sub("", part).strip(" .")}:
+                    key = " ".join(named.lower().split())
+                    if len(named) >= 3 and key not in PUBLIC_PLACES | _KECAMATAN_SHORT:
+                        places.add(_name_pattern(named))
         self._numbers = {d for v in found.numbers if len(d := re.sub(r"\D", "", v)) >= 4}
         self._names = _bounded(names)
         self._places = _bounded(places)

@@ -44,10 +44,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
+import os
 import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ppks_cli import ages
@@ -122,7 +124,7 @@ def parse_period(
             raise InvalidInput("error.report.period")
         if start > end:
             raise InvalidInput(
-                "error.since_after_until", since=start.isoformat(), until=end.isoformat()
+                "error.report_input.from_after_to", start=start.isoformat(), end=end.isoformat()
             )
         return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
     if month is not None:
@@ -528,6 +530,22 @@ def combine(
     return tables
 
 
+def _refuse_twice(repos: list) -> None:
+    seen: dict[object, Path] = {}
+    for repo in repos:
+        keys = [("path", Path(os.path.realpath(repo.root)))]
+        if repo.config.repository:
+            keys.append(("id", repo.config.repository))
+        for key in keys:
+            if key in seen:
+                raise InvalidInput(
+                    "error.report_input.same_repository", first=str(seen[key]),
+                    second=str(repo.root),
+                )  # fmt: skip
+        for key in keys:
+            seen[key] = repo.root
+
+
 def report(
     repos: list, period: Period, filters: Filters | None = None, *,
     age_groups: tuple[int, ...] | None = None, awaiting_days: int | None = None,
@@ -539,10 +557,13 @@ def report(
     :data:`COUNT_STEPS` steps a repository). ``age_groups`` (boundaries,
     see :func:`parse_age_groups`) and ``awaiting_days`` default to the first repository's
     ``[reports]`` settings. Raises :class:`~ppks_cli.errors.InvalidInput` for a negative
-    ``awaiting_days`` or an empty filter, :class:`~ppks_cli.errors.ConfigError` for a
-    damaged ``ppks.toml``."""
+    ``awaiting_days``, an empty filter, or one repository given twice (the same folder
+    however written, or two copies or clones of it: the same ``repository`` identity in
+    their ``ppks.toml``), whose cases would count twice;
+    :class:`~ppks_cli.errors.ConfigError` for a damaged ``ppks.toml``."""
     from ppks_cli import index
 
+    _refuse_twice(repos)
     filters = filters or Filters()
     for option, value in (("--worker", filters.worker), ("--tag", filters.tag)):
         if value is not None and not value.strip():

@@ -34,6 +34,7 @@ def values(ctx: typer.Context, kind: str, incomplete: str) -> list[tuple[str, st
     from ppks_cli import completion
 
     root = ctx.find_root().params.get("root")
+    root = root[0] if isinstance(root, list | tuple) and root else root  # --root: a list
     pairs = completion.candidates(kind, incomplete, root if isinstance(root, str) else None)
     _answered[:] = [pairs]
     return pairs

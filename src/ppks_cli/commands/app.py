@@ -150,7 +150,7 @@ def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
     def main_options(
         ctx: typer.Context,
         root: Annotated[
-            str | None,
+            list[str] | None,
             typer.Option("--root", "-C", metavar="PATH", help=t("help.option.root")),
         ] = None,
         lang: Annotated[
@@ -174,8 +174,15 @@ def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
         if lang is not None and i18n.normalize_language(lang) is None:
             _common.error_line(t("error.bad_language", value=lang))
             raise typer.Exit(int(ExitCode.USAGE))
+        roots, root = root or [], (root or [None])[0]
         i18n.set_language(i18n.choose_language(lang, root))
         _common.reset_consoles()
+        if len(roots) > 1 and not ctx.resilient_parsing:
+            # one option, given twice: click would keep the last without a word, and
+            # `ppks --root A --root B report` would be B's report alone
+            from ppks_cli.errors import InvalidInput
+
+            _common.fail(InvalidInput("error.report_input.roots_before_command"))
         ctx.obj = _common.State(root=root, no_input=no_input, no_commit=no_commit)
 
     for name in COMMAND_MODULES if only is None else (only,):
