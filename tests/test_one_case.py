@@ -1,0 +1,307 @@
+"""Issue 16: work on one case costs the same however large the repository is. The commit
+made from HEAD's trees (ppks_cli.git.plumbing) against git's own trees and git's own
+commit; git's housekeeping (commit-graph); real git in temporary folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ppks_cli import casework
+from ppks_cli import git as ppks_git
+from ppks_cli.git import maintenance, plumbing, state
+from ppks_cli.git.identity import commit_settings
+from ppks_cli.intake import create_case, prepare
+from ppks_cli.store import Repository
+
+from conftest import MR, git
+
+
+def committed_files(root: Path, revision: str = "HEAD") -> list[str]:
+    listed = git("show", "--name-only", "--format=", revision, cwd=root)
+    return [line for line in listed.splitlines() if line]
+
+
+@pytest.fixture
+def gitrepo(tmp_path) -> tuple[Repository, str]:
+    repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan")
+    assert ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created").committed
+    case = create_case(repo, prepare(MR))
+    assert ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened").committed
+    repo.written.clear()
+    return repo, case.id
+
+
+def write_note(repo: Repository, case_id: str, text: str) -> Path:
+    repo.written.clear()
+    casework.note(repo, repo.load_case(case_id), worker="Saskia", text=text)
+    (record,) = repo.written
+    repo.written.clear()
+    return record
+
+
+def plumbed(repo: Repository, files: list[Path], message: str = "x: note added") -> str | None:
+    """A commit of ``files`` by the plumbing alone (no fallback)."""
+    found = state.git_state(repo.root)
+    env, settings_ = commit_settings(repo.root, "Saskia")
+    return plumbing.commit_files(repo.root, found.top, found.git_dir, files, message, env,
+                                 settings_)  # fmt: skip
+
+
+# --- trees as git builds them -----------------------------------------------------------------
+
+NAMES = st.text(alphabet="ab-.0_", min_size=1, max_size=4).filter(
+    lambda n: n not in (".", "..", ".git")
+)
+
+
+def mktree(root: Path, entries: dict[str, tuple[str, str]]) -> bytes:
+    """The raw tree git itself builds from ``entries`` (name → (mode, hex ID))."""
+    listing = "".join(
+        f"{mode} {'tree' if mode == '040000' else 'blob'} {oid}\t{name}\0"
+        for name, (mode, oid) in entries.items()
+    )
+    done = subprocess.run(["git", "mktree", "-z", "--missing"], cwd=root, input=listing.encode(),
+                          capture_output=True, check=True)  # fmt: skip
+    oid = done.stdout.decode().strip()
+    return subprocess.run(["git", "cat-file", "tree", oid], cwd=root, capture_output=True,
+                          check=True).stdout  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    before=st.dictionaries(NAMES, st.booleans(), max_size=8),
+    changes=st.dictionaries(NAMES, st.booleans(), min_size=1, max_size=3),
+)
+def test_a_patched_tree_is_the_tree_git_builds(tmp_path, before, changes):
+    root = tmp_path / "trees"
+    if not root.exists():
+        git("init", "-q", str(root), cwd=tmp_path)
+    # a name keeps its kind (a file never becomes a folder: that is refused, below)
+    changes = {name: before.get(name, folder) for name, folder in changes.items()}
+
+    def entry(name: str, folder: bool, salt: str) -> tuple[str, str]:
+        oid = format(abs(hash((name, salt))) % 16**40, "040x")
+        return ("040000" if folder else "100644", oid)
+
+    old = {name: entry(name, folder, "old") for name, folder in before.items()}
+    new = {**old, **{name: entry(name, folder, "new") for name, folder in changes.items()}}
+    raw = mktree(root, old) if old else b""
+    patched = plumbing.patch_tree(
+        raw,
+        {name.encode(): ((mode.lstrip("0")).encode(), bytes.fromhex(oid))
+         for name, (mode, oid) in new.items() if name in changes},
+        20,
+    )  # fmt: skip
+    assert patched == mktree(root, new)
+
+
+def test_a_file_never_replaces_a_folder_in_a_tree():
+    raw = b"40000 cases\0" + b"\1" * 20
+    with pytest.raises(plumbing.Unsupported):
+        plumbing.patch_tree(raw, {b"cases": (b"100644", b"\2" * 20)}, 20)
+    with pytest.raises(plumbing.Unsupported):
+        plumbing.patch_tree(raw, {b"a/b": (b"100644", b"\2" * 20)}, 20)
+
+
+def test_an_entry_is_found_whatever_bytes_its_neighbours_ids_hold():
+    """An ID's bytes may spell a space, a name and a NUL: the entry is only taken where
+    a mode starts it after the NUL of the entry before."""
+    fake = b" x\0" + b"\0" * 17  # the first entry's ID spells " x\0"
+    raw = b"100644 a\0" + fake + b"100644 x\0" + b"\1" * 20
+    patched = plumbing.patch_tree(raw, {b"x": (b"100644", b"\2" * 20)}, 20)
+    assert patched == b"100644 a\0" + fake + b"100644 x\0" + b"\2" * 20
+
+
+# --- the commit -------------------------------------------------------------------------------
+
+
+def test_the_plumbing_commits_exactly_the_file_and_keeps_what_is_staged(gitrepo):
+    repo, case_id = gitrepo
+    mine = write_note(repo, case_id, "catatan saya")
+    other = write_note(repo, case_id, "catatan lain")
+    (repo.root / "staged.txt").write_text("staged by hand")
+    git("add", "staged.txt", cwd=repo.root)
+    parent = git("rev-parse", "HEAD", cwd=repo.root).strip()
+    made = plumbed(repo, [mine], f"{case_id}: note added")
+    assert made == git("rev-parse", "HEAD", cwd=repo.root).strip()
+    assert git("rev-parse", "HEAD^", cwd=repo.root).strip() == parent
+    assert committed_files(repo.root) == [repo.rel(mine)]
+    assert git("log", "-1", "--format=%s|%an", cwd=repo.root).strip() == (
+        f"{case_id}: note added|Saskia"
+    )
+    assert git("status", "--porcelain", cwd=repo.root).splitlines() == [
+        "A  staged.txt", f"?? {repo.rel(other)}",
+    ]  # fmt: skip
+    # git's reflog says what git commit says
+    assert git("reflog", "-1", "--format=%gs", cwd=repo.root).strip() == (
+        f"commit: {case_id}: note added"
+    )
+    git("fsck", "--strict", "--no-progress", cwd=repo.root)
+
+
+def test_the_plumbing_commit_is_the_commit_git_makes(gitrepo, tmp_path):
+    """The same files committed by the plumbing and by `git commit --only` in a copy:
+    the same tree."""
+    repo, case_id = gitrepo
+    note = write_note(repo, case_id, "sama")
+    case = create_case(repo, prepare(MR), allow_duplicates=True)  # a new entry in cases/
+    files = [note, repo.paths.case_file(case.id)]
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(repo.root), str(copy)], check=True)
+    plumbed(repo, files)
+    rel = [repo.rel(f) for f in files]
+    git("add", "--", *rel, cwd=copy)
+    git("commit", "-qm", "x", "--only", "--", *rel, cwd=copy)
+    assert git("rev-parse", "HEAD^{tree}", cwd=repo.root) == git("rev-parse", "HEAD^{tree}",
+                                                                     cwd=copy)  # fmt: skip
+    assert git("status", "--porcelain", cwd=repo.root) == ""
+
+
+def test_nothing_to_commit_when_the_file_is_as_committed(gitrepo):
+    repo, case_id = gitrepo
+    before = git("rev-parse", "HEAD", cwd=repo.root)
+    assert plumbed(repo, [repo.paths.case_file(case_id)]) is None
+    assert git("rev-parse", "HEAD", cwd=repo.root) == before
+
+
+def test_a_repository_inside_another_commits_under_its_folder(tmp_path):
+    outer = tmp_path / "kantor"
+    outer.mkdir()
+    git("init", "-q", "-b", "main", cwd=outer)
+    (outer / "lain.txt").write_text("bukan urusan ppks\n")
+    repo = Repository.create(outer / "kasus saya", "Dinas Sosial Kota Medan")
+    assert ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created").committed
+    case = create_case(repo, prepare(MR))
+    assert plumbed(repo, [repo.paths.case_file(case.id)]) is not None
+    assert committed_files(outer) == [f"kasus saya/cases/{case.id}/case.toml"]
+    assert git("status", "--porcelain", cwd=outer) == "?? lain.txt\n"
+
+
+@pytest.mark.parametrize("why", ["hook", "signing", "executable", "folder", "first"])
+def test_what_git_commit_must_do_is_left_to_it(tmp_path, gitrepo, why):
+    repo, case_id = gitrepo
+    note = write_note(repo, case_id, "catatan")
+    files = [note]
+    if why == "hook":
+        hook = repo.root / ".git" / "hooks" / "post-commit"
+        hook.write_text("#!/bin/sh\ntouch hook-ran\n")
+        hook.chmod(0o755)
+    elif why == "signing":
+        git("config", "commit.gpgSign", "true", cwd=repo.root)
+    elif why == "executable":
+        note.chmod(0o755)
+    elif why == "folder":
+        files = [note.parent]
+    else:
+        fresh = Repository.create(tmp_path / "baru", "Dinas Sosial Kota Medan")
+        git("init", "-q", cwd=fresh.root)
+        repo, files = fresh, [fresh.paths.config]
+    with pytest.raises(plumbing.Unsupported):
+        plumbed(repo, files)
+    if why == "hook":  # and git commit runs the hook
+        assert ppks_git.commit_paths(repo.root, files, f"{case_id}: note added").committed
+        assert (repo.root / "hook-ran").exists()
+        assert committed_files(repo.root) == [repo.rel(note)]
+
+
+def test_a_branch_moved_meanwhile_is_committed_the_usual_way(gitrepo, monkeypatch):
+    """git's update-ref refuses when HEAD moved after the plumbing read it; the commit
+    is then made by git commit, on top of what arrived."""
+    repo, case_id = gitrepo
+    note = write_note(repo, case_id, "catatan")
+    real_batch = plumbing._batch
+
+    def batch_then_move(root, requests):
+        found = real_batch(root, requests)
+        (repo.root / "lain.txt").write_text("x\n")
+        git("add", "lain.txt", cwd=repo.root)
+        git("commit", "-qm", "meanwhile", cwd=repo.root)
+        monkeypatch.setattr(plumbing, "_batch", real_batch)
+        return found
+
+    monkeypatch.setattr(plumbing, "_batch", batch_then_move)
+    result = ppks_git.commit_paths(repo.root, [note], f"{case_id}: note added")
+    assert result.committed
+    assert committed_files(repo.root) == [repo.rel(note)]
+    assert git("log", "-2", "--format=%s", cwd=repo.root).splitlines() == [
+        f"{case_id}: note added", "meanwhile",
+    ]  # fmt: skip
+    assert git("status", "--porcelain", cwd=repo.root) == ""
+
+
+def test_git_commit_without_only_when_nothing_else_is_staged(gitrepo, monkeypatch):
+    """With a hook, git commit makes the commit: without --only (which rebuilds the
+    whole index) when nothing but ppks's files is staged, with it otherwise."""
+    repo, case_id = gitrepo
+    hook = repo.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    seen: list[tuple[str, ...]] = []
+    real_run = ppks_git.commit.run
+
+    def spy(root, *args, **kwargs):
+        if args[0] == "commit":
+            seen.append(args)
+        return real_run(root, *args, **kwargs)
+
+    monkeypatch.setattr(ppks_git.commit, "run", spy)
+    first = write_note(repo, case_id, "satu")
+    assert ppks_git.commit_paths(repo.root, [first], "a").committed
+    assert "--only" not in seen[-1]
+    (repo.root / "staged.txt").write_text("staged by hand")
+    git("add", "staged.txt", cwd=repo.root)
+    second = write_note(repo, case_id, "dua")
+    assert ppks_git.commit_paths(repo.root, [second], "b").committed
+    assert "--only" in seen[-1]
+    assert committed_files(repo.root) == [repo.rel(second)]
+    assert git("status", "--porcelain", cwd=repo.root) == "A  staged.txt\n"
+
+
+def test_the_branch_is_read_from_head(gitrepo):
+    repo, _ = gitrepo
+    assert state.git_state(repo.root).branch == "main"
+    git("checkout", "-q", "--detach", cwd=repo.root)
+    assert state.git_state(repo.root).branch is None
+    git("checkout", "-q", "-b", "lain/cabang", cwd=repo.root)
+    assert state.git_state(repo.root).branch == "lain/cabang"
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+
+
+def test_every_few_commits_the_commit_graph_gets_its_changed_paths(gitrepo, monkeypatch):
+    repo, case_id = gitrepo
+    git_dir = repo.root / ".git"
+    monkeypatch.setattr(maintenance, "EVERY", 3)
+    assert not maintenance.has_changed_paths(git_dir)
+    for number in range(3):
+        note = write_note(repo, case_id, f"catatan {number}")
+        assert ppks_git.commit_paths(repo.root, [note], f"{case_id}: note added").committed
+    assert maintenance.has_changed_paths(git_dir)
+    for number in range(3):
+        note = write_note(repo, case_id, f"lagi {number}")
+        assert ppks_git.commit_paths(repo.root, [note], f"{case_id}: note added").committed
+    assert len(maintenance.graph_files(git_dir)) >= 1 and maintenance.has_changed_paths(git_dir)
+    # git reads the graph: every commit is in it
+    verified = subprocess.run(["git", "commit-graph", "verify"], cwd=repo.root,
+                              capture_output=True, text=True)  # fmt: skip
+    assert verified.returncode == 0, verified.stderr
+
+
+def test_a_long_history_gets_its_first_graph_in_the_background(gitrepo, monkeypatch):
+    repo, case_id = gitrepo
+    git_dir = repo.root / ".git"
+    monkeypatch.setattr(maintenance, "SHORT_HISTORY", 1)
+    assert maintenance.update(repo.root, git_dir, auto_maintenance=False) == "background"
+    assert maintenance.update(repo.root, git_dir, auto_maintenance=False) in ("running", "layer")
+    pid = maintenance._state(git_dir)["background"]["pid"]
+    os.waitpid(pid, 0)  # our own child here; a command never waits for it
+    assert maintenance.has_changed_paths(git_dir)
+    assert maintenance.update(repo.root, git_dir, auto_maintenance=False) == "layer"
