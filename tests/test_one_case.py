@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -73,8 +74,9 @@ def mktree(root: Path, entries: dict[str, tuple[str, str]]) -> bytes:
                           check=True).stdout  # fmt: skip
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     before=st.dictionaries(NAMES, st.booleans(), max_size=8),
     changes=st.dictionaries(NAMES, st.booleans(), min_size=1, max_size=3),
@@ -302,6 +304,186 @@ def test_a_long_history_gets_its_first_graph_in_the_background(gitrepo, monkeypa
     assert maintenance.update(repo.root, git_dir, auto_maintenance=False) == "background"
     assert maintenance.update(repo.root, git_dir, auto_maintenance=False) in ("running", "layer")
     pid = maintenance._state(git_dir)["background"]["pid"]
-    os.waitpid(pid, 0)  # our own child here; a command never waits for it
+    try:
+        os.waitpid(pid, 0)  # our own child here; a command never waits for it
+    except ChildProcessError:  # reaped already
+        pass
+    deadline = time.monotonic() + 10
+    while not maintenance.has_changed_paths(git_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert maintenance.has_changed_paths(git_dir)
     assert maintenance.update(repo.root, git_dir, auto_maintenance=False) == "layer"
+
+
+# --- case IDs from the index ------------------------------------------------------------------
+
+
+def make_folder(repo: Repository, case_id: str) -> None:
+    (repo.paths.cases / case_id).mkdir()
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["add", "remove", "ask"]),
+                  st.sampled_from(["2024-ABC12", "2024-ABC13", "2023-ABC12", "2024-XYZ99",
+                                   "2025-QQQ00", "2024-AB"])),
+        min_size=1, max_size=12,
+    ),
+    typed=st.sampled_from(["2024-ABC1", "ABC12", "abc", "2024", "XYZ", "2024-AB", "QQQ00",
+                           "2024ABC12", "2023-abc12", "zz"]),
+)  # fmt: skip
+def test_an_id_is_resolved_as_from_the_folder_listing_whatever_the_index_holds(
+    tmp_path_factory, steps, typed
+):
+    """The index's list of IDs is checked against the stat data of cases/: folders made
+    and removed by hand between lookups (faster than the clock ticks, too) never make
+    resolve answer otherwise than the folder listing would."""
+    from ppks_cli import ids
+    from ppks_cli.errors import NotFound
+
+    repo = Repository.create(tmp_path_factory.mktemp("ids") / "kasus", "Dinas Sosial Kota Medan")
+
+    def expected(ref: str) -> str:
+        try:
+            return ids.resolve_prefix(ref, repo.case_ids())
+        except NotFound as exc:
+            return f"{exc.key}:{exc.params.get('candidates')}"
+
+    def got(ref: str) -> str:
+        try:
+            return repo.resolve(ref)
+        except NotFound as exc:
+            return f"{exc.key}:{exc.params.get('candidates')}"
+
+    for action, case_id in steps:
+        folder = repo.paths.cases / case_id
+        if action == "add" and not folder.exists():
+            folder.mkdir()
+        elif action == "remove" and folder.exists():
+            folder.rmdir()
+        assert got(typed) == expected(typed)
+        assert got(case_id) == expected(case_id)
+
+
+def test_the_list_of_ids_is_trusted_only_while_cases_is_unchanged(tmp_path, monkeypatch):
+    from ppks_cli import index
+
+    repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan")
+    make_folder(repo, "2024-ABC12")
+    monkeypatch.setattr(index, "RACY_NS", 0)  # the clock ticks in nanoseconds here
+    listed: list[int] = []
+    real = index._case_ids
+    monkeypatch.setattr(index, "_case_ids", lambda r: listed.append(1) or real(r))
+    assert repo.resolve("ABC12") == "2024-ABC12"
+    assert repo.resolve("ABC") == "2024-ABC12"
+    assert len(listed) == 1  # listed once, then answered from the index
+    make_folder(repo, "2024-ABC13")
+    with pytest.raises(Exception, match="2024-ABC12, 2024-ABC13"):
+        repo.resolve("ABC")
+    assert len(listed) == 2
+    # a link is no case folder, whether typed whole or found from the index
+    os.symlink(repo.paths.cases / "2024-ABC12", repo.paths.cases / "2024-LNK99")
+    from ppks_cli.errors import NotFound
+
+    with pytest.raises(NotFound):
+        repo.resolve("2024-LNK99")
+    with pytest.raises(NotFound):
+        repo.resolve("LNK99")
+
+
+def test_a_new_case_id_is_one_no_folder_has(repo, monkeypatch):
+    from ppks_cli import ids
+
+    make_folder(repo, "2024-00000")
+    codes = iter(["00000", "00001"])
+    monkeypatch.setattr(ids, "random_code", lambda length: next(codes))
+    case = create_case(repo, prepare(MR))
+    assert case.id == "2024-00001"
+
+
+# --- letter numbers from the index ------------------------------------------------------------
+
+
+@pytest.fixture
+def office(tmp_path, monkeypatch):
+    from test_letters import SIGNATORIES
+
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    root = tmp_path / "kasus"
+    from conftest import Cli
+
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    config = root / "ppks.toml"
+    config.write_text(config.read_text() + SIGNATORIES)
+    git("commit", "-qam", "signatories", cwd=root)
+    return Repository.open(root)
+
+
+def issue(root: Path, case_id: str, *extra: str) -> str:
+    import json
+
+    from conftest import Cli
+
+    done = Cli(root)("letter", case_id, "referral", "--issue", "--new", "--date", "2024-06-20",
+                     *extra, "--json")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return json.loads(done.stdout)["number"]
+
+
+def test_numbers_count_from_the_index_and_see_what_git_brings(office, tmp_path):
+    from test_letters import papers_case
+
+    from ppks_cli import letters
+
+    case = papers_case(office)
+    assert ppks_git.commit_paths(office.root, office.written, f"{case.id}: case opened").committed
+    office.written.clear()
+    assert issue(office.root, case.id) == "462/1/Dinsos/2024"
+    assert (
+        issue(
+            office.root,
+            case.id,
+        )
+        == "462/2/Dinsos/2024"
+    )
+    # a colleague's clone issues two letters; they arrive by git pull (not through ppks)
+    other = tmp_path / "rekan"
+    git("clone", "-q", str(office.root), str(other), cwd=tmp_path)
+    git("config", "user.name", "Rekan", cwd=other)
+    assert issue(other, case.id) == "462/3/Dinsos/2024"
+    assert issue(other, case.id) == "462/4/Dinsos/2024"
+    git("pull", "-q", "--no-rebase", str(other), "main", cwd=office.root)
+    assert issue(office.root, case.id) == "462/5/Dinsos/2024"
+    # --no-commit: written by ppks, entered at once
+    assert issue(office.root, case.id) == "462/6/Dinsos/2024"
+    from conftest import Cli
+
+    done = Cli(office.root)("--no-commit", "letter", case.id, "referral", "--issue", "--new",
+                            "--date", "2024-06-20", "--json")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert issue(office.root, case.id) == "462/8/Dinsos/2024"
+    # the numbers as every letter file gives them
+    repo = Repository.open(office.root)
+    assert sorted(i.number for i in letters.issued_numbers(repo)) == sorted(
+        f"462/{n}/Dinsos/2024" for n in range(1, 9)
+    )
+
+
+def test_a_letter_file_copied_by_hand_is_counted_after_a_refresh(office):
+    from test_letters import papers_case
+
+    from ppks_cli import index
+
+    case = papers_case(office)
+    office.written.clear()
+    assert issue(office.root, case.id) == "462/1/Dinsos/2024"
+    records = office.paths.records_dir(case.id)
+    (letter,) = records.glob("*-letter-*.toml")
+    copy = records / letter.name.replace("-letter-", "-letter-X").replace(".toml", "Z.toml")
+    copy.write_text(letter.read_text().replace("462/1/Dinsos/2024", "462/7/Dinsos/2024")
+                    .replace("seq = 1", "seq = 7"))  # fmt: skip
+    with index.opened(Repository.open(office.root)):  # what any ppks list or show does
+        pass
+    assert issue(office.root, case.id) == "462/8/Dinsos/2024"

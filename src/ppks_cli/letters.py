@@ -663,8 +663,10 @@ def next_number(
     classification code (``"per-code"``). A number ever used, renumbered ones included,
     is never handed out again. Call it while holding the repository
     (:class:`ppks_cli.changes.Writer`), so two commands never take one number."""
+    from ppks_cli import ledger
+
     code = code if code is not None else kind_code(repo, kind)
-    issued = issued_numbers(repo)
+    issued = ledger.used_numbers(repo)  # from the index: not every case folder read
     used = {i.number for i in issued}
     same = [i for i in issued if i.year == date.year and i.seq]
     if repo.config.letters.sequence == "per-code":
