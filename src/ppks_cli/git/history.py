@@ -50,16 +50,25 @@ _COMMIT_MARK = "ppks-commit"
 
 def history(root: Path, case_id: str) -> list[HistoryEntry]:
     """Every commit that touched the case's folder, newest first ([] before the first
-    commit).
+    commit). git finds them through its commit-graph's changed-path filters, written
+    first when the repository has none (:func:`ppks_cli.git.maintenance.update`: at once
+    for a short history, in the background for a long one), so that a long history of
+    a large repository is not read tree by tree.
 
     git's output is split on NUL bytes only (``-z``): an author name or a subject may hold
     any other character, a control character included."""
-    if not has_commits(root):
-        return []
+    found = run(root, "rev-parse", "--absolute-git-dir", "--show-prefix", "HEAD", check=False)
+    lines = found.stdout.decode("utf-8", "replace").split("\n")
+    if found.returncode != 0 or len(lines) < 3:
+        return []  # no commit yet
+    git_dir, here = Path(lines[0]), lines[1]
+    from ppks_cli.git import maintenance
+
+    if not maintenance.has_changed_paths(git_dir):  # git then reads every commit's trees
+        maintenance.update(root, git_dir, auto_maintenance=False)
     raw = run(root, "log", "-z", f"--format={_COMMIT_MARK}%x00%H%x00%an%x00%ae%x00%aI%x00%s",
               "--name-status", "--no-renames", "--",
               paths.case_folder_rel(case_id)).stdout  # fmt: skip
-    here = prefix(root)
     tokens = raw.decode("utf-8", "replace").split("\0")
     entries: list[HistoryEntry] = []
     index = 0
