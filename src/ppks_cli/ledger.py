@@ -101,7 +101,7 @@ def written(repo, path: Path) -> None:
         return
     try:
         with index.connection(repo) as conn:
-            conn.execute("PRAGMA busy_timeout = 2000")
+            _quick(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?, ?)",
                 (path.parent.parent.name, path.name, *found),
@@ -122,11 +122,11 @@ def used_numbers(repo) -> list[UsedNumber]:
 
     head = _head(repo.root)
     with index.connection(repo) as conn:
+        _quick(conn)
         done = _bring_up_to_date(repo, conn, head)
         rows = conn.execute("SELECT number, year, seq, code, case_id, file FROM letters").fetchall()
         if done and head is not None:
             try:
-                conn.execute("PRAGMA busy_timeout = 2000")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('letters_head', ?)", (head,))
             except sqlite3.Error:
                 pass
@@ -138,6 +138,11 @@ def used_numbers(repo) -> list[UsedNumber]:
             code = match.groupdict().get("code") if match else None
         used.append(UsedNumber(number, year, seq, code, case_id, file))
     return used
+
+
+def _quick(conn) -> None:
+    """This connection to the index waits a little for another ppks, not half a minute."""
+    conn.execute("PRAGMA busy_timeout = 2000")
 
 
 def _head(root: Path) -> str | None:
@@ -171,7 +176,6 @@ def _bring_up_to_date(repo, conn, head: str | None) -> bool:
     import sqlite3
 
     try:
-        conn.execute("PRAGMA busy_timeout = 2000")
         conn.execute("BEGIN IMMEDIATE")
         for rel in changed:
             parts = rel.split("/")

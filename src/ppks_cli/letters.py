@@ -523,17 +523,11 @@ def date_warnings(date: dt.date) -> list[Msg]:
 
 
 def holiday_name(date: dt.date) -> str | None:
-    """The name (in Indonesian) of the national holiday of Indonesia on ``date``, or None."""
-    try:
-        import holidays
-    except ImportError:  # pragma: no cover - a dependency; without it, no holiday warning
-        return None
-    try:
-        calendar = holidays.country_holidays("ID", years=date.year, language="id")
-    except (NotImplementedError, KeyError, ValueError):
-        return None
-    name = calendar.get(date)
-    return "; ".join(dict.fromkeys(name.split("; "))) if name else None
+    """The name (in Indonesian) of the national holiday of Indonesia on ``date``, or None
+    (:func:`ppks_cli.holidays_id.holiday_name`: worked out once a year, then cached)."""
+    from ppks_cli.holidays_id import holiday_name as cached_holiday_name
+
+    return cached_holiday_name(date)
 
 
 def long_date_id(date: dt.date) -> str:

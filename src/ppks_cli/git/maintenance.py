@@ -33,6 +33,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from ppks_cli.errors import PpksError
 from ppks_cli.git.plumbing import common_dir
 from ppks_cli.git.runner import ALLOWED_PROTOCOLS, SAFE_CONFIG, git_available, run
 
@@ -87,12 +88,22 @@ def _state(git_dir: Path) -> dict:
 
 
 def _save(git_dir: Path, data: dict) -> None:
-    from ppks_cli.tomlio import atomic_write_text
-
+    """Write the state file: whole or not at all (a temporary file renamed), without
+    waiting for the disk (a count lost to a power cut costs nothing)."""
+    target = git_dir / STATE_FILE
+    temporary = git_dir / f".{STATE_FILE}.{os.getpid()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        atomic_write_text(git_dir / STATE_FILE, json.dumps(data))
+        temporary.unlink(missing_ok=True)  # a killed command's (a link: the link itself)
+        fd = os.open(temporary, flags, 0o600)  # never through a link planted there
+    except OSError:  # a read-only .git, a leftover: never fails the command
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data))
+        os.replace(temporary, target)
     except OSError:
-        pass
+        temporary.unlink(missing_ok=True)
 
 
 def after_commit(root: Path, git_dir: Path) -> None:
@@ -121,7 +132,7 @@ def update(root: Path, git_dir: Path, *, auto_maintenance: bool = True) -> str:
         done = _update_graph(root, git_dir)
         if auto_maintenance:
             run(root, "maintenance", "run", "--auto", "--quiet", check=False)
-    except OSError:
+    except (OSError, PpksError):
         return ""
     return done
 
