@@ -487,3 +487,98 @@ def test_a_letter_file_copied_by_hand_is_counted_after_a_refresh(office):
     with index.opened(Repository.open(office.root)):  # what any ppks list or show does
         pass
     assert issue(office.root, case.id) == "462/8/Dinsos/2024"
+
+
+# --- what is cached, and where ----------------------------------------------------------------
+
+
+def test_the_cache_folder_is_the_users_own(tmp_path, monkeypatch):
+    from ppks_cli import paths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = paths.user_cache_dir("templates-x")
+    assert folder == tmp_path / "cache" / "ppks" / "templates-x"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    # a folder others may write to, or a link, is never used
+    (tmp_path / "cache" / "ppks" / "open").mkdir(mode=0o777)
+    os.chmod(tmp_path / "cache" / "ppks" / "open", 0o777)
+    assert paths.user_cache_dir("open") is None
+    os.symlink(tmp_path, tmp_path / "cache" / "ppks" / "linked")
+    assert paths.user_cache_dir("linked") is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # not absolute: ~/.cache instead
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert paths.user_cache_dir() == tmp_path / "home" / ".cache" / "ppks"
+
+
+def test_compiled_templates_come_from_the_users_cache_and_follow_the_source(
+    tmp_path, monkeypatch
+):
+    from ppks_cli import templating
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "surat.md.j2").write_text("Halo {{ nama }}\n")
+    compiled: list[str] = []
+
+    def render() -> str:
+        env = templating.build_environment([folder], "md")
+        real = env.compile
+        env.compile = lambda *a, **k: compiled.append(a[1] if len(a) > 1 else "") or real(*a, **k)
+        return env.get_template("surat.md.j2").render(nama="Butet")
+
+    assert render() == "Halo Butet\n" and len(compiled) == 1
+    assert render() == "Halo Butet\n" and len(compiled) == 1  # from the cache
+    cached = list((tmp_path / "cache" / "ppks").rglob("*.cache"))
+    assert len(cached) == 1 and not list(folder.rglob("*.cache"))  # never in a repository
+    (folder / "surat.md.j2").write_text("Selamat pagi {{ nama }}\n")
+    assert render() == "Selamat pagi Butet\n" and len(compiled) == 2  # compiled again
+
+
+def test_a_damaged_catalog_cache_is_read_again_from_the_catalog(tmp_path, monkeypatch):
+    from ppks_cli import i18n
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    i18n._load.cache_clear()
+    try:
+        first = i18n._load("en")
+        (cached,) = (tmp_path / "cache" / "ppks" / "catalogs").iterdir()
+        i18n._load.cache_clear()
+        assert i18n._load("en") == first  # from the cache
+        cached.write_bytes(b"\x00 not marshal")
+        i18n._load.cache_clear()
+        assert i18n._load("en") == first
+    finally:
+        i18n._load.cache_clear()
+
+
+def test_the_holidays_of_a_year_are_cached_as_the_package_gives_them(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from ppks_cli import holidays_id
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert holidays_id.holiday_name(dt.date(2024, 12, 25)) == "Hari Raya Natal"
+    assert list((tmp_path / "cache" / "ppks" / "holidays").iterdir())
+    monkeypatch.setattr(holidays_id, "_compute", lambda year: pytest.fail("not cached"))
+    assert holidays_id.holiday_name(dt.date(2024, 12, 25)) == "Hari Raya Natal"
+    assert holidays_id.holiday_name(dt.date(2024, 12, 24)) is None
+
+
+def test_the_commits_a_sync_brings_join_the_commit_graph(gitrepo, tmp_path):
+    repo, case_id = gitrepo
+    origin = tmp_path / "origin.git"
+    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=tmp_path)
+    git("remote", "add", "origin", str(origin), cwd=repo.root)
+    ppks_git.sync(repo.root)
+    colleague = tmp_path / "rekan"
+    git("clone", "-q", str(origin), str(colleague), cwd=tmp_path)
+    other = Repository.open(colleague)
+    note = write_note(other, case_id, "dari rekan")
+    assert ppks_git.commit_paths(colleague, [note], f"{case_id}: note added").committed
+    git("push", "-q", "origin", "main", cwd=colleague)
+    mine = write_note(repo, case_id, "punya saya")
+    assert ppks_git.commit_paths(repo.root, [mine], f"{case_id}: note added").committed
+    assert not maintenance.has_changed_paths(repo.root / ".git")
+    ppks_git.sync(repo.root)
+    assert maintenance.has_changed_paths(repo.root / ".git")
