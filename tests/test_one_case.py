@@ -510,9 +510,7 @@ def test_the_cache_folder_is_the_users_own(tmp_path, monkeypatch):
     assert paths.user_cache_dir() == tmp_path / "home" / ".cache" / "ppks"
 
 
-def test_compiled_templates_come_from_the_users_cache_and_follow_the_source(
-    tmp_path, monkeypatch
-):
+def test_compiled_templates_come_from_the_users_cache_and_follow_the_source(tmp_path, monkeypatch):
     from ppks_cli import templating
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
