@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ppks_cli import casework
 from ppks_cli import git as ppks_git
+from ppks_cli.changes import WriteOptions
 from ppks_cli.git import maintenance, plumbing, state
 from ppks_cli.git.identity import commit_settings
 from ppks_cli.intake import create_case, prepare
@@ -131,8 +132,8 @@ def test_the_plumbing_commits_exactly_the_file_and_keeps_what_is_staged(gitrepo)
     (repo.root / "staged.txt").write_text("staged by hand")
     git("add", "staged.txt", cwd=repo.root)
     parent = git("rev-parse", "HEAD", cwd=repo.root).strip()
-    made = plumbed(repo, [mine], f"{case_id}: note added")
-    assert made == git("rev-parse", "HEAD", cwd=repo.root).strip()
+    made, made_on = plumbed(repo, [mine], f"{case_id}: note added")
+    assert made == git("rev-parse", "HEAD", cwd=repo.root).strip() and made_on == parent
     assert git("rev-parse", "HEAD^", cwd=repo.root).strip() == parent
     assert committed_files(repo.root) == [repo.rel(mine)]
     assert git("log", "-1", "--format=%s|%an", cwd=repo.root).strip() == (
@@ -303,7 +304,7 @@ def test_a_long_history_gets_its_first_graph_in_the_background(gitrepo, monkeypa
     monkeypatch.setattr(maintenance, "SHORT_HISTORY", 1)
     assert maintenance.update(repo.root, git_dir, auto_maintenance=False) == "background"
     assert maintenance.update(repo.root, git_dir, auto_maintenance=False) in ("running", "layer")
-    pid = maintenance._state(git_dir)["background"]["pid"]
+    pid = maintenance._state(git_dir)["commit_graph"]["pid"]
     try:
         os.waitpid(pid, 0)  # our own child here; a command never waits for it
     except ChildProcessError:  # reaped already
@@ -580,3 +581,98 @@ def test_the_commits_a_sync_brings_join_the_commit_graph(gitrepo, tmp_path):
     assert not maintenance.has_changed_paths(repo.root / ".git")
     ppks_git.sync(repo.root)
     assert maintenance.has_changed_paths(repo.root / ".git")
+
+
+# --- the commits of each case, from the index -------------------------------------------------
+
+CASES = ("2024-AAAA1", "2024-BBBB2", "2024-CCCC3")
+
+
+def history_both_ways(repo: Repository, case_id: str):
+    from ppks_cli import commit_index
+
+    listed = commit_index.case_commits(repo, case_id)
+    assert listed is not None
+    via_index = ppks_git.history(repo.root, case_id, listed)
+    walked = ppks_git.history(repo.root, case_id)
+    return [(e.sha, [c.path for c in e.changes]) for e in via_index], [
+        (e.sha, [c.path for c in e.changes]) for e in walked
+    ]
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["commit", "commit", "commit", "look", "reset", "branch"]),
+                  st.sampled_from(CASES), st.integers(0, 3)),
+        min_size=2, max_size=14,
+    )
+)  # fmt: skip
+def test_a_cases_history_from_the_index_is_the_one_git_walks(tmp_path_factory, steps):
+    """Commits by hand and by ppks, looks in between (the index catches up), resets
+    (the commits no longer reachable leave it) and merged branches."""
+    root = tmp_path_factory.mktemp("hist") / "kasus"
+    repo = Repository.create(root, "Dinas Sosial Kota Medan")
+    git("init", "-q", "-b", "main", cwd=root)
+    for case_id in CASES:
+        (root / "cases" / case_id).mkdir()
+    (root / "lain.txt").write_text("0\n")
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "start", cwd=root)
+    counter = 0
+    for action, case_id, number in steps:
+        counter += 1
+        target = root / "cases" / case_id / "case.toml"
+        target.parent.mkdir(exist_ok=True)  # a reset takes away a folder git never held
+        if action == "commit":
+            target.write_text(f"n = {counter}\n")
+            if number % 2:  # by ppks, entered as it is made
+                repo.written = [target]
+                with WriteOptions(command="test").writer(repo) as writer:
+                    repo.written = [target]
+                    writer.commit(f"{case_id}: note added", "Saskia")
+            else:  # by hand, with another file beside it sometimes
+                if number:
+                    (root / "lain.txt").write_text(f"{counter}\n")
+                git("add", "-A", cwd=root)
+                git("commit", "-qm", f"tangan {counter}", cwd=root)
+        elif action == "reset":
+            count = int(git("rev-list", "--count", "HEAD", cwd=root))
+            if count > number + 1:
+                git("reset", "-q", "--hard", f"HEAD~{number}", cwd=root)
+        elif action == "branch":
+            git("checkout", "-q", "-b", f"b{counter}", cwd=root)
+            target.write_text(f"cabang = {counter}\n")
+            git("add", "-A", cwd=root)
+            git("commit", "-qm", f"cabang {counter}", cwd=root)
+            git("checkout", "-q", "main", cwd=root)
+            (root / "lain.txt").write_text(f"main {counter}\n")
+            git("commit", "-qam", f"main {counter}", cwd=root)
+            git("merge", "-q", "--no-edit", f"b{counter}", cwd=root)
+        for look in CASES if action == "look" else ():
+            via_index, walked = history_both_ways(repo, look)
+            assert via_index == walked
+    for case_id in CASES:
+        via_index, walked = history_both_ways(repo, case_id)
+        assert via_index == walked
+
+
+def test_a_long_history_is_listed_in_the_background_meanwhile_git_walks_it(gitrepo, monkeypatch):
+    from ppks_cli import commit_index
+    from ppks_cli.activity import case_history
+
+    repo, case_id = gitrepo
+    for number in range(3):
+        note = write_note(repo, case_id, f"catatan {number}")
+        assert ppks_git.commit_paths(repo.root, [note], f"{case_id}: note added").committed
+    monkeypatch.setattr(commit_index, "SHORT_RANGE", 1)
+    assert commit_index.case_commits(repo, case_id) is None  # the pass runs in background
+    walked = case_history(repo, case_id).entries
+    assert len(walked) == 4
+    deadline = time.monotonic() + 20
+    while commit_index.case_commits(repo, case_id) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    listed = commit_index.case_commits(repo, case_id)
+    assert listed is not None and len(listed) == 4
+    assert [e.sha for e in case_history(repo, case_id).entries] == [e.sha for e in walked]

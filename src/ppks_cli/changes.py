@@ -277,6 +277,10 @@ class Writer:
         git.note_pending_commit(repo.root, repo.written, message, worker, git_dir)
         result = git.commit_paths(repo.root, repo.written, message, worker, state=self._git)
         git.done_pending_commit(repo.root, git_dir)
+        if result.commit is not None:  # the cases' commits in the index (ppks history)
+            from ppks_cli import commit_index
+
+            commit_index.noted(repo, result.parent, result.commit, repo.written)
         repo.written.clear()
         if result.problem is not None:
             raise ExternalToolError(result.problem.key, **result.problem.params)

@@ -53,12 +53,16 @@ COMMIT_ATTEMPTS = 4  # a commit that meets a busy index.lock is tried again
 class CommitResult:
     """What :func:`commit_paths` did: ``committed`` with the short ``sha``, or not, with
     the ``problem`` to tell the user (None when there was simply nothing to commit).
-    ``paths`` are the files, relative to the repository root."""
+    ``paths`` are the files, relative to the repository root; ``commit`` and ``parent``
+    the whole IDs, when known."""
 
     committed: bool
     sha: str | None = None
     problem: Msg | None = None  # why it did not commit, for the user
     paths: list[str] = field(default_factory=list)
+    # the whole ID of the commit and of its parent, when it was made from HEAD's trees
+    commit: str | None = None
+    parent: str | None = None
 
 
 def commit_paths(
@@ -118,7 +122,8 @@ def commit_paths(
                     if made is None:
                         return CommitResult(False, paths=rel)
                     _committed(root, state.git_dir)
-                    return CommitResult(True, made[:7], paths=rel)
+                    commit, parent = made
+                    return CommitResult(True, commit[:7], paths=rel, commit=commit, parent=parent)
             if not use_plumbing:
                 result = _porcelain(root, rel, message, env)
                 if result.returncode == 0:

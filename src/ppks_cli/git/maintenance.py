@@ -142,7 +142,7 @@ def _update_graph(root: Path, git_dir: Path) -> str:
     if has_changed_paths(git_dir):
         done = run(root, *write, "--split", check=False)
         return "layer" if done.returncode == 0 else ""
-    if _background_running(git_dir):
+    if running(git_dir, "commit_graph"):
         return "running"
     counted = run(root, "rev-list", "--count", f"--max-count={SHORT_HISTORY + 1}", "HEAD",
                   check=False)  # fmt: skip
@@ -155,8 +155,10 @@ def _update_graph(root: Path, git_dir: Path) -> str:
     return "background"
 
 
-def _background_running(git_dir: Path) -> bool:
-    data = _state(git_dir).get("background")
+def running(git_dir: Path, job: str) -> bool:
+    """Whether the background ``job`` (``"commit_graph"``, ``"commit_index"``) noted by
+    :func:`started` still runs (and began less than :data:`BACKGROUND_SECONDS` ago)."""
+    data = _state(git_dir).get(job)
     if not isinstance(data, dict):
         return False
     pid, since = data.get("pid"), data.get("since")
@@ -173,6 +175,13 @@ def _background_running(git_dir: Path) -> bool:
     return True
 
 
+def started(git_dir: Path, job: str, pid: int) -> None:
+    """Note that the process ``pid`` runs the background ``job`` (see :func:`running`)."""
+    data = _state(git_dir)
+    data[job] = {"pid": pid, "since": time.time()}
+    _save(git_dir, data)
+
+
 def _start_background(root: Path, git_dir: Path, write: list[str]) -> None:
     """Start ``git WRITE...`` in a session of its own, its output nowhere, not waited
     for (git's lock on the graph keeps two writes apart)."""
@@ -183,6 +192,4 @@ def _start_background(root: Path, git_dir: Path, write: list[str]) -> None:
         ["git", *forced, *write], cwd=root, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
-    data = _state(git_dir)
-    data["background"] = {"pid": process.pid, "since": time.time()}
-    _save(git_dir, data)
+    started(git_dir, "commit_graph", process.pid)

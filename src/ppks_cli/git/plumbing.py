@@ -203,11 +203,11 @@ def _batch(root: Path, requests: list[str]) -> list[tuple[str, str, bytes] | Non
 def commit_files(
     root: Path, top: Path, git_dir: Path, files: Sequence[Path], message: str,
     env: dict[str, str], settings: Settings,
-) -> str | None:  # fmt: skip
+) -> tuple[str, str] | None:  # fmt: skip
     """Commit exactly ``files`` (absolute paths under the work tree ``top``; git is run
     in ``root``) on the branch checked out, with ``message`` and the identity in ``env``.
-    Returns the new commit's ID, or None when the files are as HEAD has them (nothing
-    to commit; they are staged all the same). Raises :class:`Unsupported` (nothing
+    Returns the new commit's ID and its parent's, or None when the files are as HEAD has
+    them (nothing to commit; they are staged all the same). Raises :class:`Unsupported` (nothing
     changed yet: commit the usual way) or :class:`Failed` (git refused a step; the
     files may be left staged)."""
     if settings.gpg_sign:
@@ -286,7 +286,7 @@ def commit_files(
                 check=False)  # fmt: skip
     if moved.returncode != 0:
         raise Failed(moved.stderr, "update-ref")
-    return commit
+    return commit, head_id
 
 
 def _depth(folder: str) -> int:
