@@ -134,7 +134,15 @@ def terminated_cases(root: Path, ppks: list[str], wanted: int) -> list[str]:
     raise SystemExit(f"{root}: fewer than {wanted} cases can have a termination letter")
 
 
-def measure(rows: dict[str, Row], size: int, root: Path, runs: int, ppks: list[str]) -> None:
+@dataclass
+class Plan:
+    """How one row is run at one size: the ppks command of run ``i`` and the reference."""
+
+    command: object  # (i) -> argv
+    reference: object  # () -> argv
+
+
+def plans(name: str, size: int, root: Path, runs: int, ppks: list[str]) -> Plan:
     typer = [sys.executable, "-c", "import typer"]
     case_ids = sorted(p.name for p in (root / "cases").iterdir() if p.name[:1].isdigit())
     busy = git(root, "log", "-1", "--format=%s").split(":")[0]  # a case of the long history
@@ -145,43 +153,48 @@ def measure(rows: dict[str, Row], size: int, root: Path, runs: int, ppks: list[s
         reference_file.write_text(f"{time.time_ns()}\n")
         return ["sh", "-c", "git add -- bench-reference.txt && git commit -q -m 'bench: reference'"]
 
-    def pair(name: str, command, reference, count: int = runs) -> None:
-        row = rows[name]
-        mine, theirs = [], []
-        for index in range(count + 1):
-            got = run_once(command(index), root, BENCH_ENV)
-            if got.code != 0:
-                raise SystemExit(f"{name} at {size}: exit {got.code}: {command(index)}")
-            other = run_once(reference(), root, BENCH_ENV)
-            if index:
-                mine.append(got)
-                theirs.append(other)
-        row.ppks[size], row.reference[size] = mine, theirs
-        print(f"{size:>6} {name:<9} {median(mine):.3f} s CPU  (reference "
-              f"{median(theirs):.3f} s)", file=sys.stderr)  # fmt: skip
-
-    if "note" in rows:
-        pair("note", lambda i: [*ppks, "note", one, f"catatan bench {i}"], git_commit)
-    if "new-case" in rows:
+    if name == "note":
+        return Plan(lambda i: [*ppks, "note", one, f"catatan bench {i}"], git_commit)
+    if name == "new-case":
         form = ["--sex", "L", "--category", "pengemis", "--source", "walk-in", "--birth-year",
                 "1980", "--yes"]  # fmt: skip
-        pair("new-case", lambda i: [*ppks, "--no-input", "new-case", "--name", f"Bench {i}",
-                                    *form], git_commit)  # fmt: skip
-    if "letter" in rows:
+        return Plan(lambda i: [*ppks, "--no-input", "new-case", "--name", f"Bench {i}", *form],
+                    git_commit)  # fmt: skip
+    if name == "letter":
         letters = terminated_cases(root, ppks, runs + 1)
         out = root.parent / f"bench-letter-{size}.pdf"
-        pair("letter", lambda i: [*ppks, "letter", letters[i], "termination", "--issue", "--new",
-                                  "--format", "pdf", "-o", str(out)], git_commit)  # fmt: skip
-    if "history" in rows:
-        pair(
-            "history",
-            lambda i: [*ppks, "history", one],
-            lambda: ["git", "log", "--format=%H", "--name-status", "--", f"cases/{one}"],
-        )
-    if "show" in rows:
-        pair("show", lambda i: [*ppks, "show", one], lambda: typer)
-    if "help" in rows:
-        pair("help", lambda i: [*ppks, "--help"], lambda: typer, max(runs, 11))
+        return Plan(lambda i: [*ppks, "letter", letters[i], "termination", "--issue", "--new",
+                               "--format", "pdf", "-o", str(out)], git_commit)  # fmt: skip
+    if name == "history":
+        log = ["git", "log", "--format=%H", "--name-status", "--", f"cases/{one}"]
+        return Plan(lambda i: [*ppks, "history", one], lambda: log)
+    if name == "show":
+        return Plan(lambda i: [*ppks, "show", one], lambda: typer)
+    return Plan(lambda i: [*ppks, "--help"], lambda: typer)  # help
+
+
+def measure(rows: dict[str, Row], roots: dict[int, Path], runs: int, ppks: list[str]) -> None:
+    """Each row in turn; within a row, run by run, every size one after the other (a
+    command, then its reference), so that a change in the machine's load meets every
+    size alike. One warm-up round first."""
+    for name, row in rows.items():
+        count = max(runs, 11) if name == "help" else runs
+        planned = {size: plans(name, size, root, count, ppks) for size, root in roots.items()}
+        for size in roots:
+            row.ppks[size], row.reference[size] = [], []
+        for index in range(count + 1):
+            for size, root in roots.items():
+                plan = planned[size]
+                got = run_once(plan.command(index), root, BENCH_ENV)
+                if got.code != 0:
+                    raise SystemExit(f"{name} at {size}: exit {got.code}: {plan.command(index)}")
+                other = run_once(plan.reference(), root, BENCH_ENV)
+                if index:
+                    row.ppks[size].append(got)
+                    row.reference[size].append(other)
+        for size in roots:
+            print(f"{size:>6} {name:<9} {median(row.ppks[size]):.3f} s CPU  (reference "
+                  f"{median(row.reference[size]):.3f} s)", file=sys.stderr)  # fmt: skip
 
 
 def report(rows: dict[str, Row], sizes: list[int], loads: tuple) -> None:
@@ -242,8 +255,7 @@ def main() -> None:
     rows = {name: Row(name, references[name]) for name in ROWS if name in args.rows.split(",")}
     roots = {size: prepare(size) for size in sizes}
     before = os.getloadavg()[0]
-    for size in sizes:
-        measure(rows, size, roots[size], args.runs, ppks)
+    measure(rows, roots, args.runs, ppks)
     report(rows, sizes, (before, os.getloadavg()[0]))
 
 
