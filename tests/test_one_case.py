@@ -676,3 +676,27 @@ def test_a_long_history_is_listed_in_the_background_meanwhile_git_walks_it(gitre
     listed = commit_index.case_commits(repo, case_id)
     assert listed is not None and len(listed) == 4
     assert [e.sha for e in case_history(repo, case_id).entries] == [e.sha for e in walked]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[defaults]\nlanguage = "en"\n[x]\nlanguage_note = 1\n', "en"),
+        ('[defaults]\nlanguage = "en"  # the office\'s\n', "en"),
+        ('[defaults]\n# language = "en"\n', None),
+        ("a = 1\n", None),
+        ('defaults.language = "en"\n', "en"),
+        ('[x]\nlanguage = "en"\n[defaults]\nlanguage = "id"\n', "id"),
+        ("[defaults]\nlanguage = 'en'\n", "en"),
+        ('[defaults]\nlanguage = "en"\nlanguage = "id"\n', None),  # not TOML: ignored here
+        ('[defaults]\nworker = "x"\n[defaults.more]\nlanguage = "en"\n', None),
+    ],
+)
+def test_the_repositorys_language_is_read_as_toml_reads_it(tmp_path, text, expected):
+    """The quick reading of ppks.toml for the interface language (start-up) gives what
+    parsing the TOML gives."""
+    from ppks_cli.i18n import _repository_language
+
+    config = tmp_path / "ppks.toml"
+    config.write_text(text)
+    assert _repository_language(config) == expected

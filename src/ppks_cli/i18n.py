@@ -252,13 +252,45 @@ def choose_language(explicit: str | None = None, root: str | None = None) -> str
     except PpksError:  # the command reports it
         found = None
     if found is not None:
-        import tomllib
-
-        try:
-            with (found / paths.CONFIG_FILE).open("rb") as fh:
-                code = normalize_language(str(tomllib.load(fh).get("defaults", {}).get("language")))
-        except (OSError, ValueError, RecursionError, AttributeError):
-            code = None
+        code = normalize_language(_repository_language(found / paths.CONFIG_FILE))
         if code:
             return code
     return DEFAULT_LANGUAGE
+
+
+_DEFAULTS_TABLE = None
+
+
+def _repository_language(config) -> str | None:
+    """``[defaults] language`` of the ``ppks.toml`` at ``config`` (None when unset or the
+    file cannot be read). The usual file, one plain ``language = "en"`` line in the
+    ``[defaults]`` table, is read without parsing the whole TOML (start-up time); any
+    other shape is parsed."""
+    import re
+
+    global _DEFAULTS_TABLE
+    try:
+        text = config.read_text(encoding="utf-8-sig")
+    except (OSError, ValueError):
+        return None
+    if "language" not in text:
+        return None
+    if _DEFAULTS_TABLE is None:
+        _DEFAULTS_TABLE = (
+            re.compile(r"^\[defaults\][ \t]*(?:#[^\n]*)?\n(.*?)(?=^[ \t]*\[|\Z)", re.M | re.S),
+            re.compile(r"^[ \t]*language[ \t]*=[ \t]*\"([a-zA-Z_.-]*)\"[ \t]*(?:#[^\n]*)?$", re.M),
+            re.compile(r"^[^#\n]*\blanguage\b", re.M),
+        )
+    table, line, anywhere = _DEFAULTS_TABLE
+    section = table.search(text)
+    if section is not None and len(anywhere.findall(text)) == 1:
+        found = line.findall(section.group(1))
+        if len(found) == 1:
+            return found[0]
+    import tomllib
+
+    try:
+        value = tomllib.loads(text).get("defaults", {}).get("language")
+    except (ValueError, RecursionError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
