@@ -700,3 +700,24 @@ def test_the_repositorys_language_is_read_as_toml_reads_it(tmp_path, text, expec
     config = tmp_path / "ppks.toml"
     config.write_text(text)
     assert _repository_language(config) == expected
+
+
+def test_numbers_without_git_count_what_ppks_wrote_and_what_a_refresh_saw(tmp_path, monkeypatch):
+    from test_letters import SIGNATORIES, papers_case
+
+    from ppks_cli import index
+
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan")
+    repo.paths.config.write_text(repo.paths.config.read_text() + SIGNATORIES)
+    repo = Repository.open(repo.root)
+    case = papers_case(repo)
+    assert issue(repo.root, case.id) == "462/1/Dinsos/2024"
+    assert issue(repo.root, case.id) == "462/2/Dinsos/2024"
+    records = repo.paths.records_dir(case.id)
+    letter = sorted(records.glob("*-letter-*.toml"))[0]
+    copy = records / letter.name.replace(".toml", "Z.toml")
+    copy.write_text(letter.read_text().replace("462/1/", "462/5/").replace("seq = 1", "seq = 5"))
+    with index.opened(Repository.open(repo.root)):
+        pass
+    assert issue(repo.root, case.id) == "462/6/Dinsos/2024"

@@ -14,8 +14,8 @@ without looking at every folder:
 - what git brings (a sync, a bundle, a ``git pull`` or ``checkout`` by hand) is found
   by asking git which letter files changed between the commit the table was last
   brought up to (meta ``letters_head``) and HEAD (``git diff --name-only``): those are
-  read again. A table that never had such a commit (a new index) is filled by one
-  refresh of the whole index.
+  read again. A table that never had such a commit (a new index, a repository without
+  git or before its first commit) is brought up to date by one refresh of the index.
 
 A letter file copied into a folder by hand (not through git, not by ppks) is counted
 from the next refresh of the index; ``ppks check`` names two letters with one number.
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LETTER_GLOB = ":(glob)cases/*/records/*-letter-*.toml"  # git's pathspec of letter files
+NO_COMMIT = "-"  # meta letters_head of a repository without git or without a commit
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,10 @@ def used_numbers(repo) -> list[UsedNumber]:
         _quick(conn)
         done = _bring_up_to_date(repo, conn, head)
         rows = conn.execute("SELECT number, year, seq, code, case_id, file FROM letters").fetchall()
-        if done and head is not None:
+        if done:
             try:
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('letters_head', ?)", (head,))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('letters_head', ?)",
+                             (head or NO_COMMIT,))  # fmt: skip
             except sqlite3.Error:
                 pass
     regex = _number_regex(repo.config.letters.number_pattern)
@@ -162,12 +164,14 @@ def _bring_up_to_date(repo, conn, head: str | None) -> bool:
 
     known = conn.execute("SELECT value FROM meta WHERE key = 'letters_head'").fetchone()
     written = conn.execute("SELECT value FROM meta WHERE key = 'written_ns'").fetchone()
-    if written is None or written[0] == "0" or known is None:
-        with index.opened(repo):  # a first refresh reads every case, letters included
+    refreshed = written is not None and written[0] != "0"  # every case read once
+    now = head or NO_COMMIT
+    if refreshed and known is not None and known[0] == now:
+        return True  # nothing came by git since: what ppks wrote is entered already
+    if not refreshed or known is None or NO_COMMIT in (known[0], now):
+        with index.opened(repo):  # a refresh reads every case that changed, letters included
             pass
         return True
-    if head is None or known[0] == head:
-        return head is not None
     changed = _changed_letters(repo.root, known[0], head)
     if changed is None:  # the commit noted is gone (a history rewritten): a refresh reads
         with index.opened(repo):  # every folder that changed, letters included
