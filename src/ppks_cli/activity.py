@@ -99,10 +99,12 @@ def case_history(repo, ref: str) -> CaseHistory:
     """The git history of the case ``ref``. Raises :class:`~ppks_cli.errors.NotFound`
     for an unknown case and a refusal when the repository is not in git."""
     from ppks_cli import git
+    from ppks_cli.commit_index import case_commits
 
     case_id = repo.resolve(ref)
     git.require_repository(repo.root)
-    entries = git.history(repo.root, case_id)
+    # the commits of the case from the index; None: git walks the history itself
+    entries = git.history(repo.root, case_id, case_commits(repo, case_id))
     corrections: dict[str, Any] = {}
     transfers: dict[str, Any] = {}
     if any(c.kind in ("correction", "transfer") for e in entries for c in e.changes):

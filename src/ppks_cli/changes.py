@@ -185,6 +185,7 @@ class Writer:
         self.command = command
         self.notify = notify
         self._lock = None
+        self._git = None  # git's state when the operation began (None: no git)
 
     @property
     def committing(self) -> bool:
@@ -216,13 +217,13 @@ class Writer:
                     files = ", ".join(p.as_posix() for p in removed)
                     self.notify(Notice(Msg("lock.cleaned", files=files)))
             if current is not None:
-                self._prepare_git(current)
+                self._git = self._prepare_git(current)
         except BaseException:
             self._lock.release()
             raise
         return self
 
-    def _prepare_git(self, current) -> None:
+    def _prepare_git(self, current):
         from ppks_cli import git
 
         repo = self.repo
@@ -250,6 +251,7 @@ class Writer:
             repo.git_dir = current.git_dir
         elif self.mode == "records" and (current.operation or current.branch is None):
             self.notify(Notice(Msg("git.writing_without_commit")))
+        return current
 
     def __exit__(self, *exc_info: object) -> None:
         if self._lock is not None:
@@ -273,15 +275,20 @@ class Writer:
             return None
         from ppks_cli import git
 
-        if not git.git_available():
-            self.notify(Notice(Msg("git.not_committed_no_git"), warning=True))
-            return None
-        if not git.is_repository(repo.root):
-            return None
+        if self._git is None:  # not in git when the operation began (or git moved away)
+            if not git.git_available():
+                self.notify(Notice(Msg("git.not_committed_no_git"), warning=True))
+                return None
+            if not git.is_repository(repo.root):
+                return None
         git_dir = repo.git_dir
         git.note_pending_commit(repo.root, repo.written, message, worker, git_dir)
-        result = git.commit_paths(repo.root, repo.written, message, worker)
+        result = git.commit_paths(repo.root, repo.written, message, worker, state=self._git)
         git.done_pending_commit(repo.root, git_dir)
+        if result.commit is not None:  # the cases' commits in the index (ppks history)
+            from ppks_cli import commit_index
+
+            commit_index.noted(repo, result.parent, result.commit, repo.written)
         repo.written.clear()
         if result.problem is not None:
             raise ExternalToolError(result.problem.key, **result.problem.params)

@@ -18,7 +18,6 @@ every start-up for the same answer.
 from __future__ import annotations
 
 import string
-import tomllib
 from functools import cache
 from typing import Any
 
@@ -53,9 +52,27 @@ def get_language() -> str:
 @cache
 def _load(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """One language's catalog, flattened to dotted keys: the messages (strings) and the
-    word lists (TOML arrays of strings, such as ``[synonyms.risk] high = [...]``)."""
-    with paths.package_file("messages", f"{lang}.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    word lists (TOML arrays of strings, such as ``[synonyms.risk] high = [...]``).
+
+    Reading the TOML of a catalog took a third of ppks's start-up: the flattened catalog
+    is kept in the user's cache (:func:`ppks_cli.paths.user_cache_dir`, Python's
+    ``marshal`` format: plain strings, checked when read), under ppks's version and the
+    stat data of the catalog file, and read from there while the file is the same."""
+    import os
+
+    from ppks_cli import __version__
+
+    source = paths.package_file("messages", f"{lang}.toml")
+    st = os.stat(source)
+    folder = paths.user_cache_dir("catalogs")
+    key = f"{lang}-{__version__}-{st.st_size}-{st.st_mtime_ns}-{st.st_ino}"
+    cached = folder / f"{key}.marshal" if folder is not None else None
+    found = _read_cached(cached) if cached is not None else None
+    if found is not None:
+        return found
+    import tomllib
+
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
     flat: dict[str, str] = {}
     lists: dict[str, tuple[str, ...]] = {}
 
@@ -70,6 +87,33 @@ def _load(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
                 flat[full] = value
 
     walk("", data)
+    if cached is not None:
+        import marshal
+
+        from ppks_cli.tomlio import atomic_write_bytes
+
+        try:
+            atomic_write_bytes(cached, marshal.dumps({"messages": flat, "lists": lists}))
+        except Exception:  # noqa: BLE001 (a cache: best effort, WriteFailed included)
+            pass
+    return flat, lists
+
+
+def _read_cached(path) -> tuple[dict[str, str], dict[str, tuple[str, ...]]] | None:
+    """A catalog :func:`_load` kept, when it is there and whole (else None)."""
+    import marshal
+
+    try:
+        data = marshal.loads(path.read_bytes())
+        flat, lists = data["messages"], data["lists"]
+    except (OSError, ValueError, EOFError, KeyError, TypeError):
+        return None
+    if not (isinstance(flat, dict) and isinstance(lists, dict)):
+        return None
+    if not all(isinstance(v, str) for v in flat.values()):
+        return None
+    if not all(isinstance(v, tuple) and all(isinstance(w, str) for w in v) for v in lists.values()):
+        return None
     return flat, lists
 
 
@@ -208,11 +252,45 @@ def choose_language(explicit: str | None = None, root: str | None = None) -> str
     except PpksError:  # the command reports it
         found = None
     if found is not None:
-        try:
-            with (found / paths.CONFIG_FILE).open("rb") as fh:
-                code = normalize_language(str(tomllib.load(fh).get("defaults", {}).get("language")))
-        except (OSError, ValueError, RecursionError, AttributeError):
-            code = None
+        code = normalize_language(_repository_language(found / paths.CONFIG_FILE))
         if code:
             return code
     return DEFAULT_LANGUAGE
+
+
+_DEFAULTS_TABLE = None
+
+
+def _repository_language(config) -> str | None:
+    """``[defaults] language`` of the ``ppks.toml`` at ``config`` (None when unset or the
+    file cannot be read). The usual file, one plain ``language = "en"`` line in the
+    ``[defaults]`` table, is read without parsing the whole TOML (start-up time); any
+    other shape is parsed."""
+    import re
+
+    global _DEFAULTS_TABLE
+    try:
+        text = config.read_text(encoding="utf-8-sig")
+    except (OSError, ValueError):
+        return None
+    if "language" not in text:
+        return None
+    if _DEFAULTS_TABLE is None:
+        _DEFAULTS_TABLE = (
+            re.compile(r"^\[defaults\][ \t]*(?:#[^\n]*)?\n(.*?)(?=^[ \t]*\[|\Z)", re.M | re.S),
+            re.compile(r"^[ \t]*language[ \t]*=[ \t]*\"([a-zA-Z_.-]*)\"[ \t]*(?:#[^\n]*)?$", re.M),
+            re.compile(r"^[^#\n]*\blanguage\b", re.M),
+        )
+    table, line, anywhere = _DEFAULTS_TABLE
+    section = table.search(text)
+    if section is not None and len(anywhere.findall(text)) == 1:
+        found = line.findall(section.group(1))
+        if len(found) == 1:
+            return found[0]
+    import tomllib
+
+    try:
+        value = tomllib.loads(text).get("defaults", {}).get("language")
+    except (ValueError, RecursionError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ppks_cli.errors import NotFound
 
@@ -33,11 +33,16 @@ def random_code(length: int) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
-def new_case_id(year: int, taken: Iterable[str] = (), length: int = CASE_SUFFIX_LENGTH) -> str:
+def new_case_id(
+    year: int, taken: Iterable[str] = (), length: int = CASE_SUFFIX_LENGTH,
+    exists: Callable[[str], bool] | None = None,
+) -> str:  # fmt: skip
+    """A random case ID of ``year`` that is not in ``taken`` and (when given) for which
+    ``exists`` is false."""
     existing = set(taken)
     while True:
         candidate = f"{year:04d}-{random_code(length)}"
-        if candidate not in existing:
+        if candidate not in existing and not (exists is not None and exists(candidate)):
             return candidate
 
 

@@ -43,12 +43,13 @@ from typing import Any
 from ppks_cli import paths
 from ppks_cli.results import Result
 
-INDEX_VERSION = 17  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
+INDEX_VERSION = 18  # 7: links; 8: former names; 9: the reason of a link; 10: check's fixes;
 # 11: a merged duplicate owes no follow-up; 12: corrected intake dates, check's new fixes;
 # 13: the history reports count from (events, stages, due_spans); 14: shelter records
 # (shelter), street raids and their catches (raids, raid_folders, catches); 15: both;
 # 16: what exports read (record_rows, identities); 17: a street-raid intake with no catch
-# record counts as a catch (catches.number)
+# record counts as a catch (catches.number); 18: the letter numbers in use (letters) and
+# the case folders by ID (case_ids), for work on one case
 GIT_INDEX_NAME = "ppks-index.sqlite"
 CACHE_DIR = ".ppks-cache"
 CACHE_INDEX_NAME = "index.sqlite"
@@ -115,11 +116,16 @@ CREATE TABLE record_rows (case_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT N
 CREATE INDEX record_rows_case ON record_rows (case_id, seq);
 CREATE TABLE identities (case_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX identities_case ON identities (case_id);
+CREATE TABLE letters (case_id TEXT NOT NULL, file TEXT NOT NULL, number TEXT NOT NULL,
+    year INTEGER NOT NULL, seq INTEGER, code TEXT, PRIMARY KEY (case_id, file));
+CREATE INDEX letters_number ON letters (number);
+CREATE TABLE case_ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 # what the index file records as its version: the number above and a digest of the tables
 # it holds, so an index made with other tables (a change that forgot to bump the number,
 # or two changes that bumped it to the same one) is never taken for this one
 STORED_VERSION = f"{INDEX_VERSION}-{hashlib.sha256(_SCHEMA.encode()).hexdigest()[:12]}"
+
 
 
 def fts5_available() -> bool:
@@ -499,6 +505,7 @@ _CASE_TABLES = (
     ("links", "case_id"), ("events", "case_id"), ("stages", "case_id"),
     ("due_spans", "case_id"), ("shelter", "case_id"), ("catches", "case_id"),
     ("record_rows", "case_id"), ("identities", "case_id"),
+    ("letters", "case_id"),
 )  # fmt: skip
 
 
@@ -528,9 +535,22 @@ class CaseData:
     # what exports read (see :func:`record_rows` and :func:`identity_rows`)
     record_rows: list[tuple] = field(default_factory=list)
     identities: list[tuple] = field(default_factory=list)
+    # the letter numbers the case's letter files use (see :mod:`ppks_cli.ledger`)
+    letters: list[tuple] = field(default_factory=list)
 
 
 def case_data(repo, case_id: str) -> CaseData:
+    """Read the folder of ``case_id`` and work out what the index keeps of it
+    (:class:`CaseData`). A ``case.toml`` that cannot be read gives a row with its
+    ``problem``; never raises for a damaged or unreadable file."""
+    from ppks_cli import ledger
+
+    data = _case_data(repo, case_id)
+    data.letters = ledger.case_letters(repo, case_id)  # a damaged case's numbers count too
+    return data
+
+
+def _case_data(repo, case_id: str) -> CaseData:
     """Read the folder of ``case_id`` and work out what the index keeps of it
     (:class:`CaseData`). A ``case.toml`` that cannot be read gives a row with its
     ``problem``; never raises for a damaged or unreadable file."""
@@ -802,6 +822,7 @@ def _store_case(conn: sqlite3.Connection, data: CaseData, fts: bool) -> None:
         f"INSERT INTO record_rows VALUES ({', '.join('?' * 17)})", data.record_rows
     )
     conn.executemany("INSERT INTO identities VALUES (?, ?, ?)", data.identities)
+    conn.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?, ?)", data.letters)
     if data.texts:
         conn.executemany(
             "INSERT INTO texts (case_id, seq, record, kind, field, text, plain) "
@@ -1808,3 +1829,80 @@ def search_text(repo, text: str, limit: int | None = 20, *, progress=None) -> Se
             )  # fmt: skip
         shown.append(hit)
     return SearchResult(text, shown, len(ordered), found.problems)
+
+
+# --- case IDs, for one case ----------------------------------------------------------------
+
+
+def _case_ids_stat(repo) -> tuple[str | None, bool]:
+    """The stat data of ``cases/`` as stored text (None when it is missing, a link or
+    no folder: then it holds no case), and whether it changed too recently to trust it
+    (a folder added within the same timestamp tick keeps every stat field)."""
+    try:
+        st = os.lstat(repo.paths.cases)
+    except OSError:
+        return None, False
+    if not stat_module.S_ISDIR(st.st_mode):
+        return None, False
+    racy = max(st.st_mtime_ns, st.st_ctime_ns) >= time.time_ns() - RACY_NS
+    return _pack(_stat_key(st)).hex(), racy
+
+
+def case_ids_for(repo, ref: str) -> list[str]:
+    """The IDs of the case folders that the typed ``ref`` may name, sorted: a superset
+    of what :func:`ppks_cli.ids.resolve_prefix` looks at (the IDs that start with the
+    normalised ``ref``, and those whose suffix starts with it without the dash), so that
+    ``resolve_prefix(ref, case_ids_for(repo, ref))`` answers as it does with every ID.
+
+    Read from the index (table ``case_ids``) without listing ``cases/`` while its stat
+    data (size, mtime, ctime, inode) is what it was when the list was stored: a folder
+    added, removed or renamed in ``cases/`` changes them, and then the folder is listed
+    again (one ``scandir``) and the list stored anew. A list stored within
+    :data:`RACY_NS` of a change is not trusted. So an ID that exists on disk is always
+    found, and 50,000 cases cost what ten do."""
+    from ppks_cli.ids import normalize_case_ref
+
+    wanted = normalize_case_ref(ref)
+    bare = wanted.replace("-", "")
+    key, racy = _case_ids_stat(repo)
+    if key is None:
+        return []
+    with connection(repo) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'case_ids_stat'").fetchone()
+        if racy or row is None or row[0] != key:
+            listed = _case_ids(repo)
+            if not racy:
+                _store_case_ids(conn, listed, key)
+            return [
+                i for i in listed if i.startswith(wanted) or i.partition("-")[2].startswith(bare)
+            ]
+        found = {
+            r[0] for r in conn.execute(
+                "SELECT id FROM case_ids WHERE id >= ? AND id < ?", (wanted, wanted + "\x7f")
+            )
+        }  # fmt: skip
+        if bare:
+            found.update(r[0] for r in conn.execute(
+                "SELECT id FROM case_ids WHERE substr(id, 6, ?) = ?", (len(bare), bare)
+            ))  # fmt: skip
+    return sorted(found)
+
+
+def _store_case_ids(conn: sqlite3.Connection, listed: list[str], key: str) -> None:
+    """Store the IDs ``listed`` from ``cases/`` whose stat data is ``key``: only the
+    difference with what is stored is written. Left as it was when the index is busy."""
+    try:
+        conn.execute("PRAGMA busy_timeout = 200")
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error:
+        return
+    try:
+        stored = {row[0] for row in conn.execute("SELECT id FROM case_ids")}
+        now = set(listed)
+        conn.executemany("DELETE FROM case_ids WHERE id = ?", [(i,) for i in stored - now])
+        conn.executemany("INSERT INTO case_ids VALUES (?)", [(i,) for i in sorted(now - stored)])
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('case_ids_stat', ?)", (key,))
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")

@@ -532,17 +532,11 @@ def date_warnings(date: dt.date) -> list[Msg]:
 
 
 def holiday_name(date: dt.date) -> str | None:
-    """The name (in Indonesian) of the national holiday of Indonesia on ``date``, or None."""
-    try:
-        import holidays
-    except ImportError:  # pragma: no cover - a dependency; without it, no holiday warning
-        return None
-    try:
-        calendar = holidays.country_holidays("ID", years=date.year, language="id")
-    except (NotImplementedError, KeyError, ValueError):
-        return None
-    name = calendar.get(date)
-    return "; ".join(dict.fromkeys(name.split("; "))) if name else None
+    """The name (in Indonesian) of the national holiday of Indonesia on ``date``, or None
+    (:func:`ppks_cli.holidays_id.holiday_name`: worked out once a year, then cached)."""
+    from ppks_cli.holidays_id import holiday_name as cached_holiday_name
+
+    return cached_holiday_name(date)
 
 
 def long_date_id(date: dt.date) -> str:
@@ -879,8 +873,10 @@ def next_number(
     classification code (``"per-code"``). A number ever used, renumbered ones included,
     is never handed out again. Call it while holding the repository
     (:class:`ppks_cli.changes.Writer`), so two commands never take one number."""
+    from ppks_cli import ledger
+
     code = code if code is not None else kind_code(repo, kind)
-    issued = issued_numbers(repo)
+    issued = ledger.used_numbers(repo)  # from the index: not every case folder read
     used = {i.number for i in issued}
     same = [i for i in issued if i.year == date.year and i.seq]
     if repo.config.letters.sequence == "per-code":

@@ -34,6 +34,49 @@ def package_file(*parts: str) -> Path:
     return _PACKAGE.joinpath(*parts)
 
 
+CACHE_ENV = "XDG_CACHE_HOME"
+
+
+def user_cache_dir(*parts: str) -> Path | None:
+    """A folder of ppks's own in the user's cache (``$XDG_CACHE_HOME/ppks/PARTS``, else
+    ``~/.cache/ppks/PARTS``), made when missing, readable and writable by the user
+    alone. ``None`` when it cannot be made, or when it (or ``ppks/``) is not a folder the
+    user owns that nobody else may write to: what is cached there (compiled letter
+    templates, the parsed message catalogs) is trusted, so nothing that another user or
+    a copied repository could have put there is ever read. Never inside a repository."""
+    base = os.environ.get(CACHE_ENV) or ""
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    folder = os.path.join(base, "ppks")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not _private_folder(folder):
+            return None
+        for part in parts:
+            folder = os.path.join(folder, part)
+            try:
+                os.mkdir(folder, 0o700)
+            except FileExistsError:
+                pass
+            if not _private_folder(folder):
+                return None
+    except OSError:
+        return None
+    return Path(folder)
+
+
+def _private_folder(folder: str) -> bool:
+    """A real folder (no link) the user owns, that group and others cannot write to."""
+    import stat
+
+    st = os.lstat(folder)
+    owner = os.getuid() if hasattr(os, "getuid") else st.st_uid
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == owner and not st.st_mode & 0o022
+
+
 def fonts_dir() -> Path:
     """The fonts ppks ships for its letters (``ppks_cli/data/fonts``: Liberation Sans and
     its licence); Typst is given this folder and its own built-in fonts, nothing else."""

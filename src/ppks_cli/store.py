@@ -296,8 +296,31 @@ class Repository:
         )
 
     def resolve(self, ref: str) -> str:
-        """The full ID of the case ``ref`` names (a unique prefix is enough)."""
-        return ids.resolve_prefix(ref, self.case_ids())
+        """The full ID of the case ``ref`` names (a unique prefix is enough; see
+        :func:`ppks_cli.ids.resolve_prefix`). A whole ID is looked up as its folder (one
+        ``lstat``); anything else among the IDs the index keeps
+        (:func:`ppks_cli.index.case_ids_for`, which lists ``cases/`` again whenever it
+        changed), so the cost does not grow with the number of cases."""
+        wanted = ids.normalize_case_ref(ref)
+        if ids.CASE_ID_RE.match(wanted) and self._is_case_folder(wanted):
+            return wanted
+        if not wanted or wanted == "-":
+            return ids.resolve_prefix(ref, ())
+        from ppks_cli import index
+
+        return ids.resolve_prefix(ref, index.case_ids_for(self, ref))
+
+    def _is_case_folder(self, case_id: str) -> bool:
+        """Whether ``cases/<case_id>`` is a case folder :meth:`case_ids` lists: a real
+        folder (no link), in a ``cases/`` that is no link either."""
+        import stat
+
+        try:
+            if stat.S_ISLNK(os.lstat(self.paths.cases).st_mode):
+                return False
+            return stat.S_ISDIR(os.lstat(self.paths.case_dir(case_id)).st_mode)
+        except OSError:
+            return False
 
     # --- reading ----------------------------------------------------------------------
 
@@ -441,7 +464,11 @@ class Repository:
         """Open a new case: pick a fresh ID and write ``case.toml``."""
         from ppks_cli.models import CaseFile
 
-        case_id = ids.new_case_id(intake.date.year, self.case_ids(), self.config.ids.suffix_length)
+        # a fresh ID is one no folder has (one lstat per try, not a listing of every case)
+        case_id = ids.new_case_id(
+            intake.date.year, (), self.config.ids.suffix_length,
+            exists=lambda candidate: os.path.lexists(self.paths.case_dir(candidate)),
+        )  # fmt: skip
         file = CaseFile(
             id=case_id,
             created_at=created_at or now(),
@@ -483,6 +510,10 @@ class Repository:
         self._will_write(path)
         write_toml(path, record.to_toml_dict(), root=self.root)
         self.written.append(path)
+        if record.kind == "letter":  # its number is taken: the index's list has it at once
+            from ppks_cli import ledger
+
+            ledger.written(self, path)
         case.records.append(record)
         case.records.sort(key=lambda r: r.sort_key())
         case._state = None

@@ -534,9 +534,30 @@ def _typst_str_filter(value: Any) -> Raw:
     return Raw(typst_string(_as_text(value)))
 
 
+def compiled_cache(fmt: str):
+    """Where the templates this environment compiles are kept compiled (Jinja's
+    bytecode cache), or None: compiling the letter templates cost more than Typst's
+    whole PDF. A compiled template is code, so the cache lives only in the user's own
+    cache folder (:func:`ppks_cli.paths.user_cache_dir`, never in a repository, which
+    could then plant one); its folder is named by ppks's version and the checksum of
+    this module (which decides how templates compile: the sandbox's bounds), and Jinja
+    uses an entry only for the very source it was compiled from (its checksum), with
+    the same Jinja and Python versions."""
+    from jinja2 import FileSystemBytecodeCache
+
+    from ppks_cli import __version__, paths
+
+    try:
+        this = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+    folder = paths.user_cache_dir(f"templates-{__version__}-{this}-{fmt}")
+    return FileSystemBytecodeCache(str(folder), "%s.cache") if folder is not None else None
+
+
 def build_environment(roots: Iterable[tuple[Path, Path] | Path], fmt: str) -> BoundedEnvironment:
     """The Jinja environment for letters in ``fmt`` (``md`` or ``typ``); ``roots`` as for
-    :class:`ConfinedLoader`."""
+    :class:`ConfinedLoader`. Compiled templates are kept in :func:`compiled_cache`."""
     escape = ESCAPERS[fmt]
 
     def finalize(value: Any) -> Any:
@@ -546,6 +567,7 @@ def build_environment(roots: Iterable[tuple[Path, Path] | Path], fmt: str) -> Bo
 
     env = BoundedEnvironment(
         loader=ConfinedLoader(roots),
+        bytecode_cache=compiled_cache(fmt),
         undefined=MissingValue,
         finalize=finalize,
         autoescape=False,

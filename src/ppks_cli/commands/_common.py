@@ -7,7 +7,6 @@ a message on stderr and an exit code. Anything else is a bug and is left to surf
 from __future__ import annotations
 
 import functools
-import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -246,6 +245,8 @@ def print_json(data: Any) -> None:
     :class:`~ppks_cli.results.Result` (its ``to_json()``) or plain data. Control and
     bidirectional characters are written as ``\\uXXXX`` escapes (still the same JSON
     value), so the JSON is safe to look at in a terminal too."""
+    import json
+
     if hasattr(data, "to_json"):
         data = data.to_json()
     text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)

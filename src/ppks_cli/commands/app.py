@@ -60,33 +60,41 @@ COMMAND_MODULES = (
 
 # The command that is not named after its module (``new-case`` is ``new_case``).
 MODULE_OF = {"list": "list_cases", "attachment": "attach"}
+
+# Every command as ``ppks --help`` lists it, in that order (Typer's: the commands, then
+# the groups), with its module: the list is shown without importing any command's
+# module (start-up time). Each one's short help is ``help.<name>.command``. A test
+# checks that the table and the modules agree.
+COMMANDS = (
+    ("init", "init"), ("new-case", "new_case"), ("list", "list_cases"), ("search", "search"),
+    ("due", "due"), ("show", "show"), ("edit", "edit"), ("assess", "assess"), ("plan", "plan"),
+    ("intervene", "intervene"), ("refer", "refer"), ("evaluate", "evaluate"),
+    ("terminate", "terminate"), ("follow-up", "follow_up"), ("reopen", "reopen"),
+    ("note", "note"), ("approve", "approve"), ("letter", "letter"), ("letters", "letters"),
+    ("history", "history"), ("status", "status"), ("sync", "sync"), ("clone", "clone"),
+    ("check", "check"), ("migrate", "migrate"), ("categories", "categories"),
+    ("report", "report"), ("transfer", "transfer"), ("link", "link"), ("merge", "merge"),
+    ("attach", "attach"), ("export", "export"),
+)  # fmt: skip
+GROUPS = (("templates", "templates"), ("bundle", "bundle"), ("attachment", "attach"))
 GLOBAL_OPTIONS_WITH_VALUE = ("--root", "-C", "--lang")
 
 
-class _Listing:
-    """Stands in for the app while ``register`` runs when only the list of commands is
-    needed (``ppks --help``): each command is registered with its name and help but
-    without its parameters. Turning the parameters of every command into options is
-    most of the start-up time of ``--help``; the list of commands does not show them."""
+def _list_commands(app: typer.Typer) -> None:
+    """Register every command of :data:`COMMANDS` and :data:`GROUPS` by its name and
+    help alone, without importing its module or turning its parameters into options:
+    enough for the list of commands (``ppks --help``), which shows neither."""
 
-    def __init__(self, app: typer.Typer) -> None:
-        self._app = app
+    def listed() -> None:  # never run: only the list of commands is shown
+        raise NotImplementedError
 
-    def command(self, *args, **kwargs):
-        register = self._app.command(*args, **kwargs)
-
-        def decorate(func):
-            def listed() -> None:  # never run: only the list of commands is shown
-                raise NotImplementedError
-
-            listed.__doc__ = func.__doc__
-            register(listed)
-            return func
-
-        return decorate
-
-    def add_typer(self, group: typer.Typer, **kwargs) -> None:
-        self._app.add_typer(typer.Typer(help=group.info.help), **kwargs)
+    for name, _module in COMMANDS:
+        key = name.replace("-", "_")
+        app.command(name, help=t(f"help.{key}.command"), epilog=t(f"help.{key}.example"),
+                    cls=_framework.PpksCommand)(listed)  # fmt: skip
+    for name, _module in GROUPS:
+        app.add_typer(typer.Typer(help=t(f"help.{name}.command")), name=name,
+                      help=t(f"help.{name}.command"), epilog=t(f"help.{name}.example"))  # fmt: skip
 
 
 class _Typer(typer.Typer):
@@ -185,9 +193,12 @@ def build_app(only: str | None = None, *, listing: bool = False) -> typer.Typer:
             _common.fail(InvalidInput("error.report_input.roots_before_command"))
         ctx.obj = _common.State(root=root, no_input=no_input, no_commit=no_commit)
 
+    if listing:
+        _list_commands(app)
+        return app
     for name in COMMAND_MODULES if only is None else (only,):
         module = importlib.import_module(f"ppks_cli.commands.{name}")
-        module.register(_Listing(app) if listing else app)
+        module.register(app)
     return app
 
 
@@ -238,6 +249,10 @@ def _argv_value(args: list[str], *names: str) -> str | None:
 
 def main() -> None:
     """Entry point of the ``ppks`` console script."""
+    # pydantic looks for plugins in every installed package's metadata the first time a
+    # model is built (tens of milliseconds of every command that reads a case); ppks
+    # uses none. A value the user set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if COMPLETE_VAR in os.environ:  # the shell asks for completions: answer and exit
         from ppks_cli.commands import _shell
 
@@ -250,9 +265,9 @@ def main() -> None:
     # build only what this command line needs: the one command it names, or the list of
     # commands when it names none (help, --version, a usage error)
     word, asks_help = command_word(args)
-    if word is None:
+    module = module_for(word) if word is not None else None
+    if module is not None and not asks_help:
+        app = build_app(module)
+    else:  # help, --version, a word that is no command (the list names the commands)
         app = build_app(listing=True)
-    else:
-        module = module_for(word)
-        app = build_app(module) if module and not asks_help else build_app()
     app(prog_name="ppks")

@@ -122,7 +122,9 @@ def register(app: typer.Typer) -> None:
             kind=kind, fmt=fmt, output=output, date=record_date(date) if date else None,
             number=number, referral=referral, draft=draft, reissue=reissue, force=force,
             # who issues it is settled first: no work is done for a letter nobody may sign
-            worker=record_worker(ctx, repo, worker, repo.find_case(case_ref) if case_ref else None)
+            # (the case is read for it only when no setting names the worker)
+            worker=record_worker(ctx, repo, worker, None if repo.default_worker(worker) or
+                                 not case_ref else repo.find_case(case_ref))
             if issue else None,
             edit=(lambda source: _edit(ctx, source)) if edit else None, issue=issue, new=new,
             cc=list(cc or []), to=to,

@@ -48,18 +48,35 @@ def describe_change(path: str, here: str) -> tuple[str | None, str | None]:
 _COMMIT_MARK = "ppks-commit"
 
 
-def history(root: Path, case_id: str) -> list[HistoryEntry]:
+def history(root: Path, case_id: str, commits: list[str] | None = None) -> list[HistoryEntry]:
     """Every commit that touched the case's folder, newest first ([] before the first
-    commit).
+    commit). With ``commits`` (newest first, :func:`ppks_cli.commit_index.case_commits`):
+    only those of them that did, without walking the history. Without: git walks it,
+    through its commit-graph's changed-path filters, written first when the repository
+    has none (:func:`ppks_cli.git.maintenance.update`: at once for a short history, in
+    the background for a long one).
 
     git's output is split on NUL bytes only (``-z``): an author name or a subject may hold
     any other character, a control character included."""
-    if not has_commits(root):
-        return []
-    raw = run(root, "log", "-z", f"--format={_COMMIT_MARK}%x00%H%x00%an%x00%ae%x00%aI%x00%s",
-              "--name-status", "--no-renames", "--",
-              paths.case_folder_rel(case_id)).stdout  # fmt: skip
-    here = prefix(root)
+    found = run(root, "rev-parse", "--absolute-git-dir", "--show-prefix", "HEAD", check=False)
+    lines = found.stdout.decode("utf-8", "replace").split("\n")
+    if found.returncode != 0 or len(lines) < 3:
+        return []  # no commit yet
+    git_dir, here = Path(lines[0]), lines[1]
+    log = ["log", "-z", f"--format={_COMMIT_MARK}%x00%H%x00%an%x00%ae%x00%aI%x00%s",
+           "--name-status", "--no-renames"]  # fmt: skip
+    folder = paths.case_folder_rel(case_id)
+    if commits is not None:  # only these, in this order; git drops those that did not
+        if not commits:  # touch the folder (none: nothing to show, never HEAD)
+            return []
+        listed = "".join(f"{sha}\n" for sha in commits).encode()
+        raw = run(root, *log, "--no-walk=unsorted", "--stdin", "--", folder, input=listed).stdout
+    else:
+        from ppks_cli.git import maintenance
+
+        if not maintenance.has_changed_paths(git_dir):  # git then reads every commit's trees
+            maintenance.update(root, git_dir, auto_maintenance=False)
+        raw = run(root, *log, "--", folder).stdout
     tokens = raw.decode("utf-8", "replace").split("\0")
     entries: list[HistoryEntry] = []
     index = 0

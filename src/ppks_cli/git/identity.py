@@ -21,12 +21,37 @@ class Identity:
 def configured_identity(root: Path) -> tuple[str | None, str | None]:
     """git's own ``user.name`` and ``user.email`` (one git call for both); None for
     either that is not set. Values are read NUL-separated, so any character survives."""
-    found = dict.fromkeys(("user.name", "user.email"))
-    listing = run(root, "config", "-z", "--get-regexp", r"^user\.(name|email)$", check=False)
-    for entry in listing.stdout.decode("utf-8", "replace").split("\0"):
-        key, _, value = entry.partition("\n")
-        found[key] = value or None
+    found = _commit_config(root)
     return found["user.name"], found["user.email"]
+
+
+def _commit_config(root: Path) -> dict[str, str | None]:
+    """The settings a commit depends on, in one git call: ``user.name``,
+    ``user.email``, ``core.hookspath`` and ``commit.gpgsign`` (None when not set; the
+    last value when set several times, as git reads it)."""
+    found = dict.fromkeys(("user.name", "user.email", "core.hookspath", "commit.gpgsign"))
+    listing = run(root, "config", "-z", "--get-regexp",
+                  r"^(user\.(name|email)|core\.hookspath|commit\.gpgsign)$",
+                  check=False)  # fmt: skip
+    for entry in listing.stdout.decode("utf-8", "replace").split("\0"):
+        key, given, value = entry.partition("\n")
+        if key == "commit.gpgsign" and not given:  # a key without a value is true
+            value = "true"
+        if key in found:
+            found[key] = value or None
+    return found
+
+
+def commit_settings(root: Path, worker: str | None):
+    """The environment of :func:`identity_env` and the
+    :class:`~ppks_cli.git.plumbing.Settings` a commit in ``root`` depends on (its hooks
+    folder, whether commits are signed), from one git call."""
+    from ppks_cli.git.plumbing import Settings
+
+    found = _commit_config(root)
+    sign = (found["commit.gpgsign"] or "false").strip().lower() not in ("false", "no", "off", "0")
+    settings = Settings(hooks_path=found["core.hookspath"], gpg_sign=sign)
+    return _identity(found["user.name"], found["user.email"], worker), settings
 
 
 def identity_env(root: Path, worker: str | None) -> dict[str, str]:
@@ -38,6 +63,10 @@ def identity_env(root: Path, worker: str | None) -> dict[str, str]:
     placeholder), or git's own identity when no worker is known. The committer is git's
     own identity; on a machine that has none, the worker."""
     name, email = configured_identity(root)
+    return _identity(name, email, worker)
+
+
+def _identity(name: str | None, email: str | None, worker: str | None) -> dict[str, str]:
     if worker:
         slug = re.sub(r"[^a-z0-9]+", ".", worker.lower()).strip(".") or "pekerja"
         author = Identity(worker, os.environ.get("PPKS_EMAIL") or email or f"{slug}@ppks.invalid")

@@ -36,8 +36,22 @@ def git_state(root: Path) -> GitState | None:
     if found.returncode != 0 or len(lines) < 2:
         return None
     git_dir, top = Path(lines[0]), Path(lines[1])
-    branch = out(root, "symbolic-ref", "--short", "-q", "HEAD", check=False) or None
-    return GitState(git_dir, top, branch, operation(git_dir))
+    return GitState(git_dir, top, _branch(root, git_dir), operation(git_dir))
+
+
+def _branch(root: Path, git_dir: Path) -> str | None:
+    """The branch checked out (None on a detached HEAD), read from ``HEAD`` in
+    ``git_dir`` as git writes it (``ref: refs/heads/main``), else asked of git."""
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        head = ""
+    name = head.removeprefix("ref: refs/heads/")
+    if name != head and name and name != ".invalid" and "\n" not in name:
+        return name
+    if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head):
+        return None  # detached
+    return out(root, "symbolic-ref", "--short", "-q", "HEAD", check=False) or None
 
 
 def operation(git_dir: Path) -> str | None:

@@ -322,6 +322,10 @@ def integrate(
         raise SyncConflict(conflicts, upstream, merge=merge)
     if state is not None:
         markers.drop(state.git_dir, markers.SYNC_MARKER)
+        from ppks_cli.git import maintenance
+
+        # the commits received join git's commit-graph (`ppks history` reads it)
+        maintenance.update(root, state.git_dir, auto_maintenance=False)
     return received[0], received[1], sent[0], sent[1]
 
 
