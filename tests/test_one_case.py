@@ -715,7 +715,7 @@ def test_numbers_without_git_count_what_ppks_wrote_and_what_a_refresh_saw(tmp_pa
     assert issue(repo.root, case.id) == "462/1/Dinsos/2024"
     assert issue(repo.root, case.id) == "462/2/Dinsos/2024"
     records = repo.paths.records_dir(case.id)
-    (letter,) = [p for p in records.glob("*-letter-*.toml") if "462/1/" in p.read_text()]
+    (letter,) = [p for p in records.glob("*-letter-*.toml") if "\nnumber = \"462/1/" in p.read_text()]
     copy = records / letter.name.replace(".toml", "Z.toml")
     copy.write_text(letter.read_text().replace("462/1/", "462/5/").replace("seq = 1", "seq = 5"))
     with index.opened(Repository.open(repo.root)):

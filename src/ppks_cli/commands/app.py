@@ -76,7 +76,10 @@ COMMANDS = (
     ("report", "report"), ("transfer", "transfer"), ("link", "link"), ("merge", "merge"),
     ("attach", "attach"), ("export", "export"),
 )  # fmt: skip
-GROUPS = (("templates", "templates"), ("bundle", "bundle"), ("attachment", "attach"))
+GROUPS = (
+    ("templates", "templates"), ("bundle", "bundle"), ("attachment", "attach"),
+    ("shelter", "shelter"), ("raid", "raid"),
+)  # fmt: skip
 GLOBAL_OPTIONS_WITH_VALUE = ("--root", "-C", "--lang")
 
 
