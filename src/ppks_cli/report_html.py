@@ -27,7 +27,9 @@ from markupsafe import escape as _escape
 
 from ppks_cli.i18n import get_language, t
 from ppks_cli.report_render import (
+    COLOURS,
     OTHERS,
+    SHORT_TABLE,
     Chart,
     chart,
     column_names,
@@ -40,10 +42,6 @@ from ppks_cli.report_render import (
 )
 from ppks_cli.reports import Report
 
-# Okabe–Ito: told apart by colour-blind readers and on a grey print-out
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000")  # fmt: skip
-SHORT_TABLE = 8  # a table of up to so many rows is kept on one page with its chart
 WIDTH = 680  # the charts' drawing width (CSS pixels at full size: 180 mm, A4's text width)
 CHAR = 6.6  # the mean width of a character of the 12px labels, for fitting them
 

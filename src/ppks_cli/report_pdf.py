@@ -38,7 +38,9 @@ from typing import Any
 from ppks_cli.errors import InvalidInput
 from ppks_cli.i18n import t
 from ppks_cli.report_render import (
+    COLOURS,
     OTHERS,
+    SHORT_TABLE,
     Chart,
     chart,
     column_names,
@@ -51,9 +53,6 @@ from ppks_cli.report_render import (
 )
 from ppks_cli.reports import Report
 
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000")  # fmt: skip  (as the HTML's: Okabe–Ito)
-SHORT_TABLE = 8  # a table of up to so many rows stays on one page with its chart
 TITLE = "LAPORAN PELAYANAN KASUS PPKS"
 UNPRINTABLE = "\ufffd"
 

@@ -148,6 +148,11 @@ class Chart:
         return max([1, *(sum(counts) for _k, _l, counts in self.bars)])
 
 
+# the charts' colours, HTML and PDF alike (Okabe–Ito: told apart by colour-blind readers
+# and on a grey print-out)
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000")  # fmt: skip
+SHORT_TABLE = 8  # a table of up to so many rows is kept on one page with its chart
 OTHERS = "_others"  # the key of the bar adding up the rows a chart has no room for
 
 

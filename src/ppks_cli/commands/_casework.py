@@ -180,6 +180,37 @@ def one_of(group: str, values: tuple[str, ...], option_name: str) -> dict[str, A
     }
 
 
+def match_choices(matches) -> list[tuple[str, str]]:
+    """``(case ID, description)`` for each likely match of the duplicate check
+    (:class:`ppks_cli.duplicates` matches: ``case`` and ``reason``), as a prompt numbers
+    them: the client's name, why it matched, the stage and the intake date."""
+    from ppks_cli.i18n import Msg
+
+    return [
+        (m.case.id, t("new_case.duplicate_choice", name=m.case.client.name,
+                      reason=str(Msg("duplicate." + m.reason)),
+                      stage=label("stage", m.case.stage), date=m.case.intake_date))
+        for m in matches
+    ]  # fmt: skip
+
+
+def case_named(repo, text: str, shown: set[str]) -> str | None:
+    """The case ID ``text`` names as every command takes one (a unique prefix, the suffix
+    without the year, any letter case or dash): one of ``shown`` first, else any case of
+    ``repo``; ``None`` when it names none. Raises :class:`InvalidInput` when it fits
+    several cases."""
+    from ppks_cli import ids as case_ids
+    from ppks_cli.errors import InvalidInput, NotFound
+
+    for among in (shown, None):
+        try:
+            return case_ids.resolve_prefix(text, among if among else repo.case_ids())
+        except NotFound as exc:
+            if exc.key == "error.case_ambiguous":
+                raise InvalidInput(exc.key, **exc.params) from None
+    return None
+
+
 def show_step(result, json_output: bool) -> None:
     """Tell the user what a casework step recorded (a
     :class:`ppks_cli.casework.StepResult`) and where the case stands now."""

@@ -146,25 +146,14 @@ def _choose_existing(matches: list, repo) -> str | None:
     any case of ``repo``), new or cancel. Returns the chosen case ID, or ``None`` to
     open a new case anyway; raises :class:`~ppks_cli.errors.Cancelled` when the user
     cancels."""
-    from ppks_cli import ids as case_ids
-    from ppks_cli.errors import Cancelled, InvalidInput, NotFound
-    from ppks_cli.i18n import Msg
+    from ppks_cli.commands._casework import case_named, match_choices
+    from ppks_cli.errors import Cancelled, InvalidInput
 
     warn_line(t("new_case.duplicates_found", count=len(matches)))
     if len(matches) > CHOICES_SHOWN:  # the most likely; `ppks search` lists them all
         warn_line(t("new_case.duplicates_more", shown=CHOICES_SHOWN, count=len(matches)))
         matches = matches[:CHOICES_SHOWN]
-    choices = [
-        (
-            m.case.id,
-            t(
-                "new_case.duplicate_choice", name=m.case.client.name,
-                reason=str(Msg("duplicate." + m.reason)), stage=label("stage", m.case.stage),
-                date=m.case.intake_date,
-            ),
-        )
-        for m in matches
-    ]  # fmt: skip
+    choices = match_choices(matches)
     new, cancel = NEW_WORDS[get_language() != "id"], CANCEL_WORDS[get_language() != "id"]
     choices += [(new, t("new_case.choice_new")), (cancel, t("new_case.choice_cancel"))]
     ids = {m.case.id for m in matches}
@@ -173,13 +162,10 @@ def _choose_existing(matches: list, repo) -> str | None:
         word = text.strip()
         if word.casefold() in NEW_WORDS or word.casefold() in CANCEL_WORDS:
             return word.casefold()
-        for among in (ids, None):  # those shown first, then any case
-            try:
-                return case_ids.resolve_prefix(word, among if among else repo.case_ids())
-            except NotFound as exc:
-                if exc.key == "error.case_ambiguous":
-                    raise InvalidInput(exc.key, **exc.params) from None
-        raise InvalidInput("error.choose_duplicate", value=text, new=new, cancel=cancel)
+        found = case_named(repo, word, ids)  # those shown first, then any case
+        if found is None:
+            raise InvalidInput("error.choose_duplicate", value=text, new=new, cancel=cancel)
+        return found
 
     answer = ask(t("new_case.which_case"), parse, choices=choices)
     if answer in CANCEL_WORDS:

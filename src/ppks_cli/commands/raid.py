@@ -450,20 +450,15 @@ def _choose(repo, matches, in_raid=frozenset()) -> str | None:
     """Ask which case the person is: a number shown, a case ID (any case of the
     office), ``baru``/``new`` or ``lewati``/``skip``. Returns the case ID, ``baru``, or
     None to leave the person out."""
-    from ppks_cli import ids as case_ids
     from ppks_cli import raids
-    from ppks_cli.errors import NotFound
-    from ppks_cli.i18n import Msg
+    from ppks_cli.commands._casework import case_named, match_choices
 
     if matches:
         warn_line(t("raids.matches_found", count=len(matches)))
     choices = [
-        (m.case.id, t("new_case.duplicate_choice", name=m.case.client.name,
-                      reason=str(Msg("duplicate." + m.reason)),
-                      stage=label("stage", m.case.stage), date=m.case.intake_date)
-         + (f" ({t('raids.in_this_raid')})" if m.case.id in in_raid else ""))
-        for m in matches[:9]
-    ]  # fmt: skip
+        (case_id, shown + (f" ({t('raids.in_this_raid')})" if case_id in in_raid else ""))
+        for case_id, shown in match_choices(matches[:9])
+    ]
     english = _lang() != "id"
     new, skip = raids.NEW_WORDS[english], SKIP_WORDS[english]
     choices += [(new, t("raids.choice_new")), (skip, t("raids.choice_skip"))]
@@ -473,13 +468,10 @@ def _choose(repo, matches, in_raid=frozenset()) -> str | None:
         word = text.strip().casefold()
         if word in raids.NEW_WORDS or word in SKIP_WORDS:
             return word
-        for among in (shown, None):
-            try:
-                return case_ids.resolve_prefix(text, among if among else repo.case_ids())
-            except NotFound as exc:
-                if exc.key == "error.case_ambiguous":
-                    raise InvalidInput(exc.key, **exc.params) from None
-        raise InvalidInput("error.raid.choose", value=text, new=new, skip=skip)
+        found = case_named(repo, text, shown)
+        if found is None:
+            raise InvalidInput("error.raid.choose", value=text, new=new, skip=skip)
+        return found
 
     answer = ask(t("raids.which_case"), parse, choices=choices)
     if answer in SKIP_WORDS:
