@@ -167,6 +167,32 @@ def test_the_plumbing_commit_is_the_commit_git_makes(gitrepo, tmp_path):
     assert git("status", "--porcelain", cwd=repo.root) == ""
 
 
+def test_the_trees_are_written_stored_not_compressed(gitrepo):
+    """The trees a commit writes are loose objects stored without compression (a tree is
+    mostly object IDs, which do not compress: 1.8 MB at 50,000 cases, five times the CPU
+    at git's level 1); git reads them as any other and packs them compressed later."""
+    import zlib
+
+    repo, case_id = gitrepo
+    plumbed(repo, [write_note(repo, case_id, "tersimpan")])
+    objects = Path(git("rev-parse", "--git-path", "objects", cwd=repo.root).strip())
+    if not objects.is_absolute():
+        objects = repo.root / objects
+    for path in ("", "cases", f"cases/{case_id}", f"cases/{case_id}/records"):
+        oid = git("rev-parse", f"HEAD:{path}", cwd=repo.root).strip()
+        raw = git_bytes(repo.root, "cat-file", "tree", oid)
+        loose = (objects / oid[:2] / oid[2:]).read_bytes()
+        assert zlib.decompress(loose) == b"tree %d\0" % len(raw) + raw
+        # stored blocks: the object's bytes appear as they are (level 1 would shrink
+        # the names and modes that repeat from entry to entry)
+        assert raw in loose, path
+    git("fsck", "--strict", "--no-progress", cwd=repo.root)
+
+
+def git_bytes(root: Path, *args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, check=True).stdout
+
+
 def test_nothing_to_commit_when_the_file_is_as_committed(gitrepo):
     repo, case_id = gitrepo
     before = git("rev-parse", "HEAD", cwd=repo.root)
