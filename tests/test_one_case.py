@@ -105,6 +105,54 @@ def test_a_patched_tree_is_the_tree_git_builds(tmp_path, before, changes):
     assert patched == mktree(root, new)
 
 
+# IDs that spell what a tree holds: NULs, spaces, the digits of modes
+ODD_IDS = st.lists(st.sampled_from(b"\x00 01467/a"), min_size=20, max_size=20).map(bytes)
+CASE_NAMES = st.from_regex(r"\A(\.gitkeep|20[0-9]{2}-[0-9A-Z]{1,5}|a|zz)\Z")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    before=st.dictionaries(CASE_NAMES, st.tuples(st.booleans(), ODD_IDS | st.binary(min_size=20,
+                           max_size=20)), max_size=40),  # fmt: skip
+    added=CASE_NAMES, folder=st.booleans(), bisect_bytes=st.sampled_from([0, 40, 200]),
+)
+def test_a_name_added_by_bisection_lands_where_git_puts_it(
+    tmp_path, monkeypatch, before, added, folder, bisect_bytes
+):
+    """A name added to a large tree (a new case in ``cases/``) is placed by bisection
+    over the bytes, not by reading every entry: where git's own ``mktree`` puts it,
+    whatever the IDs of the entries around it spell."""
+    monkeypatch.setattr(plumbing, "BISECT_BYTES", bisect_bytes)
+    root = tmp_path / "trees"
+    if not root.exists():
+        git("init", "-q", str(root), cwd=tmp_path)
+    before.pop(added, None)
+    old = {name: ("040000" if is_folder else "100644", oid.hex())
+           for name, (is_folder, oid) in before.items()}  # fmt: skip
+    mode = "040000" if folder else "100644"
+    new = {**old, added: (mode, "ab" * 20)}
+    raw = mktree(root, old) if old else b""
+    patched = plumbing.patch_tree(raw, {added.encode(): (mode.lstrip("0").encode(),
+                                                         bytes.fromhex("ab" * 20))}, 20)  # fmt: skip
+    assert patched == mktree(root, new)
+
+
+def test_a_name_is_placed_in_a_tree_of_fifty_thousand_without_reading_it_all(monkeypatch):
+    """At 50,000 folders (1.8 MB) a new case is placed by a few dozen entries read."""
+    names = sorted(f"{2000 + n % 27}-{n:05d}" for n in range(50_000))
+    raw = b"".join(b"40000 " + n.encode() + b"\0" + bytes(20) for n in names)
+    read = []
+    entry_at = plumbing._entry_at
+    monkeypatch.setattr(plumbing, "_entry_at", lambda *a: read.append(a[1]) or entry_at(*a))
+    at = plumbing._insertion_point(raw, b"2026-K7Q3M", b"40000", 20)
+    expected = b"".join(b"40000 " + n.encode() + b"\0" + bytes(20)
+                        for n in names if n < "2026-K7Q3M")  # fmt: skip
+    assert at == len(expected)
+    assert len(read) < 300
+
+
 def test_a_file_never_replaces_a_folder_in_a_tree():
     raw = b"40000 cases\0" + b"\1" * 20
     with pytest.raises(plumbing.Unsupported):

@@ -125,17 +125,76 @@ def _find(raw: bytes, name: bytes, hash_len: int) -> int:
     return -1
 
 
-def _entries(raw: bytes, hash_len: int) -> list[tuple[bytes, bytes]]:
-    """The (mode, name) of every entry of a raw tree, in order (read by one regular
-    expression: a tree of 50,000 entries in a few milliseconds). A tree that does not
-    parse raises :class:`Unsupported`."""
-    import re
+# below this many bytes the entries between two known ones are read one by one
+BISECT_BYTES = 4096
 
-    pattern = re.compile(rb"([0-7]+) ([^\0]+)\0.{%d}" % hash_len, re.DOTALL)
-    found = pattern.findall(raw)
-    if sum(len(mode) + len(name) for mode, name in found) + len(found) * (2 + hash_len) != len(raw):
-        raise Unsupported("a tree that does not parse")
-    return found
+
+def _entry_at(raw: bytes, at: int, hash_len: int) -> tuple[bytes, bytes, int] | None:
+    """The (mode, name, end) of an entry starting at ``at`` if one can start there (a
+    mode git writes, a space, a name without ``/``, a NUL and a whole ID), else None."""
+    space = raw.find(b" ", at, at + 7)
+    if space < 0 or raw[at:space] not in MODES:
+        return None
+    nul = raw.find(b"\0", space + 1)
+    end = nul + 1 + hash_len
+    if nul <= space + 1 or end > len(raw) or b"/" in raw[space + 1 : nul]:
+        return None
+    return raw[at:space], raw[space + 1 : nul], end
+
+
+def _boundary_after(raw: bytes, start: int, stop: int, hash_len: int) -> int:
+    """The first offset in [``start``, ``stop``) where an entry of the tree starts, or
+    ``stop``. An entry starts ``hash_len + 1`` bytes after a NUL (the end of the name
+    before it, then its ID); a NUL inside an ID makes a false start, which is told apart
+    by reading entries on from it to ``stop``'s neighbourhood: a false start would have
+    to spell two entries in a row in bytes no one chooses (object IDs)."""
+    at = raw.find(b"\0", max(start - hash_len - 1, 0))
+    while at != -1:
+        candidate = at + hash_len + 1
+        if candidate >= stop:
+            return stop
+        if candidate >= start:
+            first = _entry_at(raw, candidate, hash_len)
+            if first is not None and (
+                first[2] == len(raw) or _entry_at(raw, first[2], hash_len) is not None
+            ):
+                return candidate
+        at = raw.find(b"\0", at + 1)
+    return stop
+
+
+def _insertion_point(raw: bytes, name: bytes, mode: bytes, hash_len: int) -> int:
+    """Where a new entry ``name`` of ``mode`` goes in the raw tree ``raw``, in git's
+    order (:func:`_tree_key`): bisection over the bytes (the ``cases/``
+    tree of 50,000 folders is 1.8 MB; reading every entry took 0.05–0.1 s), then the
+    last few entries one by one. Raises :class:`Unsupported` for a tree that does not
+    parse there or holds the name already."""
+    key = _tree_key(name, mode)
+    low, high = 0, len(raw)  # entry starts; every entry before low sorts before key
+    while high - low > BISECT_BYTES:
+        middle = _boundary_after(raw, (low + high) // 2, high, hash_len)
+        if middle >= high:
+            break
+        there_mode, there, end = _entry_at(raw, middle, hash_len)  # type: ignore[misc]
+        found = _tree_key(there, there_mode)
+        if there == name:
+            raise Unsupported("an entry not found where it is")
+        if found < key:
+            low = end
+        else:
+            high = middle
+    at = low
+    while at < high:
+        entry = _entry_at(raw, at, hash_len)
+        if entry is None:
+            raise Unsupported("a tree that does not parse")
+        there_mode, there, end = entry
+        if there == name:
+            raise Unsupported("an entry not found where it is")
+        if _tree_key(there, there_mode) > key:
+            return at
+        at = end
+    return at
 
 
 def _entry(mode: bytes, name: bytes, oid: bytes) -> bytes:
@@ -145,12 +204,10 @@ def _entry(mode: bytes, name: bytes, oid: bytes) -> bytes:
 def patch_tree(raw: bytes, changes: dict[bytes, tuple[bytes, bytes]], hash_len: int) -> bytes:
     """``raw`` (a tree as git stores it) with the entries of ``changes`` (name → (mode,
     binary ID)) replaced or added, in git's order. A large tree (``cases/`` of 50,000
-    folders) is not parsed to replace an entry: the entry is found by its name and
-    replaced in place; only a name added needs the names of every entry. Raises
+    folders) is not parsed: an entry replaced is found by its name and replaced in place,
+    a name added is placed by bisection (:func:`_insertion_point`). Raises
     :class:`Unsupported` for a name git cannot hold, a file that would replace a folder
     (or the reverse) and a tree that does not parse."""
-    import bisect
-
     for name, (mode, oid) in changes.items():
         if b"/" in name or b"\0" in name or name in (b"", b".", b"..", b".git"):
             raise Unsupported("a name git cannot hold")
@@ -163,17 +220,7 @@ def patch_tree(raw: bytes, changes: dict[bytes, tuple[bytes, bytes]], hash_len: 
             end = space + len(name) + 2 + hash_len
             raw = raw[:start] + _entry(mode, name, oid) + raw[end:]
             continue
-        entries = _entries(raw, hash_len)
-        if any(entry_name == name for _, entry_name in entries):
-            raise Unsupported("an entry not found where it is")
-        key = _tree_key(name, mode)
-        index = bisect.bisect_right(entries, key, key=lambda e: _tree_key(e[1], e[0]))
-        if index == len(entries):
-            at = len(raw)
-        else:
-            at = _find(raw, entries[index][1], hash_len)
-            if at < 0:
-                raise Unsupported("a tree that does not parse")
+        at = _insertion_point(raw, name, mode, hash_len)
         raw = raw[:at] + _entry(mode, name, oid) + raw[at:]
     return raw
 
