@@ -129,7 +129,9 @@ def register(app: typer.Typer) -> None:
             edit=(lambda source: _edit(ctx, source)) if edit else None, issue=issue, new=new,
             cc=list(cc or []), to=to,
         )  # fmt: skip
-        result = letters.make_letter(repo, case_ref, request, options=write_options(ctx))
+        # only an issued letter writes (a draft or a reissue records nothing)
+        options = write_options(ctx) if issue else None
+        result = letters.make_letter(repo, case_ref, request, options=options)
         _report(result, json_output)
 
 
