@@ -1367,32 +1367,32 @@ class PdfCompiler:
         self.used = False
         self._compiler = None
         self._thread = None
-        if warm:
-            import threading
-
-            self._thread = threading.Thread(target=self._warm, name="ppks-typst-warm",
-                                            daemon=True)  # fmt: skip
-            self._thread.start()
-
-    def _options(self) -> dict[str, Any]:
-        return {
+        self._options = {
             "root": str(self.root), "ignore_system_fonts": True,
             "font_paths": [str(paths.fonts_dir())], "package_path": str(self.packages),
             "package_cache_path": str(self.packages),
         }  # fmt: skip
+        if warm:
+            import threading
 
-    def _warm(self) -> None:
+            import typst  # here: the thread then runs Typst alone, without Python's lock
+
+            self._thread = threading.Thread(target=self._warm, args=(typst,),
+                                            name="ppks-typst-warm", daemon=True)  # fmt: skip
+            self._thread.start()
+
+    def _warm(self, typst) -> None:
         try:
-            import typst
-
-            compiler = typst.Compiler(**self._options())
+            compiler = typst.Compiler(**self._options)
             compiler.compile(input=_WARM_SOURCE, format="pdf")
         except BaseException:  # noqa: BLE001 (the letter's own compile reports any failure)
             return
         self._compiler = compiler
 
-    def _wait(self) -> bool:
-        """Wait for the thread making the compiler ready; whether it has finished."""
+    def wait(self) -> bool:
+        """Wait for the thread making the compiler ready (before the environment is
+        changed for the compile: no thread may read it meanwhile); whether it has
+        finished."""
         if self._thread is not None:
             self._thread.join(WARM_SECONDS)
             return not self._thread.is_alive()
@@ -1406,16 +1406,16 @@ class PdfCompiler:
         import typst
 
         self.used = True
-        compiler = self._compiler if self._wait() else None
+        compiler = self._compiler if self.wait() else None
         if compiler is not None:
             return _compile_bounded(compiler.compile, input=source, format="pdf",
                                     timestamp=timestamp)  # fmt: skip
         return _compile_bounded(typst.compile, source, format="pdf", timestamp=timestamp,
-                                **self._options())  # fmt: skip
+                                **self._options)  # fmt: skip
 
     def close(self) -> None:
         """Wait for the thread (no compile outlives the command) and remove the folders."""
-        self._wait()
+        self.wait()
         self._folder.cleanup()
 
     def __enter__(self) -> PdfCompiler:
@@ -1465,6 +1465,7 @@ def _compile_in(repo: Repository, letter: Draft, source: str, compiler: PdfCompi
         copy = root / relative
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(data)
+    compiler.wait()
     try:
         offline = _Offline()
         offline.__enter__()
