@@ -2,8 +2,6 @@
 (``--reissue``), give it a new number (``ppks letter renumber NUMBER``); list the kinds
 and templates."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
