@@ -216,3 +216,107 @@ def test_make_letter_leaves_no_thread_and_no_folder(drafted, tmp_path):
     assert {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("ppks-typst-")} <= {
         n for n in before if n.startswith("ppks-typst-")
     }
+
+
+# --- the table of letter numbers follows ppks's own commits ---------------------------------
+
+
+@pytest.fixture
+def committing(tmp_path, monkeypatch):
+    """A repository whose writes are committed, with signatories, and the papers case."""
+    from test_letters import SIGNATORIES
+
+    from ppks_cli.store import Repository
+
+    from conftest import Cli
+
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    root = tmp_path / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    config = root / "ppks.toml"
+    config.write_text(config.read_text() + SIGNATORIES)
+    subprocess.run(["git", "commit", "-qam", "signatories"], cwd=root, check=True)
+    repo = Repository.open(root)
+    case = papers_case(repo)
+    from ppks_cli import git
+
+    assert git.commit_paths(root, repo.written, f"{case.id}: case opened").committed
+    return root, case.id
+
+
+def git_diffs(monkeypatch) -> list:
+    """The ``git diff`` runs of ppks from now on (what the letter numbers ask git)."""
+    from ppks_cli import git
+
+    seen = []
+    real = git.run
+
+    def spy(root, *args, **kwargs):
+        if "diff" in args:
+            seen.append(args)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(git, "run", spy)
+    return seen
+
+
+def issue_letter(root, case_id: str, *before: str) -> str:
+    import json
+
+    from conftest import Cli
+
+    done = Cli(root)(*before, "letter", case_id, "referral", "--issue", "--new", "--date",
+                     "2024-06-20", "--json")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return json.loads(done.stdout)["number"]
+
+
+def test_after_ppks_commits_the_next_number_asks_git_nothing(committing, monkeypatch):
+    from conftest import Cli
+
+    root, case_id = committing
+    assert issue_letter(root, case_id) == "462/1/Dinsos/2024"
+    diffs = git_diffs(monkeypatch)
+    assert issue_letter(root, case_id) == "462/2/Dinsos/2024"
+    assert Cli(root)("note", case_id, "catatan").exit_code == 0  # any commit of ppks
+    assert issue_letter(root, case_id) == "462/3/Dinsos/2024"
+    assert diffs == []
+
+
+def test_a_commit_made_otherwise_is_still_asked_of_git(committing, monkeypatch):
+    root, case_id = committing
+    assert issue_letter(root, case_id) == "462/1/Dinsos/2024"
+    records = root / "cases" / case_id / "records"
+    (letter,) = records.glob("*-letter-*.toml")
+    copy = records / letter.name.replace("-letter-", "-letter-X")
+    copy.write_text(letter.read_text().replace("462/1/Dinsos/2024", "462/7/Dinsos/2024")
+                    .replace("seq = 1", "seq = 7"))  # fmt: skip
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-qm", "by hand"], cwd=root, check=True)
+    diffs = git_diffs(monkeypatch)
+    assert issue_letter(root, case_id) == "462/8/Dinsos/2024"
+    assert len(diffs) == 1
+
+
+def test_a_ppks_commit_with_a_letter_not_entered_is_asked_of_git(committing, monkeypatch):
+    """A letter file among the files ppks commits that the table does not hold as it is
+    (written some other way than a letter being issued) keeps the table where it was."""
+    from ppks_cli import index, ledger
+    from ppks_cli.store import Repository
+
+    root, case_id = committing
+    assert issue_letter(root, case_id) == "462/1/Dinsos/2024"
+    repo = Repository.open(root)
+    (letter,) = repo.paths.records_dir(case_id).glob("*-letter-*.toml")
+    letter.write_text(letter.read_text().replace("462/1/Dinsos/2024", "462/5/Dinsos/2024")
+                      .replace("seq = 1", "seq = 5"))  # fmt: skip
+    with index.connection(repo) as conn:
+        head = ledger._letters_head(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        ledger.committed(conn, repo, head, "f" * 40, [letter])
+        conn.execute("COMMIT")
+        assert ledger._letters_head(conn) == head  # not moved on: git will be asked
+        conn.execute("BEGIN IMMEDIATE")
+        ledger.committed(conn, repo, head, "f" * 40, [repo.paths.case_file(case_id)])
+        conn.execute("COMMIT")
+        assert ledger._letters_head(conn) == "f" * 40  # no letter among the files
