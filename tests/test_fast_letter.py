@@ -1,25 +1,21 @@
 """One PDF letter from the shell, fast (issue 16): a line on stderr without rich, the
-Typst compiler made ready on another core, the glyph table searched instead of built.
-Each gives exactly what it replaces."""
+glyph table searched instead of built, no git process for the letter numbers after
+ppks's own commits. Each gives exactly what it replaces."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
-import socket
 import subprocess
 import sys
-import threading
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_letters import office, papers_case  # noqa: F401  (a fixture and a helper)
+from test_letters import papers_case
 
-from ppks_cli import glyphs, letters
+from ppks_cli import glyphs
 from ppks_cli.commands import _common
-from ppks_cli.errors import Refused
 
 # --- a line on stderr (or stdout) without rich ------------------------------------------
 
@@ -133,89 +129,6 @@ def test_missing_glyphs_as_before(text):
     before = list(dict.fromkeys(c for c in text if ord(c) not in have
                                 and unicodedata.category(c) != "Cc"))  # fmt: skip
     assert glyphs.missing(text) == before
-
-
-# --- the Typst compiler made ready on another core ------------------------------------------
-
-
-@pytest.fixture
-def drafted(office):  # noqa: F811
-    case = papers_case(office)
-    return office, case, letters.draft(office, case, "referral", preview=True)
-
-
-def test_a_warm_compiler_gives_the_same_pdf(drafted):
-    repo, _, made = drafted
-    cold = letters.to_pdf(repo, made)
-    with letters.PdfCompiler(warm=True) as compiler:
-        warm = letters.to_pdf(repo, made, compiler)
-        assert compiler.used
-        assert sorted(p.name for p in compiler.root.iterdir()) == []  # nothing but the source
-        folder = compiler.root.parent
-    assert warm == cold
-    assert not folder.exists()  # removed with the compiler
-
-
-def test_a_compiler_is_used_for_one_pdf_only(drafted):
-    repo, _, made = drafted
-    with letters.PdfCompiler(warm=True) as compiler:
-        first = letters.to_pdf(repo, made, compiler)
-        again = letters.to_pdf(repo, made, compiler)  # compiled apart, in fresh folders
-    assert first == again
-
-
-def test_a_compiler_that_could_not_be_made_ready_is_not_used(drafted, monkeypatch):
-    repo, _, made = drafted
-    monkeypatch.setattr(letters, "_WARM_SOURCE", b"#panic()")
-    with letters.PdfCompiler(warm=True) as compiler:
-        assert letters.to_pdf(repo, made, compiler) == letters.to_pdf(repo, made)
-
-
-def test_a_warm_compiler_still_downloads_nothing(drafted, monkeypatch):
-    """The compiler made ready before the proxy variables point nowhere still sends a
-    package download to the dead end (as tests/test_letters_safety.py checks for the
-    compile without one)."""
-    repo, _, made = drafted
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    listener.settimeout(10)
-    seen: list[bytes] = []
-
-    def serve():
-        try:
-            conn, _ = listener.accept()
-            conn.settimeout(5)
-            seen.append(conn.recv(200))
-            conn.close()
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    monkeypatch.setattr(letters, "_NOWHERE", f"http://127.0.0.1:{listener.getsockname()[1]}")
-    source = '#let p = "@pre" + "view/cetz:0.2.2"\n#import p: *\n'
-    try:
-        with letters.PdfCompiler(warm=True) as compiler, pytest.raises(Refused):
-            letters.to_pdf(repo, dataclasses.replace(made, edited_source=source), compiler)
-    finally:
-        thread.join(15)
-        listener.close()
-    assert seen and seen[0].startswith(b"CONNECT packages.typst.org:443")
-
-
-def test_make_letter_leaves_no_thread_and_no_folder(drafted, tmp_path):
-    import tempfile
-
-    repo, case, _ = drafted
-    before = set(os.listdir(tempfile.gettempdir()))
-    request = letters.LetterRequest(kind="referral", fmt="pdf", output=tmp_path / "s.pdf")
-    done = letters.make_letter(repo, case.id, request)
-    assert done.data.startswith(b"%PDF") and (tmp_path / "s.pdf").read_bytes() == done.data
-    assert not [t for t in threading.enumerate() if t.name.startswith("ppks-typst")]
-    assert {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("ppks-typst-")} <= {
-        n for n in before if n.startswith("ppks-typst-")
-    }
 
 
 # --- the table of letter numbers follows ppks's own commits ---------------------------------

@@ -1335,97 +1335,7 @@ def quiet_mark_info(pdf: bytes) -> bytes:
     return pdf.replace(_MARK_INFO, quiet + b" " * (len(_MARK_INFO) - len(quiet)))
 
 
-# a page in the letters' face, plain, bold and italic: what compiling it reads (the fonts,
-# Typst's own library) any letter reads again
-_WARM_SOURCE = (
-    b'#set text(font: "Liberation Sans", size: 12pt, lang: "id", hyphenate: false)\n'
-    b"#set par(justify: true)\nSurat *Surat* _Surat_ 1234567890\n"
-)
-WARM_SECONDS = 5.0  # the longest wait for the compiler made ready (it takes about 0.01 s)
-
-
-class PdfCompiler:
-    """The Typst compiler of one PDF and the folders its compile sees: a fresh temporary
-    ``root`` (empty until the logo is copied in) and an empty ``packages`` folder, both
-    removed by :meth:`close` (it is a context manager).
-
-    With ``warm`` the compiler is made ready in a thread at once, while the letter is
-    still gathered and rendered (Typst runs without Python's lock, on another core): its
-    fonts and library are read by compiling a small page in the letters' face, so that the
-    letter's own compile (:meth:`compile`) does only the letter, about half its time, and
-    gives the same PDF. A compiler that could not be made ready is not used: the letter
-    is then compiled as without ``warm``."""
-
-    def __init__(self, *, warm: bool = False) -> None:
-        import tempfile
-
-        self._folder = tempfile.TemporaryDirectory(prefix="ppks-typst-")
-        self.root = Path(self._folder.name) / "root"
-        self.packages = Path(self._folder.name) / "packages"
-        self.root.mkdir()
-        self.packages.mkdir()
-        self.used = False
-        self._compiler = None
-        self._thread = None
-        self._options = {
-            "root": str(self.root), "ignore_system_fonts": True,
-            "font_paths": [str(paths.fonts_dir())], "package_path": str(self.packages),
-            "package_cache_path": str(self.packages),
-        }  # fmt: skip
-        if warm:
-            import threading
-
-            import typst  # here: the thread then runs Typst alone, without Python's lock
-
-            self._thread = threading.Thread(target=self._warm, args=(typst,),
-                                            name="ppks-typst-warm", daemon=True)  # fmt: skip
-            self._thread.start()
-
-    def _warm(self, typst) -> None:
-        try:
-            compiler = typst.Compiler(**self._options)
-            compiler.compile(input=_WARM_SOURCE, format="pdf")
-        except BaseException:  # noqa: BLE001 (the letter's own compile reports any failure)
-            return
-        self._compiler = compiler
-
-    def wait(self) -> bool:
-        """Wait for the thread making the compiler ready (before the environment is
-        changed for the compile: no thread may read it meanwhile); whether it has
-        finished."""
-        if self._thread is not None:
-            self._thread.join(WARM_SECONDS)
-            return not self._thread.is_alive()
-        return True
-
-    def compile(self, source: bytes, timestamp: dt.datetime) -> bytes:
-        """The PDF of the Typst ``source`` (once: a compiler is used for one PDF), dated
-        ``timestamp``, compiled within :data:`MAX_TYPST_SECONDS` (see
-        :func:`_compile_bounded`: ``TimeoutError`` after that); raises what Typst
-        raises (``typst.TypstError``)."""
-        import typst
-
-        self.used = True
-        compiler = self._compiler if self.wait() else None
-        if compiler is not None:
-            return _compile_bounded(compiler.compile, input=source, format="pdf",
-                                    timestamp=timestamp)  # fmt: skip
-        return _compile_bounded(typst.compile, source, format="pdf", timestamp=timestamp,
-                                **self._options)  # fmt: skip
-
-    def close(self) -> None:
-        """Wait for the thread (no compile outlives the command) and remove the folders."""
-        self.wait()
-        self._folder.cleanup()
-
-    def __enter__(self) -> PdfCompiler:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-def to_pdf(repo: Repository, letter: Draft, compiler: PdfCompiler | None = None) -> bytes:
+def to_pdf(repo: Repository, letter: Draft) -> bytes:
     """Compile the letter's Typst source to PDF, in-process, with the fonts ppks ships
     (:func:`ppks_cli.paths.fonts_dir`) and those built into the typst package (the
     system's fonts are ignored, so every machine prints the same); the PDF is made quiet
@@ -1433,60 +1343,58 @@ def to_pdf(repo: Repository, letter: Draft, compiler: PdfCompiler | None = None)
 
     The compile sees a fresh temporary root holding only the source and a copy of the
     logo the letter's data names (read as :func:`read_logo` allows), an empty package
-    folder, and no network: those of ``compiler`` when one is given (made ready while the
-    letter was rendered, see :class:`PdfCompiler`; not one used already), else its own.
-    Raises :class:`InvalidInput` for a character the fonts lack (:func:`check_printable`),
-    :class:`Refused` (``error.typst_package``) for a Typst package,
-    :class:`ExternalToolError` when Typst fails."""
+    folder, and no network. Raises :class:`InvalidInput` for a character the fonts lack
+    (:func:`check_printable`), :class:`Refused` (``error.typst_package``) for a Typst
+    package, :class:`ExternalToolError` when Typst fails."""
+    import tempfile
+
+    import typst
+
     source = letter.typst_source
     check_printable(source)
     if _PACKAGE.search(source):
         raise Refused("error.typst_package")
-    if compiler is not None and not compiler.used:
-        return _compile_in(repo, letter, source, compiler)
-    with PdfCompiler() as own:
-        return _compile_in(repo, letter, source, own)
-
-
-def _compile_in(repo: Repository, letter: Draft, source: str, compiler: PdfCompiler) -> bytes:
-    """:func:`to_pdf`'s compile, in the folders of ``compiler``: the logo copied in, no
-    network."""
-    import typst
-
     office = letter.data.get("office") if isinstance(letter.data, dict) else None
     logo = office.get("logo") if isinstance(office, dict) else None
     moment = dt.datetime.combine(letter.date, dt.time(12, 0), tzinfo=dt.UTC)
-    root = compiler.root
-    if isinstance(logo, str) and logo:
-        if letter.logo is not None:  # the logo a reissue prints (:func:`reissue`)
-            relative, data = Path(os.path.normpath(logo)).as_posix(), letter.logo
-        else:
-            relative, data = read_logo(repo, logo)
-        copy = root / relative
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(data)
-    compiler.wait()
-    try:
-        offline = _Offline()
-        offline.__enter__()
+    with tempfile.TemporaryDirectory(prefix="ppks-typst-") as folder:
+        root, packages = Path(folder) / "root", Path(folder) / "packages"
+        root.mkdir()
+        packages.mkdir()
+        if isinstance(logo, str) and logo:
+            if letter.logo is not None:  # the logo a reissue prints (:func:`reissue`)
+                relative, data = Path(os.path.normpath(logo)).as_posix(), letter.logo
+            else:
+                relative, data = read_logo(repo, logo)
+            copy = root / relative
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(data)
         try:
-            done = compiler.compile(source.encode("utf-8"), moment)
-        except TimeoutError:
-            # the compile still runs: the dead-end proxy stays for the rest of the process
-            raise ExternalToolError(
-                "error.typst_failed", detail=Msg("letters.limit_time")
-            ) from None
-        except BaseException:
+            offline = _Offline()
+            offline.__enter__()
+            try:
+                done = _compile_bounded(
+                    typst.compile, source.encode("utf-8"), root=str(root), format="pdf",
+                    ignore_system_fonts=True, font_paths=[str(paths.fonts_dir())],
+                    timestamp=moment, package_path=str(packages),
+                    package_cache_path=str(packages),
+                )  # fmt: skip
+            except TimeoutError:
+                # the compile still runs: the dead-end proxy stays for the rest of the process
+                raise ExternalToolError(
+                    "error.typst_failed", detail=Msg("letters.limit_time")
+                ) from None
+            except BaseException:
+                offline.__exit__()
+                raise
             offline.__exit__()
-            raise
-        offline.__exit__()
-        return quiet_mark_info(done)
-    except typst.TypstError as exc:
-        detail = getattr(exc, "message", "") or str(exc)
-        if "package" in detail:
-            raise Refused("error.typst_package") from None
-        detail = detail.replace(str(root), "").splitlines()[0] if detail else ""
-        raise ExternalToolError("error.typst_failed", detail=detail) from None
+            return quiet_mark_info(done)
+        except typst.TypstError as exc:
+            detail = getattr(exc, "message", "") or str(exc)
+            if "package" in detail:
+                raise Refused("error.typst_package") from None
+            detail = detail.replace(str(root), "").splitlines()[0] if detail else ""
+            raise ExternalToolError("error.typst_failed", detail=detail) from None
 
 
 def write_output(path: Path, data: bytes, repo: Repository | None = None) -> None:
@@ -1666,13 +1574,11 @@ class LetterResult(Result):
 
 
 def _render_output(
-    repo: Repository, case: Case, made: Draft, fmt: str, output: Path | None,
-    compiler: PdfCompiler | None = None,
-) -> tuple[bytes, Path | None]:  # fmt: skip
+    repo: Repository, case: Case, made: Draft, fmt: str, output: Path | None
+) -> tuple[bytes, Path | None]:
     """The bytes of ``made`` in ``fmt`` and the file they go to (None: the screen),
-    checked (:func:`check_output`) but not written; a PDF compiled by ``compiler`` when
-    one is given (see :func:`to_pdf`)."""
-    data = to_pdf(repo, made, compiler) if fmt == "pdf" else made.markdown.encode("utf-8")
+    checked (:func:`check_output`) but not written."""
+    data = to_pdf(repo, made) if fmt == "pdf" else made.markdown.encode("utf-8")
     target = output
     if target is not None and str(target) == "-":
         target = None
@@ -1683,13 +1589,6 @@ def _render_output(
     if target is not None:
         check_output(target, repo)
     return data, target
-
-
-def _nothing():
-    """A context manager that gives None (no PDF compiler: a Markdown letter)."""
-    import contextlib
-
-    return contextlib.nullcontext()
 
 
 def make_letter(
@@ -1765,25 +1664,22 @@ def make_letter(
                 if request.fmt != "pdf":
                     raise InvalidInput("error.edit_needs_pdf")
                 made.edited_source = request.edit(made.texts["typ"])
-        data, target = _render_output(repo, case, made, request.fmt, request.output, compiler)
+        data, target = _render_output(repo, case, made, request.fmt, request.output)
         return made, data, target
 
-    # a PDF's compiler is made ready on another core while the case is read and the
-    # letter rendered (see :class:`PdfCompiler`)
-    with PdfCompiler(warm=True) if request.fmt == "pdf" else _nothing() as compiler:
-        if not request.issue:
+    if not request.issue:
+        case = repo.find_case(case_ref)
+        made, data, target = prepare(case)
+        record = None
+    else:
+        from ppks_cli.changes import WriteOptions, commit_message  # only an issue writes
+
+        with (options or WriteOptions()).writer(repo) as writer:
             case = repo.find_case(case_ref)
             made, data, target = prepare(case)
-            record = None
-        else:
-            from ppks_cli.changes import WriteOptions, commit_message
-
-            with (options or WriteOptions()).writer(repo) as writer:
-                case = repo.find_case(case_ref)
-                made, data, target = prepare(case)
-                record = issue(repo, case, made, worker=request.worker)
-                message = commit_message(case.id, "letter", number=made.number)
-                writer.commit(message, record.worker)
+            record = issue(repo, case, made, worker=request.worker)
+            message = commit_message(case.id, "letter", number=made.number)
+            writer.commit(message, record.worker)
     if target is not None:
         write_output(target, data, repo)
     return LetterResult(case, made, record, data, target, reissued=bool(request.reissue))
