@@ -233,3 +233,81 @@ def test_a_ppks_commit_with_a_letter_not_entered_is_asked_of_git(committing, mon
         ledger.committed(conn, repo, head, "f" * 40, [repo.paths.case_file(case_id)])
         conn.execute("COMMIT")
         assert ledger._letters_head(conn) == "f" * 40  # no letter among the files
+
+
+# --- the garbage collector paused while ppks starts ----------------------------------------
+
+WATCH_GC = """
+import gc, sys
+from ppks_cli import cli
+from ppks_cli.commands import _common
+
+seen = []
+real = _common.open_repo
+
+
+def spy(ctx):
+    seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+    return real(ctx)
+
+
+_common.open_repo = spy
+from ppks_cli.commands import app
+
+build = app.build_app
+
+
+def building(*args, **kwargs):
+    seen.append(("building", gc.isenabled()))
+    return build(*args, **kwargs)
+
+
+app.build_app = building
+seen.append(("at start", gc.isenabled()))
+sys.argv = ["ppks", *sys.argv[1:]]
+try:
+    cli.main()
+finally:
+    print(seen, file=sys.stderr)
+"""
+
+
+def test_the_console_script_pauses_the_collector_while_ppks_starts(committing):
+    root, case_id = committing
+    done = subprocess.run([sys.executable, "-c", WATCH_GC, "--root", str(root), "show", case_id],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # off while the command is built, on while it runs with what start-up made frozen
+    expected = "[('at start', True), ('building', False), (True, True)]"
+    assert done.stderr.strip().endswith(expected), done.stderr
+    import gc
+
+    assert gc.isenabled()
+
+
+def test_the_console_script_is_the_launcher():
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["ppks"] == "ppks_cli.cli:main"
+
+
+def test_in_process_the_collector_is_left_alone(committing):
+    """ppks run in-process (the tests, a program using it) never touches the collector."""
+    import gc
+
+    from conftest import Cli
+
+    root, case_id = committing
+    frozen = gc.get_freeze_count()
+    assert Cli(root)("show", case_id).exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off():
+    code = ("import gc, sys\ngc.disable()\nsys.argv = ['ppks', '--version']\n"
+            "from ppks_cli import cli\ntry:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            "cli.resume()\nprint(gc.isenabled(), gc.get_freeze_count())\n")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.splitlines()[-1] == "False 0", done.stdout + done.stderr
