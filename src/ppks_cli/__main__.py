@@ -1,5 +1,5 @@
 """Allow ``python -m ppks_cli``."""
 
-from ppks_cli.commands.app import main
+from ppks_cli.cli import main
 
 main()

@@ -77,17 +77,21 @@ def cases_of(paths_changed: Iterable[str]) -> set[str]:
 def noted(repo, parent: str | None, commit: str, files: Iterable[Path]) -> None:
     """The commit ``commit`` (on top of ``parent``) that ppks made of ``files``: entered
     at once when the list is complete up to ``parent``. Best effort: otherwise the next
-    :func:`case_commits` enters it."""
-    from ppks_cli import index
+    :func:`case_commits` enters it. The table of letter numbers is moved on with it when
+    it can be (:func:`ppks_cli.ledger.committed`)."""
+    from ppks_cli import index, ledger
 
+    files = list(files)
     cases = cases_of(repo.rel(Path(f)) for f in files)
     try:
         with index.connection(repo) as conn:
             _tables(conn)
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if parent is not None:  # the letter numbers' table, in the same transaction
+                    ledger.committed(conn, repo, parent, commit, files)
                 if parent is None or _meta(conn, "commits_head") != parent:
-                    conn.execute("ROLLBACK")
+                    conn.execute("COMMIT")
                     return
                 seq = _last_seq(conn) + 1
                 _enter(conn, commit, cases, False, seq)

@@ -13,6 +13,7 @@ below is the union of the fonts' ``cmap`` tables of typst 0.15.2;
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -56,12 +57,31 @@ _ESCAPE = re.compile(r"\\u\{([0-9A-Fa-f]{1,6})\}")
 
 
 @functools.cache
+def _ranges() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The table as two sorted tuples: the first and the last code point of each range."""
+    pairs = []
+    for item in _RANGES.split():
+        first, _, last = item.partition("-")
+        pairs.append((int(first, 16), int(last or first, 16)))
+    pairs.sort()
+    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+
+
+def printable(point: int) -> bool:
+    """Whether an embedded font has a glyph for the code point ``point`` (a search in
+    the table: a letter checks its few hundred distinct characters without building the
+    set of :func:`covered`)."""
+    firsts, lasts = _ranges()
+    at = bisect.bisect_right(firsts, point) - 1
+    return at >= 0 and point <= lasts[at]
+
+
+@functools.cache
 def covered() -> frozenset[int]:
     """Every code point the embedded fonts have a glyph for."""
     points: set[int] = set()
-    for item in _RANGES.split():
-        first, _, last = item.partition("-")
-        points.update(range(int(first, 16), int(last or first, 16) + 1))
+    for first, last in zip(*_ranges(), strict=True):
+        points.update(range(first, last + 1))
     return frozenset(points)
 
 
@@ -69,7 +89,6 @@ def missing(source: str) -> list[str]:
     """The characters of ``source`` (a Typst source; its ``\\u{...}`` escapes included)
     that no embedded font can print, each once, in order of appearance. Control
     characters (line breaks, tabs) are layout, not glyphs, and are not reported."""
-    have = covered()
     escaped = []
     for match in _ESCAPE.finditer(source):
         try:
@@ -77,7 +96,7 @@ def missing(source: str) -> list[str]:
         except (ValueError, OverflowError):
             continue
     found: dict[str, None] = {}
-    for char in (*source, *escaped):
-        if ord(char) not in have and unicodedata.category(char) != "Cc":
+    for char in dict.fromkeys((*source, *escaped)):  # each distinct character once, in order
+        if not printable(ord(char)) and unicodedata.category(char) != "Cc":
             found.setdefault(char)
     return list(found)

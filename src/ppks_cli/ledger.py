@@ -126,7 +126,7 @@ def used_numbers(repo) -> list[UsedNumber]:
         _quick(conn)
         done = _bring_up_to_date(repo, conn, head)
         rows = conn.execute("SELECT number, year, seq, code, case_id, file FROM letters").fetchall()
-        if done:
+        if done and _letters_head(conn) != (head or NO_COMMIT):  # a write only for a change
             try:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('letters_head', ?)",
                              (head or NO_COMMIT,))  # fmt: skip
@@ -140,6 +140,37 @@ def used_numbers(repo) -> list[UsedNumber]:
             code = match.groupdict().get("code") if match else None
         used.append(UsedNumber(number, year, seq, code, case_id, file))
     return used
+
+
+def _letters_head(conn) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'letters_head'").fetchone()
+    return row[0] if row else None
+
+
+def committed(conn, repo, parent: str, commit: str, files) -> None:
+    """Within a transaction on the index: ppks has made the commit ``commit`` of
+    ``files`` on top of ``parent``. When the table ``letters`` agreed with ``parent`` and
+    holds every letter file among ``files`` as the file now is (ppks enters each letter
+    it writes: :func:`written`), it agrees with ``commit`` too: meta ``letters_head`` moves
+    to ``commit``, and the next :func:`used_numbers` asks git nothing (else it asks git
+    which letter files changed since ``parent``, as for a commit made otherwise)."""
+    if _letters_head(conn) != parent:
+        return
+    for file in files:
+        parts = repo.rel(Path(file)).split("/")
+        if len(parts) != 4 or parts[0] != "cases" or parts[2] != "records":
+            continue
+        if not is_letter_file(parts[3]):
+            continue
+        path = repo.paths.records_dir(parts[1]) / parts[3]
+        now = None if path.is_symlink() else read_letter(path)
+        stored = conn.execute(
+            "SELECT number, year, seq, code FROM letters WHERE case_id = ? AND file = ?",
+            (parts[1], parts[3]),
+        ).fetchone()
+        if (tuple(stored) if stored is not None else None) != now:
+            return
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'letters_head'", (commit,))
 
 
 def _quick(conn) -> None:

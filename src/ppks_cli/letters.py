@@ -1605,8 +1605,6 @@ def make_letter(
     (:class:`ppks_cli.changes.Writer`), so two letters never get one number, records the
     letter and commits it; the file is written last. A draft or a reissue records
     nothing. Raises :class:`InvalidInput`, :class:`Refused`, :class:`NotFound`."""
-    from ppks_cli.changes import WriteOptions, commit_message
-
     if request.fmt not in ("md", "pdf"):
         raise InvalidInput("error.invalid_option", option="--format", detail=Msg("letters.formats"))
     if request.reissue is not None and not request.reissue.strip():
@@ -1674,6 +1672,8 @@ def make_letter(
         made, data, target = prepare(case)
         record = None
     else:
+        from ppks_cli.changes import WriteOptions, commit_message  # only an issue writes
+
         with (options or WriteOptions()).writer(repo) as writer:
             case = repo.find_case(case_ref)
             made, data, target = prepare(case)

@@ -116,19 +116,11 @@ def fail(exc: PpksError) -> None:
 
 
 def error_line(message: str) -> None:
-    err_console().print(
-        t("cli.error_prefix") + message, markup=False, highlight=False, emoji=False, soft_wrap=True
-    )
+    _line(t("cli.error_prefix") + message, stderr=True)
 
 
 def warn_line(message: str) -> None:
-    err_console().print(
-        t("cli.warning_prefix") + message,
-        markup=False,
-        highlight=False,
-        emoji=False,
-        soft_wrap=True,
-    )
+    _line(t("cli.warning_prefix") + message, stderr=True)
 
 
 def warn_unreadable(problems: list) -> None:
@@ -140,10 +132,61 @@ def warn_unreadable(problems: list) -> None:
 
 def info_line(message: str) -> None:
     """A line on stderr that is neither the command's result nor an error."""
-    err_console().print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
+    _line(message, stderr=True)
 
 
 # --- output -----------------------------------------------------------------------------
+
+# what rich's Text does not print as it is: BEL, backspace, vertical tab, form feed and
+# carriage return are removed, a tab is expanded to spaces (see :func:`plain_line`)
+_RICH_CHANGES = frozenset("\t\x07\x08\x0b\x0c\r")
+
+
+def plain_line(message: str) -> str | None:
+    """The text the safe console (:func:`_safe_console_class`) prints for ``message``
+    with markup, highlighting, emoji and wrapping off (``print(..., soft_wrap=True)``):
+    ``message`` neutralised (:func:`ppks_cli.neutral.neutralise`) and a newline, with no
+    colour code even at a terminal (the text has no style). None when rich would print
+    something else: ``message`` holds a character rich's Text removes or expands (see
+    :data:`_RICH_CHANGES`), or rich writes through the Windows console API or a notebook."""
+    import builtins
+
+    if not _RICH_CHANGES.isdisjoint(message) or sys.platform == "win32":
+        return None
+    if hasattr(builtins, "get_ipython"):  # Jupyter: rich displays it its own way
+        return None
+    from ppks_cli.neutral import neutralise
+
+    return neutralise(message) + "\n"
+
+
+def _line(message: str, *, stderr: bool) -> None:
+    """``message`` on one line (or its own lines) of stderr or stdout, as the safe console
+    prints it (:func:`plain_line`). Written directly when that is the same text and rich
+    is not loaded yet: a command that says a line or two (a letter written, a warning, an
+    error) does not import rich, tens of milliseconds of its start-up. Once rich is
+    loaded (a table, a prompt, a progress bar, a test's console), the console prints."""
+    text = None if "rich.console" in sys.modules else plain_line(message)
+    if text is None:
+        (err_console() if stderr else console()).print(
+            message, markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
+        return
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        try:
+            stream.write(text)
+        except UnicodeEncodeError as error:  # as rich says it
+            error.reason = (f"{error.reason}\n*** You may need to add PYTHONIOENCODING=utf-8 "
+                            "to your environment ***")  # fmt: skip
+            raise
+        stream.flush()
+    except BrokenPipeError:  # as rich does: the rest goes nowhere, exit status 1
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 @functools.cache
@@ -228,7 +271,8 @@ def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def say(message: str) -> None:
-    console().print(message, markup=False, highlight=False, emoji=False, soft_wrap=True)
+    """A line of a command's result on stdout (see :func:`_line`)."""
+    _line(message, stderr=False)
 
 
 def write_out(text: str) -> None:

@@ -31,7 +31,7 @@ import typer.core
 from typer import _click
 from typer._click import exceptions as click_errors
 
-from ppks_cli import i18n
+from ppks_cli import cli, i18n
 from ppks_cli.errors import ExitCode
 from ppks_cli.i18n import t
 
@@ -208,6 +208,7 @@ class _Localised:
             raise translated(exc, ctx) from exc
 
     def invoke(self, ctx):
+        cli.resume()  # the command begins: the garbage collector runs again (see ppks_cli.cli)
         try:
             return super().invoke(ctx)
         except click_errors.ClickException as exc:

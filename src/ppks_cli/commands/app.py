@@ -1,7 +1,5 @@
 """The ``ppks`` command: global options, the list of commands, and the entry point."""
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Annotated

@@ -2,8 +2,6 @@
 (``--reissue``), give it a new number (``ppks letter renumber NUMBER``); list the kinds
 and templates."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -129,7 +127,9 @@ def register(app: typer.Typer) -> None:
             edit=(lambda source: _edit(ctx, source)) if edit else None, issue=issue, new=new,
             cc=list(cc or []), to=to,
         )  # fmt: skip
-        result = letters.make_letter(repo, case_ref, request, options=write_options(ctx))
+        # only an issued letter writes (a draft or a reissue records nothing)
+        options = write_options(ctx) if issue else None
+        result = letters.make_letter(repo, case_ref, request, options=options)
         _report(result, json_output)
 
 
