@@ -51,6 +51,13 @@ NEW_MR_ARGS = [
 ]  # fmt: skip
 
 
+_CLEAN_ENV = {
+    "GIT_AUTHOR_NAME": "Test Worker", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Worker", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path_factory):
     """Every test starts in Indonesian with no ppks or git settings from the machine: an
@@ -58,11 +65,8 @@ def clean_environment(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
     for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Worker")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.invalid")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Worker")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.invalid")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name, value in _CLEAN_ENV.items():
+        monkeypatch.setenv(name, value)
     i18n.set_language("id")
     _common.reset_consoles()
     yield
@@ -233,7 +237,53 @@ def git(*args: str, cwd: Path) -> str:
 TODAY = dt.date.today()
 
 
-_TEMPLATES: dict[str, tuple[Path, str]] = {}
+_BUILT: dict[str, tuple[Path, object]] = {}
+
+
+def built_once(key: str, build, into: Path, tmp_path_factory) -> object:
+    """A copy at ``into`` of the folder ``build(folder)`` fills, built once per test
+    process and key; returns what ``build`` returned for it (IDs and such).
+
+    Copying a ready folder is a fraction of the time of making it again through the
+    commands (each commit runs several gits). ``build`` gets an empty folder of its own and
+    must keep to it; git repositories in it (the folder itself, or a folder directly in
+    it) may name each other as remotes by absolute path: in the copy those remotes name
+    the copies. The copy keeps the files' times (a copy has new inodes: ppks's index sees
+    every file as changed and reads them again)."""
+    if key not in _BUILT:
+        folder = tmp_path_factory.mktemp(f"built-{key}")
+        with pytest.MonkeyPatch.context() as patch:  # as clean_environment leaves it,
+            for name, value in _CLEAN_ENV.items():  # whichever test asks first
+                patch.setenv(name, value)
+            patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+            for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR", "PPKS_EMAIL",
+                         "EMAIL", "GIT_CONFIG_GLOBAL"):  # fmt: skip
+                patch.delenv(name, raising=False)
+            language = i18n.get_language()
+            i18n.set_language("id")
+            _common.reset_consoles()
+            try:
+                _BUILT[key] = (folder, build(folder))
+            finally:
+                i18n.set_language(language)
+                _common.reset_consoles()
+    folder, value = _BUILT[key]
+    shutil.copytree(folder, into, symlinks=True, dirs_exist_ok=True)
+    for git_dir in (into / ".git", into, *(p for d in into.iterdir() for p in (d / ".git", d))):
+        config = git_dir / "config"
+        if (git_dir / "HEAD").is_file() and config.is_file():
+            text = config.read_text(encoding="utf-8")
+            if str(folder) in text:
+                config.write_text(text.replace(str(folder), str(into)), encoding="utf-8")
+    return value
+
+
+def _office(folder: Path) -> str:
+    root = folder / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    result = Cli(root)(*NEW_MR_ARGS, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["id"]
 
 
 @pytest.fixture
@@ -241,17 +291,8 @@ def git_office(tmp_path, tmp_path_factory) -> tuple[Path, str]:
     """A case repository in git (committing) with MR's case opened by the command line,
     as ``(root, case id)``: made once per test process, then copied for each test (a
     copy is a tenth of the time of ``init`` and ``new-case``)."""
-
-    if "office" not in _TEMPLATES:
-        root = tmp_path_factory.mktemp("template") / "kasus"
-        assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
-        result = Cli(root)(*NEW_MR_ARGS, "--json")
-        assert result.exit_code == 0, result.output
-        _TEMPLATES["office"] = (root, json.loads(result.stdout)["id"])
-    template, case_id = _TEMPLATES["office"]
-    root = tmp_path / "kasus"
-    shutil.copytree(template, root, symlinks=True)
-    return root, case_id
+    case_id = built_once("office", _office, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus", case_id
 
 
 @pytest.fixture
