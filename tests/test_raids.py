@@ -640,9 +640,7 @@ def test_a_raid_add_killed_at_random_moments_loses_nothing_and_blocks_nothing(gi
     entering the same file again records exactly the rest. (Only the killed command runs
     as a program; the others run in-process, to keep the test short.)"""
     import random
-    import signal
     import sys
-    import time
 
     from conftest import PROJECT
 
@@ -664,9 +662,7 @@ def test_a_raid_add_killed_at_random_moments_loses_nothing_and_blocks_nothing(gi
         sheet = write_csv(tmp_path / f"r{trial}.csv", people)
         before = crash.records(root)
         process = crash.start(root, "raid", "add", raid, "--from", str(sheet))
-        time.sleep(rng.uniform(0.3, 1.5))
-        process.send_signal(signal.SIGKILL)
-        process.communicate()
+        crash.kill_after(process, rng.uniform(0.3, 1.5))
         figures = crash.Figures()
         crash.check_after(root, case, before, figures, f"raid add #{trial}", next_note)
         assert (figures.stuck, figures.lost) == (0, 0), figures.notes
