@@ -700,9 +700,12 @@ def _short(value: str) -> str:
 
 
 def _env(home: Path) -> dict[str, str | None]:
-    """No settings from the machine; $HOME and caches inside the example's folder."""
+    """No settings from the machine; $HOME and settings inside the example's folder;
+    ppks's cache the test process's (conftest.user_cache: compiled templates, kept as
+    on a user's machine; never checked, as ppks writes it by design)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")
     return {
-        **_git_env(), "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+        **_git_env(), "HOME": str(home), "XDG_CACHE_HOME": cache,
         "XDG_DATA_HOME": str(home / ".local"), "XDG_CONFIG_HOME": str(home / ".config"),
         "PPKS_ROOT": None, "PPKS_LANG": None, "PPKS_WORKER": None, "EDITOR": "false",
         "VISUAL": "false", "GIT_TERMINAL_PROMPT": "0",
