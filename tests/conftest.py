@@ -261,7 +261,8 @@ def built_once(key: str, build, into: Path, tmp_path_factory) -> object:
     must keep to it; git repositories in it (the folder itself, or a folder directly in
     it) may name each other as remotes by absolute path: in the copy those remotes name
     the copies. The copy keeps the files' times (a copy has new inodes: ppks's index sees
-    every file as changed and reads them again)."""
+    every file as changed and reads them again). git's sample hooks (inert examples) are
+    left out."""
     if key not in _BUILT:
         folder = tmp_path_factory.mktemp(f"built-{key}")
         with pytest.MonkeyPatch.context() as patch:  # as clean_environment leaves it,
@@ -276,7 +277,11 @@ def built_once(key: str, build, into: Path, tmp_path_factory) -> object:
             i18n.set_language("id")
             _common.reset_consoles()
             try:
-                _BUILT[key] = (folder, build(folder))
+                value = build(folder)
+                # git's inert example hooks (a dozen files a repository), not copied
+                for sample in (*folder.glob("*/hooks/*.sample"), *folder.glob("*/*/hooks/*.sample")):
+                    sample.unlink()
+                _BUILT[key] = (folder, value)
             finally:
                 i18n.set_language(language)
                 _common.reset_consoles()

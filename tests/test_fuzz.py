@@ -291,6 +291,9 @@ def _build_base(folder: Path) -> Base:
             # only to make the copies faster; git reads no revisions from the test's input
             subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=git_dir, capture_output=True,
                            stdin=subprocess.DEVNULL)  # fmt: skip
+        for sample in (*repo.root.glob(".git/hooks/*.sample"),
+                       *folder.glob("remote.git/hooks/*.sample")):  # fmt: skip
+            sample.unlink()  # git's inert examples: a third of the files to copy
         ids = {
             "intake": intake.id, "assessed": assessed.id, "active": active.id,
             "closed": closed.id, "attachment": attached.record.id, "raid": raid,
