@@ -296,6 +296,17 @@ def built_once(key: str, build, into: Path, tmp_path_factory) -> object:
     return value
 
 
+def fill_repo(repo: Repository, key: str, build, tmp_path_factory) -> object:
+    """:func:`built_once` for a fixture that fills the ``repo`` fixture's repository (no
+    git) through the library: ``build(Repository)`` fills one made the same way once
+    per test process; its files are copied into ``repo``; returns what it returned."""
+
+    def made(folder: Path) -> object:
+        return build(Repository.create(folder / repo.root.name, "Dinas Sosial Kota Medan"))
+
+    return built_once(key, made, repo.root.parent, tmp_path_factory)
+
+
 def _office(folder: Path) -> str:
     root = folder / "kasus"
     assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
