@@ -21,7 +21,7 @@ from ppks_cli.git import markers
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, PROJECT, Cli, git, run_ppks
+from conftest import MR, PROJECT, Cli, built_once, git, run_ppks
 
 sys.path.insert(0, str(PROJECT / "bench"))
 import crash  # noqa: E402  (bench/crash.py runs hundreds of these trials)
@@ -62,10 +62,16 @@ def test_commands_killed_at_random_moments_lose_nothing_and_block_nothing(tmp_pa
 
 
 @pytest.fixture
-def pair(tmp_path, monkeypatch):
+def pair(tmp_path, tmp_path_factory, monkeypatch):
     """Our repository with a local commit not pushed, and a colleague's record on the
-    shared remote that we have fetched but not integrated."""
+    shared remote that we have fetched but not integrated (made once per test process,
+    then copied)."""
     monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    case_id, mine = built_once("crash-pair", _pair, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus", case_id, tmp_path / "kasus" / mine
+
+
+def _pair(tmp_path: Path) -> tuple[str, str]:
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
     ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created")
     case = create_case(repo, prepare(MR))
@@ -82,7 +88,7 @@ def pair(tmp_path, monkeypatch):
     assert Cli(root)("note", case.id, "milik saya").exit_code == 0
     git("fetch", "-q", "origin", cwd=root)
     mine = next(root.glob("cases/*/records/*-note-*.toml"))
-    return root, case.id, mine
+    return case.id, mine.relative_to(root).as_posix()
 
 
 def stop_rebase_before_our_commit(root: Path) -> str:
