@@ -22,6 +22,31 @@ from ppks_cli.commands.app import build_app
 from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.store import Repository
 
+
+def _temporary_files_in_memory() -> None:
+    """Temporary folders (``tmp_path``: repositories, clones, remotes) in memory, in
+    /dev/shm, where it is a roomy tmpfs that allows programs (tests run git hooks and
+    editors made there): the suite writes, commits and removes tens of thousands of
+    small files, and on a disk their metadata and git's fsyncs took as much time again
+    as the tests (more when other jobs write to it too). Not when the user chose where
+    temporary files go ($TMPDIR, $PYTEST_DEBUG_TEMPROOT, --basetemp)."""
+    if "TMPDIR" in os.environ or "PYTEST_DEBUG_TEMPROOT" in os.environ:
+        return
+    shm = "/dev/shm"
+    try:
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            options = [line.split()[3].split(",") for line in mounts
+                       if line.split()[1:3] == [shm, "tmpfs"]]  # fmt: skip
+        free = os.statvfs(shm)
+    except (OSError, IndexError):
+        return
+    if (options and "noexec" not in options[-1] and os.access(shm, os.W_OK)
+            and free.f_bavail * free.f_frsize >= 4 << 30):  # fmt: skip
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = shm  # read by pytest's tmp_path_factory
+
+
+_temporary_files_in_memory()
+
 # Property tests: 30 examples each by default, to keep the suite fast on a 2-core machine
 # (a test that needs more says so with @settings); HYPOTHESIS_PROFILE=thorough runs 500.
 _hypothesis_settings.register_profile("default", max_examples=30)
