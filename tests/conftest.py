@@ -122,12 +122,18 @@ def mr_case(repo):
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` and its bytes, to prove that nothing was written."""
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not {".git", ".ppks-cache"} & set(p.relative_to(root).parts)
-    }  # the index (a cache, ignored by git) may be brought up to date by any command
+    """Every file under ``root`` and its bytes, to prove that nothing was written: not in
+    ``.git`` (nor in ``.ppks-cache``: the index, a cache ignored by git, may be brought up
+    to date by any command), which is not even walked."""
+    skip = {".git", ".ppks-cache"}
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in files:
+            path = Path(folder, name)
+            if name not in skip and path.is_file():
+                found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
 
 
 _APPS: dict[str, object] = {}
