@@ -184,6 +184,7 @@ class Base:
     folder: Path  # holds kasus/, remote.git/, stick.bundle
     ids: dict[str, str]
     letter_number: str
+    state: dict = field(default_factory=dict)  # repo_state of kasus/: each copy's, before
 
 
 def _git(*args: str, cwd: Path) -> str:
@@ -299,7 +300,7 @@ def _build_base(folder: Path) -> Base:
             "closed": closed.id, "attachment": attached.record.id, "raid": raid,
             "people": str(people),
         }  # fmt: skip
-        return Base(folder, ids, made.number)
+        return Base(folder, ids, made.number, repo_state(repo.root))
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -776,7 +777,7 @@ def run_one(base: Base, name: str, target: str, hostile: list[str], flags: set[s
     try:
         argv, outputs = build_argv(command, name, target, hostile, flags, no_commit, dashdash,
                                    base, example, cwd, root)  # fmt: skip
-        before_repo = repo_state(root)
+        before_repo = base.state  # the copy's, byte for byte
         # ppks's own cache in the user's cache folder (compiled templates, holidays) is
         # written by design (issue 16); nothing else outside the repository may change
         skip = {root, example / "remote.git", *outputs, home / ".cache" / "ppks"}
