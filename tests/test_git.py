@@ -144,12 +144,11 @@ def test_commit_without_any_git_identity(kasus, tmp_path):
     home.mkdir()
     env = {"HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "", "GIT_AUTHOR_EMAIL": "",
            "GIT_COMMITTER_NAME": "", "GIT_COMMITTER_EMAIL": ""}  # fmt: skip
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PPKS_"))}
-    result = subprocess.run(
-        [*__import__("conftest").ppks_command(), "note", new_case(kasus, "Budi"), "x"],
-        cwd=kasus, env={**clean, **{k: v for k, v in env.items() if v}, "PPKS_WORKER": "Dewi Lestari"},
-        capture_output=True, text=True,
-    )  # fmt: skip
+    case_id = new_case(kasus, "Budi")
+    unset = {k: None for k in os.environ if k.startswith(("GIT_", "PPKS_"))}
+    result = run_ppks("note", case_id, "x", cwd=kasus, env={
+        **unset, **{k: v for k, v in env.items() if v}, "PPKS_WORKER": "Dewi Lestari",
+    })  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (
         git("log", "-1", "--format=%an <%ae>", cwd=kasus).strip()
