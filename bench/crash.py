@@ -264,8 +264,9 @@ def make_sync_pair(work: Path) -> None:
     assert clone.returncode == 0, clone.stderr
 
 
-def pair_trial(root: Path, case: str, kind: str, index: int) -> Figures:
-    """Two commands of ``kind`` started together."""
+def pair_trial(root: Path, case: str, kind: str, index: int, after=next_note) -> Figures:
+    """Two commands of ``kind`` started together, then the check (``after``: the next
+    command, as for :func:`kill_trial`)."""
     figures = Figures(trials=1)
     before = records(root)
     head = git(root, "rev-list", "--count", "HEAD").strip()
@@ -287,7 +288,7 @@ def pair_trial(root: Path, case: str, kind: str, index: int) -> Figures:
     if commits != ok:
         figures.failures += 1
         figures.notes.append(f"pair {kind} #{index}: {ok} succeeded, {commits} commits")
-    check_after(root, case, before, figures, f"pair {kind} #{index}")
+    check_after(root, case, before, figures, f"pair {kind} #{index}", after)
     return figures
 
 

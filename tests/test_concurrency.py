@@ -153,8 +153,10 @@ def shared(tmp_path_factory) -> tuple[Path, str]:
 
 @pytest.mark.parametrize("kind", ["note", "new-case", "letter"])
 def test_two_commands_started_together_both_commit_and_nothing_is_lost(shared, kind):
+    from test_crash import next_in_process
+
     root, case = shared
-    figures = crash.pair_trial(root, case, kind, 0)
+    figures = crash.pair_trial(root, case, kind, 0, after=next_in_process)
     assert (figures.failures, figures.lost, figures.duplicates, figures.stuck) == (0, 0, 0, 0), (
         figures.notes
     )
