@@ -4,6 +4,7 @@ helpers to run the command line in-process (CliRunner) or as a subprocess."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -83,6 +84,17 @@ _CLEAN_ENV = {
 }  # fmt: skip
 
 
+_HOMES = itertools.count()
+
+
+def new_home(tmp_path_factory) -> Path:
+    """A new empty folder for $HOME, in a folder of the test process's own (numbered
+    here: ``mktemp`` looks through every folder made before, a few thousand by the end)."""
+    folder = tmp_path_factory.getbasetemp() / "homes" / str(next(_HOMES))
+    folder.mkdir(parents=True)
+    return folder
+
+
 def user_cache(tmp_path_factory) -> Path:
     """ppks's user cache (compiled letter templates, the year's holidays, the message
     catalogs), one per test process: kept from test to test as on a worker's own
@@ -98,7 +110,7 @@ def clean_environment(monkeypatch, tmp_path_factory):
     """Every test starts in Indonesian with no ppks or git settings from the machine: an
     empty home folder (no ~/.gitconfig), and git's identity from the environment only;
     ppks's cache is the test process's (:func:`user_cache`)."""
-    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("HOME", str(new_home(tmp_path_factory)))
     monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache(tmp_path_factory)))
     for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
@@ -299,7 +311,7 @@ def built_once(key: str, build, into: Path, tmp_path_factory) -> object:
         with pytest.MonkeyPatch.context() as patch:  # as clean_environment leaves it,
             for name, value in _CLEAN_ENV.items():  # whichever test asks first
                 patch.setenv(name, value)
-            patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+            patch.setenv("HOME", str(new_home(tmp_path_factory)))
             patch.setenv("XDG_CACHE_HOME", str(user_cache(tmp_path_factory)))
             for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR", "PPKS_EMAIL",
                          "EMAIL", "GIT_CONFIG_GLOBAL"):  # fmt: skip
