@@ -84,17 +84,21 @@ def git(root: Path, *args: str, check: bool = True) -> str:
     return result.stdout
 
 
-def make_repo(root: Path, with_remote: bool = False) -> str:
+def make_repo(root: Path, with_remote: bool = False,
+              ppks: Callable[..., subprocess.CompletedProcess] | None = None) -> str:  # fmt: skip
     """A git case repository with one assessed case (letters can be issued); with
-    ``with_remote``, also a bare ``origin`` it is pushed to. Returns the case ID."""
-    assert run(root.parent, "init", str(root), "--worker", "Saskia").returncode == 0
+    ``with_remote``, also a bare ``origin`` it is pushed to. Returns the case ID.
+    ``ppks(where, *args)`` runs the commands that make it (default :func:`run`, the
+    installed program; the tests pass one that runs them in-process, with :data:`ENV`)."""
+    ppks = ppks or run
+    assert ppks(root.parent, "init", str(root), "--worker", "Saskia").returncode == 0
     config = root / "ppks.toml"
     config.write_text(config.read_text() + SIGNATORIES)
     git(root, "commit", "-qam", "signatories")
-    made = run(root, "new-case", "--name", "MR", *CASE_ARGS, "--json")
+    made = ppks(root, "new-case", "--name", "MR", *CASE_ARGS, "--json")
     case = json.loads(made.stdout)["id"]
-    assert run(root, "assess", case, "--problem", "a", "--need", "b", "--summary", "c",
-               "--date", "2024-02-20").returncode == 0  # fmt: skip
+    assert ppks(root, "assess", case, "--problem", "a", "--need", "b", "--summary", "c",
+                "--date", "2024-02-20").returncode == 0  # fmt: skip
     if with_remote:
         origin = root.parent / "origin.git"
         git(root.parent, "init", "-q", "--bare", "-b", "main", str(origin))
@@ -194,15 +198,23 @@ WRITERS = {
 }
 
 
+def kill_after(process: subprocess.Popen, delay: float) -> None:
+    """SIGKILL ``process`` once ``delay`` seconds have passed, unless it ended before
+    (then nothing is left to kill, and there is no need to wait the rest)."""
+    try:
+        process.communicate(timeout=delay)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+
+
 def kill_trial(root: Path, case: str, rng: random.Random, index: int, kind: str,
                max_delay: float = 1.2, after=next_note) -> Figures:  # fmt: skip
     """One command killed after a random delay, then the check."""
     figures = Figures(trials=1)
     before = records(root)
     process = start(root, *WRITERS[kind](case, index))
-    time.sleep(rng.uniform(0, max_delay))
-    process.send_signal(signal.SIGKILL)
-    process.communicate()
+    kill_after(process, rng.uniform(0, max_delay))
     figures.leftover += bool(leftovers(root))
     check_after(root, case, before, figures, f"kill {kind} #{index}", after)
     return figures
@@ -219,9 +231,7 @@ def sync_kill_trial(work: Path, index: int, rng: random.Random, max_delay: float
     assert run(root, "note", case, f"milik saya {index}").returncode == 0
     before = records(root)
     process = start(root, "sync")
-    time.sleep(rng.uniform(0, max_delay))
-    process.send_signal(signal.SIGKILL)
-    process.communicate()
+    kill_after(process, rng.uniform(0, max_delay))
     figures.mid_rebase += (root / ".git" / "rebase-merge").exists()
     figures.leftover += bool(leftovers(root))
     check_after(root, case, before, figures, f"kill sync #{index}")
@@ -254,8 +264,9 @@ def make_sync_pair(work: Path) -> None:
     assert clone.returncode == 0, clone.stderr
 
 
-def pair_trial(root: Path, case: str, kind: str, index: int) -> Figures:
-    """Two commands of ``kind`` started together."""
+def pair_trial(root: Path, case: str, kind: str, index: int, after=next_note) -> Figures:
+    """Two commands of ``kind`` started together, then the check (``after``: the next
+    command, as for :func:`kill_trial`)."""
     figures = Figures(trials=1)
     before = records(root)
     head = git(root, "rev-list", "--count", "HEAD").strip()
@@ -277,7 +288,7 @@ def pair_trial(root: Path, case: str, kind: str, index: int) -> Figures:
     if commits != ok:
         figures.failures += 1
         figures.notes.append(f"pair {kind} #{index}: {ok} succeeded, {commits} commits")
-    check_after(root, case, before, figures, f"pair {kind} #{index}")
+    check_after(root, case, before, figures, f"pair {kind} #{index}", after)
     return figures
 
 

@@ -4,6 +4,7 @@ helpers to run the command line in-process (CliRunner) or as a subprocess."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -21,6 +22,31 @@ from ppks_cli.commands import _common
 from ppks_cli.commands.app import build_app
 from ppks_cli.intake import NewCase, create_case, prepare
 from ppks_cli.store import Repository
+
+
+def _temporary_files_in_memory() -> None:
+    """Temporary folders (``tmp_path``: repositories, clones, remotes) in memory, in
+    /dev/shm, where it is a roomy tmpfs that allows programs (tests run git hooks and
+    editors made there): the suite writes, commits and removes tens of thousands of
+    small files, and on a disk their metadata and git's fsyncs took as much time again
+    as the tests (more when other jobs write to it too). Not when the user chose where
+    temporary files go ($TMPDIR, $PYTEST_DEBUG_TEMPROOT, --basetemp)."""
+    if "TMPDIR" in os.environ or "PYTEST_DEBUG_TEMPROOT" in os.environ:
+        return
+    shm = "/dev/shm"
+    try:
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            options = [line.split()[3].split(",") for line in mounts
+                       if line.split()[1:3] == [shm, "tmpfs"]]  # fmt: skip
+        free = os.statvfs(shm)
+    except (OSError, IndexError):
+        return
+    if (options and "noexec" not in options[-1] and os.access(shm, os.W_OK)
+            and free.f_bavail * free.f_frsize >= 4 << 30):  # fmt: skip
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = shm  # read by pytest's tmp_path_factory
+
+
+_temporary_files_in_memory()
 
 # Property tests: 30 examples each by default, to keep the suite fast on a 2-core machine
 # (a test that needs more says so with @settings); HYPOTHESIS_PROFILE=thorough runs 500.
@@ -51,18 +77,45 @@ NEW_MR_ARGS = [
 ]  # fmt: skip
 
 
+_CLEAN_ENV = {
+    "GIT_AUTHOR_NAME": "Test Worker", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Worker", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}  # fmt: skip
+
+
+_HOMES = itertools.count()
+
+
+def new_home(tmp_path_factory) -> Path:
+    """A new empty folder for $HOME, in a folder of the test process's own (numbered
+    here: ``mktemp`` looks through every folder made before, a few thousand by the end)."""
+    folder = tmp_path_factory.getbasetemp() / "homes" / str(next(_HOMES))
+    folder.mkdir(parents=True)
+    return folder
+
+
+def user_cache(tmp_path_factory) -> Path:
+    """ppks's user cache (compiled letter templates, the year's holidays, the message
+    catalogs), one per test process: kept from test to test as on a worker's own
+    machine, where it is made once (compiling the letter templates again in every test
+    took a fifth of a second each). Tests of the cache itself set their own."""
+    folder = tmp_path_factory.getbasetemp() / "user-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path_factory):
     """Every test starts in Indonesian with no ppks or git settings from the machine: an
-    empty home folder (no ~/.gitconfig), and git's identity from the environment only."""
-    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    empty home folder (no ~/.gitconfig), and git's identity from the environment only;
+    ppks's cache is the test process's (:func:`user_cache`)."""
+    monkeypatch.setenv("HOME", str(new_home(tmp_path_factory)))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache(tmp_path_factory)))
     for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Worker")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.invalid")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Worker")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.invalid")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name, value in _CLEAN_ENV.items():
+        monkeypatch.setenv(name, value)
     i18n.set_language("id")
     _common.reset_consoles()
     yield
@@ -81,12 +134,18 @@ def mr_case(repo):
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` and its bytes, to prove that nothing was written."""
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not {".git", ".ppks-cache"} & set(p.relative_to(root).parts)
-    }  # the index (a cache, ignored by git) may be brought up to date by any command
+    """Every file under ``root`` and its bytes, to prove that nothing was written: not in
+    ``.git`` (nor in ``.ppks-cache``: the index, a cache ignored by git, may be brought up
+    to date by any command), which is not even walked."""
+    skip = {".git", ".ppks-cache"}
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in files:
+            path = Path(folder, name)
+            if name not in skip and path.is_file():
+                found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
 
 
 _APPS: dict[str, object] = {}
@@ -233,7 +292,70 @@ def git(*args: str, cwd: Path) -> str:
 TODAY = dt.date.today()
 
 
-_TEMPLATES: dict[str, tuple[Path, str]] = {}
+_BUILT: dict[str, tuple[Path, object]] = {}
+
+
+def built_once(key: str, build, into: Path, tmp_path_factory) -> object:
+    """A copy at ``into`` of the folder ``build(folder)`` fills, built once per test
+    process and key; returns what ``build`` returned for it (IDs and such).
+
+    Copying a ready folder is a fraction of the time of making it again through the
+    commands (each commit runs several gits). ``build`` gets an empty folder of its own and
+    must keep to it; git repositories in it (the folder itself, or a folder directly in
+    it) may name each other as remotes by absolute path: in the copy those remotes name
+    the copies. The copy keeps the files' times (a copy has new inodes: ppks's index sees
+    every file as changed and reads them again). git's sample hooks (inert examples) are
+    left out."""
+    if key not in _BUILT:
+        folder = tmp_path_factory.mktemp(f"built-{key}")
+        with pytest.MonkeyPatch.context() as patch:  # as clean_environment leaves it,
+            for name, value in _CLEAN_ENV.items():  # whichever test asks first
+                patch.setenv(name, value)
+            patch.setenv("HOME", str(new_home(tmp_path_factory)))
+            patch.setenv("XDG_CACHE_HOME", str(user_cache(tmp_path_factory)))
+            for name in ("PPKS_ROOT", "PPKS_LANG", "PPKS_WORKER", "NO_COLOR", "PPKS_EMAIL",
+                         "EMAIL", "GIT_CONFIG_GLOBAL"):  # fmt: skip
+                patch.delenv(name, raising=False)
+            language = i18n.get_language()
+            i18n.set_language("id")
+            _common.reset_consoles()
+            try:
+                value = build(folder)
+                # git's inert example hooks (a dozen files a repository), not copied
+                for sample in (*folder.glob("*/hooks/*.sample"), *folder.glob("*/*/hooks/*.sample")):
+                    sample.unlink()
+                _BUILT[key] = (folder, value)
+            finally:
+                i18n.set_language(language)
+                _common.reset_consoles()
+    folder, value = _BUILT[key]
+    shutil.copytree(folder, into, symlinks=True, dirs_exist_ok=True)
+    for git_dir in (into / ".git", into, *(p for d in into.iterdir() for p in (d / ".git", d))):
+        config = git_dir / "config"
+        if (git_dir / "HEAD").is_file() and config.is_file():
+            text = config.read_text(encoding="utf-8")
+            if str(folder) in text:
+                config.write_text(text.replace(str(folder), str(into)), encoding="utf-8")
+    return value
+
+
+def fill_repo(repo: Repository, key: str, build, tmp_path_factory) -> object:
+    """:func:`built_once` for a fixture that fills the ``repo`` fixture's repository (no
+    git) through the library: ``build(Repository)`` fills one made the same way once
+    per test process; its files are copied into ``repo``; returns what it returned."""
+
+    def made(folder: Path) -> object:
+        return build(Repository.create(folder / repo.root.name, "Dinas Sosial Kota Medan"))
+
+    return built_once(key, made, repo.root.parent, tmp_path_factory)
+
+
+def _office(folder: Path) -> str:
+    root = folder / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
+    result = Cli(root)(*NEW_MR_ARGS, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["id"]
 
 
 @pytest.fixture
@@ -241,17 +363,8 @@ def git_office(tmp_path, tmp_path_factory) -> tuple[Path, str]:
     """A case repository in git (committing) with MR's case opened by the command line,
     as ``(root, case id)``: made once per test process, then copied for each test (a
     copy is a tenth of the time of ``init`` and ``new-case``)."""
-
-    if "office" not in _TEMPLATES:
-        root = tmp_path_factory.mktemp("template") / "kasus"
-        assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
-        result = Cli(root)(*NEW_MR_ARGS, "--json")
-        assert result.exit_code == 0, result.output
-        _TEMPLATES["office"] = (root, json.loads(result.stdout)["id"])
-    template, case_id = _TEMPLATES["office"]
-    root = tmp_path / "kasus"
-    shutil.copytree(template, root, symlinks=True)
-    return root, case_id
+    case_id = built_once("office", _office, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus", case_id
 
 
 @pytest.fixture

@@ -66,14 +66,18 @@ def test_the_papers_case_through_every_stage(cli):
 
 
 def test_contract_as_installed_program(tmp_path):
+    """Every casework step by the installed program; the stage after each read in-process
+    (the same ``show --json``: the installed one reads the last). The repository and the
+    intake are made in-process: test_e2e runs ``init`` and ``new-case`` installed."""
     kasus = tmp_path / "kasus"
-    run_installed("init", str(kasus))
-    case_id = json.loads(run_installed(*NEW_MR, cwd=kasus).stdout)["id"]
+    assert run_ppks("init", str(kasus)).returncode == 0
+    case_id = json.loads(run_ppks(*NEW_MR, cwd=kasus).stdout)["id"]
     for args, expected in CONTRACT:
         result = run_installed(*fill(args, case_id), cwd=kasus, env={"PPKS_WORKER": "Saskia"})
         assert result.returncode == 0, result.stderr
-        shown = json.loads(run_installed("show", case_id, "--json", cwd=kasus).stdout)
+        shown = json.loads(run_ppks("show", case_id, "--json", cwd=kasus).stdout)
         assert shown["stage"] == expected
+    assert json.loads(run_installed("show", case_id, "--json", cwd=kasus).stdout) == shown
     assert shown["closed"] is True
 
 

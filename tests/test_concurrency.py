@@ -16,7 +16,7 @@ from ppks_cli import locking
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, PROJECT, Cli, snapshot
+from conftest import MR, PROJECT, Cli, built_once, snapshot
 
 sys.path.insert(0, str(PROJECT / "bench"))
 import crash  # noqa: E402  (bench/crash.py: the same trials, hundreds of them)
@@ -37,13 +37,19 @@ def dead_pid() -> int:
     return child.pid
 
 
-@pytest.fixture
-def gitrepo(tmp_path) -> Repository:
-    repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
+def _gitrepo(folder: Path) -> None:
+    repo = Repository.create(folder / "kasus", "Dinas Sosial Kota Medan", "Saskia")
     ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created")
     case = create_case(repo, prepare(MR))
     ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
-    return Repository.open(repo.root)
+
+
+@pytest.fixture
+def gitrepo(tmp_path, tmp_path_factory) -> Repository:
+    """A repository in git with MR's case committed (made once per test process, then
+    copied)."""
+    built_once("concurrency-gitrepo", _gitrepo, tmp_path, tmp_path_factory)
+    return Repository.open(tmp_path / "kasus")
 
 
 def test_a_lock_is_reentrant_and_leaves_no_file(tmp_path):
@@ -138,14 +144,19 @@ def test_a_case_folder_with_a_real_file_is_never_cleaned(gitrepo):
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory) -> tuple[Path, str]:
+    """The repository the pairs run in, made in-process (the pairs are real processes)."""
+    from test_crash import ppks_in_process
+
     root = tmp_path_factory.mktemp("pairs") / "kasus"
-    return root, crash.make_repo(root)
+    return root, crash.make_repo(root, ppks=ppks_in_process)
 
 
 @pytest.mark.parametrize("kind", ["note", "new-case", "letter"])
 def test_two_commands_started_together_both_commit_and_nothing_is_lost(shared, kind):
+    from test_crash import next_in_process
+
     root, case = shared
-    figures = crash.pair_trial(root, case, kind, 0)
+    figures = crash.pair_trial(root, case, kind, 0, after=next_in_process)
     assert (figures.failures, figures.lost, figures.duplicates, figures.stuck) == (0, 0, 0, 0), (
         figures.notes
     )

@@ -21,12 +21,13 @@ from ppks_cli.git import markers
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, PROJECT, Cli, git
+from conftest import MR, PROJECT, Cli, built_once, git, run_ppks
 
 sys.path.insert(0, str(PROJECT / "bench"))
 import crash  # noqa: E402  (bench/crash.py runs hundreds of these trials)
 
-KILL_BUDGET_SECONDS = 5.0  # bench/crash.py runs hundreds of trials
+# bench/crash.py runs hundreds of trials; PPKS_CRASH_SECONDS=60 runs more here
+KILL_BUDGET_SECONDS = float(os.environ.get("PPKS_CRASH_SECONDS", "3"))
 
 
 def next_in_process(root: Path, case: str) -> tuple[int, str]:
@@ -34,12 +35,17 @@ def next_in_process(root: Path, case: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def ppks_in_process(where: Path, *args: str) -> subprocess.CompletedProcess:
+    """:func:`crash.run`'s commands in-process (the repository the trials start from)."""
+    return run_ppks(*args, cwd=where, env=crash.ENV)
+
+
 def test_commands_killed_at_random_moments_lose_nothing_and_block_nothing(tmp_path):
-    """SIGKILL after a random delay, nine or more times (as many as fit in about 5 s);
+    """SIGKILL after a random delay, nine or more times (as many as fit in about 3 s);
     after each, the next command (run in-process, to fit more trials) works and
     nothing is lost, duplicated or left."""
     root = tmp_path / "kasus"
-    case = crash.make_repo(root)
+    case = crash.make_repo(root, ppks=ppks_in_process)
     rng = random.Random(int(os.environ.get("PPKS_CRASH_SEED", "8")))
     total = crash.Figures()
     deadline = time.monotonic() + KILL_BUDGET_SECONDS
@@ -56,10 +62,16 @@ def test_commands_killed_at_random_moments_lose_nothing_and_block_nothing(tmp_pa
 
 
 @pytest.fixture
-def pair(tmp_path, monkeypatch):
+def pair(tmp_path, tmp_path_factory, monkeypatch):
     """Our repository with a local commit not pushed, and a colleague's record on the
-    shared remote that we have fetched but not integrated."""
+    shared remote that we have fetched but not integrated (made once per test process,
+    then copied)."""
     monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    case_id, mine = built_once("crash-pair", _pair, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus", case_id, tmp_path / "kasus" / mine
+
+
+def _pair(tmp_path: Path) -> tuple[str, str]:
     repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
     ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created")
     case = create_case(repo, prepare(MR))
@@ -76,7 +88,7 @@ def pair(tmp_path, monkeypatch):
     assert Cli(root)("note", case.id, "milik saya").exit_code == 0
     git("fetch", "-q", "origin", cwd=root)
     mine = next(root.glob("cases/*/records/*-note-*.toml"))
-    return root, case.id, mine
+    return case.id, mine.relative_to(root).as_posix()
 
 
 def stop_rebase_before_our_commit(root: Path) -> str:

@@ -184,6 +184,7 @@ class Base:
     folder: Path  # holds kasus/, remote.git/, stick.bundle
     ids: dict[str, str]
     letter_number: str
+    state: dict = field(default_factory=dict)  # repo_state of kasus/: each copy's, before
 
 
 def _git(*args: str, cwd: Path) -> str:
@@ -291,12 +292,15 @@ def _build_base(folder: Path) -> Base:
             # only to make the copies faster; git reads no revisions from the test's input
             subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=git_dir, capture_output=True,
                            stdin=subprocess.DEVNULL)  # fmt: skip
+        for sample in (*repo.root.glob(".git/hooks/*.sample"),
+                       *folder.glob("remote.git/hooks/*.sample")):  # fmt: skip
+            sample.unlink()  # git's inert examples: a third of the files to copy
         ids = {
             "intake": intake.id, "assessed": assessed.id, "active": active.id,
             "closed": closed.id, "attachment": attached.record.id, "raid": raid,
             "people": str(people),
         }  # fmt: skip
-        return Base(folder, ids, made.number)
+        return Base(folder, ids, made.number, repo_state(repo.root))
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -700,9 +704,12 @@ def _short(value: str) -> str:
 
 
 def _env(home: Path) -> dict[str, str | None]:
-    """No settings from the machine; $HOME and caches inside the example's folder."""
+    """No settings from the machine; $HOME and settings inside the example's folder;
+    ppks's cache the test process's (conftest.user_cache: compiled templates, kept as
+    on a user's machine; never checked, as ppks writes it by design)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")
     return {
-        **_git_env(), "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+        **_git_env(), "HOME": str(home), "XDG_CACHE_HOME": cache,
         "XDG_DATA_HOME": str(home / ".local"), "XDG_CONFIG_HOME": str(home / ".config"),
         "PPKS_ROOT": None, "PPKS_LANG": None, "PPKS_WORKER": None, "EDITOR": "false",
         "VISUAL": "false", "GIT_TERMINAL_PROMPT": "0",
@@ -770,7 +777,7 @@ def run_one(base: Base, name: str, target: str, hostile: list[str], flags: set[s
     try:
         argv, outputs = build_argv(command, name, target, hostile, flags, no_commit, dashdash,
                                    base, example, cwd, root)  # fmt: skip
-        before_repo = repo_state(root)
+        before_repo = base.state  # the copy's, byte for byte
         # ppks's own cache in the user's cache folder (compiled templates, holidays) is
         # written by design (issue 16); nothing else outside the repository may change
         skip = {root, example / "remote.git", *outputs, home / ".cache" / "ppks"}

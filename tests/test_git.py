@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE, git, run_ppks
+from conftest import SAMPLE, built_once, git, run_ppks
 
 SECRET_NAMES = ["Budi Santoso", "Rahmawati Siregar"]
 NIK = "1275995507900002"  # fictional; must never reach a commit message
@@ -38,12 +38,16 @@ def committed_files(root, rev="HEAD"):
     return git("show", "--name-only", "--format=", rev, cwd=root).split()
 
 
-@pytest.fixture
-def kasus(tmp_path):
-    root = tmp_path / "kasus"
-    result = run_ppks("init", str(root), "--worker", "Saskia")
+def _kasus(folder):
+    result = run_ppks("init", str(folder / "kasus"), "--worker", "Saskia")
     assert result.returncode == 0, result.stderr
-    return root
+
+
+@pytest.fixture
+def kasus(tmp_path, tmp_path_factory):
+    """A repository as ``ppks init`` makes it (made once per test process, then copied)."""
+    built_once("git-kasus", _kasus, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus"
 
 
 # --- init ---------------------------------------------------------------------------------
@@ -140,12 +144,11 @@ def test_commit_without_any_git_identity(kasus, tmp_path):
     home.mkdir()
     env = {"HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "", "GIT_AUTHOR_EMAIL": "",
            "GIT_COMMITTER_NAME": "", "GIT_COMMITTER_EMAIL": ""}  # fmt: skip
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PPKS_"))}
-    result = subprocess.run(
-        [*__import__("conftest").ppks_command(), "note", new_case(kasus, "Budi"), "x"],
-        cwd=kasus, env={**clean, **{k: v for k, v in env.items() if v}, "PPKS_WORKER": "Dewi Lestari"},
-        capture_output=True, text=True,
-    )  # fmt: skip
+    case_id = new_case(kasus, "Budi")
+    unset = {k: None for k in os.environ if k.startswith(("GIT_", "PPKS_"))}
+    result = run_ppks("note", case_id, "x", cwd=kasus, env={
+        **unset, **{k: v for k, v in env.items() if v}, "PPKS_WORKER": "Dewi Lestari",
+    })  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (
         git("log", "-1", "--format=%an <%ae>", cwd=kasus).strip()
@@ -192,9 +195,9 @@ def dated(day):
     }
 
 
-@pytest.fixture
-def storied(kasus):
-    """A case with several changes over several days, by two workers."""
+def _storied(folder):
+    _kasus(folder)
+    kasus = folder / "kasus"
     case_id = run_ppks(
         "new-case", "--name", "MR", "--sex", "L", "--birth-year", "1975", "--category", "pengemis",
         "--source", "street-raid", "--intake-date", "2024-02-16", "--json",
@@ -237,7 +240,15 @@ def storied(kasus):
     path.write_text(path.read_text().replace("birth_year = 1975", "birth_year = 1974"))
     subprocess.run(["git", "commit", "-qam", f"{case_id}: birth year corrected"], cwd=kasus, check=True,
                    env={**os.environ, **dated("2024-02-25")})  # fmt: skip
-    return kasus, case_id
+    return case_id
+
+
+@pytest.fixture
+def storied(tmp_path, tmp_path_factory):
+    """A case with several changes over several days, by two workers (made once per test
+    process, then copied)."""
+    case_id = built_once("git-storied", _storied, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus", case_id
 
 
 def test_history_tells_who_recorded_what_and_when(storied):
@@ -288,19 +299,24 @@ def test_show_as_of_a_date_or_a_revision(storied):
 # --- sync -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def team(tmp_path):
-    """A bare remote and two clones: the shelter (Saskia) and the office (Dewi)."""
-    origin = tmp_path / "origin.git"
-    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=tmp_path)
-    shelter = tmp_path / "shelter"
+def _team(folder):
+    origin = folder / "origin.git"
+    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=folder)
+    shelter = folder / "shelter"
     assert run_ppks("init", str(shelter)).returncode == 0
     case_id = new_case(shelter, "Budi")
     git("remote", "add", "origin", str(origin), cwd=shelter)
     assert ppks(shelter, "sync").returncode == 0
-    office = tmp_path / "office"
-    git("clone", "-q", str(origin), str(office), cwd=tmp_path)
-    return shelter, office, case_id
+    git("clone", "-q", str(origin), str(folder / "office"), cwd=folder)
+    return case_id
+
+
+@pytest.fixture
+def team(tmp_path, tmp_path_factory):
+    """A bare remote and two clones: the shelter (Saskia) and the office (Dewi) (made once
+    per test process, then copied)."""
+    case_id = built_once("git-team", _team, tmp_path, tmp_path_factory)
+    return tmp_path / "shelter", tmp_path / "office", case_id
 
 
 def record_files(root):

@@ -32,7 +32,7 @@ from ppks_cli.git.identity import configured_identity, identity_env
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, git
+from conftest import MR, built_once, git
 
 # --- paths: which case and record a repository path is ------------------------------------------
 
@@ -91,16 +91,21 @@ def head(root: Path) -> str:
     return git("rev-parse", "HEAD", cwd=root).strip()
 
 
-@pytest.fixture
-def gitrepo(tmp_path) -> tuple[Repository, str]:
-    """A case repository in git: the first commit, then one case (MR) committed."""
-    repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan")
+def _gitrepo(folder: Path) -> str:
+    repo = Repository.create(folder / "kasus", "Dinas Sosial Kota Medan")
     assert ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created").committed
     case = create_case(repo, prepare(MR))
     result = ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
     assert result.committed
-    repo.written.clear()
-    return repo, case.id
+    return case.id
+
+
+@pytest.fixture
+def gitrepo(tmp_path, tmp_path_factory) -> tuple[Repository, str]:
+    """A case repository in git: the first commit, then one case (MR) committed (made
+    once per test process, then copied)."""
+    case_id = built_once("git-layer-repo", _gitrepo, tmp_path, tmp_path_factory)
+    return Repository.open(tmp_path / "kasus"), case_id
 
 
 def add_note(repo: Repository, case_id: str, text: str, commit: bool = True) -> Path:
@@ -114,17 +119,24 @@ def add_note(repo: Repository, case_id: str, text: str, commit: bool = True) -> 
     return record
 
 
-@pytest.fixture
-def team(tmp_path, gitrepo):
-    """A bare remote, the shelter clone (the gitrepo, pushed) and an office clone of it."""
-    repo, case_id = gitrepo
-    origin = tmp_path / "origin.git"
-    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=tmp_path)
-    git("remote", "add", "origin", str(origin), cwd=repo.root)
-    first = ppks_git.sync(repo.root)
+def _team(folder: Path) -> str:
+    case_id = _gitrepo(folder)
+    root = folder / "kasus"
+    origin = folder / "origin.git"
+    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=folder)
+    git("remote", "add", "origin", str(origin), cwd=root)
+    first = ppks_git.sync(root)
     assert first.pushed and first.remote == "origin" and first.branch == "main"
-    git("clone", "-q", str(origin), str(tmp_path / "office"), cwd=tmp_path)
-    return repo, Repository.open(tmp_path / "office"), case_id
+    git("clone", "-q", str(origin), str(folder / "office"), cwd=folder)
+    return case_id
+
+
+@pytest.fixture
+def team(tmp_path, tmp_path_factory):
+    """A bare remote, the shelter clone (the gitrepo, pushed) and an office clone of it
+    (made once per test process, then copied)."""
+    case_id = built_once("git-layer-team", _team, tmp_path, tmp_path_factory)
+    return Repository.open(tmp_path / "kasus"), Repository.open(tmp_path / "office"), case_id
 
 
 # --- running git ----------------------------------------------------------------------------------

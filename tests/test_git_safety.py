@@ -24,7 +24,7 @@ from ppks_cli.git.identity import configured_identity
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, Cli, git, snapshot
+from conftest import MR, Cli, built_once, git, snapshot
 
 HOSTILE_REMOTES = [
     "--upload-pack=touch pwned;git-upload-pack",
@@ -62,21 +62,26 @@ def no_pwned(*folders: Path) -> None:
         assert not list(folder.rglob("pwned")), folder
 
 
-@pytest.fixture
-def team(tmp_path, monkeypatch):
-    """A bare remote `origin`, the shelter clone (one case, synced) and the office clone."""
-    monkeypatch.chdir(tmp_path)
-    origin = tmp_path / "origin.git"
-    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=tmp_path)
-    repo = Repository.create(tmp_path / "shelter", "Dinas Sosial Kota Medan")
+def _team(folder: Path) -> str:
+    origin = folder / "origin.git"
+    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=folder)
+    repo = Repository.create(folder / "shelter", "Dinas Sosial Kota Medan")
     assert ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created").committed
     case = create_case(repo, prepare(MR))
     ppks_git.commit_paths(repo.root, [repo.root / "cases" / case.id], f"{case.id}: case opened")
     git("remote", "add", "origin", str(origin), cwd=repo.root)
     ppks_git.sync(repo.root)
-    office = tmp_path / "office"
-    git("clone", "-q", str(origin), str(office), cwd=tmp_path)
-    return repo.root, office, case.id
+    git("clone", "-q", str(origin), str(folder / "office"), cwd=folder)
+    return case.id
+
+
+@pytest.fixture
+def team(tmp_path, tmp_path_factory, monkeypatch):
+    """A bare remote `origin`, the shelter clone (one case, synced) and the office clone
+    (made once per test process, then copied)."""
+    monkeypatch.chdir(tmp_path)
+    case_id = built_once("git-safety-team", _team, tmp_path, tmp_path_factory)
+    return tmp_path / "shelter", tmp_path / "office", case_id
 
 
 # --- remote names -------------------------------------------------------------------------
@@ -298,11 +303,9 @@ def test_as_of_a_revision_holding_a_symlink_is_a_clear_problem(team):
 # --- deletions received --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def deleted(team, tmp_path):
-    """The shelter has a note on the shared case and a second case, both synced; the
-    office then deletes the second case and the note, and syncs."""
-    shelter, office, shared = team
+def _deleted(folder: Path) -> tuple[str, str, str]:
+    shared = _team(folder)
+    shelter, office = folder / "shelter", folder / "office"
     cli = Cli(shelter)
     assert cli("note", shared, "catatan yang akan dihapus", "--worker", "Saskia").exit_code == 0
     second = create_case(Repository.open(shelter), prepare(replace(MR, name="RS", sex="P")))
@@ -314,7 +317,18 @@ def deleted(team, tmp_path):
     git("rm", "-rq", f"cases/{second.id}", note_path, cwd=office)
     git("commit", "-qm", "tidy up", cwd=office)
     git("push", "-q", "origin", "main", cwd=office)
-    return shelter, shared, second.id, note_path
+    return shared, second.id, note_path
+
+
+@pytest.fixture
+def deleted(tmp_path, tmp_path_factory, monkeypatch):
+    """The team (as :func:`team`); the shelter has a note on the shared case and a second
+    case, both synced; the office then deletes the second case and the note, and syncs
+    (made once per test process, then copied)."""
+    monkeypatch.chdir(tmp_path)
+    shared, second, note_path = built_once("git-safety-deleted", _deleted, tmp_path,
+                                           tmp_path_factory)  # fmt: skip
+    return tmp_path / "shelter", shared, second, note_path
 
 
 def test_sync_reports_deleted_cases_and_records_and_how_to_restore(deleted):

@@ -16,17 +16,23 @@ from ppks_cli.git import commit as git_commit
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, Cli, git, snapshot
+from conftest import MR, Cli, built_once, git, snapshot
 
 
-@pytest.fixture
-def root(tmp_path, monkeypatch) -> Path:
-    repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan", "Saskia")
+def _root(folder: Path) -> None:
+    repo = Repository.create(folder / "kasus", "Dinas Sosial Kota Medan", "Saskia")
     ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created")
     case = create_case(repo, prepare(MR))
     ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened", "Saskia")
+
+
+@pytest.fixture
+def root(tmp_path, tmp_path_factory, monkeypatch) -> Path:
+    """A repository in git with MR's case committed (made once per test process, then
+    copied)."""
+    built_once("git-states-root", _root, tmp_path, tmp_path_factory)
     monkeypatch.setenv("GIT_EDITOR", "true")  # `rebase --continue` and friends, unattended
-    return repo.root
+    return tmp_path / "kasus"
 
 
 def case_id(root: Path) -> str:

@@ -16,7 +16,7 @@ from ppks_cli import letters
 from ppks_cli.errors import InvalidInput, Refused
 from ppks_cli.store import Repository
 
-from conftest import Cli, git, run_ppks, snapshot
+from conftest import Cli, built_once, git, run_ppks, snapshot
 
 D = dt.date
 REFERRAL = "462/1/Dinsos/2024"
@@ -181,16 +181,27 @@ def test_check_says_another_code_when_it_does(office):
 # --- 3. one document with two numbers after two clones merged -------------------------------
 
 
-def clones(office, tmp_path):
+def clones(office, tmp_path, tmp_path_factory):
     """The office repository in git with the paper's case and its referral letter issued,
-    and a clone of it: ``(case id, clone root)``."""
-    case_id = issue_referral(office)
-    git("init", "-b", "main", cwd=office.root)
-    git("add", "-A", cwd=office.root)
-    git("commit", "-m", "start", cwd=office.root)
-    other = tmp_path / "clone"
-    git("clone", str(office.root), str(other), cwd=tmp_path)
-    return case_id, other
+    and a clone of it: ``(case id, clone root)``. Made once per test process, then copied
+    over the office fixture's repository (the same settings)."""
+    assert office.root == tmp_path / "kasus"
+    case_id = built_once("issue13-clones", _clones, tmp_path, tmp_path_factory)
+    return case_id, tmp_path / "clone"
+
+
+def _clones(folder):
+    with pytest.MonkeyPatch.context() as patch:  # as the office fixture has it
+        patch.setenv("PPKS_WORKER", "Saskia")
+        repo = Repository.create(folder / "kasus", "Dinas Sosial Kota Medan")
+        repo.paths.config.write_text(repo.paths.config.read_text() + SIGNATORIES)
+        office = Repository.open(repo.root)
+        case_id = issue_referral(office)
+        git("init", "-b", "main", cwd=office.root)
+        git("add", "-A", cwd=office.root)
+        git("commit", "-m", "start", cwd=office.root)
+        git("clone", str(office.root), str(folder / "clone"), cwd=folder)
+    return case_id
 
 
 def pull(office, other):
@@ -230,8 +241,8 @@ def settle_and_check(office, case_id, numbers):
     assert replaced.returncode == Refused.exit_code and first in replaced.stderr
 
 
-def test_one_letter_renumbered_in_two_clones(office, tmp_path):
-    case_id, other = clones(office, tmp_path)
+def test_one_letter_renumbered_in_two_clones(office, tmp_path, tmp_path_factory):
+    case_id, other = clones(office, tmp_path, tmp_path_factory)
     here = ppks_in(office.root, "letter", "renumber", REFERRAL, "--reason", "nomor buku agenda",
                    "--json")  # fmt: skip
     assert here.returncode == 0, here.stderr
@@ -246,8 +257,8 @@ def test_one_letter_renumbered_in_two_clones(office, tmp_path):
     settle_and_check(office, case_id, numbers)
 
 
-def test_one_letter_renumbered_to_the_same_number_in_two_clones_is_one_number(office, tmp_path):
-    case_id, other = clones(office, tmp_path)
+def test_one_letter_renumbered_to_the_same_number_in_two_clones_is_one_number(office, tmp_path, tmp_path_factory):
+    case_id, other = clones(office, tmp_path, tmp_path_factory)
     for root in (office.root, other):
         done = ppks_in(root, "letter", "renumber", REFERRAL, "--reason", "salah", "--json")
         assert json.loads(done.stdout)["number"] == "462/2/Dinsos/2024"
@@ -276,8 +287,8 @@ def test_one_document_issued_in_two_clones_without_new(office, tmp_path):
     settle_and_check(office, case.id, numbers)
 
 
-def test_a_new_letter_issued_on_purpose_is_no_clash(office, tmp_path):
-    case_id, other = clones(office, tmp_path)
+def test_a_new_letter_issued_on_purpose_is_no_clash(office, tmp_path, tmp_path_factory):
+    case_id, other = clones(office, tmp_path, tmp_path_factory)
     for root in (office.root, other):  # each clone means a new letter about the referral
         done = ppks_in(root, "letter", case_id, "referral", "--issue", "--new", "--date",
                        "2024-06-21")  # fmt: skip

@@ -17,7 +17,7 @@ from ppks_cli.intake import create_case, prepare
 from ppks_cli.records import Goal
 from ppks_cli.views import CaseFilter, list_cases
 
-from conftest import MR, git, run_ppks
+from conftest import MR, fill_repo, git, run_ppks
 
 D = dt.date
 TODAY = D(2024, 7, 1)
@@ -28,8 +28,7 @@ def add(repo, name: str, **more):
     return create_case(repo, prepare(form), allow_duplicates=True)
 
 
-@pytest.fixture
-def office(repo):
+def _office(repo):
     """Five cases with known dates. On TODAY (2024-07-01):
     - Butet: intake 2024-06-28, assessment due 07-05 (upcoming), tag odgj, worker Dewi;
     - Rahmat: intake 2024-02-16, assessed, planned 02-23 with a goal due 03-01: overdue;
@@ -50,6 +49,18 @@ def office(repo):
                           birth_year=None, birth_date="1950-08-20", category="lansia-terlantar")
     cases["robert"] = add(repo, "Robert", intake_date="2024-06-30", birth_year=None)
     return {key: case.id for key, case in cases.items()}
+
+
+@pytest.fixture
+def office(repo, tmp_path_factory):
+    """Five cases with known dates. On TODAY (2024-07-01):
+    - Butet: intake 2024-06-28, assessment due 07-05 (upcoming), tag odgj, worker Dewi;
+    - Rahmat: intake 2024-02-16, assessed, planned 02-23 with a goal due 03-01: overdue;
+    - Sukarno: intake 2023-11-02, closed 2024-05-01, follow-up due 05-31: overdue;
+    - Tiurma: intake 2024-04-10, born 1950-08-20 (age 73), assessment overdue;
+    - Robert: intake 2024-06-30, assessment due 07-07.
+    Made once per test process, then copied into ``repo``."""
+    return fill_repo(repo, "list-office", _office, tmp_path_factory)
 
 
 def ids(repo, today=TODAY, sort="newest", limit=None, **wanted) -> list[str]:

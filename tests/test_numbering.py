@@ -18,7 +18,7 @@ from ppks_cli import agenda, letters
 from ppks_cli.errors import InvalidInput, Refused
 from ppks_cli.store import Repository
 
-from conftest import Cli, git, run_ppks, snapshot
+from conftest import Cli, built_once, git, run_ppks, snapshot
 
 D = dt.date
 REFERRAL_DAY = ("--date", "2024-06-20")
@@ -277,17 +277,17 @@ def test_agenda_refusals_are_one_message_and_write_nothing(office, tmp_path, arg
 # --- two clones, one number -------------------------------------------------------------------
 
 
-@pytest.fixture
-def two_clones(office, tmp_path):
-    """Two cases, committed, cloned; each clone issues a referral letter offline for a
-    different case, then the clone's work is pulled: both carry 462/1/Dinsos/2024."""
+def _two_clones(folder):
+    office = Repository.create(folder / "kasus", "Dinas Sosial Kota Medan")
+    office.paths.config.write_text(office.paths.config.read_text() + SIGNATORIES)
+    office = Repository.open(office.root)
     first = papers_case(office)
     second = papers_case(office, name="AB")
     git("init", "-b", "main", cwd=office.root)
     git("add", "-A", cwd=office.root)
     git("commit", "-m", "start", cwd=office.root)
-    other = tmp_path / "clone"
-    git("clone", str(office.root), str(other), cwd=tmp_path)
+    other = folder / "clone"
+    git("clone", str(office.root), str(other), cwd=folder)
     for root, case in ((office.root, first), (other, second)):
         result = run_ppks("letter", case.id, "referral", "--issue", *REFERRAL_DAY, "--json", cwd=root,
                           env={"PPKS_WORKER": "S"})  # fmt: skip
@@ -295,7 +295,18 @@ def two_clones(office, tmp_path):
     pulled = subprocess.run(["git", "pull", "--no-rebase", "--no-edit", str(other), "main"],
                             cwd=office.root, capture_output=True, text=True)  # fmt: skip
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
-    return Repository.open(office.root), first, second
+    return first.id, second.id
+
+
+@pytest.fixture
+def two_clones(tmp_path, tmp_path_factory, monkeypatch):
+    """Two cases (the office's, with signatories), committed, cloned; each clone issues a
+    referral letter offline for a different case, then the clone's work is pulled: both
+    carry 462/1/Dinsos/2024. Made once per test process, then copied."""
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    first, second = built_once("numbering-two-clones", _two_clones, tmp_path, tmp_path_factory)
+    repo = Repository.open(tmp_path / "kasus")
+    return repo, repo.find_case(first), repo.find_case(second)
 
 
 def test_check_flags_the_duplicate_and_names_renumber(two_clones):

@@ -21,7 +21,7 @@ from ppks_cli.git.identity import commit_settings
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.store import Repository
 
-from conftest import MR, git
+from conftest import MR, built_once, git
 
 
 def committed_files(root: Path, revision: str = "HEAD") -> list[str]:
@@ -29,14 +29,20 @@ def committed_files(root: Path, revision: str = "HEAD") -> list[str]:
     return [line for line in listed.splitlines() if line]
 
 
-@pytest.fixture
-def gitrepo(tmp_path) -> tuple[Repository, str]:
-    repo = Repository.create(tmp_path / "kasus", "Dinas Sosial Kota Medan")
+def _gitrepo(folder: Path) -> str:
+    repo = Repository.create(folder / "kasus", "Dinas Sosial Kota Medan")
     assert ppks_git.init_repository(repo.root, "Saskia", "ppks: case repository created").committed
     case = create_case(repo, prepare(MR))
     assert ppks_git.commit_paths(repo.root, repo.written, f"{case.id}: case opened").committed
-    repo.written.clear()
-    return repo, case.id
+    return case.id
+
+
+@pytest.fixture
+def gitrepo(tmp_path, tmp_path_factory) -> tuple[Repository, str]:
+    """A repository in git with MR's case committed (made once per test process, then
+    copied)."""
+    case_id = built_once("one-case-gitrepo", _gitrepo, tmp_path, tmp_path_factory)
+    return Repository.open(tmp_path / "kasus"), case_id
 
 
 def write_note(repo: Repository, case_id: str, text: str) -> Path:
@@ -501,19 +507,25 @@ def test_a_new_case_id_is_one_no_folder_has(repo, monkeypatch):
 # --- letter numbers from the index ------------------------------------------------------------
 
 
-@pytest.fixture
-def office(tmp_path, monkeypatch):
+def _office(folder: Path) -> None:
     from test_letters import SIGNATORIES
 
-    monkeypatch.setenv("PPKS_WORKER", "Saskia")
-    root = tmp_path / "kasus"
     from conftest import Cli
 
+    root = folder / "kasus"
     assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
     config = root / "ppks.toml"
     config.write_text(config.read_text() + SIGNATORIES)
     git("commit", "-qam", "signatories", cwd=root)
-    return Repository.open(root)
+
+
+@pytest.fixture
+def office(tmp_path, tmp_path_factory, monkeypatch):
+    """A repository made by ``ppks init``, with signatories (made once per test process,
+    then copied)."""
+    monkeypatch.setenv("PPKS_WORKER", "Saskia")
+    built_once("one-case-office", _office, tmp_path, tmp_path_factory)
+    return Repository.open(tmp_path / "kasus")
 
 
 def issue(root: Path, case_id: str, *extra: str) -> str:

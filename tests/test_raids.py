@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ppks_cli import raids
 from ppks_cli.commands import _common
 
-from conftest import Cli, git, snapshot
+from conftest import NEW_MR_ARGS, Cli, built_once, git, snapshot
 
 RAID_DATE = "2024-07-15"
 HEADER = ["Nama", "Jenis Kelamin", "Umur (perkiraan)", "Kategori", "Tempat ditemukan",
@@ -63,14 +63,14 @@ def write_xlsx(path: Path, rows: list[list], header=HEADER) -> Path:
     return path
 
 
-@pytest.fixture
-def office(git_office):
-    """The office before the raid: Rahmat (open), Ucok (caught in two earlier raids) and
-    Sri (closed), besides MR; as ``(root, cli, ids)``."""
-    root, mr = git_office
+def _office(folder: Path) -> dict[str, str]:
+    root = folder / "kasus"
+    assert Cli(None)("init", str(root), "--worker", "Saskia").exit_code == 0
     cli = Cli(root)
+    mr = cli(*NEW_MR_ARGS, "--json")
+    assert mr.exit_code == 0, mr.output
     ids = {
-        "mr": mr,
+        "mr": json.loads(mr.stdout)["id"],
         "rahmat": open_case(cli, "Rahmat Siregar", "L", "1970"),
         "ucok": open_case(cli, "Ucok Lubis", "L", "1970"),
         "sri": open_case(cli, "Sri Wahyuni", "P", "1970"),
@@ -78,12 +78,21 @@ def office(git_office):
     for date in ("2024-06-10", "2024-06-20"):  # Ucok's first two catches
         raid = new_raid(cli, date, "Simpang Pos")
         rows = [["Ucok Lubis", "L", "54", "gelandangan", "", "dilepas", "", ids["ucok"]]]
-        done = cli("raid", "add", raid, "--from", str(write_csv(root.parent / "u.csv", rows)))
+        done = cli("raid", "add", raid, "--from", str(write_csv(folder / "u.csv", rows)))
         assert done.exit_code == 0, done.output
     done = cli("terminate", ids["sri"], "--reason", "contact-lost", "--outcome", "Tidak ditemukan",
                "--date", "2024-06-30", "--worker", "Saskia")  # fmt: skip
     assert done.exit_code == 0, done.output
-    return root, cli, ids
+    return ids
+
+
+@pytest.fixture
+def office(tmp_path, tmp_path_factory):
+    """The office before the raid: Rahmat (open), Ucok (caught in two earlier raids) and
+    Sri (closed), besides MR; as ``(root, cli, ids)``. Made once per test process, then
+    copied for each test."""
+    ids = built_once("raids-office", _office, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus", Cli(tmp_path / "kasus"), dict(ids)
 
 
 def twelve(ids: dict[str, str], *, bad: bool = False) -> list[list]:
@@ -631,9 +640,7 @@ def test_a_raid_add_killed_at_random_moments_loses_nothing_and_blocks_nothing(gi
     entering the same file again records exactly the rest. (Only the killed command runs
     as a program; the others run in-process, to keep the test short.)"""
     import random
-    import signal
     import sys
-    import time
 
     from conftest import PROJECT
 
@@ -655,9 +662,7 @@ def test_a_raid_add_killed_at_random_moments_loses_nothing_and_blocks_nothing(gi
         sheet = write_csv(tmp_path / f"r{trial}.csv", people)
         before = crash.records(root)
         process = crash.start(root, "raid", "add", raid, "--from", str(sheet))
-        time.sleep(rng.uniform(0.3, 1.5))
-        process.send_signal(signal.SIGKILL)
-        process.communicate()
+        crash.kill_after(process, rng.uniform(0.3, 1.5))
         figures = crash.Figures()
         crash.check_after(root, case, before, figures, f"raid add #{trial}", next_note)
         assert (figures.stuck, figures.lost) == (0, 0), figures.notes

@@ -20,7 +20,7 @@ from ppks_cli.errors import ExitCode, InvalidInput
 from ppks_cli.intake import create_case, prepare
 from ppks_cli.records import Goal, Task
 
-from conftest import MR
+from conftest import MR, fill_repo
 
 W = {"worker": "Saskia"}
 D = dt.date
@@ -41,8 +41,7 @@ def ids(cli, *args: str) -> list[str]:
     return [hit["id"] for hit in found(cli, *args)]
 
 
-@pytest.fixture
-def office(repo):
+def _office(repo):
     """Three clients with records of several kinds, each with words of its own."""
     butet = add(repo, "Butet", note="Tidur di bawah jembatan Sei Sikambing")
     casework.assess(
@@ -71,6 +70,13 @@ def office(repo):
     )
     mawar = add(repo, "Mawar", found_at="Lampu merah Jl. Gatot Subroto")
     return {"butet": butet.id, "ucok": ucok.id, "mawar": mawar.id}
+
+
+@pytest.fixture
+def office(repo, tmp_path_factory):
+    """Three clients with records of several kinds, each with words of its own. Made once
+    per test process, then copied into ``repo``."""
+    return fill_repo(repo, "search-text-office", _office, tmp_path_factory)
 
 
 @pytest.mark.parametrize(

@@ -73,8 +73,15 @@ def add_config(repo, text: str) -> None:
 
 
 @pytest.fixture
-def known(repo):
-    """Five clients with known stays in June 2024 (A–E) and one never admitted (F)."""
+def known(repo, tmp_path_factory):
+    """Five clients with known stays in June 2024 (A–E) and one never admitted (F).
+    Made once per test process, then copied into ``repo``."""
+    from conftest import fill_repo
+
+    return fill_repo(repo, "shelter-known", _known, tmp_path_factory)
+
+
+def _known(repo):
     c = {name: new(repo, name) for name in "ABCDEF"}
     admit(repo, c["A"], D(2024, 6, 1), bed="1")
     leave(repo, c["A"], D(2024, 6, 5), "home")

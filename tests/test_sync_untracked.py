@@ -5,6 +5,7 @@ changes it could lose, with advice that works when followed as printed."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from test_letters import SIGNATORIES
@@ -12,25 +13,32 @@ from test_letters import SIGNATORIES
 from ppks_cli import git as ppks_git
 from ppks_cli.errors import Refused
 
-from conftest import git, run_ppks
+from conftest import _office, built_once, git, run_ppks
 
 
 def porcelain(root) -> str:
     return git("status", "--porcelain", "--untracked-files=all", cwd=root)
 
 
-@pytest.fixture
-def team(git_office, tmp_path):
-    """The office clone (MR's case, signatories committed), pushed to a bare remote."""
-    root, case_id = git_office
+def _team(folder: Path) -> str:
+    case_id = _office(folder)
+    root = folder / "kasus"
     config = root / "ppks.toml"
     config.write_text(config.read_text() + SIGNATORIES)
     git("commit", "-q", "-m", "ppks: signatories", "--", "ppks.toml", cwd=root)
-    origin = tmp_path / "origin.git"
-    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=tmp_path)
+    origin = folder / "origin.git"
+    git("init", "--bare", "-q", "-b", "main", str(origin), cwd=folder)
     git("remote", "add", "origin", str(origin), cwd=root)
     assert run_ppks("sync", cwd=root).returncode == 0
-    return root, case_id, origin
+    return case_id
+
+
+@pytest.fixture
+def team(tmp_path, tmp_path_factory):
+    """The office clone (git_office: MR's case; signatories committed), pushed to a bare
+    remote (made once per test process, then copied)."""
+    case_id = built_once("sync-untracked-team", _team, tmp_path, tmp_path_factory)
+    return tmp_path / "kasus", case_id, tmp_path / "origin.git"
 
 
 def test_a_pdf_letter_without_o_goes_to_the_ignored_out_folder(team, tmp_path):

@@ -16,7 +16,7 @@ from ppks_cli import exchange
 from ppks_cli.errors import InvalidInput, Refused
 from ppks_cli.git.joining import check_source, default_folder, fix_remote_head
 
-from conftest import NEW_MR_ARGS, PROJECT, git, run_ppks
+from conftest import NEW_MR_ARGS, PROJECT, built_once, git, run_ppks
 
 
 def readme_steps() -> str:
@@ -130,9 +130,16 @@ def test_the_readme_first_day_gives_the_second_worker_every_case(tmp_path):
 
 
 @pytest.fixture
-def broken_head(tmp_path) -> tuple[Path, set[str]]:
+def broken_head(tmp_path, tmp_path_factory) -> tuple[Path, set[str]]:
     """A bare remote whose HEAD names ``master`` while the cases are on ``main``, pushed
-    with plain git (so nothing fixed its HEAD): ``git clone`` gives an empty folder."""
+    with plain git (so nothing fixed its HEAD): ``git clone`` gives an empty folder.
+    Made once per test process, then copied."""
+    made = built_once("team-start-broken-head", _broken_head, tmp_path, tmp_path_factory)
+    return tmp_path / "shared.git", set(made)
+
+
+def _broken_head(folder: Path) -> set[str]:
+    tmp_path = folder
     shared = bare_master(tmp_path / "shared.git")
     kasus = tmp_path / "kasus"
     assert run_ppks("init", str(kasus), env={"PPKS_WORKER": "Saskia"}).returncode == 0
@@ -142,7 +149,7 @@ def broken_head(tmp_path) -> tuple[Path, set[str]]:
     plain = subprocess.run(["git", "clone", str(shared), str(tmp_path / "polos")],
                            capture_output=True, text=True)  # fmt: skip
     assert "remote HEAD refers to nonexistent ref" in plain.stderr
-    return shared, made
+    return made
 
 
 def test_clone_checks_out_the_case_branch_whatever_the_remote_head(broken_head, tmp_path):
