@@ -159,6 +159,27 @@ def test_a_name_is_placed_in_a_tree_of_fifty_thousand_without_reading_it_all(mon
     assert len(read) < 300
 
 
+def test_a_name_that_spells_a_mode_and_a_space_does_not_misplace_a_new_case(
+    tmp_path, monkeypatch
+):
+    """A name may hold ``100644 `` (``cases/2020-B100644 z``, a file someone put there):
+    where the ID before it has a NUL at the right byte, the bisection saw an entry start
+    inside that name, and a new case went before the entries it sorts after (a tree
+    git's fsck calls not sorted)."""
+    monkeypatch.setattr(plumbing, "BISECT_BYTES", 0)
+    root = tmp_path / "trees"
+    git("init", "-q", str(root), cwd=tmp_path)
+    nul_at_12 = "ab" * 12 + "0000" + "ab" * 6  # the bytes 12 and 13 of the ID are NULs
+    for before, after in [(1, 0), (2, 1), (4, 3), (7, 6)]:  # the bisection's first look there
+        old = {"2020-A": ("040000", nul_at_12), "2020-B100644 z": ("100644", nul_at_12),
+               "2020-BZ": ("040000", nul_at_12)}  # fmt: skip
+        old.update({f"2019-{n:04d}": ("040000", nul_at_12) for n in range(before)})
+        old.update({f"2021-{n:05d}": ("040000", nul_at_12) for n in range(after)})
+        new = {**old, "2020-C": ("040000", "cd" * 20)}
+        patched = plumbing.patch_tree(mktree(root, old), {b"2020-C": (b"40000", b"\xcd" * 20)}, 20)
+        assert patched == mktree(root, new), (before, after)
+
+
 def test_a_file_never_replaces_a_folder_in_a_tree():
     raw = b"40000 cases\0" + b"\1" * 20
     with pytest.raises(plumbing.Unsupported):

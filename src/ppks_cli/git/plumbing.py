@@ -143,11 +143,13 @@ def _entry_at(raw: bytes, at: int, hash_len: int) -> tuple[bytes, bytes, int] | 
 
 
 def _boundary_after(raw: bytes, start: int, stop: int, hash_len: int) -> int:
-    """The first offset in [``start``, ``stop``) where an entry of the tree starts, or
-    ``stop``. An entry starts ``hash_len + 1`` bytes after a NUL (the end of the name
-    before it, then its ID); a NUL inside an ID makes a false start, which is told apart
-    by reading entries on from it to ``stop``'s neighbourhood: a false start would have
-    to spell two entries in a row in bytes no one chooses (object IDs)."""
+    """An offset in (``start``, ``stop``) where an entry of the tree starts, or ``stop``.
+    An entry starts ``hash_len + 1`` bytes after a NUL (the end of the name before it,
+    then its ID); a NUL inside an ID makes a false start, which is told apart by reading
+    entries on from it: a false start would have to spell two entries in a row. A name
+    may spell one (``a100644 b``, after an ID with a NUL at the right byte), so the
+    offset given is the end of the first entry read: a false start inside a name ends
+    where that name's entry ends (a name holds no NUL)."""
     at = raw.find(b"\0", max(start - hash_len - 1, 0))
     while at != -1:
         candidate = at + hash_len + 1
@@ -158,7 +160,7 @@ def _boundary_after(raw: bytes, start: int, stop: int, hash_len: int) -> int:
             if first is not None and (
                 first[2] == len(raw) or _entry_at(raw, first[2], hash_len) is not None
             ):
-                return candidate
+                return min(first[2], stop)
         at = raw.find(b"\0", at + 1)
     return stop
 
