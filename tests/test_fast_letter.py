@@ -112,6 +112,30 @@ def test_a_closed_pipe_ends_the_command_as_rich_does():
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
 
 
+CLOSED = """
+import sys
+from ppks_cli.commands import _common
+_common.error_line("tiga")
+_common.info_line("satu")
+_common.say("empat")
+sys.exit(4)
+"""
+
+
+@pytest.mark.parametrize("closed", ["2", "1"])
+def test_a_closed_stream_swallows_the_line_as_rich_does(closed):
+    """``ppks show X 2>&-``: Python has no sys.stderr (None); rich's console wrote
+    nowhere and the command kept its exit status (4, not found), the direct line must too
+    (it raised AttributeError: exit status 1)."""
+    done = subprocess.run(["sh", "-c", f'"$0" -c "$1" {closed}>&-', sys.executable, CLOSED],
+                          capture_output=True, text=True,
+                          env={**os.environ, "PPKS_LANG": "id"})  # fmt: skip
+    assert done.returncode == 4, done
+    assert "Traceback" not in done.stderr + done.stdout
+    assert (done.stdout if closed == "2" else done.stderr) == {"2": "empat\n",
+                                                              "1": "Galat: tiga\nsatu\n"}[closed]
+
+
 # --- the glyph table ---------------------------------------------------------------------
 
 

@@ -173,6 +173,8 @@ def _line(message: str, *, stderr: bool) -> None:
         )
         return
     stream = sys.stderr if stderr else sys.stdout
+    if stream is None:  # the stream was closed (2>&-): rich writes nowhere, and so here
+        return
     try:
         try:
             stream.write(text)
