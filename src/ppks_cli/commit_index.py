@@ -95,8 +95,7 @@ def noted(repo, parent: str | None, commit: str, files: Iterable[Path]) -> None:
                     return
                 seq = _last_seq(conn) + 1
                 _enter(conn, commit, cases, False, seq)
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('commits_seq', ?)", (str(seq),))
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'commits_head'", (commit,))
+                _listed_to(conn, commit, seq)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -168,8 +167,7 @@ def _up_to_date(repo, conn: sqlite3.Connection, head: str) -> bool:
         for commit, cases, merge in _commits(root, f"{since}..{head}"):
             seq += 1
             _enter(conn, commit, cases, merge, seq)
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('commits_seq', ?)", (str(seq),))
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'commits_head'", (head,))
+        _listed_to(conn, head, seq)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -180,6 +178,13 @@ def _up_to_date(repo, conn: sqlite3.Connection, head: str) -> bool:
 
 def _last_seq(conn: sqlite3.Connection) -> int:
     return int(_meta(conn, "commits_seq") or 0)
+
+
+def _listed_to(conn: sqlite3.Connection, head: str, seq: int) -> None:
+    """Note that the commits up to ``head`` are entered, the last of them as ``seq``
+    (inside the transaction that entered them)."""
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('commits_seq', ?)", (str(seq),))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('commits_head', ?)", (head,))
 
 
 def _enter(conn: sqlite3.Connection, commit: str, cases: set[str], merge: bool, seq: int) -> None:
@@ -270,8 +275,7 @@ def build(repo, head: str | None = None) -> str | None:
                 if seq % BATCH == 0:
                     conn.execute("COMMIT")
                     conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('commits_seq', ?)", (str(seq),))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('commits_head', ?)", (head,))
+            _listed_to(conn, head, seq)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

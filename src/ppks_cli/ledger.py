@@ -157,20 +157,31 @@ def committed(conn, repo, parent: str, commit: str, files) -> None:
     if _letters_head(conn) != parent:
         return
     for file in files:
-        parts = repo.rel(Path(file)).split("/")
-        if len(parts) != 4 or parts[0] != "cases" or parts[2] != "records":
+        letter = _letter_now(repo, repo.rel(Path(file)))
+        if letter is None:
             continue
-        if not is_letter_file(parts[3]):
-            continue
-        path = repo.paths.records_dir(parts[1]) / parts[3]
-        now = None if path.is_symlink() else read_letter(path)
+        case_id, name, now = letter
         stored = conn.execute(
             "SELECT number, year, seq, code FROM letters WHERE case_id = ? AND file = ?",
-            (parts[1], parts[3]),
+            (case_id, name),
         ).fetchone()
         if (tuple(stored) if stored is not None else None) != now:
             return
     conn.execute("UPDATE meta SET value = ? WHERE key = 'letters_head'", (commit,))
+
+
+def _letter_now(repo, rel: str) -> tuple[str, str, tuple | None] | None:
+    """For ``rel`` (a path relative to the repository) naming a letter file
+    (``cases/ID/records/NAME``): its case ID, its name, and what it holds now
+    (:func:`read_letter`; None when it is gone, unreadable or a link). None for any
+    other path."""
+    parts = rel.split("/")
+    if len(parts) != 4 or parts[0] != "cases" or parts[2] != "records":
+        return None
+    if not is_letter_file(parts[3]):
+        return None
+    path = repo.paths.records_dir(parts[1]) / parts[3]
+    return parts[1], parts[3], None if path.is_symlink() else read_letter(path)
 
 
 def _quick(conn) -> None:
@@ -213,12 +224,10 @@ def _bring_up_to_date(repo, conn, head: str | None) -> bool:
     try:
         conn.execute("BEGIN IMMEDIATE")
         for rel in changed:
-            parts = rel.split("/")
-            if len(parts) != 4 or not is_letter_file(parts[3]):
+            letter = _letter_now(repo, rel)
+            if letter is None:
                 continue
-            case_id, name = parts[1], parts[3]
-            path = repo.paths.records_dir(case_id) / name
-            found = None if path.is_symlink() else read_letter(path)
+            case_id, name, found = letter
             if found is None:
                 conn.execute("DELETE FROM letters WHERE case_id = ? AND file = ?",
                              (case_id, name))  # fmt: skip

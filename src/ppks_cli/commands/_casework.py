@@ -138,7 +138,7 @@ def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt
     error. At a terminal each line is checked as it is typed (``parse``, or as free
     text) and asked again with the reason, so one wrong line never loses the others;
     an empty line ends the list (a required list says why it needs one more)."""
-    from ppks_cli.commands._common import error_line, prompt_error, prompt_text, read_answer
+    from ppks_cli.commands._common import prompt_text
     from ppks_cli.errors import InvalidInput
 
     given = [v for v in values or [] if v.strip()]
@@ -146,13 +146,20 @@ def items(ctx: typer.Context, values: list[str] | None, option_name: str, prompt
         if required and not given:
             raise InvalidInput("error.missing_option", option=option_name)
         return [parse(v) for v in given] if parse else given
-    check = parse or prompt_text
+    return ask_lines(t("prompt." + prompt_key), parse or prompt_text, required)
+
+
+def ask_lines(prompt: str, check: Callable[[str], Any], required: bool) -> list[Any]:
+    """At a terminal: values asked one per line under ``prompt``, each through ``check``
+    as it is typed (a wrong line is said and asked again, the others kept); an empty line
+    ends the list, unless ``required`` and none is given yet (then it says why)."""
+    from ppks_cli.commands._common import error_line, prompt_error, read_answer
+    from ppks_cli.errors import InvalidInput
+
     found: list[Any] = []
     err_console().print(t("prompt.list_hint"), markup=False, highlight=False)
     while True:
-        answer = read_answer(
-            f"  {t('prompt.' + prompt_key)}", default="", show_default=False
-        ).strip()
+        answer = read_answer(f"  {prompt}", default="", show_default=False).strip()
         if not answer:
             if found or not required:
                 return found

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ppks_cli.commands._casework import JsonOpt, WorkerOpt, option, record_worker
+from ppks_cli.commands._casework import JsonOpt, WorkerOpt, ask_lines, option, record_worker
 from ppks_cli.commands._common import (
     ask,
     command,
@@ -241,29 +241,16 @@ def _ask_raid(repo, form, whole: bool) -> None:
     import datetime as dt
 
     from ppks_cli import raids
-    from ppks_cli.commands._common import err_console, prompt_error, read_answer
+    from ppks_cli.commands._common import err_console
 
     if form.date is None and whole:
         form.date = ask(t("raids.prompt_date"), lambda v: (raids.parse_raid_date(v), v)[1],
                         default=dt.date.today().isoformat())  # fmt: skip
 
     def listed(prompt: str, parse, required: bool, choices=()) -> list[str]:
-        found: list[str] = []
-        if choices:
-            for number, name in enumerate(choices, start=1):
-                err_console().print(f"  {number}) {name}", markup=False, highlight=False)
-        err_console().print(t("prompt.list_hint"), markup=False, highlight=False)
-        while True:
-            answer = read_answer(f"  {prompt}", default="", show_default=False).strip()
-            if not answer:
-                if found or not required:
-                    return found
-                error_line(t("form.list_required_again"))
-                continue
-            try:
-                found.append(parse(answer))
-            except InvalidInput as exc:
-                error_line(prompt_error(exc))
+        for number, name in enumerate(choices, start=1):
+            err_console().print(f"  {number}) {name}", markup=False, highlight=False)
+        return ask_lines(prompt, parse, required)
 
     if not form.places:
         form.places = listed(t("raids.prompt_place"), raids.parse_place, True)
