@@ -25,32 +25,68 @@ def configured_identity(root: Path) -> tuple[str | None, str | None]:
     return found["user.name"], found["user.email"]
 
 
+# settings that change how git writes its index: with any of them set, ppks leaves
+# staging to git (see ppks_cli.git.dircache); the values that leave it as plain as git's
+# default are listed
+INDEX_SETTINGS = {
+    "core.splitindex": ("false",),
+    "core.untrackedcache": ("false", "keep"),
+    "core.ignorecase": ("false",),
+    "core.precomposeunicode": ("false",),
+    "core.sharedrepository": ("false", "umask"),
+    "feature.manyfiles": ("false",),
+    "index.threads": None,  # any: how git reads, not what it writes
+}
+_FALSE = ("false", "no", "off", "0")
+
+
 def _commit_config(root: Path) -> dict[str, str | None]:
     """The settings a commit depends on, in one git call: ``user.name``,
-    ``user.email``, ``core.hookspath`` and ``commit.gpgsign`` (None when not set; the
-    last value when set several times, as git reads it)."""
-    found = dict.fromkeys(("user.name", "user.email", "core.hookspath", "commit.gpgsign"))
+    ``user.email``, ``core.hookspath``, ``commit.gpgsign``, and those that change how
+    git writes its index (:data:`INDEX_SETTINGS`, and every ``index.*``). None when not
+    set; the last value when set several times, as git reads it; ``"true"`` for a key
+    given without a value."""
+    found: dict[str, str | None] = dict.fromkeys(
+        ("user.name", "user.email", "core.hookspath", "commit.gpgsign")
+    )
     listing = run(root, "config", "-z", "--get-regexp",
-                  r"^(user\.(name|email)|core\.hookspath|commit\.gpgsign)$",
+                  r"^(user\.(name|email)|core\.(hookspath|splitindex|untrackedcache|ignorecase"
+                  r"|precomposeunicode|sharedrepository)|commit\.gpgsign|feature\.manyfiles"
+                  r"|index\..*)$",
                   check=False)  # fmt: skip
     for entry in listing.stdout.decode("utf-8", "replace").split("\0"):
         key, given, value = entry.partition("\n")
-        if key == "commit.gpgsign" and not given:  # a key without a value is true
+        if not key:
+            continue
+        if not given and not key.startswith("user."):  # a key without a value is true
             value = "true"
-        if key in found:
-            found[key] = value or None
+        found[key] = value or None
     return found
+
+
+def _plain_index(found: dict[str, str | None]) -> bool:
+    """Whether no setting in ``found`` changes how git writes its index."""
+    for key, value in found.items():
+        if value is None or not (key in INDEX_SETTINGS or key.startswith("index.")):
+            continue
+        plain = INDEX_SETTINGS.get(key, ())
+        if plain is not None and value.strip().lower() not in plain + _FALSE:
+            return False
+    return True
 
 
 def commit_settings(root: Path, worker: str | None):
     """The environment of :func:`identity_env` and the
     :class:`~ppks_cli.git.plumbing.Settings` a commit in ``root`` depends on (its hooks
-    folder, whether commits are signed), from one git call."""
+    folder, whether commits are signed, whether git's index may be written in-process),
+    from one git call."""
     from ppks_cli.git.plumbing import Settings
 
     found = _commit_config(root)
-    sign = (found["commit.gpgsign"] or "false").strip().lower() not in ("false", "no", "off", "0")
-    settings = Settings(hooks_path=found["core.hookspath"], gpg_sign=sign)
+    sign = (found["commit.gpgsign"] or "false").strip().lower() not in _FALSE
+    settings = Settings(
+        hooks_path=found["core.hookspath"], gpg_sign=sign, plain_index=_plain_index(found)
+    )
     return _identity(found["user.name"], found["user.email"], worker), settings
 
 

@@ -16,8 +16,9 @@ git's plumbing:
    compression, ``core.loosecompression=0``: the ``cases/`` tree of 50,000 cases is
    1.8 MB of mostly object IDs, which level 1 shrinks by a third in five times the CPU;
    git compresses them when it packs them);
-4. ``git update-index --add -- FILE...``: the files are staged (the index then agrees
-   with the new commit; nothing else in it changes);
+4. the files are staged (the index then agrees with the new commit; nothing else in it
+   changes): in-process by :func:`ppks_cli.git.dircache.stage` where it can, else by
+   ``git update-index --add -- FILE...``;
 5. ``git commit-tree`` and ``git update-ref HEAD NEW OLD``: the commit, and the branch
    moved only if it still points where it did (another git that committed meanwhile
    makes it fail; the caller then commits the usual way).
@@ -42,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ppks_cli.git import dircache
 from ppks_cli.git.runner import run
 
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
@@ -66,10 +68,12 @@ class Failed(Exception):
 @dataclass(frozen=True)
 class Settings:
     """What decides whether the plumbing may commit: git's hooks folder
-    (``core.hooksPath``, as configured) and ``commit.gpgSign``."""
+    (``core.hooksPath``, as configured) and ``commit.gpgSign``; and whether git's index
+    may be written in-process (``plain_index``: see :mod:`ppks_cli.git.dircache`)."""
 
     hooks_path: str | None = None
     gpg_sign: bool = False
+    plain_index: bool = True  # no setting changes how git writes its index (dircache)
 
 
 def common_dir(git_dir: Path) -> Path:
@@ -268,6 +272,7 @@ def commit_files(
         raise Unsupported("a commit hook")
     top_real = os.path.realpath(top)
     rel_top: list[str] = []
+    befores: list[os.stat_result] = []
     for path in files:
         try:
             st = os.lstat(path)
@@ -275,6 +280,7 @@ def commit_files(
             raise Unsupported("a file that is gone") from None
         if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o111:
             raise Unsupported("not a plain file")
+        befores.append(st)
         real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
         rel = os.path.relpath(real, top_real).replace(os.sep, "/")
         if rel.startswith("../") or rel == ".." or any(c in rel for c in "\n\r\0"):
@@ -291,15 +297,18 @@ def commit_files(
     head_id = head[0]
     hash_len = len(head_id) // 2
     trees: dict[str, bytes] = {}
+    old_ids: dict[str, bytes | None] = {}
     for folder, answer in zip(folders, answers[1:], strict=True):
         if answer is None:
             if not folder:
                 raise Unsupported("HEAD without a tree")
             trees[folder] = b""  # a new folder (a new case)
+            old_ids[folder] = None
         elif answer[1] != "tree":
             raise Unsupported("a file where a folder should be")
         else:
             trees[folder] = answer[2]
+            old_ids[folder] = bytes.fromhex(answer[0])
     root_tree = head[2].split(b"\n", 1)[0]
     if not root_tree.startswith(b"tree "):
         raise Unsupported("a commit that does not parse")
@@ -313,9 +322,11 @@ def commit_files(
         changes[parent][name.encode()] = (FILE_MODE, bytes.fromhex(blob))
     written: dict[str, bytes] = {}  # hex ID → content, the trees to write
     new_root = b""
+    chain: dict[str, dircache.Folder] = {}
     for folder in sorted(folders, key=lambda d: (-_depth(d), d)):  # deepest first
         raw = patch_tree(trees[folder], changes[folder], hash_len)
         oid = object_id("tree", raw, hash_len)
+        chain[folder] = dircache.Folder(old_ids[folder], oid)
         if raw != trees[folder]:
             written[oid.hex()] = raw
         if folder:
@@ -323,11 +334,15 @@ def commit_files(
             changes[parent][name.encode()] = (TREE_MODE, oid)
         else:
             new_root = oid
+    staged = [
+        dircache.StagedFile(rel, path, bytes.fromhex(blob), before)
+        for rel, path, blob, before in zip(rel_top, listed, blobs, befores, strict=True)
+    ]
     if new_root.hex() == root_tree[5:].decode():
-        _stage(root, listed)
+        _stage(root, git_dir, staged, chain, hash_len, settings)
         return None
     _write_trees(root, git_dir, written)
-    _stage(root, listed)
+    _stage(root, git_dir, staged, chain, hash_len, settings)
     made = run(root, "commit-tree", new_root.hex(), "-p", head_id, "-m", message, env=env,
                check=False)  # fmt: skip
     if made.returncode != 0:
@@ -346,8 +361,20 @@ def _depth(folder: str) -> int:
     return folder.count("/") + 1 if folder else 0
 
 
-def _stage(root: Path, listed: list[str]) -> None:
-    """``git update-index --add`` of the files: the index agrees with the commit."""
+def _stage(
+    root: Path, git_dir: Path, files: list[dircache.StagedFile],
+    folders: dict[str, dircache.Folder], hash_len: int, settings: Settings,
+) -> None:  # fmt: skip
+    """Stage the files, so that the index agrees with the commit: in-process
+    (:func:`ppks_cli.git.dircache.stage`), or where that cannot be done exactly,
+    ``git update-index --add``."""
+    if settings.plain_index:
+        try:
+            dircache.stage(git_dir, files, folders, hash_len)
+            return
+        except dircache.Unsupported:
+            pass
+    listed = [f.absolute for f in files]
     staged = run(root, "update-index", "--add", "--", *listed, check=False)
     if staged.returncode != 0:
         raise Failed(staged.stderr, "update-index")
