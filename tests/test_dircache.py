@@ -4,6 +4,7 @@ not handle left to git untouched. Real git in temporary folders."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -393,3 +394,102 @@ def test_the_settings_are_read_from_git(tmp_path):
     assert commit_settings(root, None)[1].plain_index
     git(root, "config", "core.splitIndex", "true")
     assert not commit_settings(root, None)[1].plain_index
+
+
+# --- hints: the places remembered for the index ppks wrote ------------------------------
+
+
+def many_cases(root: Path, count: int) -> Path:
+    files = {"ppks.toml": "x\n", "raids/R1/raid.toml": "r\n", "zz/last.toml": "z\n"}
+    for number in range(count):
+        files[f"cases/2024-{number:05d}/case.toml"] = f"id = {number}\n"
+        files[f"cases/2024-{number:05d}/records/2024-01-01-note.toml"] = f"n = {number}\n"
+    return make_repo(root, files)
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=45),  # which case (40 and up: a new one)
+        st.sampled_from(["note", "case", "far"]),  # a record, the case file, and a far file
+    ),
+    min_size=1, max_size=6,
+)  # fmt: skip
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(steps=STEPS)
+def test_commit_after_commit_the_hints_give_the_index_git_writes(tmp_path_factory, monkeypatch,
+                                                                  steps):  # fmt: skip
+    """Each commit after the first finds its places from the hints (every third entry
+    and subfolder remembered here, so that they are used), and writes what git writes."""
+    monkeypatch.setattr(dircache, "HINT_EVERY", 3)
+    root = many_cases(tmp_path_factory.mktemp("hints") / "r", 40)
+    for number, (case, kind) in enumerate(steps):
+        folder = f"cases/2024-{case:05d}"
+        paths = {
+            "note": [f"{folder}/records/2024-02-{number + 10:02d}-note.toml"],
+            "case": [f"{folder}/case.toml"],
+            "far": [f"{folder}/case.toml", "zz/last.toml", f"zz/n{number}.toml"],
+        }[kind]
+        for path in paths:
+            write(root, path, f"{path} {number}\n")
+        expected = git_would(root, dict.fromkeys(paths, ""))
+        assert commit_in_process(root, paths) is not None
+        assert index_bytes(root) == expected, (number, case, kind)
+    assert_clean(root)
+
+
+def test_the_hints_spare_reading_the_index_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(dircache, "HINT_EVERY", 3)
+    root = many_cases(tmp_path / "r", 40)
+    write(root, "cases/2024-00005/records/a.toml", "a\n")
+    commit_in_process(root, ["cases/2024-00005/records/a.toml"])
+    hints = root / ".git" / dircache.HINTS_FILE
+    assert hints.is_file()
+
+    def whole(*_args):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(dircache, "_entry_offsets", whole)
+    monkeypatch.setattr(dircache, "_tree_hints", whole)
+    for path in ("cases/2024-00031/records/b.toml", "cases/2024-00050/case.toml", "top.toml"):
+        write(root, path, "b\n")
+        expected = git_would(root, {path: ""})
+        commit_in_process(root, [path])
+        assert index_bytes(root) == expected
+    assert_clean(root)
+
+
+@pytest.mark.parametrize("spoil", ["git wrote the index", "garbage", "another index", "gone",
+                                   "places that are not entries"])
+def test_hints_that_do_not_hold_are_not_used(tmp_path, monkeypatch, spoil):
+    monkeypatch.setattr(dircache, "HINT_EVERY", 3)
+    root = many_cases(tmp_path / "r", 20)
+    write(root, "cases/2024-00005/records/a.toml", "a\n")
+    commit_in_process(root, ["cases/2024-00005/records/a.toml"])
+    hints = root / ".git" / dircache.HINTS_FILE
+    saved = json.loads(hints.read_text())
+    if spoil == "git wrote the index":
+        os.utime(root / "ppks.toml", ns=(10**18, 10**18))
+        git(root, "update-index", "--refresh")
+    elif spoil == "garbage":
+        hints.write_bytes(b'{"version": 1, "checksum": "zz"')
+    elif spoil == "another index":
+        hints.write_text(json.dumps({**saved, "checksum": "00" * 20}))
+    elif spoil == "places that are not entries":  # hand-made: the checksum holds
+        hints.write_text(json.dumps({**saved, "entries": [12] + [o + 8 for o in saved["entries"][1:]]}))
+    else:
+        hints.unlink()
+    path = "cases/2024-00011/records/b.toml"
+    write(root, path, "b\n")
+    expected = git_would(root, {path: ""})
+    ran: list[tuple[str, ...]] = []
+    real = plumbing.run
+    monkeypatch.setattr(plumbing, "run", lambda r, *a, **k: ran.append(a) or real(r, *a, **k))
+    commit_in_process(root, [path])
+    if spoil == "places that are not entries":  # seen: git update-index staged it
+        assert any("update-index" in args for args in ran)
+    else:
+        assert index_bytes(root) == expected
+    assert_clean(root)
