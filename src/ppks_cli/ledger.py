@@ -121,7 +121,7 @@ def used_numbers(repo) -> list[UsedNumber]:
     from ppks_cli import index
     from ppks_cli.letters import _number_regex
 
-    head = _head(repo.root)
+    head = _head(repo)
     with index.connection(repo) as conn:
         _quick(conn)
         done = _bring_up_to_date(repo, conn, head)
@@ -189,14 +189,13 @@ def _quick(conn) -> None:
     conn.execute("PRAGMA busy_timeout = 2000")
 
 
-def _head(root: Path) -> str | None:
-    """The commit HEAD names (None without git or before the first commit)."""
-    from ppks_cli import git
+def _head(repo) -> str | None:
+    """The commit HEAD names (None without git or before the first commit): read from
+    git's files while a writing command holds the repository (``repo.git_dir`` set: one
+    git process fewer for every letter issued), else asked of git."""
+    from ppks_cli.git.state import head_commit
 
-    if not git.git_available():
-        return None
-    found = git.run(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
-    return found.stdout.decode().strip() or None if found.returncode == 0 else None
+    return head_commit(repo.root, repo.git_dir)
 
 
 def _bring_up_to_date(repo, conn, head: str | None) -> bool:

@@ -54,6 +54,60 @@ def _branch(root: Path, git_dir: Path) -> str | None:
     return out(root, "symbolic-ref", "--short", "-q", "HEAD", check=False) or None
 
 
+def head_commit(root: Path, git_dir: Path | None = None) -> str | None:
+    """The whole ID of the commit HEAD names in the repository of ``root``; None without
+    git or before the first commit. With ``git_dir`` (the repository's git folder, as
+    :class:`GitState` has it) it is read from the files git writes, without a git
+    process: ``HEAD`` naming a branch (or a commit), then the branch's own file under
+    ``refs/heads/`` or else its line in ``packed-refs`` (in the folder a linked work tree
+    shares). Anything else (a reftable, a symbolic ref, a branch without a commit, a line
+    that is not an ID) is asked of git (``git rev-parse --verify HEAD^{commit}``)."""
+    if git_dir is not None:
+        found = _read_head(git_dir)
+        if found is not None:
+            return found
+    if not git_available():
+        return None
+    found = run(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
+    return found.stdout.decode().strip() or None if found.returncode == 0 else None
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def _read_head(git_dir: Path) -> str | None:
+    """HEAD's commit as :func:`head_commit` reads it from the files, or None."""
+    from ppks_cli.git.plumbing import common_dir
+
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        if _is_object_id(head):  # detached
+            return head
+        name = head.removeprefix("ref: ")
+        if name == head or not name.startswith("refs/heads/") or name.endswith("/.invalid"):
+            return None
+        if any(part in ("", ".", "..") for part in name.split("/")):
+            return None
+        common = common_dir(git_dir)
+        if (common / "reftable").exists():
+            return None
+        try:
+            loose = (common / name).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            loose = None
+        if loose is not None:
+            return loose if _is_object_id(loose) else None
+        with open(common / "packed-refs", encoding="utf-8") as packed:
+            for line in packed:
+                oid, _, ref = line.rstrip("\n").partition(" ")
+                if ref == name:
+                    return oid if _is_object_id(oid) else None
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
 def operation(git_dir: Path) -> str | None:
     """The operation git has left unfinished in ``git_dir`` (see :class:`GitState`)."""
     if (git_dir / "rebase-merge").exists():
