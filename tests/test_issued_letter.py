@@ -153,7 +153,7 @@ def test_an_issued_letter_imports_no_sync_bundle_or_whole_index(committing, tmp_
     assert "ppks_cli.git.commit" in modules  # it did commit
     assert (tmp_path / "surat.pdf").read_bytes().startswith(b"%PDF")
     unused = {"ppks_cli.git.sync", "ppks_cli.git.bundle", "ppks_cli.git.history",
-              "ppks_cli.git.joining", "ppks_cli.git.status", "tarfile"}  # fmt: skip
+              "ppks_cli.git.joining", "ppks_cli.git.status", "tarfile", "ppks_cli.index"}  # fmt: skip
     assert not unused & modules
 
 

@@ -79,12 +79,12 @@ def noted(repo, parent: str | None, commit: str, files: Iterable[Path]) -> None:
     at once when the list is complete up to ``parent``. Best effort: otherwise the next
     :func:`case_commits` enters it. The table of letter numbers is moved on with it when
     it can be (:func:`ppks_cli.ledger.committed`)."""
-    from ppks_cli import index, ledger
+    from ppks_cli import index_db, ledger
 
     files = list(files)
     cases = cases_of(repo.rel(Path(f)) for f in files)
     try:
-        with index.connection(repo) as conn:
+        with index_db.connection(repo) as conn:
             _tables(conn)
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -110,7 +110,7 @@ def case_commits(repo, case_id: str) -> list[str] | None:
     a file in its folder, and every merge), newest first, the list first brought up to
     HEAD; None when the index cannot say yet (no list, or a long pass under way in the
     background): then ask git for the whole history. Raises nothing."""
-    from ppks_cli import git, index
+    from ppks_cli import git, index_db
 
     if not git.git_available():
         return None
@@ -119,7 +119,7 @@ def case_commits(repo, case_id: str) -> list[str] | None:
     if not head:
         return None
     try:
-        with index.connection(repo) as conn:
+        with index_db.connection(repo) as conn:
             _tables(conn)
             if not _up_to_date(repo, conn, head):
                 return None
@@ -252,14 +252,14 @@ def build(repo, head: str | None = None) -> str | None:
     """Make the list from the whole history up to ``head`` (HEAD when None), in
     transactions of :data:`BATCH` commits (other commands may use the index meanwhile);
     ``commits_head`` is set last. Returns the commit it reached (None: no commit)."""
-    from ppks_cli import git, index
+    from ppks_cli import git, index_db
 
     if head is None:
         found = git.run(repo.root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
         head = found.stdout.decode().strip() if found.returncode == 0 else None
         if not head:
             return None
-    with index.connection(repo) as conn:
+    with index_db.connection(repo) as conn:
         _tables(conn)
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("DELETE FROM meta WHERE key IN ('commits_head', 'commits_seq')")

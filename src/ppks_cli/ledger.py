@@ -95,13 +95,13 @@ def written(repo, path: Path) -> None:
     :func:`used_numbers`, which then reads every case)."""
     import sqlite3
 
-    from ppks_cli import index
+    from ppks_cli import index_db
 
     found = read_letter(path)
     if found is None:
         return
     try:
-        with index.connection(repo) as conn:
+        with index_db.connection(repo) as conn:
             _quick(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?, ?)",
@@ -118,11 +118,11 @@ def used_numbers(repo) -> list[UsedNumber]:
     ``[letters] number_pattern`` reads in the number."""
     import sqlite3
 
-    from ppks_cli import index
+    from ppks_cli import index_db
     from ppks_cli.letters import _number_regex
 
     head = _head(repo)
-    with index.connection(repo) as conn:
+    with index_db.connection(repo) as conn:
         _quick(conn)
         done = _bring_up_to_date(repo, conn, head)
         rows = conn.execute("SELECT number, year, seq, code, case_id, file FROM letters").fetchall()
@@ -201,14 +201,14 @@ def _head(repo) -> str | None:
 def _bring_up_to_date(repo, conn, head: str | None) -> bool:
     """Bring the table ``letters`` up to date with the letter files (see the module's
     description). Returns whether it now agrees with ``head``."""
-    from ppks_cli import index
-
     known = conn.execute("SELECT value FROM meta WHERE key = 'letters_head'").fetchone()
     written = conn.execute("SELECT value FROM meta WHERE key = 'written_ns'").fetchone()
     refreshed = written is not None and written[0] != "0"  # every case read once
     now = head or NO_COMMIT
     if refreshed and known is not None and known[0] == now:
         return True  # nothing came by git since: what ppks wrote is entered already
+    from ppks_cli import index  # only to be refreshed: a letter after ppks's commit needs none
+
     if not refreshed or known is None or NO_COMMIT in (known[0], now):
         with index.opened(repo):  # a refresh reads every case that changed, letters included
             pass
