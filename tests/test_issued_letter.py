@@ -153,8 +153,33 @@ def test_an_issued_letter_imports_no_sync_bundle_or_whole_index(committing, tmp_
     assert "ppks_cli.git.commit" in modules  # it did commit
     assert (tmp_path / "surat.pdf").read_bytes().startswith(b"%PDF")
     unused = {"ppks_cli.git.sync", "ppks_cli.git.bundle", "ppks_cli.git.history",
-              "ppks_cli.git.joining", "ppks_cli.git.status", "tarfile", "ppks_cli.index"}  # fmt: skip
+              "ppks_cli.git.joining", "ppks_cli.git.status", "tarfile", "ppks_cli.index",
+              "importlib.metadata"}  # fmt: skip
     assert not unused & modules
+
+
+def test_pydantic_plugins_are_neither_looked_for_nor_run():
+    """ppks's console script turns pydantic's plugins off (a plugin would be handed every
+    value validated) without importing the plugin loader (importlib.metadata: 14 ms); a
+    name the stand-in lacks is read from the real loader."""
+    code = """
+import os, sys
+from ppks_cli.cli import no_pydantic_plugins
+no_pydantic_plugins()
+import pydantic
+class Client(pydantic.BaseModel):
+    name: str
+assert Client(name="x").name == "x"
+assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+assert "importlib.metadata" not in sys.modules, "looked for plugins"
+from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP, get_plugins
+assert PYDANTIC_ENTRY_POINT_GROUP == "pydantic" and list(get_plugins()) == []
+assert "importlib.metadata" in sys.modules  # the real loader, for a name the stand-in lacks
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if "PYDANTIC" not in k})  # fmt: skip
+    assert done.stdout.strip() == "ok", done.stderr
 
 
 def test_the_git_package_keeps_its_names_whatever_is_imported_first():
