@@ -25,8 +25,8 @@ and then); :func:`update` runs it instead, and git's ``loose-objects`` task: eve
 writes the ``cases/`` tree anew (1.8 MB at 50,000 cases, stored uncompressed), and
 ``gc --auto`` waits for 6,700 loose objects (about 1,100 commits, 2 GB there); the task
 packs the loose objects of the last commits once more than 100 lie loose (about 1 s of
-CPU at 50,000 cases, every 32 commits) and removes those packed before. Everything here is best effort: a failure
-leaves git as it was and never fails the command.
+CPU at 50,000 cases, every 32 commits) and removes those packed before. Everything here
+is best effort: a failure leaves git as it was and never fails the command.
 """
 
 from __future__ import annotations
