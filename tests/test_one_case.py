@@ -261,6 +261,25 @@ def test_the_trees_are_written_stored_not_compressed(gitrepo):
         # stored blocks: the object's bytes appear as they are (level 1 would shrink
         # the names and modes that repeat from entry to entry)
         assert raw in loose, path
+        assert (objects / oid[:2] / oid[2:]).stat().st_mode & 0o222 == 0  # read-only, as git's
+    assert not list(objects.glob("*/tmp_obj_*"))
+    git("fsck", "--strict", "--no-progress", cwd=repo.root)
+
+
+def test_the_trees_are_written_by_git_where_the_environment_says_where_objects_go(
+    gitrepo, monkeypatch, tmp_path
+):
+    """GIT_OBJECT_DIRECTORY (or a shared repository's permissions) is git's to honour:
+    then git hash-object writes the trees."""
+    repo, case_id = gitrepo
+    objects = Path(git("rev-parse", "--git-path", "objects", cwd=repo.root).strip())
+    objects = objects if objects.is_absolute() else repo.root / objects
+    monkeypatch.setenv("GIT_OBJECT_DIRECTORY", str(objects))
+    ran: list[tuple[str, ...]] = []
+    real = plumbing.run
+    monkeypatch.setattr(plumbing, "run", lambda r, *a, **k: ran.append(a) or real(r, *a, **k))
+    plumbed(repo, [write_note(repo, case_id, "lewat git")])
+    assert any("-t" in args and "tree" in args for args in ran)
     git("fsck", "--strict", "--no-progress", cwd=repo.root)
 
 
