@@ -368,8 +368,9 @@ class _Rewrite:
         added: dict[str, int] = {}
         copied = HEADER_SIZE
         new_entries = 0
+        checked: set[bytes] = set()  # folders known not to be files in the index
         for file, name, st in zip(files, names, stats, strict=True):
-            _check_folders(entries, name)
+            _check_folders(entries, name, checked)
             start, there, stop = entries.locate(name)
             entry = _entry(st, file.oid, name, self.fixed)
             if there == name:
@@ -536,9 +537,10 @@ class _Entries:
         return self.end, None, self.end
 
 
-def _check_folders(entries: _Entries, name: bytes) -> None:
+def _check_folders(entries: _Entries, name: bytes, checked: set[bytes]) -> None:
     """A file where git has a folder (an entry ``name/...``), or a folder of ``name``
-    that git has as a file, is left to git."""
+    that git has as a file, is left to git. ``checked``: folders already seen not to be
+    files (the files of one commit share most of theirs)."""
     below = name + b"/"
     there = entries.locate(below)[1]
     if there is not None and there.startswith(below):
@@ -546,8 +548,11 @@ def _check_folders(entries: _Entries, name: bytes) -> None:
     folder = name
     while b"/" in folder:
         folder = folder.rpartition(b"/")[0]
+        if folder in checked:
+            break
         if entries.locate(folder)[1] == folder:
             raise Unsupported("a folder where the index has a file")
+        checked.add(folder)
 
 
 def _entry(st: os.stat_result, oid: bytes, name: bytes, fixed: int) -> bytes:
