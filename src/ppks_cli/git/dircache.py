@@ -158,13 +158,29 @@ def stage(git_dir: str | os.PathLike[str], files: Sequence[StagedFile],
 
 
 def _check_name(name: bytes) -> None:
-    """A path git's ``verify_path`` would take: no empty, ``.``, ``..`` or ``.git``
-    part (any case), no NUL, no backslash (git for Windows reads it as a separator)."""
-    if b"\0" in name or b"\\" in name:
+    """A path git's ``verify_path`` would take (see :func:`path_git_refuses`)."""
+    if path_git_refuses(name):
         raise Unsupported("a path git does not take")
+
+
+def path_git_refuses(name: bytes) -> bool:
+    """Whether git's ``verify_path`` could refuse the path ``name`` (``/``-separated, as
+    git has it), or this module does not take it: a NUL, a backslash (git for Windows
+    reads it as a separator), an empty, ``.`` or ``..`` part, or a part git reads as
+    ``.git``: in any case, or as NTFS reads it (``core.protectNTFS``, git's default:
+    ``git~1``, trailing dots and spaces, an ``:`` stream), or as HFS+ does
+    (``core.protectHFS``: code points it ignores; every byte beyond ASCII is left out
+    here, which refuses more than git, never less). ``git update-index`` skips such a
+    path without failing ("Ignoring path"), ``git add`` refuses it."""
+    if b"\0" in name or b"\\" in name:
+        return True
     for part in name.split(b"/"):
-        if part in (b"", b".", b"..") or part.lower() == b".git":
-            raise Unsupported("a path git does not take")
+        if part in (b"", b".", b".."):
+            return True
+        plain = bytes(byte for byte in part if byte < 0x80).lower()
+        if plain.split(b":", 1)[0].rstrip(b". ") in (b".git", b"git~1"):
+            return True
+    return False
 
 
 def _unchanged(file: StagedFile) -> os.stat_result:

@@ -29,8 +29,10 @@ exactly as ``git commit`` would raises :class:`Unsupported` before anything is c
 and the caller uses ``git commit``: a repository without a first commit, a commit hook
 (``pre-commit``, ``prepare-commit-msg``, ``commit-msg``, ``post-commit``: the README
 promises they are respected), ``commit.gpgSign``, a path that is not a plain file
-(a folder, a link, an executable), a path git cannot be given on one line, a tree that
-is not what HEAD should hold (a file where a folder should be).
+(a folder, a link, an executable), a path git cannot be given on one line, a path
+that is not UTF-8 or that git refuses (``.GIT``, ``git~1``: see
+:func:`ppks_cli.git.dircache.path_git_refuses`), a tree that is not what HEAD should
+hold (a file where a folder should be).
 """
 
 from __future__ import annotations
@@ -285,6 +287,12 @@ def commit_files(
         rel = os.path.relpath(real, top_real).replace(os.sep, "/")
         if rel.startswith("../") or rel == ".." or any(c in rel for c in "\n\r\0"):
             raise Unsupported("a path git is not given on one line")
+        try:
+            encoded = rel.encode("utf-8")
+        except UnicodeEncodeError:  # a name that is not UTF-8 on disk
+            raise Unsupported("a path that is not UTF-8") from None
+        if dircache.path_git_refuses(encoded):  # git add refuses it; update-index skips it
+            raise Unsupported("a path git does not take")
         rel_top.append(rel)
     # every folder on the way to a file, the top ("") first
     folders = {"/".join(p.split("/")[:depth]) for p in rel_top for depth in range(p.count("/") + 1)}

@@ -1,0 +1,64 @@
+"""git's index written in-process (ppks_cli.git.dircache), against inputs found to break
+it in review: each test failed before its fix. The random sequences that found some of
+them: tests/fuzz_dircache.py (by hand)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from test_dircache import BASE, assert_clean, commit_in_process, git, index_bytes, make_repo, write
+
+from ppks_cli.git import dircache, plumbing
+
+# names git's verify_path refuses (core.protectNTFS is on by default; core.protectHFS
+# ignores some code points): `git add` fails on them, `git update-index --add` skips them
+REFUSED = [
+    ".GIT/x.toml", "cases/git~1/x.toml", "cases/GIT~1/x.toml", "cases/.git./x.toml",
+    "cases/.Git /x.toml", "cases/.git::$INDEX_ALLOCATION/x.toml", "cases/.g\u200cit/x.toml",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", REFUSED)
+def test_a_path_git_refuses_is_not_committed_from_trees(tmp_path, path):
+    """Before: the commit held the path (``git fsck``: hasDotgit) and the index either
+    held it too (git would have skipped it) or, for ``.GIT``, not (``git status``: the
+    file deleted, so a plain ``git commit`` would take it out again)."""
+    root = make_repo(tmp_path / "r", BASE)
+    head, before = git(root, "rev-parse", "HEAD"), index_bytes(root)
+    write(root, path, "x = 1\n")
+    with pytest.raises(plumbing.Unsupported):
+        commit_in_process(root, [path])
+    assert git(root, "rev-parse", "HEAD") == head
+    assert index_bytes(root) == before
+    assert dircache.path_git_refuses(path.encode())
+
+
+def test_a_name_that_is_not_utf8_is_left_to_git(tmp_path):
+    """Before: UnicodeEncodeError (a traceback for the user) out of the plumbing."""
+    root = make_repo(tmp_path / "r", BASE)
+    head, before = git(root, "rev-parse", "HEAD"), index_bytes(root)
+    name = os.fsdecode(b"cases/caf\xe9/x.toml")
+    write(root, name, "x = 1\n")
+    with pytest.raises(plumbing.Unsupported):
+        commit_in_process(root, [name])
+    assert git(root, "rev-parse", "HEAD") == head
+    assert index_bytes(root) == before
+
+
+@pytest.mark.parametrize("path", [".gitattributes", "cases/.gitignore", "cases/.github/x",
+                                  "cases/git~2/x", "cases/a.git/x", "cases/\u00e9t\u00e9/x"])
+def test_names_near_those_are_still_staged_in_process(tmp_path, monkeypatch, path):
+    root = make_repo(tmp_path / "r", BASE)
+    write(root, path, "x = 1\n")
+    monkeypatch.setattr(plumbing, "run", _no_update_index(plumbing.run))
+    assert commit_in_process(root, [path]) is not None
+    assert_clean(root)
+
+
+def _no_update_index(real):
+    def spy(root, *args, **kwargs):
+        assert "update-index" not in args, "git update-index ran"
+        return real(root, *args, **kwargs)
+
+    return spy
