@@ -4,6 +4,7 @@ them: tests/fuzz_dircache.py (by hand)."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -62,3 +63,24 @@ def _no_update_index(real):
         return real(root, *args, **kwargs)
 
     return spy
+
+
+def test_the_hints_hold_after_a_file_that_sorts_first(tmp_path, monkeypatch):
+    """Before: the hints' first entry moved past the new first entry, so the next
+    commit found them unusable and read the index whole."""
+    monkeypatch.setattr(dircache, "HINT_EVERY", 2)
+    root = make_repo(tmp_path / "r", BASE)
+    write(root, "aaa.toml", "a\n")
+    commit_in_process(root, ["aaa.toml"])
+    write(root, "0.toml", "first\n")
+    commit_in_process(root, ["0.toml"])
+    hints = json.loads((root / ".git" / dircache.HINTS_FILE).read_text())
+    assert hints["entries"][0] == dircache.HEADER_SIZE
+
+    def whole(*_args):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(dircache, "_entry_offsets", whole)
+    write(root, "cases/2024-AAAAA/records/x.toml", "x\n")
+    commit_in_process(root, ["cases/2024-AAAAA/records/x.toml"])
+    assert_clean(root)

@@ -426,6 +426,8 @@ class _Rewrite:
         if len(starts) > 2 * (self.count // HINT_EVERY + 2):  # read whole: keep one in many
             starts = starts[:-1:HINT_EVERY] + [starts[-1]]
         entries = _shifted(starts, self.entry_edits)
+        if entries[0] != HEADER_SIZE:  # an entry added first: the first still starts here
+            entries.insert(0, HEADER_SIZE)
         tops: list[int] = []
         jumps: dict[str, list[tuple[int, int]]] = {}
         tree_size = -1
