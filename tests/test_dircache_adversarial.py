@@ -84,3 +84,22 @@ def test_the_hints_hold_after_a_file_that_sorts_first(tmp_path, monkeypatch):
     write(root, "cases/2024-AAAAA/records/x.toml", "x\n")
     commit_in_process(root, ["cases/2024-AAAAA/records/x.toml"])
     assert_clean(root)
+
+
+@pytest.mark.parametrize("spoil", ["a FIFO", "nested deep", "a folder"])
+def test_a_hints_file_that_is_not_one_is_passed_over(tmp_path, spoil):
+    """Before: a FIFO in the hints' place made the commit wait forever for a writer;
+    JSON nested deep raised RecursionError (a traceback)."""
+    root = make_repo(tmp_path / "r", BASE)
+    hints = root / ".git" / dircache.HINTS_FILE
+    if spoil == "a FIFO":
+        os.mkfifo(hints)
+    elif spoil == "nested deep":
+        hints.write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        hints.mkdir()
+    write(root, "cases/x.toml", "x\n")
+    path = "cases/x.toml"
+    # a FIFO opened blocking would hang here: the test would time out, not fail
+    assert commit_in_process(root, [path]) is not None
+    assert_clean(root)

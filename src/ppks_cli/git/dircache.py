@@ -281,12 +281,15 @@ def load_hints(git_dir: str, view: memoryview, hash_len: int) -> Hints | None:
     """The hints saved for exactly the index in ``view``, or None."""
     import json
 
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # a FIFO: no wait
     try:
-        fd = os.open(os.path.join(git_dir, HINTS_FILE), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = os.open(os.path.join(git_dir, HINTS_FILE), flags)
     except OSError:
         return None
     try:
         with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
             raw = json.loads(handle.read(1 << 24))
         if raw.get("version") != HINTS_VERSION:
             return None
@@ -296,7 +299,7 @@ def load_hints(git_dir: str, view: memoryview, hash_len: int) -> Hints | None:
             {str(k): [(int(n), int(o)) for n, o in v] for k, v in raw["jumps"].items()},
             int(raw["tree_size"]),
         )  # fmt: skip
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
     if hints.size != len(view) or hints.checksum != view[len(view) - hash_len :]:
         return None
