@@ -8,6 +8,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_dircache import BASE, assert_clean, commit_in_process, git, index_bytes, make_repo, write
 
 from ppks_cli.git import dircache, plumbing
@@ -103,3 +105,23 @@ def test_a_hints_file_that_is_not_one_is_passed_over(tmp_path, spoil):
     # a FIFO opened blocking would hang here: the test would time out, not fail
     assert commit_in_process(root, [path]) is not None
     assert_clean(root)
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32))
+def test_random_commits_among_git_commands_give_what_git_gives(seed):
+    """A few of tests/fuzz_dircache.py's random sequences (thousands run by hand): ppks
+    commits interleaved with git's own commands (add, rm --cached, reset --soft,
+    read-tree, stash, merge, links, submodule entries, ...); every in-process staging
+    checked against ``git update-index --add`` from the same index, its tree cache
+    against the trees of its entries, its hints against the index read whole, and a
+    refused one for leaving everything as it was."""
+    import tempfile
+    from pathlib import Path
+
+    import fuzz_dircache as fuzz
+
+    with tempfile.TemporaryDirectory() as base, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dircache, "HINT_EVERY", 2)
+        patch.setattr(dircache, "stage", fuzz.checked_stage)
+        fuzz.sequence(seed, Path(base), "sha256" if seed % 4 == 0 else "sha1")
