@@ -312,7 +312,7 @@ def git_op(root: Path, rng: random.Random, step: int):
         path = rng.choice(files)
         if (root / path).is_file():
             write_file(root, path, f"git {step}\n")
-            git(root, "add", "--", path)
+            git(root, "add", "--", path, check=False)
     elif op == "rmcached" and files:
         git(root, "rm", "-q", "-f", "--cached", "--", rng.choice(files), check=False)
     elif op == "assume" and files:
@@ -338,7 +338,7 @@ def git_op(root: Path, rng: random.Random, step: int):
         if not conflicts(path, on_disk(root)) and not conflicts(path, tracked(root)):
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             os.symlink("target", root / path)
-            git(root, "add", "--", path)
+            git(root, "add", "--", path, check=False)
     elif op == "exec" and files:
         path = root / rng.choice(files)
         if path.is_file() and not path.is_symlink():
@@ -358,7 +358,7 @@ def git_op(root: Path, rng: random.Random, step: int):
         path = rand_path(rng)
         if not conflicts(path, on_disk(root) - {path}):
             write_file(root, path, f"g {step}\n")
-            git(root, "add", "--", path)
+            git(root, "add", "--", path, check=False)
             git(root, "commit", "-q", "-m", "g", check=False)
     elif op == "intent":
         path = rand_path(rng)
