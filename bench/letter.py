@@ -6,8 +6,9 @@ a letter issued before. Then, round by round (the order turning each round), run
 
 - ``python -c "import typer"``: the yardstick of the machine's speed in that round;
 - a draft: ``ppks letter ID termination --format pdf -o FILE``;
-- an issued letter: the same with ``--issue --new`` (numbered, recorded and committed;
-  each run issues a new letter, as an office would).
+- an issued letter: the same with ``--issue`` (numbered, recorded and committed), each
+  run on a case of its own (the same case MR, made once for each run), so that no case
+  gathers a letter a run.
 
 For each, the median of the wall time and of the CPU time (user + system, of the command
 and of every git it ran), and the median ratio to ``import typer`` in the same round:
@@ -45,7 +46,9 @@ ENV = {
 RACY_SECONDS = 2.5  # files younger than this are read again by the index (index.RACY_NS)
 
 
-def make_case(root: Path) -> str:
+def make_case(root: Path, count: int = 1) -> str | list[str]:
+    """A repository in ``root`` with ``count`` copies of the paper's case MR through
+    termination; its ID (``count`` 1) or their IDs."""
     from ppks_cli import casework
     from ppks_cli.intake import NewCase, create_case, prepare
     from ppks_cli.records import Goal
@@ -57,20 +60,23 @@ def make_case(root: Path) -> str:
         + '\n[signatories.division_head]\ntitle = "Kepala Bidang"\nname = "Kabid Fiktif"\n'
     )
     repo = Repository.open(root)
-    case = create_case(repo, prepare(NewCase(
-        name="MR", sex="L", birth_year="1975", category="pengemis", source="street-raid",
-        intake_date="2024-02-16", worker="Saskia",
-    )))  # fmt: skip
-    w = {"worker": "Saskia"}
-    casework.assess(
-        repo, case, problems=["Konflik dengan keluarga"], date=dt.date(2024, 2, 20), **w
-    )
-    casework.plan(
-        repo, case, goals=[Goal(what="Kembali ke keluarga")], date=dt.date(2024, 2, 23), **w
-    )
-    casework.terminate(repo, case, reason="referred", outcome="Ditempatkan di UPT.",
-                       placement="UPT Binjai", date=dt.date(2024, 6, 30), **w)  # fmt: skip
-    return case.id
+    made = []
+    for _ in range(count):
+        case = create_case(repo, prepare(NewCase(
+            name="MR", sex="L", birth_year="1975", category="pengemis", source="street-raid",
+            intake_date="2024-02-16", worker="Saskia",
+        )), allow_duplicates=True)  # fmt: skip
+        w = {"worker": "Saskia"}
+        casework.assess(
+            repo, case, problems=["Konflik dengan keluarga"], date=dt.date(2024, 2, 20), **w
+        )
+        casework.plan(
+            repo, case, goals=[Goal(what="Kembali ke keluarga")], date=dt.date(2024, 2, 23), **w
+        )
+        casework.terminate(repo, case, reason="referred", outcome="Ditempatkan di UPT.",
+                           placement="UPT Binjai", date=dt.date(2024, 6, 30), **w)  # fmt: skip
+        made.append(case.id)
+    return made[0] if count == 1 else made
 
 
 def main() -> None:
@@ -80,21 +86,29 @@ def main() -> None:
     print("load average before:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "kasus"
-        case_id = make_case(root)
+        # a case for the draft and one for each issued letter (warm-up included): a
+        # letter is issued on a case with the records an office's case has, not on one
+        # that has gathered a letter a run
+        cases = make_case(root, args.runs + 2)
+        case_id, issued_on = cases[0], cases[1:]
         for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "kasus"]):
             subprocess.run(["git", *command], cwd=root, env=ENV, check=True)
         time.sleep(RACY_SECONDS)
         letter = [*ppks(), "letter", case_id, "termination", "--format", "pdf"]
+
+        def issue(case: str) -> list[str]:
+            return [*ppks(), "letter", case, "termination", "--format", "pdf", "--issue"]
+
         for warm in (["list"], [*letter[1:], "-o", f"{tmp}/warm.pdf"],
-                     [*letter[1:], "-o", f"{tmp}/warm.pdf", "--issue", "--new"]):
+                     [*issue(issued_on[-1])[1:], "-o", f"{tmp}/warm.pdf"]):
             subprocess.run([*ppks(), *warm], cwd=root, env=ENV, check=True, capture_output=True)
         python = str(Path(sys.executable).with_name("python"))
         rows = {
             "python -c 'import typer'": lambda run: [python, "-c", "import typer"],
             "ppks letter ... --format pdf (draft)":
                 lambda run: [*letter, "-o", f"{tmp}/draft-{run}.pdf"],
-            "ppks letter ... --format pdf --issue --new":
-                lambda run: [*letter, "-o", f"{tmp}/issued-{run}.pdf", "--issue", "--new"],
+            "ppks letter ... --format pdf --issue":
+                lambda run: [*issue(issued_on[run]), "-o", f"{tmp}/issued-{run}.pdf"],
         }  # fmt: skip
         names = list(rows)
         found: dict[str, list] = {name: [] for name in names}
