@@ -179,7 +179,7 @@ PART = st.sampled_from(["a", "b", "a-b", "a.b", "ab", "a0", "b_", "z"])
 PATHS = st.lists(PART, min_size=1, max_size=3).map("/".join)
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(
     before=st.lists(PATHS, min_size=1, max_size=12, unique=True),
@@ -414,7 +414,7 @@ STEPS = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=6, deadline=None,
+@settings(max_examples=4, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(steps=STEPS)
 def test_commit_after_commit_the_hints_give_the_index_git_writes(tmp_path_factory, monkeypatch,
