@@ -491,3 +491,29 @@ def test_hints_that_do_not_hold_are_not_used(tmp_path, monkeypatch, spoil):
     else:
         assert index_bytes(root) == expected
     assert_clean(root)
+
+
+def test_after_git_wrote_the_index_remember_reads_it_for_the_next_commit(tmp_path, monkeypatch):
+    monkeypatch.setattr(dircache, "HINT_EVERY", 3)
+    root = many_cases(tmp_path / "r", 20)
+    git(root, "update-index", "--index-version", "2")  # git wrote the index
+    assert dircache.remember(root / ".git", 20)
+    assert dircache.remember(root / ".git", 20)  # they hold: nothing read again
+
+    def whole(*_args):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(dircache, "_entry_offsets", whole)
+    monkeypatch.setattr(dircache, "_tree_hints", whole)
+    path = "cases/2024-00013/records/after-sync.toml"
+    write(root, path, "s\n")
+    expected = git_would(root, {path: ""})
+    commit_in_process(root, [path])
+    assert index_bytes(root) == expected
+
+
+def test_remember_passes_over_an_index_it_does_not_handle(tmp_path):
+    root = make_repo(tmp_path / "r", BASE)
+    git(root, "update-index", "--index-version", "4")
+    assert not dircache.remember(root / ".git", 20)
+    assert not (root / ".git" / dircache.HINTS_FILE).exists()

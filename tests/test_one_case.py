@@ -727,6 +727,11 @@ def test_the_commits_a_sync_brings_join_the_commit_graph(gitrepo, tmp_path):
     assert not maintenance.has_changed_paths(repo.root / ".git")
     ppks_git.sync(repo.root)
     assert maintenance.has_changed_paths(repo.root / ".git")
+    # git rewrote its index (the rebase): ppks read it then, for the next commit
+    from ppks_cli.git import dircache
+
+    view = memoryview((repo.root / ".git" / "index").read_bytes())
+    assert dircache.load_hints(str(repo.root / ".git"), view, 20) is not None
 
 
 # --- the commits of each case, from the index -------------------------------------------------

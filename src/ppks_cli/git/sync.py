@@ -326,7 +326,20 @@ def integrate(
 
         # the commits received join git's commit-graph (`ppks history` reads it)
         maintenance.update(root, state.git_dir, auto_maintenance=False)
+        _remember_index(root, state.git_dir)
     return received[0], received[1], sent[0], sent[1]
+
+
+def _remember_index(root: Path, git_dir: Path) -> None:
+    """git rewrote its index (the merge or rebase): ppks reads it now, as part of the
+    sync, so that the next commit finds its places in it at once (see
+    :func:`ppks_cli.git.dircache.remember`). Best effort."""
+    from ppks_cli.git import dircache
+    from ppks_cli.git.state import head_commit
+
+    head = head_commit(root, git_dir)
+    if head is not None:
+        dircache.remember(git_dir, len(head) // 2)
 
 
 def _conflicts(root: Path, sides: tuple[tuple[int, str], ...]) -> list[Conflict]:
