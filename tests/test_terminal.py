@@ -156,7 +156,13 @@ def test_ctrl_c_at_a_prompt_is_one_indonesian_line_and_exit_8(office):
     session.sendline("Butet")
     session.expect_exact("Jenis kelamin")
     session.sendintr()
-    session.expect(pexpect.EOF)
+    # a Ctrl-C that comes after the question is shown but before Python waits for the
+    # answer is seen only at the next key (CPython's input(): the signal is noted, then
+    # read() waits); pexpect can be that quick on a loaded machine, a person is not, and
+    # a person presses Ctrl-C again: so does the test, and still one line is shown
+    if session.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=3) == 1:
+        session.sendintr()
+        session.expect(pexpect.EOF)
     session.close()
     assert session.exitstatus == 8
     shown = [line for line in session.before.splitlines() if line.strip()]
