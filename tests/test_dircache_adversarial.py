@@ -107,7 +107,7 @@ def test_a_hints_file_that_is_not_one_is_passed_over(tmp_path, spoil):
     assert_clean(root)
 
 
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=2, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=2**32))
 def test_random_commits_among_git_commands_give_what_git_gives(seed):
     """A few of tests/fuzz_dircache.py's random sequences (thousands run by hand): ppks
