@@ -48,6 +48,7 @@ change how git writes its index (see :func:`ppks_cli.git.identity.commit_setting
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import mmap
@@ -56,7 +57,7 @@ import re
 import stat
 import struct
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 SIGNATURE = b"DIRC"
@@ -205,32 +206,43 @@ def _write(fd: int, index: str, files: Sequence[StagedFile], names: list[bytes],
            hash_len: int) -> tuple[os.stat_result, Hints]:  # fmt: skip
     """Write the new index to ``fd`` (the lock); return the old index's stat data and the
     hints for the new one."""
-    try:
-        source = os.open(index, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except OSError:
-        raise Unsupported("no index to read") from None
-    try:
-        old = os.fstat(source)
-        if not stat.S_ISREG(old.st_mode) or old.st_size < HEADER_SIZE + hash_len:
-            raise Unsupported("an index that is not a plain file")
-        mapped = mmap.mmap(source, 0, access=mmap.ACCESS_READ)
-    finally:
-        os.close(source)
-    view = memoryview(mapped)
-    try:
+    with _mapped(index, hash_len) as (view, old):
         hints = load_hints(os.path.dirname(index), view, hash_len)
         rewrite = _Rewrite(view, hints, hash_len)
         parts = rewrite.pieces(files, names, stats, folders)
         checksum = _hash_and_write(fd, parts, hash_len)
         new_hints = rewrite.hints_after(checksum)
         del rewrite, parts
+    return old, new_hints
+
+
+@contextlib.contextmanager
+def _mapped(index: str, hash_len: int) -> Iterator[tuple[memoryview, os.stat_result]]:
+    """The index file ``index`` mapped read-only (not followed if a symbolic link), and
+    its stat data. Raises :class:`Unsupported` for one that is missing or is not a
+    plain file that can hold an index."""
+    try:
+        source = os.open(index, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        raise Unsupported("no index to read") from None
+    try:
+        info = os.fstat(source)
+        if not stat.S_ISREG(info.st_mode) or info.st_size < HEADER_SIZE + hash_len:
+            raise Unsupported("an index that is not a plain file")
+        mapped = mmap.mmap(source, 0, access=mmap.ACCESS_READ)
+    except OSError:
+        raise Unsupported("an index that cannot be read") from None
+    finally:
+        os.close(source)
+    view = memoryview(mapped)
+    try:
+        yield view, info
     finally:
         view.release()
         try:
             mapped.close()
         except BufferError:  # a slice still held: closed when it is collected
             pass
-    return old, new_hints
 
 
 def _hash_and_write(fd: int, parts: list[bytes | memoryview], hash_len: int) -> bytes:
@@ -345,42 +357,23 @@ def remember(git_dir: str | os.PathLike[str], hash_len: int) -> bool:
         return False
     folder = os.fspath(git_dir)
     try:
-        fd = os.open(os.path.join(folder, "index"), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except OSError:
-        return False
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size < HEADER_SIZE + hash_len:
-            return False
-        mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    view = memoryview(mapped)
-    try:
-        if load_hints(folder, view, hash_len) is not None:
-            return True
-        rewrite = _Rewrite(view, None, hash_len)
-        starts = rewrite.entries.starts
-        entries = [*starts[:-1:HINT_EVERY], starts[-1]]
-        tops: list[int] = []
-        jumps: dict[str, list[tuple[int, int]]] = {}
-        tree_size = -1
-        if rewrite.tree is not None:
-            found = _tree_hints(view, rewrite.tree[0], rewrite.tree[1], hash_len)
-            tops, jumps, tree_size = found.tops, found.jumps, found.tree_size
-        hints = Hints(bytes(view[len(view) - hash_len :]), len(view), entries, tops, jumps,
-                      tree_size)  # fmt: skip
-        del rewrite
+        with _mapped(os.path.join(folder, "index"), hash_len) as (view, _info):
+            if load_hints(folder, view, hash_len) is not None:
+                return True
+            rewrite = _Rewrite(view, None, hash_len)
+            starts = rewrite.entries.starts
+            entries = [*starts[:-1:HINT_EVERY], starts[-1]]
+            tops: list[int] = []
+            jumps: dict[str, list[tuple[int, int]]] = {}
+            tree_size = -1
+            if rewrite.tree is not None:
+                found = _tree_hints(view, rewrite.tree[0], rewrite.tree[1], hash_len)
+                tops, jumps, tree_size = found.tops, found.jumps, found.tree_size
+            hints = Hints(bytes(view[len(view) - hash_len :]), len(view), entries, tops,
+                          jumps, tree_size)  # fmt: skip
+            del rewrite
     except (Unsupported, ValueError, OverflowError):
         return False
-    finally:
-        view.release()
-        try:
-            mapped.close()
-        except BufferError:
-            pass
     save_hints(folder, hints)
     return True
 
