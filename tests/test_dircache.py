@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ppks_cli.git import dircache, plumbing
-from ppks_cli.git.identity import _plain_index
+from ppks_cli.git.identity import _plain_writes
 
 ENV = {
     "GIT_AUTHOR_NAME": "Saskia", "GIT_AUTHOR_EMAIL": "saskia@example.invalid",
@@ -382,16 +382,16 @@ def test_the_commit_is_made_all_the_same_when_git_stages(tmp_path, why):
     ],
 )
 def test_settings_that_change_how_git_writes_its_index_leave_it_to_git(config, plain):
-    assert _plain_index({"user.name": "x", **config}) is plain
+    assert _plain_writes({"user.name": "x", **config}) is plain
 
 
 def test_the_settings_are_read_from_git(tmp_path):
     from ppks_cli.git.identity import commit_settings
 
     root = make_repo(tmp_path / "r", BASE)
-    assert commit_settings(root, None)[1].plain_index
+    assert commit_settings(root, None)[1].plain_writes
     git(root, "config", "core.splitIndex", "true")
-    assert not commit_settings(root, None)[1].plain_index
+    assert not commit_settings(root, None)[1].plain_writes
 
 
 # --- hints: the places remembered for the index ppks wrote ------------------------------

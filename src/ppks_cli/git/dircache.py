@@ -49,6 +49,7 @@ change how git writes its index (see :func:`ppks_cli.git.identity.commit_setting
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import mmap
@@ -72,9 +73,6 @@ WORD = 0xFFFFFFFF  # git keeps the low 32 bits of every stat field
 STAT_FIELDS = struct.Struct(">10I")
 FLAGS = struct.Struct(">H")
 SIZE = struct.Struct(">I")
-# a node of the tree cache: its name (empty for the top), a NUL, the count of entries
-# (-1: invalid), a space, the count of subfolders, a newline; then, if valid, the tree ID
-_NODE = re.compile(rb"([^\x00]*)\x00(-1|[0-9]+) ([0-9]+)\n")
 
 
 class Unsupported(Exception):
@@ -114,11 +112,7 @@ def stage(git_dir: str | os.PathLike[str], files: Sequence[StagedFile],
     Raises :class:`Unsupported` (nothing written, ``index.lock`` not left behind) when
     the index or a file is one this module does not handle; see the module's
     description."""
-    if (
-        os.name != "posix"
-        or os.environ.get("GIT_INDEX_FILE")
-        or os.environ.get("GIT_INDEX_VERSION")
-    ):
+    if not _plain_environment():
         raise Unsupported("an index this module does not write")
     ordered = sorted(files, key=lambda f: f.path.encode("utf-8", "surrogateescape"))
     names = [f.path.encode("utf-8", "surrogateescape") for f in ordered]
@@ -156,6 +150,15 @@ def stage(git_dir: str | os.PathLike[str], files: Sequence[StagedFile],
             raise Unsupported(f"the index: {exc.strerror}") from None
         raise
     save_hints(os.fspath(git_dir), hints)
+
+
+def _plain_environment() -> bool:
+    """Whether the index is ``.git/index`` of version 2 as git writes it here: POSIX
+    (git for Windows fills stat data its own way), no ``GIT_INDEX_FILE`` and no
+    ``GIT_INDEX_VERSION``."""
+    return os.name == "posix" and not (
+        os.environ.get("GIT_INDEX_FILE") or os.environ.get("GIT_INDEX_VERSION")
+    )
 
 
 def _check_name(name: bytes) -> None:
@@ -353,25 +356,15 @@ def remember(git_dir: str | os.PathLike[str], hash_len: int) -> bool:
     sync, not of the next note (about 0.1 s at 50,000 cases). Returns whether hints for
     the index now hold. Best effort: an index this module does not handle, or any
     error, is passed over (False)."""
-    if os.name != "posix" or os.environ.get("GIT_INDEX_FILE"):
+    if not _plain_environment():
         return False
     folder = os.fspath(git_dir)
     try:
         with _mapped(os.path.join(folder, "index"), hash_len) as (view, _info):
             if load_hints(folder, view, hash_len) is not None:
                 return True
-            rewrite = _Rewrite(view, None, hash_len)
-            starts = rewrite.entries.starts
-            entries = [*starts[:-1:HINT_EVERY], starts[-1]]
-            tops: list[int] = []
-            jumps: dict[str, list[tuple[int, int]]] = {}
-            tree_size = -1
-            if rewrite.tree is not None:
-                found = _tree_hints(view, rewrite.tree[0], rewrite.tree[1], hash_len)
-                tops, jumps, tree_size = found.tops, found.jumps, found.tree_size
-            hints = Hints(bytes(view[len(view) - hash_len :]), len(view), entries, tops,
-                          jumps, tree_size)  # fmt: skip
-            del rewrite
+            checksum = bytes(view[len(view) - hash_len :])
+            hints = _Rewrite(view, None, hash_len).hints_after(checksum)
     except (Unsupported, ValueError, OverflowError):
         return False
     save_hints(folder, hints)
@@ -419,7 +412,15 @@ class _Rewrite:
         self.hints = hints
         self.entry_edits: list[tuple[int, int, int]] = []
         self.tree_cache: _TreeCache | None = None
-        self.total = 0
+        self.total = len(view)  # the index's size (once rewritten, the new one's)
+
+    def _tree_cache_hints(self) -> Hints:
+        """The hints for the tree cache: those loaded when they are for it, else read
+        from it whole."""
+        tree_start, tree_end = self.tree  # type: ignore[misc]
+        if self.hints is not None and self.hints.tree_size == tree_end - tree_start:
+            return self.hints
+        return _tree_hints(self.view, tree_start, tree_end, self.hash_len)
 
     def pieces(
         self, files: Sequence[StagedFile], names: list[bytes], stats: list[os.stat_result],
@@ -455,11 +456,8 @@ class _Rewrite:
         header = SIGNATURE + struct.pack(">II", self.version, self.count + new_entries)
         if self.tree is not None:
             tree_start, tree_end = self.tree
-            hints = self.hints
-            if hints is None or hints.tree_size != tree_end - tree_start:
-                hints = _tree_hints(view, tree_start, tree_end, self.hash_len)
             self.tree_cache = _TreeCache(view, tree_start, tree_end, folders, added,
-                                         self.hash_len, hints)  # fmt: skip
+                                         self.hash_len, self._tree_cache_hints())  # fmt: skip
             body = self.tree_cache.pieces()
             pieces.append(TREE_EXTENSION + SIZE.pack(sum(len(piece) for piece in body)))
             pieces.extend(body)
@@ -468,7 +466,8 @@ class _Rewrite:
         return parts
 
     def hints_after(self, checksum: bytes) -> Hints:
-        """The hints for the index just written (with ``checksum``)."""
+        """The hints for the index just written (with ``checksum``), or, when nothing
+        was written (:func:`remember`), for the index as it is."""
         starts = self.entries.starts
         if len(starts) > 2 * (self.count // HINT_EVERY + 2):  # read whole: keep one in many
             starts = starts[:-1:HINT_EVERY] + [starts[-1]]
@@ -490,6 +489,9 @@ class _Rewrite:
                     for (number, old), new in zip(marks, places, strict=True)
                 ]  # fmt: skip
             tree_size = cache.size_after
+        elif cache is None and self.tree is not None:
+            found = self._tree_cache_hints()
+            tops, jumps, tree_size = found.tops, found.jumps, found.tree_size
         return Hints(checksum, self.total, entries, tops, jumps, tree_size)
 
 
@@ -645,22 +647,20 @@ def _subtree_key(name: bytes) -> tuple[int, bytes]:
     return len(name), name
 
 
-def _any_node(hash_len: int) -> re.Pattern[bytes]:
-    """A whole node of the tree cache (its ID included when its count is not -1): group 1
-    its name, group 2 or 3 the number of its subfolders."""
-    return re.compile(
-        rb"([^\x00]*)\x00(?:-1 ([0-9]+)\n|[0-9]+ ([0-9]+)\n.{%d})" % hash_len, re.DOTALL
-    )
+@functools.lru_cache(maxsize=2)
+def _node_pattern(hash_len: int) -> re.Pattern[bytes]:
+    """A whole node of the tree cache: its name (group 1; empty for the top), a NUL, the
+    count of entries (group 2; ``-1``, and then group 3, when invalid), a space, the
+    count of subfolders (group 4), a newline; then, if valid, the tree's ID."""
+    pattern = rb"([^\x00]*)\x00((-)1|[0-9]+) ([0-9]+)\n(?(3)|.{%d})" % hash_len
+    return re.compile(pattern, re.DOTALL)
 
 
 def _tree_hints(view: memoryview, start: int, end: int, hash_len: int) -> Hints:
     """Hints for the tree cache in ``view[start:end]``, read whole (about 0.3 µs a node):
     where the top folder's subfolders start, and one subfolder in :data:`HINT_EVERY` of
     every folder that has more. Raises :class:`Unsupported` for data that does not parse."""
-    node = re.compile(
-        rb"([^\x00]*)\x00(-)?[0-9]+ ([0-9]+)\n(?(2)|.{%d})" % hash_len, re.DOTALL
-    )  # a whole node; group 3: the number of its subfolders
-    match = node.match
+    match = _node_pattern(hash_len).match
     tops: list[int] = []
     jumps: dict[str, list[tuple[int, int]]] = {}
 
@@ -672,7 +672,7 @@ def _tree_hints(view: memoryview, start: int, end: int, hash_len: int) -> Hints:
 
     def read(found: re.Match[bytes], path: str, depth: int) -> int:
         """The end of the subtree of the node ``found``, its hints noted."""
-        subfolders = int(found.group(3))
+        subfolders = int(found.group(4))
         marks = jumps.setdefault(path, []) if subfolders >= HINT_EVERY else None
         at = found.end()
         for number in range(subfolders):
@@ -681,7 +681,7 @@ def _tree_hints(view: memoryview, start: int, end: int, hash_len: int) -> Hints:
             if marks is not None and number % HINT_EVERY == 0:
                 marks.append((number, at - start))
             child = parsed(at)
-            below = child.group(3)
+            below = child.group(4)
             if depth == 0 or int(below) >= HINT_EVERY:
                 name = child.group(1).decode("utf-8", "surrogateescape")
                 at = read(child, f"{path}/{name}" if path else name, depth + 1)
@@ -691,7 +691,7 @@ def _tree_hints(view: memoryview, start: int, end: int, hash_len: int) -> Hints:
             while waiting:  # a small subtree: counted through
                 inner = parsed(at)
                 at = inner.end()
-                count = inner.group(3)
+                count = inner.group(4)
                 waiting += (0 if count == b"0" else int(count)) - 1
         return at
 
@@ -716,7 +716,7 @@ class _TreeCache:
                 self.children.setdefault(folder.rpartition("/")[0], []).append(folder)
         self.edits: list[tuple[int, int, bytes]] = []
         self.created_under: dict[str, list[int]] = {}  # folder → where subfolders were added
-        self.any_node = _any_node(hash_len)
+        self.node = _node_pattern(hash_len)
         self.ends: dict[int, int] = {}  # a top subfolder's node → the end of its subtree
         self.jumps: dict[str, list[tuple[int, int]]] = {}
         if hints is not None:
@@ -743,17 +743,12 @@ class _TreeCache:
 
     def _node(self, at: int) -> tuple[bytes, int, int, int, int]:
         """(name, entry count, subfolder count, end of the counts' line, end of the node)."""
-        found = _NODE.match(self.view, at, self.end)
-        if found is None:
-            raise Unsupported("a tree cache that does not parse")
-        count = int(found.group(2))
-        stop = found.end() + (self.hash_len if count >= 0 else 0)
-        if stop > self.end:
-            raise Unsupported("a tree cache that does not parse")
-        return found.group(1), count, int(found.group(3)), found.end(), stop
+        found = self._child(at)
+        line_end = found.end(4) + 1
+        return found.group(1), int(found.group(2)), int(found.group(4)), line_end, found.end()
 
     def _child(self, at: int) -> re.Match[bytes]:
-        found = self.any_node.match(self.view, at, self.end)
+        found = self.node.match(self.view, at, self.end)
         if found is None:
             raise Unsupported("a tree cache that does not parse")
         return found
@@ -764,11 +759,11 @@ class _TreeCache:
         regular expression over the data: 0.3 µs a node."""
         if not subfolders:
             return at
-        for found in self.any_node.finditer(self.view, at, self.end):
+        for found in self.node.finditer(self.view, at, self.end):
             if found.start() != at:
                 raise Unsupported("a tree cache that does not parse")
             at = found.end()
-            subfolders += int(found.group(2) or found.group(3)) - 1
+            subfolders += int(found.group(4)) - 1
             if not subfolders:
                 return at
         raise Unsupported("a tree cache that does not parse")
@@ -824,9 +819,7 @@ class _TreeCache:
                 raise Unsupported("a tree cache with a folder HEAD does not have")
             child = existing.pop(child_name, None)
             if child is None:
-                position = self.ends.get(position) or self._skip(
-                    found.end(), int(found.group(2) or found.group(3))
-                )  # fmt: skip
+                position = self.ends.get(position) or self._skip(found.end(), int(found.group(4)))
             else:
                 position = self._visit(position, child, need_end=bool(new or existing or need_end))
             number += 1

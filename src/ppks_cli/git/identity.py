@@ -25,10 +25,10 @@ def configured_identity(root: Path) -> tuple[str | None, str | None]:
     return found["user.name"], found["user.email"]
 
 
-# settings that change how git writes its index: with any of them set, ppks leaves
-# staging to git (see ppks_cli.git.dircache); the values that leave it as plain as git's
-# default are listed
-INDEX_SETTINGS = {
+# settings that change how git writes its index and objects: with any of them set, ppks
+# leaves staging and writing trees to git (ppks_cli.git.dircache, plumbing.store_loose);
+# listed with the values that leave it as plain as git's default
+WRITE_SETTINGS = {
     "core.splitindex": ("false",),
     "core.untrackedcache": ("false", "keep"),
     "core.ignorecase": ("false",),
@@ -43,7 +43,7 @@ _FALSE = ("false", "no", "off", "0")
 def _commit_config(root: Path) -> dict[str, str | None]:
     """The settings a commit depends on, in one git call: ``user.name``,
     ``user.email``, ``core.hookspath``, ``commit.gpgsign``, and those that change how
-    git writes its index (:data:`INDEX_SETTINGS`, and every ``index.*``). None when not
+    git writes its index (:data:`WRITE_SETTINGS`, and every ``index.*``). None when not
     set; the last value when set several times, as git reads it; ``"true"`` for a key
     given without a value."""
     found: dict[str, str | None] = dict.fromkeys(
@@ -64,12 +64,12 @@ def _commit_config(root: Path) -> dict[str, str | None]:
     return found
 
 
-def _plain_index(found: dict[str, str | None]) -> bool:
-    """Whether no setting in ``found`` changes how git writes its index."""
+def _plain_writes(found: dict[str, str | None]) -> bool:
+    """Whether no setting in ``found`` changes how git writes its index and objects."""
     for key, value in found.items():
-        if value is None or not (key in INDEX_SETTINGS or key.startswith("index.")):
+        if value is None or not (key in WRITE_SETTINGS or key.startswith("index.")):
             continue
-        plain = INDEX_SETTINGS.get(key, ())
+        plain = WRITE_SETTINGS.get(key, ())
         if plain is not None and value.strip().lower() not in plain + _FALSE:
             return False
     return True
@@ -85,7 +85,7 @@ def commit_settings(root: Path, worker: str | None):
     found = _commit_config(root)
     sign = (found["commit.gpgsign"] or "false").strip().lower() not in _FALSE
     settings = Settings(
-        hooks_path=found["core.hookspath"], gpg_sign=sign, plain_index=_plain_index(found)
+        hooks_path=found["core.hookspath"], gpg_sign=sign, plain_writes=_plain_writes(found)
     )
     return _identity(found["user.name"], found["user.email"], worker), settings
 

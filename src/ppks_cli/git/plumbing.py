@@ -11,11 +11,10 @@ git's plumbing:
 1. ``git hash-object -w -- FILE...``: the blobs, through git's filters (``.gitattributes``);
 2. ``git cat-file --batch``: HEAD and the trees on the way to each file, in one process;
 3. the new trees are built here (git's tree format: ``MODE NAME\\0`` and the binary
-   object ID, sorted as git sorts them); ``git hash-object -w -t tree --stdin-paths``
-   writes them, and the IDs git gives must be the ones computed here (stored without
-   compression, ``core.loosecompression=0``: the ``cases/`` tree of 50,000 cases is
-   1.8 MB of mostly object IDs, which level 1 shrinks by a third in five times the CPU;
-   git compresses them when it packs them);
+   object ID, sorted as git sorts them) and written as loose objects, stored without
+   compression (:func:`store_loose`; ``git hash-object -w -t tree --stdin-paths`` where
+   a setting decides how objects are written, and the IDs git gives must be the ones
+   computed here);
 4. the files are staged (the index then agrees with the new commit; nothing else in it
    changes): in-process by :func:`ppks_cli.git.dircache.stage` where it can, else by
    ``git update-index --add -- FILE...``;
@@ -71,11 +70,12 @@ class Failed(Exception):
 class Settings:
     """What decides whether the plumbing may commit: git's hooks folder
     (``core.hooksPath``, as configured) and ``commit.gpgSign``; and whether git's index
-    may be written in-process (``plain_index``: see :mod:`ppks_cli.git.dircache`)."""
+    and its objects may be written in-process (``plain_writes``: see
+    :mod:`ppks_cli.git.dircache` and :func:`store_loose`)."""
 
     hooks_path: str | None = None
     gpg_sign: bool = False
-    plain_index: bool = True  # no setting changes how git writes its index (dircache)
+    plain_writes: bool = True  # no setting changes how git writes its index and objects
 
 
 def common_dir(git_dir: Path) -> Path:
@@ -376,7 +376,7 @@ def _stage(
     """Stage the files, so that the index agrees with the commit: in-process
     (:func:`ppks_cli.git.dircache.stage`), or where that cannot be done exactly,
     ``git update-index --add``."""
-    if settings.plain_index:
+    if settings.plain_writes:
         try:
             dircache.stage(git_dir, files, folders, hash_len)
             return
@@ -396,7 +396,7 @@ def _write_trees(root: Path, git_dir: Path, trees: dict[str, bytes],
     fails, with one ``git hash-object``, whose IDs must be the ones computed here."""
     if not trees:
         return
-    if settings.plain_index and not os.environ.get("GIT_OBJECT_DIRECTORY"):
+    if settings.plain_writes and not os.environ.get("GIT_OBJECT_DIRECTORY"):
         try:
             store_loose(common_dir(git_dir) / "objects", "tree", trees)
             return
@@ -409,9 +409,7 @@ def _write_trees(root: Path, git_dir: Path, trees: dict[str, bytes],
             with open(name, "wb") as handle:
                 handle.write(raw)
             names.append(name)
-        # stored, not compressed: a tree is mostly object IDs, which do not compress (at
-        # 50,000 cases the ``cases/`` tree is 1.8 MB: 1.3 MB at git's loose level 1, in
-        # five times the CPU); a loose object lasts until git packs it, compressed
+        # stored, not compressed, as store_loose writes them
         done = run(root, "-c", "core.loosecompression=0", "hash-object", "-w", "-t", "tree",
                    "--no-filters", "--stdin-paths",
                    input="".join(f"{n}\n" for n in names).encode())  # fmt: skip
@@ -422,7 +420,7 @@ def _write_trees(root: Path, git_dir: Path, trees: dict[str, bytes],
 
 def store_loose(objects: Path, kind: str, contents: dict[str, bytes]) -> None:
     """Write objects of ``kind`` (hex ID → content) into the loose object store
-    ``objects`` as git writes them (``object-file.c``): ``KIND SIZE\0CONTENT`` deflated
+    ``objects`` as git writes them (``object-file.c``): ``KIND SIZE\\0CONTENT`` deflated
     with zlib, here stored without compression (a tree is mostly object IDs, which do
     not compress: at 50,000 cases the ``cases/`` tree is 1.8 MB, 1.3 MB at git's loose
     level 1 in five times the CPU; git compresses it when it packs it), in
